@@ -1,0 +1,1 @@
+"""Models of the endpoints app (filled by a later issue)."""

@@ -1,0 +1,1 @@
+"""Models of the randomization app (filled by a later issue)."""

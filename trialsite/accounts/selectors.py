@@ -1,0 +1,23 @@
+"""Reads about sites and staff accounts."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from trialsite.accounts.models import Site, User
+
+
+def sites_visible_to(user: User) -> QuerySet[Site]:
+    """Return the sites whose patients this account may see."""
+    if not user.is_authenticated or not user.role:
+        return Site.objects.none()
+    if user.is_site_bound:
+        return user.sites.all()
+    return Site.objects.all()
+
+
+def sites_for_data_entry(user: User) -> QuerySet[Site]:
+    """Return the active sites where this account may screen and enter data."""
+    if not user.is_authenticated or not user.can_enter_data:
+        return Site.objects.none()
+    return user.sites.filter(active=True)

@@ -1,0 +1,34 @@
+"""The site dashboard: the screening log a coordinator opens every morning."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from trialsite.accounts.selectors import sites_for_data_entry, sites_visible_to
+from trialsite.patients.models import ScreeningOutcome
+from trialsite.patients.selectors import screening_log
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Screening log of the visible sites, or of the one chosen with ?site=NN."""
+    sites = sites_visible_to(request.user)
+    site = None
+    if request.GET.get("site"):
+        site = get_object_or_404(sites, number=request.GET["site"])
+    log = screening_log(request.user, site)
+    totals = log.aggregate(
+        screened=Count("pk"),
+        eligible=Count("pk", filter=Q(screening__outcome=ScreeningOutcome.ELIGIBLE)),
+        failures=Count("pk", filter=Q(screening__outcome=ScreeningOutcome.SCREEN_FAILURE)),
+    )
+    return render(request, "accounts/dashboard.html", {
+        "sites": sites,
+        "site": site,
+        "log": log,
+        "totals": totals,
+        "can_screen": sites_for_data_entry(request.user).exists(),
+    })

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from trialsite.accounts.apis import ObtainTokenApi
+from trialsite.patients import apis as patient_apis
+
+urlpatterns = [
+    path("auth/token/", ObtainTokenApi.as_view(), name="api-token"),
+    path("patients/", patient_apis.PatientListApi.as_view(), name="api-patient-list"),
+    path("patients/<str:study_id>/", patient_apis.PatientDetailApi.as_view(),
+         name="api-patient-detail"),
+    path("patients/<str:study_id>/history/", patient_apis.PatientHistoryApi.as_view(),
+         name="api-patient-history"),
+]

@@ -1,0 +1,96 @@
+"""REST endpoints for patients and their screening; all writes go through services."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from rest_framework import generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from trialsite.audit.selectors import history_of
+from trialsite.patients import selectors, services
+from trialsite.patients.models import CriterionAnswer
+from trialsite.patients.serializers import (
+    HistoryEntryOutput,
+    PatientOutput,
+    PatientScreenInput,
+    ScreeningUpdateInput,
+)
+
+
+def _nest_checklist_errors(errors: dict[str, list[str]]) -> dict:
+    """Put a service's per-criterion and per-gene errors under `answers` and `mutations`."""
+    nested: dict = {}
+    for key, messages in errors.items():
+        if key.startswith("criterion_"):
+            nested.setdefault("answers", {})[key.removeprefix("criterion_")] = messages
+        elif key.startswith("mutation_"):
+            nested.setdefault("mutations", {})[key.removeprefix("mutation_")] = messages
+        else:
+            nested[key] = messages
+    return nested
+
+
+def _validation_response(exc: ValidationError) -> Response:
+    return Response(_nest_checklist_errors(exc.message_dict), status=status.HTTP_400_BAD_REQUEST)
+
+
+class PatientListApi(generics.ListAPIView):
+    """List the patients you may see (screen failures included); POST screens a new one."""
+
+    serializer_class = PatientOutput
+    ordering = ("site_id", "sequence")
+
+    def get_queryset(self):
+        return selectors.patients_visible_to(self.request.user).prefetch_related(
+            Prefetch("screening__answers", queryset=CriterionAnswer.objects.all())
+        )
+
+    def post(self, request):
+        data = PatientScreenInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        try:
+            patient = services.patient_screen(
+                site=values.pop("site"), user=request.user, sex=values.pop("sex"),
+                year_of_birth=values.pop("year_of_birth"), answers=values.pop("answers"),
+                screening=values,
+            )
+        except ValidationError as exc:
+            return _validation_response(exc)
+        patient = selectors.patient_get_for(request.user, patient.study_id)
+        return Response(PatientOutput(patient).data, status=status.HTTP_201_CREATED)
+
+
+class PatientDetailApi(APIView):
+    """One patient; PATCH corrects the screening and requires a `reason`."""
+
+    def get(self, request, study_id: str):
+        return Response(PatientOutput(selectors.patient_get_for(request.user, study_id)).data)
+
+    def patch(self, request, study_id: str):
+        patient = selectors.patient_get_for(request.user, study_id)
+        data = ScreeningUpdateInput(data=request.data, partial=True)
+        if not data.is_valid():
+            return Response(data.errors, status=status.HTTP_400_BAD_REQUEST)
+        values = dict(data.validated_data)
+        reason = values.pop("reason", "")
+        answers = values.pop("answers", None)
+        try:
+            services.screening_update(patient=patient, user=request.user, reason=reason,
+                                      changes=values, answers=answers)
+        except ValidationError as exc:
+            return _validation_response(exc)
+        return Response(PatientOutput(selectors.patient_get_for(request.user, study_id)).data)
+
+
+class PatientHistoryApi(APIView):
+    """The patient's audit trail: who changed which field, from what to what, and why."""
+
+    def get(self, request, study_id: str):
+        patient = selectors.patient_get_for(request.user, study_id)
+        entries = history_of(patient, patient.screening)
+        return Response(HistoryEntryOutput(entries, many=True).data)
+
+

@@ -1,0 +1,187 @@
+"""Writes about patients and their screening.
+
+Every page, API endpoint, admin action and command screens or corrects a patient through
+these functions, so the protocol's screening rules live in one place (rules.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pghistory
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from trialsite import protocol
+from trialsite.accounts.models import Site, User
+from trialsite.patients import rules
+from trialsite.patients.models import CriterionAnswer, Patient, Screening, ScreeningOutcome
+
+PATIENT_FIELDS: tuple[str, ...] = ("sex", "year_of_birth")
+SCREENING_FIELDS: tuple[str, ...] = (
+    "consent_on", "screened_on", "age_at_consent", "diagnosis_on", "disease_status",
+    "disease_status_on", "ecog", "wbc", "marrow_blasts_pct", "cytogenetic_risk", "eln_risk",
+    "mutations", "prior_lines", "prior_allo_hsct", "note",
+)
+INITIAL_ENTRY_REASON = "Initial entry"
+
+
+class ReasonForChangeRequired(ValidationError):
+    """An edit after the first save must say why (21 CFR Part 11 audit trail)."""
+
+    def __init__(self) -> None:
+        super().__init__({"reason": ["A reason for change is required to edit saved data."]})
+
+
+def _require_data_entry(user: User, site: Site) -> None:
+    if not (user.can_enter_data and user.sites.filter(pk=site.pk).exists()):
+        raise PermissionDenied(f"{user} may not enter data at site {site.code}.")
+
+
+def _normalised_mutations(mutations: Mapping[str, str] | None) -> dict[str, str]:
+    """Return a result for every declared gene; a gene left out is 'not tested'."""
+    given = dict(mutations or {})
+    result = {gene: given.pop(gene, protocol.MutationResult.NOT_TESTED)
+              for gene in protocol.MUTATION_GENES}
+    result.update(given)  # unknown genes stay, so the rules can refuse them by name
+    return result
+
+
+def _validate(screening: Screening, answers: Mapping[str, bool], year_of_birth: int) -> None:
+    values = {name: getattr(screening, name) for name in SCREENING_FIELDS}
+    errors = rules.check_screening(values, answers, year_of_birth=year_of_birth,
+                                   today=timezone.localdate())
+    if errors:
+        raise ValidationError(errors)
+    try:
+        screening.full_clean(exclude=["patient", "outcome", "failure_reason"])
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict) from None
+
+
+def _decide_outcome(screening: Screening, answers: Mapping[str, bool]) -> None:
+    reason = rules.screen_failure_reason(answers)
+    screening.outcome = ScreeningOutcome.SCREEN_FAILURE if reason else ScreeningOutcome.ELIGIBLE
+    screening.failure_reason = reason
+
+
+def _save_answers(screening: Screening, answers: Mapping[str, bool]) -> None:
+    existing = {a.code: a for a in screening.answers.all()} if screening.pk else {}
+    for item in protocol.ELIGIBILITY_CRITERIA:
+        row = existing.get(item.code)
+        if row is None:
+            CriterionAnswer.objects.create(screening=screening, code=item.code,
+                                           kind=item.kind.value, text=item.text,
+                                           answer=answers[item.code])
+        elif row.answer != answers[item.code]:
+            row.answer = answers[item.code]
+            row.save(update_fields=["answer"])
+
+
+@transaction.atomic
+def patient_screen(
+    *,
+    site: Site,
+    user: User,
+    sex: str,
+    year_of_birth: int,
+    screening: Mapping[str, Any],
+    answers: Mapping[str, bool],
+) -> Patient:
+    """Screen a new patient at a site: give a study ID, record the checklist and outcome.
+
+    Raises ValidationError (keyed by field) when a rule is broken; nothing is saved then.
+    """
+    _require_data_entry(user, site)
+    if not site.active:
+        raise ValidationError({"site": [f"Site {site.code} is closed to new patients."]})
+    unknown = set(screening) - set(SCREENING_FIELDS)
+    if unknown:
+        raise ValidationError({name: ["Not a screening field."] for name in sorted(unknown)})
+
+    record = Screening(**screening)
+    record.mutations = _normalised_mutations(record.mutations)
+    patient = Patient(site=site, sex=sex, year_of_birth=year_of_birth, created_by=user,
+                      study_id="pending", sequence=0)
+    errors: dict[str, list[str]] = {}
+    try:
+        patient.full_clean(exclude=["study_id", "sequence", "site", "created_by"])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        _validate(record, answers, year_of_birth)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    _decide_outcome(record, answers)
+
+    # The site row lock serialises concurrent screenings at one site, so two coordinators
+    # cannot draw the same sequence number; the counter only grows, so an ID is never reused.
+    locked_site = Site.objects.select_for_update().get(pk=site.pk)
+    locked_site.last_patient_sequence += 1
+    locked_site.save(update_fields=["last_patient_sequence"])
+    patient.sequence = locked_site.last_patient_sequence
+    patient.study_id = Patient.format_study_id(locked_site, patient.sequence)
+
+    with pghistory.context(user=user.pk, reason=INITIAL_ENTRY_REASON):
+        patient.save()
+        record.patient = patient
+        record.save()
+        _save_answers(record, answers)
+    return patient
+
+
+@transaction.atomic
+def screening_update(
+    *,
+    patient: Patient,
+    user: User,
+    reason: str,
+    changes: Mapping[str, Any],
+    answers: Mapping[str, bool] | None = None,
+) -> Patient:
+    """Correct a patient's screening; the reason for change goes into the audit trail.
+
+    `changes` may hold patient fields (sex, year of birth) and screening fields; `answers`,
+    when given, replaces the checklist. The outcome is decided again from the result.
+    """
+    if not (reason or "").strip():
+        raise ReasonForChangeRequired()
+    _require_data_entry(user, patient.site)
+    unknown = set(changes) - set(PATIENT_FIELDS) - set(SCREENING_FIELDS)
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed."] for name in
+                               sorted(unknown)})
+
+    # Lock the rows being corrected so two simultaneous corrections apply one after the other.
+    patient = Patient.objects.select_for_update().select_related("site").get(pk=patient.pk)
+    record = Screening.objects.select_for_update().get(patient=patient)
+    current_answers = {a.code: a.answer for a in record.answers.all()}
+    new_answers = {**current_answers, **(answers or {})}
+    for name, value in changes.items():
+        setattr(patient if name in PATIENT_FIELDS else record, name, value)
+    if "mutations" in changes:
+        record.mutations = _normalised_mutations(record.mutations)
+
+    errors: dict[str, list[str]] = {}
+    try:
+        patient.full_clean(exclude=["study_id", "sequence", "site", "created_by"])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        _validate(record, new_answers, patient.year_of_birth)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    _decide_outcome(record, new_answers)
+
+    with pghistory.context(user=user.pk, reason=reason.strip()):
+        patient.save()
+        record.save()
+        _save_answers(record, new_answers)
+    return patient
+

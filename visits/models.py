@@ -1,0 +1,1 @@
+"""Models of the visits app (filled by a later issue)."""
