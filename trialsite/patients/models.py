@@ -118,6 +118,14 @@ class Screening(models.Model):
     def is_eligible(self) -> bool:
         return self.outcome == ScreeningOutcome.ELIGIBLE
 
+    @property
+    def mutation_results(self) -> list[tuple[str, str, str]]:
+        """Return (gene, result, label) in the protocol's order of genes."""
+        labels = dict(protocol.MutationResult.choices)
+        results = self.mutations or {}
+        return [(gene, results.get(gene, ""), labels.get(results.get(gene), "—"))
+                for gene in protocol.MUTATION_GENES]
+
 
 @audited()
 class CriterionAnswer(models.Model):

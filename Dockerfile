@@ -1,0 +1,15 @@
+# The production image: the same code and commands that the tests run natively.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml ./
+COPY trialsite trialsite
+COPY randomization randomization
+COPY visits visits
+COPY endpoints endpoints
+RUN pip install --no-cache-dir .
+COPY . .
+RUN DEBUG=true DATABASE_URL=postgres://unused@localhost/unused \
+    python manage.py collectstatic --no-input
+USER nobody
+EXPOSE 8000

@@ -1,0 +1,103 @@
+"""Fixtures for the browser tests: Debian's Chromium driven by Playwright, real time.
+
+The live server answers from its own thread, so time is not frozen here: a frozen clock
+would apply to that thread too, and session cookies stamped with a past date would be
+thrown away by the browser. Dates are chosen relative to the real today instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import PASSWORD, screen_patient
+
+# Playwright's sync API runs an asyncio event loop in the test's thread for as long as the
+# browser is open. Django then takes every ORM call made from that thread (fixtures, the
+# database flush after each test, assertions on what was saved) for a call from async
+# code and refuses it with SynchronousOnlyOperation. Those calls are in fact synchronous
+# and never overlap with a coroutine, so telling Django to allow them is safe here.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# Long enough for a slow CI machine, short enough that a missing element fails quickly.
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """Launch Debian's Chromium; never a browser downloaded by Playwright.
+
+    Module scope: one browser per test file, and its event loop stops before the next
+    (non-browser) test module runs.
+    """
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server) -> Iterator:
+    """Return a fresh tab (own cookies) whose relative URLs go to the live server."""
+    context = browser.new_context(base_url=live_server.url,
+                                  viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def log_in(page) -> Callable[[str], None]:
+    """Return a function that logs a test account in through the log-in page."""
+
+    def _log_in(username: str) -> None:
+        page.goto("/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("/")
+
+    return _log_in
+
+
+@pytest.fixture
+def screenshot(page, tmp_path) -> Callable[[str], Path]:
+    """Return a function that saves the whole page as <tmp_path>/<name>.png, for a human."""
+
+    def _screenshot(name: str) -> Path:
+        path = tmp_path / f"{name}.png"
+        page.screenshot(path=path, full_page=True)
+        return path
+
+    return _screenshot
+
+
+@pytest.fixture
+def today() -> dt.date:
+    """Return the real local date, the one the app judges 'in the future' against."""
+    return timezone.localdate()
+
+
+@pytest.fixture
+def patient_b(site_b, coordinator_b, today):
+    """The other site's eligible patient, screened last week (no frozen clock, see above)."""
+    consent_on = today - dt.timedelta(days=8)
+    return screen_patient(
+        site=site_b, user=coordinator_b, sex="M", year_of_birth=consent_on.year - 70,
+        age_at_consent=69, consent_on=consent_on, screened_on=today - dt.timedelta(days=7),
+        diagnosis_on=today - dt.timedelta(days=500),
+        disease_status_on=today - dt.timedelta(days=20),
+    )
