@@ -1,1 +1,112 @@
-"""Models of the randomization app (filled by a later issue)."""
+"""Strata, the concealed allocation list and the randomizations that used it."""
+
+from __future__ import annotations
+
+import pgtrigger
+from django.db import models
+
+from trialsite import protocol
+from trialsite.accounts.models import User
+from trialsite.audit.tracking import audited
+from trialsite.patients.models import Patient
+
+
+class Stratum(models.Model):
+    """A combination of stratification levels; its row is the lock for allocating in it."""
+
+    key = models.CharField(max_length=200, unique=True)
+    levels = models.JSONField(default=dict)
+    # How many allocations the stratum has given; the next patient gets this + 1.
+    allocations_used = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name_plural = "strata"
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        if not self.levels:
+            return "whole trial"
+        return " · ".join(f"{factor.replace('_', ' ')} {value}"
+                          for factor, value in self.levels.items())
+
+
+class AllocationSlot(models.Model):
+    """One position of a stratum's concealed permuted-block list.
+
+    Generated block by block from a secure random source only when the previous block is
+    used up, stored before use, and never shown until a randomization has used it.
+    A trigger keeps slots immutable, so the list cannot be rearranged after generation.
+    """
+
+    stratum = models.ForeignKey(Stratum, on_delete=models.PROTECT, related_name="slots")
+    sequence = models.PositiveIntegerField()
+    block_number = models.PositiveIntegerField()
+    block_size = models.PositiveSmallIntegerField()
+    arm = models.CharField(max_length=10, choices=protocol.Arm.choices)
+    generated_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["stratum", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["stratum", "sequence"], name="unique_slot_position"),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="allocation_slot_immutable",
+                              operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stratum.key} #{self.sequence}"
+
+
+@audited()
+class Randomization(models.Model):
+    """A patient's allocation: arm, stratum, position, when and by whom. One per patient."""
+
+    patient = models.OneToOneField(Patient, on_delete=models.PROTECT,
+                                   related_name="randomization")
+    regimen = models.CharField(max_length=20, choices=protocol.Regimen.choices)
+    stratum = models.ForeignKey(Stratum, on_delete=models.PROTECT,
+                                related_name="randomizations")
+    stratum_levels = models.JSONField(
+        default=dict, help_text="Every factor's level for this patient, stratified on or not."
+    )
+    sequence = models.PositiveIntegerField(help_text="Position within the stratum.")
+    # The block slot used (permuted blocks); empty under minimization.
+    slot = models.OneToOneField(AllocationSlot, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="randomization")
+    method = models.CharField(max_length=20,
+                              choices=[(m.value, m.value) for m in protocol.RandomizationMethod])
+    arm = models.CharField(max_length=10, choices=protocol.Arm.choices)
+    randomized_at = models.DateTimeField(auto_now_add=True)
+    randomized_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["randomized_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["stratum", "sequence"],
+                                    name="unique_randomization_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} → {self.get_arm_display()}"
+
+
+class SequenceViewing(models.Model):
+    """A viewing of the used allocation sequence by an unblinded statistician; never changed."""
+
+    viewed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    viewed_at = models.DateTimeField(auto_now_add=True)
+    what = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["-viewed_at"]
+        triggers = [
+            pgtrigger.Protect(name="sequence_viewing_append_only",
+                              operation=pgtrigger.Update | pgtrigger.Delete),
+        ]

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from randomization.apis import PatientRandomizeApi
 from trialsite.accounts.apis import ObtainTokenApi
 from trialsite.patients import apis as patient_apis
 
@@ -10,4 +11,6 @@ urlpatterns = [
          name="api-patient-detail"),
     path("patients/<str:study_id>/history/", patient_apis.PatientHistoryApi.as_view(),
          name="api-patient-history"),
+    path("patients/<str:study_id>/randomize/", PatientRandomizeApi.as_view(),
+         name="api-patient-randomize"),
 ]

@@ -52,12 +52,33 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
+def env_float(name: str, default: float) -> float:
+    """Return a decimal number, refusing text."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number.") from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     """Return a comma-separated list with blanks removed."""
     raw = os.environ.get(name)
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_int_list(name: str, default: list[int]) -> list[int]:
+    """Return a comma-separated list of integers; any non-integer item is refused."""
+    items = env_list(name, default=[str(i) for i in default])
+    try:
+        return [int(item) for item in items]
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be comma-separated integers, got {items}.")\
+            from None
 
 
 def env_url(name: str, *, schemes: tuple[str, ...], default: str | None = None) -> str | None:

@@ -141,3 +141,46 @@ class Regimen(models.TextChoices):
 class Arm(models.TextChoices):
     DEX = "dex", "Salvage therapy + dexamethasone"
     CONTROL = "control", "Salvage therapy alone"
+
+
+class RandomizationMethod(StrEnum):
+    BLOCKS = "blocks"
+    MINIMIZATION = "minimization"
+
+
+# Factors an allocation can be stratified (or minimized) on, and how each is read.
+STRATIFICATION_FACTORS: tuple[str, ...] = ("regimen", "site", "disease_status")
+
+
+@dataclass(frozen=True)
+class RandomizationDesign:
+    """How patients are allocated: 1:1, DEX vs CONTROL ([setting] in PROTOCOL.md).
+
+    Permuted blocks of randomly varying size within each stratum by default; Pocock-Simon
+    minimization (range of counts, with a random element) as the alternative.
+    """
+
+    method: RandomizationMethod = RandomizationMethod.BLOCKS
+    factors: tuple[str, ...] = ("regimen", "site", "disease_status")
+    block_sizes: tuple[int, ...] = (2, 4)
+    # Minimization: probability of giving the arm that minimises imbalance.
+    minimization_probability: float = 0.8
+    arms: tuple[str, ...] = ("dex", "control")
+
+    def problems(self) -> list[str]:
+        """Return what makes this design unsafe to run; empty when it is sound."""
+        found = []
+        unknown = [f for f in self.factors if f not in STRATIFICATION_FACTORS]
+        if unknown:
+            found.append(f"unknown stratification factors {unknown}; known: "
+                         f"{list(STRATIFICATION_FACTORS)}")
+        if len(set(self.factors)) != len(self.factors):
+            found.append("a stratification factor is listed twice")
+        if not self.block_sizes or any(
+            size <= 0 or size % len(self.arms) for size in self.block_sizes
+        ):
+            found.append(f"block sizes {list(self.block_sizes)} must be positive multiples of "
+                         f"{len(self.arms)} to keep 1:1 allocation")
+        if not 0.5 <= self.minimization_probability <= 1:
+            found.append("the minimization probability must lie between 0.5 and 1")
+        return found

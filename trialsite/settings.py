@@ -11,7 +11,15 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from trialsite.environment import env_bool, env_int, env_list, env_str, env_url
+from trialsite.environment import (
+    env_bool,
+    env_float,
+    env_int,
+    env_int_list,
+    env_list,
+    env_str,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -213,6 +221,13 @@ PGHISTORY_MIDDLEWARE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 # The trial's configurable figures ([setting] in PROTOCOL.md).
 TRIAL_TARGET_ENROLMENT = env_int("TRIAL_TARGET_ENROLMENT", 300, minimum=1)
+# Randomization (see protocol.RandomizationDesign; a system check refuses an unsafe design).
+TRIAL_RANDOMIZATION_METHOD = env_str("TRIAL_RANDOMIZATION_METHOD", default="blocks")
+TRIAL_STRATIFICATION_FACTORS = env_list(
+    "TRIAL_STRATIFICATION_FACTORS", default=["regimen", "site", "disease_status"]
+)
+TRIAL_BLOCK_SIZES = env_int_list("TRIAL_BLOCK_SIZES", default=[2, 4])
+TRIAL_MINIMIZATION_PROBABILITY = env_float("TRIAL_MINIMIZATION_PROBABILITY", 0.8)
 
 LOGGING = {
     "version": 1,

@@ -6,4 +6,5 @@ urlpatterns = [
     path("api/v1/", include("trialsite.api_urls")),
     path("", include("trialsite.accounts.urls")),
     path("", include("trialsite.patients.urls")),
+    path("", include("randomization.urls")),
 ]

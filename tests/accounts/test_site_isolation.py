@@ -269,7 +269,8 @@ def test_it_lets_only_the_patients_own_coordinator_patch_it(
 ):
     response = _api_as(request, role).patch(
         f"/api/v1/patients/{study_id}/",
-        {"ecog": 2, "reason": "ECOG re-assessed from the source document"}, format="json",
+        {"ecog": 2, "reason": "ECOG re-assessed from the source document"},
+        format="json",
     )
 
     assert response.status_code == expected_status
@@ -291,21 +292,23 @@ def test_it_shows_another_sites_patient_history_only_to_the_all_sites_roles(
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_it_shows_the_own_site_patient_history_to_every_role(
-    request, both_sites_screened, role
-):
+def test_it_shows_the_own_site_patient_history_to_every_role(request, both_sites_screened, role):
     response = _api_as(request, role).get(f"/api/v1/patients/{OWN_SITE_PATIENT}/history/")
 
     assert response.status_code == 200
     assert response.json()[0]["username"] == "coord_a"
 
 
-def test_it_shows_a_coordinator_of_two_sites_the_patients_of_both(site_a, site_b,
-                                                                   both_sites_screened):
-    coordinator_of_both = UserFactory(username="coord_ab", role=Role.COORDINATOR,
-                                      sites=[site_a, site_b])
+def test_it_shows_a_coordinator_of_two_sites_the_patients_of_both(
+    site_a, site_b, both_sites_screened
+):
+    coordinator_of_both = UserFactory(
+        username="coord_ab", role=Role.COORDINATOR, sites=[site_a, site_b]
+    )
 
     response = _api_client(coordinator_of_both).get("/api/v1/patients/")
 
-    assert {p["study_id"] for p in response.json()["results"]} == {OWN_SITE_PATIENT,
-                                                                   OTHER_SITE_PATIENT}
+    assert {p["study_id"] for p in response.json()["results"]} == {
+        OWN_SITE_PATIENT,
+        OTHER_SITE_PATIENT,
+    }

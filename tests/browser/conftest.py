@@ -8,7 +8,6 @@ thrown away by the browser. Dates are chosen relative to the real today instead.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,13 +16,6 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import PASSWORD, screen_patient
-
-# Playwright's sync API runs an asyncio event loop in the test's thread for as long as the
-# browser is open. Django then takes every ORM call made from that thread (fixtures, the
-# database flush after each test, assertions on what was saved) for a call from async
-# code and refuses it with SynchronousOnlyOperation. Those calls are in fact synchronous
-# and never overlap with a coroutine, so telling Django to allow them is safe here.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # Long enough for a slow CI machine, short enough that a missing element fails quickly.
@@ -42,7 +34,14 @@ def browser() -> Iterator:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium).")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    # Playwright's sync API runs an asyncio event loop in the test's thread for as long as
+    # the browser is open. Django then takes every ORM call made from that thread (fixtures,
+    # the database flush after each test, assertions on what was saved) for a call from
+    # async code and refuses it with SynchronousOnlyOperation. Those calls are in fact
+    # synchronous and never overlap with a coroutine, so allowing them is safe. Set only
+    # while the browser is open, so the rest of the suite keeps Django's guard.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
@@ -51,8 +50,7 @@ def browser() -> Iterator:
 @pytest.fixture
 def page(browser, live_server) -> Iterator:
     """Return a fresh tab (own cookies) whose relative URLs go to the live server."""
-    context = browser.new_context(base_url=live_server.url,
-                                  viewport={"width": 1280, "height": 900})
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
     tab = context.new_page()
     yield tab
@@ -93,11 +91,19 @@ def today() -> dt.date:
 
 @pytest.fixture
 def patient_b(site_b, coordinator_b, today):
-    """The other site's eligible patient, screened last week (no frozen clock, see above)."""
+    """The other site's eligible patient, screened last week.
+
+    Replaces the patient_b of tests/conftest.py, which freezes the clock (see above).
+    """
     consent_on = today - dt.timedelta(days=8)
     return screen_patient(
-        site=site_b, user=coordinator_b, sex="M", year_of_birth=consent_on.year - 70,
-        age_at_consent=69, consent_on=consent_on, screened_on=today - dt.timedelta(days=7),
+        site=site_b,
+        user=coordinator_b,
+        sex="M",
+        year_of_birth=consent_on.year - 70,
+        age_at_consent=69,
+        consent_on=consent_on,
+        screened_on=today - dt.timedelta(days=7),
         diagnosis_on=today - dt.timedelta(days=500),
         disease_status_on=today - dt.timedelta(days=20),
     )

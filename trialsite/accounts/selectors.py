@@ -21,3 +21,9 @@ def sites_for_data_entry(user: User) -> QuerySet[Site]:
     if not user.is_authenticated or not user.can_enter_data:
         return Site.objects.none()
     return user.sites.filter(active=True)
+
+
+def user_can_enter_data_at(user: User, site: Site) -> bool:
+    """Return True when this account may enter data for patients of this site."""
+    return bool(user.is_authenticated and user.can_enter_data
+                and user.sites.filter(pk=site.pk).exists())

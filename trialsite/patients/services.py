@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from trialsite import protocol
 from trialsite.accounts.models import Site, User
+from trialsite.accounts.selectors import user_can_enter_data_at
 from trialsite.patients import rules
 from trialsite.patients.models import CriterionAnswer, Patient, Screening, ScreeningOutcome
 
@@ -36,7 +37,7 @@ class ReasonForChangeRequired(ValidationError):
 
 
 def _require_data_entry(user: User, site: Site) -> None:
-    if not (user.can_enter_data and user.sites.filter(pk=site.pk).exists()):
+    if not user_can_enter_data_at(user, site):
         raise PermissionDenied(f"{user} may not enter data at site {site.code}.")
 
 

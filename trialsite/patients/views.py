@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from trialsite.accounts.selectors import sites_for_data_entry
+from trialsite.accounts.selectors import sites_for_data_entry, user_can_enter_data_at
 from trialsite.audit.selectors import history_of
 from trialsite.patients import selectors, services
 from trialsite.patients.forms import ScreeningForm
@@ -65,8 +65,12 @@ def screening_edit(request: HttpRequest, study_id: str) -> HttpResponse:
 def patient_detail(request: HttpRequest, study_id: str) -> HttpResponse:
     """The patient page: screening, checklist, baseline data and the audit history."""
     patient = selectors.patient_get_for(request.user, study_id)
+    randomization = getattr(patient, "randomization", None)
     return render(request, "patients/patient_detail.html", {
         "patient": patient,
+        "randomization": randomization,
+        "can_randomize": randomization is None and patient.screening.is_eligible
+        and user_can_enter_data_at(request.user, patient.site),
         "screening": patient.screening,
         "history": history_of(patient, patient.screening),
         "can_edit": request.user.can_enter_data,

@@ -1,0 +1,162 @@
+"""Randomizing a patient: the one place an arm is given.
+
+Called by the randomization page, the REST API and the admin alike.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import pghistory
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+
+from randomization.allocation import minimization_choose, permuted_block, stratum_key
+from randomization.design import current_design
+from randomization.models import AllocationSlot, Randomization, SequenceViewing, Stratum
+from trialsite import protocol
+from trialsite.accounts.models import User
+from trialsite.accounts.selectors import user_can_enter_data_at
+from trialsite.patients.models import Patient, Screening
+
+# The secure source behind every real allocation; tests and simulations never replace it.
+_SECURE_RANDOM = secrets.SystemRandom()
+
+
+class RandomizationRefused(ValidationError):
+    """The patient cannot be randomized; the message says why in a coordinator's words."""
+
+
+class NotScreened(RandomizationRefused):
+    pass
+
+
+class NotEligible(RandomizationRefused):
+    pass
+
+
+class AlreadyRandomized(Exception):
+    """The patient already has an arm; it is never given a second one."""
+
+    def __init__(self, randomization: Randomization):
+        self.randomization = randomization
+        super().__init__(f"Patient {randomization.patient} was already randomized on "
+                         f"{randomization.randomized_at:%d/%m/%Y %H:%M} UTC.")
+
+
+def patient_levels(patient: Patient, regimen: str, disease_status: str) -> dict[str, str]:
+    """Return the patient's level of every stratification factor."""
+    return {
+        "regimen": protocol.Regimen(regimen).value,
+        "site": patient.site.code,
+        "disease_status": protocol.DiseaseStatus(disease_status).stratum,
+    }
+
+
+def _checked_disease_status(screening: Screening, disease_status: str | None) -> str:
+    recorded = screening.disease_status
+    if disease_status and recorded and disease_status != recorded:
+        raise RandomizationRefused({"disease_status": [
+            f"The screening recorded {screening.get_disease_status_display().lower()}; "
+            "correct the screening if that is wrong."]})
+    status = recorded or disease_status
+    if not status:
+        raise RandomizationRefused({"disease_status": ["Give the disease status: it is a "
+                                                       "stratification factor."]})
+    if status not in protocol.DiseaseStatus.values:
+        raise RandomizationRefused({"disease_status": [f"{status!r} is not a disease status."]})
+    return status
+
+
+def _allocate_by_block(stratum: Stratum, design: protocol.RandomizationDesign) -> AllocationSlot:
+    """Return the stratum's next unused slot, generating the next block when none is left."""
+    position = stratum.allocations_used + 1
+    slot = AllocationSlot.objects.filter(stratum=stratum, sequence=position).first()
+    if slot is None:
+        last = stratum.slots.order_by("-sequence").first()
+        block_number = last.block_number + 1 if last else 1
+        block = permuted_block(_SECURE_RANDOM, design)
+        AllocationSlot.objects.bulk_create(
+            AllocationSlot(stratum=stratum, sequence=position + i, block_number=block_number,
+                           block_size=len(block), arm=arm)
+            for i, arm in enumerate(block)
+        )
+        slot = AllocationSlot.objects.get(stratum=stratum, sequence=position)
+    return slot
+
+
+def _allocate_by_minimization(levels: dict[str, str],
+                              design: protocol.RandomizationDesign) -> str:
+    level_counts = []
+    for factor in design.factors:
+        rows = (Randomization.objects.filter(**{f"stratum_levels__{factor}": levels[factor]})
+                .values("arm").annotate(n=Count("pk")))
+        level_counts.append({row["arm"]: row["n"] for row in rows})
+    return minimization_choose(_SECURE_RANDOM, design, level_counts).arm
+
+
+@transaction.atomic
+def patient_randomize(
+    *, patient: Patient, user: User, regimen: str, disease_status: str | None = None
+) -> Randomization:
+    """Give an eligible patient an arm, once, in the stratum of their regimen, site and status.
+
+    Raises NotScreened / NotEligible / RandomizationRefused (with field errors) when the
+    patient may not be randomized, and AlreadyRandomized when they already were.
+    """
+    if not user_can_enter_data_at(user, patient.site):
+        raise PermissionDenied(f"{user} may not randomize at site {patient.site.code}.")
+    if regimen not in protocol.Regimen.values:
+        raise RandomizationRefused({"regimen": ["Choose the salvage regimen: intensive "
+                                                "(amsacrine-cytarabine) or azacitidine."]})
+    # Lock the patient first: simultaneous presses for one patient queue here, and all but
+    # the first then find the randomization and are refused.
+    patient = Patient.objects.select_for_update().select_related("site").get(pk=patient.pk)
+    existing = Randomization.objects.filter(patient=patient).first()
+    if existing is not None:
+        raise AlreadyRandomized(existing)
+    screening = Screening.objects.filter(patient=patient).first()
+    if screening is None:
+        raise NotScreened({"patient": [f"Patient {patient} has not been screened."]})
+    if not screening.is_eligible:
+        raise NotEligible({"patient": [
+            f"Patient {patient} is a screen failure and cannot be randomized: "
+            f"{screening.failure_reason}"]})
+    status = _checked_disease_status(screening, disease_status)
+
+    design = current_design()
+    levels = patient_levels(patient, regimen, status)
+    key = stratum_key(design, levels)
+    stratum, _ = Stratum.objects.get_or_create(
+        key=key, defaults={"levels": {} if key == "all" else
+                           {f: levels[f] for f in design.factors}})
+    # Lock the stratum: allocations within one stratum happen strictly one after another,
+    # so no slot is used twice and no position is skipped. Different strata do not wait.
+    stratum = Stratum.objects.select_for_update().get(pk=stratum.pk)
+    if design.method == protocol.RandomizationMethod.BLOCKS:
+        slot = _allocate_by_block(stratum, design)
+        arm = slot.arm
+    else:
+        slot = None
+        arm = _allocate_by_minimization(levels, design)
+    stratum.allocations_used += 1
+    stratum.save(update_fields=["allocations_used"])
+    try:
+        # Savepoint: a unique constraint firing (the last line of defence) leaves the
+        # outer transaction usable, so the refusal can be answered cleanly.
+        with transaction.atomic(), pghistory.context(user=user.pk, reason="Randomization"):
+            return Randomization.objects.create(
+                patient=patient, regimen=regimen, stratum=stratum, stratum_levels=levels,
+                sequence=stratum.allocations_used, slot=slot, method=design.method.value,
+                arm=arm, randomized_by=user,
+            )
+    except IntegrityError:
+        raise AlreadyRandomized(Randomization.objects.get(patient=patient)) from None
+
+
+def allocation_sequence_view_record(*, user: User, what: str) -> SequenceViewing:
+    """Record that an unblinded statistician looked at the used allocation sequence."""
+    if not user.is_unblinded:
+        raise PermissionDenied("Only the trial statistician may see the allocation sequence.")
+    return SequenceViewing.objects.create(viewed_by=user, what=what)

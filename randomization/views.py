@@ -1,0 +1,68 @@
+"""Randomization pages: randomize, the printable confirmation, balance and sequence reports."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from randomization import selectors, services
+from randomization.forms import RandomizeForm
+from randomization.models import Randomization
+from trialsite.accounts.models import Role
+from trialsite.accounts.selectors import user_can_enter_data_at
+from trialsite.patients.selectors import patient_get_for
+
+
+@login_required
+def patient_randomize(request: HttpRequest, study_id: str) -> HttpResponse:
+    """Confirm eligibility and regimen, then randomize; a repeat shows the existing result."""
+    patient = patient_get_for(request.user, study_id)
+    if Randomization.objects.filter(patient=patient).exists():
+        return redirect("randomization-confirmation", study_id=patient.study_id)
+    if not user_can_enter_data_at(request.user, patient.site):
+        raise PermissionDenied("Only a coordinator of this site can randomize its patients.")
+    form = RandomizeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.patient_randomize(patient=patient, user=request.user,
+                                       regimen=form.cleaned_data["regimen"])
+        except services.AlreadyRandomized as exc:
+            messages.info(request, str(exc))
+        except services.RandomizationRefused as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+            return render(request, "randomization/randomize.html",
+                          {"form": form, "patient": patient})
+        return redirect("randomization-confirmation", study_id=patient.study_id)
+    return render(request, "randomization/randomize.html", {"form": form, "patient": patient})
+
+
+@login_required
+def randomization_confirmation(request: HttpRequest, study_id: str) -> HttpResponse:
+    """The printable randomization confirmation for the patient's file."""
+    patient = patient_get_for(request.user, study_id)
+    randomization = (Randomization.objects.select_related("stratum", "randomized_by")
+                     .filter(patient=patient).first())
+    if randomization is None:
+        return redirect("randomization-randomize", study_id=patient.study_id)
+    return render(request, "randomization/confirmation.html",
+                  {"patient": patient, "randomization": randomization})
+
+
+@login_required
+def balance_report(request: HttpRequest) -> HttpResponse:
+    """Counts by arm per stratum and overall, for the statistician and the data manager."""
+    if request.user.role not in (Role.STATISTICIAN, Role.DATA_MANAGER):
+        raise PermissionDenied("The balance report is for the statistician and data managers.")
+    return render(request, "randomization/balance.html", {"report": selectors.balance_report()})
+
+
+@login_required
+def allocation_sequence(request: HttpRequest) -> HttpResponse:
+    """The used allocation sequence, for the trial master file; every viewing is recorded."""
+    services.allocation_sequence_view_record(user=request.user, what="used allocation sequence")
+    return render(request, "randomization/sequence.html",
+                  {"allocations": selectors.used_allocation_sequence()})
