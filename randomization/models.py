@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pgtrigger
 from django.db import models
+from django.utils import timezone
 
 from trialsite import protocol
 from trialsite.accounts.models import User
@@ -83,7 +84,7 @@ class Randomization(models.Model):
     method = models.CharField(max_length=20,
                               choices=[(m.value, m.value) for m in protocol.RandomizationMethod])
     arm = models.CharField(max_length=10, choices=protocol.Arm.choices)
-    randomized_at = models.DateTimeField(auto_now_add=True)
+    randomized_at = models.DateTimeField(default=timezone.now)
     randomized_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
@@ -110,3 +111,6 @@ class SequenceViewing(models.Model):
             pgtrigger.Protect(name="sequence_viewing_append_only",
                               operation=pgtrigger.Update | pgtrigger.Delete),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.viewed_by} viewed {self.what} at {self.viewed_at:%Y-%m-%d %H:%M}"

@@ -5,12 +5,14 @@ Called by the randomization page, the REST API and the admin alike.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from randomization.allocation import minimization_choose, permuted_block, stratum_key
 from randomization.design import current_design
@@ -98,12 +100,18 @@ def _allocate_by_minimization(levels: dict[str, str],
 
 @transaction.atomic
 def patient_randomize(
-    *, patient: Patient, user: User, regimen: str, disease_status: str | None = None
+    *,
+    patient: Patient,
+    user: User,
+    regimen: str,
+    disease_status: str | None = None,
+    randomized_at: dt.datetime | None = None,
 ) -> Randomization:
     """Give an eligible patient an arm, once, in the stratum of their regimen, site and status.
 
     Raises NotScreened / NotEligible / RandomizationRefused (with field errors) when the
     patient may not be randomized, and AlreadyRandomized when they already were.
+    `randomized_at` is for loading demo data only; pages and the API always randomize now.
     """
     if not user_can_enter_data_at(user, patient.site):
         raise PermissionDenied(f"{user} may not randomize at site {patient.site.code}.")
@@ -124,6 +132,13 @@ def patient_randomize(
             f"Patient {patient} is a screen failure and cannot be randomized: "
             f"{screening.failure_reason}"]})
     status = _checked_disease_status(screening, disease_status)
+    randomized_at = randomized_at or timezone.now()
+    if randomized_at > timezone.now():
+        raise RandomizationRefused({"randomized_at": ["A randomization cannot be in the future."]})
+    if timezone.localtime(randomized_at).date() < screening.screened_on:
+        raise RandomizationRefused({"patient": [
+            f"Randomization must follow consent and screening "
+            f"({screening.screened_on:%d/%m/%Y})."]})
 
     design = current_design()
     levels = patient_levels(patient, regimen, status)
@@ -149,7 +164,7 @@ def patient_randomize(
             return Randomization.objects.create(
                 patient=patient, regimen=regimen, stratum=stratum, stratum_levels=levels,
                 sequence=stratum.allocations_used, slot=slot, method=design.method.value,
-                arm=arm, randomized_by=user,
+                arm=arm, randomized_by=user, randomized_at=randomized_at,
             )
     except IntegrityError:
         raise AlreadyRandomized(Randomization.objects.get(patient=patient)) from None

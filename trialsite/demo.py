@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from randomization.services import patient_randomize
 from trialsite import protocol
 from trialsite.accounts.models import Role, Site, User
 from trialsite.accounts.services import staff_account_create
@@ -107,10 +108,18 @@ def demo_trial_seed(*, patients: int, seed: int) -> list[Patient]:
         if rng.random() < 0.18:  # a screen failure, with a reason drawn from the checklist
             failed = rng.choice([*exclusions, protocol.criterion("INC_SALVAGE")])
             answers[failed.code] = not answers[failed.code]
-        created.append(patient_screen(
+        patient = patient_screen(
             site=site, user=coordinators[site.number], sex=rng.choice("FM"),
             year_of_birth=year_of_birth, answers=answers,
             screening={"consent_on": consent_on, "screened_on": screened_on,
                        "age_at_consent": age, **baseline},
-        ))
+        )
+        created.append(patient)
+        if patient.screening.is_eligible and rng.random() < 0.9:
+            regimen = rng.choices(list(protocol.Regimen.values), weights=[45, 55])[0]
+            at = dt.datetime.combine(screened_on + dt.timedelta(days=rng.randint(1, 6)),
+                                     dt.time(9 + rng.randint(0, 8), rng.randint(0, 59)),
+                                     tzinfo=dt.UTC)
+            patient_randomize(patient=patient, user=coordinators[site.number],
+                              regimen=regimen, randomized_at=at)
     return created
