@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from randomization import services
 from randomization.serializers import RandomizationOutput, RandomizeInput
+from trialsite.accounts.selectors import user_can_enter_data_at
 from trialsite.patients.selectors import patient_get_for
 
 
@@ -16,6 +18,8 @@ class PatientRandomizeApi(APIView):
 
     def post(self, request, study_id: str):
         patient = patient_get_for(request.user, study_id)
+        if not user_can_enter_data_at(request.user, patient.site):
+            raise PermissionDenied("Only a coordinator of this site can randomize its patients.")
         data = RandomizeInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:

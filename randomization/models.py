@@ -32,8 +32,9 @@ class Stratum(models.Model):
     def label(self) -> str:
         if not self.levels:
             return "whole trial"
-        return " · ".join(f"{factor.replace('_', ' ')} {value}"
-                          for factor, value in self.levels.items())
+        # In the protocol's order of factors: jsonb does not keep the order keys were written.
+        return " · ".join(f"{factor.replace('_', ' ')} {self.levels[factor]}"
+                          for factor in protocol.STRATIFICATION_FACTORS if factor in self.levels)
 
 
 class AllocationSlot(models.Model):

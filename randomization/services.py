@@ -167,7 +167,10 @@ def patient_randomize(
                 arm=arm, randomized_by=user, randomized_at=randomized_at,
             )
     except IntegrityError:
-        raise AlreadyRandomized(Randomization.objects.get(patient=patient)) from None
+        existing = Randomization.objects.filter(patient=patient).first()
+        if existing is None:
+            raise  # a slot or position clash: a defect in the locking, never to be hidden
+        raise AlreadyRandomized(existing) from None
 
 
 def allocation_sequence_view_record(*, user: User, what: str) -> SequenceViewing:

@@ -25,6 +25,12 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"Skipped in CI, which must run every test: {report.longrepr}"
 
 
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher",
+                                 *settings.PASSWORD_HASHERS]
+
+
 @pytest.fixture
 def frozen_today():
     with time_machine.travel(TODAY, tick=False):

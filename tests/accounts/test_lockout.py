@@ -141,16 +141,19 @@ def test_it_locks_the_account_not_the_hospitals_address(coordinator, investigato
     assert _token_login("inv_a", PASSWORD).status_code == 200
 
 
-def test_it_starts_counting_again_after_a_successful_log_in(coordinator):
-    _fail(LOGIN_PAGE, "coord_a", FAILURE_LIMIT - 1)
-    assert _page_login(Client(), "coord_a", PASSWORD).status_code == 302
-    _fail(LOGIN_PAGE, "coord_a", FAILURE_LIMIT - 1)
+def _succeeds(path: str, username: str) -> bool:
+    if path == LOGIN_PAGE:
+        return _page_login(Client(), username, PASSWORD).status_code == 302
+    return _token_login(username, PASSWORD).status_code == 200
 
-    client = Client()
-    response = _page_login(client, "coord_a", PASSWORD)
 
-    assert response.status_code == 302
-    assert _is_logged_in(client)
+@pytest.mark.parametrize("path", [LOGIN_PAGE, TOKEN_API])
+def test_it_starts_counting_again_after_a_successful_log_in(coordinator, path):
+    _fail(path, "coord_a", FAILURE_LIMIT - 1)
+    assert _succeeds(path, "coord_a")
+    _fail(path, "coord_a", FAILURE_LIMIT - 1)
+
+    assert _succeeds(path, "coord_a")
 
 
 # Access log -------------------------------------------------------------------------------

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.signals import user_logged_in
 from rest_framework import status
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 
@@ -11,13 +14,15 @@ class ObtainTokenApi(ObtainAuthToken):
     """Exchange a username and password for an API token.
 
     DRF's serializer calls authenticate(request=...), so failures count towards the
-    django-axes lockout exactly as on the log-in page.
+    django-axes lockout exactly as on the log-in page; a success is announced like a page
+    log-in, so it is written to the access log and resets the failure count.
     """
 
     def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
         try:
-            return super().post(request, *args, **kwargs)
-        except Exception:
+            serializer.is_valid(raise_exception=True)
+        except ValidationError:
             if getattr(request, "axes_locked_out", False):
                 return Response(
                     {"detail": "This account is locked after repeated failed log-ins. "
@@ -25,3 +30,7 @@ class ObtainTokenApi(ObtainAuthToken):
                     status=status.HTTP_403_FORBIDDEN,
                 )
             raise
+        user = serializer.validated_data["user"]
+        token, _ = Token.objects.get_or_create(user=user)
+        user_logged_in.send(sender=user.__class__, request=request, user=user)
+        return Response({"token": token.key})

@@ -14,7 +14,7 @@ from trialsite.accounts.models import User
 # Bookkeeping columns that change on every save and say nothing to a reviewer.
 _HIDDEN_FIELDS = frozenset(
     {"id", "created_at", "updated_at", "created_by_id", "patient_id", "screening_id", "kind",
-     "text"}
+     "text", "site_id"}
 )
 
 
@@ -52,7 +52,7 @@ def history_of(*records: Model) -> list[HistoryEntry]:
         context = event.pgh_context or {}
         if event.pgh_label == "insert":
             changes = {k: (None, v) for k, v in event.pgh_data.items()
-                       if k not in _HIDDEN_FIELDS}
+                       if k not in _HIDDEN_FIELDS and v not in (None, "")}
         else:
             changes = {k: tuple(v) for k, v in (event.pgh_diff or {}).items()
                        if k not in _HIDDEN_FIELDS}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from trialsite.accounts.selectors import user_can_enter_data_at
 from trialsite.audit.selectors import history_of
 from trialsite.patients import selectors, services
 from trialsite.patients.models import CriterionAnswer
@@ -40,7 +41,6 @@ class PatientListApi(generics.ListAPIView):
     """List the patients you may see (screen failures included); POST screens a new one."""
 
     serializer_class = PatientOutput
-    ordering = ("site_id", "sequence")
 
     def get_queryset(self):
         return selectors.patients_visible_to(self.request.user).prefetch_related(
@@ -71,6 +71,8 @@ class PatientDetailApi(APIView):
 
     def patch(self, request, study_id: str):
         patient = selectors.patient_get_for(request.user, study_id)
+        if not user_can_enter_data_at(request.user, patient.site):
+            raise PermissionDenied("Only a coordinator of this site can correct its data.")
         data = ScreeningUpdateInput(data=request.data, partial=True)
         if not data.is_valid():
             return Response(data.errors, status=status.HTTP_400_BAD_REQUEST)

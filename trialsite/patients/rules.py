@@ -62,7 +62,7 @@ def check_answers(answers: Mapping[str, Any]) -> Errors:
             _add(errors, criterion_field(item.code), "Answer yes or no.")
     unknown = set(answers) - {c.code for c in protocol.ELIGIBILITY_CRITERIA}
     for code in sorted(unknown):
-        _add(errors, "answers", f"{code} is not a criterion of this protocol.")
+        _add(errors, criterion_field(code), f"{code} is not a criterion of this protocol.")
     return errors
 
 
@@ -72,7 +72,7 @@ def check_mutations(mutations: Mapping[str, Any]) -> Errors:
     allowed = set(protocol.MutationResult.values)
     for gene, result in mutations.items():
         if gene not in protocol.MUTATION_GENES:
-            _add(errors, "mutations", f"{gene} is not a gene recorded in this protocol.")
+            _add(errors, mutation_field(gene), f"{gene} is not a gene recorded in this protocol.")
         elif result not in allowed:
             _add(errors, mutation_field(gene), f"{result!r} is not one of {sorted(allowed)}.")
     return errors

@@ -149,9 +149,9 @@ def screening_update(
     `changes` may hold patient fields (sex, year of birth) and screening fields; `answers`,
     when given, replaces the checklist. The outcome is decided again from the result.
     """
+    _require_data_entry(user, patient.site)
     if not (reason or "").strip():
         raise ReasonForChangeRequired()
-    _require_data_entry(user, patient.site)
     unknown = set(changes) - set(PATIENT_FIELDS) - set(SCREENING_FIELDS)
     if unknown:
         raise ValidationError({name: ["This field cannot be changed."] for name in

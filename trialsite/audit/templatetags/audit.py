@@ -1,0 +1,21 @@
+"""Show audited values the way the rest of the pages do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def audit_value(value: Any) -> str:
+    """Return a stored value for reading: Yes/No, 'key: value' lists, ∅ for nothing."""
+    if value is None or value == "":
+        return "∅"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {audit_value(v)}" for k, v in value.items())
+    return str(value)
