@@ -229,9 +229,9 @@ def test_it_keeps_what_was_typed_and_names_the_field_when_screening_precedes_con
     _fill_baseline(page, diagnosis_on=today - 300 * DAY, relapse_on=today - 30 * DAY)
     page.get_by_role("button", name="Save screening").click()
 
-    expect(page.locator(".errors.summary")).to_contain_text(
-        "Please correct the fields marked below."
-    )
+    summary = page.locator(".errors.summary")
+    expect(summary).to_contain_text("Nothing was saved. Please correct:")
+    expect(summary.get_by_role("link")).to_have_text(["Screening visit on"])
     assert page.url == f"{live_server.url}/screening/new/"
     # The only field marked is the screening date, with the reason beside it.
     invalid = page.locator(".field.invalid")
