@@ -33,7 +33,10 @@ class Stratum(models.Model):
         if not self.levels:
             return "whole trial"
         # In the protocol's order of factors: jsonb does not keep the order keys were written.
-        return " · ".join(f"{factor.replace('_', ' ')} {self.levels[factor]}"
+        shown = {"regimen": lambda v: protocol.Regimen(v).label,
+                 "site": lambda v: f"site {v}",
+                 "disease_status": lambda v: v}
+        return " · ".join(shown[factor](self.levels[factor])
                           for factor in protocol.STRATIFICATION_FACTORS if factor in self.levels)
 
 
@@ -66,7 +69,9 @@ class AllocationSlot(models.Model):
         return f"{self.stratum.key} #{self.sequence}"
 
 
-@audited()
+# The slot is left out of the audit trail: slot ids run across strata a block at a time,
+# so their jumps would show coordinators where blocks begin.
+@audited(exclude=("slot",))
 class Randomization(models.Model):
     """A patient's allocation: arm, stratum, position, when and by whom. One per patient."""
 

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 
 from randomization import selectors, services
 from randomization.forms import RandomizeForm
@@ -16,21 +17,31 @@ from trialsite.accounts.selectors import user_can_enter_data_at
 from trialsite.patients.selectors import patient_get_for
 
 
+@never_cache
 @login_required
 def patient_randomize(request: HttpRequest, study_id: str) -> HttpResponse:
     """Confirm eligibility and regimen, then randomize; a repeat shows the existing result."""
     patient = patient_get_for(request.user, study_id)
-    if Randomization.objects.filter(patient=patient).exists():
+    existing = Randomization.objects.filter(patient=patient).first()
+    if existing is not None:
+        if request.method == "POST":
+            messages.info(request, f"{services.AlreadyRandomized(existing)} "
+                                   "No new arm was drawn.")
         return redirect("randomization-confirmation", study_id=patient.study_id)
     if not user_can_enter_data_at(request.user, patient.site):
         raise PermissionDenied("Only a coordinator of this site can randomize its patients.")
+    if not patient.screening.is_eligible:
+        return render(request, "randomization/randomize.html", {
+            "form": None, "patient": patient,
+            "refusal": f"Patient {patient} is a screen failure and cannot be randomized: "
+                       f"{patient.screening.failure_reason}"})
     form = RandomizeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.patient_randomize(patient=patient, user=request.user,
                                        regimen=form.cleaned_data["regimen"])
         except services.AlreadyRandomized as exc:
-            messages.info(request, str(exc))
+            messages.info(request, f"{exc} No new arm was drawn.")
         except services.RandomizationRefused as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)

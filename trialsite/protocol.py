@@ -184,3 +184,165 @@ class RandomizationDesign:
         if not 0.5 <= self.minimization_probability <= 1:
             found.append("the minimization probability must lie between 0.5 and 1")
         return found
+
+
+# --- Treatment ------------------------------------------------------------------------
+
+class CyclePhase(models.TextChoices):
+    INDUCTION = "induction", "Induction"
+    CONSOLIDATION = "consolidation", "Consolidation"
+    AZACITIDINE = "azacitidine", "Azacitidine cycle"
+
+
+class Drug(models.TextChoices):
+    AMSACRINE = "amsacrine", "Amsacrine"
+    CYTARABINE = "cytarabine", "Cytarabine"
+    AZACITIDINE = "azacitidine", "Azacitidine"
+    DEXAMETHASONE = "dexamethasone", "Dexamethasone"
+
+
+@dataclass(frozen=True)
+class RegimenPlan:
+    """The cycles a salvage regimen allows and when response is assessed."""
+
+    regimen: Regimen
+    drugs: tuple[Drug, ...]
+    max_cycles: int | None  # None: cycles go on until progression
+    response_after_cycle: int  # the cycle after which response is formally assessed
+    cycle_length_days: int | None  # minimum days from one cycle's start to the next
+
+    def phase_of(self, number: int) -> CyclePhase:
+        if self.regimen is Regimen.AZACITIDINE:
+            return CyclePhase.AZACITIDINE
+        return CyclePhase.INDUCTION if number == 1 else CyclePhase.CONSOLIDATION
+
+
+REGIMEN_PLANS: dict[str, RegimenPlan] = {
+    Regimen.INTENSIVE: RegimenPlan(Regimen.INTENSIVE, (Drug.AMSACRINE, Drug.CYTARABINE),
+                                   max_cycles=4, response_after_cycle=1,
+                                   cycle_length_days=None),
+    Regimen.AZACITIDINE: RegimenPlan(Regimen.AZACITIDINE, (Drug.AZACITIDINE,),
+                                     max_cycles=None, response_after_cycle=3,
+                                     cycle_length_days=28),
+}
+# The arm whose patients must receive dexamethasone with every cycle.
+DEXAMETHASONE_ARM = Arm.DEX
+
+
+class ResponseCategory(models.TextChoices):
+    """ELN 2017 / IWG 2003 response categories, best first."""
+
+    CR = "CR", "Complete remission (CR)"
+    CRI = "CRi", "CR with incomplete haematological recovery (CRi)"
+    MLFS = "MLFS", "Morphologic leukaemia-free state (MLFS)"
+    PR = "PR", "Partial remission (PR)"
+    RESISTANT = "resistant", "Resistant / stable disease"
+    PROGRESSION = "progression", "Progressive disease"
+    RELAPSE = "relapse", "Relapse"
+
+
+# Thresholds of the response definitions (PROTOCOL.md, Response assessment).
+MARROW_BLASTS_REMISSION_BELOW = 5  # %
+PR_MARROW_BLASTS_RANGE = (5, 25)  # %, and at least halved from baseline
+ANC_RECOVERY_AT_LEAST = 1.0  # ×10⁹/L
+PLATELETS_RECOVERY_AT_LEAST = 100  # ×10⁹/L
+# Responses after which the disease counts as controlled (allo-HSCT allowed from then on).
+DISEASE_CONTROLLED_RESPONSES = (ResponseCategory.CR, ResponseCategory.CRI, ResponseCategory.MLFS)
+REMISSION_RESPONSES = (ResponseCategory.CR, ResponseCategory.CRI)
+
+
+class EndOfTreatmentReason(models.TextChoices):
+    COMPLETED = "completed", "Treatment completed per protocol"
+    PROGRESSION = "progression", "Progression or relapse"
+    TOXICITY = "toxicity", "Toxicity"
+    HSCT = "hsct", "Allo-HSCT"
+    WITHDRAWAL = "withdrawal", "Patient withdrawal"
+    DEATH = "death", "Death"
+    INVESTIGATOR = "investigator", "Investigator decision"
+
+
+class DonorType(models.TextChoices):
+    MATCHED_SIBLING = "matched_sibling", "Matched sibling"
+    MATCHED_UNRELATED = "matched_unrelated", "Matched unrelated"
+    MISMATCHED_UNRELATED = "mismatched_unrelated", "Mismatched unrelated"
+    HAPLOIDENTICAL = "haploidentical", "Haploidentical"
+    CORD_BLOOD = "cord_blood", "Cord blood"
+
+
+class Conditioning(models.TextChoices):
+    MYELOABLATIVE = "mac", "Myeloablative"
+    REDUCED_INTENSITY = "ric", "Reduced intensity"
+    NON_MYELOABLATIVE = "nma", "Non-myeloablative"
+
+
+# --- Follow-up ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FollowUpPhase:
+    """Visits every `interval_months` until `until_month` after the end of treatment."""
+
+    interval_months: int
+    until_month: int | None  # None: until the end of study
+    window_days: int
+
+
+FOLLOW_UP_PHASES: tuple[FollowUpPhase, ...] = (
+    FollowUpPhase(interval_months=3, until_month=24, window_days=14),
+    FollowUpPhase(interval_months=6, until_month=None, window_days=30),
+)
+# End of study: this long after the randomization of the trial's first patient.
+END_OF_STUDY_AFTER_FIRST_RANDOMIZATION_YEARS = 5
+
+
+class VitalStatus(models.TextChoices):
+    ALIVE = "alive", "Alive"
+    DEAD = "dead", "Dead"
+
+
+class FollowUpDiseaseStatus(models.TextChoices):
+    CONTINUING_REMISSION = "remission", "Continuing remission"
+    RELAPSE = "relapse", "Relapse"
+    PERSISTENT = "persistent", "Persistent disease"
+    PROGRESSION = "progression", "Progression"
+    NOT_ASSESSED = "not_assessed", "Not assessed"
+
+
+class OffStudyReason(models.TextChoices):
+    DEATH = "death", "Death"
+    CONSENT_WITHDRAWN = "consent_withdrawn", "Consent withdrawn"
+    LOST_TO_FOLLOW_UP = "lost_to_follow_up", "Lost to follow-up"
+
+
+class DeathCause(models.TextChoices):
+    LEUKAEMIA = "leukaemia", "Leukaemia"
+    ADVERSE_EVENT = "adverse_event", "Adverse event"
+    TRANSPLANT = "transplant", "Transplant-related"
+    OTHER = "other", "Other"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class WithdrawnDataUse(models.TextChoices):
+    ALL = "all", "Data collected so far may be used, and vital status may still be sought"
+    UNTIL_WITHDRAWAL = "until_withdrawal", "Data collected up to withdrawal may be used"
+
+
+# --- Safety ---------------------------------------------------------------------------
+
+class Relatedness(models.TextChoices):
+    NOT_RELATED = "not_related", "Not related"
+    UNLIKELY = "unlikely", "Unlikely"
+    POSSIBLE = "possible", "Possible"
+    PROBABLE = "probable", "Probable"
+    DEFINITE = "definite", "Definite"
+
+
+class ActionTaken(models.TextChoices):
+    NONE = "none", "None"
+    DOSE_REDUCED = "dose_reduced", "Dose reduced"
+    DELAYED = "delayed", "Cycle delayed"
+    INTERRUPTED = "interrupted", "Drug interrupted"
+    WITHDRAWN = "withdrawn", "Drug withdrawn"
+
+
+CTCAE_GRADES = (1, 2, 3, 4, 5)
+FATAL_GRADE = 5

@@ -1,1 +1,251 @@
-"""Models of the visits app (filled by a later issue)."""
+"""Treatment, response, transplant, end of treatment, follow-up, off-study and safety records.
+
+Every record carries a `version`, incremented on each save through the services: a save
+made from an out-of-date form is refused instead of silently overwriting a colleague's.
+"""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from trialsite import protocol
+from trialsite.accounts.models import User
+from trialsite.audit.tracking import audited
+from trialsite.patients.models import Patient
+
+_DOSE = {"max_digits": 8, "decimal_places": 2, "null": True, "blank": True,
+         "validators": [MinValueValidator(0)]}
+_COUNT = {"max_digits": 7, "decimal_places": 2, "null": True, "blank": True,
+          "validators": [MinValueValidator(0)]}
+
+
+class ClinicalRecord(models.Model):
+    """What every record of a randomized patient has: versioning and who made it."""
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+",
+                                   editable=False)
+
+    class Meta:
+        abstract = True
+
+
+@audited()
+class TreatmentCycle(ClinicalRecord):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="cycles")
+    number = models.PositiveSmallIntegerField(editable=False)
+    phase = models.CharField(max_length=20, choices=protocol.CyclePhase.choices,
+                             editable=False)
+    started_on = models.DateField("cycle started on")
+    ended_on = models.DateField(
+        "cycle ended on", null=True, blank=True,
+        help_text="Leave empty while the cycle is running; only one cycle may be open.")
+    amsacrine_mg_m2 = models.DecimalField("amsacrine (mg/m², total)", **_DOSE)
+    cytarabine_mg_m2 = models.DecimalField("cytarabine (mg/m², total)", **_DOSE)
+    azacitidine_mg_m2 = models.DecimalField("azacitidine (mg/m², total)", **_DOSE)
+    dexamethasone_given = models.BooleanField("dexamethasone given")
+    dexamethasone_mg = models.DecimalField("dexamethasone (mg, total)", **_DOSE)
+    delay_days = models.PositiveSmallIntegerField("delay (days)", default=0)
+    dose_reduced = models.BooleanField("dose reduced", default=False)
+    modification_note = models.CharField("delay / reduction reason", max_length=300,
+                                         blank=True)
+
+    class Meta:
+        ordering = ["patient", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "number"], name="unique_cycle_number"),
+            models.UniqueConstraint(fields=["patient"], condition=Q(ended_on__isnull=True),
+                                    name="one_open_cycle_per_patient"),
+            models.CheckConstraint(condition=Q(ended_on__isnull=True)
+                                   | Q(ended_on__gte=F("started_on")),
+                                   name="cycle_ends_after_it_starts"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} cycle {self.number} ({self.get_phase_display()})"
+
+
+@audited()
+class ResponseAssessment(ClinicalRecord):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="responses")
+    assessed_on = models.DateField("assessed on")
+    after_cycle = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    category = models.CharField(max_length=20, choices=protocol.ResponseCategory.choices)
+    marrow_blasts_pct = models.DecimalField(
+        "marrow blasts (%)", max_digits=5, decimal_places=1, null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)])
+    anc = models.DecimalField("ANC (×10⁹/L)", **_COUNT)
+    platelets = models.DecimalField("platelets (×10⁹/L)", **_COUNT)
+    circulating_blasts = models.BooleanField("blasts in peripheral blood", default=False)
+    auer_rods = models.BooleanField("blasts with Auer rods", default=False)
+    extramedullary_disease = models.BooleanField(default=False)
+    transfusion_dependent = models.BooleanField(default=False)
+    mrd_negative = models.BooleanField("MRD negative (< 10⁻³ by flow)", null=True, blank=True)
+
+    class Meta:
+        ordering = ["patient", "assessed_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.patient} {self.category} on {self.assessed_on}"
+
+
+@audited()
+class Transplant(ClinicalRecord):
+    patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="transplant")
+    transplanted_on = models.DateField("allo-HSCT on")
+    donor_type = models.CharField(max_length=30, choices=protocol.DonorType.choices)
+    conditioning = models.CharField(max_length=10, choices=protocol.Conditioning.choices)
+
+    def __str__(self) -> str:
+        return f"{self.patient} allo-HSCT on {self.transplanted_on}"
+
+
+@audited()
+class EndOfTreatment(ClinicalRecord):
+    patient = models.OneToOneField(Patient, on_delete=models.PROTECT,
+                                   related_name="end_of_treatment")
+    ended_on = models.DateField("treatment ended on")
+    reason = models.CharField(max_length=20, choices=protocol.EndOfTreatmentReason.choices)
+    note = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.patient} end of treatment on {self.ended_on}"
+
+
+@audited()
+class FollowUpVisit(ClinicalRecord):
+    """A planned follow-up visit, with its window; filled in when done, or marked missed."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT,
+                                related_name="followup_visits")
+    # The visit's name in the schedule: months after the end of treatment (M3, M6, ... M30).
+    month = models.PositiveSmallIntegerField(editable=False)
+    target_on = models.DateField(editable=False)
+    window_opens_on = models.DateField(editable=False)
+    window_closes_on = models.DateField(editable=False)
+    performed_on = models.DateField("visit done on", null=True, blank=True)
+    vital_status = models.CharField(max_length=10, choices=protocol.VitalStatus.choices,
+                                    blank=True)
+    disease_status = models.CharField(max_length=20,
+                                      choices=protocol.FollowUpDiseaseStatus.choices, blank=True)
+    new_therapy = models.CharField("new anti-leukaemic therapy since last visit",
+                                   max_length=300, blank=True)
+    transplant_since_last = models.BooleanField("allo-HSCT since last visit", null=True,
+                                                blank=True)
+    missed_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["patient", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "month"], name="unique_followup_month"),
+            models.CheckConstraint(condition=Q(performed_on__isnull=True) | Q(missed_reason=""),
+                                   name="followup_done_or_missed_not_both"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} follow-up {self.label}"
+
+    @property
+    def label(self) -> str:
+        return f"M{self.month}"
+
+    @property
+    def is_completed(self) -> bool:
+        """Done or missed: kept as it is when the schedule is rebuilt."""
+        return self.performed_on is not None or bool(self.missed_reason)
+
+
+@audited()
+class AdverseEvent(ClinicalRecord):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT,
+                                related_name="adverse_events")
+    term = models.CharField("CTCAE v5.0 term", max_length=120)
+    term_specified = models.CharField("term (if 'Other, specify')", max_length=200,
+                                      blank=True)
+    grade = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(protocol.FATAL_GRADE)])
+    serious = models.BooleanField("serious (SAE)", default=False)
+    onset_on = models.DateField("onset on")
+    resolved_on = models.DateField("resolved on", null=True, blank=True)
+    related_to_dexamethasone = models.CharField(max_length=20,
+                                                choices=protocol.Relatedness.choices)
+    related_to_salvage = models.CharField("related to salvage therapy", max_length=20,
+                                          choices=protocol.Relatedness.choices)
+    action_taken = models.CharField(max_length=20, choices=protocol.ActionTaken.choices,
+                                    default=protocol.ActionTaken.NONE)
+    sae_reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sae_reviewed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="+", editable=False)
+
+    class Meta:
+        ordering = ["patient", "onset_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(resolved_on__isnull=True)
+                                   | Q(resolved_on__gte=F("onset_on")),
+                                   name="adverse_event_resolves_after_onset"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} {self.display_term} grade {self.grade}"
+
+    @property
+    def display_term(self) -> str:
+        return self.term_specified or self.term
+
+
+@audited()
+class OffStudy(ClinicalRecord):
+    """Death, consent withdrawal or loss to follow-up: the end of the patient's schedule."""
+
+    patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="off_study")
+    reason = models.CharField(max_length=20, choices=protocol.OffStudyReason.choices)
+    event_on = models.DateField(
+        help_text="Date of death, of withdrawal, or last date known alive if lost.")
+    death_cause = models.CharField(max_length=20, choices=protocol.DeathCause.choices,
+                                   blank=True)
+    fatal_adverse_event = models.OneToOneField(AdverseEvent, null=True, blank=True,
+                                               on_delete=models.PROTECT, related_name="+")
+    data_use = models.CharField("data that may still be used", max_length=20,
+                                choices=protocol.WithdrawnDataUse.choices, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name_plural = "off-study events"
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason="death") | ~Q(death_cause=""),
+                                   name="death_has_a_cause"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} {self.get_reason_display()} on {self.event_on}"
+
+
+@audited()
+class ProtocolDeviation(models.Model):
+    """A departure from the protocol found by the system; kept and listed, never blocking."""
+
+    class Kind(models.TextChoices):
+        DEX_GIVEN_TO_CONTROL = "dex_given_to_control", "Dexamethasone given in the control arm"
+        DEX_MISSING = "dex_missing", "Dexamethasone not given in the dexamethasone arm"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="deviations")
+    cycle = models.ForeignKey(TreatmentCycle, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="deviations")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    description = models.CharField(max_length=300)
+    detected_at = models.DateTimeField(auto_now_add=True)
+    corrected_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a correction of the record removed the cause.")
+
+    class Meta:
+        ordering = ["-detected_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "kind"], name="one_deviation_per_cycle_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient}: {self.get_kind_display()}"

@@ -17,6 +17,7 @@ from django.utils import timezone
 from trialsite import protocol
 from trialsite.accounts.models import Site, User
 from trialsite.accounts.selectors import user_can_enter_data_at
+from trialsite.audit.records import ReasonRequired
 from trialsite.patients import rules
 from trialsite.patients.models import CriterionAnswer, Patient, Screening, ScreeningOutcome
 
@@ -29,11 +30,8 @@ SCREENING_FIELDS: tuple[str, ...] = (
 INITIAL_ENTRY_REASON = "Initial entry"
 
 
-class ReasonForChangeRequired(ValidationError):
-    """An edit after the first save must say why (21 CFR Part 11 audit trail)."""
-
-    def __init__(self) -> None:
-        super().__init__({"reason": ["A reason for change is required to edit saved data."]})
+# An edit after the first save must say why (21 CFR Part 11 audit trail).
+ReasonForChangeRequired = ReasonRequired
 
 
 def _require_data_entry(user: User, site: Site) -> None:

@@ -1,0 +1,110 @@
+"""A randomized patient's records, gathered once, for the edit checks that compare them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from randomization.models import Randomization
+from trialsite import protocol
+from trialsite.accounts.models import User
+from trialsite.accounts.selectors import user_can_enter_data_at
+from trialsite.patients.models import Patient
+from visits.models import (
+    AdverseEvent,
+    EndOfTreatment,
+    OffStudy,
+    ResponseAssessment,
+    Transplant,
+    TreatmentCycle,
+)
+
+Errors = dict[str, list[str]]
+
+
+@dataclass
+class PatientRecords:
+    patient: Patient
+    randomization: Randomization
+    cycles: list[TreatmentCycle] = field(default_factory=list)
+    responses: list[ResponseAssessment] = field(default_factory=list)
+    transplant: Transplant | None = None
+    end_of_treatment: EndOfTreatment | None = None
+    off_study: OffStudy | None = None
+
+    @property
+    def randomized_on(self) -> dt.date:
+        return timezone.localtime(self.randomization.randomized_at).date()
+
+    @property
+    def plan(self) -> protocol.RegimenPlan:
+        return protocol.REGIMEN_PLANS[self.randomization.regimen]
+
+    @property
+    def death_on(self) -> dt.date | None:
+        if self.off_study and self.off_study.reason == protocol.OffStudyReason.DEATH:
+            return self.off_study.event_on
+        return None
+
+
+def patient_records_for_update(patient: Patient, user: User) -> PatientRecords:
+    """Lock the patient and return their records; refuse a user or patient that cannot edit.
+
+    The patient row lock makes one patient's writes happen one after another, so cycle
+    numbers stay gapless and the checks below compare against what is really stored.
+    """
+    if not user_can_enter_data_at(user, patient.site):
+        raise PermissionDenied(f"{user} may not enter data at site {patient.site.code}.")
+    patient = Patient.objects.select_for_update().select_related("site", "screening").get(
+        pk=patient.pk)
+    randomization = Randomization.objects.filter(patient=patient).first()
+    if randomization is None:
+        raise ValidationError({"patient": [
+            f"Patient {patient} is not randomized: treatment and follow-up are recorded only "
+            "for randomized patients."]})
+    return PatientRecords(
+        patient=patient,
+        randomization=randomization,
+        cycles=list(TreatmentCycle.objects.filter(patient=patient).order_by("number")),
+        responses=list(ResponseAssessment.objects.filter(patient=patient)
+                       .order_by("assessed_on", "pk")),
+        transplant=Transplant.objects.filter(patient=patient).first(),
+        end_of_treatment=EndOfTreatment.objects.filter(patient=patient).first(),
+        off_study=OffStudy.objects.filter(patient=patient).first(),
+    )
+
+
+def date_errors(records: PatientRecords, dates: dict[str, dt.date | None], *,
+                after_death_allowed: bool = False) -> Errors:
+    """Check dates against today, the randomization and the death (PROTOCOL.md edit checks)."""
+    errors: Errors = {}
+    today = timezone.localdate()
+    death_on = records.death_on
+    for name, day in dates.items():
+        if day is None:
+            continue
+        if day > today:
+            errors.setdefault(name, []).append(
+                f"{day:%d/%m/%Y} is in the future (today is {today:%d/%m/%Y}).")
+        if day < records.randomized_on:
+            errors.setdefault(name, []).append(
+                f"{day:%d/%m/%Y} is before the randomization on "
+                f"{records.randomized_on:%d/%m/%Y}.")
+        if death_on and day > death_on and not after_death_allowed:
+            errors.setdefault(name, []).append(
+                f"{day:%d/%m/%Y} is after the patient's death on {death_on:%d/%m/%Y}.")
+    return errors
+
+
+def raise_if(errors: Errors) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def adverse_event_of(records: PatientRecords, pk: int | None) -> AdverseEvent | None:
+    if pk is None:
+        return None
+    return AdverseEvent.objects.filter(patient=records.patient, pk=pk).first()
