@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("trialsite.accounts.urls")),
     path("", include("trialsite.patients.urls")),
     path("", include("randomization.urls")),
+    path("", include("visits.urls")),
 ]

@@ -58,7 +58,8 @@ def patient_records_for_update(patient: Patient, user: User) -> PatientRecords:
     """
     if not user_can_enter_data_at(user, patient.site):
         raise PermissionDenied(f"{user} may not enter data at site {patient.site.code}.")
-    patient = Patient.objects.select_for_update().select_related("site", "screening").get(
+    patient = Patient.objects.select_for_update(of=("self",)).select_related(
+        "site", "screening").get(
         pk=patient.pk)
     randomization = Randomization.objects.filter(patient=patient).first()
     if randomization is None:

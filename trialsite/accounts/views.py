@@ -7,9 +7,11 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from trialsite.accounts.models import Role
 from trialsite.accounts.selectors import sites_for_data_entry, sites_visible_to
 from trialsite.patients.models import ScreeningOutcome
 from trialsite.patients.selectors import screening_log
+from visits.selectors import serious_adverse_events_pending_review
 
 
 @login_required
@@ -31,4 +33,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "log": log,
         "totals": totals,
         "can_screen": sites_for_data_entry(request.user).exists(),
+        "pending_saes": serious_adverse_events_pending_review(request.user, site),
+        "can_review_saes": request.user.role in (Role.INVESTIGATOR, Role.DATA_MANAGER),
     })

@@ -13,6 +13,7 @@ from trialsite.accounts.selectors import sites_for_data_entry, user_can_enter_da
 from trialsite.audit.selectors import history_of
 from trialsite.patients import selectors, services
 from trialsite.patients.forms import ScreeningForm
+from visits.selectors import patient_timeline
 
 
 @login_required
@@ -69,10 +70,11 @@ def patient_detail(request: HttpRequest, study_id: str) -> HttpResponse:
     return render(request, "patients/patient_detail.html", {
         "patient": patient,
         "randomization": randomization,
+        "timeline": patient_timeline(patient),
         "can_randomize": randomization is None and patient.screening.is_eligible
         and user_can_enter_data_at(request.user, patient.site),
         "screening": patient.screening,
         "history": history_of(patient, patient.screening),
-        "can_edit": request.user.can_enter_data,
+        "can_edit": user_can_enter_data_at(request.user, patient.site),
         "edit_url": reverse("screening-edit", args=[patient.study_id]),
     })

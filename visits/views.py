@@ -1,0 +1,232 @@
+"""Pages of the treatment and follow-up records, the worklist and SAE review.
+
+One pair of generic views serves every record kind: each kind names its model, fields and
+the services that create and correct it (RECORD_KINDS), so the rules stay in services.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from trialsite import protocol
+from trialsite.accounts.selectors import sites_visible_to, user_can_enter_data_at
+from trialsite.patients.models import Patient
+from trialsite.patients.selectors import patient_get_for
+from visits import selectors, services
+from visits.forms import MissedVisitForm, RecordForm
+from visits.models import (
+    AdverseEvent,
+    EndOfTreatment,
+    FollowUpVisit,
+    OffStudy,
+    ResponseAssessment,
+    Transplant,
+    TreatmentCycle,
+)
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    title: str
+    model: type[Model]
+    fields: tuple[str, ...]
+    create: Callable[..., Model]
+    update: Callable[..., Model]
+    record_argument: str  # the update service's keyword for the record
+    extra_fields: dict[str, Callable[[Patient, bool], forms.Field]] = field(default_factory=dict)
+
+
+def _fatal_event_field(patient: Patient, editing: bool) -> forms.Field:
+    return forms.ModelChoiceField(
+        queryset=AdverseEvent.objects.filter(patient=patient), required=False,
+        label="Adverse event that caused the death",
+        help_text="Only when the cause of death is an adverse event; it becomes grade 5.")
+
+
+def _previous_grade_field(patient: Patient, editing: bool) -> forms.Field | None:
+    if not editing:
+        return None
+    return forms.TypedChoiceField(
+        choices=[("", "---------"), *[(g, g) for g in protocol.CTCAE_GRADES[:-1]]],
+        coerce=int, empty_value=None, required=False,
+        label="True grade of the previously fatal event",
+        help_text="Only when the death is no longer attributed to that event.")
+
+
+RECORD_KINDS: dict[str, RecordKind] = {
+    "cycles": RecordKind("Treatment cycle", TreatmentCycle, services.CYCLE_FIELDS,
+                         services.cycle_record, services.cycle_update, "cycle"),
+    "responses": RecordKind("Response assessment", ResponseAssessment,
+                            services.RESPONSE_FIELDS, services.response_record,
+                            services.response_update, "assessment"),
+    "transplant": RecordKind("Allo-HSCT", Transplant, services.TRANSPLANT_FIELDS,
+                             services.transplant_record, services.transplant_update,
+                             "transplant"),
+    "end-of-treatment": RecordKind("End of treatment", EndOfTreatment,
+                                   services.END_OF_TREATMENT_FIELDS,
+                                   services.end_of_treatment_record,
+                                   services.end_of_treatment_update, "eot"),
+    "adverse-events": RecordKind("Adverse event", AdverseEvent, services.ADVERSE_EVENT_FIELDS,
+                                 services.adverse_event_record, services.adverse_event_update,
+                                 "event"),
+    "off-study": RecordKind("Off study (death, withdrawal, lost to follow-up)", OffStudy,
+                            services.OFF_STUDY_FIELDS, services.off_study_record,
+                            services.off_study_update, "off_study",
+                            {"fatal_adverse_event": _fatal_event_field,
+                             "previous_fatal_event_grade": _previous_grade_field}),
+}
+
+
+def _kind(name: str) -> RecordKind:
+    if name not in RECORD_KINDS:
+        raise Http404("No such record.")
+    return RECORD_KINDS[name]
+
+
+def _editable_patient(request: HttpRequest, study_id: str) -> Patient:
+    patient = patient_get_for(request.user, study_id)
+    if not user_can_enter_data_at(request.user, patient.site):
+        raise PermissionDenied("Only a coordinator of this site can enter its data.")
+    return patient
+
+
+def _form(request: HttpRequest, kind: RecordKind, patient: Patient,
+          instance: Model | None) -> RecordForm:
+    form = RecordForm(request.POST or None, model=kind.model, fields=kind.fields,
+                      instance=instance)
+    for name, make in kind.extra_fields.items():
+        extra = make(patient, instance is not None)
+        if extra is not None:
+            form.fields[name] = extra
+            if instance is not None and hasattr(instance, name):
+                form.initial.setdefault(name, getattr(instance, name))
+    return form
+
+
+def _render(request, kind, patient, form, instance) -> HttpResponse:
+    return render(request, "visits/record_form.html",
+                  {"kind": kind, "patient": patient, "form": form, "instance": instance})
+
+
+def _extras(kind: RecordKind, form: RecordForm) -> dict[str, Any]:
+    return {name: form.cleaned_data.get(name) for name in kind.extra_fields
+            if name in form.fields}
+
+
+@login_required
+def record_new(request: HttpRequest, study_id: str, kind_name: str) -> HttpResponse:
+    """Record a new cycle, response, transplant, end of treatment, AE or off-study event."""
+    kind = _kind(kind_name)
+    patient = _editable_patient(request, study_id)
+    form = _form(request, kind, patient, None)
+    if request.method == "POST" and form.is_valid():
+        extras = {k: v for k, v in _extras(kind, form).items()
+                  if k != "previous_fatal_event_grade"}
+        try:
+            kind.create(patient=patient, user=request.user, values=form.values(), **extras)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, f"{kind.title} recorded for {patient.study_id}.")
+            return redirect("patient-detail", study_id=patient.study_id)
+    return _render(request, kind, patient, form, None)
+
+
+@login_required
+def record_edit(request: HttpRequest, study_id: str, kind_name: str,
+                pk: int | None = None) -> HttpResponse:
+    """Correct a record: reason for change required, refused if someone saved in between."""
+    kind = _kind(kind_name)
+    patient = _editable_patient(request, study_id)
+    lookup = {"pk": pk} if pk is not None else {}
+    instance = get_object_or_404(kind.model, patient=patient, **lookup)
+    form = _form(request, kind, patient, instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            kind.update(**{kind.record_argument: instance}, user=request.user,
+                        values=form.values(), version=form.cleaned_data["version"],
+                        reason=form.cleaned_data["reason"], **_extras(kind, form))
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, f"{kind.title} of {patient.study_id} corrected.")
+            return redirect("patient-detail", study_id=patient.study_id)
+    return _render(request, kind, patient, form, instance)
+
+
+@login_required
+def visit_record(request: HttpRequest, study_id: str, month: int) -> HttpResponse:
+    """Fill in a follow-up visit, or mark it missed with a reason."""
+    patient = _editable_patient(request, study_id)
+    visit = get_object_or_404(FollowUpVisit, patient=patient, month=month)
+    completed = visit.is_completed
+    form = RecordForm(request.POST if request.POST.get("action") != "miss" else None,
+                      model=FollowUpVisit, fields=services.VISIT_FIELDS, instance=visit)
+    if not completed:
+        form.fields["reason"].required = False
+        form.fields["reason"].widget = forms.HiddenInput()
+    missed_form = MissedVisitForm(request.POST if request.POST.get("action") == "miss"
+                                  else None, initial={"version": visit.version})
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "miss":
+                if missed_form.is_valid():
+                    services.followup_visit_miss(
+                        visit=visit, user=request.user,
+                        missed_reason=missed_form.cleaned_data["missed_reason"],
+                        version=missed_form.cleaned_data["version"])
+                    messages.success(request, f"Visit {visit.label} marked missed.")
+                    return redirect("patient-detail", study_id=patient.study_id)
+            elif form.is_valid():
+                services.followup_visit_record(
+                    visit=visit, user=request.user, values=form.values(),
+                    version=form.cleaned_data["version"], reason=form.cleaned_data["reason"])
+                messages.success(request, f"Visit {visit.label} of {patient.study_id} recorded.")
+                return redirect("patient-detail", study_id=patient.study_id)
+        except ValidationError as exc:
+            target = missed_form if request.POST.get("action") == "miss" else form
+            for name, errors in exc.message_dict.items():
+                target.add_error(name if name in target.fields else None, errors)
+    return render(request, "visits/visit_form.html", {
+        "patient": patient, "visit": visit, "form": form, "missed_form": missed_form,
+        "status": selectors.status_of(visit), "completed": completed})
+
+
+@login_required
+@require_POST
+def adverse_event_review(request: HttpRequest, study_id: str, pk: int) -> HttpResponse:
+    """An investigator of the site or a data manager marks an SAE reviewed."""
+    patient = patient_get_for(request.user, study_id)
+    event = get_object_or_404(AdverseEvent, patient=patient, pk=pk)
+    try:
+        services.adverse_event_review(event=event, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"SAE {event.display_term} of {patient.study_id} reviewed.")
+    return redirect(request.POST.get("next") or "dashboard")
+
+
+@login_required
+def worklist(request: HttpRequest) -> HttpResponse:
+    """Visits due and overdue this month at my sites, sortable."""
+    site = None
+    if request.GET.get("site"):
+        site = get_object_or_404(sites_visible_to(request.user), number=request.GET["site"])
+    sort = request.GET.get("sort", "target")
+    rows = selectors.worklist(request.user, site=site, sort=sort)
+    return render(request, "visits/worklist.html", {
+        "rows": rows, "sort": sort, "site": site, "sites": sites_visible_to(request.user),
+        "sorts": [("target", "Target date"), ("window_closes", "Window closes"),
+                  ("status", "Overdue first"), ("study_id", "Study ID")]})
