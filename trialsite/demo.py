@@ -17,6 +17,7 @@ from randomization.services import patient_randomize
 from trialsite import protocol
 from trialsite.accounts.models import Role, Site, User
 from trialsite.accounts.services import staff_account_create
+from trialsite.demo_course import demo_courses_seed
 from trialsite.patients.models import Patient
 from trialsite.patients.services import patient_screen
 
@@ -122,4 +123,6 @@ def demo_trial_seed(*, patients: int, seed: int) -> list[Patient]:
                                      tzinfo=dt.UTC)
             patient_randomize(patient=patient, user=coordinators[site.number],
                               regimen=regimen, randomized_at=at)
+    demo_courses_seed(rng=rng, coordinators=coordinators,
+                      reviewer=User.objects.get(username="dm"))
     return created

@@ -14,7 +14,7 @@ from trialsite.accounts.models import User
 # Bookkeeping columns that change on every save and say nothing to a reviewer.
 _HIDDEN_FIELDS = frozenset(
     {"id", "created_at", "updated_at", "created_by_id", "patient_id", "screening_id", "kind",
-     "text", "site_id"}
+     "text", "site_id", "version"}
 )
 
 
