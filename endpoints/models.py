@@ -1,1 +1,53 @@
-"""Models of the endpoints app (filled by a later issue)."""
+"""Analysis runs: one computation of the standard analysis for a data cut-off."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from trialsite.accounts.models import User
+
+
+class AnalysisRun(models.Model):
+    """A survival analysis computed by a Celery worker.
+
+    The worker claims a queued run with a conditional update (queued → running), so two
+    workers never compute the same run; a run stuck in running past the time limit is put
+    back in the queue by the periodic sweep, and after 3 attempts it fails with the reason.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    cutoff = models.DateField("data cut-off")
+    strata_factors = models.JSONField(default=list)
+    fingerprint = models.CharField(max_length=64, db_index=True,
+                                   help_text="SHA-256 of the cut-off, strata and the data.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED,
+                              db_index=True)
+    requested_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    results = models.JSONField(null=True, blank=True)
+    figures = models.JSONField(null=True, blank=True, help_text="SVG figures by name.")
+    error = models.TextField(blank=True)
+    served_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+",
+                                    help_text="The finished run with the same fingerprint.")
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"Analysis at cut-off {self.cutoff} ({self.get_status_display()})"
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from trialsite.environment import (
@@ -118,11 +119,24 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
-CELERY_IMPORTS = ["trialsite.tasks"]
+# Analyses: a run may take this long; the broker must not hand a task to a second worker
+# before it is over (visibility timeout), and the sweep re-queues runs stuck past it.
+ANALYSIS_TIME_LIMIT_SECONDS = env_int("ANALYSIS_TIME_LIMIT_SECONDS", 600, minimum=60)
+ANALYSIS_MAX_ATTEMPTS = env_int("ANALYSIS_MAX_ATTEMPTS", 3, minimum=1)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * ANALYSIS_TIME_LIMIT_SECONDS}
+CELERY_IMPORTS = ["trialsite.tasks", "endpoints.tasks"]
 CELERY_BEAT_SCHEDULE = {
     "sessions-clear-expired": {
         "task": "trialsite.sessions_clear_expired",
         "schedule": 6 * 60 * 60,
+    },
+    "analysis-runs-sweep": {
+        "task": "endpoints.analysis_runs_sweep",
+        "schedule": 5 * 60,
+    },
+    "analysis-nightly-refresh": {
+        "task": "endpoints.analysis_nightly_refresh",
+        "schedule": crontab(hour=2, minute=30),
     },
 }
 
@@ -221,6 +235,9 @@ PGHISTORY_MIDDLEWARE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 # The trial's configurable figures ([setting] in PROTOCOL.md).
 TRIAL_TARGET_ENROLMENT = env_int("TRIAL_TARGET_ENROLMENT", 300, minimum=1)
+TRIAL_ACCRUAL_MONTHS = env_int("TRIAL_ACCRUAL_MONTHS", 36, minimum=1)
+# Analysis strata: the randomization factors other than site (PROTOCOL.md).
+TRIAL_ANALYSIS_STRATA = env_list("TRIAL_ANALYSIS_STRATA", default=["regimen", "disease_status"])
 # Randomization (see protocol.RandomizationDesign; a system check refuses an unsafe design).
 TRIAL_RANDOMIZATION_METHOD = env_str("TRIAL_RANDOMIZATION_METHOD", default="blocks")
 TRIAL_STRATIFICATION_FACTORS = env_list(

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("trialsite.patients.urls")),
     path("", include("randomization.urls")),
     path("", include("visits.urls")),
+    path("", include("endpoints.urls")),
 ]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from lifelines import AalenJohansenFitter
 
 RELAPSE, COMPETING_DEATH, CENSORED = 1, 2, 0
 
@@ -28,17 +26,23 @@ class CumulativeIncidence:
 
 def cumulative_incidence(durations: Sequence[float], event_codes: Sequence[int],
                          event_of_interest: int = RELAPSE) -> CumulativeIncidence:
-    """Aalen-Johansen estimate: a competing event is not censoring (PROTOCOL.md)."""
+    """Aalen-Johansen estimate: a competing event is not censoring (PROTOCOL.md).
+
+    CIF(t) = Σ_{t_j ≤ t} S(t_j-) · d_j / n_j, with S the Kaplan-Meier of any event. Written
+    out rather than taken from lifelines, whose AalenJohansenFitter breaks tied times by
+    random jitter; here events of every kind at one time are counted together, as R does.
+    """
     durations = np.asarray(durations, dtype=float)
     codes = np.asarray(event_codes, dtype=int)
-    if len(durations) == 0 or not (codes == event_of_interest).any():
-        return CumulativeIncidence(time=[0.0], incidence=[0.0])
-    fitter = AalenJohansenFitter(calculate_variance=False)
-    with warnings.catch_warnings():
-        # lifelines jitters tied event times with a warning; ties are broken as R does
-        # (events of every kind at t are counted together), so the jitter is not needed.
-        warnings.simplefilter("ignore")
-        fitter.fit(durations, codes, event_of_interest=event_of_interest)
-    series = fitter.cumulative_density_.iloc[:, 0]
-    return CumulativeIncidence(time=[float(t) for t in series.index],
-                               incidence=[float(v) for v in series.to_numpy()])
+    times, incidence = [0.0], [0.0]
+    survival, cif = 1.0, 0.0
+    for t in np.unique(durations[codes != CENSORED]):
+        at_risk = int((durations >= t).sum())
+        at_t = durations == t
+        of_interest = int((at_t & (codes == event_of_interest)).sum())
+        any_event = int((at_t & (codes != CENSORED)).sum())
+        cif += survival * of_interest / at_risk
+        survival *= 1 - any_event / at_risk
+        times.append(float(t))
+        incidence.append(cif)
+    return CumulativeIncidence(time=times, incidence=incidence)

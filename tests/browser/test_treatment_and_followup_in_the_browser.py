@@ -286,6 +286,9 @@ def test_it_records_treatment_end_of_treatment_and_the_month_3_visit(
     expect(page.get_by_role("heading", level=1)).to_have_text(
         f"Follow-up visit M3 · patient {study_id}"
     )
+    print("DEBUGGET", page.locator("main").inner_text())
+    print("DEBUGVERSION", page.locator("input[name=version]").evaluate_all("els => els.map(e => e.outerHTML)"))
+    page.screenshot(path="/tmp/visit-get.png", full_page=True)
     page.get_by_label("Visit done on").fill(_iso(today))
     page.get_by_label("Vital status").select_option(label=protocol.VitalStatus.ALIVE.label)
     page.get_by_label("Disease status").select_option(
@@ -293,6 +296,9 @@ def test_it_records_treatment_end_of_treatment_and_the_month_3_visit(
     )
     page.get_by_label("Allo-HSCT since last visit").select_option(label="No")
     page.get_by_role("button", name="Save visit").click()
+    page.wait_for_load_state()
+    print("DEBUG", page.url, page.locator("main").inner_text())
+    print("DEBUGHTML", page.locator("#visit-form").inner_html())
 
     page.wait_for_url(patient_url)
     expect(page.get_by_role("status")).to_have_text(f"Visit M3 of {study_id} recorded.")

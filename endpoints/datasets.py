@@ -1,0 +1,262 @@
+"""Analysis datasets derived from the clinical records for a data cut-off date.
+
+`patient_facts` reads the records with one query per table; the derivations below are pure
+functions of those facts, so the rules of PROTOCOL.md (time-to-event endpoints) are tested
+directly and the exports use the very same code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from randomization.models import Randomization
+from trialsite import protocol
+from visits.models import (
+    AdverseEvent,
+    EndOfTreatment,
+    FollowUpVisit,
+    OffStudy,
+    ResponseAssessment,
+    Transplant,
+    TreatmentCycle,
+)
+
+REMISSION = {c.value for c in protocol.REMISSION_RESPONSES}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    on: dt.date
+    category: str
+    after_cycle: int | None
+
+
+@dataclass
+class PatientFacts:
+    """What the endpoints need to know about one randomized patient."""
+
+    study_id: str
+    site: str
+    arm: str
+    regimen: str
+    disease_status: str  # stratum level: relapsed / refractory
+    sex: str
+    age: int | None
+    randomized_on: dt.date
+    contact_dates: list[dt.date] = field(default_factory=list)
+    assessments: list[Assessment] = field(default_factory=list)
+    relapse_dates: list[dt.date] = field(default_factory=list)  # from follow-up visits
+    death_on: dt.date | None = None
+    hsct_on: dt.date | None = None
+    end_of_treatment_on: dt.date | None = None
+    off_study_on: dt.date | None = None
+    off_study_reason: str = ""
+
+    @property
+    def response_after_cycle(self) -> int:
+        return protocol.REGIMEN_PLANS[self.regimen].response_after_cycle
+
+
+@dataclass(frozen=True)
+class TimeToEvent:
+    """One row of an ADTTE-like dataset: AVAL days from STARTDT, CNSR 1 = censored."""
+
+    study_id: str
+    parameter: str  # OS, EFS, LFS, OS_HSCT_CENSORED, RELAPSE
+    start_on: dt.date
+    end_on: dt.date
+    days: int
+    event: int  # 1 = event, 0 = censored (for RELAPSE: 1 relapse, 2 competing death)
+    description: str
+
+    @property
+    def censored(self) -> int:
+        return 0 if self.event else 1
+
+
+def last_known_alive(facts: PatientFacts, cutoff: dt.date) -> dt.date:
+    """Latest dated contact on or before the cut-off (a death after it shows life until then)."""
+    dates = [d for d in facts.contact_dates if d <= cutoff] + [facts.randomized_on]
+    if facts.death_on and facts.death_on > cutoff:
+        dates.append(cutoff)
+    return max(dates)
+
+
+def _row(facts, parameter, start, end, event, description) -> TimeToEvent:
+    return TimeToEvent(facts.study_id, parameter, start, end, (end - start).days, event,
+                       description)
+
+
+def overall_survival(facts: PatientFacts, cutoff: dt.date) -> TimeToEvent:
+    """OS: randomization to death from any cause; censored at last known alive (≤ cut-off)."""
+    if facts.death_on and facts.death_on <= cutoff:
+        return _row(facts, "OS", facts.randomized_on, facts.death_on, 1, "Death")
+    return _row(facts, "OS", facts.randomized_on, last_known_alive(facts, cutoff), 0,
+                "Censored: last known alive")
+
+
+def overall_survival_censored_at_transplant(facts: PatientFacts,
+                                            cutoff: dt.date) -> TimeToEvent:
+    """Sensitivity analysis: OS censored at allo-HSCT."""
+    os_row = overall_survival(facts, cutoff)
+    if facts.hsct_on and facts.hsct_on <= cutoff and facts.hsct_on < os_row.end_on:
+        return _row(facts, "OS_HSCT_CENSORED", facts.randomized_on, facts.hsct_on, 0,
+                    "Censored: allo-HSCT")
+    return TimeToEvent(facts.study_id, "OS_HSCT_CENSORED", os_row.start_on, os_row.end_on,
+                       os_row.days, os_row.event, os_row.description)
+
+
+def _first_remission(facts: PatientFacts, cutoff: dt.date) -> dt.date | None:
+    return min((a.on for a in facts.assessments if a.category in REMISSION and a.on <= cutoff),
+               default=None)
+
+
+def _relapses(facts: PatientFacts, after: dt.date, cutoff: dt.date) -> list[dt.date]:
+    dates = [a.on for a in facts.assessments
+             if a.category == protocol.ResponseCategory.RELAPSE and a.on > after]
+    dates += [d for d in facts.relapse_dates if d > after]
+    return sorted(d for d in dates if d <= cutoff)
+
+
+def induction_failed(facts: PatientFacts, cutoff: dt.date) -> bool:
+    """No CR/CRi at the formal evaluation (after IC induction, after AZA cycle 3)."""
+    formal = [a for a in facts.assessments if a.on <= cutoff and a.after_cycle is not None
+              and a.after_cycle >= facts.response_after_cycle]
+    if not formal:
+        return False
+    evaluation = min(formal, key=lambda a: a.on)
+    reached = [a for a in facts.assessments if a.on <= evaluation.on and a.category in REMISSION]
+    return not reached
+
+
+def event_free_survival(facts: PatientFacts, cutoff: dt.date) -> TimeToEvent:
+    """EFS: induction failure (dated at randomization), relapse or death, whichever first."""
+    if induction_failed(facts, cutoff):
+        return _row(facts, "EFS", facts.randomized_on, facts.randomized_on, 1,
+                    "Induction failure")
+    remission = _first_remission(facts, cutoff)
+    candidates = []
+    if remission:
+        candidates += [(d, "Relapse") for d in _relapses(facts, remission, cutoff)]
+    if facts.death_on and facts.death_on <= cutoff:
+        candidates.append((facts.death_on, "Death"))
+    if candidates:
+        end, what = min(candidates)
+        return _row(facts, "EFS", facts.randomized_on, end, 1, what)
+    return _row(facts, "EFS", facts.randomized_on, last_known_alive(facts, cutoff), 0,
+                "Censored: last known alive")
+
+
+def leukaemia_free_survival(facts: PatientFacts, cutoff: dt.date) -> TimeToEvent | None:
+    """LFS (CR/CRi patients only): from the first CR/CRi to relapse or death."""
+    remission = _first_remission(facts, cutoff)
+    if remission is None:
+        return None
+    candidates = [(d, "Relapse") for d in _relapses(facts, remission, cutoff)]
+    if facts.death_on and facts.death_on <= cutoff:
+        candidates.append((facts.death_on, "Death"))
+    if candidates:
+        end, what = min(candidates)
+        return _row(facts, "LFS", remission, end, 1, what)
+    return _row(facts, "LFS", remission, max(last_known_alive(facts, cutoff), remission), 0,
+                "Censored: last known alive")
+
+
+def relapse_with_competing_death(facts: PatientFacts, cutoff: dt.date) -> TimeToEvent | None:
+    """From the first CR/CRi: relapse (1), death in remission (2, competing) or censored (0)."""
+    lfs = leukaemia_free_survival(facts, cutoff)
+    if lfs is None:
+        return None
+    code = {"Relapse": 1, "Death": 2}.get(lfs.description, 0)
+    description = {1: "Relapse", 2: "Death in remission"}.get(code, lfs.description)
+    return TimeToEvent(facts.study_id, "RELAPSE", lfs.start_on, lfs.end_on, lfs.days, code,
+                       description)
+
+
+ENDPOINTS = {
+    "OS": overall_survival,
+    "EFS": event_free_survival,
+    "LFS": leukaemia_free_survival,
+    "OS_HSCT_CENSORED": overall_survival_censored_at_transplant,
+    "RELAPSE": relapse_with_competing_death,
+}
+
+
+def time_to_event_rows(facts: Iterable[PatientFacts], cutoff: dt.date,
+                       parameters: Iterable[str] = ENDPOINTS) -> list[TimeToEvent]:
+    """Return the ADTTE-like rows: one per patient and parameter (LFS only for CR/CRi)."""
+    rows = []
+    for patient in facts:
+        for parameter in parameters:
+            row = ENDPOINTS[parameter](patient, cutoff)
+            if row is not None:
+                rows.append(row)
+    return rows
+
+
+def _local(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment).date()
+
+
+def patient_facts(cutoff: dt.date) -> list[PatientFacts]:
+    """Load every patient randomized by the cut-off with one query per table (no N+1)."""
+    randomizations = (Randomization.objects.select_related("patient", "patient__site",
+                                                           "patient__screening")
+                      .order_by("randomized_at"))
+    facts: dict[int, PatientFacts] = {}
+    for r in randomizations:
+        randomized_on = _local(r.randomized_at)
+        if randomized_on > cutoff:
+            continue
+        facts[r.patient_id] = PatientFacts(
+            study_id=r.patient.study_id, site=r.patient.site.code, arm=r.arm, regimen=r.regimen,
+            disease_status=r.stratum_levels.get("disease_status", ""), sex=r.patient.sex,
+            age=r.patient.screening.age_at_consent, randomized_on=randomized_on)
+    contacts: dict[int, list[dt.date]] = defaultdict(list)
+
+    def contact(patient_id: int, *days: dt.date | None) -> None:
+        contacts[patient_id].extend(d for d in days if d)
+
+    for pid, start, end in TreatmentCycle.objects.values_list("patient_id", "started_on",
+                                                              "ended_on"):
+        contact(pid, start, end)
+    for pid, on, category, after in ResponseAssessment.objects.values_list(
+            "patient_id", "assessed_on", "category", "after_cycle"):
+        contact(pid, on)
+        if pid in facts:
+            facts[pid].assessments.append(Assessment(on, category, after))
+    for pid, on in Transplant.objects.values_list("patient_id", "transplanted_on"):
+        contact(pid, on)
+        if pid in facts:
+            facts[pid].hsct_on = on
+    for pid, on in EndOfTreatment.objects.values_list("patient_id", "ended_on"):
+        contact(pid, on)
+        if pid in facts:
+            facts[pid].end_of_treatment_on = on
+    for pid, on, vital, disease in FollowUpVisit.objects.filter(
+            performed_on__isnull=False).values_list("patient_id", "performed_on",
+                                                    "vital_status", "disease_status"):
+        if vital == protocol.VitalStatus.ALIVE:
+            contact(pid, on)
+        if disease == protocol.FollowUpDiseaseStatus.RELAPSE and pid in facts:
+            facts[pid].relapse_dates.append(on)
+    for pid, onset, resolved in AdverseEvent.objects.values_list("patient_id", "onset_on",
+                                                                 "resolved_on"):
+        contact(pid, onset, resolved)
+    for pid, reason, on in OffStudy.objects.values_list("patient_id", "reason", "event_on"):
+        if pid not in facts:
+            continue
+        facts[pid].off_study_on, facts[pid].off_study_reason = on, reason
+        if reason == protocol.OffStudyReason.DEATH:
+            facts[pid].death_on = on
+        else:
+            contact(pid, on)  # withdrawal date, or the last date known alive if lost
+    for pid, patient in facts.items():
+        patient.contact_dates = [d for d in contacts[pid]
+                                 if patient.death_on is None or d <= patient.death_on]
+    return list(facts.values())

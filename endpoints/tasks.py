@@ -1,0 +1,40 @@
+"""Celery tasks of the analyses: thin, idempotent, given ids only."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+
+from endpoints import services
+
+
+@shared_task(
+    bind=True,
+    name="endpoints.analysis_run_execute",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=settings.ANALYSIS_MAX_ATTEMPTS,
+    time_limit=settings.ANALYSIS_TIME_LIMIT_SECONDS,
+    soft_time_limit=settings.ANALYSIS_TIME_LIMIT_SECONDS - 30,
+)
+def analysis_run_execute_task(self, run_id: int) -> None:
+    """Compute one analysis run; on an error, retry while attempts remain."""
+    try:
+        services.analysis_run_execute(run_id=run_id)
+    except Exception as exc:
+        from endpoints.models import AnalysisRun
+
+        if AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.QUEUED).exists():
+            raise self.retry(exc=exc, countdown=5) from exc
+        raise
+
+
+@shared_task(name="endpoints.analysis_runs_sweep")
+def analysis_runs_sweep_task() -> int:
+    """Put runs whose worker died back in the queue."""
+    return len(services.analysis_runs_sweep())
+
+
+@shared_task(name="endpoints.analysis_nightly_refresh")
+def analysis_nightly_refresh_task() -> int:
+    return services.analysis_nightly_refresh().pk

@@ -1,0 +1,82 @@
+"""The investigators' dashboard: survival figures, accrual and follow-up completeness.
+
+Comparative results (by arm) are shown only to unblinded roles; everyone else sees pooled
+figures. The heavy work happens on a Celery worker; the page only reads finished runs.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from endpoints import selectors, services
+from endpoints.analysis import blinded_view
+from endpoints.models import AnalysisRun
+from trialsite.accounts.models import Role
+
+RECOMPUTE_ROLES = (Role.INVESTIGATOR, Role.DATA_MANAGER, Role.STATISTICIAN)
+
+
+@login_required
+def analysis_dashboard(request: HttpRequest) -> HttpResponse:
+    run = selectors.latest_finished_run()
+    unblinded = request.user.is_unblinded
+    results = None
+    if run is not None:
+        results = run.results if unblinded else blinded_view(run.results)
+    return render(request, "endpoints/dashboard.html", {
+        "run": run,
+        "results": results,
+        "unblinded": unblinded,
+        "figure_kind": "by_arm" if unblinded else "pooled",
+        "pending": selectors.latest_requested_run(),
+        "can_recompute": request.user.role in RECOMPUTE_ROLES,
+        "accrual": selectors.accrual(),
+        "completeness": selectors.follow_up_completeness(request.user),
+    })
+
+
+@login_required
+@require_POST
+def analysis_recompute(request: HttpRequest) -> HttpResponse:
+    """Queue a new analysis at today's cut-off (served at once if the data did not change)."""
+    if request.user.role not in RECOMPUTE_ROLES:
+        raise PermissionDenied("Your role may view the analyses but not start them.")
+    try:
+        run = services.analysis_run_request(user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if run.served_from_id:
+            messages.info(request, "No data changed since the last analysis: its results are "
+                                   "shown.")
+        else:
+            messages.success(request, "Analysis queued: a worker is computing it.")
+    return redirect("analysis-dashboard")
+
+
+@login_required
+def analysis_run_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """Progress of a run, polled by the dashboard's Recompute button."""
+    run = get_object_or_404(AnalysisRun, pk=pk)
+    return JsonResponse({"id": run.pk, "status": run.status, "attempts": run.attempts,
+                         "error": run.error, "cutoff": run.cutoff.isoformat(),
+                         "duration_seconds": run.duration_seconds})
+
+
+@login_required
+def analysis_figure(request: HttpRequest, pk: int, parameter: str, kind: str) -> HttpResponse:
+    """A run's Kaplan-Meier SVG; the by-arm figure only for unblinded roles."""
+    if kind == "by_arm" and not request.user.is_unblinded:
+        raise PermissionDenied("Comparative results are confidential while the trial runs.")
+    run = get_object_or_404(AnalysisRun, pk=pk, status=AnalysisRun.Status.DONE)
+    svg = ((run.figures or {}).get(parameter) or {}).get(kind)
+    if svg is None:
+        raise Http404("No such figure.")
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
