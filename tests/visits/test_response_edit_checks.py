@@ -15,7 +15,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from tests.visits.builders import record_cycle, record_response
+from tests.factories import screen_patient
+from tests.visits.builders import randomize, record_cycle, record_response
 from trialsite import protocol
 from visits.models import ResponseAssessment
 
@@ -132,9 +133,6 @@ def test_it_refuses_a_pr_whose_blasts_did_not_halve_from_the_baseline(after_indu
 
 def test_it_refuses_a_pr_with_more_than_25_percent_blasts(site_a, coordinator, frozen_today):
     # Baseline 80%: 30% is more than halved, but above the 25% ceiling of a PR.
-    from tests.factories import screen_patient
-    from tests.visits.builders import randomize
-
     patient = screen_patient(site=site_a, user=coordinator, marrow_blasts_pct="80.0")
     randomize(patient, coordinator)
     record_cycle(patient, coordinator, dt.date(2025, 3, 6), dt.date(2025, 3, 12))
