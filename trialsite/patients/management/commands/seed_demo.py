@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
+from endpoints.services import analysis_run_request
 from trialsite.accounts.models import Site
 from trialsite.demo import DEMO_PASSWORD, demo_logins, demo_trial_seed
 
@@ -25,6 +26,8 @@ class Command(BaseCommand):
             created = demo_trial_seed(patients=patients, seed=seed)
             self.stdout.write(self.style.SUCCESS(
                 f"Loaded {len(created)} screened patients (seed {seed})."))
+            run = analysis_run_request()
+            self.stdout.write(f"Analysis at cut-off {run.cutoff} requested ({run.status}).")
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         for login in demo_logins():
             self.stdout.write(f"  {login.username:10} {login.role:20} {login.sites}")
