@@ -171,16 +171,20 @@ def visit_record(request: HttpRequest, study_id: str, month: int) -> HttpRespons
     patient = _editable_patient(request, study_id)
     visit = get_object_or_404(FollowUpVisit, patient=patient, month=month)
     completed = visit.is_completed
-    form = RecordForm(request.POST if request.POST.get("action") != "miss" else None,
-                      model=FollowUpVisit, fields=services.VISIT_FIELDS, instance=visit)
+    missing = request.method == "POST" and request.POST.get("action") == "miss"
+    recording = request.method == "POST" and not missing
+    form = RecordForm(request.POST if recording else None, model=FollowUpVisit,
+                      fields=services.VISIT_FIELDS, instance=visit)
+    for name in ("performed_on", "vital_status"):
+        form.fields[name].required = True
     if not completed:
         form.fields["reason"].required = False
         form.fields["reason"].widget = forms.HiddenInput()
-    missed_form = MissedVisitForm(request.POST if request.POST.get("action") == "miss"
-                                  else None, initial={"version": visit.version})
+    missed_form = MissedVisitForm(request.POST if missing else None, prefix="missed",
+                                  initial={"version": visit.version})
     if request.method == "POST":
         try:
-            if request.POST.get("action") == "miss":
+            if missing:
                 if missed_form.is_valid():
                     services.followup_visit_miss(
                         visit=visit, user=request.user,
@@ -195,7 +199,7 @@ def visit_record(request: HttpRequest, study_id: str, month: int) -> HttpRespons
                 messages.success(request, f"Visit {visit.label} of {patient.study_id} recorded.")
                 return redirect("patient-detail", study_id=patient.study_id)
         except ValidationError as exc:
-            target = missed_form if request.POST.get("action") == "miss" else form
+            target = missed_form if missing else form
             for name, errors in exc.message_dict.items():
                 target.add_error(name if name in target.fields else None, errors)
     return render(request, "visits/visit_form.html", {

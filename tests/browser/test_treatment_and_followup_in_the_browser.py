@@ -190,7 +190,7 @@ def test_it_records_the_treatment_and_puts_the_month_3_visit_on_the_worklist(
             "Induction",
             _dmy(cycle_started),
             _dmy(cycle_ended),
-            "200.00 mg" if in_dex_arm else "no",
+            "200 mg" if in_dex_arm else "no",
             "",
             "Correct",
         ]
@@ -231,6 +231,7 @@ def test_it_records_the_treatment_and_puts_the_month_3_visit_on_the_worklist(
     expect(page.get_by_label("Platelets")).to_have_value("50")
     expect(page.get_by_label("MRD negative")).to_have_value("true")
     assert not ResponseAssessment.objects.filter(patient=patient_a).exists()
+    screenshot("response-refused")
 
     # With the platelets recovered, the CR stands.
     page.get_by_label("Platelets").fill("180")
@@ -245,7 +246,7 @@ def test_it_records_the_treatment_and_puts_the_month_3_visit_on_the_worklist(
             protocol.ResponseCategory.CR.label,
             "2.5",
             "1.80",
-            "180.00",
+            "180",
             "Correct",
         ]
     )
@@ -315,11 +316,6 @@ def test_it_records_the_treatment_and_puts_the_month_3_visit_on_the_worklist(
     screenshot("worklist-month-3-due")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="visits/views.py visit_record binds its form to the empty request.POST of a GET: "
-    "the page opens with an error and no version, so no visit can be saved.",
-)
 def test_it_records_the_month_3_visit_from_the_worklist(
     page,
     log_in,
