@@ -92,10 +92,11 @@ WORKLIST_SORTS = {
 
 def worklist(user: User, *, site: Site | None = None, today: dt.date | None = None,
              sort: str = "target") -> list[WorklistRow]:
-    """Return the visits due or overdue this month at the visible sites, in one query.
+    """Return the visits to plan this month at the visible sites, in one query.
 
-    Due: the window is open today, or opens before the month ends. Overdue: the window has
-    closed and the visit is neither done nor missed.
+    Listed: every visit neither done nor missed whose window opens by the end of the month,
+    each with its status today: due (window open), overdue (window closed) or upcoming
+    (its window opens later this month).
     """
     today = today or timezone.localdate()
     month_end = today.replace(day=calendar.monthrange(today.year, today.month)[1])

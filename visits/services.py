@@ -85,6 +85,9 @@ def _cycle_errors(records: PatientRecords, cycle: TreatmentCycle) -> Errors:
     others = [c for c in records.cycles if c.pk != cycle.pk]
     previous = next((c for c in reversed(others) if c.number < cycle.number), None)
     following = next((c for c in others if c.number > cycle.number), None)
+    if cycle.ended_on and cycle.started_on and cycle.ended_on < cycle.started_on:
+        _add(errors, "ended_on", f"A cycle cannot end ({cycle.ended_on:%d/%m/%Y}) before it "
+                                 f"starts ({cycle.started_on:%d/%m/%Y}).")
     if plan.max_cycles is not None and cycle.number > plan.max_cycles:
         _add(errors, "started_on", f"The {plan.regimen.label.lower()} regimen allows "
                                    f"{plan.max_cycles} cycles (1 induction and up to "
@@ -113,6 +116,14 @@ def _cycle_errors(records: PatientRecords, cycle: TreatmentCycle) -> Errors:
     if eot is not None and cycle.started_on and cycle.started_on > eot.ended_on:
         _add(errors, "started_on", f"Treatment ended on {eot.ended_on:%d/%m/%Y}: no cycle "
                                    "can start after the end of treatment.")
+    elif eot is not None and (cycle.ended_on is None or cycle.ended_on > eot.ended_on):
+        _add(errors, "ended_on", f"Treatment ended on {eot.ended_on:%d/%m/%Y}: the cycle must "
+                                 "have ended by then.")
+    first_response = min((r.assessed_on for r in records.responses), default=None)
+    if (cycle.number == 1 and first_response and cycle.started_on
+            and cycle.started_on > first_response):
+        _add(errors, "started_on", f"A response was assessed on {first_response:%d/%m/%Y}: "
+                                   "cycle 1 started before it.")
     for drug, field in _DRUG_FIELDS.items():
         dose = getattr(cycle, field)
         if drug in plan.drugs and (dose is None or dose <= 0):
@@ -201,6 +212,14 @@ def _response_errors(records: PatientRecords, assessment: ResponseAssessment) ->
     values = responses.ResponseValues(**{name: getattr(assessment, name) for name in (
         "marrow_blasts_pct", "anc", "platelets", "circulating_blasts", "auer_rods",
         "extramedullary_disease", "transfusion_dependent")})
+    transplant = records.transplant
+    if transplant is not None:
+        controlled = [r for r in records.responses if r.pk != assessment.pk] + [assessment]
+        if not any(r.category in protocol.DISEASE_CONTROLLED_RESPONSES
+                   and r.assessed_on <= transplant.transplanted_on for r in controlled):
+            return {"category": [f"The allo-HSCT on {transplant.transplanted_on:%d/%m/%Y} "
+                                 "rests on a controlled disease recorded before it: this "
+                                 "correction would leave none."]}
     had_remission = any(r.category in protocol.REMISSION_RESPONSES
                         and r.assessed_on <= assessment.assessed_on and r.pk != assessment.pk
                         for r in records.responses)
@@ -299,6 +318,11 @@ def _end_of_treatment_errors(records: PatientRecords, eot: EndOfTreatment) -> Er
     if last and last.ended_on and eot.ended_on and eot.ended_on < last.ended_on:
         _add(errors, "ended_on", f"Cycle {last.number} ended on {last.ended_on:%d/%m/%Y}: the "
                                  "end of treatment cannot be earlier.")
+    done = FollowUpVisit.objects.filter(patient=records.patient, performed_on__isnull=False
+                                        ).order_by("performed_on").first()
+    if done is not None and eot.ended_on and eot.ended_on >= done.performed_on:
+        _add(errors, "ended_on", f"Follow-up visit {done.label} was done on "
+                                 f"{done.performed_on:%d/%m/%Y}: treatment ended before it.")
     if eot.reason == protocol.EndOfTreatmentReason.DEATH and records.death_on is None:
         _add(errors, "reason", "Record the death (off study) first.")
     if eot.reason == protocol.EndOfTreatmentReason.HSCT and records.transplant is None:

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from trialsite import protocol
@@ -219,7 +220,11 @@ def adverse_event_review(request: HttpRequest, study_id: str, pk: int) -> HttpRe
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, f"SAE {event.display_term} of {patient.study_id} reviewed.")
-    return redirect(request.POST.get("next") or "dashboard")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()},
+                                           require_https=request.is_secure()):
+        next_url = "dashboard"
+    return redirect(next_url)
 
 
 @login_required

@@ -139,3 +139,23 @@ def test_it_refuses_a_cycle_after_the_end_of_treatment(ic_patient, coordinator):
     errors = _refused(ic_patient, coordinator, dt.date(2025, 3, 25))
 
     assert "no cycle can start after the end of treatment" in errors["started_on"][0]
+
+
+def test_it_refuses_a_cycle_ending_after_the_end_of_treatment(ic_patient, coordinator):
+    record_cycle(ic_patient, coordinator, dt.date(2025, 3, 6), dt.date(2025, 3, 12))
+    record_end_of_treatment(ic_patient, coordinator, dt.date(2025, 3, 20))
+
+    # Starts before the end of treatment (20 March), but ends after it.
+    errors = _refused(ic_patient, coordinator, dt.date(2025, 3, 15), dt.date(2025, 3, 25))
+
+    assert "ended_on" in errors
+
+
+def test_it_refuses_a_cycle_still_running_after_the_end_of_treatment(ic_patient, coordinator):
+    record_cycle(ic_patient, coordinator, dt.date(2025, 3, 6), dt.date(2025, 3, 12))
+    record_end_of_treatment(ic_patient, coordinator, dt.date(2025, 3, 20))
+
+    # The end of treatment is refused while a cycle is open; an open cycle is refused after it.
+    errors = _refused(ic_patient, coordinator, dt.date(2025, 3, 15))
+
+    assert "ended_on" in errors

@@ -19,6 +19,7 @@ from tests.factories import screen_patient
 from tests.visits.builders import randomize, record_cycle, record_response
 from trialsite import protocol
 from visits.models import ResponseAssessment
+from visits.services import cycle_update
 
 R = protocol.ResponseCategory
 ASSESSED_ON = dt.date(2025, 4, 2)
@@ -225,3 +226,17 @@ def test_it_refuses_a_response_in_the_future(after_induction, coordinator):
     errors = _refused(after_induction, coordinator, R.CR, dt.date(2025, 6, 3))
 
     assert "is in the future" in errors["assessed_on"][0]
+
+
+def test_it_refuses_moving_cycle_1_after_a_response_already_recorded(after_induction,
+                                                                     coordinator):
+    cycle_1 = after_induction.cycles.get(number=1)
+    record_response(after_induction, coordinator, ASSESSED_ON, R.CR)
+
+    with pytest.raises(ValidationError):
+        cycle_update(cycle=cycle_1, user=coordinator, version=cycle_1.version,
+                     values={"started_on": dt.date(2025, 4, 5), "ended_on": dt.date(2025, 4, 10)},
+                     reason="Dates from the day-hospital register")
+
+    cycle_1.refresh_from_db()
+    assert cycle_1.started_on == dt.date(2025, 3, 6)

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from tests.visits.builders import record_cycle, record_response
 from trialsite import protocol
 from visits.models import Transplant
-from visits.services import transplant_record
+from visits.services import response_update, transplant_record
 
 R = protocol.ResponseCategory
 TRANSPLANTED_ON = dt.date(2025, 5, 20)
@@ -99,3 +99,18 @@ def test_it_records_one_transplant_per_patient(after_induction, coordinator):
 
     assert "already recorded" in refused.value.message_dict["transplanted_on"][0]
     assert Transplant.objects.get(patient=after_induction).transplanted_on == TRANSPLANTED_ON
+
+
+def test_it_refuses_a_correction_taking_away_the_remission_a_transplant_rests_on(
+    after_induction, coordinator
+):
+    cr = record_response(after_induction, coordinator, dt.date(2025, 4, 2), R.CR)
+    _transplant(after_induction, coordinator)
+
+    with pytest.raises(ValidationError):
+        response_update(assessment=cr, user=coordinator,
+                        values={"category": R.RESISTANT, "marrow_blasts_pct": Decimal("30")},
+                        version=cr.version, reason="Marrow re-read: 30% blasts")
+
+    cr.refresh_from_db()
+    assert cr.category == R.CR

@@ -11,7 +11,7 @@ from trialsite.accounts.models import Role
 from trialsite.accounts.selectors import sites_for_data_entry, sites_visible_to
 from trialsite.patients.models import ScreeningOutcome
 from trialsite.patients.selectors import screening_log
-from visits.selectors import serious_adverse_events_pending_review
+from visits.selectors import open_deviations, serious_adverse_events_pending_review
 
 
 @login_required
@@ -34,5 +34,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "totals": totals,
         "can_screen": sites_for_data_entry(request.user).exists(),
         "pending_saes": serious_adverse_events_pending_review(request.user, site),
+        "deviations": open_deviations(request.user, site),
         "can_review_saes": request.user.role in (Role.INVESTIGATOR, Role.DATA_MANAGER),
     })
