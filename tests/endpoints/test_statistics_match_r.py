@@ -14,7 +14,6 @@ import random
 from pathlib import Path
 
 import pytest
-
 from lifelines import KaplanMeierFitter
 
 from endpoints.statistics.comparison import cox, logrank
