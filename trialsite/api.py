@@ -40,3 +40,62 @@ class DataEntryOrReadOnly(BasePermission):
         if not (user and user.is_authenticated):
             return False
         return request.method in SAFE_METHODS or user.can_enter_data or user.is_site_bound
+
+
+class RecordFilters:
+    """The filters every list endpoint shares: site, date range and incremental pulls."""
+
+    @staticmethod
+    def parameters(date_field: str | None, updated_field: str | None, *,
+                   by_site: bool = True) -> list:
+        from drf_spectacular.types import OpenApiTypes
+        from drf_spectacular.utils import OpenApiParameter
+
+        params = [OpenApiParameter("site", OpenApiTypes.INT,
+                                   description="Only this site (its number).")] if by_site else []
+        if date_field:
+            params += [
+                OpenApiParameter("date_from", OpenApiTypes.DATE,
+                                 description=f"Only records with {date_field} on or after."),
+                OpenApiParameter("date_to", OpenApiTypes.DATE,
+                                 description=f"Only records with {date_field} on or before."),
+            ]
+        if updated_field:
+            params.append(OpenApiParameter(
+                "updated_since", OpenApiTypes.DATETIME,
+                description=f"Incremental pull: only records whose {updated_field} is later "
+                            "(ISO 8601 with time zone)."))
+        return params
+
+    @staticmethod
+    def apply(queryset, params, *, site_path: str | None, date_field: str | None,
+              updated_field: str | None):
+        """Filter the queryset; a malformed filter is a 400 naming the parameter."""
+        from django.utils.dateparse import parse_date, parse_datetime
+
+        errors = {}
+        if params.get("site") and site_path:
+            if not params["site"].isdigit():
+                errors["site"] = ["A site number, e.g. 3."]
+            else:
+                queryset = queryset.filter(**{f"{site_path}__number": int(params["site"])})
+        for name, lookup in (("date_from", "gte"), ("date_to", "lte")):
+            if params.get(name) and date_field:
+                day = parse_date(params[name]) if len(params[name]) == 10 else None
+                if day is None:
+                    errors[name] = ["A date as YYYY-MM-DD."]
+                else:
+                    queryset = queryset.filter(**{f"{date_field}__{lookup}": day})
+        if params.get("updated_since") and updated_field:
+            try:
+                moment = parse_datetime(params["updated_since"])
+            except ValueError:
+                moment = None
+            if moment is None or moment.tzinfo is None:
+                errors["updated_since"] = ["An ISO 8601 date-time with its time zone, e.g. "
+                                           "2025-06-01T00:00:00Z."]
+            else:
+                queryset = queryset.filter(**{f"{updated_field}__gt": moment})
+        if errors:
+            raise exceptions.ValidationError(errors)
+        return queryset

@@ -1,11 +1,16 @@
+"""API v1: read endpoints for every kind of record; writes where a coordinator needs them."""
+
 from django.urls import path
 
-from randomization.apis import PatientRandomizeApi
-from trialsite.accounts.apis import ObtainTokenApi
+from endpoints.apis import AnalysisRunListApi
+from randomization.apis import PatientRandomizeApi, RandomizationListApi
+from trialsite.accounts.apis import ObtainTokenApi, SiteListApi
 from trialsite.patients import apis as patient_apis
+from visits import apis as visit_apis
 
 urlpatterns = [
     path("auth/token/", ObtainTokenApi.as_view(), name="api-token"),
+    path("sites/", SiteListApi.as_view(), name="api-site-list"),
     path("patients/", patient_apis.PatientListApi.as_view(), name="api-patient-list"),
     path("patients/<str:study_id>/", patient_apis.PatientDetailApi.as_view(),
          name="api-patient-detail"),
@@ -13,4 +18,17 @@ urlpatterns = [
          name="api-patient-history"),
     path("patients/<str:study_id>/randomize/", PatientRandomizeApi.as_view(),
          name="api-patient-randomize"),
+    path("randomizations/", RandomizationListApi.as_view(), name="api-randomization-list"),
+    path("cycles/", visit_apis.CycleListApi.as_view(), name="api-cycle-list"),
+    path("responses/", visit_apis.ResponseListApi.as_view(), name="api-response-list"),
+    path("transplants/", visit_apis.TransplantListApi.as_view(), name="api-transplant-list"),
+    path("ends-of-treatment/", visit_apis.EndOfTreatmentListApi.as_view(),
+         name="api-end-of-treatment-list"),
+    path("follow-up-visits/", visit_apis.FollowUpVisitListApi.as_view(),
+         name="api-follow-up-visit-list"),
+    path("off-study/", visit_apis.OffStudyListApi.as_view(), name="api-off-study-list"),
+    path("adverse-events/", visit_apis.AdverseEventListApi.as_view(),
+         name="api-adverse-event-list"),
+    path("deviations/", visit_apis.DeviationListApi.as_view(), name="api-deviation-list"),
+    path("analysis-runs/", AnalysisRunListApi.as_view(), name="api-analysis-run-list"),
 ]

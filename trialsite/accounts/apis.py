@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from django.contrib.auth.signals import user_logged_in
-from rest_framework import status
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+
+from trialsite.accounts.selectors import sites_visible_to
+from trialsite.accounts.serializers import SiteOutput
 
 
 class ObtainTokenApi(ObtainAuthToken):
@@ -18,6 +22,7 @@ class ObtainTokenApi(ObtainAuthToken):
     log-in, so it is written to the access log and resets the failure count.
     """
 
+    @extend_schema(tags=["authentication"])
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         try:
@@ -34,3 +39,14 @@ class ObtainTokenApi(ObtainAuthToken):
         token, _ = Token.objects.get_or_create(user=user)
         user_logged_in.send(sender=user.__class__, request=request, user=user)
         return Response({"token": token.key})
+
+
+@extend_schema(tags=["sites"])
+class SiteListApi(generics.ListAPIView):
+    """The sites you may see (all of them for the all-sites roles)."""
+
+    serializer_class = SiteOutput
+    pagination_class = None
+
+    def get_queryset(self):
+        return sites_visible_to(self.request.user).order_by("number")

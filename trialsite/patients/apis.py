@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from trialsite.accounts.selectors import user_can_enter_data_at
+from trialsite.api import RecordFilters
 from trialsite.audit.selectors import history_of
 from trialsite.patients import selectors, services
 from trialsite.patients.models import CriterionAnswer
@@ -18,6 +20,8 @@ from trialsite.patients.serializers import (
     PatientScreenInput,
     ScreeningUpdateInput,
 )
+
+_NOT_FOUND = OpenApiResponse(description="No such patient among those you may see.")
 
 
 def _nest_checklist_errors(errors: dict[str, list[str]]) -> dict:
@@ -37,15 +41,25 @@ def _validation_response(exc: ValidationError) -> Response:
     return Response(_nest_checklist_errors(exc.message_dict), status=status.HTTP_400_BAD_REQUEST)
 
 
+@extend_schema_view(
+    get=extend_schema(tags=["patients"], parameters=RecordFilters.parameters(
+        "screening__screened_on", "updated_at")),
+    post=extend_schema(tags=["patients"], request=PatientScreenInput, responses={
+        201: PatientOutput, 400: OpenApiResponse(description="Field errors (nothing saved)."),
+        403: OpenApiResponse(description="Only coordinators screen, at their sites.")}),
+)
 class PatientListApi(generics.ListAPIView):
     """List the patients you may see (screen failures included); POST screens a new one."""
 
     serializer_class = PatientOutput
 
     def get_queryset(self):
-        return selectors.patients_visible_to(self.request.user).prefetch_related(
+        patients = selectors.patients_visible_to(self.request.user).prefetch_related(
             Prefetch("screening__answers", queryset=CriterionAnswer.objects.all())
         )
+        return RecordFilters.apply(patients, self.request.query_params, site_path="site",
+                                   date_field="screening__screened_on",
+                                   updated_field="updated_at")
 
     def post(self, request):
         data = PatientScreenInput(data=request.data)
@@ -66,9 +80,16 @@ class PatientListApi(generics.ListAPIView):
 class PatientDetailApi(APIView):
     """One patient; PATCH corrects the screening and requires a `reason`."""
 
+    serializer_class = PatientOutput
+
+    @extend_schema(tags=["patients"], responses={200: PatientOutput, 404: _NOT_FOUND})
     def get(self, request, study_id: str):
         return Response(PatientOutput(selectors.patient_get_for(request.user, study_id)).data)
 
+    @extend_schema(tags=["patients"], request=ScreeningUpdateInput, responses={
+        200: PatientOutput, 400: OpenApiResponse(description="Field errors; `reason` missing."),
+        403: OpenApiResponse(description="Your role or site may not correct this patient."),
+        404: _NOT_FOUND})
     def patch(self, request, study_id: str):
         patient = selectors.patient_get_for(request.user, study_id)
         if not user_can_enter_data_at(request.user, patient.site):
@@ -90,6 +111,8 @@ class PatientDetailApi(APIView):
 class PatientHistoryApi(APIView):
     """The patient's audit trail: who changed which field, from what to what, and why."""
 
+    @extend_schema(tags=["patients"], responses={200: HistoryEntryOutput(many=True),
+                                                 404: _NOT_FOUND})
     def get(self, request, study_id: str):
         patient = selectors.patient_get_for(request.user, study_id)
         entries = history_of(patient, patient.screening)
