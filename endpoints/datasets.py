@@ -203,11 +203,43 @@ def _local(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date()
 
 
-def patient_facts(cutoff: dt.date) -> list[PatientFacts]:
-    """Load every patient randomized by the cut-off with one query per table (no N+1)."""
+def patient_facts(cutoff: dt.date, *, sites: Iterable[int] | None = None,
+                  patient_ids: Iterable[int] | None = None,
+                  include_imported: bool = True) -> list[PatientFacts]:
+    """Load every patient randomized by the cut-off with one query per table (no N+1).
+
+    `sites` (site numbers) limits the patients to those sites; `patient_ids` to a batch of
+    patients (the exports go batch by batch, so memory does not grow with the trial).
+    Outcomes imported from a legacy system are included unless a batch is asked for.
+    """
+    facts = _recorded_facts(cutoff, sites=sites, patient_ids=patient_ids)
+    if include_imported and patient_ids is None:
+        facts += imported_facts(cutoff, sites=sites)
+    return facts
+
+
+def imported_facts(cutoff: dt.date, *, sites: Iterable[int] | None = None) -> list[PatientFacts]:
+    """Facts of the patients whose outcomes were imported (legacy data)."""
+    from endpoints.models import ImportedOutcome
+
+    outcomes = ImportedOutcome.objects.filter(randomized_on__lte=cutoff).order_by("subject_id")
+    if sites is not None:
+        outcomes = outcomes.filter(site_number__in=list(sites))
+    return [PatientFacts(
+        study_id=o.subject_id, site=f"{o.site_number:02d}", arm=o.arm, regimen=o.regimen,
+        disease_status="", sex="", age=None, randomized_on=o.randomized_on,
+        contact_dates=[o.last_alive_on], death_on=o.death_on, hsct_on=o.hsct_on,
+    ) for o in outcomes]
+
+
+def _recorded_facts(cutoff: dt.date, *, sites, patient_ids) -> list[PatientFacts]:
     randomizations = (Randomization.objects.select_related("patient", "patient__site",
                                                            "patient__screening")
                       .order_by("randomized_at"))
+    if sites is not None:
+        randomizations = randomizations.filter(patient__site__number__in=list(sites))
+    if patient_ids is not None:
+        randomizations = randomizations.filter(patient_id__in=list(patient_ids))
     facts: dict[int, PatientFacts] = {}
     for r in randomizations:
         randomized_on = _local(r.randomized_at)
@@ -222,33 +254,40 @@ def patient_facts(cutoff: dt.date) -> list[PatientFacts]:
     def contact(patient_id: int, *days: dt.date | None) -> None:
         contacts[patient_id].extend(d for d in days if d)
 
-    for pid, start, end in TreatmentCycle.objects.values_list("patient_id", "started_on",
-                                                              "ended_on"):
+    restricted = sites is not None or patient_ids is not None
+
+    def of_these(model):
+        """The model's rows, for the loaded patients only when a subset was asked for."""
+        return model.objects.filter(patient_id__in=list(facts)) if restricted else \
+            model.objects.all()
+
+    for pid, start, end in of_these(TreatmentCycle).values_list("patient_id", "started_on",
+                                                                "ended_on"):
         contact(pid, start, end)
-    for pid, on, category, after in ResponseAssessment.objects.values_list(
+    for pid, on, category, after in of_these(ResponseAssessment).values_list(
             "patient_id", "assessed_on", "category", "after_cycle"):
         contact(pid, on)
         if pid in facts:
             facts[pid].assessments.append(Assessment(on, category, after))
-    for pid, on in Transplant.objects.values_list("patient_id", "transplanted_on"):
+    for pid, on in of_these(Transplant).values_list("patient_id", "transplanted_on"):
         contact(pid, on)
         if pid in facts:
             facts[pid].hsct_on = on
-    for pid, on in EndOfTreatment.objects.values_list("patient_id", "ended_on"):
+    for pid, on in of_these(EndOfTreatment).values_list("patient_id", "ended_on"):
         contact(pid, on)
         if pid in facts:
             facts[pid].end_of_treatment_on = on
-    for pid, on, vital, disease in FollowUpVisit.objects.filter(
+    for pid, on, vital, disease in of_these(FollowUpVisit).filter(
             performed_on__isnull=False).values_list("patient_id", "performed_on",
                                                     "vital_status", "disease_status"):
         if vital == protocol.VitalStatus.ALIVE:
             contact(pid, on)
         if disease == protocol.FollowUpDiseaseStatus.RELAPSE and pid in facts:
             facts[pid].relapse_dates.append(on)
-    for pid, onset, resolved in AdverseEvent.objects.values_list("patient_id", "onset_on",
-                                                                 "resolved_on"):
+    for pid, onset, resolved in of_these(AdverseEvent).values_list("patient_id", "onset_on",
+                                                                   "resolved_on"):
         contact(pid, onset, resolved)
-    for pid, reason, on in OffStudy.objects.values_list("patient_id", "reason", "event_on"):
+    for pid, reason, on in of_these(OffStudy).values_list("patient_id", "reason", "event_on"):
         if pid not in facts:
             continue
         facts[pid].off_study_on, facts[pid].off_study_reason = on, reason

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from trialsite.accounts.models import User
+from trialsite.audit.tracking import audited
 
 
 class AnalysisRun(models.Model):
@@ -51,3 +52,30 @@ class AnalysisRun(models.Model):
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
         return None
+
+
+@audited()
+class ImportedOutcome(models.Model):
+    """A patient's outcome brought in from a legacy spreadsheet or another trial system.
+
+    Kept apart from the clinical records entered here (no screening, no visits): the analysis
+    datasets read both, so legacy patients count in the survival analyses and exports.
+    """
+
+    subject_id = models.CharField(max_length=40, unique=True)
+    site_number = models.PositiveSmallIntegerField()
+    arm = models.CharField(max_length=10)
+    regimen = models.CharField(max_length=20)
+    randomized_on = models.DateField()
+    death_on = models.DateField(null=True, blank=True)
+    last_alive_on = models.DateField()
+    hsct_on = models.DateField(null=True, blank=True)
+    source = models.CharField(max_length=200, help_text="File it came from, and its checksum.")
+    imported_at = models.DateTimeField(auto_now_add=True)
+    imported_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["subject_id"]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id} (imported)"

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from endpoints.apis import AnalysisRunListApi
+from endpoints.export_apis import DataDictionaryApi, ExportApi
 from randomization.apis import PatientRandomizeApi, RandomizationListApi
 from trialsite.accounts.apis import ObtainTokenApi, SiteListApi
 from trialsite.patients import apis as patient_apis
@@ -31,4 +32,6 @@ urlpatterns = [
          name="api-adverse-event-list"),
     path("deviations/", visit_apis.DeviationListApi.as_view(), name="api-deviation-list"),
     path("analysis-runs/", AnalysisRunListApi.as_view(), name="api-analysis-run-list"),
+    path("exports/dictionary/", DataDictionaryApi.as_view(), name="api-data-dictionary"),
+    path("exports/<str:dataset>.<str:fmt>", ExportApi.as_view(), name="api-export"),
 ]

@@ -1,0 +1,280 @@
+"""Exports for statisticians: ADSL- and ADTTE-like datasets and the raw domain tables.
+
+Each dataset is declared once (its columns, with labels and types, and how its rows are
+produced); the CSV and JSON writers, the data dictionary and the tests all read the same
+declaration. Rows are produced batch by batch inside one REPEATABLE READ transaction, so an
+export is one consistent snapshot and memory stays flat whatever the size of the trial.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from endpoints.datasets import (
+    PatientFacts,
+    imported_facts,
+    last_known_alive,
+    patient_facts,
+    time_to_event_rows,
+)
+from randomization.models import Randomization
+from trialsite import protocol
+from trialsite.accounts.models import User
+from trialsite.accounts.selectors import sites_visible_to
+from visits import models as visit_models
+
+BATCH = 1000
+ADTTE_PARAMETERS = {"OS": "Overall survival", "EFS": "Event-free survival",
+                    "LFS": "Leukaemia-free survival (CR/CRi patients)"}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: str
+    type: str  # text, integer, decimal, date, datetime, boolean
+    value: Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    rows: Callable[[User, dt.date], Iterator[Any]]
+    uses_cutoff: bool = True
+
+
+def _site_numbers(user: User) -> list[int]:
+    return list(sites_visible_to(user).values_list("number", flat=True))
+
+
+def _facts_in_batches(user: User, cutoff: dt.date) -> Iterator[PatientFacts]:
+    sites = _site_numbers(user)
+    ids = list(Randomization.objects.filter(patient__site__number__in=sites)
+               .order_by("randomized_at", "pk").values_list("patient_id", flat=True))
+    for start in range(0, len(ids), BATCH):
+        yield from patient_facts(cutoff, sites=sites, patient_ids=ids[start:start + BATCH])
+    yield from imported_facts(cutoff, sites=sites)
+
+
+def _usubjid(study_id: str) -> str:
+    return f"{protocol.STUDY_ID}-{study_id}"
+
+
+def _on_or_before(day: dt.date | None, cutoff: dt.date) -> dt.date | None:
+    return day if day and day <= cutoff else None
+
+
+@dataclass(frozen=True)
+class _AdslRow:
+    facts: PatientFacts
+    cutoff: dt.date
+
+
+def _adsl_rows(user: User, cutoff: dt.date) -> Iterator[_AdslRow]:
+    for facts in _facts_in_batches(user, cutoff):
+        yield _AdslRow(facts, cutoff)
+
+
+_ARM_CODE = {"dex": "DEX", "control": "CONTROL"}
+
+ADSL = Dataset(
+    name="adsl",
+    description="Subject-level analysis dataset: one row per randomized patient.",
+    columns=(
+        Column("STUDYID", "Study identifier", "text", lambda r: protocol.STUDY_ID),
+        Column("USUBJID", "Unique subject identifier", "text",
+               lambda r: _usubjid(r.facts.study_id)),
+        Column("SUBJID", "Subject identifier for the study", "text", lambda r: r.facts.study_id),
+        Column("SITEID", "Study site identifier", "text", lambda r: r.facts.site),
+        Column("SEX", "Sex", "text", lambda r: r.facts.sex),
+        Column("AGE", "Age at informed consent (years)", "integer", lambda r: r.facts.age),
+        Column("TRT01P", "Planned treatment (arm as randomized)", "text",
+               lambda r: _ARM_CODE[r.facts.arm]),
+        Column("TRT01A", "Actual treatment (intention to treat: as randomized)", "text",
+               lambda r: _ARM_CODE[r.facts.arm]),
+        Column("RANDDT", "Date of randomization", "date", lambda r: r.facts.randomized_on),
+        Column("STRAT1R", "Stratum 1 as randomized: salvage regimen", "text",
+               lambda r: r.facts.regimen),
+        Column("STRAT2R", "Stratum 2 as randomized: site", "text", lambda r: r.facts.site),
+        Column("STRAT3R", "Stratum 3 as randomized: disease status (relapsed / refractory)",
+               "text", lambda r: r.facts.disease_status),
+        Column("REGIMEN", "Salvage regimen", "text", lambda r: r.facts.regimen),
+        Column("EOTDT", "Date of end of treatment", "date",
+               lambda r: _on_or_before(r.facts.end_of_treatment_on, r.cutoff)),
+        Column("HSCTDT", "Date of allo-HSCT", "date",
+               lambda r: _on_or_before(r.facts.hsct_on, r.cutoff)),
+        Column("DTHDT", "Date of death", "date",
+               lambda r: _on_or_before(r.facts.death_on, r.cutoff)),
+        Column("LSTALVDT", "Last date known alive (on or before the cut-off)", "date",
+               lambda r: None if _on_or_before(r.facts.death_on, r.cutoff)
+               else last_known_alive(r.facts, r.cutoff)),
+    ),
+    rows=_adsl_rows,
+)
+
+
+def _adtte_rows(user: User, cutoff: dt.date):
+    for facts in _facts_in_batches(user, cutoff):
+        for row in time_to_event_rows([facts], cutoff, parameters=ADTTE_PARAMETERS):
+            yield facts, row
+
+
+ADTTE = Dataset(
+    name="adtte",
+    description="Time-to-event analysis dataset: one row per patient and parameter "
+                "(OS, EFS; LFS for patients in CR/CRi). AVAL in days from STARTDT.",
+    columns=(
+        Column("STUDYID", "Study identifier", "text", lambda r: protocol.STUDY_ID),
+        Column("USUBJID", "Unique subject identifier", "text", lambda r: _usubjid(r[1].study_id)),
+        Column("SITEID", "Study site identifier", "text", lambda r: r[0].site),
+        Column("TRT01P", "Planned treatment", "text", lambda r: _ARM_CODE[r[0].arm]),
+        Column("PARAMCD", "Parameter code", "text", lambda r: r[1].parameter),
+        Column("PARAM", "Parameter", "text", lambda r: ADTTE_PARAMETERS[r[1].parameter]),
+        Column("AVAL", "Analysis value (days)", "integer", lambda r: r[1].days),
+        Column("CNSR", "Censoring (1 = censored, 0 = event)", "integer",
+               lambda r: r[1].censored),
+        Column("STARTDT", "Time-to-event origin date", "date", lambda r: r[1].start_on),
+        Column("ADT", "Analysis date (event or censoring)", "date", lambda r: r[1].end_on),
+        Column("EVNTDESC", "Event or censoring description", "text",
+               lambda r: r[1].description),
+    ),
+    rows=_adtte_rows,
+)
+
+
+def _model_dataset(name: str, model, description: str, fields: tuple[str, ...],
+                   types: dict[str, str]) -> Dataset:
+    def rows(user: User, cutoff: dt.date) -> QuerySet:
+        return (model.objects.filter(patient__site__in=sites_visible_to(user))
+                .order_by("pk").values_list("patient__study_id", "patient__site__number",
+                                            *fields).iterator(chunk_size=2000))
+
+    columns = (Column("USUBJID", "Unique subject identifier", "text",
+                      lambda r: _usubjid(r[0])),
+               Column("SITEID", "Study site identifier", "text", lambda r: f"{r[1]:02d}"),
+               *(Column(f.upper(), str(model._meta.get_field(f).verbose_name),
+                        types.get(f, "text"), itemgetter(i + 2)) for i, f in enumerate(fields)))
+    return Dataset(name=name, description=description, columns=columns, rows=rows,
+                   uses_cutoff=False)
+
+
+RAW_TABLES = (
+    _model_dataset("cycles", visit_models.TreatmentCycle, "Treatment cycles (raw).",
+                   ("number", "phase", "started_on", "ended_on", "amsacrine_mg_m2",
+                    "cytarabine_mg_m2", "azacitidine_mg_m2", "dexamethasone_given",
+                    "dexamethasone_mg", "delay_days", "dose_reduced"),
+                   {"number": "integer", "started_on": "date", "ended_on": "date",
+                    "amsacrine_mg_m2": "decimal", "cytarabine_mg_m2": "decimal",
+                    "azacitidine_mg_m2": "decimal", "dexamethasone_given": "boolean",
+                    "dexamethasone_mg": "decimal", "delay_days": "integer",
+                    "dose_reduced": "boolean"}),
+    _model_dataset("responses", visit_models.ResponseAssessment, "Response assessments (raw).",
+                   ("assessed_on", "after_cycle", "category", "marrow_blasts_pct", "anc",
+                    "platelets", "mrd_negative"),
+                   {"assessed_on": "date", "after_cycle": "integer",
+                    "marrow_blasts_pct": "decimal", "anc": "decimal", "platelets": "decimal",
+                    "mrd_negative": "boolean"}),
+    _model_dataset("follow-up-visits", visit_models.FollowUpVisit, "Follow-up visits (raw).",
+                   ("month", "target_on", "window_opens_on", "window_closes_on",
+                    "performed_on", "vital_status", "disease_status", "missed_reason",
+                    "updated_at"),
+                   {"month": "integer", "target_on": "date", "window_opens_on": "date",
+                    "window_closes_on": "date", "performed_on": "date",
+                    "updated_at": "datetime"}),
+    _model_dataset("adverse-events", visit_models.AdverseEvent, "Adverse events (raw).",
+                   ("term", "term_specified", "grade", "serious", "onset_on", "resolved_on",
+                    "related_to_dexamethasone", "related_to_salvage", "action_taken"),
+                   {"grade": "integer", "serious": "boolean", "onset_on": "date",
+                    "resolved_on": "date"}),
+    _model_dataset("off-study", visit_models.OffStudy, "Off-study events (raw).",
+                   ("reason", "event_on", "death_cause", "data_use"), {"event_on": "date"}),
+)
+DATASETS: dict[str, Dataset] = {d.name: d for d in (ADSL, ADTTE, *RAW_TABLES)}
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    return value
+
+
+def _snapshot(rows: Callable[[], Iterator[Any]]) -> Iterator[Any]:
+    """Run the row source inside one REPEATABLE READ transaction (a consistent snapshot).
+
+    Read-only: nothing is locked, and a client that goes away mid-stream only closes the
+    generator, which ends the transaction.
+    """
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield from rows()
+
+
+def export_csv(dataset: Dataset, user: User, cutoff: dt.date) -> Iterator[str]:
+    """Stream the dataset as CSV: comment lines with the cut-off and extraction time first,
+    the columns, the rows, and a last comment line with the SHA-256 of the lines between."""
+    extracted = timezone.now().astimezone(dt.UTC).isoformat(timespec="seconds")
+    yield (f"# {protocol.STUDY_ID} {dataset.name.upper()}; cutoff="
+           f"{cutoff.isoformat() if dataset.uses_cutoff else 'none'}; extracted_at={extracted}\n")
+    digest = hashlib.sha256()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([c.name for c in dataset.columns])
+    count = 0
+    for row in _snapshot(lambda: dataset.rows(user, cutoff)):
+        writer.writerow([_text(c.value(row)) for c in dataset.columns])
+        count += 1
+        if count % 500 == 0:
+            chunk = buffer.getvalue()
+            digest.update(chunk.encode())
+            yield chunk
+            buffer.seek(0)
+            buffer.truncate()
+    chunk = buffer.getvalue()
+    digest.update(chunk.encode())
+    yield chunk
+    yield f"# rows={count}; sha256={digest.hexdigest()}\n"
+
+
+def export_json(dataset: Dataset, user: User, cutoff: dt.date) -> Iterator[str]:
+    """Stream the dataset as one JSON object; `sha256` covers the `rows` array as sent."""
+    extracted = timezone.now().astimezone(dt.UTC).isoformat(timespec="seconds")
+    head = {"study": protocol.STUDY_ID, "dataset": dataset.name.upper(),
+            "cutoff": cutoff.isoformat() if dataset.uses_cutoff else None,
+            "extracted_at": extracted, "columns": [c.name for c in dataset.columns]}
+    yield json.dumps(head)[:-1] + ', "rows": ['
+    digest = hashlib.sha256()
+    count = 0
+    for row in _snapshot(lambda: dataset.rows(user, cutoff)):
+        item = json.dumps({c.name: _text(c.value(row)) for c in dataset.columns},
+                          default=str)
+        text = ("," if count else "") + item
+        digest.update(text.encode())
+        count += 1
+        yield text
+    yield f'], "row_count": {count}, "sha256": "{digest.hexdigest()}"}}'
+
+
+def data_dictionary() -> list[dict[str, Any]]:
+    """Describe every dataset and column, for the dictionary endpoint."""
+    return [{"dataset": d.name, "description": d.description, "uses_cutoff": d.uses_cutoff,
+             "columns": [{"name": c.name, "label": c.label, "type": c.type}
+                         for c in d.columns]} for d in DATASETS.values()]
