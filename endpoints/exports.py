@@ -57,14 +57,21 @@ class Dataset:
     uses_cutoff: bool = True
 
 
-def _site_numbers(user: User) -> list[int]:
+def _site_numbers(user: User) -> list[int] | None:
+    """The site numbers a site-bound account sees; None (no limit) for the all-sites roles,
+    whose view includes imported patients of sites not set up here."""
+    if user.role and not user.is_site_bound:
+        return None
     return list(sites_visible_to(user).values_list("number", flat=True))
 
 
 def _facts_in_batches(user: User, cutoff: dt.date) -> Iterator[PatientFacts]:
     sites = _site_numbers(user)
-    ids = list(Randomization.objects.filter(patient__site__number__in=sites)
-               .order_by("randomized_at", "pk").values_list("patient_id", flat=True))
+    randomizations = Randomization.objects.all()
+    if sites is not None:
+        randomizations = randomizations.filter(patient__site__number__in=sites)
+    ids = list(randomizations.order_by("randomized_at", "pk")
+               .values_list("patient_id", flat=True))
     for start in range(0, len(ids), BATCH):
         yield from patient_facts(cutoff, sites=sites, patient_ids=ids[start:start + BATCH])
     yield from imported_facts(cutoff, sites=sites)
@@ -222,9 +229,11 @@ def _snapshot(rows: Callable[[], Iterator[Any]]) -> Iterator[Any]:
     Read-only: nothing is locked, and a client that goes away mid-stream only closes the
     generator, which ends the transaction.
     """
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        if outermost:  # inside a caller's transaction, its snapshot is the one read
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         yield from rows()
 
 
