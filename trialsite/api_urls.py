@@ -8,6 +8,7 @@ from randomization.apis import PatientRandomizeApi, RandomizationListApi
 from trialsite.accounts.apis import ObtainTokenApi, SiteListApi
 from trialsite.patients import apis as patient_apis
 from visits import apis as visit_apis
+from visits.record_apis import urlpatterns_for_records
 
 urlpatterns = [
     path("auth/token/", ObtainTokenApi.as_view(), name="api-token"),
@@ -35,3 +36,4 @@ urlpatterns = [
     path("exports/dictionary/", DataDictionaryApi.as_view(), name="api-data-dictionary"),
     path("exports/<str:dataset>.<str:fmt>", ExportApi.as_view(), name="api-export"),
 ]
+urlpatterns += urlpatterns_for_records()

@@ -247,6 +247,8 @@ SPECTACULAR_SETTINGS = {
         "RelatednessEnum": "trialsite.protocol.Relatedness",
         "ScreeningDiseaseStatusEnum": "trialsite.protocol.DiseaseStatus",
         "FollowUpDiseaseStatusEnum": "trialsite.protocol.FollowUpDiseaseStatus",
+        "EndOfTreatmentReasonEnum": "trialsite.protocol.EndOfTreatmentReason",
+        "OffStudyReasonEnum": "trialsite.protocol.OffStudyReason",
     },
 }
 

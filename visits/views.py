@@ -7,7 +7,6 @@ the services that create and correct it (RECORD_KINDS), so the rules stay in ser
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
@@ -28,24 +27,9 @@ from visits import selectors, services
 from visits.forms import MissedVisitForm, RecordForm
 from visits.models import (
     AdverseEvent,
-    EndOfTreatment,
     FollowUpVisit,
-    OffStudy,
-    ResponseAssessment,
-    Transplant,
-    TreatmentCycle,
 )
-
-
-@dataclass(frozen=True)
-class RecordKind:
-    title: str
-    model: type[Model]
-    fields: tuple[str, ...]
-    create: Callable[..., Model]
-    update: Callable[..., Model]
-    record_argument: str  # the update service's keyword for the record
-    extra_fields: dict[str, Callable[[Patient, bool], forms.Field]] = field(default_factory=dict)
+from visits.records import RECORD_KINDS, RecordKind
 
 
 def _fatal_event_field(patient: Patient, editing: bool) -> forms.Field:
@@ -65,27 +49,10 @@ def _previous_grade_field(patient: Patient, editing: bool) -> forms.Field | None
         help_text="Only when the death is no longer attributed to that event.")
 
 
-RECORD_KINDS: dict[str, RecordKind] = {
-    "cycles": RecordKind("Treatment cycle", TreatmentCycle, services.CYCLE_FIELDS,
-                         services.cycle_record, services.cycle_update, "cycle"),
-    "responses": RecordKind("Response assessment", ResponseAssessment,
-                            services.RESPONSE_FIELDS, services.response_record,
-                            services.response_update, "assessment"),
-    "transplant": RecordKind("Allo-HSCT", Transplant, services.TRANSPLANT_FIELDS,
-                             services.transplant_record, services.transplant_update,
-                             "transplant"),
-    "end-of-treatment": RecordKind("End of treatment", EndOfTreatment,
-                                   services.END_OF_TREATMENT_FIELDS,
-                                   services.end_of_treatment_record,
-                                   services.end_of_treatment_update, "eot"),
-    "adverse-events": RecordKind("Adverse event", AdverseEvent, services.ADVERSE_EVENT_FIELDS,
-                                 services.adverse_event_record, services.adverse_event_update,
-                                 "event"),
-    "off-study": RecordKind("Off study (death, withdrawal, lost to follow-up)", OffStudy,
-                            services.OFF_STUDY_FIELDS, services.off_study_record,
-                            services.off_study_update, "off_study",
-                            {"fatal_adverse_event": _fatal_event_field,
-                             "previous_fatal_event_grade": _previous_grade_field}),
+# Form fields beyond the record's own, by record kind (the services take them as arguments).
+EXTRA_FORM_FIELDS: dict[str, dict[str, Callable[[Patient, bool], forms.Field | None]]] = {
+    "off-study": {"fatal_adverse_event": _fatal_event_field,
+                  "previous_fatal_event_grade": _previous_grade_field},
 }
 
 
@@ -93,6 +60,10 @@ def _kind(name: str) -> RecordKind:
     if name not in RECORD_KINDS:
         raise Http404("No such record.")
     return RECORD_KINDS[name]
+
+
+def _extra_fields(kind: RecordKind) -> dict[str, Callable]:
+    return EXTRA_FORM_FIELDS.get(kind.name, {})
 
 
 def _editable_patient(request: HttpRequest, study_id: str) -> Patient:
@@ -106,7 +77,7 @@ def _form(request: HttpRequest, kind: RecordKind, patient: Patient,
           instance: Model | None) -> RecordForm:
     form = RecordForm(request.POST or None, model=kind.model, fields=kind.fields,
                       instance=instance)
-    for name, make in kind.extra_fields.items():
+    for name, make in _extra_fields(kind).items():
         extra = make(patient, instance is not None)
         if extra is not None:
             form.fields[name] = extra
@@ -121,7 +92,7 @@ def _render(request, kind, patient, form, instance) -> HttpResponse:
 
 
 def _extras(kind: RecordKind, form: RecordForm) -> dict[str, Any]:
-    return {name: form.cleaned_data.get(name) for name in kind.extra_fields
+    return {name: form.cleaned_data.get(name) for name in _extra_fields(kind)
             if name in form.fields}
 
 

@@ -137,7 +137,8 @@ def broker():
 
 @pytest.fixture
 def trial(site_a, coordinator) -> list[Randomization]:
-    """Four patients randomized in one stratum; one death in each arm, the others treated."""
+    """Four patients randomized in one stratum; one death in each arm, the others treated
+    until after both deaths (so neither arm's deaths alone decide the hazard ratio)."""
     randomizations = [
         randomize(screen_patient(site=site_a, user=coordinator), coordinator,
                   at=RANDOMIZED_AT + dt.timedelta(hours=hour))
@@ -150,7 +151,8 @@ def trial(site_a, coordinator) -> list[Randomization]:
         off_study_record(patient=patient, user=coordinator, values=death_values(died_on))
     for survivor in _alive(randomizations):
         record_cycle(survivor.patient, coordinator, dt.date(2025, 3, 6), dt.date(2025, 3, 12))
-        record_end_of_treatment(survivor.patient, coordinator, dt.date(2025, 3, 13))
+        record_cycle(survivor.patient, coordinator, dt.date(2025, 5, 14), dt.date(2025, 5, 18))
+        record_end_of_treatment(survivor.patient, coordinator, dt.date(2025, 5, 19))
     return randomizations
 
 
