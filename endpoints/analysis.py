@@ -13,6 +13,9 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+from lifelines.exceptions import ConvergenceError
+
 from endpoints.datasets import REMISSION, PatientFacts, TimeToEvent, time_to_event_rows
 from endpoints.statistics.comparison import cox, logrank
 from endpoints.statistics.cumulative_incidence import cumulative_incidence
@@ -65,17 +68,27 @@ def _comparison(rows: Sequence[TimeToEvent], facts_by_id: dict[str, PatientFacts
             continue
         test = logrank(durations, events, arms, treatment=TREATMENT, reference=REFERENCE,
                        strata=labels)
-        model = cox(durations, events, arms, treatment=TREATMENT, reference=REFERENCE,
-                    strata=labels)
         result[name] = {
             "logrank": {"chisq": test.chisq, "p": test.p, "observed": test.observed,
                         "expected": test.expected},
-            "cox": {"hr": model.hr, "hr_lower": model.hr_lower, "hr_upper": model.hr_upper,
-                    "coef": model.coef, "se": model.se, "wald_p": model.wald_p,
-                    "lr_p": model.lr_p, "score_p": model.score_p,
-                    "ph_test_p": _finite(model.ph_test_p), "ties": model.ties},
+            "cox": _cox_summary(durations, events, arms, labels),
         }
     return result
+
+
+def _cox_summary(durations, events, arms, labels) -> dict[str, Any]:
+    """The hazard ratio, or why it cannot be estimated on these data (e.g. every stratum
+    holds one arm only, or no event in one arm): reported, not raised."""
+    try:
+        model = cox(durations, events, arms, treatment=TREATMENT, reference=REFERENCE,
+                    strata=labels)
+    except (ConvergenceError, np.linalg.LinAlgError, ZeroDivisionError) as exc:
+        return {"hr": None, "hr_lower": None, "hr_upper": None, "coef": None, "se": None,
+                "wald_p": None, "lr_p": None, "score_p": None, "ph_test_p": None,
+                "ties": "efron", "not_estimable": f"{type(exc).__name__}: {exc}"[:300]}
+    finite = {name: _finite(getattr(model, name)) for name in (
+        "hr", "hr_lower", "hr_upper", "coef", "se", "wald_p", "lr_p", "score_p", "ph_test_p")}
+    return {**finite, "ties": model.ties}
 
 
 def _endpoint(parameter: str, rows: list[TimeToEvent], facts_by_id: dict[str, PatientFacts],
@@ -165,4 +178,5 @@ def blinded_view(results: dict[str, Any]) -> dict[str, Any]:
         "endpoints": {p: {"pooled": e["pooled"]} for p, e in results["endpoints"].items()},
         "relapse_incidence": {"pooled": results["relapse_incidence"]["pooled"]},
         "responses": {"pooled": results["responses"]["pooled"]},
+        "data_locks": results.get("data_locks"),
     }

@@ -33,6 +33,7 @@ from randomization.models import Randomization
 from trialsite import protocol
 from trialsite.accounts.models import User
 from trialsite.accounts.selectors import sites_visible_to
+from trialsite.review.selectors import locked_patient_share
 from visits import models as visit_models
 
 BATCH = 1000
@@ -241,8 +242,10 @@ def export_csv(dataset: Dataset, user: User, cutoff: dt.date) -> Iterator[str]:
     """Stream the dataset as CSV: comment lines with the cut-off and extraction time first,
     the columns, the rows, and a last comment line with the SHA-256 of the lines between."""
     extracted = timezone.now().astimezone(dt.UTC).isoformat(timespec="seconds")
+    locks = locked_patient_share()
     yield (f"# {protocol.STUDY_ID} {dataset.name.upper()}; cutoff="
-           f"{cutoff.isoformat() if dataset.uses_cutoff else 'none'}; extracted_at={extracted}\n")
+           f"{cutoff.isoformat() if dataset.uses_cutoff else 'none'}; extracted_at={extracted}; "
+           f"locked_patients={locks['locked']}/{locks['randomized']}\n")
     digest = hashlib.sha256()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -268,7 +271,8 @@ def export_json(dataset: Dataset, user: User, cutoff: dt.date) -> Iterator[str]:
     extracted = timezone.now().astimezone(dt.UTC).isoformat(timespec="seconds")
     head = {"study": protocol.STUDY_ID, "dataset": dataset.name.upper(),
             "cutoff": cutoff.isoformat() if dataset.uses_cutoff else None,
-            "extracted_at": extracted, "columns": [c.name for c in dataset.columns]}
+            "extracted_at": extracted, "data_locks": locked_patient_share(),
+            "columns": [c.name for c in dataset.columns]}
     yield json.dumps(head)[:-1] + ', "rows": ['
     digest = hashlib.sha256()
     count = 0

@@ -26,6 +26,7 @@ from endpoints.models import AnalysisRun
 from endpoints.plots import km_svg
 from trialsite import protocol
 from trialsite.accounts.models import User
+from trialsite.review.selectors import locked_patient_share
 
 logger = logging.getLogger(__name__)
 PLOTTED = {"OS": "Overall survival", "EFS": "Event-free survival"}
@@ -123,6 +124,7 @@ def analysis_run_execute(*, run_id: int) -> AnalysisRun | None:
     try:
         facts = patient_facts(run.cutoff)
         results = analysis_compute(facts, run.cutoff, run.strata_factors)
+        results["data_locks"] = locked_patient_share()
         computed_at = timezone.now().strftime("%Y-%m-%d %H:%M UTC")
         figures = _figures(results, computed_at)
     except Exception as exc:

@@ -21,6 +21,7 @@ from trialsite import protocol
 from trialsite.accounts.models import User
 from trialsite.accounts.selectors import user_can_enter_data_at
 from trialsite.patients.models import Patient, Screening
+from trialsite.review.services import ensure_unlocked
 
 # The secure source behind every real allocation; tests and simulations never replace it.
 _SECURE_RANDOM = secrets.SystemRandom()
@@ -121,6 +122,7 @@ def patient_randomize(
     # Lock the patient first: simultaneous presses for one patient queue here, and all but
     # the first then find the randomization and are refused.
     patient = Patient.objects.select_for_update().select_related("site").get(pk=patient.pk)
+    ensure_unlocked(patient)
     existing = Randomization.objects.filter(patient=patient).first()
     if existing is not None:
         raise AlreadyRandomized(existing)

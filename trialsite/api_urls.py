@@ -6,6 +6,7 @@ from endpoints.apis import AnalysisRunListApi
 from endpoints.export_apis import DataDictionaryApi, ExportApi
 from randomization.apis import PatientRandomizeApi, RandomizationListApi
 from trialsite.accounts.apis import ObtainTokenApi, SiteListApi
+from trialsite.exports.apis import OdmExportApi
 from trialsite.patients import apis as patient_apis
 from visits import apis as visit_apis
 from visits.record_apis import urlpatterns_for_records
@@ -33,6 +34,7 @@ urlpatterns = [
          name="api-adverse-event-list"),
     path("deviations/", visit_apis.DeviationListApi.as_view(), name="api-deviation-list"),
     path("analysis-runs/", AnalysisRunListApi.as_view(), name="api-analysis-run-list"),
+    path("exports/odm/", OdmExportApi.as_view(), name="api-export-odm"),
     path("exports/dictionary/", DataDictionaryApi.as_view(), name="api-data-dictionary"),
     path("exports/<str:dataset>.<str:fmt>", ExportApi.as_view(), name="api-export"),
 ]

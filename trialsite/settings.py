@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "trialsite.accounts",
     "trialsite.patients",
     "trialsite.audit",
+    "trialsite.review",
     "randomization",
     "visits",
     "endpoints",
@@ -126,7 +127,7 @@ CELERY_TIMEZONE = "UTC"
 ANALYSIS_TIME_LIMIT_SECONDS = env_int("ANALYSIS_TIME_LIMIT_SECONDS", 600, minimum=60)
 ANALYSIS_MAX_ATTEMPTS = env_int("ANALYSIS_MAX_ATTEMPTS", 3, minimum=1)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * ANALYSIS_TIME_LIMIT_SECONDS}
-CELERY_IMPORTS = ["trialsite.tasks", "endpoints.tasks"]
+CELERY_IMPORTS = ["trialsite.tasks", "endpoints.tasks", "trialsite.review.tasks"]
 CELERY_BEAT_SCHEDULE = {
     "sessions-clear-expired": {
         "task": "trialsite.sessions_clear_expired",
@@ -135,6 +136,10 @@ CELERY_BEAT_SCHEDULE = {
     "analysis-runs-sweep": {
         "task": "endpoints.analysis_runs_sweep",
         "schedule": 5 * 60,
+    },
+    "review-automatic-queries": {
+        "task": "review.automatic_queries_refresh",
+        "schedule": 30 * 60,
     },
     "analysis-nightly-refresh": {
         "task": "endpoints.analysis_nightly_refresh",

@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("trialsite.accounts.urls")),
+    path("", include("trialsite.review.urls")),
     path("", include("trialsite.patients.urls")),
     path("", include("randomization.urls")),
     path("", include("visits.urls")),

@@ -13,6 +13,7 @@ from trialsite import protocol
 from trialsite.accounts.models import User
 from trialsite.accounts.selectors import user_can_enter_data_at
 from trialsite.patients.models import Patient
+from trialsite.review.services import ensure_unlocked
 from visits.models import (
     AdverseEvent,
     EndOfTreatment,
@@ -61,6 +62,7 @@ def patient_records_for_update(patient: Patient, user: User) -> PatientRecords:
     patient = Patient.objects.select_for_update(of=("self",)).select_related(
         "site", "screening").get(
         pk=patient.pk)
+    ensure_unlocked(patient)
     randomization = Randomization.objects.filter(patient=patient).first()
     if randomization is None:
         raise ValidationError({"patient": [

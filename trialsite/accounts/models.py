@@ -18,10 +18,11 @@ class Role(models.TextChoices):
     DATA_MANAGER = "data_manager", "Data manager"
     SPONSOR = "sponsor", "Sponsor"
     STATISTICIAN = "statistician", "Trial statistician"
+    MONITOR = "monitor", "Clinical research monitor"
 
 
 # Roles whose view of patients is limited to the sites they are assigned to.
-SITE_BOUND_ROLES = frozenset({Role.COORDINATOR, Role.INVESTIGATOR})
+SITE_BOUND_ROLES = frozenset({Role.COORDINATOR, Role.INVESTIGATOR, Role.MONITOR})
 # Roles that may enter or correct clinical data at their sites.
 DATA_ENTRY_ROLES = frozenset({Role.COORDINATOR})
 # Roles that may see results compared by arm while the trial runs.

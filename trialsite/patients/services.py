@@ -20,6 +20,7 @@ from trialsite.accounts.selectors import user_can_enter_data_at
 from trialsite.audit.records import ReasonRequired
 from trialsite.patients import rules
 from trialsite.patients.models import CriterionAnswer, Patient, Screening, ScreeningOutcome
+from trialsite.review.services import ensure_unlocked
 
 PATIENT_FIELDS: tuple[str, ...] = ("sex", "year_of_birth")
 SCREENING_FIELDS: tuple[str, ...] = (
@@ -157,6 +158,7 @@ def screening_update(
 
     # Lock the rows being corrected so two simultaneous corrections apply one after the other.
     patient = Patient.objects.select_for_update().select_related("site").get(pk=patient.pk)
+    ensure_unlocked(patient)
     record = Screening.objects.select_for_update().get(patient=patient)
     current_answers = {a.code: a.answer for a in record.answers.all()}
     new_answers = {**current_answers, **(answers or {})}

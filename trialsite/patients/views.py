@@ -13,6 +13,7 @@ from trialsite.accounts.selectors import sites_for_data_entry, user_can_enter_da
 from trialsite.audit.selectors import history_of
 from trialsite.patients import selectors, services
 from trialsite.patients.forms import ScreeningForm
+from trialsite.review.models import DataQuery
 from visits.selectors import patient_timeline
 
 
@@ -71,6 +72,8 @@ def patient_detail(request: HttpRequest, study_id: str) -> HttpResponse:
         "patient": patient,
         "randomization": randomization,
         "timeline": patient_timeline(patient),
+        "open_queries": DataQuery.objects.filter(patient=patient).exclude(
+            status=DataQuery.Status.CLOSED).count(),
         "can_randomize": randomization is None and patient.screening.is_eligible
         and user_can_enter_data_at(request.user, patient.site),
         "screening": patient.screening,

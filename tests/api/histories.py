@@ -1,0 +1,53 @@
+"""A patient with one record of every kind the API lists, made through the real services.
+
+Every date follows from the day of randomization, so two patients randomized a week apart
+have every record a week apart: the date filters can then tell them apart on any list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.factories import screen_patient
+from tests.visits.builders import (
+    PARIS,
+    contradicts_arm,
+    death_values,
+    randomize,
+    record_adverse_event,
+    record_cycle,
+    record_end_of_treatment,
+    record_response,
+)
+from trialsite import protocol
+from trialsite.accounts.models import Site, User
+from trialsite.patients.models import Patient
+from visits import services
+
+# A death this long after randomization keeps the month-3 follow-up visit, whose window
+# has opened by then, and ends the schedule after it: one planned visit per patient.
+DIED_AFTER = dt.timedelta(days=88)
+
+
+def patient_with_every_record(*, site: Site, user: User, randomized_on: dt.date) -> Patient:
+    """Screen, randomize, treat, transplant and follow a patient up until death.
+
+    The cycle departs from the arm, so the system records a protocol deviation too.
+    """
+    day = dt.timedelta(days=1)
+    patient = screen_patient(site=site, user=user, consent_on=randomized_on - 2 * day,
+                             screened_on=randomized_on - day)
+    randomization = randomize(patient, user, protocol.Regimen.INTENSIVE,
+                              at=dt.datetime.combine(randomized_on, dt.time(9), tzinfo=PARIS))
+    record_cycle(patient, user, randomized_on + day, randomized_on + 7 * day,
+                 **contradicts_arm(randomization))
+    record_adverse_event(patient, user, randomized_on + 5 * day)
+    record_end_of_treatment(patient, user, randomized_on + 8 * day)
+    record_response(patient, user, randomized_on + 25 * day, protocol.ResponseCategory.CR)
+    services.transplant_record(patient=patient, user=user, values={
+        "transplanted_on": randomized_on + 41 * day,
+        "donor_type": protocol.DonorType.MATCHED_UNRELATED,
+        "conditioning": protocol.Conditioning.REDUCED_INTENSITY})
+    services.off_study_record(patient=patient, user=user,
+                              values=death_values(randomized_on + DIED_AFTER))
+    return patient

@@ -1,0 +1,51 @@
+"""Writing XML as text, a piece at a time, so a large document can be streamed.
+
+Values are escaped for element content and for double-quoted attributes; characters XML 1.0
+cannot carry at all (most control characters) are dropped rather than making the document
+unreadable, and line breaks in attributes are kept as character references.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from xml.sax.saxutils import escape
+
+# Characters outside XML 1.0's Char production: no parser accepts them, even escaped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ATTRIBUTE_ENTITIES = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+
+Attributes = Mapping[str, object | None]
+
+
+def text(value: object) -> str:
+    """Return the value as escaped element content."""
+    return escape(_NOT_XML.sub("", str(value)))
+
+
+def attributes(values: Attributes) -> str:
+    """Return ` name="value"` for every attribute given a value (None leaves it out)."""
+    return "".join(f' {name}="{escape(_NOT_XML.sub("", str(value)), _ATTRIBUTE_ENTITIES)}"'
+                   for name, value in values.items() if value is not None)
+
+
+def start(tag: str, values: Attributes | None = None) -> str:
+    return f"<{tag}{attributes(values or {})}>"
+
+
+def end(tag: str) -> str:
+    return f"</{tag}>"
+
+
+def empty(tag: str, values: Attributes | None = None) -> str:
+    return f"<{tag}{attributes(values or {})}/>"
+
+
+def element(tag: str, content: object, values: Attributes | None = None) -> str:
+    """Return an element holding text."""
+    return f"{start(tag, values)}{text(content)}{end(tag)}"
+
+
+def translated(tag: str, content: str) -> str:
+    """Return an ODM element holding one English TranslatedText (Question, Decode, ...)."""
+    return f"{start(tag)}{element('TranslatedText', content, {'xml:lang': 'en'})}{end(tag)}"
