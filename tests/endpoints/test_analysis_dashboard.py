@@ -134,6 +134,7 @@ def test_it_shows_blinded_roles_pooled_figures_only_and_refuses_them_the_figures
     page = response.content.decode()
 
     assert response.status_code == 200
+    assert "Results by arm are confidential while the trial runs" in page
     assert "<th>All randomized</th>" in page
     for parameter in ("OS", "EFS"):
         assert f'src="{_figure(analysed, parameter, "pooled")}"' in page
