@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import datetime as dt
 import http.client
 import json
 import os
@@ -172,10 +173,10 @@ def _seed(database_url: str, *, first: int, last: int, visits: int, user_id: int
     conn = psycopg2.connect(database_url)
     try:
         with conn, conn.cursor() as cursor:
-            # Throwaway database only: `replica` turns off the ordinary triggers for this
-            # session, i.e. pghistory's audit events (one per inserted row, which would
-            # double the seeding time and the database) and the foreign-key checks, which
-            # these generated ids satisfy anyway. Nothing is exported from the audit tables.
+            # Throwaway database only (and a superuser's right): `replica` turns off the
+            # ordinary triggers for this session, i.e. pghistory's audit events (a second
+            # million-row table per million rows seeded, which nothing here reads) and the
+            # foreign-key checks, which these generated ids satisfy anyway.
             cursor.execute("SET session_replication_role = replica")
             cursor.execute(
                 f"""
@@ -405,8 +406,6 @@ def _measure(env: dict[str, str], database_url: str, patients: int, log) -> Meas
 
 def _profile_generator(top: int) -> None:
     """Run the export's CSV generator in this process under cProfile; print the top lines."""
-    import datetime as dt
-
     from django.db import connections
 
     from endpoints.exports import DATASETS, export_csv

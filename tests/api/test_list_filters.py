@@ -77,7 +77,8 @@ def test_it_pulls_a_record_corrected_since_the_last_pull(two_batches, coordinato
     cycle = TreatmentCycle.objects.get(patient=two_batches.earlier)
     with time_machine.travel(AFTER_THE_PULL, tick=False):
         services.cycle_update(cycle=cycle, user=coordinator_b, version=cycle.version,
-                              values={"delay_days": 2}, reason="Delay found in the chart")
+                              values={"delay_days": 2, "modification_note": "Neutropenia"},
+                              reason="Delay found in the chart")
 
         found = rows(api_as(data_manager), "/api/v1/cycles/",
                      updated_since=LAST_PULL.isoformat())
@@ -112,6 +113,7 @@ def test_it_pulls_an_analysis_run_finished_since_the_last_pull(two_batches, data
     with time_machine.travel(AFTER_THE_PULL, tick=False):
         for run_id in AnalysisRun.objects.values_list("pk", flat=True):
             analysis_run_execute(run_id=run_id)
+        assert set(AnalysisRun.objects.values_list("status", flat=True)) == {"done"}
 
         found = rows(api_as(data_manager), "/api/v1/analysis-runs/",
                      updated_since=LAST_PULL.isoformat())

@@ -7,9 +7,9 @@ is refused to them. The page also shows the cut-off, the run's time, accrual aga
 target and follow-up completeness. Tasks run eagerly here; tests of the real worker are in
 test_analysis_runs_on_a_worker.py.
 
-Measured on 10 September 2025: four patients randomized on 5 March 2025 at site 03, one
-death in each arm; the two survivors ended treatment on 19 May, so their M3 visit window
-(5 August - 2 September) has closed: one was seen, the other is overdue.
+Measured on 10 September 2025: six patients randomized on 5 March 2025 at site 03, one
+death in each arm; the four survivors ended treatment on 19 May, so their M3 visit window
+(5 August - 2 September) has closed: two were seen, two are overdue.
 """
 
 from __future__ import annotations
@@ -64,9 +64,9 @@ def trial(in_september, site_a, coordinator):
     randomizations = [
         randomize(screen_patient(site=site_a, user=coordinator), coordinator,
                   at=RANDOMIZED_AT + dt.timedelta(hours=hour))
-        for hour in range(4)
+        for hour in range(6)
     ]
-    # The first block of the stratum holds both arms, so each arm has a patient to die.
+    # Blocks of 2 and 4 give each arm at least 2 of 6 patients: one dies, one survives.
     deaths = {protocol.Arm.DEX: dt.date(2025, 4, 20), protocol.Arm.CONTROL: dt.date(2025, 5, 12)}
     dead = []
     for arm, died_on in deaths.items():
@@ -79,10 +79,12 @@ def trial(in_september, site_a, coordinator):
         record_cycle(patient, coordinator, dt.date(2025, 3, 6), dt.date(2025, 3, 12))
         record_cycle(patient, coordinator, dt.date(2025, 5, 14), dt.date(2025, 5, 18))
         record_end_of_treatment(patient, coordinator, dt.date(2025, 5, 19))
-    seen = FollowUpVisit.objects.get(patient=survivors[0], month=3)
-    visit_services.followup_visit_record(visit=seen, user=coordinator, version=seen.version,
-                                         values={"performed_on": dt.date(2025, 8, 20),
-                                                 "vital_status": protocol.VitalStatus.ALIVE})
+    for patient in survivors[:2]:
+        seen = FollowUpVisit.objects.get(patient=patient, month=3)
+        visit_services.followup_visit_record(
+            visit=seen, user=coordinator, version=seen.version,
+            values={"performed_on": dt.date(2025, 8, 20),
+                    "vital_status": protocol.VitalStatus.ALIVE})
     return randomizations
 
 
@@ -195,7 +197,7 @@ def test_it_shows_the_cutoff_and_when_the_run_was_computed(client, data_manager,
     client.force_login(data_manager)
     page = client.get(DASHBOARD).content.decode()
 
-    assert "4 randomized · median follow-up" in page
+    assert "6 randomized · median follow-up" in page
     assert "cut-off 10/09/2025 · run took 0.0 s" in page
     # Noon in Paris is 10:00 UTC in September (summer time).
     assert "Cut-off 10/09/2025 · computed 10/09/2025 10:00 UTC" in page
@@ -228,10 +230,10 @@ def test_it_shows_accrual_and_follow_up_completeness(client, statistician, trial
 
     assert "No analysis has been computed yet." in page
     accrual = _section(page, "accrual")
-    assert "4 randomized of a target of 300" in accrual
-    assert "<td>03 CHU Toulouse</td><td>4</td>" in accrual
-    assert "<td>03/2025</td><td>4</td><td>4</td>" in accrual
+    assert "6 randomized of a target of 300" in accrual
+    assert "<td>03 CHU Toulouse</td><td>6</td>" in accrual
+    assert "<td>03/2025</td><td>6</td><td>6</td>" in accrual
     completeness = _section(page, "follow-up-completeness")
-    # Expected: the two M3 visits whose window has closed; one done, one overdue.
-    assert ("<td>03 CHU Toulouse</td><td>2</td><td>1</td><td>0</td><td>1</td><td>50.0%</td>"
+    # Expected: the four M3 visits whose window has closed; two done, two overdue.
+    assert ("<td>03 CHU Toulouse</td><td>4</td><td>2</td><td>0</td><td>2</td><td>50.0%</td>"
             in completeness)

@@ -146,14 +146,14 @@ def broker():
 
 @pytest.fixture
 def trial(site_a, coordinator) -> list[Randomization]:
-    """Four patients randomized in one stratum; one death in each arm, the others treated
-    until after both deaths (so neither arm's deaths alone decide the hazard ratio)."""
+    """Six patients randomized in one stratum; one death in each arm, the others treated
+    until after both deaths, so the hazard ratio can be estimated."""
     randomizations = [
         randomize(screen_patient(site=site_a, user=coordinator), coordinator,
                   at=RANDOMIZED_AT + dt.timedelta(hours=hour))
-        for hour in range(4)
+        for hour in range(6)
     ]
-    # The first block of the stratum holds both arms, so each arm has a patient to die.
+    # Blocks of 2 and 4 give each arm at least 2 of 6 patients: one dies, one survives.
     deaths = {protocol.Arm.DEX: dt.date(2025, 4, 20), protocol.Arm.CONTROL: dt.date(2025, 5, 12)}
     for arm, died_on in deaths.items():
         patient = next(r.patient for r in randomizations if r.arm == arm)
@@ -183,12 +183,12 @@ def test_it_computes_a_requested_run_on_a_worker(broker, trial, statistician):
     assert (run.attempts, run.error, run.served_from) == (1, "", None)
     assert run.started_at <= run.finished_at
     results = run.results
-    assert (results["cutoff"], results["n_randomized"]) == ("2025-06-02", 4)
+    assert (results["cutoff"], results["n_randomized"]) == ("2025-06-02", 6)
     assert results["n_by_arm"] == Counter(r.arm for r in trial)
     overall = results["endpoints"]["OS"]
     assert {arm: (s["n"], s["events"]) for arm, s in overall["by_arm"].items()} == {
         arm: (n, 1) for arm, n in Counter(r.arm for r in trial).items()}
-    assert (overall["pooled"]["n"], overall["pooled"]["events"]) == (4, 2)
+    assert (overall["pooled"]["n"], overall["pooled"]["events"]) == (6, 2)
     assert overall["comparison"]["unstratified"]["cox"]["hr"] > 0
     assert 0 < overall["comparison"]["unstratified"]["logrank"]["p"] <= 1
     for parameter in ("OS", "EFS"):
@@ -232,7 +232,7 @@ def test_it_requeues_the_run_of_a_killed_worker_and_a_fresh_worker_completes_it(
         _wait_until(lambda: f"[{duplicate.id}] succeeded" in fresh.output, fresh,
                     "the worker to handle the duplicate message")
 
-    assert (finished.attempts, finished.error, finished.results["n_randomized"]) == (2, "", 4)
+    assert (finished.attempts, finished.error, finished.results["n_randomized"]) == (2, "", 6)
     again = _run(run)
     assert (again.status, again.attempts, again.started_at, again.finished_at) == (
         Status.DONE, 2, finished.started_at, finished.finished_at)

@@ -4,7 +4,8 @@ the official schema, with each value's audit record when asked, in constant quer
 patient_a (03-001, site 3) is randomized on 5 March 2025 to intensive salvage, has one cycle
 whose cytarabine dose was corrected, a complete remission, a sepsis whose resolution date
 was entered then withdrawn, ends treatment on 15 April and dies on 20 May. patient_b
-(07-001, site 7) is randomized to azacitidine the same day. Today is 2 June 2025.
+(07-001, site 7) is randomized to azacitidine the same day, has one cycle and ends treatment
+on 15 April: their follow-up visits (M3, M6, ...) are planned. Today is 2 June 2025.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from lxml import etree
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 from rest_framework.test import APIClient
 
 from tests.factories import screen_patient
@@ -66,6 +68,8 @@ def trial(patient_a, patient_b, coordinator, coordinator_b):
     services.off_study_record(patient=patient_a, user=coordinator,
                               values=death_values(dt.date(2025, 5, 20)))
     randomize(patient_b, coordinator_b, protocol.Regimen.AZACITIDINE)
+    record_cycle(patient_b, coordinator_b, dt.date(2025, 3, 6), dt.date(2025, 3, 12))
+    record_end_of_treatment(patient_b, coordinator_b, dt.date(2025, 4, 15))
     return patient_a, patient_b
 
 
@@ -148,7 +152,8 @@ def test_it_writes_each_record_as_recorded_and_leaves_out_empty_values(trial, sp
     assert _item(document, "07-001", "IG.RANDOMIZATION",
                  "IT.RA.REGIMEN").get("Value") == "azacitidine"
     # Intensive salvage has no azacitidine dose; the sepsis is not resolved: both left out.
-    assert not document.xpath("//odm:ItemData[@ItemOID='IT.CY.AZACITIDINE_MG_M2' or "
+    assert not document.xpath("//odm:SubjectData[@SubjectKey='03-001']//odm:ItemData["
+                              "@ItemOID='IT.CY.AZACITIDINE_MG_M2' or "
                               "@ItemOID='IT.AE.RESOLVED_ON' or @IsNull]", namespaces=NS)
 
 
@@ -178,6 +183,27 @@ def test_it_keeps_a_withdrawn_value_as_an_empty_item_with_its_audit_record(trial
     assert withdrawn.get("Value") is None
     assert withdrawn.xpath("odm:AuditRecord/odm:ReasonForChange/text()",
                            namespaces=NS) == [RESOLUTION_WITHDRAWN]
+
+
+def test_it_gives_each_follow_up_visit_its_own_study_event(trial, sponsor):
+    document = _export(sponsor, audit=False)
+
+    visits = document.xpath("//odm:SubjectData[@SubjectKey='07-001']/odm:StudyEventData"
+                            "[@StudyEventOID='SE.FOLLOW_UP']", namespaces=NS)
+    assert [v.get("StudyEventRepeatKey") for v in visits][:3] == ["3", "6", "9"]
+    assert visits[0].xpath(".//odm:ItemData[@ItemOID='IT.FU.MONTH']/@Value",
+                           namespaces=NS) == ["3"]
+    assert visits[0].xpath(".//odm:ItemData[@ItemOID='IT.FU.PERFORMED_ON']", namespaces=NS) == []
+
+
+def test_it_reads_the_patients_in_batches_without_losing_or_repeating_one(
+        site_a, coordinator, sponsor, frozen_today, monkeypatch):
+    for _ in range(5):
+        screen_patient(site=site_a, user=coordinator)
+    monkeypatch.setattr("trialsite.exports.odm.BATCH_SIZE", 2)
+
+    assert _subject_keys(_export(sponsor, audit=True)) == [
+        "03-001", "03-002", "03-003", "03-004", "03-005"]
 
 
 @pytest.mark.parametrize(("role", "study_ids"), [
@@ -258,10 +284,7 @@ def test_it_reads_one_repeatable_read_snapshot_and_ends_it_when_the_client_goes(
 
     assert isolation == "repeatable read"
     assert not connection.in_atomic_block
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = pg_backend_pid() "
-                       "AND state = 'idle in transaction'")
-        assert cursor.fetchone()[0] == 0
+    assert connection.connection.info.transaction_status == TRANSACTION_STATUS_IDLE
 
 
 @pytest.fixture
@@ -279,3 +302,6 @@ def test_the_export_of_the_demo_trial_is_valid(odm_schema, demo_sponsor):
 
         odm_schema.assertValid(document)
         assert len(_subject_keys(document)) == 30
+        assert set(document.xpath("//odm:StudyEventData/@StudyEventOID", namespaces=NS)) == {
+            "SE.SCREENING", "SE.RANDOMIZATION", "SE.TREATMENT", "SE.FOLLOW_UP",
+            "SE.OFF_STUDY", "SE.SAFETY"}

@@ -1,0 +1,126 @@
+"""The analysis dataset read from the records: one query per table, and the right OS rows.
+
+`patient_facts(cutoff)` costs the same with 2 or 8 randomized patients, whatever their
+records; the OS rows it leads to follow PROTOCOL.md (Time-to-event endpoints): a death is
+the event; otherwise censored at the last date known alive on or before the cut-off, where a
+patient lost to follow-up was last known alive on the date recorded with the loss.
+Measured on 10 September 2025; patients randomized on 5 March 2025.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from endpoints.datasets import PatientFacts, patient_facts, time_to_event_rows
+from tests.factories import screen_patient
+from tests.visits.builders import (
+    RANDOMIZED_AT,
+    at_noon_in_paris,
+    death_values,
+    randomize,
+    record_adverse_event,
+    record_cycle,
+    record_end_of_treatment,
+    record_response,
+)
+from trialsite import protocol
+from trialsite.patients.models import Patient
+from visits import services
+from visits.models import FollowUpVisit
+
+MEASURED_ON = dt.date(2025, 9, 10)
+CUTOFF = dt.date(2025, 9, 1)
+
+
+@pytest.fixture
+def in_september(frozen_today):
+    with time_machine.travel(at_noon_in_paris(MEASURED_ON), tick=False):
+        yield MEASURED_ON
+
+
+def _visit_done(patient: Patient, user, month: int, on: dt.date, **values) -> FollowUpVisit:
+    visit = FollowUpVisit.objects.get(patient=patient, month=month)
+    return services.followup_visit_record(visit=visit, user=user, version=visit.version,
+                                          values={"performed_on": on,
+                                                  "vital_status": protocol.VitalStatus.ALIVE,
+                                                  **values})
+
+
+def _with_full_history(site, user, number: int) -> Patient:
+    """Randomized and treated, in CR, an adverse event, M3 done; some transplanted or dead."""
+    patient = screen_patient(site=site, user=user)
+    randomize(patient, user, at=RANDOMIZED_AT + dt.timedelta(minutes=number))
+    record_cycle(patient, user, dt.date(2025, 3, 6), dt.date(2025, 3, 12))
+    record_adverse_event(patient, user, dt.date(2025, 3, 8), resolved_on=dt.date(2025, 3, 20))
+    record_response(patient, user, dt.date(2025, 3, 30))
+    record_end_of_treatment(patient, user, dt.date(2025, 4, 30))
+    if number % 2:
+        services.transplant_record(patient=patient, user=user, values={
+            "transplanted_on": dt.date(2025, 5, 20),
+            "donor_type": protocol.DonorType.MATCHED_UNRELATED,
+            "conditioning": protocol.Conditioning.REDUCED_INTENSITY})
+    relapsed = protocol.FollowUpDiseaseStatus.RELAPSE if number % 3 else (
+        protocol.FollowUpDiseaseStatus.CONTINUING_REMISSION)
+    _visit_done(patient, user, 3, dt.date(2025, 7, 28), disease_status=relapsed)
+    if number % 4 == 0:
+        services.off_study_record(patient=patient, user=user,
+                                  values=death_values(dt.date(2025, 8, 25)))
+    return patient
+
+
+def _queries(cutoff: dt.date) -> tuple[list[PatientFacts], int]:
+    with CaptureQueriesContext(connection) as queries:
+        facts = patient_facts(cutoff)
+    return facts, len(queries.captured_queries)
+
+
+def test_it_reads_the_records_with_a_constant_number_of_queries(site_a, coordinator,
+                                                                in_september):
+    for number in range(2):
+        _with_full_history(site_a, coordinator, number)
+    two_patients, queries_for_two = _queries(CUTOFF)
+    for number in range(2, 8):
+        _with_full_history(site_a, coordinator, number)
+    eight_patients, queries_for_eight = _queries(CUTOFF)
+
+    assert (len(two_patients), len(eight_patients)) == (2, 8)
+    # One query per table: randomizations (with patient, site and screening), cycles,
+    # responses, transplants, ends of treatment, follow-up visits, adverse events, off study,
+    # and the outcomes imported from the legacy system.
+    assert queries_for_two == queries_for_eight == 9
+    # ...and every record was read.
+    assert all(max(f.contact_dates) == dt.date(2025, 7, 28) and len(f.assessments) == 1
+               and f.end_of_treatment_on == dt.date(2025, 4, 30) for f in eight_patients)
+    assert sum(1 for f in eight_patients if f.hsct_on) == 4
+    assert sum(1 for f in eight_patients if f.relapse_dates) == 5
+    assert sum(1 for f in eight_patients if f.death_on) == 2
+
+
+def test_it_derives_os_from_a_death_a_censored_patient_and_a_patient_lost(site_a, coordinator,
+                                                                          in_september):
+    patients = [screen_patient(site=site_a, user=coordinator) for _ in range(3)]
+    for patient in patients:
+        randomize(patient, coordinator)  # 5 March 2025
+        record_cycle(patient, coordinator, dt.date(2025, 3, 6), dt.date(2025, 3, 12))
+    died, followed, lost = patients
+    services.off_study_record(patient=died, user=coordinator,
+                              values=death_values(dt.date(2025, 4, 20)))
+    for patient in (followed, lost):
+        record_end_of_treatment(patient, coordinator, dt.date(2025, 3, 13))
+    _visit_done(followed, coordinator, 3, dt.date(2025, 6, 10))
+    _visit_done(followed, coordinator, 6, dt.date(2025, 9, 5))  # after the cut-off: ignored
+    services.off_study_record(patient=lost, user=coordinator, values={
+        "reason": protocol.OffStudyReason.LOST_TO_FOLLOW_UP, "event_on": dt.date(2025, 5, 15)})
+
+    rows = time_to_event_rows(patient_facts(CUTOFF), CUTOFF, ["OS"])
+
+    assert {r.study_id: (r.end_on, r.days, r.event) for r in rows} == {
+        died.study_id: (dt.date(2025, 4, 20), 46, 1),
+        followed.study_id: (dt.date(2025, 6, 10), 97, 0),
+        lost.study_id: (dt.date(2025, 5, 15), 71, 0),
+    }
