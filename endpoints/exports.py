@@ -259,9 +259,12 @@ def _snapshot(rows: Callable[[], Iterator[Any]]) -> Iterator[Any]:
     """
     outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if outermost:  # inside a caller's transaction, its snapshot is the one read
-            with connection.cursor() as cursor:
+        with connection.cursor() as cursor:
+            if outermost:  # inside a caller's transaction, its snapshot is the one read
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            # The rows are read through a server-side cursor, which PostgreSQL plans for the
+            # first 10% of rows by default; an export reads them all.
+            cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
         yield from rows()
 
 

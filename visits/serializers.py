@@ -51,7 +51,7 @@ class FollowUpVisitOutput(PatientRecordSerializer):
 
 
 class OffStudyOutput(PatientRecordSerializer):
-    fatal_adverse_event = serializers.PrimaryKeyRelatedField(read_only=True)
+    fatal_adverse_event = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = models.OffStudy

@@ -54,7 +54,9 @@ class OdmExportApi(APIView):
     @extend_schema(
         tags=["exports"],
         parameters=[OpenApiParameter("audit", OpenApiTypes.BOOL,
-                                     description="Include the audit records (default false).")],
+                                     description="Include the audit records (default false)."),
+                    # The answer is XML whatever the format; JSON is only for errors.
+                    OpenApiParameter("format", exclude=True)],
         responses={(200, "application/xml"): OpenApiResponse(
                        response=OpenApiTypes.STR,
                        description="ODM 1.3.2 XML (FileType Snapshot), streamed."),

@@ -46,9 +46,10 @@ def _user_id(value: Any) -> int | None:
         return None
 
 
-def _distinct_models(groups: Iterable[ItemGroup]) -> set[tuple[type[Model], str]]:
+def _distinct_models(groups: Iterable[ItemGroup]) -> list[tuple[type[Model], str]]:
     # Two groups may read one model (screening and mutations): its events are read once.
-    return {(group.model, group.audit_by) for group in groups}
+    return sorted({(group.model, group.audit_by) for group in groups},
+                  key=lambda pair: pair[0]._meta.label)
 
 
 def users_referenced(patients: QuerySet, groups: Iterable[ItemGroup]) -> set[int | None]:
@@ -60,7 +61,7 @@ def users_referenced(patients: QuerySet, groups: Iterable[ItemGroup]) -> set[int
     queries = [
         model.pgh_event_model.objects.filter(**{f"{audit_by}__in": patients.values("pk")})
         .order_by().values_list("pgh_context__user", flat=True)
-        for model, audit_by in sorted(_distinct_models(groups), key=lambda m: m[0]._meta.label)
+        for model, audit_by in _distinct_models(groups)
     ]
     first, *others = queries
     return {_user_id(user) for user in first.union(*others)}
