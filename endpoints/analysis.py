@@ -29,6 +29,7 @@ RISK_TIMES = (0, 90, 180, 365, 730)
 LANDMARKS = {"1 year": 365, "2 years": 730}
 CONF_TYPE = "log-log"  # the primary report's transform, labelled as such (SAS default)
 ORR_CATEGORIES = {"CR", "CRi", "MLFS"}
+MAX_ESTIMABLE_LOG_HR = 15.0  # |log HR| beyond this is a separation, not an estimate
 
 
 def _finite(value: float | None) -> float | None:
@@ -88,6 +89,11 @@ def _cox_summary(durations, events, arms, labels) -> dict[str, Any]:
                 "ties": "efron", "not_estimable": f"{type(exc).__name__}: {exc}"[:300]}
     finite = {name: _finite(getattr(model, name)) for name in (
         "hr", "hr_lower", "hr_upper", "coef", "se", "wald_p", "lr_p", "score_p", "ph_test_p")}
+    if None in (finite["se"], finite["hr_lower"], finite["hr_upper"]) or \
+            abs(model.coef) > MAX_ESTIMABLE_LOG_HR:
+        # A fit that "converged" to an infinite hazard ratio (one arm's events decide it).
+        return {**dict.fromkeys(finite), "ties": model.ties,
+                "not_estimable": "The data do not determine a finite hazard ratio."}
     return {**finite, "ties": model.ties}
 
 

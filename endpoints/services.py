@@ -30,6 +30,7 @@ from trialsite.review.selectors import locked_patient_share
 
 logger = logging.getLogger(__name__)
 PLOTTED = {"OS": "Overall survival", "EFS": "Event-free survival"}
+QUEUED_RESEND_SECONDS = 5 * 60
 
 
 def analysis_strata_default() -> list[str]:
@@ -68,7 +69,8 @@ def analysis_run_request(*, cutoff: dt.date | None = None,
         raise ValidationError({"cutoff": ["The data cut-off cannot be in the future."]})
     factors = _checked_strata(strata_factors)
     fingerprint = data_fingerprint(patient_facts(cutoff), cutoff, factors)
-    finished = (AnalysisRun.objects.filter(fingerprint=fingerprint, status=AnalysisRun.Status.DONE)
+    finished = (AnalysisRun.objects.filter(fingerprint=fingerprint, status=AnalysisRun.Status.DONE,
+                                           served_from__isnull=True)
                 .order_by("-finished_at").first())
     if finished is not None:
         now = timezone.now()
@@ -78,7 +80,9 @@ def analysis_run_request(*, cutoff: dt.date | None = None,
             results=finished.results, figures=finished.figures, served_from=finished)
     run = AnalysisRun.objects.create(cutoff=cutoff, strata_factors=factors,
                                      fingerprint=fingerprint, requested_by=user)
-    transaction.on_commit(lambda: _enqueue(run.pk))
+    # robust: a broker that is down must not turn the saved request into an error page;
+    # the sweep sends the run again later.
+    transaction.on_commit(lambda: _enqueue(run.pk), robust=True)
     return run
 
 
@@ -125,17 +129,21 @@ def analysis_run_execute(*, run_id: int) -> AnalysisRun | None:
         facts = patient_facts(run.cutoff)
         results = analysis_compute(facts, run.cutoff, run.strata_factors)
         results["data_locks"] = locked_patient_share()
+        json.dumps(results, allow_nan=False)  # JSON columns refuse NaN: fail here, with reason
         computed_at = timezone.now().strftime("%Y-%m-%d %H:%M UTC")
         figures = _figures(results, computed_at)
+        with transaction.atomic():
+            AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.RUNNING).update(
+                status=AnalysisRun.Status.DONE, finished_at=timezone.now(), results=results,
+                figures=figures,
+                fingerprint=data_fingerprint(facts, run.cutoff, run.strata_factors))
     except Exception as exc:
         final = run.attempts >= settings.ANALYSIS_MAX_ATTEMPTS
         AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.RUNNING).update(
             status=AnalysisRun.Status.FAILED if final else AnalysisRun.Status.QUEUED,
-            error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now() if final else None)
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            finished_at=timezone.now() if final else None)
         raise
-    AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.RUNNING).update(
-        status=AnalysisRun.Status.DONE, finished_at=timezone.now(), results=results,
-        figures=figures, fingerprint=data_fingerprint(facts, run.cutoff, run.strata_factors))
     return AnalysisRun.objects.get(pk=run_id)
 
 
@@ -157,8 +165,14 @@ def analysis_runs_sweep(*, now: dt.datetime | None = None) -> list[int]:
     if failed:
         logger.warning("%s analysis runs failed after %s attempts", failed,
                        settings.ANALYSIS_MAX_ATTEMPTS)
-    for run_id in requeued:
-        transaction.on_commit(lambda run_id=run_id: _enqueue(run_id))
+    # A queued run whose message was lost (broker down at commit, broker restarted) is sent
+    # again; a duplicate message is harmless, the claim lets one worker through.
+    forgotten = list(AnalysisRun.objects.filter(
+        status=AnalysisRun.Status.QUEUED,
+        requested_at__lt=now - dt.timedelta(seconds=QUEUED_RESEND_SECONDS),
+    ).exclude(pk__in=requeued).values_list("pk", flat=True))
+    for run_id in [*requeued, *forgotten]:
+        transaction.on_commit(lambda run_id=run_id: _enqueue(run_id), robust=True)
     return requeued
 
 
