@@ -22,6 +22,8 @@ from trialsite import protocol
 from trialsite.accounts.models import Role, User
 from trialsite.audit.records import record_create, record_update
 from trialsite.patients.models import Patient
+from trialsite.review.models import DataLock
+from trialsite.review.services import ensure_unlocked
 from visits import responses, schedule
 from visits.ctcae import CTCAE_TERM_NAMES, OTHER_SPECIFY
 from visits.models import (
@@ -371,8 +373,14 @@ def followup_schedule_build(patient: Patient) -> list[FollowUpVisit]:
 
 
 def followup_schedules_rebuild_all(*, reason: str) -> int:
-    """Rebuild every schedule, e.g. after the first randomization date was corrected."""
-    patients = Patient.objects.filter(end_of_treatment__isnull=False)
+    """Rebuild every schedule, e.g. after the first randomization date was corrected.
+
+    Locked patients are left as they are: their data are frozen for an analysis.
+    """
+    locked = DataLock.objects.filter(unlocked_at__isnull=True)
+    patients = (Patient.objects.filter(end_of_treatment__isnull=False)
+                .exclude(pk__in=locked.exclude(patient=None).values("patient"))
+                .exclude(site__in=locked.exclude(site=None).values("site")))
     with pghistory.context(reason=reason):
         for patient in patients:
             followup_schedule_build(patient)
@@ -543,6 +551,7 @@ def adverse_event_review(*, event: AdverseEvent, user: User) -> AdverseEvent:
     if not reviewer_ok:
         raise PermissionDenied("SAEs are reviewed by an investigator of the site or a data "
                                "manager.")
+    ensure_unlocked(event.patient)
     event = AdverseEvent.objects.select_for_update().get(pk=event.pk)
     if not event.serious:
         raise ValidationError({"serious": ["Only serious adverse events need this review."]})

@@ -39,5 +39,5 @@ def ic_patient(patient_a, coordinator):
 
 @pytest.fixture
 def signing_request(rf: RequestFactory):
-    """The request a signature is made from: the lockout counts failures per request."""
+    """The request a signature is posted with: authenticate() and the lockout need one."""
     return rf.post("/patients/03-001/review/sign/")

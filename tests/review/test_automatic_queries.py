@@ -21,6 +21,7 @@ import time_machine
 
 from tests.visits.builders import (
     at_noon_in_paris,
+    randomize,
     record_cycle,
     record_end_of_treatment,
     record_response,
@@ -208,16 +209,20 @@ def test_it_closes_the_overdue_query_once_the_visit_is_marked_missed(followed, c
 # However often the checks run -------------------------------------------------------------
 
 
-def test_it_raises_nothing_new_when_run_twice(followed, coordinator, induced):
+def test_it_raises_nothing_new_when_run_twice(followed, coordinator, patient_b,
+                                              coordinator_b):
     _record_m3(followed, coordinator, dt.date(2025, 5, 1))
-    with time_machine.travel(at_noon_in_paris(dt.date(2025, 8, 27)), tick=False):
-        first = automatic_queries_refresh()
-        # The nightly task runs the same refresh.
-        second = automatic_queries_refresh_task()
+    randomize(patient_b, coordinator_b)
+    record_cycle(patient_b, coordinator_b, dt.date(2025, 3, 6), dt.date(2025, 3, 12))
 
-    assert first == {"raised": 1, "closed": 0}
+    first = automatic_queries_refresh()
+    # The nightly task runs the same refresh.
+    second = automatic_queries_refresh_task()
+
+    assert first == {"raised": 2, "closed": 0}
     assert second == NOTHING
-    assert DataQuery.objects.count() == 1
+    assert sorted(DataQuery.objects.values_list("patient__study_id", "check_code")) == [
+        ("03-001", OUT_OF_WINDOW), ("07-001", NO_RESPONSE)]
 
 
 def test_it_keeps_one_query_per_finding_once_the_site_has_answered(followed, coordinator):
@@ -233,10 +238,6 @@ def test_it_keeps_one_query_per_finding_once_the_site_has_answered(followed, coo
     assert query.status == DataQuery.Status.ANSWERED
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "App bug (trialsite/review/checks.py, automatic_queries_refresh): a finding whose query "
-    "the data manager closed is raised again by every refresh, because only live queries "
-    "count as already raised."))
 def test_it_does_not_raise_again_a_finding_the_data_manager_closed(followed, coordinator,
                                                                   data_manager):
     _record_m3(followed, coordinator, dt.date(2025, 5, 1))

@@ -20,7 +20,7 @@ from trialsite.accounts.selectors import user_can_enter_data_at
 from trialsite.audit.records import ReasonRequired
 from trialsite.patients import rules
 from trialsite.patients.models import CriterionAnswer, Patient, Screening, ScreeningOutcome
-from trialsite.review.services import ensure_unlocked
+from trialsite.review.services import ensure_site_unlocked, ensure_unlocked
 
 PATIENT_FIELDS: tuple[str, ...] = ("sex", "year_of_birth")
 SCREENING_FIELDS: tuple[str, ...] = (
@@ -95,6 +95,7 @@ def patient_screen(
     Raises ValidationError (keyed by field) when a rule is broken; nothing is saved then.
     """
     _require_data_entry(user, site)
+    ensure_site_unlocked(site)
     if not site.active:
         raise ValidationError({"site": [f"Site {site.code} is closed to new patients."]})
     unknown = set(screening) - set(SCREENING_FIELDS)

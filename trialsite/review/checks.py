@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from trialsite import protocol
 from trialsite.review import services
-from trialsite.review.models import DataQuery
+from trialsite.review.models import DataQuery, QueryStep
 from visits.models import FollowUpVisit, ResponseAssessment, TreatmentCycle
 
 Finding = tuple[Model, str, str]  # record, field, text
@@ -86,14 +86,20 @@ def automatic_queries_refresh(today: dt.date | None = None) -> dict[str, int]:
     today = today or timezone.localdate()
     raised = closed = 0
     for check in AUTOMATIC_CHECKS:
-        live = {(q.content_type_id, q.object_id): q for q in DataQuery.objects.filter(
-            kind=DataQuery.Kind.AUTOMATIC, check_code=check.code).exclude(
+        queries = DataQuery.objects.filter(kind=DataQuery.Kind.AUTOMATIC,
+                                           check_code=check.code)
+        live = {(q.content_type_id, q.object_id): q for q in queries.exclude(
             status=DataQuery.Status.CLOSED)}
+        # A finding a data manager has closed (confirmed as correct) is not raised again.
+        confirmed = set(queries.filter(status=DataQuery.Status.CLOSED,
+                                       steps__action=QueryStep.Action.CLOSED,
+                                       steps__by__isnull=False)
+                        .values_list("content_type_id", "object_id"))
         found = set()
         for record, field_name, text in check.find(today):
             key = (ContentType.objects.get_for_model(record).pk, record.pk)
             found.add(key)
-            if key not in live:
+            if key not in live and key not in confirmed:
                 services.query_raise(user=None, record=record, field_name=field_name,
                                      text=text, check_code=check.code)
                 raised += 1

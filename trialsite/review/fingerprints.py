@@ -31,6 +31,8 @@ def casebook_records(patient: Patient) -> list[Model]:
     from randomization.models import Randomization
     from visits import models as v
 
+    # Re-read: a patient object held by the caller may be out of date.
+    patient = Patient.objects.select_related("screening").get(pk=patient.pk)
     records: list[Model] = [patient]
     screening = getattr(patient, "screening", None)
     if screening is not None:

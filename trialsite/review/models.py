@@ -104,7 +104,7 @@ class SourceVerification(RecordReference):
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the verified values.")
 
     class Meta:
-        ordering = ["-verified_at"]
+        ordering = ["-verified_at", "-pk"]
 
     def __str__(self) -> str:
         return f"SDV of {self.content_type.model} {self.object_id} {self.field_name}".strip()
@@ -128,7 +128,7 @@ class Signature(models.Model):
     fingerprint = models.CharField(max_length=64)
 
     class Meta:
-        ordering = ["-signed_at"]
+        ordering = ["-signed_at", "-pk"]
         triggers = [pgtrigger.Protect(name="signature_append_only",
                                       operation=pgtrigger.Update | pgtrigger.Delete)]
 

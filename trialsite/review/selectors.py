@@ -79,7 +79,7 @@ def casebook_review(patient: Patient) -> list[RecordReview]:
     """Each casebook record with its latest verification (still current or not) and queries."""
     records = casebook_records(patient)
     verifications: dict = {}
-    for v in SourceVerification.objects.filter(patient=patient).order_by("verified_at"):
+    for v in SourceVerification.objects.filter(patient=patient).order_by("verified_at", "pk"):
         verifications[(v.content_type_id, v.object_id, v.field_name)] = v
     queries: dict = {}
     for q in DataQuery.objects.filter(patient=patient).exclude(status=DataQuery.Status.CLOSED):

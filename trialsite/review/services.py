@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pghistory
 from django.contrib.auth import authenticate
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model, Q
 from django.http import HttpRequest
@@ -23,7 +24,8 @@ class DataLocked(ValidationError):
     def __init__(self, lock: DataLock):
         what = f"site {lock.site}" if lock.site_id else f"patient {lock.patient}"
         super().__init__({"__all__": [
-            f"The data of {what} are locked since {lock.locked_at:%d/%m/%Y} ({lock.reason}): "
+            f"The data of {what} are locked since "
+            f"{timezone.localtime(lock.locked_at):%d/%m/%Y} ({lock.reason}): "
             "nothing can change until a data manager unlocks them, with a reason."]})
 
 
@@ -31,6 +33,13 @@ def active_lock(patient: Patient) -> DataLock | None:
     """Return the lock that freezes this patient's data, if any."""
     return DataLock.objects.filter(Q(patient=patient) | Q(site_id=patient.site_id),
                                    unlocked_at__isnull=True).first()
+
+
+def ensure_site_unlocked(site: Site) -> None:
+    """Refuse new patients at a site whose data are locked."""
+    lock = DataLock.objects.filter(site=site, unlocked_at__isnull=True).first()
+    if lock is not None:
+        raise DataLocked(lock)
 
 
 def ensure_unlocked(patient: Patient) -> None:
@@ -42,7 +51,12 @@ def ensure_unlocked(patient: Patient) -> None:
 
 def _reference(record: Model, field_name: str) -> dict:
     if field_name:
-        record._meta.get_field(field_name)  # a wrong field name fails loudly
+        try:
+            record._meta.get_field(field_name)
+        except FieldDoesNotExist:
+            raise ValidationError({"field_name": [
+                f"{record._meta.verbose_name.capitalize()} has no field {field_name!r}."]}
+            ) from None
     patient = record if isinstance(record, Patient) else record.patient
     return {"patient": patient, "content_type": ContentType.objects.get_for_model(record),
             "object_id": record.pk, "field_name": field_name}
@@ -63,6 +77,7 @@ def query_raise(*, user: User | None, record: Model, field_name: str = "", text:
         _require(user, Role.DATA_MANAGER)
     if not text.strip():
         raise ValidationError({"text": ["Say what is doubtful about the value."]})
+    pghistory.context(user=user.pk if user else None, reason="Query raised")
     query = DataQuery.objects.create(
         **_reference(record, field_name), text=text.strip(), raised_by=user,
         kind=DataQuery.Kind.AUTOMATIC if user is None else DataQuery.Kind.MANUAL,
@@ -74,6 +89,7 @@ def query_raise(*, user: User | None, record: Model, field_name: str = "", text:
 
 def _move(query: DataQuery, *, user: User | None, to: str, action: str, text: str,
           allowed_from: tuple[str, ...]) -> DataQuery:
+    pghistory.context(user=user.pk if user else None, reason=f"Query {action}")
     query = DataQuery.objects.select_for_update().get(pk=query.pk)
     if query.status not in allowed_from:
         raise ValidationError({"status": [f"This query is {query.get_status_display().lower()}:"
@@ -123,28 +139,30 @@ def record_verify(*, user: User, record: Model, field_name: str = "") -> SourceV
     reference = _reference(record, field_name)
     if not user.sites.filter(pk=reference["patient"].site_id).exists():
         raise PermissionDenied("Monitors verify the sites they are assigned to.")
-    return SourceVerification.objects.create(
-        **reference, verified_by=user,
-        fingerprint=fingerprint(record_values(record, field_name)))
+    stored = type(record).objects.get(pk=record.pk)  # the values as stored, not as passed
+    with pghistory.context(user=user.pk, reason="Source-data verification"):
+        return SourceVerification.objects.create(
+            **reference, verified_by=user,
+            fingerprint=fingerprint(record_values(stored, field_name)))
 
 
 # --- Signatures -------------------------------------------------------------------------
 
-@transaction.atomic
 def casebook_sign(*, user: User, patient: Patient, password: str,
-                  request: HttpRequest | None) -> Signature:
+                  request: HttpRequest) -> Signature:
     """The investigator signs the casebook after re-entering their password.
 
-    The password goes through authenticate(), so failed attempts count towards the
-    account lockout like any log-in.
+    The password goes through authenticate() outside any transaction, so a failed attempt
+    is logged and counts towards the account lockout like any log-in.
     """
     if user.role != Role.INVESTIGATOR or not user.sites.filter(pk=patient.site_id).exists():
         raise PermissionDenied("An investigator of the patient's site signs the casebook.")
     if authenticate(request, username=user.get_username(), password=password) != user:
         raise ValidationError({"password": ["Wrong password: the casebook was not signed."]})
-    return Signature.objects.create(
-        patient=patient, signed_by=user, signer_name=user.get_full_name() or user.username,
-        fingerprint=casebook_fingerprint(patient))
+    with transaction.atomic(), pghistory.context(user=user.pk, reason=Signature.MEANING):
+        return Signature.objects.create(
+            patient=patient, signed_by=user, signer_name=user.get_full_name() or user.username,
+            fingerprint=casebook_fingerprint(patient))
 
 
 # --- Locks ------------------------------------------------------------------------------
@@ -158,8 +176,15 @@ def data_lock(*, user: User, reason: str, patient: Patient | None = None,
         raise ValidationError({"reason": ["Say why the data are locked (e.g. the cut-off)."]})
     if (patient is None) == (site is None):
         raise ValidationError({"__all__": ["Lock a patient or a site."]})
-    return DataLock.objects.create(patient=patient, site=site, reason=reason.strip(),
-                                   locked_by=user)
+    # Take the row locks that every writing service takes first, so a write already past
+    # its lock check finishes before the lock, and none starts after it unnoticed.
+    if patient is not None:
+        Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    else:
+        list(Patient.objects.select_for_update().filter(site=site).values_list("pk"))
+    with pghistory.context(user=user.pk, reason=f"Locked: {reason.strip()}"):
+        return DataLock.objects.create(patient=patient, site=site, reason=reason.strip(),
+                                       locked_by=user)
 
 
 @transaction.atomic
@@ -172,5 +197,6 @@ def data_unlock(*, user: User, lock: DataLock, reason: str) -> DataLock:
     if lock.unlocked_at is not None:
         return lock
     lock.unlocked_by, lock.unlocked_at, lock.unlock_reason = user, timezone.now(), reason.strip()
-    lock.save(update_fields=["unlocked_by", "unlocked_at", "unlock_reason"])
+    with pghistory.context(user=user.pk, reason=f"Unlocked: {reason.strip()}"):
+        lock.save(update_fields=["unlocked_by", "unlocked_at", "unlock_reason"])
     return lock
