@@ -17,7 +17,8 @@ class AnalysisRunOutput(serializers.ModelSerializer):
 
     class Meta:
         model = AnalysisRun
-        fields = ["id", "cutoff", "strata_factors", "status", "requested_at", "started_at",
+        fields = ["id", "cutoff", "strata_factors", "status", "requested_at", "updated_at",
+                  "started_at",
                   "finished_at", "duration_seconds", "attempts", "error", "fingerprint",
                   "served_from", "results"]
 
@@ -29,7 +30,7 @@ class AnalysisRunOutput(serializers.ModelSerializer):
 
 
 @extend_schema(tags=["endpoints"], parameters=RecordFilters.parameters(
-    "cutoff", "requested_at", by_site=False))
+    "cutoff", "updated_at", by_site=False))
 class AnalysisRunListApi(generics.ListAPIView):
     """Survival analysis runs, newest last (cursor pagination by id)."""
 
@@ -38,4 +39,4 @@ class AnalysisRunListApi(generics.ListAPIView):
     def get_queryset(self):
         return RecordFilters.apply(AnalysisRun.objects.all(), self.request.query_params,
                                    site_path=None, date_field="cutoff",
-                                   updated_field="requested_at")
+                                   updated_field="updated_at")

@@ -31,6 +31,9 @@ class AnalysisRun(models.Model):
     requested_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
+    # Set by every change of state (the services update with QuerySet.update, which does not
+    # touch auto_now fields): what incremental pulls compare against.
+    updated_at = models.DateTimeField(auto_now=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -96,7 +96,7 @@ def analysis_run_claim(run_id: int) -> bool:
     """Move a queued run to running; True only for the one caller whose update changed it."""
     claimed = AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.QUEUED).update(
         status=AnalysisRun.Status.RUNNING, started_at=timezone.now(),
-        attempts=F("attempts") + 1, error="")
+        attempts=F("attempts") + 1, error="", updated_at=timezone.now())
     return claimed == 1
 
 
@@ -135,14 +135,14 @@ def analysis_run_execute(*, run_id: int) -> AnalysisRun | None:
         with transaction.atomic():
             AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.RUNNING).update(
                 status=AnalysisRun.Status.DONE, finished_at=timezone.now(), results=results,
-                figures=figures,
+                figures=figures, updated_at=timezone.now(),
                 fingerprint=data_fingerprint(facts, run.cutoff, run.strata_factors))
     except Exception as exc:
         final = run.attempts >= settings.ANALYSIS_MAX_ATTEMPTS
         AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.RUNNING).update(
             status=AnalysisRun.Status.FAILED if final else AnalysisRun.Status.QUEUED,
             error=f"{type(exc).__name__}: {exc}"[:2000],
-            finished_at=timezone.now() if final else None)
+            finished_at=timezone.now() if final else None, updated_at=timezone.now())
         raise
     return AnalysisRun.objects.get(pk=run_id)
 
@@ -156,12 +156,13 @@ def analysis_runs_sweep(*, now: dt.datetime | None = None) -> list[int]:
     limit = now - dt.timedelta(seconds=settings.ANALYSIS_TIME_LIMIT_SECONDS)
     stuck = AnalysisRun.objects.filter(status=AnalysisRun.Status.RUNNING, started_at__lt=limit)
     failed = stuck.filter(attempts__gte=settings.ANALYSIS_MAX_ATTEMPTS).update(
-        status=AnalysisRun.Status.FAILED, finished_at=now,
+        status=AnalysisRun.Status.FAILED, finished_at=now, updated_at=now,
         error=f"Stopped after {settings.ANALYSIS_MAX_ATTEMPTS} attempts: the worker did not "
               "finish within the time limit.")
     requeued = list(stuck.values_list("pk", flat=True))
     AnalysisRun.objects.filter(pk__in=requeued, status=AnalysisRun.Status.RUNNING).update(
-        status=AnalysisRun.Status.QUEUED, error="Re-queued: the worker did not finish in time.")
+        status=AnalysisRun.Status.QUEUED, updated_at=now,
+        error="Re-queued: the worker did not finish in time.")
     if failed:
         logger.warning("%s analysis runs failed after %s attempts", failed,
                        settings.ANALYSIS_MAX_ATTEMPTS)

@@ -31,6 +31,15 @@ def _quick_password_hashing(settings):
                                  *settings.PASSWORD_HASHERS]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: API throttling counts must not leak between
+    tests (frozen clocks would otherwise keep an hour's requests alive across runs)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def frozen_today():
     with time_machine.travel(TODAY, tick=False):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination
@@ -42,6 +44,9 @@ class DataEntryOrReadOnly(BasePermission):
         return request.method in SAFE_METHODS or user.can_enter_data or user.is_site_bound
 
 
+MAX_UTC_OFFSET = dt.timedelta(hours=14)
+
+
 class RecordFilters:
     """The filters every list endpoint shares: site, date range and incremental pulls."""
 
@@ -75,13 +80,17 @@ class RecordFilters:
 
         errors = {}
         if params.get("site") and site_path:
-            if not params["site"].isdigit():
+            site = params["site"]
+            if not (site.isascii() and site.isdigit() and len(site) <= 4):
                 errors["site"] = ["A site number, e.g. 3."]
             else:
-                queryset = queryset.filter(**{f"{site_path}__number": int(params["site"])})
+                queryset = queryset.filter(**{f"{site_path}__number": int(site)})
         for name, lookup in (("date_from", "gte"), ("date_to", "lte")):
             if params.get(name) and date_field:
-                day = parse_date(params[name]) if len(params[name]) == 10 else None
+                try:
+                    day = parse_date(params[name]) if len(params[name]) == 10 else None
+                except ValueError:  # well-formed but impossible, e.g. 2025-02-30
+                    day = None
                 if day is None:
                     errors[name] = ["A date as YYYY-MM-DD."]
                 else:
@@ -91,6 +100,14 @@ class RecordFilters:
                 moment = parse_datetime(params["updated_since"])
             except ValueError:
                 moment = None
+            if moment is not None and moment.tzinfo is not None:
+                if abs(moment.utcoffset()) > MAX_UTC_OFFSET:  # no time zone is that far out
+                    moment = None
+                else:
+                    try:  # compared in UTC: PostgreSQL refuses some offsets Python accepts
+                        moment = moment.astimezone(dt.UTC)
+                    except (OverflowError, ValueError):
+                        moment = None
             if moment is None or moment.tzinfo is None:
                 errors["updated_since"] = ["An ISO 8601 date-time with its time zone, e.g. "
                                            "2025-06-01T00:00:00Z."]

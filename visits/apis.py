@@ -33,6 +33,6 @@ AdverseEventListApi = scoped_list_api(
     description="Adverse events coded with CTCAE v5.0 terms and grades.")
 DeviationListApi = scoped_list_api(
     name="DeviationListApi", model=models.ProtocolDeviation,
-    serializer=serializers.DeviationOutput, date_field=None, updated_field="detected_at",
+    serializer=serializers.DeviationOutput, date_field=None, updated_field="updated_at",
     related=("patient", "patient__site", "cycle"),
     description="Protocol deviations found by the system (kept, never blocking).")

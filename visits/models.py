@@ -238,6 +238,7 @@ class ProtocolDeviation(models.Model):
     kind = models.CharField(max_length=30, choices=Kind.choices)
     description = models.CharField(max_length=300)
     detected_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
     corrected_at = models.DateTimeField(
         null=True, blank=True, help_text="When a correction of the record removed the cause.")
 

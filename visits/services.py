@@ -159,10 +159,10 @@ def _deviations_check(records: PatientRecords, cycle: TreatmentCycle) -> None:
                             f"{kind.label.lower()}.")
         elif applies and existing.corrected_at is not None:
             existing.corrected_at = None
-            existing.save(update_fields=["corrected_at"])
+            existing.save(update_fields=["corrected_at", "updated_at"])
         elif not applies and existing is not None and existing.corrected_at is None:
             existing.corrected_at = timezone.now()
-            existing.save(update_fields=["corrected_at"])
+            existing.save(update_fields=["corrected_at", "updated_at"])
 
 
 @transaction.atomic

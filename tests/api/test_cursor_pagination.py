@@ -3,6 +3,8 @@ even one row at a time, and the filters stay on every page."""
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 from tests.api.lists import LISTS, page, rows
 
 
@@ -32,8 +34,10 @@ def test_it_gives_every_row_once_across_pages_of_one(two_batches, data_manager, 
         assert len(everything) >= 2, endpoint
         assert [_key(r) for r in found] == [_key(r) for r in everything], endpoint
         assert len(links) == len(everything) - 1, endpoint
-        assert all(link.startswith(f"http://testserver{endpoint.url}?cursor=")
-                   and "page_size=1" in link for link in links), (endpoint, links)
+        for link in links:
+            url = urlsplit(link)
+            assert url.path == endpoint.url, link
+            assert parse_qs(url.query).keys() == {"cursor", "page_size"}, link
 
 
 def test_it_keeps_the_filters_on_the_next_pages(two_batches, data_manager, api_as):
@@ -43,4 +47,4 @@ def test_it_keeps_the_filters_on_the_next_pages(two_batches, data_manager, api_a
 
     assert len(found) == 2
     assert len(links) == 1
-    assert "date_from=2025-02-01" in links[0]
+    assert parse_qs(urlsplit(links[0]).query)["date_from"] == ["2025-02-01"]

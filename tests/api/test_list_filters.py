@@ -132,6 +132,7 @@ MALFORMED = [
     ("date_to", "2025-13-01"),
     ("updated_since", "2025-06-01T00:00:00"),  # no time zone: ambiguous
     ("updated_since", "2025-06-01T25:00:00Z"),
+    ("updated_since", "2025-06-01T00:00:00+18:00"),  # no zone is that far: PostgreSQL refuses
     ("updated_since", "last week"),
 ]
 
