@@ -74,6 +74,19 @@ def _full_clean(record: Any, errors: Errors, exclude: tuple[str, ...] = ("patien
             errors.setdefault(field, []).extend(messages)
 
 
+def _validated(record: Any, values: Mapping[str, Any], allowed: tuple[str, ...],
+               records: PatientRecords, check) -> None:
+    """Apply the values, then refuse them (nothing saved) if a field or a rule says no.
+
+    Field validation (types, ranges, choices) comes first; the protocol's checks against the
+    patient's other records run on values that passed it.
+    """
+    _apply(record, values, allowed)
+    errors: Errors = {}
+    _full_clean(record, errors, exclude=("patient", "created_by"))
+    raise_if(errors or check(records, record))
+
+
 def _add(errors: Errors, field: str, message: str) -> None:
     errors.setdefault(field, []).append(message)
 
@@ -172,12 +185,7 @@ def cycle_record(*, patient: Patient, user: User, values: Mapping[str, Any]) -> 
     number = len(records.cycles) + 1
     cycle = TreatmentCycle(patient=records.patient, number=number,
                            phase=records.plan.phase_of(number), created_by=user)
-    _apply(cycle, values, CYCLE_FIELDS)
-    errors: Errors = {}
-    _full_clean(cycle, errors, exclude=("patient", "created_by"))
-    if not errors:
-        errors = _cycle_errors(records, cycle)
-    raise_if(errors)
+    _validated(cycle, values, CYCLE_FIELDS, records, _cycle_errors)
     record_create(cycle, user=user)
     _deviations_check(records, cycle)
     return cycle
@@ -189,12 +197,7 @@ def cycle_update(*, cycle: TreatmentCycle, user: User, values: Mapping[str, Any]
     """Correct a cycle; the checks run again against its neighbours."""
     records = patient_records_for_update(cycle.patient, user)
     cycle = next(c for c in records.cycles if c.pk == cycle.pk)
-    _apply(cycle, values, CYCLE_FIELDS)
-    errors: Errors = {}
-    _full_clean(cycle, errors, exclude=("patient", "created_by"))
-    if not errors:
-        errors = _cycle_errors(records, cycle)
-    raise_if(errors)
+    _validated(cycle, values, CYCLE_FIELDS, records, _cycle_errors)
     record_update(cycle, fields=values.keys(), expected_version=version, user=user,
                   reason=reason)
     _deviations_check(records, cycle)
@@ -242,10 +245,7 @@ def response_record(*, patient: Patient, user: User,
     """Record a response assessment; a category its values contradict is refused."""
     records = patient_records_for_update(patient, user)
     assessment = ResponseAssessment(patient=records.patient, created_by=user)
-    _apply(assessment, values, RESPONSE_FIELDS)
-    errors: Errors = {}
-    _full_clean(assessment, errors, exclude=("patient", "created_by"))
-    raise_if(errors or _response_errors(records, assessment))
+    _validated(assessment, values, RESPONSE_FIELDS, records, _response_errors)
     assessment.after_cycle = _after_cycle(records, assessment.assessed_on)
     return record_create(assessment, user=user)
 
@@ -255,10 +255,7 @@ def response_update(*, assessment: ResponseAssessment, user: User, values: Mappi
                     version: int | None, reason: str) -> ResponseAssessment:
     records = patient_records_for_update(assessment.patient, user)
     assessment = next(r for r in records.responses if r.pk == assessment.pk)
-    _apply(assessment, values, RESPONSE_FIELDS)
-    errors: Errors = {}
-    _full_clean(assessment, errors, exclude=("patient", "created_by"))
-    raise_if(errors or _response_errors(records, assessment))
+    _validated(assessment, values, RESPONSE_FIELDS, records, _response_errors)
     assessment.after_cycle = _after_cycle(records, assessment.assessed_on)
     return record_update(assessment, fields=[*values.keys(), "after_cycle"],
                          expected_version=version, user=user, reason=reason)
@@ -288,10 +285,7 @@ def transplant_record(*, patient: Patient, user: User, values: Mapping[str, Any]
         raise ValidationError({"transplanted_on": ["An allo-HSCT is already recorded: "
                                                    "correct it instead."]})
     transplant = Transplant(patient=records.patient, created_by=user)
-    _apply(transplant, values, TRANSPLANT_FIELDS)
-    errors: Errors = {}
-    _full_clean(transplant, errors, exclude=("patient", "created_by"))
-    raise_if(errors or _transplant_errors(records, transplant))
+    _validated(transplant, values, TRANSPLANT_FIELDS, records, _transplant_errors)
     return record_create(transplant, user=user)
 
 
@@ -300,10 +294,7 @@ def transplant_update(*, transplant: Transplant, user: User, values: Mapping[str
                       version: int | None, reason: str) -> Transplant:
     records = patient_records_for_update(transplant.patient, user)
     transplant = records.transplant
-    _apply(transplant, values, TRANSPLANT_FIELDS)
-    errors: Errors = {}
-    _full_clean(transplant, errors, exclude=("patient", "created_by"))
-    raise_if(errors or _transplant_errors(records, transplant))
+    _validated(transplant, values, TRANSPLANT_FIELDS, records, _transplant_errors)
     return record_update(transplant, fields=values.keys(), expected_version=version,
                          user=user, reason=reason)
 
@@ -396,10 +387,7 @@ def end_of_treatment_record(*, patient: Patient, user: User,
         raise ValidationError({"ended_on": ["The end of treatment is already recorded: "
                                             "correct it instead."]})
     eot = EndOfTreatment(patient=records.patient, created_by=user)
-    _apply(eot, values, END_OF_TREATMENT_FIELDS)
-    errors: Errors = {}
-    _full_clean(eot, errors, exclude=("patient", "created_by"))
-    raise_if(errors or _end_of_treatment_errors(records, eot))
+    _validated(eot, values, END_OF_TREATMENT_FIELDS, records, _end_of_treatment_errors)
     record_create(eot, user=user)
     with pghistory.context(user=user.pk, reason="Follow-up schedule built"):
         followup_schedule_build(records.patient)
@@ -412,10 +400,7 @@ def end_of_treatment_update(*, eot: EndOfTreatment, user: User, values: Mapping[
     """Correct the end of treatment; the schedule is rebuilt, keeping completed visits."""
     records = patient_records_for_update(eot.patient, user)
     eot = records.end_of_treatment
-    _apply(eot, values, END_OF_TREATMENT_FIELDS)
-    errors: Errors = {}
-    _full_clean(eot, errors, exclude=("patient", "created_by"))
-    raise_if(errors or _end_of_treatment_errors(records, eot))
+    _validated(eot, values, END_OF_TREATMENT_FIELDS, records, _end_of_treatment_errors)
     record_update(eot, fields=values.keys(), expected_version=version, user=user, reason=reason)
     with pghistory.context(user=user.pk, reason=f"Follow-up schedule rebuilt: {reason}"):
         followup_schedule_build(records.patient)
@@ -517,10 +502,7 @@ def adverse_event_record(*, patient: Patient, user: User,
     """Record an adverse event (CTCAE v5.0 term and grade)."""
     records = patient_records_for_update(patient, user)
     event = AdverseEvent(patient=records.patient, created_by=user)
-    _apply(event, values, ADVERSE_EVENT_FIELDS)
-    errors: Errors = {}
-    _full_clean(event, errors, exclude=("patient", "created_by"))
-    raise_if(errors or _adverse_event_errors(records, event))
+    _validated(event, values, ADVERSE_EVENT_FIELDS, records, _adverse_event_errors)
     return record_create(event, user=user)
 
 
@@ -530,10 +512,7 @@ def adverse_event_update(*, event: AdverseEvent, user: User, values: Mapping[str
     records = patient_records_for_update(event.patient, user)
     event = AdverseEvent.objects.get(pk=event.pk)
     was_serious = event.serious
-    _apply(event, values, ADVERSE_EVENT_FIELDS)
-    errors: Errors = {}
-    _full_clean(event, errors, exclude=("patient", "created_by"))
-    raise_if(errors or _adverse_event_errors(records, event))
+    _validated(event, values, ADVERSE_EVENT_FIELDS, records, _adverse_event_errors)
     fields = list(values.keys())
     if event.serious and not was_serious:
         event.sae_reviewed_at, event.sae_reviewed_by = None, None
