@@ -33,7 +33,6 @@ import http.client
 import json
 import os
 import pstats
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,8 +40,8 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
 
+import harness
 import psutil
 import psycopg2
 
@@ -82,52 +81,16 @@ class Measure:
         return self.api.seconds / self.copy.seconds
 
 
-def _database_url(server_url: str, name: str) -> str:
-    return urlparse(server_url)._replace(path=f"/{name}").geturl()
 
 
-def _on_server(server_url: str, *statements: str) -> None:
-    """Run statements outside a transaction, as CREATE and DROP DATABASE require."""
-    server = psycopg2.connect(server_url)
-    server.autocommit = True
-    try:
-        with server.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-    finally:
-        server.close()
 
 
-def _recreate_database(server_url: str) -> None:
-    _on_server(server_url, f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)",
-               f"CREATE DATABASE {BENCH_DATABASE}")
 
 
-def _drop_database(server_url: str) -> None:
-    # FORCE ends connections left behind, e.g. by a gunicorn worker that was killed.
-    _on_server(server_url, f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
 
 
-def _environment(database_url: str) -> dict[str, str]:
-    """Production settings, on plain HTTP, with a throttle no benchmark client reaches."""
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "trialsite.settings",
-        "DATABASE_URL": database_url,
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-only-secret-key-not-for-production-" + "0123456789abcdef" * 2,
-        "SECURE_SSL_REDIRECT": "false",
-        "SECURE_COOKIES": "false",
-        "STATIC_MANIFEST": "false",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "API_THROTTLE_RATE": "100000/hour",
-        "LOG_LEVEL": "WARNING",
-    }
 
 
-def _migrate(env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
-                   cwd=ROOT, env=env, check=True)
 
 
 def _setup_django(env: dict[str, str]) -> None:
@@ -277,53 +240,12 @@ def _copy_export(database_url: str) -> Download:
                     rows=sink.lines - 1)  # less the header
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
-def _request(port: int, method: str, path: str, body: dict | None = None,
-             token: str | None = None) -> tuple[int, bytes]:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Token {token}"
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        conn.request(method, path, body=json.dumps(body) if body is not None else None,
-                     headers=headers)
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
 
 
-def _start_gunicorn(env: dict[str, str], port: int, log) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [BIN / "gunicorn", "trialsite.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--timeout", "600"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if _request(port, "GET", "/login/")[0] == 200:
-                return process
-        except OSError:
-            pass
-        time.sleep(0.3)
-    _stop(process)
-    log.seek(0)
-    raise RuntimeError(f"gunicorn did not start:\n{log.read()[-4000:]}")
 
 
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def _workers(master: subprocess.Popen) -> list[psutil.Process]:
@@ -379,16 +301,16 @@ def _api_export(port: int, token: str) -> Download:
 def _measure(env: dict[str, str], database_url: str, patients: int, log) -> Measure:
     _copy_export(database_url)  # untimed: bring the tables into the buffer cache
     copy = _copy_export(database_url)
-    port = _free_port()
-    gunicorn = _start_gunicorn(env, port, log)
+    port = harness.free_port()
+    gunicorn = harness.start_gunicorn(env, port, log, timeout=600)
     try:
-        status, body = _request(port, "POST", "/api/v1/auth/token/",
+        status, body = harness.request(port, "POST", "/api/v1/auth/token/",
                                 {"username": USERNAME, "password": PASSWORD})
         if status != 200:
             raise RuntimeError(f"no token: {status} {body!r}")
         token = json.loads(body)["token"]
         # Warm the worker (imports, database connection, the export's code) on an empty table.
-        status, body = _request(port, "GET", "/api/v1/exports/off-study.csv", token=token)
+        status, body = harness.request(port, "GET", "/api/v1/exports/off-study.csv", token=token)
         if status != 200:
             raise RuntimeError(f"warm-up export answered {status}: {body[:500]!r}")
         idle_rss = max(w.memory_info().rss for w in _workers(gunicorn))
@@ -399,7 +321,7 @@ def _measure(env: dict[str, str], database_url: str, patients: int, log) -> Meas
         finally:
             peak_rss = sampler.stop()
     finally:
-        _stop(gunicorn)
+        harness.stop(gunicorn)
     return Measure(patients=patients, copy=copy, api=api, idle_rss=idle_rss,
                    peak_rss=peak_rss)
 
@@ -478,19 +400,19 @@ def main() -> int:
     if not server_url:
         parser.error("set DATABASE_URL to a PostgreSQL server, e.g. "
                      "postgres://postgres@127.0.0.1:5432/postgres")
-    _recreate_database(server_url)
+    harness.recreate_database(server_url, BENCH_DATABASE)
     try:
         with tempfile.TemporaryFile(mode="w+") as log:
-            return _bench(args, _database_url(server_url, BENCH_DATABASE), log)
+            return _bench(args, harness.database_url(server_url, BENCH_DATABASE), log)
     finally:
-        _drop_database(server_url)
+        harness.drop_database(server_url, BENCH_DATABASE)
 
 
 def _bench(args: argparse.Namespace, database_url: str, log) -> int:
     """Seed, measure each size in turn, report; return the exit code."""
-    env = _environment(database_url)
+    env = harness.environment(database_url)
     print(f"migrating {BENCH_DATABASE} ...", flush=True)
-    _migrate(env)
+    harness.migrate(env)
     _setup_django(env)
     user_id = _create_sites_and_data_manager()
     measures, seeded = [], 0

@@ -19,13 +19,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import json
 import os
 import queue
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,8 +31,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
 
+import harness
 import psycopg2
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,52 +59,16 @@ class Run:
         return len(self.latencies) / self.wall_seconds
 
 
-def _database_url(server_url: str, name: str) -> str:
-    return urlparse(server_url)._replace(path=f"/{name}").geturl()
 
 
-def _on_server(server_url: str, *statements: str) -> None:
-    """Run statements outside a transaction, as CREATE and DROP DATABASE require."""
-    server = psycopg2.connect(server_url)
-    server.autocommit = True
-    try:
-        with server.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-    finally:
-        server.close()
 
 
-def _recreate_database(server_url: str) -> None:
-    _on_server(server_url, f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)",
-               f"CREATE DATABASE {BENCH_DATABASE}")
 
 
-def _drop_database(server_url: str) -> None:
-    # FORCE ends connections left behind, e.g. by a gunicorn worker that was killed.
-    _on_server(server_url, f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
 
 
-def _environment(database_url: str) -> dict[str, str]:
-    """Production settings, on plain HTTP, with a throttle no benchmark client reaches."""
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "trialsite.settings",
-        "DATABASE_URL": database_url,
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-only-secret-key-not-for-production-" + "0123456789abcdef" * 2,
-        "SECURE_SSL_REDIRECT": "false",
-        "SECURE_COOKIES": "false",
-        "STATIC_MANIFEST": "false",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "API_THROTTLE_RATE": "100000/hour",
-        "LOG_LEVEL": "WARNING",
-    }
 
 
-def _migrate(env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
-                   cwd=ROOT, env=env, check=True)
 
 
 def _screening_values(today: dt.date, year_of_birth: int) -> dict[str, object]:
@@ -166,54 +127,12 @@ def _seed(env: dict[str, str], *, patients: int, sites: int) -> list[tuple[str, 
     return planned
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
-def _request(port: int, method: str, path: str, body: dict | None = None,
-             token: str | None = None) -> tuple[int, bytes]:
-    """One request on a fresh connection, as an unsophisticated client makes it."""
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Token {token}"
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        conn.request(method, path, body=json.dumps(body) if body is not None else None,
-                     headers=headers)
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
 
 
-def _start_gunicorn(env: dict[str, str], port: int, workers: int, log) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [BIN / "gunicorn", "trialsite.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if _request(port, "GET", "/login/")[0] == 200:
-                return process
-        except OSError:
-            pass
-        time.sleep(0.3)
-    _stop(process)
-    log.seek(0)
-    raise RuntimeError(f"gunicorn did not start:\n{log.read()[-4000:]}")
 
 
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def _timed(jobs: list, clients: int, act: Callable[[object, object], str],
@@ -270,7 +189,7 @@ def _randomize_all(port: int, token: str, planned: list[tuple[str, str]],
                    clients: int) -> Run:
     def randomize(_conn, job) -> str:
         study_id, regimen = job
-        status, body = _request(port, "POST", f"/api/v1/patients/{study_id}/randomize/",
+        status, body = harness.request(port, "POST", f"/api/v1/patients/{study_id}/randomize/",
                                 {"regimen": regimen}, token)
         return str(status) if status == 201 else f"{status} {body[:200]!r}"
 
@@ -353,39 +272,39 @@ def main() -> int:
     if not server_url:
         parser.error("set DATABASE_URL to a PostgreSQL server, e.g. "
                      "postgres://postgres@127.0.0.1:5432/postgres")
-    _recreate_database(server_url)
+    harness.recreate_database(server_url, BENCH_DATABASE)
     try:
         with tempfile.TemporaryFile(mode="w+") as log:
-            return _bench(args, _database_url(server_url, BENCH_DATABASE), log)
+            return _bench(args, harness.database_url(server_url, BENCH_DATABASE), log)
     finally:
-        _drop_database(server_url)
+        harness.drop_database(server_url, BENCH_DATABASE)
 
 
 def _bench(args: argparse.Namespace, database_url: str, log) -> int:
     """Seed the throwaway database, serve it, time both runs and report; return the exit code."""
-    env = _environment(database_url)
+    env = harness.environment(database_url)
     print(f"migrating {BENCH_DATABASE} ...", flush=True)
-    _migrate(env)
+    harness.migrate(env)
     print(f"screening {args.patients} patients at {args.sites} sites ...", flush=True)
     planned = _seed(env, patients=args.patients, sites=args.sites)
 
-    port = _free_port()
-    gunicorn = _start_gunicorn(env, port, args.workers, log)
+    port = harness.free_port()
+    gunicorn = harness.start_gunicorn(env, port, log, workers=args.workers)
     try:
-        status, body = _request(port, "POST", "/api/v1/auth/token/",
+        status, body = harness.request(port, "POST", "/api/v1/auth/token/",
                                 {"username": USERNAME, "password": PASSWORD})
         if status != 200:
             raise RuntimeError(f"no token: {status} {body!r}")
         token = json.loads(body)["token"]
         # Warm every worker (first request, database connection) before timing.
         _timed([planned[0][0]] * (4 * args.workers), args.clients,
-               lambda _conn, study_id: str(_request(port, "GET",
+               lambda _conn, study_id: str(harness.request(port, "GET",
                                                     f"/api/v1/patients/{study_id}/",
                                                     token=token)[0]))
         print(f"randomizing {len(planned)} patients over HTTP ...", flush=True)
         randomize = _randomize_all(port, token, planned, args.clients)
     finally:
-        _stop(gunicorn)
+        harness.stop(gunicorn)
     print(f"{len(planned)} plain INSERTs ...", flush=True)
     floor = _insert_floor(database_url, planned, args.clients)
 

@@ -8,6 +8,7 @@ from randomization.apis import PatientRandomizeApi, RandomizationListApi
 from trialsite.accounts.apis import ObtainTokenApi, SiteListApi
 from trialsite.exports.apis import OdmExportApi
 from trialsite.patients import apis as patient_apis
+from trialsite.review import apis as review_apis
 from visits import apis as visit_apis
 from visits.record_apis import urlpatterns_for_records
 
@@ -34,6 +35,17 @@ urlpatterns = [
          name="api-adverse-event-list"),
     path("deviations/", visit_apis.DeviationListApi.as_view(), name="api-deviation-list"),
     path("analysis-runs/", AnalysisRunListApi.as_view(), name="api-analysis-run-list"),
+    path("queries/", review_apis.QueryListApi.as_view(), name="api-query-list"),
+    path("queries/<int:pk>/<str:action>/", review_apis.QueryStepApi.as_view(),
+         name="api-query-step"),
+    path("patients/<str:study_id>/queries/", review_apis.QueryRaiseApi.as_view(),
+         name="api-query-raise"),
+    path("patients/<str:study_id>/review/", review_apis.ReviewStateApi.as_view(),
+         name="api-review-state"),
+    path("patients/<str:study_id>/verify/", review_apis.VerifyApi.as_view(), name="api-verify"),
+    path("patients/<str:study_id>/sign/", review_apis.SignApi.as_view(), name="api-sign"),
+    path("locks/", review_apis.LockApi.as_view(), name="api-lock"),
+    path("locks/<int:pk>/unlock/", review_apis.UnlockApi.as_view(), name="api-unlock"),
     path("exports/odm/", OdmExportApi.as_view(), name="api-export-odm"),
     path("exports/dictionary/", DataDictionaryApi.as_view(), name="api-data-dictionary"),
     path("exports/<str:dataset>.<str:fmt>", ExportApi.as_view(), name="api-export"),
