@@ -71,3 +71,26 @@ def test_it_exports_exactly_the_expected_time_to_event_rows(site_a, coordinator,
         ("03-003", "OS"): (36, 1, "2025-03-05", "2025-04-10", "Censored: last known alive"),
         ("03-003", "EFS"): (0, 0, "2025-03-05", "2025-03-05", "Induction failure"),
     }
+
+
+def test_it_exports_a_raw_table_as_text_rendered_by_the_database(site_a, coordinator,
+                                                                 coordinator_b, data_manager,
+                                                                 frozen_today):
+    patient = screen_patient(site=site_a, user=coordinator)
+    arm = patient_randomize(patient=patient, user=coordinator, regimen="intensive",
+                            randomized_at=RANDOMIZED).arm
+    _induction(patient, coordinator, arm)
+
+    def csv_rows(user) -> list[str]:
+        client = APIClient()
+        client.force_authenticate(user)
+        text = b"".join(client.get("/api/v1/exports/cycles.csv").streaming_content).decode()
+        return [line for line in text.splitlines() if not line.startswith("#")]
+
+    header, *rows = csv_rows(data_manager)
+    assert header.startswith("USUBJID,SITEID,NUMBER,PHASE,STARTED_ON,ENDED_ON")
+    dex = "Y" if arm == "dex" else "N"
+    dose = "160.00" if arm == "dex" else ""
+    assert rows == [f"NCT03765541-03-001,03,1,induction,2025-03-06,2025-03-12,450.00,3000.00,,"
+                    f"{dex},{dose},0,N"]
+    assert csv_rows(coordinator_b)[1:] == []  # another site's coordinator: header only
