@@ -8,11 +8,14 @@ export is one consistent snapshot and memory stays flat whatever the size of the
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import hashlib
 import io
 import json
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
@@ -59,6 +62,8 @@ class Dataset:
     rows: Callable[[User, dt.date], Iterator[Any]]
     uses_cutoff: bool = True
     preformatted: bool = False  # rows are tuples of text in column order
+    # For raw tables: the SELECT (and params) whose text columns PostgreSQL writes as CSV.
+    copy_query: Callable[[User], tuple[str, tuple]] | None = None
 
 
 def _site_numbers(user: User) -> list[int] | None:
@@ -195,12 +200,15 @@ def _model_dataset(name: str, model, description: str, fields: tuple[str, ...],
         **{f"c_{f}": _as_text(f, types.get(f, "text")) for f in fields},
     }
 
+    def query(user: User) -> tuple[str, tuple]:
+        return (model.objects.filter(patient__site__in=sites_visible_to(user))
+                .order_by("pk").annotate(**expressions).values_list(*expressions)
+                .query.sql_with_params())
+
     def rows(user: User, cutoff: dt.date):
-        queryset = (model.objects.filter(patient__site__in=sites_visible_to(user))
-                    .order_by("pk").annotate(**expressions).values_list(*expressions))
         # The ORM writes the SQL; a server-side cursor of the driver reads the text rows in
         # blocks, skipping per-row conversions the cells (already text) do not need.
-        sql, params = queryset.query.sql_with_params()
+        sql, params = query(user)
         connection.ensure_connection()
         with connection.connection.cursor(name=f"export_{name.replace('-', '_')}") as cursor:
             cursor.itersize = SERVER_CURSOR_ROWS
@@ -213,7 +221,7 @@ def _model_dataset(name: str, model, description: str, fields: tuple[str, ...],
                *(Column(f.upper(), str(model._meta.get_field(f).verbose_name),
                         types.get(f, "text"), itemgetter(i + 2)) for i, f in enumerate(fields)))
     return Dataset(name=name, description=description, columns=columns, rows=rows,
-                   uses_cutoff=False, preformatted=True)
+                   uses_cutoff=False, preformatted=True, copy_query=query)
 
 
 RAW_TABLES = (
@@ -277,6 +285,65 @@ def _snapshot(rows: Callable[[], Iterator[Any]]) -> Iterator[Any]:
         yield from rows()
 
 
+class _CopyCancelled(Exception):
+    """The client went away: stop PostgreSQL's COPY."""
+
+
+class _CopyStream:
+    """PostgreSQL's own COPY ... TO STDOUT WITH CSV, streamed as it comes.
+
+    The COPY runs in a helper thread on the request's connection and transaction (so it
+    reads the same snapshot); a small bounded queue hands its blocks to the response, which
+    keeps memory flat and lets a slow client slow the COPY down. If the client disconnects,
+    the generator closes, the COPY is cancelled and the transaction ends.
+    """
+
+    def __init__(self, sql: str, params: tuple):
+        self.sql, self.params, self.rows = sql, params, 0
+
+    def __iter__(self) -> Iterator[str]:
+        blocks: queue.Queue = queue.Queue(maxsize=16)
+        cancelled = threading.Event()
+        outcome: dict[str, Any] = {}
+
+        class Sink:
+            def write(self, data) -> None:
+                if cancelled.is_set():
+                    raise _CopyCancelled
+                blocks.put(data.decode() if isinstance(data, bytes) else data)
+
+        connection.ensure_connection()
+        # Django's connection is per thread: hand the request thread's own to the helper.
+        raw = connection.connection
+
+        def copy() -> None:
+            try:
+                with raw.cursor() as cursor:
+                    statement = cursor.mogrify(
+                        f"COPY ({self.sql}) TO STDOUT WITH (FORMAT csv)", self.params)
+                    cursor.copy_expert(statement, Sink(), size=1 << 16)
+                    outcome["rows"] = cursor.rowcount
+            except BaseException as exc:
+                outcome["error"] = exc
+            finally:
+                blocks.put(None)
+
+        worker = threading.Thread(target=copy, name="export-copy", daemon=True)
+        worker.start()
+        try:
+            while (block := blocks.get()) is not None:
+                yield block
+        finally:
+            cancelled.set()
+            while worker.is_alive():  # let a blocked put finish so the thread can end
+                with contextlib.suppress(queue.Empty):
+                    blocks.get(timeout=0.05)
+            worker.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        self.rows = outcome["rows"]
+
+
 def _batches(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
     batch: list[Any] = []
     for row in rows:
@@ -300,6 +367,16 @@ def export_csv(dataset: Dataset, user: User, cutoff: dt.date) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([c.name for c in dataset.columns])
+    if dataset.copy_query is not None:
+        header = buffer.getvalue()
+        digest.update(header.encode())
+        yield header
+        copied = _CopyStream(*dataset.copy_query(user))
+        for chunk in _snapshot(lambda: iter(copied)):
+            digest.update(chunk.encode())
+            yield chunk
+        yield f"# rows={copied.rows}; sha256={digest.hexdigest()}\n"
+        return
     count = 0
     for batch in _batches(_snapshot(lambda: dataset.rows(user, cutoff)), 2000):
         if dataset.preformatted:
