@@ -42,6 +42,7 @@ from visits import models as visit_models
 
 BATCH = 1000
 SERVER_CURSOR_ROWS = 5000
+COPY_BLOCK_CHARS = 1 << 16
 ADTTE_PARAMETERS = {"OS": "Overall survival", "EFS": "Event-free survival",
                     "LFS": "Leukaemia-free survival (CR/CRi patients)"}
 
@@ -307,10 +308,25 @@ class _CopyStream:
         outcome: dict[str, Any] = {}
 
         class Sink:
+            """Gathers the rows (the driver writes them one by one) into ~64 KiB blocks."""
+
+            def __init__(self) -> None:
+                self.parts: list[str] = []
+                self.size = 0
+
             def write(self, data) -> None:
                 if cancelled.is_set():
                     raise _CopyCancelled
-                blocks.put(data.decode() if isinstance(data, bytes) else data)
+                text = data.decode() if isinstance(data, bytes) else data
+                self.parts.append(text)
+                self.size += len(text)
+                if self.size >= COPY_BLOCK_CHARS:
+                    self.flush()
+
+            def flush(self) -> None:
+                if self.parts:
+                    blocks.put("".join(self.parts))
+                    self.parts, self.size = [], 0
 
         connection.ensure_connection()
         # Django's connection is per thread: hand the request thread's own to the helper.
@@ -321,7 +337,9 @@ class _CopyStream:
                 with raw.cursor() as cursor:
                     statement = cursor.mogrify(
                         f"COPY ({self.sql}) TO STDOUT WITH (FORMAT csv)", self.params)
-                    cursor.copy_expert(statement, Sink(), size=1 << 16)
+                    sink = Sink()
+                    cursor.copy_expert(statement, sink, size=1 << 16)
+                    sink.flush()
                     outcome["rows"] = cursor.rowcount
             except BaseException as exc:
                 outcome["error"] = exc
