@@ -11,6 +11,7 @@ from trialsite.accounts.models import Role
 from trialsite.accounts.selectors import sites_for_data_entry, sites_visible_to
 from trialsite.patients.models import ScreeningOutcome
 from trialsite.patients.selectors import screening_log
+from trialsite.review.selectors import query_counts
 from visits.selectors import open_deviations, serious_adverse_events_pending_review
 
 
@@ -35,5 +36,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "can_screen": sites_for_data_entry(request.user).exists(),
         "pending_saes": serious_adverse_events_pending_review(request.user, site),
         "deviations": open_deviations(request.user, site),
+        "queries": query_counts(request.user, site),
         "can_review_saes": request.user.role in (Role.INVESTIGATOR, Role.DATA_MANAGER),
     })

@@ -39,6 +39,13 @@ def queries_for(user: User, *, site: Site | None = None, kind: str | None = None
     return queries.select_related("patient", "patient__site", "content_type", "raised_by")
 
 
+def query_counts(user: User, site: Site | None = None) -> dict[str, int]:
+    """Open and answered queries at the visible sites (or one), for the site dashboard."""
+    counts = Counter(queries_for(user, site=site).exclude(status=DataQuery.Status.CLOSED)
+                     .values_list("status", flat=True))
+    return {"open": counts[DataQuery.Status.OPEN], "answered": counts[DataQuery.Status.ANSWERED]}
+
+
 @dataclass(frozen=True)
 class SiteQueryAgeing:
     site: Site
