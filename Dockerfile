@@ -9,7 +9,9 @@ COPY visits visits
 COPY endpoints endpoints
 RUN pip install --no-cache-dir .
 COPY . .
-RUN DEBUG=true DATABASE_URL=postgres://unused@localhost/unused \
+# Built with DEBUG off, so the manifest the production static storage reads is written.
+RUN DEBUG=false SECRET_KEY=collectstatic-only-not-a-secret \
+    DATABASE_URL=postgres://unused@localhost/unused \
     python manage.py collectstatic --no-input
 USER nobody
 EXPOSE 8000
