@@ -117,6 +117,8 @@ def _best_response(facts: PatientFacts, cutoff: dt.date) -> str | None:
 def _responses(facts: Sequence[PatientFacts], cutoff: dt.date) -> dict[str, Any]:
     counts: dict[str, Counter] = {arm: Counter() for arm in (TREATMENT, REFERENCE)}
     for patient in facts:
+        if patient.imported:  # no response data came with legacy outcomes
+            continue
         counts[patient.arm][_best_response(patient, cutoff) or "not assessed"] += 1
     rates: dict[str, Any] = {}
     for label, categories in (("ORR (CR+CRi+MLFS)", ORR_CATEGORIES), ("CR/CRi", REMISSION)):

@@ -56,6 +56,9 @@ class PatientFacts:
     end_of_treatment_on: dt.date | None = None
     off_study_on: dt.date | None = None
     off_study_reason: str = ""
+    # Imported from a legacy system: survival and transplant dates only, no response data,
+    # so the patient counts in OS (and OS censored at HSCT) but not in EFS, LFS or responses.
+    imported: bool = False
 
     @property
     def response_after_cycle(self) -> int:
@@ -80,11 +83,14 @@ class TimeToEvent:
 
 
 def last_known_alive(facts: PatientFacts, cutoff: dt.date) -> dt.date:
-    """Latest dated contact on or before the cut-off (a death after it shows life until then)."""
-    dates = [d for d in facts.contact_dates if d <= cutoff] + [facts.randomized_on]
+    """The last date known alive, or the cut-off if that is earlier (PROTOCOL.md).
+
+    A contact or a death after the cut-off shows the patient alive at the cut-off.
+    """
+    latest = max([*facts.contact_dates, facts.randomized_on])
     if facts.death_on and facts.death_on > cutoff:
-        dates.append(cutoff)
-    return max(dates)
+        latest = max(latest, cutoff)
+    return min(latest, cutoff)
 
 
 def _row(facts, parameter, start, end, event, description) -> TimeToEvent:
@@ -123,6 +129,11 @@ def _relapses(facts: PatientFacts, after: dt.date, cutoff: dt.date) -> list[dt.d
     return sorted(d for d in dates if d <= cutoff)
 
 
+def _first_event(candidates: list[tuple[dt.date, str]]) -> tuple[dt.date, str]:
+    """The earliest event; on one day a relapse comes before the death it led to."""
+    return min(candidates, key=lambda event: (event[0], event[1] != "Relapse"))
+
+
 def induction_failed(facts: PatientFacts, cutoff: dt.date) -> bool:
     """No CR/CRi at the formal evaluation (after IC induction, after AZA cycle 3)."""
     formal = [a for a in facts.assessments if a.on <= cutoff and a.after_cycle is not None
@@ -146,7 +157,7 @@ def event_free_survival(facts: PatientFacts, cutoff: dt.date) -> TimeToEvent:
     if facts.death_on and facts.death_on <= cutoff:
         candidates.append((facts.death_on, "Death"))
     if candidates:
-        end, what = min(candidates)
+        end, what = _first_event(candidates)
         return _row(facts, "EFS", facts.randomized_on, end, 1, what)
     return _row(facts, "EFS", facts.randomized_on, last_known_alive(facts, cutoff), 0,
                 "Censored: last known alive")
@@ -161,7 +172,7 @@ def leukaemia_free_survival(facts: PatientFacts, cutoff: dt.date) -> TimeToEvent
     if facts.death_on and facts.death_on <= cutoff:
         candidates.append((facts.death_on, "Death"))
     if candidates:
-        end, what = min(candidates)
+        end, what = _first_event(candidates)
         return _row(facts, "LFS", remission, end, 1, what)
     return _row(facts, "LFS", remission, max(last_known_alive(facts, cutoff), remission), 0,
                 "Censored: last known alive")
@@ -178,6 +189,9 @@ def relapse_with_competing_death(facts: PatientFacts, cutoff: dt.date) -> TimeTo
                        description)
 
 
+# The endpoints an imported patient's data (survival and transplant dates) can support.
+IMPORTED_ENDPOINTS = frozenset({"OS", "OS_HSCT_CENSORED"})
+
 ENDPOINTS = {
     "OS": overall_survival,
     "EFS": event_free_survival,
@@ -193,6 +207,8 @@ def time_to_event_rows(facts: Iterable[PatientFacts], cutoff: dt.date,
     rows = []
     for patient in facts:
         for parameter in parameters:
+            if patient.imported and parameter not in IMPORTED_ENDPOINTS:
+                continue
             row = ENDPOINTS[parameter](patient, cutoff)
             if row is not None:
                 rows.append(row)
@@ -228,7 +244,7 @@ def imported_facts(cutoff: dt.date, *, sites: Iterable[int] | None = None) -> li
     return [PatientFacts(
         study_id=o.subject_id, site=f"{o.site_number:02d}", arm=o.arm, regimen=o.regimen,
         disease_status="", sex="", age=None, randomized_on=o.randomized_on,
-        contact_dates=[o.last_alive_on], death_on=o.death_on, hsct_on=o.hsct_on,
+        contact_dates=[o.last_alive_on], death_on=o.death_on, hsct_on=o.hsct_on, imported=True,
     ) for o in outcomes]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -42,7 +42,7 @@ def patient_randomize(request: HttpRequest, study_id: str) -> HttpResponse:
                                        regimen=form.cleaned_data["regimen"])
         except services.AlreadyRandomized as exc:
             messages.info(request, f"{exc} No new arm was drawn.")
-        except services.RandomizationRefused as exc:
+        except ValidationError as exc:  # not eligible, bad regimen, or the data are locked
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
             return render(request, "randomization/randomize.html",

@@ -231,6 +231,7 @@ class ProtocolDeviation(models.Model):
     class Kind(models.TextChoices):
         DEX_GIVEN_TO_CONTROL = "dex_given_to_control", "Dexamethasone given in the control arm"
         DEX_MISSING = "dex_missing", "Dexamethasone not given in the dexamethasone arm"
+        RANDOMIZED_INELIGIBLE = "randomized_ineligible", "Randomized although not eligible"
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="deviations")
     cycle = models.ForeignKey(TreatmentCycle, null=True, blank=True, on_delete=models.PROTECT,

@@ -14,7 +14,7 @@ from typing import Any
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import F, Min
 from django.utils import timezone
 
 from randomization.models import Randomization
@@ -188,6 +188,7 @@ def cycle_record(*, patient: Patient, user: User, values: Mapping[str, Any]) -> 
     _validated(cycle, values, CYCLE_FIELDS, records, _cycle_errors)
     record_create(cycle, user=user)
     _deviations_check(records, cycle)
+    _responses_after_cycle_refresh(records.patient, user)
     return cycle
 
 
@@ -201,7 +202,22 @@ def cycle_update(*, cycle: TreatmentCycle, user: User, values: Mapping[str, Any]
     record_update(cycle, fields=values.keys(), expected_version=version, user=user,
                   reason=reason)
     _deviations_check(records, cycle)
+    _responses_after_cycle_refresh(records.patient, user)
     return cycle
+
+
+def _responses_after_cycle_refresh(patient: Patient, user: User) -> None:
+    """Keep each response's `after_cycle` true when cycles are keyed in or corrected later:
+    the formal response evaluation (EFS's induction failure) is read from it."""
+    starts = sorted(TreatmentCycle.objects.filter(patient=patient)
+                    .values_list("started_on", "number"))
+    now = timezone.now()
+    with pghistory.context(user=user.pk, reason="Cycle of the response recomputed"):
+        for response in ResponseAssessment.objects.filter(patient=patient):
+            after = max((n for on, n in starts if on <= response.assessed_on), default=None)
+            if after != response.after_cycle:
+                ResponseAssessment.objects.filter(pk=response.pk).update(
+                    after_cycle=after, version=F("version") + 1, updated_at=now)
 
 
 # --- Response -------------------------------------------------------------------------
@@ -344,7 +360,9 @@ def followup_schedule_build(patient: Patient) -> list[FollowUpVisit]:
     plan = schedule.planned_visits(eot.ended_on, schedule.end_of_study(first_randomization_on()))
     off_study = OffStudy.objects.filter(patient=patient).first()
     if off_study is not None:
-        plan = [p for p in plan if p.window_opens_on <= off_study.event_on]
+        # Only visits whose window closed before the patient left remain owed; one whose
+        # window was still open at death (or withdrawal) can no longer be done.
+        plan = [p for p in plan if p.window_closes_on < off_study.event_on]
     planned_months = {p.month for p in plan}
     FollowUpVisit.objects.filter(pk__in=[v.pk for m, v in existing.items()
                                          if m not in planned_months and not v.is_completed]
@@ -359,7 +377,8 @@ def followup_schedule_build(patient: Patient) -> list[FollowUpVisit]:
         elif not visit.is_completed and visit.target_on != planned.target_on:
             FollowUpVisit.objects.filter(pk=visit.pk).update(
                 target_on=planned.target_on, window_opens_on=planned.window_opens_on,
-                window_closes_on=planned.window_closes_on)
+                window_closes_on=planned.window_closes_on, version=F("version") + 1,
+                updated_at=timezone.now())
     return list(FollowUpVisit.objects.filter(patient=patient).order_by("month"))
 
 
@@ -530,6 +549,7 @@ def adverse_event_review(*, event: AdverseEvent, user: User) -> AdverseEvent:
     if not reviewer_ok:
         raise PermissionDenied("SAEs are reviewed by an investigator of the site or a data "
                                "manager.")
+    Patient.objects.select_for_update().filter(pk=event.patient_id).first()
     ensure_unlocked(event.patient)
     event = AdverseEvent.objects.select_for_update().get(pk=event.pk)
     if not event.serious:

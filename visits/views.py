@@ -20,7 +20,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from trialsite import protocol
-from trialsite.accounts.selectors import sites_visible_to, user_can_enter_data_at
+from trialsite.accounts.selectors import (
+    site_chosen,
+    sites_visible_to,
+    user_can_enter_data_at,
+)
 from trialsite.patients.models import Patient
 from trialsite.patients.selectors import patient_get_for
 from visits import selectors, services
@@ -201,9 +205,7 @@ def adverse_event_review(request: HttpRequest, study_id: str, pk: int) -> HttpRe
 @login_required
 def worklist(request: HttpRequest) -> HttpResponse:
     """Visits due and overdue this month at my sites, sortable."""
-    site = None
-    if request.GET.get("site"):
-        site = get_object_or_404(sites_visible_to(request.user), number=request.GET["site"])
+    site = site_chosen(request.user, request.GET.get("site"))
     sort = request.GET.get("sort", "target")
     rows = selectors.worklist(request.user, site=site, sort=sort)
     return render(request, "visits/worklist.html", {

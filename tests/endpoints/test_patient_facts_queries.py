@@ -113,7 +113,8 @@ def test_it_derives_os_from_a_death_a_censored_patient_and_a_patient_lost(site_a
     for patient in (followed, lost):
         record_end_of_treatment(patient, coordinator, dt.date(2025, 3, 13))
     _visit_done(followed, coordinator, 3, dt.date(2025, 6, 10))
-    _visit_done(followed, coordinator, 6, dt.date(2025, 9, 5))  # after the cut-off: ignored
+    # Seen alive after the cut-off: known alive at the cut-off, so censored there.
+    _visit_done(followed, coordinator, 6, dt.date(2025, 9, 5))
     services.off_study_record(patient=lost, user=coordinator, values={
         "reason": protocol.OffStudyReason.LOST_TO_FOLLOW_UP, "event_on": dt.date(2025, 5, 15)})
 
@@ -121,6 +122,6 @@ def test_it_derives_os_from_a_death_a_censored_patient_and_a_patient_lost(site_a
 
     assert {r.study_id: (r.end_on, r.days, r.event) for r in rows} == {
         died.study_id: (dt.date(2025, 4, 20), 46, 1),
-        followed.study_id: (dt.date(2025, 6, 10), 97, 0),
+        followed.study_id: (CUTOFF, (CUTOFF - dt.date(2025, 3, 5)).days, 0),
         lost.study_id: (dt.date(2025, 5, 15), 71, 0),
     }

@@ -44,9 +44,8 @@ def test_it_censors_os_at_the_last_date_known_alive_from_every_contact():
     assert (row.end_on, row.event) == (dt.date(2024, 9, 15), 0)
 
 
-def test_it_ignores_contacts_and_deaths_after_the_cutoff():
-    patient = _patient(contact_dates=[dt.date(2024, 6, 1), dt.date(2025, 2, 1)],
-                       death_on=dt.date(2025, 3, 1))
+def test_it_ignores_a_death_after_the_cutoff():
+    patient = _patient(contact_dates=[dt.date(2024, 6, 1)], death_on=dt.date(2025, 3, 1))
     row = overall_survival(patient, CUTOFF)
 
     # Alive at the cut-off (the death came after it): censored at the cut-off.
@@ -116,3 +115,19 @@ def test_it_censors_os_at_transplant_for_the_sensitivity_analysis():
     assert (row.end_on, row.event, row.description) == (dt.date(2024, 4, 1), 0,
                                                         "Censored: allo-HSCT")
     assert overall_survival(patient, CUTOFF).event == 1
+
+
+def test_it_censors_at_the_cutoff_a_patient_seen_alive_after_it():
+    patient = _patient(contact_dates=[dt.date(2024, 2, 1), dt.date(2025, 1, 15)])
+
+    row = overall_survival(patient, CUTOFF)
+
+    assert (row.end_on, row.event) == (CUTOFF, 0)
+
+
+def test_it_counts_a_relapse_on_the_day_of_death_as_the_relapse():
+    patient = _patient(assessments=[Assessment(dt.date(2024, 2, 20), "CR", 1),
+                                    Assessment(dt.date(2024, 6, 1), "relapse", 3)],
+                       death_on=dt.date(2024, 6, 1))
+
+    assert relapse_with_competing_death(patient, CUTOFF).event == 1

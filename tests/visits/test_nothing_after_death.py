@@ -114,25 +114,36 @@ def test_it_refuses_a_follow_up_visit_finding_the_patient_alive_after_death(ic_p
                                                                            coordinator):
     record_cycle(ic_patient, coordinator, dt.date(2025, 3, 6), dt.date(2025, 3, 12))
     record_end_of_treatment(ic_patient, coordinator, dt.date(2025, 3, 20))
-    with time_machine.travel(at_noon_in_paris(dt.date(2025, 6, 20)), tick=False):
-        # Died on 10 June, inside the M3 window (6 June - 4 July): M3 stays to be closed.
+    with time_machine.travel(at_noon_in_paris(dt.date(2025, 7, 20)), tick=False):
+        # Died on 10 July, after the M3 window (6 June - 4 July) closed: M3 is still owed.
         services.off_study_record(patient=ic_patient, user=coordinator,
-                                  values=death_values(dt.date(2025, 6, 10)))
+                                  values=death_values(dt.date(2025, 7, 10)))
         m3 = FollowUpVisit.objects.get(patient=ic_patient)
         assert m3.month == 3
 
         with pytest.raises(ValidationError) as refused:
             services.followup_visit_record(visit=m3, user=coordinator, version=m3.version,
-                                           values={"performed_on": dt.date(2025, 6, 15),
+                                           values={"performed_on": dt.date(2025, 7, 15),
                                                    "vital_status": protocol.VitalStatus.ALIVE})
         errors = refused.value.message_dict
-        assert "15/06/2025 is after the patient's death on 10/06/2025." in errors["performed_on"]
-        assert errors["vital_status"] == ["The patient died on 10/06/2025."]
+        assert "15/07/2025 is after the patient's death on 10/07/2025." in errors["performed_on"]
+        assert errors["vital_status"] == ["The patient died on 10/07/2025."]
 
-        # The visit that learns of the death is recorded with the vital status "dead".
+        # The contact that learns of the death is recorded with the vital status "dead".
         services.followup_visit_record(visit=m3, user=coordinator, version=m3.version,
-                                       values={"performed_on": dt.date(2025, 6, 15),
+                                       values={"performed_on": dt.date(2025, 7, 15),
                                                "vital_status": protocol.VitalStatus.DEAD})
 
     m3.refresh_from_db()
-    assert (m3.performed_on, m3.vital_status) == (dt.date(2025, 6, 15), protocol.VitalStatus.DEAD)
+    assert (m3.performed_on, m3.vital_status) == (dt.date(2025, 7, 15), protocol.VitalStatus.DEAD)
+
+
+def test_it_drops_a_visit_whose_window_was_open_at_death(ic_patient, coordinator):
+    record_cycle(ic_patient, coordinator, dt.date(2025, 3, 6), dt.date(2025, 3, 12))
+    record_end_of_treatment(ic_patient, coordinator, dt.date(2025, 3, 20))
+    with time_machine.travel(at_noon_in_paris(dt.date(2025, 6, 20)), tick=False):
+        # Died on 10 June, inside the M3 window (6 June - 4 July): no visit is owed any more.
+        services.off_study_record(patient=ic_patient, user=coordinator,
+                                  values=death_values(dt.date(2025, 6, 10)))
+
+    assert not FollowUpVisit.objects.filter(patient=ic_patient).exists()

@@ -27,3 +27,17 @@ def user_can_enter_data_at(user: User, site: Site) -> bool:
     """Return True when this account may enter data for patients of this site."""
     return bool(user.is_authenticated and user.can_enter_data
                 and user.sites.filter(pk=site.pk).exists())
+
+
+def site_chosen(user: User, number: str | None) -> Site | None:
+    """The visible site a page's `?site=` names; None when absent. Anything else is a 404."""
+    from django.http import Http404
+
+    if not number:
+        return None
+    if not (number.isascii() and number.isdigit() and len(number) <= 4):
+        raise Http404("No such site.")
+    site = sites_visible_to(user).filter(number=int(number)).first()
+    if site is None:
+        raise Http404("No such site among those you may see.")
+    return site

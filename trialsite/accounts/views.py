@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
 from trialsite.accounts.models import Role
-from trialsite.accounts.selectors import sites_for_data_entry, sites_visible_to
+from trialsite.accounts.selectors import site_chosen, sites_for_data_entry, sites_visible_to
 from trialsite.patients.models import ScreeningOutcome
 from trialsite.patients.selectors import screening_log
 from trialsite.review.selectors import query_counts
@@ -19,9 +19,7 @@ from visits.selectors import open_deviations, serious_adverse_events_pending_rev
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Screening log of the visible sites, or of the one chosen with ?site=NN."""
     sites = sites_visible_to(request.user)
-    site = None
-    if request.GET.get("site"):
-        site = get_object_or_404(sites, number=request.GET["site"])
+    site = site_chosen(request.user, request.GET.get("site"))
     log = screening_log(request.user, site)
     totals = log.aggregate(
         screened=Count("pk"),

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from randomization.models import Randomization
 from trialsite import protocol
 from trialsite.accounts.models import Site, User
 from trialsite.accounts.selectors import user_can_enter_data_at
@@ -21,6 +22,7 @@ from trialsite.audit.records import ReasonRequired
 from trialsite.patients import rules
 from trialsite.patients.models import CriterionAnswer, Patient, Screening, ScreeningOutcome
 from trialsite.review.services import ensure_site_unlocked, ensure_unlocked
+from visits.models import ProtocolDeviation
 
 PATIENT_FIELDS: tuple[str, ...] = ("sex", "year_of_birth")
 SCREENING_FIELDS: tuple[str, ...] = (
@@ -95,6 +97,9 @@ def patient_screen(
     Raises ValidationError (keyed by field) when a rule is broken; nothing is saved then.
     """
     _require_data_entry(user, site)
+    # The site row lock first (as a site lock does): serialises this screening with a lock
+    # of the site and with other screenings here, which also draw the next study number.
+    site = Site.objects.select_for_update().get(pk=site.pk)
     ensure_site_unlocked(site)
     if not site.active:
         raise ValidationError({"site": [f"Site {site.code} is closed to new patients."]})
@@ -177,6 +182,15 @@ def screening_update(
         _validate(record, new_answers, patient.year_of_birth)
     except ValidationError as exc:
         errors.update(exc.message_dict)
+    randomization = Randomization.objects.filter(patient=patient).first()
+    if randomization is not None:
+        randomized_on = timezone.localtime(randomization.randomized_at).date()
+        for name in ("consent_on", "screened_on"):
+            day = getattr(record, name)
+            if day and day > randomized_on:
+                errors.setdefault(name, []).append(
+                    f"The patient was randomized on {randomized_on:%d/%m/%Y}: consent and "
+                    "screening came before.")
     if errors:
         raise ValidationError(errors)
     _decide_outcome(record, new_answers)
@@ -185,5 +199,23 @@ def screening_update(
         patient.save()
         record.save()
         _save_answers(record, new_answers)
+        if randomization is not None:
+            _ineligible_randomization_check(patient, record)
     return patient
+
+
+def _ineligible_randomization_check(patient: Patient, record: Screening) -> None:
+    """A correction showing a randomized patient was not eligible is a protocol deviation:
+    recorded (the patient stays in the intention-to-treat analysis), never hidden."""
+    kind = ProtocolDeviation.Kind.RANDOMIZED_INELIGIBLE
+    open_deviation = ProtocolDeviation.objects.filter(patient=patient, kind=kind,
+                                                      corrected_at__isnull=True).first()
+    if not record.is_eligible and open_deviation is None:
+        ProtocolDeviation.objects.create(
+            patient=patient, kind=kind,
+            description=f"Randomized, but the corrected screening says: "
+                        f"{record.failure_reason.splitlines()[0]}")
+    elif record.is_eligible and open_deviation is not None:
+        open_deviation.corrected_at = timezone.now()
+        open_deviation.save(update_fields=["corrected_at", "updated_at"])
 

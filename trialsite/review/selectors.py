@@ -122,8 +122,15 @@ def sdv_progress(patient: Patient) -> tuple[int, int]:
 
 
 def active_locks(user: User) -> QuerySet[DataLock]:
-    return DataLock.objects.filter(unlocked_at__isnull=True).select_related(
-        "patient", "site", "locked_by")
+    """The locks in force at the sites this account may see."""
+    from django.db.models import Q
+
+    from trialsite.accounts.selectors import sites_visible_to
+
+    sites = sites_visible_to(user)
+    return (DataLock.objects.filter(unlocked_at__isnull=True)
+            .filter(Q(patient__site__in=sites) | Q(site__in=sites))
+            .select_related("patient", "site", "locked_by"))
 
 
 def locked_patient_share(patient_ids: list[int] | None = None) -> dict[str, int]:

@@ -77,26 +77,27 @@ def query_raise(*, user: User | None, record: Model, field_name: str = "", text:
         _require(user, Role.DATA_MANAGER)
     if not text.strip():
         raise ValidationError({"text": ["Say what is doubtful about the value."]})
-    pghistory.context(user=user.pk if user else None, reason="Query raised")
-    query = DataQuery.objects.create(
-        **_reference(record, field_name), text=text.strip(), raised_by=user,
-        kind=DataQuery.Kind.AUTOMATIC if user is None else DataQuery.Kind.MANUAL,
-        check_code=check_code)
-    QueryStep.objects.create(query=query, action=QueryStep.Action.RAISED, text=query.text,
-                             by=user)
+    with pghistory.context(user=user.pk if user else None,
+                           reason=f"Query raised{f' by check {check_code}' if check_code else ''}"):
+        query = DataQuery.objects.create(
+            **_reference(record, field_name), text=text.strip(), raised_by=user,
+            kind=DataQuery.Kind.AUTOMATIC if user is None else DataQuery.Kind.MANUAL,
+            check_code=check_code)
+        QueryStep.objects.create(query=query, action=QueryStep.Action.RAISED,
+                                 text=query.text, by=user)
     return query
 
 
 def _move(query: DataQuery, *, user: User | None, to: str, action: str, text: str,
           allowed_from: tuple[str, ...]) -> DataQuery:
-    pghistory.context(user=user.pk if user else None, reason=f"Query {action}")
     query = DataQuery.objects.select_for_update().get(pk=query.pk)
     if query.status not in allowed_from:
         raise ValidationError({"status": [f"This query is {query.get_status_display().lower()}:"
                                           f" it cannot be {action}."]})
     query.status = to
-    query.save(update_fields=["status", "updated_at"])
-    QueryStep.objects.create(query=query, action=action, text=text, by=user)
+    with pghistory.context(user=user.pk if user else None, reason=f"Query {action}"):
+        query.save(update_fields=["status", "updated_at"])
+        QueryStep.objects.create(query=query, action=action, text=text, by=user)
     return query
 
 
@@ -181,6 +182,8 @@ def data_lock(*, user: User, reason: str, patient: Patient | None = None,
     if patient is not None:
         Patient.objects.select_for_update().filter(pk=patient.pk).first()
     else:
+        # The site row is what a new screening locks first: none slips in after the lock.
+        Site.objects.select_for_update().filter(pk=site.pk).first()
         list(Patient.objects.select_for_update().filter(site=site).values_list("pk"))
     with pghistory.context(user=user.pk, reason=f"Locked: {reason.strip()}"):
         return DataLock.objects.create(patient=patient, site=site, reason=reason.strip(),

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from trialsite.accounts.models import Role
-from trialsite.accounts.selectors import sites_visible_to, user_can_enter_data_at
+from trialsite.accounts.selectors import site_chosen, sites_visible_to, user_can_enter_data_at
 from trialsite.patients.selectors import patient_get_for
 from trialsite.review import selectors, services
 from trialsite.review.checks import AUTOMATIC_CHECKS
@@ -128,10 +128,11 @@ def lock_release(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def query_list(request: HttpRequest) -> HttpResponse:
     """The data manager's list of queries, filterable by site, kind, status and age."""
-    site = None
-    if request.GET.get("site"):
-        site = get_object_or_404(sites_visible_to(request.user), number=request.GET["site"])
-    age = request.GET.get("min_age", "")
+    site = site_chosen(request.user, request.GET.get("site"))
+    age = request.GET.get("min_age", "").strip()
+    if age and not (age.isascii() and age.isdigit() and len(age) <= 5):
+        messages.error(request, "Age: a number of days, e.g. 30.")
+        age = ""
     queries = selectors.queries_for(
         request.user, site=site, kind=request.GET.get("kind") or None,
         status=request.GET.get("status", "open") or None,
@@ -149,7 +150,9 @@ def locks(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.user.role != Role.DATA_MANAGER:
             raise PermissionDenied("Data managers lock data.")
-        site = get_object_or_404(sites_visible_to(request.user), number=request.POST.get("site"))
+        site = site_chosen(request.user, request.POST.get("site"))
+        if site is None:
+            raise Http404("Choose a site.")
         try:
             services.data_lock(user=request.user, site=site, reason=request.POST.get("reason", ""))
         except ValidationError as exc:
