@@ -59,7 +59,7 @@ def test_it_serves_the_log_in_page_under_gunicorn():
     port = _free_port()
     process = subprocess.Popen(
         [BIN / "gunicorn", "trialsite.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1"],
+         "--workers", "1", "--worker-class", "gthread", "--threads", "4", "--timeout", "600"],
         cwd=ROOT, env=_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True,
     )

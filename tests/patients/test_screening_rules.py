@@ -159,3 +159,10 @@ def test_it_records_every_declared_gene_leaving_the_untested_as_not_tested(
     assert list(patient.screening.mutations) == list(protocol.MUTATION_GENES)
     assert patient.screening.mutations["TP53"] == "detected"
     assert patient.screening.mutations["IDH1"] == "not_tested"
+
+
+def test_it_names_every_wrong_field_in_one_answer(site_a, coordinator, frozen_today):
+    errors = _refusal(site=site_a, user=coordinator, ecog=7, marrow_blasts_pct="150",
+                      consent_on=dt.date(2025, 3, 5), screened_on=dt.date(2025, 3, 4))
+
+    assert {"ecog", "marrow_blasts_pct", "screened_on"} <= set(errors)

@@ -52,15 +52,19 @@ def _normalised_mutations(mutations: Mapping[str, str] | None) -> dict[str, str]
 
 
 def _validate(screening: Screening, answers: Mapping[str, bool], year_of_birth: int) -> None:
+    """Every problem at once: out-of-range values and broken rules in one answer."""
     values = {name: getattr(screening, name) for name in SCREENING_FIELDS}
     errors = rules.check_screening(values, answers, year_of_birth=year_of_birth,
                                    today=timezone.localdate())
+    try:
+        screening.full_clean(exclude=["patient", "outcome", "failure_reason"],
+                             validate_constraints=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(m for m in messages
+                                                if m not in errors.get(field, []))
     if errors:
         raise ValidationError(errors)
-    try:
-        screening.full_clean(exclude=["patient", "outcome", "failure_reason"])
-    except ValidationError as exc:
-        raise ValidationError(exc.message_dict) from None
 
 
 def _decide_outcome(screening: Screening, answers: Mapping[str, bool]) -> None:
