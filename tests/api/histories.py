@@ -23,9 +23,11 @@ from trialsite import protocol
 from trialsite.accounts.models import Site, User
 from trialsite.patients.models import Patient
 from visits import services
+from visits.models import FollowUpVisit
 
-# A death this long after randomization keeps the month-3 follow-up visit, whose window
-# has opened by then, and ends the schedule after it: one planned visit per patient.
+# The month-3 follow-up visit is done as soon as its window opens, and the patient dies a few
+# days later: one follow-up visit per patient (the schedule ends at the death).
+VISIT_DONE_AFTER = dt.timedelta(days=86)
 DIED_AFTER = dt.timedelta(days=88)
 
 
@@ -48,6 +50,11 @@ def patient_with_every_record(*, site: Site, user: User, randomized_on: dt.date)
         "transplanted_on": randomized_on + 41 * day,
         "donor_type": protocol.DonorType.MATCHED_UNRELATED,
         "conditioning": protocol.Conditioning.REDUCED_INTENSITY})
+    visit = FollowUpVisit.objects.get(patient=patient, month=3)
+    services.followup_visit_record(visit=visit, user=user, version=visit.version, values={
+        "performed_on": randomized_on + VISIT_DONE_AFTER,
+        "vital_status": protocol.VitalStatus.ALIVE,
+        "disease_status": protocol.FollowUpDiseaseStatus.CONTINUING_REMISSION})
     services.off_study_record(patient=patient, user=user,
                               values=death_values(randomized_on + DIED_AFTER))
     return patient

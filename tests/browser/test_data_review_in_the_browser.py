@@ -110,7 +110,7 @@ def test_a_query_goes_from_the_data_manager_to_the_site_and_back(
 
     # The data manager finds it among the answered queries and closes it.
     log_in(data_manager.username)
-    page.get_by_role("link", name="Queries").click()
+    page.get_by_role("link", name="Queries", exact=True).click()
     page.wait_for_url(f"{live_server.url}/review/queries/")
     page.get_by_label("Status").select_option(label="Answered")
     page.get_by_role("button", name="Show").click()
