@@ -116,3 +116,20 @@ def stop(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def run_on_throwaway_database(parser, name: str, bench) -> int:
+    """Create database `name` on the DATABASE_URL server, run `bench(url, log)` on it, and
+    drop it whatever happens; return bench's exit code."""
+    import tempfile
+
+    server_url = os.environ.get("DATABASE_URL")
+    if not server_url:
+        parser.error("set DATABASE_URL to a PostgreSQL server, e.g. "
+                     "postgres://postgres@127.0.0.1:5432/postgres")
+    recreate_database(server_url, name)
+    try:
+        with tempfile.TemporaryFile(mode="w+") as log:
+            return bench(database_url(server_url, name), log)
+    finally:
+        drop_database(server_url, name)

@@ -24,7 +24,6 @@ import os
 import queue
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -268,16 +267,8 @@ def main() -> int:
     parser.add_argument("--sites", type=int, default=2, help="strata = sites x 2 regimens")
     args = parser.parse_args()
 
-    server_url = os.environ.get("DATABASE_URL")
-    if not server_url:
-        parser.error("set DATABASE_URL to a PostgreSQL server, e.g. "
-                     "postgres://postgres@127.0.0.1:5432/postgres")
-    harness.recreate_database(server_url, BENCH_DATABASE)
-    try:
-        with tempfile.TemporaryFile(mode="w+") as log:
-            return _bench(args, harness.database_url(server_url, BENCH_DATABASE), log)
-    finally:
-        harness.drop_database(server_url, BENCH_DATABASE)
+    return harness.run_on_throwaway_database(
+        parser, BENCH_DATABASE, lambda url, log: _bench(args, url, log))
 
 
 def _bench(args: argparse.Namespace, database_url: str, log) -> int:
