@@ -80,18 +80,6 @@ class Measure:
         return self.api.seconds / self.copy.seconds
 
 
-
-
-
-
-
-
-
-
-
-
-
-
 def _setup_django(env: dict[str, str]) -> None:
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
@@ -105,8 +93,11 @@ def _tables() -> dict[str, str]:
     from trialsite.patients.models import Patient
     from visits.models import FollowUpVisit
 
-    return {"site": Site._meta.db_table, "patient": Patient._meta.db_table,
-            "visit": FollowUpVisit._meta.db_table}
+    return {
+        "site": Site._meta.db_table,
+        "patient": Patient._meta.db_table,
+        "visit": FollowUpVisit._meta.db_table,
+    }
 
 
 def _create_sites_and_data_manager() -> int:
@@ -117,8 +108,9 @@ def _create_sites_and_data_manager() -> int:
     from trialsite.accounts.models import Role, Site
     from trialsite.accounts.services import staff_account_create
 
-    Site.objects.bulk_create(Site(number=n, name=f"Bench hospital {n:02d}")
-                             for n in range(1, SITES + 1))
+    Site.objects.bulk_create(
+        Site(number=n, name=f"Bench hospital {n:02d}") for n in range(1, SITES + 1)
+    )
     user = staff_account_create(username=USERNAME, password=PASSWORD, role=Role.DATA_MANAGER)
     connections.close_all()
     return user.pk
@@ -142,22 +134,25 @@ def _seed(database_url: str, *, first: int, last: int, visits: int, user_id: int
             cursor.execute("SET session_replication_role = replica")
             cursor.execute(
                 f"""
-                INSERT INTO {t['patient']} (study_id, site_id, sequence, sex, year_of_birth,
+                INSERT INTO {t["patient"]} (study_id, site_id, sequence, sex, year_of_birth,
                                             created_at, updated_at, created_by_id)
                 SELECT to_char(s.number, 'FM00') || '-' || to_char(i / {SITES} + 1, 'FM000'),
                        s.id, i / {SITES} + 1, CASE WHEN i %% 2 = 0 THEN 'F' ELSE 'M' END,
                        1940 + i %% 50, now(), now(), %(user)s
                 FROM generate_series(%(first)s, %(last)s - 1) AS i
-                JOIN {t['site']} s ON s.number = i %% {SITES} + 1
-                """, {"first": first, "last": last, "user": user_id})
+                JOIN {t["site"]} s ON s.number = i %% {SITES} + 1
+                """,
+                {"first": first, "last": last, "user": user_id},
+            )
             cursor.execute(
                 f"UPDATE {t['site']} s SET last_patient_sequence = p.top "
                 f"FROM (SELECT site_id, max(sequence) AS top FROM {t['patient']} "
-                f"GROUP BY site_id) p WHERE p.site_id = s.id")
+                f"GROUP BY site_id) p WHERE p.site_id = s.id"
+            )
             # Every 3 months to month 24 (window +/- 14 days), then every 6 (+/- 30 days).
             cursor.execute(
                 f"""
-                INSERT INTO {t['visit']} (patient_id, month, target_on, window_opens_on,
+                INSERT INTO {t["visit"]} (patient_id, month, target_on, window_opens_on,
                     window_closes_on, performed_on, vital_status, disease_status, new_therapy,
                     transplant_since_last, missed_reason, version, created_at, updated_at,
                     created_by_id)
@@ -182,11 +177,13 @@ def _seed(database_url: str, *, first: int, last: int, visits: int, user_id: int
                            CASE WHEN k.k > %(visits)s - 3 THEN 'planned'
                                 WHEN (p.id + k.k) %% 10 = 0 THEN 'missed'
                                 ELSE 'done' END AS state
-                    FROM {t['patient']} p
+                    FROM {t["patient"]} p
                     CROSS JOIN generate_series(1, %(visits)s) AS k(k)
-                    WHERE NOT EXISTS (SELECT 1 FROM {t['visit']} f WHERE f.patient_id = p.id)
+                    WHERE NOT EXISTS (SELECT 1 FROM {t["visit"]} f WHERE f.patient_id = p.id)
                 ) v
-                """, {"visits": visits, "user": user_id})
+                """,
+                {"visits": visits, "user": user_id},
+            )
         conn.autocommit = True  # VACUUM runs outside a transaction
         with conn.cursor() as cursor:
             cursor.execute(f"VACUUM ANALYZE {t['patient']}, {t['visit']}")
@@ -197,13 +194,15 @@ def _seed(database_url: str, *, first: int, last: int, visits: int, user_id: int
 def _copy_sql() -> str:
     """The export's query for an all-sites account, as PostgreSQL's COPY runs it."""
     t = _tables()
-    return (f"COPY (SELECT p.study_id, s.number, v.month, v.target_on, v.window_opens_on, "
-            f"v.window_closes_on, v.performed_on, v.vital_status, v.disease_status, "
-            f"v.missed_reason, v.updated_at "
-            f"FROM {t['visit']} v JOIN {t['patient']} p ON p.id = v.patient_id "
-            f"JOIN {t['site']} s ON s.id = p.site_id "
-            f"WHERE p.site_id IN (SELECT id FROM {t['site']}) "
-            f"ORDER BY v.id) TO STDOUT WITH (FORMAT csv, HEADER)")
+    return (
+        f"COPY (SELECT p.study_id, s.number, v.month, v.target_on, v.window_opens_on, "
+        f"v.window_closes_on, v.performed_on, v.vital_status, v.disease_status, "
+        f"v.missed_reason, v.updated_at "
+        f"FROM {t['visit']} v JOIN {t['patient']} p ON p.id = v.patient_id "
+        f"JOIN {t['site']} s ON s.id = p.site_id "
+        f"WHERE p.site_id IN (SELECT id FROM {t['site']}) "
+        f"ORDER BY v.id) TO STDOUT WITH (FORMAT csv, HEADER)"
+    )
 
 
 class _CountingSink:
@@ -235,16 +234,9 @@ def _copy_export(database_url: str) -> Download:
         conn.rollback()
     finally:
         conn.close()
-    return Download(seconds=seconds, bytes=sink.bytes, lines=sink.lines,
-                    rows=sink.lines - 1)  # less the header
-
-
-
-
-
-
-
-
+    return Download(
+        seconds=seconds, bytes=sink.bytes, lines=sink.lines, rows=sink.lines - 1
+    )  # less the header
 
 
 def _workers(master: subprocess.Popen) -> list[psutil.Process]:
@@ -280,8 +272,9 @@ def _api_export(port: int, token: str) -> Download:
     last = b""
     try:
         began = time.perf_counter()
-        conn.request("GET", f"/api/v1/exports/{DATASET}.csv",
-                     headers={"Authorization": f"Token {token}"})
+        conn.request(
+            "GET", f"/api/v1/exports/{DATASET}.csv", headers={"Authorization": f"Token {token}"}
+        )
         response = conn.getresponse()
         if response.status != 200:
             raise RuntimeError(f"export answered {response.status}: {response.read()[:500]!r}")
@@ -303,8 +296,9 @@ def _measure(env: dict[str, str], database_url: str, patients: int, log) -> Meas
     port = harness.free_port()
     gunicorn = harness.start_gunicorn(env, port, log, timeout=600)
     try:
-        status, body = harness.request(port, "POST", "/api/v1/auth/token/",
-                                {"username": USERNAME, "password": PASSWORD})
+        status, body = harness.request(
+            port, "POST", "/api/v1/auth/token/", {"username": USERNAME, "password": PASSWORD}
+        )
         if status != 200:
             raise RuntimeError(f"no token: {status} {body!r}")
         token = json.loads(body)["token"]
@@ -321,8 +315,7 @@ def _measure(env: dict[str, str], database_url: str, patients: int, log) -> Meas
             peak_rss = sampler.stop()
     finally:
         harness.stop(gunicorn)
-    return Measure(patients=patients, copy=copy, api=api, idle_rss=idle_rss,
-                   peak_rss=peak_rss)
+    return Measure(patients=patients, copy=copy, api=api, idle_rss=idle_rss, peak_rss=peak_rss)
 
 
 def _profile_generator(top: int) -> None:
@@ -338,8 +331,10 @@ def _profile_generator(top: int) -> None:
     profile.enable()
     size = sum(len(chunk) for chunk in export_csv(DATASETS[DATASET], user, dt.date.today()))
     profile.disable()
-    print(f"\ncProfile of export_csv in-process: {_mb(size):.1f} MB of CSV in "
-          f"{time.perf_counter() - began:.1f} s (under the profiler)")
+    print(
+        f"\ncProfile of export_csv in-process: {_mb(size):.1f} MB of CSV in "
+        f"{time.perf_counter() - began:.1f} s (under the profiler)"
+    )
     stats = pstats.Stats(profile)
     stats.sort_stats("tottime").print_stats(top)
     stats.sort_stats("cumulative").print_stats(top)
@@ -353,33 +348,45 @@ def _mb(size: int) -> float:
 def _report(measures: list[Measure]) -> tuple[bool, bool]:
     """Print the table and the verdicts; return whether the row counts agree and whether
     every target is met."""
-    print(f"\n{DATASET}.csv: COPY (SELECT ...) TO STDOUT WITH CSV vs GET through gunicorn "
-          f"(1 sync worker)")
-    print(f"{'patients':>9}{'rows':>11}{'COPY s':>9}{'API s':>9}{'ratio':>8}{'API MB':>9}"
-          f"{'API rows/s':>12}{'idle RSS MB':>13}{'peak RSS MB':>13}")
+    print(
+        f"\n{DATASET}.csv: COPY (SELECT ...) TO STDOUT WITH CSV vs GET through gunicorn "
+        f"(1 sync worker)"
+    )
+    print(
+        f"{'patients':>9}{'rows':>11}{'COPY s':>9}{'API s':>9}{'ratio':>8}{'API MB':>9}"
+        f"{'API rows/s':>12}{'idle RSS MB':>13}{'peak RSS MB':>13}"
+    )
     for m in measures:
-        print(f"{m.patients:>9}{m.api.rows:>11}{m.copy.seconds:>9.2f}{m.api.seconds:>9.2f}"
-              f"{m.ratio:>7.1f}x{_mb(m.api.bytes):>9.1f}{m.api.rows / m.api.seconds:>12.0f}"
-              f"{_mb(m.idle_rss):>13.1f}{_mb(m.peak_rss):>13.1f}")
+        print(
+            f"{m.patients:>9}{m.api.rows:>11}{m.copy.seconds:>9.2f}{m.api.seconds:>9.2f}"
+            f"{m.ratio:>7.1f}x{_mb(m.api.bytes):>9.1f}{m.api.rows / m.api.seconds:>12.0f}"
+            f"{_mb(m.idle_rss):>13.1f}{_mb(m.peak_rss):>13.1f}"
+        )
     print()
     counts_agree, targets_met = True, True
     for m in measures:
         agree = m.api.rows == m.copy.rows and m.api.trailer.startswith(f"# rows={m.api.rows};")
         counts_agree &= agree
-        print(f"{m.patients} patients: row counts {'agree' if agree else 'DIFFER'} "
-              f"(API {m.api.rows}, COPY {m.copy.rows}, trailer {m.api.trailer[:40]!r})")
+        print(
+            f"{m.patients} patients: row counts {'agree' if agree else 'DIFFER'} "
+            f"(API {m.api.rows}, COPY {m.copy.rows}, trailer {m.api.trailer[:40]!r})"
+        )
     for m in measures:
         passed = m.ratio <= MAX_RATIO
         targets_met &= passed
-        print(f"{m.patients} patients: API / COPY {m.ratio:.1f}x, target <= {MAX_RATIO:g}x: "
-              f"{'PASS' if passed else 'FAIL'}")
+        print(
+            f"{m.patients} patients: API / COPY {m.ratio:.1f}x, target <= {MAX_RATIO:g}x: "
+            f"{'PASS' if passed else 'FAIL'}"
+        )
     if len(measures) > 1:
         small, large = measures[0], measures[-1]
         growth = large.peak_rss / small.peak_rss
         passed = growth <= MAX_MEMORY_GROWTH
         targets_met &= passed
-        print(f"peak RSS {large.patients} / {small.patients} patients: {growth:.2f}x, target <= "
-              f"{MAX_MEMORY_GROWTH:g}x: {'PASS' if passed else 'FAIL'}")
+        print(
+            f"peak RSS {large.patients} / {small.patients} patients: {growth:.2f}x, target <= "
+            f"{MAX_MEMORY_GROWTH:g}x: {'PASS' if passed else 'FAIL'}"
+        )
     return counts_agree, targets_met
 
 
@@ -387,8 +394,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, nargs="+", default=[10000, 40000])
     parser.add_argument("--visits-per-patient", type=int, default=25)
-    parser.add_argument("--profile", action="store_true",
-                        help="also profile the CSV generator in-process at the largest size")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also profile the CSV generator in-process at the largest size",
+    )
     args = parser.parse_args()
     if any(n < 1 for n in args.patients) or max(args.patients) >= SITES * 1000:
         parser.error(f"--patients: between 1 and {SITES * 1000 - 1} (three-digit sequences)")
@@ -396,7 +406,8 @@ def main() -> int:
         parser.error("--visits-per-patient: at least 4")
 
     return harness.run_on_throwaway_database(
-        parser, BENCH_DATABASE, lambda url, log: _bench(args, url, log))
+        parser, BENCH_DATABASE, lambda url, log: _bench(args, url, log)
+    )
 
 
 def _bench(args: argparse.Namespace, database_url: str, log) -> int:
@@ -408,11 +419,15 @@ def _bench(args: argparse.Namespace, database_url: str, log) -> int:
     user_id = _create_sites_and_data_manager()
     measures, seeded = [], 0
     for patients in sorted(set(args.patients)):
-        print(f"seeding to {patients} patients x {args.visits_per_patient} visits ...",
-              flush=True)
+        print(f"seeding to {patients} patients x {args.visits_per_patient} visits ...", flush=True)
         began = time.perf_counter()
-        _seed(database_url, first=seeded, last=patients, visits=args.visits_per_patient,
-              user_id=user_id)
+        _seed(
+            database_url,
+            first=seeded,
+            last=patients,
+            visits=args.visits_per_patient,
+            user_id=user_id,
+        )
         seeded = patients
         print(f"  seeded in {time.perf_counter() - began:.1f} s; exporting ...", flush=True)
         measures.append(_measure(env, database_url, patients, log))

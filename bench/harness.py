@@ -35,8 +35,7 @@ def on_server(server_url: str, *statements: str) -> None:
 
 
 def recreate_database(server_url: str, name: str) -> None:
-    on_server(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
-              f"CREATE DATABASE {name}")
+    on_server(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}")
 
 
 def drop_database(server_url: str, name: str) -> None:
@@ -62,8 +61,12 @@ def environment(url: str) -> dict[str, str]:
 
 
 def migrate(env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
-                   cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
 
 
 def free_port() -> int:
@@ -72,29 +75,43 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def request(port: int, method: str, path: str, body: dict | None = None,
-            token: str | None = None) -> tuple[int, bytes]:
+def request(
+    port: int, method: str, path: str, body: dict | None = None, token: str | None = None
+) -> tuple[int, bytes]:
     """One request on a fresh connection, as an unsophisticated client makes it."""
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Token {token}"
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
-        conn.request(method, path, body=json.dumps(body) if body is not None else None,
-                     headers=headers)
+        conn.request(
+            method, path, body=json.dumps(body) if body is not None else None, headers=headers
+        )
         response = conn.getresponse()
         return response.status, response.read()
     finally:
         conn.close()
 
 
-def start_gunicorn(env: dict[str, str], port: int, log, *, workers: int = 1,
-                   timeout: int = 30) -> subprocess.Popen:
+def start_gunicorn(
+    env: dict[str, str], port: int, log, *, workers: int = 1, timeout: int = 30
+) -> subprocess.Popen:
     """Start the app as docker-compose does, and wait until it answers."""
     process = subprocess.Popen(
-        [BIN / "gunicorn", "trialsite.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--timeout", str(timeout)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            BIN / "gunicorn",
+            "trialsite.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--timeout",
+            str(timeout),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
@@ -125,8 +142,10 @@ def run_on_throwaway_database(parser, name: str, bench) -> int:
 
     server_url = os.environ.get("DATABASE_URL")
     if not server_url:
-        parser.error("set DATABASE_URL to a PostgreSQL server, e.g. "
-                     "postgres://postgres@127.0.0.1:5432/postgres")
+        parser.error(
+            "set DATABASE_URL to a PostgreSQL server, e.g. "
+            "postgres://postgres@127.0.0.1:5432/postgres"
+        )
     recreate_database(server_url, name)
     try:
         with tempfile.TemporaryFile(mode="w+") as log:

@@ -58,18 +58,6 @@ class Run:
         return len(self.latencies) / self.wall_seconds
 
 
-
-
-
-
-
-
-
-
-
-
-
-
 def _screening_values(today: dt.date, year_of_birth: int) -> dict[str, object]:
     """A typical eligible patient in first relapse, every date in the recent past."""
     consent_on = today - dt.timedelta(days=20)
@@ -109,34 +97,38 @@ def _seed(env: dict[str, str], *, patients: int, sites: int) -> list[tuple[str, 
     from trialsite.accounts.services import staff_account_create
     from trialsite.patients.services import patient_screen
 
-    all_sites = [Site.objects.create(number=n, name=f"Bench hospital {n}")
-                 for n in range(1, sites + 1)]
-    user = staff_account_create(username=USERNAME, password=PASSWORD, role=Role.COORDINATOR,
-                                sites=all_sites)
-    answers = {c.code: c.kind is protocol.CriterionKind.INCLUSION
-               for c in protocol.ELIGIBILITY_CRITERIA}
+    all_sites = [
+        Site.objects.create(number=n, name=f"Bench hospital {n}") for n in range(1, sites + 1)
+    ]
+    user = staff_account_create(
+        username=USERNAME, password=PASSWORD, role=Role.COORDINATOR, sites=all_sites
+    )
+    answers = {
+        c.code: c.kind is protocol.CriterionKind.INCLUSION for c in protocol.ELIGIBILITY_CRITERIA
+    }
     today = timezone.localdate()
     planned = []
     for i in range(patients):
-        patient = patient_screen(site=all_sites[i % sites], user=user, sex="F",
-                                 year_of_birth=1960, screening=_screening_values(today, 1960),
-                                 answers=answers)
+        patient = patient_screen(
+            site=all_sites[i % sites],
+            user=user,
+            sex="F",
+            year_of_birth=1960,
+            screening=_screening_values(today, 1960),
+            answers=answers,
+        )
         planned.append((patient.study_id, REGIMENS[(i // sites) % len(REGIMENS)]))
     connections.close_all()
     return planned
 
 
-
-
-
-
-
-
-
-
-def _timed(jobs: list, clients: int, act: Callable[[object, object], str],
-           connect: Callable[[], object] = lambda: None,
-           disconnect: Callable[[object], None] = lambda _: None) -> Run:
+def _timed(
+    jobs: list,
+    clients: int,
+    act: Callable[[object, object], str],
+    connect: Callable[[], object] = lambda: None,
+    disconnect: Callable[[object], None] = lambda _: None,
+) -> Run:
     """Run `act(connection, job)` for every job from `clients` threads started together.
 
     Each thread opens its own connection before the start (not timed) and takes the next job
@@ -184,12 +176,12 @@ def _timed(jobs: list, clients: int, act: Callable[[object, object], str],
     return run
 
 
-def _randomize_all(port: int, token: str, planned: list[tuple[str, str]],
-                   clients: int) -> Run:
+def _randomize_all(port: int, token: str, planned: list[tuple[str, str]], clients: int) -> Run:
     def randomize(_conn, job) -> str:
         study_id, regimen = job
-        status, body = harness.request(port, "POST", f"/api/v1/patients/{study_id}/randomize/",
-                                {"regimen": regimen}, token)
+        status, body = harness.request(
+            port, "POST", f"/api/v1/patients/{study_id}/randomize/", {"regimen": regimen}, token
+        )
         return str(status) if status == 201 else f"{status} {body[:200]!r}"
 
     return _timed(planned, clients, randomize)
@@ -197,9 +189,11 @@ def _randomize_all(port: int, token: str, planned: list[tuple[str, str]],
 
 def _insert_floor(database_url: str, planned: list[tuple[str, str]], clients: int) -> Run:
     with psycopg2.connect(database_url) as setup, setup.cursor() as cursor:
-        cursor.execute("CREATE TABLE bench_insert_floor (id bigserial PRIMARY KEY, "
-                       "study_id text NOT NULL, regimen text NOT NULL, "
-                       "inserted_at timestamptz NOT NULL DEFAULT now())")
+        cursor.execute(
+            "CREATE TABLE bench_insert_floor (id bigserial PRIMARY KEY, "
+            "study_id text NOT NULL, regimen text NOT NULL, "
+            "inserted_at timestamptz NOT NULL DEFAULT now())"
+        )
     setup.close()
 
     def connect():
@@ -209,8 +203,9 @@ def _insert_floor(database_url: str, planned: list[tuple[str, str]], clients: in
 
     def insert(conn, job) -> str:
         with conn.cursor() as cursor:
-            cursor.execute("INSERT INTO bench_insert_floor (study_id, regimen) VALUES (%s, %s)",
-                           job)
+            cursor.execute(
+                "INSERT INTO bench_insert_floor (study_id, regimen) VALUES (%s, %s)", job
+            )
         return "inserted"
 
     return _timed(planned, clients, insert, connect, lambda conn: conn.close())
@@ -220,23 +215,29 @@ def _allocation_problems(database_url: str, expected: int) -> list[str]:
     """Return what is wrong with the allocations made over HTTP; empty when all is whole."""
     problems = []
     with psycopg2.connect(database_url) as conn, conn.cursor() as cursor:
-        cursor.execute("SELECT count(*), count(DISTINCT patient_id), count(DISTINCT slot_id) "
-                       "FROM randomization_randomization")
+        cursor.execute(
+            "SELECT count(*), count(DISTINCT patient_id), count(DISTINCT slot_id) "
+            "FROM randomization_randomization"
+        )
         rows, patients, slots = cursor.fetchone()
         if not rows == patients == slots == expected:
-            problems.append(f"{rows} randomizations of {patients} patients using {slots} "
-                            f"slots; expected {expected} of each")
+            problems.append(
+                f"{rows} randomizations of {patients} patients using {slots} "
+                f"slots; expected {expected} of each"
+            )
         cursor.execute(
             "SELECT s.key, s.allocations_used, count(r.id), min(r.sequence), max(r.sequence), "
             "count(*) FILTER (WHERE r.arm <> a.arm) "
             "FROM randomization_stratum s "
             "JOIN randomization_randomization r ON r.stratum_id = s.id "
             "JOIN randomization_allocationslot a ON a.id = r.slot_id "
-            "GROUP BY s.id ORDER BY s.key")
+            "GROUP BY s.id ORDER BY s.key"
+        )
         for key, used, count, first, last, wrong_arm in cursor.fetchall():
             if not (used == count == last and first == 1):
-                problems.append(f"{key}: {count} randomizations at positions {first}..{last}, "
-                                f"counter {used}")
+                problems.append(
+                    f"{key}: {count} randomizations at positions {first}..{last}, counter {used}"
+                )
             if wrong_arm:
                 problems.append(f"{key}: {wrong_arm} arms differ from their slot")
     conn.close()
@@ -244,19 +245,24 @@ def _allocation_problems(database_url: str, expected: int) -> list[str]:
 
 
 def _report(randomize: Run, floor: Run, *, clients: int, workers: int) -> None:
-    print(f"\n{len(randomize.latencies)} operations each, {clients} concurrent clients, "
-          f"gunicorn --workers {workers}")
-    print(f"{'':28}{'wall s':>8}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-          f"{'max ms':>9}")
+    print(
+        f"\n{len(randomize.latencies)} operations each, {clients} concurrent clients, "
+        f"gunicorn --workers {workers}"
+    )
+    print(f"{'':28}{'wall s':>8}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     for name, run in (("randomize (REST API)", randomize), ("plain INSERT (floor)", floor)):
-        print(f"{name:28}{run.wall_seconds:8.2f}{run.throughput:9.1f}"
-              f"{run.percentile(50) * 1000:9.1f}{run.percentile(95) * 1000:9.1f}"
-              f"{run.percentile(99) * 1000:9.1f}{max(run.latencies) * 1000:9.1f}")
+        print(
+            f"{name:28}{run.wall_seconds:8.2f}{run.throughput:9.1f}"
+            f"{run.percentile(50) * 1000:9.1f}{run.percentile(95) * 1000:9.1f}"
+            f"{run.percentile(99) * 1000:9.1f}{max(run.latencies) * 1000:9.1f}"
+        )
     p95_ratio = randomize.percentile(95) / floor.percentile(95)
     throughput_ratio = randomize.throughput / floor.throughput
     print(f"\nratio p95 latency, randomize / INSERT: {p95_ratio:.1f}x")
-    print(f"ratio throughput, randomize / INSERT: {throughput_ratio:.3f} "
-          f"(the INSERT floor is {1 / throughput_ratio:.1f}x faster)")
+    print(
+        f"ratio throughput, randomize / INSERT: {throughput_ratio:.3f} "
+        f"(the INSERT floor is {1 / throughput_ratio:.1f}x faster)"
+    )
 
 
 def main() -> int:
@@ -268,7 +274,8 @@ def main() -> int:
     args = parser.parse_args()
 
     return harness.run_on_throwaway_database(
-        parser, BENCH_DATABASE, lambda url, log: _bench(args, url, log))
+        parser, BENCH_DATABASE, lambda url, log: _bench(args, url, log)
+    )
 
 
 def _bench(args: argparse.Namespace, database_url: str, log) -> int:
@@ -282,16 +289,20 @@ def _bench(args: argparse.Namespace, database_url: str, log) -> int:
     port = harness.free_port()
     gunicorn = harness.start_gunicorn(env, port, log, workers=args.workers)
     try:
-        status, body = harness.request(port, "POST", "/api/v1/auth/token/",
-                                {"username": USERNAME, "password": PASSWORD})
+        status, body = harness.request(
+            port, "POST", "/api/v1/auth/token/", {"username": USERNAME, "password": PASSWORD}
+        )
         if status != 200:
             raise RuntimeError(f"no token: {status} {body!r}")
         token = json.loads(body)["token"]
         # Warm every worker (first request, database connection) before timing.
-        _timed([planned[0][0]] * (4 * args.workers), args.clients,
-               lambda _conn, study_id: str(harness.request(port, "GET",
-                                                    f"/api/v1/patients/{study_id}/",
-                                                    token=token)[0]))
+        _timed(
+            [planned[0][0]] * (4 * args.workers),
+            args.clients,
+            lambda _conn, study_id: str(
+                harness.request(port, "GET", f"/api/v1/patients/{study_id}/", token=token)[0]
+            ),
+        )
         print(f"randomizing {len(planned)} patients over HTTP ...", flush=True)
         randomize = _randomize_all(port, token, planned, args.clients)
     finally:
@@ -302,9 +313,14 @@ def _bench(args: argparse.Namespace, database_url: str, log) -> int:
     _report(randomize, floor, clients=args.clients, workers=args.workers)
     print(f"\nrandomize answers: {dict(randomize.outcomes)}")
     problems = _allocation_problems(database_url, expected=len(planned))
-    print("allocations: " + ("; ".join(problems) if problems else
-                             "every patient once, positions 1..n per stratum, "
-                             "arms as in the slots"))
+    print(
+        "allocations: "
+        + (
+            "; ".join(problems)
+            if problems
+            else "every patient once, positions 1..n per stratum, arms as in the slots"
+        )
+    )
     failed = bool(problems) or set(randomize.outcomes) != {"201"}
     if failed:
         log.seek(0)

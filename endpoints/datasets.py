@@ -94,37 +94,56 @@ def last_known_alive(facts: PatientFacts, cutoff: dt.date) -> dt.date:
 
 
 def _row(facts, parameter, start, end, event, description) -> TimeToEvent:
-    return TimeToEvent(facts.study_id, parameter, start, end, (end - start).days, event,
-                       description)
+    return TimeToEvent(
+        facts.study_id, parameter, start, end, (end - start).days, event, description
+    )
 
 
 def overall_survival(facts: PatientFacts, cutoff: dt.date) -> TimeToEvent:
     """OS: randomization to death from any cause; censored at last known alive (≤ cut-off)."""
     if facts.death_on and facts.death_on <= cutoff:
         return _row(facts, "OS", facts.randomized_on, facts.death_on, 1, "Death")
-    return _row(facts, "OS", facts.randomized_on, last_known_alive(facts, cutoff), 0,
-                "Censored: last known alive")
+    return _row(
+        facts,
+        "OS",
+        facts.randomized_on,
+        last_known_alive(facts, cutoff),
+        0,
+        "Censored: last known alive",
+    )
 
 
-def overall_survival_censored_at_transplant(facts: PatientFacts,
-                                            cutoff: dt.date) -> TimeToEvent:
+def overall_survival_censored_at_transplant(facts: PatientFacts, cutoff: dt.date) -> TimeToEvent:
     """Sensitivity analysis: OS censored at allo-HSCT."""
     os_row = overall_survival(facts, cutoff)
     if facts.hsct_on and facts.hsct_on <= cutoff and facts.hsct_on < os_row.end_on:
-        return _row(facts, "OS_HSCT_CENSORED", facts.randomized_on, facts.hsct_on, 0,
-                    "Censored: allo-HSCT")
-    return TimeToEvent(facts.study_id, "OS_HSCT_CENSORED", os_row.start_on, os_row.end_on,
-                       os_row.days, os_row.event, os_row.description)
+        return _row(
+            facts, "OS_HSCT_CENSORED", facts.randomized_on, facts.hsct_on, 0, "Censored: allo-HSCT"
+        )
+    return TimeToEvent(
+        facts.study_id,
+        "OS_HSCT_CENSORED",
+        os_row.start_on,
+        os_row.end_on,
+        os_row.days,
+        os_row.event,
+        os_row.description,
+    )
 
 
 def _first_remission(facts: PatientFacts, cutoff: dt.date) -> dt.date | None:
-    return min((a.on for a in facts.assessments if a.category in REMISSION and a.on <= cutoff),
-               default=None)
+    return min(
+        (a.on for a in facts.assessments if a.category in REMISSION and a.on <= cutoff),
+        default=None,
+    )
 
 
 def _relapses(facts: PatientFacts, after: dt.date, cutoff: dt.date) -> list[dt.date]:
-    dates = [a.on for a in facts.assessments
-             if a.category == protocol.ResponseCategory.RELAPSE and a.on > after]
+    dates = [
+        a.on
+        for a in facts.assessments
+        if a.category == protocol.ResponseCategory.RELAPSE and a.on > after
+    ]
     dates += [d for d in facts.relapse_dates if d > after]
     return sorted(d for d in dates if d <= cutoff)
 
@@ -136,8 +155,13 @@ def _first_event(candidates: list[tuple[dt.date, str]]) -> tuple[dt.date, str]:
 
 def induction_failed(facts: PatientFacts, cutoff: dt.date) -> bool:
     """No CR/CRi at the formal evaluation (after IC induction, after AZA cycle 3)."""
-    formal = [a for a in facts.assessments if a.on <= cutoff and a.after_cycle is not None
-              and a.after_cycle >= facts.response_after_cycle]
+    formal = [
+        a
+        for a in facts.assessments
+        if a.on <= cutoff
+        and a.after_cycle is not None
+        and a.after_cycle >= facts.response_after_cycle
+    ]
     if not formal:
         return False
     evaluation = min(formal, key=lambda a: a.on)
@@ -148,8 +172,7 @@ def induction_failed(facts: PatientFacts, cutoff: dt.date) -> bool:
 def event_free_survival(facts: PatientFacts, cutoff: dt.date) -> TimeToEvent:
     """EFS: induction failure (dated at randomization), relapse or death, whichever first."""
     if induction_failed(facts, cutoff):
-        return _row(facts, "EFS", facts.randomized_on, facts.randomized_on, 1,
-                    "Induction failure")
+        return _row(facts, "EFS", facts.randomized_on, facts.randomized_on, 1, "Induction failure")
     remission = _first_remission(facts, cutoff)
     candidates = []
     if remission:
@@ -159,8 +182,14 @@ def event_free_survival(facts: PatientFacts, cutoff: dt.date) -> TimeToEvent:
     if candidates:
         end, what = _first_event(candidates)
         return _row(facts, "EFS", facts.randomized_on, end, 1, what)
-    return _row(facts, "EFS", facts.randomized_on, last_known_alive(facts, cutoff), 0,
-                "Censored: last known alive")
+    return _row(
+        facts,
+        "EFS",
+        facts.randomized_on,
+        last_known_alive(facts, cutoff),
+        0,
+        "Censored: last known alive",
+    )
 
 
 def leukaemia_free_survival(facts: PatientFacts, cutoff: dt.date) -> TimeToEvent | None:
@@ -174,8 +203,14 @@ def leukaemia_free_survival(facts: PatientFacts, cutoff: dt.date) -> TimeToEvent
     if candidates:
         end, what = _first_event(candidates)
         return _row(facts, "LFS", remission, end, 1, what)
-    return _row(facts, "LFS", remission, max(last_known_alive(facts, cutoff), remission), 0,
-                "Censored: last known alive")
+    return _row(
+        facts,
+        "LFS",
+        remission,
+        max(last_known_alive(facts, cutoff), remission),
+        0,
+        "Censored: last known alive",
+    )
 
 
 def relapse_with_competing_death(facts: PatientFacts, cutoff: dt.date) -> TimeToEvent | None:
@@ -185,8 +220,9 @@ def relapse_with_competing_death(facts: PatientFacts, cutoff: dt.date) -> TimeTo
         return None
     code = {"Relapse": 1, "Death": 2}.get(lfs.description, 0)
     description = {1: "Relapse", 2: "Death in remission"}.get(code, lfs.description)
-    return TimeToEvent(facts.study_id, "RELAPSE", lfs.start_on, lfs.end_on, lfs.days, code,
-                       description)
+    return TimeToEvent(
+        facts.study_id, "RELAPSE", lfs.start_on, lfs.end_on, lfs.days, code, description
+    )
 
 
 # The endpoints an imported patient's data (survival and transplant dates) can support.
@@ -201,8 +237,9 @@ ENDPOINTS = {
 }
 
 
-def time_to_event_rows(facts: Iterable[PatientFacts], cutoff: dt.date,
-                       parameters: Iterable[str] = ENDPOINTS) -> list[TimeToEvent]:
+def time_to_event_rows(
+    facts: Iterable[PatientFacts], cutoff: dt.date, parameters: Iterable[str] = ENDPOINTS
+) -> list[TimeToEvent]:
     """Return the ADTTE-like rows: one per patient and parameter (LFS only for CR/CRi)."""
     rows = []
     for patient in facts:
@@ -219,9 +256,13 @@ def _local(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date()
 
 
-def patient_facts(cutoff: dt.date, *, sites: Iterable[int] | None = None,
-                  patient_ids: Iterable[int] | None = None,
-                  include_imported: bool = True) -> list[PatientFacts]:
+def patient_facts(
+    cutoff: dt.date,
+    *,
+    sites: Iterable[int] | None = None,
+    patient_ids: Iterable[int] | None = None,
+    include_imported: bool = True,
+) -> list[PatientFacts]:
     """Load every patient randomized by the cut-off with one query per table (no N+1).
 
     `sites` (site numbers) limits the patients to those sites; `patient_ids` to a batch of
@@ -241,17 +282,29 @@ def imported_facts(cutoff: dt.date, *, sites: Iterable[int] | None = None) -> li
     outcomes = ImportedOutcome.objects.filter(randomized_on__lte=cutoff).order_by("subject_id")
     if sites is not None:
         outcomes = outcomes.filter(site_number__in=list(sites))
-    return [PatientFacts(
-        study_id=o.subject_id, site=f"{o.site_number:02d}", arm=o.arm, regimen=o.regimen,
-        disease_status="", sex="", age=None, randomized_on=o.randomized_on,
-        contact_dates=[o.last_alive_on], death_on=o.death_on, hsct_on=o.hsct_on, imported=True,
-    ) for o in outcomes]
+    return [
+        PatientFacts(
+            study_id=o.subject_id,
+            site=f"{o.site_number:02d}",
+            arm=o.arm,
+            regimen=o.regimen,
+            disease_status="",
+            sex="",
+            age=None,
+            randomized_on=o.randomized_on,
+            contact_dates=[o.last_alive_on],
+            death_on=o.death_on,
+            hsct_on=o.hsct_on,
+            imported=True,
+        )
+        for o in outcomes
+    ]
 
 
 def _recorded_facts(cutoff: dt.date, *, sites, patient_ids) -> list[PatientFacts]:
-    randomizations = (Randomization.objects.select_related("patient", "patient__site",
-                                                           "patient__screening")
-                      .order_by("randomized_at"))
+    randomizations = Randomization.objects.select_related(
+        "patient", "patient__site", "patient__screening"
+    ).order_by("randomized_at")
     if sites is not None:
         randomizations = randomizations.filter(patient__site__number__in=list(sites))
     if patient_ids is not None:
@@ -262,9 +315,15 @@ def _recorded_facts(cutoff: dt.date, *, sites, patient_ids) -> list[PatientFacts
         if randomized_on > cutoff:
             continue
         facts[r.patient_id] = PatientFacts(
-            study_id=r.patient.study_id, site=r.patient.site.code, arm=r.arm, regimen=r.regimen,
-            disease_status=r.stratum_levels.get("disease_status", ""), sex=r.patient.sex,
-            age=r.patient.screening.age_at_consent, randomized_on=randomized_on)
+            study_id=r.patient.study_id,
+            site=r.patient.site.code,
+            arm=r.arm,
+            regimen=r.regimen,
+            disease_status=r.stratum_levels.get("disease_status", ""),
+            sex=r.patient.sex,
+            age=r.patient.screening.age_at_consent,
+            randomized_on=randomized_on,
+        )
     contacts: dict[int, list[dt.date]] = defaultdict(list)
 
     def contact(patient_id: int, *days: dt.date | None) -> None:
@@ -274,14 +333,17 @@ def _recorded_facts(cutoff: dt.date, *, sites, patient_ids) -> list[PatientFacts
 
     def of_these(model):
         """The model's rows, for the loaded patients only when a subset was asked for."""
-        return model.objects.filter(patient_id__in=list(facts)) if restricted else \
-            model.objects.all()
+        return (
+            model.objects.filter(patient_id__in=list(facts)) if restricted else model.objects.all()
+        )
 
-    for pid, start, end in of_these(TreatmentCycle).values_list("patient_id", "started_on",
-                                                                "ended_on"):
+    for pid, start, end in of_these(TreatmentCycle).values_list(
+        "patient_id", "started_on", "ended_on"
+    ):
         contact(pid, start, end)
     for pid, on, category, after in of_these(ResponseAssessment).values_list(
-            "patient_id", "assessed_on", "category", "after_cycle"):
+        "patient_id", "assessed_on", "category", "after_cycle"
+    ):
         contact(pid, on)
         if pid in facts:
             facts[pid].assessments.append(Assessment(on, category, after))
@@ -293,15 +355,18 @@ def _recorded_facts(cutoff: dt.date, *, sites, patient_ids) -> list[PatientFacts
         contact(pid, on)
         if pid in facts:
             facts[pid].end_of_treatment_on = on
-    for pid, on, vital, disease in of_these(FollowUpVisit).filter(
-            performed_on__isnull=False).values_list("patient_id", "performed_on",
-                                                    "vital_status", "disease_status"):
+    for pid, on, vital, disease in (
+        of_these(FollowUpVisit)
+        .filter(performed_on__isnull=False)
+        .values_list("patient_id", "performed_on", "vital_status", "disease_status")
+    ):
         if vital == protocol.VitalStatus.ALIVE:
             contact(pid, on)
         if disease == protocol.FollowUpDiseaseStatus.RELAPSE and pid in facts:
             facts[pid].relapse_dates.append(on)
-    for pid, onset, resolved in of_these(AdverseEvent).values_list("patient_id", "onset_on",
-                                                                   "resolved_on"):
+    for pid, onset, resolved in of_these(AdverseEvent).values_list(
+        "patient_id", "onset_on", "resolved_on"
+    ):
         contact(pid, onset, resolved)
     for pid, reason, on in of_these(OffStudy).values_list("patient_id", "reason", "event_on"):
         if pid not in facts:
@@ -312,6 +377,7 @@ def _recorded_facts(cutoff: dt.date, *, sites, patient_ids) -> list[PatientFacts
         else:
             contact(pid, on)  # withdrawal date, or the last date known alive if lost
     for pid, patient in facts.items():
-        patient.contact_dates = [d for d in contacts[pid]
-                                 if patient.death_on is None or d <= patient.death_on]
+        patient.contact_dates = [
+            d for d in contacts[pid] if patient.death_on is None or d <= patient.death_on
+        ]
     return list(facts.values())

@@ -14,8 +14,10 @@ from rest_framework.views import APIView
 
 from endpoints.exports import DATASETS, data_dictionary, export_csv, export_json
 
-_WRITERS = {"csv": (export_csv, "text/csv; charset=utf-8"),
-            "json": (export_json, "application/json")}
+_WRITERS = {
+    "csv": (export_csv, "text/csv; charset=utf-8"),
+    "json": (export_json, "application/json"),
+}
 
 
 class ExportApi(APIView):
@@ -28,12 +30,17 @@ class ExportApi(APIView):
 
     @extend_schema(
         tags=["exports"],
-        parameters=[OpenApiParameter("cutoff", OpenApiTypes.DATE,
-                                     description="Data cut-off (default today); ADSL/ADTTE.")],
-        responses={(200, "text/csv"): OpenApiTypes.STR,
-                   (200, "application/json"): OpenApiTypes.OBJECT,
-                   400: OpenApiResponse(description="Malformed or future cut-off."),
-                   404: OpenApiResponse(description="No such dataset or format.")},
+        parameters=[
+            OpenApiParameter(
+                "cutoff", OpenApiTypes.DATE, description="Data cut-off (default today); ADSL/ADTTE."
+            )
+        ],
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            400: OpenApiResponse(description="Malformed or future cut-off."),
+            404: OpenApiResponse(description="No such dataset or format."),
+        },
     )
     def get(self, request, dataset: str, fmt: str):
         if dataset not in DATASETS or fmt not in _WRITERS:
@@ -44,13 +51,12 @@ class ExportApi(APIView):
         except ValueError:
             raise exceptions.ValidationError({"cutoff": ["A date as YYYY-MM-DD."]}) from None
         if cutoff > timezone.localdate():
-            raise exceptions.ValidationError({"cutoff": ["The cut-off cannot be in the "
-                                                         "future."]})
+            raise exceptions.ValidationError({"cutoff": ["The cut-off cannot be in the future."]})
         writer, content_type = _WRITERS[fmt]
-        response = StreamingHttpResponse(writer(DATASETS[dataset], request.user, cutoff),
-                                         content_type=content_type)
-        response["Content-Disposition"] = (
-            f'attachment; filename="{dataset}_{cutoff:%Y%m%d}.{fmt}"')
+        response = StreamingHttpResponse(
+            writer(DATASETS[dataset], request.user, cutoff), content_type=content_type
+        )
+        response["Content-Disposition"] = f'attachment; filename="{dataset}_{cutoff:%Y%m%d}.{fmt}"'
         response["X-Data-Cutoff"] = cutoff.isoformat()
         return response
 

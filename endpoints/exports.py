@@ -43,8 +43,11 @@ from visits import models as visit_models
 BATCH = 1000
 SERVER_CURSOR_ROWS = 5000
 COPY_BLOCK_CHARS = 1 << 16
-ADTTE_PARAMETERS = {"OS": "Overall survival", "EFS": "Event-free survival",
-                    "LFS": "Leukaemia-free survival (CR/CRi patients)"}
+ADTTE_PARAMETERS = {
+    "OS": "Overall survival",
+    "EFS": "Event-free survival",
+    "LFS": "Leukaemia-free survival (CR/CRi patients)",
+}
 
 
 @dataclass(frozen=True)
@@ -80,10 +83,9 @@ def _facts_in_batches(user: User, cutoff: dt.date) -> Iterator[PatientFacts]:
     randomizations = Randomization.objects.all()
     if sites is not None:
         randomizations = randomizations.filter(patient__site__number__in=sites)
-    ids = list(randomizations.order_by("randomized_at", "pk")
-               .values_list("patient_id", flat=True))
+    ids = list(randomizations.order_by("randomized_at", "pk").values_list("patient_id", flat=True))
     for start in range(0, len(ids), BATCH):
-        yield from patient_facts(cutoff, sites=sites, patient_ids=ids[start:start + BATCH])
+        yield from patient_facts(cutoff, sites=sites, patient_ids=ids[start : start + BATCH])
     yield from imported_facts(cutoff, sites=sites)
 
 
@@ -113,32 +115,62 @@ ADSL = Dataset(
     description="Subject-level analysis dataset: one row per randomized patient.",
     columns=(
         Column("STUDYID", "Study identifier", "text", lambda r: protocol.STUDY_ID),
-        Column("USUBJID", "Unique subject identifier", "text",
-               lambda r: _usubjid(r.facts.study_id)),
+        Column(
+            "USUBJID", "Unique subject identifier", "text", lambda r: _usubjid(r.facts.study_id)
+        ),
         Column("SUBJID", "Subject identifier for the study", "text", lambda r: r.facts.study_id),
         Column("SITEID", "Study site identifier", "text", lambda r: r.facts.site),
         Column("SEX", "Sex", "text", lambda r: r.facts.sex),
         Column("AGE", "Age at informed consent (years)", "integer", lambda r: r.facts.age),
-        Column("TRT01P", "Planned treatment (arm as randomized)", "text",
-               lambda r: _ARM_CODE[r.facts.arm]),
-        Column("TRT01A", "Actual treatment (intention to treat: as randomized)", "text",
-               lambda r: _ARM_CODE[r.facts.arm]),
+        Column(
+            "TRT01P",
+            "Planned treatment (arm as randomized)",
+            "text",
+            lambda r: _ARM_CODE[r.facts.arm],
+        ),
+        Column(
+            "TRT01A",
+            "Actual treatment (intention to treat: as randomized)",
+            "text",
+            lambda r: _ARM_CODE[r.facts.arm],
+        ),
         Column("RANDDT", "Date of randomization", "date", lambda r: r.facts.randomized_on),
-        Column("STRAT1R", "Stratum 1 as randomized: salvage regimen", "text",
-               lambda r: r.facts.regimen),
+        Column(
+            "STRAT1R", "Stratum 1 as randomized: salvage regimen", "text", lambda r: r.facts.regimen
+        ),
         Column("STRAT2R", "Stratum 2 as randomized: site", "text", lambda r: r.facts.site),
-        Column("STRAT3R", "Stratum 3 as randomized: disease status (relapsed / refractory)",
-               "text", lambda r: r.facts.disease_status),
+        Column(
+            "STRAT3R",
+            "Stratum 3 as randomized: disease status (relapsed / refractory)",
+            "text",
+            lambda r: r.facts.disease_status,
+        ),
         Column("REGIMEN", "Salvage regimen", "text", lambda r: r.facts.regimen),
-        Column("EOTDT", "Date of end of treatment", "date",
-               lambda r: _on_or_before(r.facts.end_of_treatment_on, r.cutoff)),
-        Column("HSCTDT", "Date of allo-HSCT", "date",
-               lambda r: _on_or_before(r.facts.hsct_on, r.cutoff)),
-        Column("DTHDT", "Date of death", "date",
-               lambda r: _on_or_before(r.facts.death_on, r.cutoff)),
-        Column("LSTALVDT", "Last date known alive (on or before the cut-off)", "date",
-               lambda r: None if _on_or_before(r.facts.death_on, r.cutoff)
-               else last_known_alive(r.facts, r.cutoff)),
+        Column(
+            "EOTDT",
+            "Date of end of treatment",
+            "date",
+            lambda r: _on_or_before(r.facts.end_of_treatment_on, r.cutoff),
+        ),
+        Column(
+            "HSCTDT",
+            "Date of allo-HSCT",
+            "date",
+            lambda r: _on_or_before(r.facts.hsct_on, r.cutoff),
+        ),
+        Column(
+            "DTHDT", "Date of death", "date", lambda r: _on_or_before(r.facts.death_on, r.cutoff)
+        ),
+        Column(
+            "LSTALVDT",
+            "Last date known alive (on or before the cut-off)",
+            "date",
+            lambda r: (
+                None
+                if _on_or_before(r.facts.death_on, r.cutoff)
+                else last_known_alive(r.facts, r.cutoff)
+            ),
+        ),
     ),
     rows=_adsl_rows,
 )
@@ -153,7 +185,7 @@ def _adtte_rows(user: User, cutoff: dt.date):
 ADTTE = Dataset(
     name="adtte",
     description="Time-to-event analysis dataset: one row per patient and parameter "
-                "(OS, EFS; LFS for patients in CR/CRi). AVAL in days from STARTDT.",
+    "(OS, EFS; LFS for patients in CR/CRi). AVAL in days from STARTDT.",
     columns=(
         Column("STUDYID", "Study identifier", "text", lambda r: protocol.STUDY_ID),
         Column("USUBJID", "Unique subject identifier", "text", lambda r: _usubjid(r[1].study_id)),
@@ -162,12 +194,10 @@ ADTTE = Dataset(
         Column("PARAMCD", "Parameter code", "text", lambda r: r[1].parameter),
         Column("PARAM", "Parameter", "text", lambda r: ADTTE_PARAMETERS[r[1].parameter]),
         Column("AVAL", "Analysis value (days)", "integer", lambda r: r[1].days),
-        Column("CNSR", "Censoring (1 = censored, 0 = event)", "integer",
-               lambda r: r[1].censored),
+        Column("CNSR", "Censoring (1 = censored, 0 = event)", "integer", lambda r: r[1].censored),
         Column("STARTDT", "Time-to-event origin date", "date", lambda r: r[1].start_on),
         Column("ADT", "Analysis date (event or censoring)", "date", lambda r: r[1].end_on),
-        Column("EVNTDESC", "Event or censoring description", "text",
-               lambda r: r[1].description),
+        Column("EVNTDESC", "Event or censoring description", "text", lambda r: r[1].description),
     ),
     rows=_adtte_rows,
 )
@@ -180,31 +210,45 @@ def _as_text(field: str, kind: str):
     the same text the Python writer gives the derived datasets.
     """
     if kind == "boolean":
-        return Case(When(**{field: True}, then=Value("Y")), When(**{field: False},
-                                                                  then=Value("N")),
-                    default=Value(None), output_field=TextField())
+        return Case(
+            When(**{field: True}, then=Value("Y")),
+            When(**{field: False}, then=Value("N")),
+            default=Value(None),
+            output_field=TextField(),
+        )
     if kind == "datetime":
-        return Func(F(field), function="to_char", template=(
-            "to_char(%(expressions)s AT TIME ZONE 'UTC', "
-            "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"), output_field=TextField())
+        return Func(
+            F(field),
+            function="to_char",
+            template=(
+                "to_char(%(expressions)s AT TIME ZONE 'UTC', "
+                '\'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"\')'
+            ),
+            output_field=TextField(),
+        )
     return Cast(F(field), output_field=TextField())
 
 
-def _model_dataset(name: str, model, description: str, fields: tuple[str, ...],
-                   types: dict[str, str]) -> Dataset:
+def _model_dataset(
+    name: str, model, description: str, fields: tuple[str, ...], types: dict[str, str]
+) -> Dataset:
     """A raw table, rendered as text by the database: the fast path for large exports."""
     expressions = {
-        "c_usubjid": Concat(Value(f"{protocol.STUDY_ID}-"), F("patient__study_id"),
-                            output_field=TextField()),
-        "c_siteid": LPad(Cast(F("patient__site__number"), output_field=TextField()), 2,
-                         Value("0")),
+        "c_usubjid": Concat(
+            Value(f"{protocol.STUDY_ID}-"), F("patient__study_id"), output_field=TextField()
+        ),
+        "c_siteid": LPad(Cast(F("patient__site__number"), output_field=TextField()), 2, Value("0")),
         **{f"c_{f}": _as_text(f, types.get(f, "text")) for f in fields},
     }
 
     def query(user: User) -> tuple[str, tuple]:
-        return (model.objects.filter(patient__site__in=sites_visible_to(user))
-                .order_by("pk").annotate(**expressions).values_list(*expressions)
-                .query.sql_with_params())
+        return (
+            model.objects.filter(patient__site__in=sites_visible_to(user))
+            .order_by("pk")
+            .annotate(**expressions)
+            .values_list(*expressions)
+            .query.sql_with_params()
+        )
 
     def rows(user: User, cutoff: dt.date):
         # The ORM writes the SQL; a server-side cursor of the driver reads the text rows in
@@ -217,44 +261,131 @@ def _model_dataset(name: str, model, description: str, fields: tuple[str, ...],
             while block := cursor.fetchmany(SERVER_CURSOR_ROWS):
                 yield from block
 
-    columns = (Column("USUBJID", "Unique subject identifier", "text", itemgetter(0)),
-               Column("SITEID", "Study site identifier", "text", itemgetter(1)),
-               *(Column(f.upper(), str(model._meta.get_field(f).verbose_name),
-                        types.get(f, "text"), itemgetter(i + 2)) for i, f in enumerate(fields)))
-    return Dataset(name=name, description=description, columns=columns, rows=rows,
-                   uses_cutoff=False, preformatted=True, copy_query=query)
+    columns = (
+        Column("USUBJID", "Unique subject identifier", "text", itemgetter(0)),
+        Column("SITEID", "Study site identifier", "text", itemgetter(1)),
+        *(
+            Column(
+                f.upper(),
+                str(model._meta.get_field(f).verbose_name),
+                types.get(f, "text"),
+                itemgetter(i + 2),
+            )
+            for i, f in enumerate(fields)
+        ),
+    )
+    return Dataset(
+        name=name,
+        description=description,
+        columns=columns,
+        rows=rows,
+        uses_cutoff=False,
+        preformatted=True,
+        copy_query=query,
+    )
 
 
 RAW_TABLES = (
-    _model_dataset("cycles", visit_models.TreatmentCycle, "Treatment cycles (raw).",
-                   ("number", "phase", "started_on", "ended_on", "amsacrine_mg_m2",
-                    "cytarabine_mg_m2", "azacitidine_mg_m2", "dexamethasone_given",
-                    "dexamethasone_mg", "delay_days", "dose_reduced"),
-                   {"number": "integer", "started_on": "date", "ended_on": "date",
-                    "amsacrine_mg_m2": "decimal", "cytarabine_mg_m2": "decimal",
-                    "azacitidine_mg_m2": "decimal", "dexamethasone_given": "boolean",
-                    "dexamethasone_mg": "decimal", "delay_days": "integer",
-                    "dose_reduced": "boolean"}),
-    _model_dataset("responses", visit_models.ResponseAssessment, "Response assessments (raw).",
-                   ("assessed_on", "after_cycle", "category", "marrow_blasts_pct", "anc",
-                    "platelets", "mrd_negative"),
-                   {"assessed_on": "date", "after_cycle": "integer",
-                    "marrow_blasts_pct": "decimal", "anc": "decimal", "platelets": "decimal",
-                    "mrd_negative": "boolean"}),
-    _model_dataset("follow-up-visits", visit_models.FollowUpVisit, "Follow-up visits (raw).",
-                   ("month", "target_on", "window_opens_on", "window_closes_on",
-                    "performed_on", "vital_status", "disease_status", "missed_reason",
-                    "updated_at"),
-                   {"month": "integer", "target_on": "date", "window_opens_on": "date",
-                    "window_closes_on": "date", "performed_on": "date",
-                    "updated_at": "datetime"}),
-    _model_dataset("adverse-events", visit_models.AdverseEvent, "Adverse events (raw).",
-                   ("term", "term_specified", "grade", "serious", "onset_on", "resolved_on",
-                    "related_to_dexamethasone", "related_to_salvage", "action_taken"),
-                   {"grade": "integer", "serious": "boolean", "onset_on": "date",
-                    "resolved_on": "date"}),
-    _model_dataset("off-study", visit_models.OffStudy, "Off-study events (raw).",
-                   ("reason", "event_on", "death_cause", "data_use"), {"event_on": "date"}),
+    _model_dataset(
+        "cycles",
+        visit_models.TreatmentCycle,
+        "Treatment cycles (raw).",
+        (
+            "number",
+            "phase",
+            "started_on",
+            "ended_on",
+            "amsacrine_mg_m2",
+            "cytarabine_mg_m2",
+            "azacitidine_mg_m2",
+            "dexamethasone_given",
+            "dexamethasone_mg",
+            "delay_days",
+            "dose_reduced",
+        ),
+        {
+            "number": "integer",
+            "started_on": "date",
+            "ended_on": "date",
+            "amsacrine_mg_m2": "decimal",
+            "cytarabine_mg_m2": "decimal",
+            "azacitidine_mg_m2": "decimal",
+            "dexamethasone_given": "boolean",
+            "dexamethasone_mg": "decimal",
+            "delay_days": "integer",
+            "dose_reduced": "boolean",
+        },
+    ),
+    _model_dataset(
+        "responses",
+        visit_models.ResponseAssessment,
+        "Response assessments (raw).",
+        (
+            "assessed_on",
+            "after_cycle",
+            "category",
+            "marrow_blasts_pct",
+            "anc",
+            "platelets",
+            "mrd_negative",
+        ),
+        {
+            "assessed_on": "date",
+            "after_cycle": "integer",
+            "marrow_blasts_pct": "decimal",
+            "anc": "decimal",
+            "platelets": "decimal",
+            "mrd_negative": "boolean",
+        },
+    ),
+    _model_dataset(
+        "follow-up-visits",
+        visit_models.FollowUpVisit,
+        "Follow-up visits (raw).",
+        (
+            "month",
+            "target_on",
+            "window_opens_on",
+            "window_closes_on",
+            "performed_on",
+            "vital_status",
+            "disease_status",
+            "missed_reason",
+            "updated_at",
+        ),
+        {
+            "month": "integer",
+            "target_on": "date",
+            "window_opens_on": "date",
+            "window_closes_on": "date",
+            "performed_on": "date",
+            "updated_at": "datetime",
+        },
+    ),
+    _model_dataset(
+        "adverse-events",
+        visit_models.AdverseEvent,
+        "Adverse events (raw).",
+        (
+            "term",
+            "term_specified",
+            "grade",
+            "serious",
+            "onset_on",
+            "resolved_on",
+            "related_to_dexamethasone",
+            "related_to_salvage",
+            "action_taken",
+        ),
+        {"grade": "integer", "serious": "boolean", "onset_on": "date", "resolved_on": "date"},
+    ),
+    _model_dataset(
+        "off-study",
+        visit_models.OffStudy,
+        "Off-study events (raw).",
+        ("reason", "event_on", "death_cause", "data_use"),
+        {"event_on": "date"},
+    ),
 )
 DATASETS: dict[str, Dataset] = {d.name: d for d in (ADSL, ADTTE, *RAW_TABLES)}
 
@@ -336,7 +467,8 @@ class _CopyStream:
             try:
                 with raw.cursor() as cursor:
                     statement = cursor.mogrify(
-                        f"COPY ({self.sql}) TO STDOUT WITH (FORMAT csv)", self.params)
+                        f"COPY ({self.sql}) TO STDOUT WITH (FORMAT csv)", self.params
+                    )
                     sink = Sink()
                     cursor.copy_expert(statement, sink, size=1 << 16)
                     sink.flush()
@@ -378,9 +510,11 @@ def export_csv(dataset: Dataset, user: User, cutoff: dt.date) -> Iterator[str]:
     the columns, the rows, and a last comment line with the SHA-256 of the lines between."""
     extracted = timezone.now().astimezone(dt.UTC).isoformat(timespec="seconds")
     locks = locked_patient_share()
-    yield (f"# {protocol.STUDY_ID} {dataset.name.upper()}; cutoff="
-           f"{cutoff.isoformat() if dataset.uses_cutoff else 'none'}; extracted_at={extracted}; "
-           f"locked_patients={locks['locked']}/{locks['randomized']}\n")
+    yield (
+        f"# {protocol.STUDY_ID} {dataset.name.upper()}; cutoff="
+        f"{cutoff.isoformat() if dataset.uses_cutoff else 'none'}; extracted_at={extracted}; "
+        f"locked_patients={locks['locked']}/{locks['randomized']}\n"
+    )
     digest = hashlib.sha256()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -416,18 +550,26 @@ def export_csv(dataset: Dataset, user: User, cutoff: dt.date) -> Iterator[str]:
 def export_json(dataset: Dataset, user: User, cutoff: dt.date) -> Iterator[str]:
     """Stream the dataset as one JSON object; `sha256` covers the `rows` array as sent."""
     extracted = timezone.now().astimezone(dt.UTC).isoformat(timespec="seconds")
-    head = {"study": protocol.STUDY_ID, "dataset": dataset.name.upper(),
-            "cutoff": cutoff.isoformat() if dataset.uses_cutoff else None,
-            "extracted_at": extracted, "data_locks": locked_patient_share(),
-            "columns": [c.name for c in dataset.columns]}
+    head = {
+        "study": protocol.STUDY_ID,
+        "dataset": dataset.name.upper(),
+        "cutoff": cutoff.isoformat() if dataset.uses_cutoff else None,
+        "extracted_at": extracted,
+        "data_locks": locked_patient_share(),
+        "columns": [c.name for c in dataset.columns],
+    }
     yield json.dumps(head)[:-1] + ', "rows": ['
     digest = hashlib.sha256()
     count = 0
     for row in _snapshot(lambda: dataset.rows(user, cutoff)):
-        cells = (c.value(row) for c in dataset.columns) if dataset.preformatted else (
-            _text(c.value(row)) for c in dataset.columns)
-        item = json.dumps(dict(zip((c.name for c in dataset.columns), cells, strict=True)),
-                          default=str)
+        cells = (
+            (c.value(row) for c in dataset.columns)
+            if dataset.preformatted
+            else (_text(c.value(row)) for c in dataset.columns)
+        )
+        item = json.dumps(
+            dict(zip((c.name for c in dataset.columns), cells, strict=True)), default=str
+        )
         text = ("," if count else "") + item
         digest.update(text.encode())
         count += 1
@@ -437,6 +579,12 @@ def export_json(dataset: Dataset, user: User, cutoff: dt.date) -> Iterator[str]:
 
 def data_dictionary() -> list[dict[str, Any]]:
     """Describe every dataset and column, for the dictionary endpoint."""
-    return [{"dataset": d.name, "description": d.description, "uses_cutoff": d.uses_cutoff,
-             "columns": [{"name": c.name, "label": c.label, "type": c.type}
-                         for c in d.columns]} for d in DATASETS.values()]
+    return [
+        {
+            "dataset": d.name,
+            "description": d.description,
+            "uses_cutoff": d.uses_cutoff,
+            "columns": [{"name": c.name, "label": c.label, "type": c.type} for c in d.columns],
+        }
+        for d in DATASETS.values()
+    ]

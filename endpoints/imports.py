@@ -21,8 +21,16 @@ from endpoints.models import ImportedOutcome
 from trialsite import protocol
 from trialsite.accounts.models import User
 
-REQUIRED_COLUMNS = ("patient_id", "arm", "regimen", "site", "randomized_on", "death_on",
-                    "last_alive_on", "hsct_on")
+REQUIRED_COLUMNS = (
+    "patient_id",
+    "arm",
+    "regimen",
+    "site",
+    "randomized_on",
+    "death_on",
+    "last_alive_on",
+    "hsct_on",
+)
 
 
 def _date(value: str, name: str, problems: list[str], required: bool) -> dt.date | None:
@@ -38,8 +46,9 @@ def _date(value: str, name: str, problems: list[str], required: bool) -> dt.date
         return None
 
 
-def _outcome(row: dict[str, str], user: User, source: str) -> tuple[ImportedOutcome | None,
-                                                                      list[str]]:
+def _outcome(
+    row: dict[str, str], user: User, source: str
+) -> tuple[ImportedOutcome | None, list[str]]:
     problems: list[str] = []
     subject = (row.get("patient_id") or "").strip()
     if not subject:
@@ -65,10 +74,18 @@ def _outcome(row: dict[str, str], user: User, source: str) -> tuple[ImportedOutc
         problems.append(f"last_alive_on {alive} is after death_on {death}")
     if problems:
         return None, problems
-    return ImportedOutcome(subject_id=subject, site_number=int(site.group(1)), arm=arm,
-                           regimen=regimen, randomized_on=randomized, death_on=death,
-                           last_alive_on=alive, hsct_on=hsct, source=source,
-                           imported_by=user), []
+    return ImportedOutcome(
+        subject_id=subject,
+        site_number=int(site.group(1)),
+        arm=arm,
+        regimen=regimen,
+        randomized_on=randomized,
+        death_on=death,
+        last_alive_on=alive,
+        hsct_on=hsct,
+        source=source,
+        imported_by=user,
+    ), []
 
 
 @transaction.atomic
@@ -89,11 +106,14 @@ def outcomes_import(*, content: str, filename: str, user: User) -> list[Imported
             continue
         seen.add(outcome.subject_id)
         outcomes.append(outcome)
-    already = set(ImportedOutcome.objects.filter(subject_id__in=seen)
-                  .values_list("subject_id", flat=True))
+    already = set(
+        ImportedOutcome.objects.filter(subject_id__in=seen).values_list("subject_id", flat=True)
+    )
     if already:
-        errors["file"] = [f"Already imported: {', '.join(sorted(already)[:10])}"
-                          f"{' …' if len(already) > 10 else ''}."]
+        errors["file"] = [
+            f"Already imported: {', '.join(sorted(already)[:10])}"
+            f"{' …' if len(already) > 10 else ''}."
+        ]
     if errors:
         raise ValidationError(errors)
     return ImportedOutcome.objects.bulk_create(outcomes, batch_size=1000)

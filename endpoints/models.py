@@ -24,12 +24,15 @@ class AnalysisRun(models.Model):
 
     cutoff = models.DateField("data cut-off")
     strata_factors = models.JSONField(default=list)
-    fingerprint = models.CharField(max_length=64, db_index=True,
-                                   help_text="SHA-256 of the cut-off, strata and the data.")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED,
-                              db_index=True)
-    requested_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+")
+    fingerprint = models.CharField(
+        max_length=64, db_index=True, help_text="SHA-256 of the cut-off, strata and the data."
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    requested_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     requested_at = models.DateTimeField(auto_now_add=True)
     # Set by every change of state (the services update with QuerySet.update, which does not
     # touch auto_now fields): what incremental pulls compare against.
@@ -40,9 +43,14 @@ class AnalysisRun(models.Model):
     results = models.JSONField(null=True, blank=True)
     figures = models.JSONField(null=True, blank=True, help_text="SVG figures by name.")
     error = models.TextField(blank=True)
-    served_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+",
-                                    help_text="The finished run with the same fingerprint.")
+    served_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The finished run with the same fingerprint.",
+    )
 
     class Meta:
         ordering = ["-requested_at"]

@@ -18,8 +18,11 @@ from visits.models import FollowUpVisit
 
 
 def latest_finished_run() -> AnalysisRun | None:
-    return (AnalysisRun.objects.filter(status=AnalysisRun.Status.DONE)
-            .order_by("-finished_at", "-pk").first())
+    return (
+        AnalysisRun.objects.filter(status=AnalysisRun.Status.DONE)
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
 
 
 def latest_requested_run() -> AnalysisRun | None:
@@ -49,8 +52,11 @@ def accrual(today: dt.date | None = None) -> Accrual:
     target = settings.TRIAL_TARGET_ENROLMENT
     months = settings.TRIAL_ACCRUAL_MONTHS
     per_site = dict(Randomization.objects.values_list("patient__site").annotate(n=Count("pk")))
-    first = Randomization.objects.order_by("randomized_at").values_list(
-        "randomized_at", flat=True).first()
+    first = (
+        Randomization.objects.order_by("randomized_at")
+        .values_list("randomized_at", flat=True)
+        .first()
+    )
     first_on = timezone.localtime(first).date() if first else None
     elapsed = ((today - first_on).days / 30.44) if first_on else 0
     expected = min(target, target * elapsed / months) if first_on else 0.0
@@ -58,8 +64,12 @@ def accrual(today: dt.date | None = None) -> Accrual:
     share = 1 / len(sites) if sites else 0
     rows = [AccrualRow(s, per_site.get(s.pk, 0), expected * share) for s in sites]
     cumulative, by_month = 0, []
-    for month, n in (Randomization.objects.annotate(month=TruncMonth("randomized_at"))
-                     .values_list("month").annotate(n=Count("pk")).order_by("month")):
+    for month, n in (
+        Randomization.objects.annotate(month=TruncMonth("randomized_at"))
+        .values_list("month")
+        .annotate(n=Count("pk"))
+        .order_by("month")
+    ):
         cumulative += n
         by_month.append((month.date() if hasattr(month, "date") else month, n, cumulative))
     return Accrual(rows, sum(per_site.values()), target, expected, by_month, first_on)
@@ -81,16 +91,26 @@ class FollowUpCompleteness:
 def follow_up_completeness(user: User, today: dt.date | None = None) -> list[FollowUpCompleteness]:
     """Per visible site: share of expected visits done, missed and overdue (one query)."""
     today = today or timezone.localdate()
-    rows = (FollowUpVisit.objects.filter(window_closes_on__lt=today,
-                                         patient__site__in=sites_visible_to(user))
-            .values("patient__site")
-            .annotate(expected=Count("pk"),
-                      done=Count("pk", filter=Q(performed_on__isnull=False)),
-                      missed=Count("pk", filter=~Q(missed_reason="")),
-                      overdue=Count("pk", filter=Q(performed_on__isnull=True, missed_reason=""))))
+    rows = (
+        FollowUpVisit.objects.filter(
+            window_closes_on__lt=today, patient__site__in=sites_visible_to(user)
+        )
+        .values("patient__site")
+        .annotate(
+            expected=Count("pk"),
+            done=Count("pk", filter=Q(performed_on__isnull=False)),
+            missed=Count("pk", filter=~Q(missed_reason="")),
+            overdue=Count("pk", filter=Q(performed_on__isnull=True, missed_reason="")),
+        )
+    )
     by_site = {row["patient__site"]: row for row in rows}
-    return [FollowUpCompleteness(site, by_site.get(site.pk, {}).get("expected", 0),
-                                 by_site.get(site.pk, {}).get("done", 0),
-                                 by_site.get(site.pk, {}).get("missed", 0),
-                                 by_site.get(site.pk, {}).get("overdue", 0))
-            for site in sites_visible_to(user)]
+    return [
+        FollowUpCompleteness(
+            site,
+            by_site.get(site.pk, {}).get("expected", 0),
+            by_site.get(site.pk, {}).get("done", 0),
+            by_site.get(site.pk, {}).get("missed", 0),
+            by_site.get(site.pk, {}).get("overdue", 0),
+        )
+        for site in sites_visible_to(user)
+    ]

@@ -38,13 +38,19 @@ def analysis_strata_default() -> list[str]:
     return list(settings.TRIAL_ANALYSIS_STRATA)
 
 
-def data_fingerprint(facts: Sequence[PatientFacts], cutoff: dt.date,
-                     strata_factors: Sequence[str]) -> str:
+def data_fingerprint(
+    facts: Sequence[PatientFacts], cutoff: dt.date, strata_factors: Sequence[str]
+) -> str:
     """SHA-256 of everything the analysis reads: same fingerprint, same results."""
-    payload = json.dumps({"cutoff": cutoff.isoformat(), "strata": list(strata_factors),
-                          "facts": sorted((dataclasses.asdict(f) for f in facts),
-                                          key=lambda f: f["study_id"])},
-                         sort_keys=True, default=str)
+    payload = json.dumps(
+        {
+            "cutoff": cutoff.isoformat(),
+            "strata": list(strata_factors),
+            "facts": sorted((dataclasses.asdict(f) for f in facts), key=lambda f: f["study_id"]),
+        },
+        sort_keys=True,
+        default=str,
+    )
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -53,33 +59,54 @@ def _checked_strata(strata_factors: Sequence[str] | None) -> list[str]:
     allowed = [f for f in protocol.STRATIFICATION_FACTORS if f != "site"]
     unknown = [f for f in factors if f not in allowed]
     if unknown:
-        raise ValidationError({"strata_factors": [
-            f"{', '.join(unknown)} cannot stratify an analysis; choose among {allowed} "
-            "(sites are too small to be strata)."]})
+        raise ValidationError(
+            {
+                "strata_factors": [
+                    f"{', '.join(unknown)} cannot stratify an analysis; choose among {allowed} "
+                    "(sites are too small to be strata)."
+                ]
+            }
+        )
     return factors
 
 
 @transaction.atomic
-def analysis_run_request(*, cutoff: dt.date | None = None,
-                         strata_factors: Sequence[str] | None = None,
-                         user: User | None = None) -> AnalysisRun:
+def analysis_run_request(
+    *,
+    cutoff: dt.date | None = None,
+    strata_factors: Sequence[str] | None = None,
+    user: User | None = None,
+) -> AnalysisRun:
     """Queue an analysis of the data up to `cutoff`, or serve it from an identical finished run."""
     cutoff = cutoff or timezone.localdate()
     if cutoff > timezone.localdate():
         raise ValidationError({"cutoff": ["The data cut-off cannot be in the future."]})
     factors = _checked_strata(strata_factors)
     fingerprint = data_fingerprint(patient_facts(cutoff), cutoff, factors)
-    finished = (AnalysisRun.objects.filter(fingerprint=fingerprint, status=AnalysisRun.Status.DONE,
-                                           served_from__isnull=True)
-                .order_by("-finished_at").first())
+    finished = (
+        AnalysisRun.objects.filter(
+            fingerprint=fingerprint, status=AnalysisRun.Status.DONE, served_from__isnull=True
+        )
+        .order_by("-finished_at")
+        .first()
+    )
     if finished is not None:
         now = timezone.now()
         return AnalysisRun.objects.create(
-            cutoff=cutoff, strata_factors=factors, fingerprint=fingerprint,
-            status=AnalysisRun.Status.DONE, requested_by=user, started_at=now, finished_at=now,
-            results=finished.results, figures=finished.figures, served_from=finished)
-    run = AnalysisRun.objects.create(cutoff=cutoff, strata_factors=factors,
-                                     fingerprint=fingerprint, requested_by=user)
+            cutoff=cutoff,
+            strata_factors=factors,
+            fingerprint=fingerprint,
+            status=AnalysisRun.Status.DONE,
+            requested_by=user,
+            started_at=now,
+            finished_at=now,
+            results=finished.results,
+            figures=finished.figures,
+            served_from=finished,
+        )
+    run = AnalysisRun.objects.create(
+        cutoff=cutoff, strata_factors=factors, fingerprint=fingerprint, requested_by=user
+    )
     # robust: a broker that is down must not turn the saved request into an error page;
     # the sweep sends the run again later.
     transaction.on_commit(lambda: _enqueue(run.pk), robust=True)
@@ -95,8 +122,12 @@ def _enqueue(run_id: int) -> None:
 def analysis_run_claim(run_id: int) -> bool:
     """Move a queued run to running; True only for the one caller whose update changed it."""
     claimed = AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.QUEUED).update(
-        status=AnalysisRun.Status.RUNNING, started_at=timezone.now(),
-        attempts=F("attempts") + 1, error="", updated_at=timezone.now())
+        status=AnalysisRun.Status.RUNNING,
+        started_at=timezone.now(),
+        attempts=F("attempts") + 1,
+        error="",
+        updated_at=timezone.now(),
+    )
     return claimed == 1
 
 
@@ -105,12 +136,20 @@ def _figures(results: dict, computed_at: str) -> dict[str, dict[str, str]]:
     for parameter, title in PLOTTED.items():
         endpoint = results["endpoints"][parameter]
         figures[parameter] = {
-            "by_arm": km_svg(endpoint["by_arm"], title=f"{title} by arm",
-                             cutoff=results["cutoff"], computed_at=computed_at,
-                             risk_times=list(RISK_TIMES)),
-            "pooled": km_svg({"pooled": endpoint["pooled"]}, title=f"{title}, pooled",
-                             cutoff=results["cutoff"], computed_at=computed_at,
-                             risk_times=list(RISK_TIMES)),
+            "by_arm": km_svg(
+                endpoint["by_arm"],
+                title=f"{title} by arm",
+                cutoff=results["cutoff"],
+                computed_at=computed_at,
+                risk_times=list(RISK_TIMES),
+            ),
+            "pooled": km_svg(
+                {"pooled": endpoint["pooled"]},
+                title=f"{title}, pooled",
+                cutoff=results["cutoff"],
+                computed_at=computed_at,
+                risk_times=list(RISK_TIMES),
+            ),
         }
     return figures
 
@@ -134,15 +173,21 @@ def analysis_run_execute(*, run_id: int) -> AnalysisRun | None:
         figures = _figures(results, computed_at)
         with transaction.atomic():
             AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.RUNNING).update(
-                status=AnalysisRun.Status.DONE, finished_at=timezone.now(), results=results,
-                figures=figures, updated_at=timezone.now(),
-                fingerprint=data_fingerprint(facts, run.cutoff, run.strata_factors))
+                status=AnalysisRun.Status.DONE,
+                finished_at=timezone.now(),
+                results=results,
+                figures=figures,
+                updated_at=timezone.now(),
+                fingerprint=data_fingerprint(facts, run.cutoff, run.strata_factors),
+            )
     except Exception as exc:
         final = run.attempts >= settings.ANALYSIS_MAX_ATTEMPTS
         AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.RUNNING).update(
             status=AnalysisRun.Status.FAILED if final else AnalysisRun.Status.QUEUED,
             error=f"{type(exc).__name__}: {exc}"[:2000],
-            finished_at=timezone.now() if final else None, updated_at=timezone.now())
+            finished_at=timezone.now() if final else None,
+            updated_at=timezone.now(),
+        )
         raise
     return AnalysisRun.objects.get(pk=run_id)
 
@@ -156,22 +201,32 @@ def analysis_runs_sweep(*, now: dt.datetime | None = None) -> list[int]:
     limit = now - dt.timedelta(seconds=settings.ANALYSIS_TIME_LIMIT_SECONDS)
     stuck = AnalysisRun.objects.filter(status=AnalysisRun.Status.RUNNING, started_at__lt=limit)
     failed = stuck.filter(attempts__gte=settings.ANALYSIS_MAX_ATTEMPTS).update(
-        status=AnalysisRun.Status.FAILED, finished_at=now, updated_at=now,
+        status=AnalysisRun.Status.FAILED,
+        finished_at=now,
+        updated_at=now,
         error=f"Stopped after {settings.ANALYSIS_MAX_ATTEMPTS} attempts: the worker did not "
-              "finish within the time limit.")
+        "finish within the time limit.",
+    )
     requeued = list(stuck.values_list("pk", flat=True))
     AnalysisRun.objects.filter(pk__in=requeued, status=AnalysisRun.Status.RUNNING).update(
-        status=AnalysisRun.Status.QUEUED, updated_at=now,
-        error="Re-queued: the worker did not finish in time.")
+        status=AnalysisRun.Status.QUEUED,
+        updated_at=now,
+        error="Re-queued: the worker did not finish in time.",
+    )
     if failed:
-        logger.warning("%s analysis runs failed after %s attempts", failed,
-                       settings.ANALYSIS_MAX_ATTEMPTS)
+        logger.warning(
+            "%s analysis runs failed after %s attempts", failed, settings.ANALYSIS_MAX_ATTEMPTS
+        )
     # A queued run whose message was lost (broker down at commit, broker restarted) is sent
     # again; a duplicate message is harmless, the claim lets one worker through.
-    forgotten = list(AnalysisRun.objects.filter(
-        status=AnalysisRun.Status.QUEUED,
-        requested_at__lt=now - dt.timedelta(seconds=QUEUED_RESEND_SECONDS),
-    ).exclude(pk__in=requeued).values_list("pk", flat=True))
+    forgotten = list(
+        AnalysisRun.objects.filter(
+            status=AnalysisRun.Status.QUEUED,
+            requested_at__lt=now - dt.timedelta(seconds=QUEUED_RESEND_SECONDS),
+        )
+        .exclude(pk__in=requeued)
+        .values_list("pk", flat=True)
+    )
     for run_id in [*requeued, *forgotten]:
         transaction.on_commit(lambda run_id=run_id: _enqueue(run_id), robust=True)
     return requeued

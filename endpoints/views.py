@@ -28,16 +28,20 @@ def analysis_dashboard(request: HttpRequest) -> HttpResponse:
     results = None
     if run is not None:
         results = run.results if unblinded else blinded_view(run.results)
-    return render(request, "endpoints/dashboard.html", {
-        "run": run,
-        "results": results,
-        "unblinded": unblinded,
-        "figure_kind": "by_arm" if unblinded else "pooled",
-        "pending": selectors.latest_requested_run(),
-        "can_recompute": request.user.role in RECOMPUTE_ROLES,
-        "accrual": selectors.accrual(),
-        "completeness": selectors.follow_up_completeness(request.user),
-    })
+    return render(
+        request,
+        "endpoints/dashboard.html",
+        {
+            "run": run,
+            "results": results,
+            "unblinded": unblinded,
+            "figure_kind": "by_arm" if unblinded else "pooled",
+            "pending": selectors.latest_requested_run(),
+            "can_recompute": request.user.role in RECOMPUTE_ROLES,
+            "accrual": selectors.accrual(),
+            "completeness": selectors.follow_up_completeness(request.user),
+        },
+    )
 
 
 @login_required
@@ -52,8 +56,9 @@ def analysis_recompute(request: HttpRequest) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         if run.served_from_id:
-            messages.info(request, "No data changed since the last analysis: its results are "
-                                   "shown.")
+            messages.info(
+                request, "No data changed since the last analysis: its results are shown."
+            )
         else:
             messages.success(request, "Analysis queued: a worker is computing it.")
     return redirect("analysis-dashboard")
@@ -63,9 +68,16 @@ def analysis_recompute(request: HttpRequest) -> HttpResponse:
 def analysis_run_status(request: HttpRequest, pk: int) -> JsonResponse:
     """Progress of a run, polled by the dashboard's Recompute button."""
     run = get_object_or_404(AnalysisRun, pk=pk)
-    return JsonResponse({"id": run.pk, "status": run.status, "attempts": run.attempts,
-                         "error": run.error, "cutoff": run.cutoff.isoformat(),
-                         "duration_seconds": run.duration_seconds})
+    return JsonResponse(
+        {
+            "id": run.pk,
+            "status": run.status,
+            "attempts": run.attempts,
+            "error": run.error,
+            "cutoff": run.cutoff.isoformat(),
+            "duration_seconds": run.duration_seconds,
+        }
+    )
 
 
 @login_required

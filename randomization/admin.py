@@ -16,8 +16,9 @@ from trialsite.patients.models import Patient
 
 
 class RandomizationAddForm(forms.ModelForm):
-    patient = forms.ModelChoiceField(queryset=Patient.objects.filter(
-        screening__outcome="eligible", randomization__isnull=True))
+    patient = forms.ModelChoiceField(
+        queryset=Patient.objects.filter(screening__outcome="eligible", randomization__isnull=True)
+    )
     regimen = forms.ChoiceField(choices=protocol.Regimen.choices)
 
     class Meta:
@@ -27,8 +28,15 @@ class RandomizationAddForm(forms.ModelForm):
 
 @admin.register(Randomization)
 class RandomizationAdmin(admin.ModelAdmin):
-    list_display = ["patient", "arm", "regimen", "stratum", "sequence", "randomized_at",
-                    "randomized_by"]
+    list_display = [
+        "patient",
+        "arm",
+        "regimen",
+        "stratum",
+        "sequence",
+        "randomized_at",
+        "randomized_by",
+    ]
     list_filter = ["arm", "regimen", "patient__site"]
     search_fields = ["patient__study_id"]
 
@@ -47,8 +55,10 @@ class RandomizationAdmin(admin.ModelAdmin):
             return
         try:
             created = services.patient_randomize(
-                patient=form.cleaned_data["patient"], user=request.user,
-                regimen=form.cleaned_data["regimen"])
+                patient=form.cleaned_data["patient"],
+                user=request.user,
+                regimen=form.cleaned_data["regimen"],
+            )
         except (services.AlreadyRandomized, ValidationError, PermissionDenied) as exc:
             messages.error(request, str(exc))
             raise PermissionDenied(str(exc)) from exc

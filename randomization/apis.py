@@ -19,13 +19,17 @@ from trialsite.patients.selectors import patient_get_for
 class PatientRandomizeApi(APIView):
     """Randomize a patient: 201 with the allocation, 409 if already randomized."""
 
-    @extend_schema(request=RandomizeInput, tags=["randomization"], responses={
-        201: RandomizationOutput,
-        400: OpenApiResponse(description="Field errors, or the patient may not be randomized."),
-        403: OpenApiResponse(description="Your role or site may not randomize this patient."),
-        404: OpenApiResponse(description="No such patient among those you may see."),
-        409: OpenApiResponse(description="Already randomized: the existing allocation."),
-    })
+    @extend_schema(
+        request=RandomizeInput,
+        tags=["randomization"],
+        responses={
+            201: RandomizationOutput,
+            400: OpenApiResponse(description="Field errors, or the patient may not be randomized."),
+            403: OpenApiResponse(description="Your role or site may not randomize this patient."),
+            404: OpenApiResponse(description="No such patient among those you may see."),
+            409: OpenApiResponse(description="Already randomized: the existing allocation."),
+        },
+    )
     def post(self, request, study_id: str):
         patient = patient_get_for(request.user, study_id)
         if not user_can_enter_data_at(request.user, patient.site):
@@ -33,14 +37,15 @@ class PatientRandomizeApi(APIView):
         data = RandomizeInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            randomization = services.patient_randomize(patient=patient, user=request.user,
-                                                       **data.validated_data)
+            randomization = services.patient_randomize(
+                patient=patient, user=request.user, **data.validated_data
+            )
         except services.AlreadyRandomized as exc:
-            return Response({"detail": str(exc),
-                             "randomization": RandomizationOutput(exc.randomization).data},
-                            status=status.HTTP_409_CONFLICT)
-        return Response(RandomizationOutput(randomization).data,
-                        status=status.HTTP_201_CREATED)
+            return Response(
+                {"detail": str(exc), "randomization": RandomizationOutput(exc.randomization).data},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(RandomizationOutput(randomization).data, status=status.HTTP_201_CREATED)
 
 
 class RandomizationListOutput(RandomizationOutput):
@@ -51,8 +56,12 @@ class RandomizationListOutput(RandomizationOutput):
 
 
 RandomizationListApi = scoped_list_api(
-    name="RandomizationListApi", model=Randomization, serializer=RandomizationListOutput,
-    date_field="randomized_at__date", updated_field="randomized_at",
+    name="RandomizationListApi",
+    model=Randomization,
+    serializer=RandomizationListOutput,
+    date_field="randomized_at__date",
+    updated_field="randomized_at",
     related=("patient", "patient__site", "stratum", "randomized_by"),
     description="Randomizations given (arm, regimen, stratum, position). Allocations not yet "
-                "used are never shown.")
+    "used are never shown.",
+)

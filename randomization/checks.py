@@ -12,7 +12,14 @@ def randomization_design_check(app_configs, **kwargs) -> list[Error]:
     try:
         design = current_design()
     except ValueError as exc:
-        return [Error(f"Unknown randomization method: {exc}", id="randomization.E001",
-                      hint="Set TRIAL_RANDOMIZATION_METHOD to blocks or minimization.")]
-    return [Error(f"Unsafe randomization design: {problem}", id="randomization.E002")
-            for problem in design.problems()]
+        return [
+            Error(
+                f"Unknown randomization method: {exc}",
+                id="randomization.E001",
+                hint="Set TRIAL_RANDOMIZATION_METHOD to blocks or minimization.",
+            )
+        ]
+    return [
+        Error(f"Unsafe randomization design: {problem}", id="randomization.E002")
+        for problem in design.problems()
+    ]

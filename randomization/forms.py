@@ -10,7 +10,8 @@ from trialsite import protocol
 class RandomizeForm(forms.Form):
     regimen = forms.ChoiceField(
         label="Salvage regimen chosen by the investigator",
-        choices=protocol.Regimen.choices, widget=forms.RadioSelect,
+        choices=protocol.Regimen.choices,
+        widget=forms.RadioSelect,
     )
     confirm_eligible = forms.BooleanField(
         label="I confirm the patient is eligible and has signed the informed consent.",

@@ -33,11 +33,16 @@ class Stratum(models.Model):
         if not self.levels:
             return "whole trial"
         # In the protocol's order of factors: jsonb does not keep the order keys were written.
-        shown = {"regimen": lambda v: protocol.Regimen(v).label,
-                 "site": lambda v: f"site {v}",
-                 "disease_status": lambda v: v}
-        return " · ".join(shown[factor](self.levels[factor])
-                          for factor in protocol.STRATIFICATION_FACTORS if factor in self.levels)
+        shown = {
+            "regimen": lambda v: protocol.Regimen(v).label,
+            "site": lambda v: f"site {v}",
+            "disease_status": lambda v: v,
+        }
+        return " · ".join(
+            shown[factor](self.levels[factor])
+            for factor in protocol.STRATIFICATION_FACTORS
+            if factor in self.levels
+        )
 
 
 class AllocationSlot(models.Model):
@@ -61,8 +66,9 @@ class AllocationSlot(models.Model):
             models.UniqueConstraint(fields=["stratum", "sequence"], name="unique_slot_position"),
         ]
         triggers = [
-            pgtrigger.Protect(name="allocation_slot_immutable",
-                              operation=pgtrigger.Update | pgtrigger.Delete),
+            pgtrigger.Protect(
+                name="allocation_slot_immutable", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
         ]
 
     def __str__(self) -> str:
@@ -75,20 +81,24 @@ class AllocationSlot(models.Model):
 class Randomization(models.Model):
     """A patient's allocation: arm, stratum, position, when and by whom. One per patient."""
 
-    patient = models.OneToOneField(Patient, on_delete=models.PROTECT,
-                                   related_name="randomization")
+    patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="randomization")
     regimen = models.CharField(max_length=20, choices=protocol.Regimen.choices)
-    stratum = models.ForeignKey(Stratum, on_delete=models.PROTECT,
-                                related_name="randomizations")
+    stratum = models.ForeignKey(Stratum, on_delete=models.PROTECT, related_name="randomizations")
     stratum_levels = models.JSONField(
         default=dict, help_text="Every factor's level for this patient, stratified on or not."
     )
     sequence = models.PositiveIntegerField(help_text="Position within the stratum.")
     # The block slot used (permuted blocks); empty under minimization.
-    slot = models.OneToOneField(AllocationSlot, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="randomization")
-    method = models.CharField(max_length=20,
-                              choices=[(m.value, m.value) for m in protocol.RandomizationMethod])
+    slot = models.OneToOneField(
+        AllocationSlot,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="randomization",
+    )
+    method = models.CharField(
+        max_length=20, choices=[(m.value, m.value) for m in protocol.RandomizationMethod]
+    )
     arm = models.CharField(max_length=10, choices=protocol.Arm.choices)
     randomized_at = models.DateTimeField(default=timezone.now)
     randomized_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
@@ -96,8 +106,9 @@ class Randomization(models.Model):
     class Meta:
         ordering = ["randomized_at"]
         constraints = [
-            models.UniqueConstraint(fields=["stratum", "sequence"],
-                                    name="unique_randomization_position"),
+            models.UniqueConstraint(
+                fields=["stratum", "sequence"], name="unique_randomization_position"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -114,8 +125,9 @@ class SequenceViewing(models.Model):
     class Meta:
         ordering = ["-viewed_at"]
         triggers = [
-            pgtrigger.Protect(name="sequence_viewing_append_only",
-                              operation=pgtrigger.Update | pgtrigger.Delete),
+            pgtrigger.Protect(
+                name="sequence_viewing_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
         ]
 
     def __str__(self) -> str:

@@ -42,8 +42,9 @@ def balance_report() -> BalanceReport:
         control=Count("randomizations", filter=Q(randomizations__arm=protocol.Arm.CONTROL)),
     ).order_by("key")
     strata = [StratumBalance(s.label, s.dex, s.control) for s in rows]
-    overall = StratumBalance("All strata", sum(s.dex for s in strata),
-                             sum(s.control for s in strata))
+    overall = StratumBalance(
+        "All strata", sum(s.dex for s in strata), sum(s.control for s in strata)
+    )
     return BalanceReport(strata=strata, overall=overall)
 
 

@@ -9,7 +9,8 @@ from trialsite import protocol
 class RandomizeInput(serializers.Serializer):
     regimen = serializers.ChoiceField(protocol.Regimen.choices)
     disease_status = serializers.ChoiceField(
-        protocol.DiseaseStatus.choices, required=False,
+        protocol.DiseaseStatus.choices,
+        required=False,
         help_text="Only needed when the screening did not record it.",
     )
 
@@ -21,5 +22,14 @@ class RandomizationOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Randomization
-        fields = ["study_id", "arm", "regimen", "stratum", "stratum_levels", "sequence",
-                  "method", "randomized_at", "randomized_by"]
+        fields = [
+            "study_id",
+            "arm",
+            "regimen",
+            "stratum",
+            "stratum_levels",
+            "sequence",
+            "method",
+            "randomized_at",
+            "randomized_by",
+        ]

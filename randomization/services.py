@@ -44,8 +44,10 @@ class AlreadyRandomized(Exception):
 
     def __init__(self, randomization: Randomization):
         self.randomization = randomization
-        super().__init__(f"Patient {randomization.patient} was already randomized on "
-                         f"{randomization.randomized_at:%d/%m/%Y %H:%M} UTC.")
+        super().__init__(
+            f"Patient {randomization.patient} was already randomized on "
+            f"{randomization.randomized_at:%d/%m/%Y %H:%M} UTC."
+        )
 
 
 def patient_levels(patient: Patient, regimen: str, disease_status: str) -> dict[str, str]:
@@ -60,13 +62,19 @@ def patient_levels(patient: Patient, regimen: str, disease_status: str) -> dict[
 def _checked_disease_status(screening: Screening, disease_status: str | None) -> str:
     recorded = screening.disease_status
     if disease_status and recorded and disease_status != recorded:
-        raise RandomizationRefused({"disease_status": [
-            f"The screening recorded {screening.get_disease_status_display().lower()}; "
-            "correct the screening if that is wrong."]})
+        raise RandomizationRefused(
+            {
+                "disease_status": [
+                    f"The screening recorded {screening.get_disease_status_display().lower()}; "
+                    "correct the screening if that is wrong."
+                ]
+            }
+        )
     status = recorded or disease_status
     if not status:
-        raise RandomizationRefused({"disease_status": ["Give the disease status: it is a "
-                                                       "stratification factor."]})
+        raise RandomizationRefused(
+            {"disease_status": ["Give the disease status: it is a stratification factor."]}
+        )
     if status not in protocol.DiseaseStatus.values:
         raise RandomizationRefused({"disease_status": [f"{status!r} is not a disease status."]})
     return status
@@ -81,20 +89,27 @@ def _allocate_by_block(stratum: Stratum, design: protocol.RandomizationDesign) -
         block_number = last.block_number + 1 if last else 1
         block = permuted_block(_SECURE_RANDOM, design)
         AllocationSlot.objects.bulk_create(
-            AllocationSlot(stratum=stratum, sequence=position + i, block_number=block_number,
-                           block_size=len(block), arm=arm)
+            AllocationSlot(
+                stratum=stratum,
+                sequence=position + i,
+                block_number=block_number,
+                block_size=len(block),
+                arm=arm,
+            )
             for i, arm in enumerate(block)
         )
         slot = AllocationSlot.objects.get(stratum=stratum, sequence=position)
     return slot
 
 
-def _allocate_by_minimization(levels: dict[str, str],
-                              design: protocol.RandomizationDesign) -> str:
+def _allocate_by_minimization(levels: dict[str, str], design: protocol.RandomizationDesign) -> str:
     level_counts = []
     for factor in design.factors:
-        rows = (Randomization.objects.filter(**{f"stratum_levels__{factor}": levels[factor]})
-                .values("arm").annotate(n=Count("pk")))
+        rows = (
+            Randomization.objects.filter(**{f"stratum_levels__{factor}": levels[factor]})
+            .values("arm")
+            .annotate(n=Count("pk"))
+        )
         level_counts.append({row["arm"]: row["n"] for row in rows})
     return minimization_choose(_SECURE_RANDOM, design, level_counts).arm
 
@@ -117,8 +132,13 @@ def patient_randomize(
     if not user_can_enter_data_at(user, patient.site):
         raise PermissionDenied(f"{user} may not randomize at site {patient.site.code}.")
     if regimen not in protocol.Regimen.values:
-        raise RandomizationRefused({"regimen": ["Choose the salvage regimen: intensive "
-                                                "(amsacrine-cytarabine) or azacitidine."]})
+        raise RandomizationRefused(
+            {
+                "regimen": [
+                    "Choose the salvage regimen: intensive (amsacrine-cytarabine) or azacitidine."
+                ]
+            }
+        )
     # Lock the patient first: simultaneous presses for one patient queue here, and all but
     # the first then find the randomization and are refused.
     patient = Patient.objects.select_for_update().select_related("site").get(pk=patient.pk)
@@ -130,24 +150,34 @@ def patient_randomize(
     if screening is None:
         raise NotScreened({"patient": [f"Patient {patient} has not been screened."]})
     if not screening.is_eligible:
-        raise NotEligible({"patient": [
-            f"Patient {patient} is a screen failure and cannot be randomized: "
-            f"{screening.failure_reason}"]})
+        raise NotEligible(
+            {
+                "patient": [
+                    f"Patient {patient} is a screen failure and cannot be randomized: "
+                    f"{screening.failure_reason}"
+                ]
+            }
+        )
     status = _checked_disease_status(screening, disease_status)
     randomized_at = randomized_at or timezone.now()
     if randomized_at > timezone.now():
         raise RandomizationRefused({"randomized_at": ["A randomization cannot be in the future."]})
     if timezone.localtime(randomized_at).date() < screening.screened_on:
-        raise RandomizationRefused({"patient": [
-            f"Randomization must follow consent and screening "
-            f"({screening.screened_on:%d/%m/%Y})."]})
+        raise RandomizationRefused(
+            {
+                "patient": [
+                    f"Randomization must follow consent and screening "
+                    f"({screening.screened_on:%d/%m/%Y})."
+                ]
+            }
+        )
 
     design = current_design()
     levels = patient_levels(patient, regimen, status)
     key = stratum_key(design, levels)
     stratum, _ = Stratum.objects.get_or_create(
-        key=key, defaults={"levels": {} if key == "all" else
-                           {f: levels[f] for f in design.factors}})
+        key=key, defaults={"levels": {} if key == "all" else {f: levels[f] for f in design.factors}}
+    )
     # Lock the stratum: allocations within one stratum happen strictly one after another,
     # so no slot is used twice and no position is skipped. Different strata do not wait.
     stratum = Stratum.objects.select_for_update().get(pk=stratum.pk)
@@ -164,9 +194,16 @@ def patient_randomize(
         # outer transaction usable, so the refusal can be answered cleanly.
         with transaction.atomic(), pghistory.context(user=user.pk, reason="Randomization"):
             return Randomization.objects.create(
-                patient=patient, regimen=regimen, stratum=stratum, stratum_levels=levels,
-                sequence=stratum.allocations_used, slot=slot, method=design.method.value,
-                arm=arm, randomized_by=user, randomized_at=randomized_at,
+                patient=patient,
+                regimen=regimen,
+                stratum=stratum,
+                stratum_levels=levels,
+                sequence=stratum.allocations_used,
+                slot=slot,
+                method=design.method.value,
+                arm=arm,
+                randomized_by=user,
+                randomized_at=randomized_at,
             )
     except IntegrityError:
         existing = Randomization.objects.filter(patient=patient).first()

@@ -30,11 +30,14 @@ def simulated_patients(rng: random.Random, n: int, sites: int = 6) -> list[dict[
     """Return n patients' factor levels, drawn as a multicentre R/R AML trial might enrol."""
     site_codes = [f"{i:02d}" for i in range(1, sites + 1)]
     weights = [sites - i for i in range(sites)]  # a few large sites, several small ones
-    return [{
-        "regimen": rng.choice(["intensive", "azacitidine"]),
-        "site": rng.choices(site_codes, weights=weights)[0],
-        "disease_status": rng.choices(["relapsed", "refractory"], weights=[70, 30])[0],
-    } for _ in range(n)]
+    return [
+        {
+            "regimen": rng.choice(["intensive", "azacitidine"]),
+            "site": rng.choices(site_codes, weights=weights)[0],
+            "disease_status": rng.choices(["relapsed", "refractory"], weights=[70, 30])[0],
+        }
+        for _ in range(n)
+    ]
 
 
 def _guess(counts: Counter, arms: tuple[str, ...]) -> dict[str, float]:
@@ -63,8 +66,9 @@ def simulate(
             arm = pending[key].pop(0)
         elif method == RandomizationMethod.MINIMIZATION:
             counts = [levels[(f, patient[f])] for f in design.factors]
-            choice_preview = minimization_choose(random.Random(0), replace(
-                design, minimization_probability=1.0), counts)
+            choice_preview = minimization_choose(
+                random.Random(0), replace(design, minimization_probability=1.0), counts
+            )
             # A coordinator who knows the method guesses the arm minimising imbalance.
             best = min(choice_preview.imbalance_by_arm.values())
             favoured = [a for a, v in choice_preview.imbalance_by_arm.items() if v == best]

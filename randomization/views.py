@@ -25,28 +25,35 @@ def patient_randomize(request: HttpRequest, study_id: str) -> HttpResponse:
     existing = Randomization.objects.filter(patient=patient).first()
     if existing is not None:
         if request.method == "POST":
-            messages.info(request, f"{services.AlreadyRandomized(existing)} "
-                                   "No new arm was drawn.")
+            messages.info(request, f"{services.AlreadyRandomized(existing)} No new arm was drawn.")
         return redirect("randomization-confirmation", study_id=patient.study_id)
     if not user_can_enter_data_at(request.user, patient.site):
         raise PermissionDenied("Only a coordinator of this site can randomize its patients.")
     if not patient.screening.is_eligible:
-        return render(request, "randomization/randomize.html", {
-            "form": None, "patient": patient,
-            "refusal": f"Patient {patient} is a screen failure and cannot be randomized: "
-                       f"{patient.screening.failure_reason}"})
+        return render(
+            request,
+            "randomization/randomize.html",
+            {
+                "form": None,
+                "patient": patient,
+                "refusal": f"Patient {patient} is a screen failure and cannot be randomized: "
+                f"{patient.screening.failure_reason}",
+            },
+        )
     form = RandomizeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.patient_randomize(patient=patient, user=request.user,
-                                       regimen=form.cleaned_data["regimen"])
+            services.patient_randomize(
+                patient=patient, user=request.user, regimen=form.cleaned_data["regimen"]
+            )
         except services.AlreadyRandomized as exc:
             messages.info(request, f"{exc} No new arm was drawn.")
         except ValidationError as exc:  # not eligible, bad regimen, or the data are locked
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
-            return render(request, "randomization/randomize.html",
-                          {"form": form, "patient": patient})
+            return render(
+                request, "randomization/randomize.html", {"form": form, "patient": patient}
+            )
         return redirect("randomization-confirmation", study_id=patient.study_id)
     return render(request, "randomization/randomize.html", {"form": form, "patient": patient})
 
@@ -55,12 +62,18 @@ def patient_randomize(request: HttpRequest, study_id: str) -> HttpResponse:
 def randomization_confirmation(request: HttpRequest, study_id: str) -> HttpResponse:
     """The printable randomization confirmation for the patient's file."""
     patient = patient_get_for(request.user, study_id)
-    randomization = (Randomization.objects.select_related("stratum", "randomized_by")
-                     .filter(patient=patient).first())
+    randomization = (
+        Randomization.objects.select_related("stratum", "randomized_by")
+        .filter(patient=patient)
+        .first()
+    )
     if randomization is None:
         return redirect("randomization-randomize", study_id=patient.study_id)
-    return render(request, "randomization/confirmation.html",
-                  {"patient": patient, "randomization": randomization})
+    return render(
+        request,
+        "randomization/confirmation.html",
+        {"patient": patient, "randomization": randomization},
+    )
 
 
 @login_required
@@ -75,5 +88,8 @@ def balance_report(request: HttpRequest) -> HttpResponse:
 def allocation_sequence(request: HttpRequest) -> HttpResponse:
     """The used allocation sequence, for the trial master file; every viewing is recorded."""
     services.allocation_sequence_view_record(user=request.user, what="used allocation sequence")
-    return render(request, "randomization/sequence.html",
-                  {"allocations": selectors.used_allocation_sequence()})
+    return render(
+        request,
+        "randomization/sequence.html",
+        {"allocations": selectors.used_allocation_sequence()},
+    )

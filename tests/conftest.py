@@ -27,8 +27,10 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(autouse=True)
 def _quick_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher",
-                                 *settings.PASSWORD_HASHERS]
+    settings.PASSWORD_HASHERS = [
+        "tests.hashers.QuickArgon2PasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]
 
 
 @pytest.fixture(autouse=True)
@@ -93,5 +95,6 @@ def patient_a(site_a, coordinator, frozen_today):
 
 @pytest.fixture
 def patient_b(site_b, coordinator_b, frozen_today):
-    return screen_patient(site=site_b, user=coordinator_b, sex="M", year_of_birth=1955,
-                          age_at_consent=69)
+    return screen_patient(
+        site=site_b, user=coordinator_b, sex="M", year_of_birth=1955, age_at_consent=69
+    )

@@ -42,14 +42,16 @@ class UserFactory(factory.Factory):
 
     @classmethod
     def _create(cls, model_class, username, role, sites=(), **kwargs):
-        return staff_account_create(username=username, password=PASSWORD, role=role,
-                                    sites=list(sites), **kwargs)
+        return staff_account_create(
+            username=username, password=PASSWORD, role=role, sites=list(sites), **kwargs
+        )
 
 
 def all_criteria_met() -> dict[str, bool]:
     """Answers of an eligible patient: every inclusion met, no exclusion."""
-    return {c.code: c.kind is protocol.CriterionKind.INCLUSION
-            for c in protocol.ELIGIBILITY_CRITERIA}
+    return {
+        c.code: c.kind is protocol.CriterionKind.INCLUSION for c in protocol.ELIGIBILITY_CRITERIA
+    }
 
 
 class ScreeningValuesFactory(factory.DictFactory):
@@ -72,12 +74,20 @@ class ScreeningValuesFactory(factory.DictFactory):
 
 
 def screen_patient(
-    *, site: Site, user: User, sex: str = "F", year_of_birth: int = 1960,
-    answers: dict[str, bool] | None = None, **screening: Any,
+    *,
+    site: Site,
+    user: User,
+    sex: str = "F",
+    year_of_birth: int = 1960,
+    answers: dict[str, bool] | None = None,
+    **screening: Any,
 ) -> Patient:
     """Screen a patient through the service, eligible unless told otherwise."""
     return patient_screen(
-        site=site, user=user, sex=sex, year_of_birth=year_of_birth,
+        site=site,
+        user=user,
+        sex=sex,
+        year_of_birth=year_of_birth,
         screening=ScreeningValuesFactory(**screening),
         answers=answers if answers is not None else all_criteria_met(),
     )

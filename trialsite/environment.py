@@ -77,8 +77,9 @@ def env_int_list(name: str, default: list[int]) -> list[int]:
     try:
         return [int(item) for item in items]
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be comma-separated integers, got {items}.")\
-            from None
+        raise ImproperlyConfigured(
+            f"{name} must be comma-separated integers, got {items}."
+        ) from None
 
 
 def env_url(name: str, *, schemes: tuple[str, ...], default: str | None = None) -> str | None:

@@ -59,9 +59,7 @@ ELIGIBILITY_CRITERIA: tuple[EligibilityCriterion, ...] = (
         CriterionKind.INCLUSION,
         "Written informed consent signed and dated before any study procedure",
     ),
-    EligibilityCriterion(
-        "EXC_APL", CriterionKind.EXCLUSION, "Acute promyelocytic leukaemia (APL)"
-    ),
+    EligibilityCriterion("EXC_APL", CriterionKind.EXCLUSION, "Acute promyelocytic leukaemia (APL)"),
     EligibilityCriterion(
         "EXC_STEROID_CONTRAINDICATION",
         CriterionKind.EXCLUSION,
@@ -71,9 +69,7 @@ ELIGIBILITY_CRITERIA: tuple[EligibilityCriterion, ...] = (
     EligibilityCriterion(
         "EXC_CNS", CriterionKind.EXCLUSION, "Active central nervous system involvement"
     ),
-    EligibilityCriterion(
-        "EXC_PREGNANCY", CriterionKind.EXCLUSION, "Pregnancy or breast-feeding"
-    ),
+    EligibilityCriterion("EXC_PREGNANCY", CriterionKind.EXCLUSION, "Pregnancy or breast-feeding"),
 )
 # The criterion whose answer must agree with the recorded age at consent.
 AGE_CRITERION_CODE = "INC_AGE"
@@ -125,7 +121,15 @@ class MutationResult(models.TextChoices):
 
 # Mutations recorded at relapse, in the order the screening form shows them.
 MUTATION_GENES: tuple[str, ...] = (
-    "FLT3-ITD", "FLT3-TKD", "NPM1", "IDH1", "IDH2", "TP53", "RUNX1", "ASXL1", "CEBPA",
+    "FLT3-ITD",
+    "FLT3-TKD",
+    "NPM1",
+    "IDH1",
+    "IDH2",
+    "TP53",
+    "RUNX1",
+    "ASXL1",
+    "CEBPA",
 )
 
 ECOG_SCORES = (0, 1, 2, 3, 4)
@@ -172,21 +176,25 @@ class RandomizationDesign:
         found = []
         unknown = [f for f in self.factors if f not in STRATIFICATION_FACTORS]
         if unknown:
-            found.append(f"unknown stratification factors {unknown}; known: "
-                         f"{list(STRATIFICATION_FACTORS)}")
+            found.append(
+                f"unknown stratification factors {unknown}; known: {list(STRATIFICATION_FACTORS)}"
+            )
         if len(set(self.factors)) != len(self.factors):
             found.append("a stratification factor is listed twice")
         if not self.block_sizes or any(
             size <= 0 or size % len(self.arms) for size in self.block_sizes
         ):
-            found.append(f"block sizes {list(self.block_sizes)} must be positive multiples of "
-                         f"{len(self.arms)} to keep 1:1 allocation")
+            found.append(
+                f"block sizes {list(self.block_sizes)} must be positive multiples of "
+                f"{len(self.arms)} to keep 1:1 allocation"
+            )
         if not 0.5 <= self.minimization_probability <= 1:
             found.append("the minimization probability must lie between 0.5 and 1")
         return found
 
 
 # --- Treatment ------------------------------------------------------------------------
+
 
 class CyclePhase(models.TextChoices):
     INDUCTION = "induction", "Induction"
@@ -218,12 +226,20 @@ class RegimenPlan:
 
 
 REGIMEN_PLANS: dict[str, RegimenPlan] = {
-    Regimen.INTENSIVE: RegimenPlan(Regimen.INTENSIVE, (Drug.AMSACRINE, Drug.CYTARABINE),
-                                   max_cycles=4, response_after_cycle=1,
-                                   cycle_length_days=None),
-    Regimen.AZACITIDINE: RegimenPlan(Regimen.AZACITIDINE, (Drug.AZACITIDINE,),
-                                     max_cycles=None, response_after_cycle=3,
-                                     cycle_length_days=28),
+    Regimen.INTENSIVE: RegimenPlan(
+        Regimen.INTENSIVE,
+        (Drug.AMSACRINE, Drug.CYTARABINE),
+        max_cycles=4,
+        response_after_cycle=1,
+        cycle_length_days=None,
+    ),
+    Regimen.AZACITIDINE: RegimenPlan(
+        Regimen.AZACITIDINE,
+        (Drug.AZACITIDINE,),
+        max_cycles=None,
+        response_after_cycle=3,
+        cycle_length_days=28,
+    ),
 }
 # The arm whose patients must receive dexamethasone with every cycle.
 DEXAMETHASONE_ARM = Arm.DEX
@@ -277,6 +293,7 @@ class Conditioning(models.TextChoices):
 
 # --- Follow-up ------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class FollowUpPhase:
     """Visits every `interval_months` until `until_month` after the end of treatment."""
@@ -327,6 +344,7 @@ class WithdrawnDataUse(models.TextChoices):
 
 
 # --- Safety ---------------------------------------------------------------------------
+
 
 class Relatedness(models.TextChoices):
     NOT_RELATED = "not_related", "Not related"

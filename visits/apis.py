@@ -6,33 +6,60 @@ from trialsite.api_lists import scoped_list_api
 from visits import models, serializers
 
 CycleListApi = scoped_list_api(
-    name="CycleListApi", model=models.TreatmentCycle, serializer=serializers.CycleOutput,
-    date_field="started_on", description="Treatment cycles, with doses and modifications.")
+    name="CycleListApi",
+    model=models.TreatmentCycle,
+    serializer=serializers.CycleOutput,
+    date_field="started_on",
+    description="Treatment cycles, with doses and modifications.",
+)
 ResponseListApi = scoped_list_api(
-    name="ResponseListApi", model=models.ResponseAssessment,
-    serializer=serializers.ResponseOutput, date_field="assessed_on",
-    description="Response assessments (ELN 2017 / IWG) with the values they rest on.")
+    name="ResponseListApi",
+    model=models.ResponseAssessment,
+    serializer=serializers.ResponseOutput,
+    date_field="assessed_on",
+    description="Response assessments (ELN 2017 / IWG) with the values they rest on.",
+)
 TransplantListApi = scoped_list_api(
-    name="TransplantListApi", model=models.Transplant, serializer=serializers.TransplantOutput,
-    date_field="transplanted_on", description="Allogeneic stem-cell transplants.")
+    name="TransplantListApi",
+    model=models.Transplant,
+    serializer=serializers.TransplantOutput,
+    date_field="transplanted_on",
+    description="Allogeneic stem-cell transplants.",
+)
 EndOfTreatmentListApi = scoped_list_api(
-    name="EndOfTreatmentListApi", model=models.EndOfTreatment,
-    serializer=serializers.EndOfTreatmentOutput, date_field="ended_on",
-    description="Ends of study treatment, with their reason.")
+    name="EndOfTreatmentListApi",
+    model=models.EndOfTreatment,
+    serializer=serializers.EndOfTreatmentOutput,
+    date_field="ended_on",
+    description="Ends of study treatment, with their reason.",
+)
 FollowUpVisitListApi = scoped_list_api(
-    name="FollowUpVisitListApi", model=models.FollowUpVisit,
-    serializer=serializers.FollowUpVisitOutput, date_field="target_on",
-    description="Follow-up visits: planned (with windows), done or missed.")
+    name="FollowUpVisitListApi",
+    model=models.FollowUpVisit,
+    serializer=serializers.FollowUpVisitOutput,
+    date_field="target_on",
+    description="Follow-up visits: planned (with windows), done or missed.",
+)
 OffStudyListApi = scoped_list_api(
-    name="OffStudyListApi", model=models.OffStudy, serializer=serializers.OffStudyOutput,
+    name="OffStudyListApi",
+    model=models.OffStudy,
+    serializer=serializers.OffStudyOutput,
     date_field="event_on",
-    description="Off-study events: death (with cause), consent withdrawal, lost to follow-up.")
+    description="Off-study events: death (with cause), consent withdrawal, lost to follow-up.",
+)
 AdverseEventListApi = scoped_list_api(
-    name="AdverseEventListApi", model=models.AdverseEvent,
-    serializer=serializers.AdverseEventOutput, date_field="onset_on",
-    description="Adverse events coded with CTCAE v5.0 terms and grades.")
+    name="AdverseEventListApi",
+    model=models.AdverseEvent,
+    serializer=serializers.AdverseEventOutput,
+    date_field="onset_on",
+    description="Adverse events coded with CTCAE v5.0 terms and grades.",
+)
 DeviationListApi = scoped_list_api(
-    name="DeviationListApi", model=models.ProtocolDeviation,
-    serializer=serializers.DeviationOutput, date_field=None, updated_field="updated_at",
+    name="DeviationListApi",
+    model=models.ProtocolDeviation,
+    serializer=serializers.DeviationOutput,
+    date_field=None,
+    updated_field="updated_at",
     related=("patient", "patient__site", "cycle"),
-    description="Protocol deviations found by the system (kept, never blocking).")
+    description="Protocol deviations found by the system (kept, never blocking).",
+)

@@ -15,10 +15,20 @@ from trialsite.accounts.models import User
 from trialsite.audit.tracking import audited
 from trialsite.patients.models import Patient
 
-_DOSE = {"max_digits": 8, "decimal_places": 2, "null": True, "blank": True,
-         "validators": [MinValueValidator(0)]}
-_COUNT = {"max_digits": 7, "decimal_places": 2, "null": True, "blank": True,
-          "validators": [MinValueValidator(0)]}
+_DOSE = {
+    "max_digits": 8,
+    "decimal_places": 2,
+    "null": True,
+    "blank": True,
+    "validators": [MinValueValidator(0)],
+}
+_COUNT = {
+    "max_digits": 7,
+    "decimal_places": 2,
+    "null": True,
+    "blank": True,
+    "validators": [MinValueValidator(0)],
+}
 
 
 class ClinicalRecord(models.Model):
@@ -27,8 +37,7 @@ class ClinicalRecord(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+",
-                                   editable=False)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", editable=False)
 
     class Meta:
         abstract = True
@@ -38,12 +47,14 @@ class ClinicalRecord(models.Model):
 class TreatmentCycle(ClinicalRecord):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="cycles")
     number = models.PositiveSmallIntegerField(editable=False)
-    phase = models.CharField(max_length=20, choices=protocol.CyclePhase.choices,
-                             editable=False)
+    phase = models.CharField(max_length=20, choices=protocol.CyclePhase.choices, editable=False)
     started_on = models.DateField("cycle started on")
     ended_on = models.DateField(
-        "cycle ended on", null=True, blank=True,
-        help_text="Leave empty while the cycle is running; only one cycle may be open.")
+        "cycle ended on",
+        null=True,
+        blank=True,
+        help_text="Leave empty while the cycle is running; only one cycle may be open.",
+    )
     amsacrine_mg_m2 = models.DecimalField("amsacrine (mg/m², total)", **_DOSE)
     cytarabine_mg_m2 = models.DecimalField("cytarabine (mg/m², total)", **_DOSE)
     azacitidine_mg_m2 = models.DecimalField("azacitidine (mg/m², total)", **_DOSE)
@@ -51,18 +62,21 @@ class TreatmentCycle(ClinicalRecord):
     dexamethasone_mg = models.DecimalField("dexamethasone (mg, total)", **_DOSE)
     delay_days = models.PositiveSmallIntegerField("delay (days)", default=0)
     dose_reduced = models.BooleanField("dose reduced", default=False)
-    modification_note = models.CharField("delay / reduction reason", max_length=300,
-                                         blank=True)
+    modification_note = models.CharField("delay / reduction reason", max_length=300, blank=True)
 
     class Meta:
         ordering = ["patient", "number"]
         constraints = [
             models.UniqueConstraint(fields=["patient", "number"], name="unique_cycle_number"),
-            models.UniqueConstraint(fields=["patient"], condition=Q(ended_on__isnull=True),
-                                    name="one_open_cycle_per_patient"),
-            models.CheckConstraint(condition=Q(ended_on__isnull=True)
-                                   | Q(ended_on__gte=F("started_on")),
-                                   name="cycle_ends_after_it_starts"),
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(ended_on__isnull=True),
+                name="one_open_cycle_per_patient",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="cycle_ends_after_it_starts",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -76,8 +90,13 @@ class ResponseAssessment(ClinicalRecord):
     after_cycle = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     category = models.CharField(max_length=20, choices=protocol.ResponseCategory.choices)
     marrow_blasts_pct = models.DecimalField(
-        "marrow blasts (%)", max_digits=5, decimal_places=1, null=True, blank=True,
-        validators=[MinValueValidator(0), MaxValueValidator(100)])
+        "marrow blasts (%)",
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
     anc = models.DecimalField("ANC (×10⁹/L)", **_COUNT)
     platelets = models.DecimalField("platelets (×10⁹/L)", **_COUNT)
     circulating_blasts = models.BooleanField("blasts in peripheral blood", default=False)
@@ -106,8 +125,9 @@ class Transplant(ClinicalRecord):
 
 @audited()
 class EndOfTreatment(ClinicalRecord):
-    patient = models.OneToOneField(Patient, on_delete=models.PROTECT,
-                                   related_name="end_of_treatment")
+    patient = models.OneToOneField(
+        Patient, on_delete=models.PROTECT, related_name="end_of_treatment"
+    )
     ended_on = models.DateField("treatment ended on")
     reason = models.CharField(max_length=20, choices=protocol.EndOfTreatmentReason.choices)
     note = models.CharField(max_length=300, blank=True)
@@ -120,30 +140,31 @@ class EndOfTreatment(ClinicalRecord):
 class FollowUpVisit(ClinicalRecord):
     """A planned follow-up visit, with its window; filled in when done, or marked missed."""
 
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT,
-                                related_name="followup_visits")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="followup_visits")
     # The visit's name in the schedule: months after the end of treatment (M3, M6, ... M30).
     month = models.PositiveSmallIntegerField(editable=False)
     target_on = models.DateField(editable=False)
     window_opens_on = models.DateField(editable=False)
     window_closes_on = models.DateField(editable=False)
     performed_on = models.DateField("visit done on", null=True, blank=True)
-    vital_status = models.CharField(max_length=10, choices=protocol.VitalStatus.choices,
-                                    blank=True)
-    disease_status = models.CharField(max_length=20,
-                                      choices=protocol.FollowUpDiseaseStatus.choices, blank=True)
-    new_therapy = models.CharField("new anti-leukaemic therapy since last visit",
-                                   max_length=300, blank=True)
-    transplant_since_last = models.BooleanField("allo-HSCT since last visit", null=True,
-                                                blank=True)
+    vital_status = models.CharField(max_length=10, choices=protocol.VitalStatus.choices, blank=True)
+    disease_status = models.CharField(
+        max_length=20, choices=protocol.FollowUpDiseaseStatus.choices, blank=True
+    )
+    new_therapy = models.CharField(
+        "new anti-leukaemic therapy since last visit", max_length=300, blank=True
+    )
+    transplant_since_last = models.BooleanField("allo-HSCT since last visit", null=True, blank=True)
     missed_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["patient", "month"]
         constraints = [
             models.UniqueConstraint(fields=["patient", "month"], name="unique_followup_month"),
-            models.CheckConstraint(condition=Q(performed_on__isnull=True) | Q(missed_reason=""),
-                                   name="followup_done_or_missed_not_both"),
+            models.CheckConstraint(
+                condition=Q(performed_on__isnull=True) | Q(missed_reason=""),
+                name="followup_done_or_missed_not_both",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -161,32 +182,34 @@ class FollowUpVisit(ClinicalRecord):
 
 @audited()
 class AdverseEvent(ClinicalRecord):
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT,
-                                related_name="adverse_events")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="adverse_events")
     term = models.CharField("CTCAE v5.0 term", max_length=120)
-    term_specified = models.CharField("term (if 'Other, specify')", max_length=200,
-                                      blank=True)
+    term_specified = models.CharField("term (if 'Other, specify')", max_length=200, blank=True)
     grade = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(1), MaxValueValidator(protocol.FATAL_GRADE)])
+        validators=[MinValueValidator(1), MaxValueValidator(protocol.FATAL_GRADE)]
+    )
     serious = models.BooleanField("serious (SAE)", default=False)
     onset_on = models.DateField("onset on")
     resolved_on = models.DateField("resolved on", null=True, blank=True)
-    related_to_dexamethasone = models.CharField(max_length=20,
-                                                choices=protocol.Relatedness.choices)
-    related_to_salvage = models.CharField("related to salvage therapy", max_length=20,
-                                          choices=protocol.Relatedness.choices)
-    action_taken = models.CharField(max_length=20, choices=protocol.ActionTaken.choices,
-                                    default=protocol.ActionTaken.NONE)
+    related_to_dexamethasone = models.CharField(max_length=20, choices=protocol.Relatedness.choices)
+    related_to_salvage = models.CharField(
+        "related to salvage therapy", max_length=20, choices=protocol.Relatedness.choices
+    )
+    action_taken = models.CharField(
+        max_length=20, choices=protocol.ActionTaken.choices, default=protocol.ActionTaken.NONE
+    )
     sae_reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    sae_reviewed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT,
-                                        related_name="+", editable=False)
+    sae_reviewed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
 
     class Meta:
         ordering = ["patient", "onset_on", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(resolved_on__isnull=True)
-                                   | Q(resolved_on__gte=F("onset_on")),
-                                   name="adverse_event_resolves_after_onset"),
+            models.CheckConstraint(
+                condition=Q(resolved_on__isnull=True) | Q(resolved_on__gte=F("onset_on")),
+                name="adverse_event_resolves_after_onset",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -204,20 +227,26 @@ class OffStudy(ClinicalRecord):
     patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="off_study")
     reason = models.CharField(max_length=20, choices=protocol.OffStudyReason.choices)
     event_on = models.DateField(
-        help_text="Date of death, of withdrawal, or last date known alive if lost.")
-    death_cause = models.CharField(max_length=20, choices=protocol.DeathCause.choices,
-                                   blank=True)
-    fatal_adverse_event = models.OneToOneField(AdverseEvent, null=True, blank=True,
-                                               on_delete=models.PROTECT, related_name="+")
-    data_use = models.CharField("data that may still be used", max_length=20,
-                                choices=protocol.WithdrawnDataUse.choices, blank=True)
+        help_text="Date of death, of withdrawal, or last date known alive if lost."
+    )
+    death_cause = models.CharField(max_length=20, choices=protocol.DeathCause.choices, blank=True)
+    fatal_adverse_event = models.OneToOneField(
+        AdverseEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    data_use = models.CharField(
+        "data that may still be used",
+        max_length=20,
+        choices=protocol.WithdrawnDataUse.choices,
+        blank=True,
+    )
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:
         verbose_name_plural = "off-study events"
         constraints = [
-            models.CheckConstraint(condition=~Q(reason="death") | ~Q(death_cause=""),
-                                   name="death_has_a_cause"),
+            models.CheckConstraint(
+                condition=~Q(reason="death") | ~Q(death_cause=""), name="death_has_a_cause"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -234,14 +263,16 @@ class ProtocolDeviation(models.Model):
         RANDOMIZED_INELIGIBLE = "randomized_ineligible", "Randomized although not eligible"
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="deviations")
-    cycle = models.ForeignKey(TreatmentCycle, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="deviations")
+    cycle = models.ForeignKey(
+        TreatmentCycle, null=True, blank=True, on_delete=models.PROTECT, related_name="deviations"
+    )
     kind = models.CharField(max_length=30, choices=Kind.choices)
     description = models.CharField(max_length=300)
     detected_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     corrected_at = models.DateTimeField(
-        null=True, blank=True, help_text="When a correction of the record removed the cause.")
+        null=True, blank=True, help_text="When a correction of the record removed the cause."
+    )
 
     class Meta:
         ordering = ["-detected_at"]

@@ -23,13 +23,19 @@ from visits import services
 from visits.models import AdverseEvent, FollowUpVisit
 from visits.records import RECORD_KINDS, RecordKind
 
-OUTPUTS = {"cycles": outputs.CycleOutput, "responses": outputs.ResponseOutput,
-           "transplant": outputs.TransplantOutput,
-           "end-of-treatment": outputs.EndOfTreatmentOutput,
-           "adverse-events": outputs.AdverseEventOutput, "off-study": outputs.OffStudyOutput}
+OUTPUTS = {
+    "cycles": outputs.CycleOutput,
+    "responses": outputs.ResponseOutput,
+    "transplant": outputs.TransplantOutput,
+    "end-of-treatment": outputs.EndOfTreatmentOutput,
+    "adverse-events": outputs.AdverseEventOutput,
+    "off-study": outputs.OffStudyOutput,
+}
 _ERRORS = {
-    400: OpenApiResponse(description="Field errors: a protocol rule refused the values, the "
-                                     "version is stale or the reason is missing. Nothing saved."),
+    400: OpenApiResponse(
+        description="Field errors: a protocol rule refused the values, the "
+        "version is stale or the reason is missing. Nothing saved."
+    ),
     403: OpenApiResponse(description="Only a coordinator of the patient's site enters data."),
     404: OpenApiResponse(description="No such patient or record among those you may see."),
 }
@@ -46,18 +52,24 @@ def _input_serializer(kind: RecordKind, *, correcting: bool) -> type[serializers
     fields: dict = {}
     if kind.name == "off-study":
         fields["fatal_adverse_event"] = serializers.IntegerField(
-            required=False, allow_null=True,
-            help_text="Id of the adverse event that caused the death (it becomes grade 5).")
+            required=False,
+            allow_null=True,
+            help_text="Id of the adverse event that caused the death (it becomes grade 5).",
+        )
         if correcting:
             fields["previous_fatal_event_grade"] = serializers.IntegerField(
-                required=False, allow_null=True, min_value=1, max_value=4,
-                help_text="True grade of the event the death is no longer attributed to.")
+                required=False,
+                allow_null=True,
+                min_value=1,
+                max_value=4,
+                help_text="True grade of the event the death is no longer attributed to.",
+            )
     if correcting:
         fields["version"] = serializers.IntegerField(
-            help_text="The version you read; a later save by someone else refuses yours.")
+            help_text="The version you read; a later save by someone else refuses yours."
+        )
         fields["reason"] = serializers.CharField(help_text="Why the saved data change.")
-    fields["Meta"] = type("Meta", (), {"model": kind.model,
-                                       "fields": [*kind.fields, *fields]})
+    fields["Meta"] = type("Meta", (), {"model": kind.model, "fields": [*kind.fields, *fields]})
     prefix = "".join(part.capitalize() for part in kind.name.split("-"))
     name = f"{prefix}{'Correction' if correcting else 'Entry'}Input"
     return type(name, (serializers.ModelSerializer,), fields)
@@ -68,7 +80,8 @@ def _extras(kind: RecordKind, data: dict, patient) -> dict:
     if kind.name == "off-study":
         event_id = data.pop("fatal_adverse_event", None)
         extras["fatal_adverse_event"] = (
-            get_object_or_404(AdverseEvent, patient=patient, pk=event_id) if event_id else None)
+            get_object_or_404(AdverseEvent, patient=patient, pk=event_id) if event_id else None
+        )
         if "previous_fatal_event_grade" in data:
             extras["previous_fatal_event_grade"] = data.pop("previous_fatal_event_grade")
     return extras
@@ -80,14 +93,20 @@ def _refused(exc: ValidationError) -> Response:
 
 def record_write_apis(kind: RecordKind) -> tuple[type[APIView], type[APIView]]:
     """Build the create and correct endpoints of one kind of record."""
-    entry, correction = _input_serializer(kind, correcting=False), _input_serializer(
-        kind, correcting=True)
+    entry, correction = (
+        _input_serializer(kind, correcting=False),
+        _input_serializer(kind, correcting=True),
+    )
     output = OUTPUTS[kind.name]
     tag = ["data entry"]
 
     class CreateApi(APIView):
-        @extend_schema(summary=f"Record: {kind.title.lower()}", tags=tag, request=entry,
-                       responses={201: output, **_ERRORS})
+        @extend_schema(
+            summary=f"Record: {kind.title.lower()}",
+            tags=tag,
+            request=entry,
+            responses={201: output, **_ERRORS},
+        )
         def post(self, request, study_id: str):
             patient = _editable_patient(request, study_id)
             data = entry(data=request.data)
@@ -95,15 +114,18 @@ def record_write_apis(kind: RecordKind) -> tuple[type[APIView], type[APIView]]:
             values = dict(data.validated_data)
             extras = _extras(kind, values, patient)
             try:
-                record = kind.create(patient=patient, user=request.user, values=values,
-                                     **extras)
+                record = kind.create(patient=patient, user=request.user, values=values, **extras)
             except ValidationError as exc:
                 return _refused(exc)
             return Response(output(record).data, status=status.HTTP_201_CREATED)
 
     class UpdateApi(APIView):
-        @extend_schema(summary=f"Correct: {kind.title.lower()}", tags=tag, request=correction,
-                       responses={200: output, **_ERRORS})
+        @extend_schema(
+            summary=f"Correct: {kind.title.lower()}",
+            tags=tag,
+            request=correction,
+            responses={200: output, **_ERRORS},
+        )
         def patch(self, request, study_id: str, pk: int | None = None):
             patient = _editable_patient(request, study_id)
             lookup = {"pk": pk} if pk is not None else {}
@@ -113,14 +135,21 @@ def record_write_apis(kind: RecordKind) -> tuple[type[APIView], type[APIView]]:
             values = dict(data.validated_data)
             version, reason = values.pop("version", None), values.pop("reason", "")
             if version is None:
-                return Response({"version": ["Give the version you read."]},
-                                status=status.HTTP_400_BAD_REQUEST)
+                return Response(
+                    {"version": ["Give the version you read."]}, status=status.HTTP_400_BAD_REQUEST
+                )
             extras = _extras(kind, values, patient)
             if kind.name == "off-study" and "fatal_adverse_event" not in request.data:
                 extras["fatal_adverse_event"] = record.fatal_adverse_event
             try:
-                kind.update(**{kind.record_argument: record}, user=request.user,
-                            values=values, version=version, reason=reason, **extras)
+                kind.update(
+                    **{kind.record_argument: record},
+                    user=request.user,
+                    values=values,
+                    version=version,
+                    reason=reason,
+                    **extras,
+                )
             except ValidationError as exc:
                 return _refused(exc)
             return Response(output(kind.model.objects.get(pk=record.pk)).data)
@@ -132,8 +161,9 @@ def record_write_apis(kind: RecordKind) -> tuple[type[APIView], type[APIView]]:
 
 class VisitRecordInput(serializers.ModelSerializer):
     version = serializers.IntegerField()
-    reason = serializers.CharField(required=False, allow_blank=True,
-                                   help_text="Required when correcting a visit already done.")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, help_text="Required when correcting a visit already done."
+    )
 
     class Meta:
         model = FollowUpVisit
@@ -147,9 +177,12 @@ class VisitMissInput(serializers.Serializer):
 
 
 class FollowUpVisitRecordApi(APIView):
-    @extend_schema(summary="Record a follow-up visit", tags=["data entry"],
-                   request=VisitRecordInput,
-                   responses={200: outputs.FollowUpVisitOutput, **_ERRORS})
+    @extend_schema(
+        summary="Record a follow-up visit",
+        tags=["data entry"],
+        request=VisitRecordInput,
+        responses={200: outputs.FollowUpVisitOutput, **_ERRORS},
+    )
     def post(self, request, study_id: str, month: int):
         patient = _editable_patient(request, study_id)
         visit = get_object_or_404(FollowUpVisit, patient=patient, month=month)
@@ -158,26 +191,33 @@ class FollowUpVisitRecordApi(APIView):
         values = dict(data.validated_data)
         version, reason = values.pop("version"), values.pop("reason", "")
         try:
-            services.followup_visit_record(visit=visit, user=request.user, values=values,
-                                           version=version, reason=reason)
+            services.followup_visit_record(
+                visit=visit, user=request.user, values=values, version=version, reason=reason
+            )
         except ValidationError as exc:
             return _refused(exc)
         return Response(outputs.FollowUpVisitOutput(FollowUpVisit.objects.get(pk=visit.pk)).data)
 
 
 class FollowUpVisitMissApi(APIView):
-    @extend_schema(summary="Mark a follow-up visit missed", tags=["data entry"],
-                   request=VisitMissInput,
-                   responses={200: outputs.FollowUpVisitOutput, **_ERRORS})
+    @extend_schema(
+        summary="Mark a follow-up visit missed",
+        tags=["data entry"],
+        request=VisitMissInput,
+        responses={200: outputs.FollowUpVisitOutput, **_ERRORS},
+    )
     def post(self, request, study_id: str, month: int):
         patient = _editable_patient(request, study_id)
         visit = get_object_or_404(FollowUpVisit, patient=patient, month=month)
         data = VisitMissInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            services.followup_visit_miss(visit=visit, user=request.user,
-                                         missed_reason=data.validated_data["missed_reason"],
-                                         version=data.validated_data["version"])
+            services.followup_visit_miss(
+                visit=visit,
+                user=request.user,
+                missed_reason=data.validated_data["missed_reason"],
+                version=data.validated_data["version"],
+            )
         except ValidationError as exc:
             return _refused(exc)
         return Response(outputs.FollowUpVisitOutput(FollowUpVisit.objects.get(pk=visit.pk)).data)
@@ -187,19 +227,27 @@ def urlpatterns_for_records() -> list:
     from django.urls import path
 
     patterns = [
-        path("patients/<str:study_id>/follow-up-visits/M<int:month>/",
-             FollowUpVisitRecordApi.as_view(), name="api-visit-record"),
-        path("patients/<str:study_id>/follow-up-visits/M<int:month>/miss/",
-             FollowUpVisitMissApi.as_view(), name="api-visit-miss"),
+        path(
+            "patients/<str:study_id>/follow-up-visits/M<int:month>/",
+            FollowUpVisitRecordApi.as_view(),
+            name="api-visit-record",
+        ),
+        path(
+            "patients/<str:study_id>/follow-up-visits/M<int:month>/miss/",
+            FollowUpVisitMissApi.as_view(),
+            name="api-visit-miss",
+        ),
     ]
     for kind in RECORD_KINDS.values():
         create, update = record_write_apis(kind)
         base = f"patients/<str:study_id>/{kind.name}/"
         patterns.append(path(base, create.as_view(), name=f"api-{kind.name}-create"))
         if kind.single:
-            patterns.append(path(f"{base}current/", update.as_view(),
-                                 name=f"api-{kind.name}-update"))
+            patterns.append(
+                path(f"{base}current/", update.as_view(), name=f"api-{kind.name}-update")
+            )
         else:
-            patterns.append(path(f"{base}<int:pk>/", update.as_view(),
-                                 name=f"api-{kind.name}-update"))
+            patterns.append(
+                path(f"{base}<int:pk>/", update.as_view(), name=f"api-{kind.name}-update")
+            )
     return patterns

@@ -34,21 +34,65 @@ class RecordKind:
     single: bool = False  # one per patient (transplant, end of treatment, off study)
 
 
-RECORD_KINDS: dict[str, RecordKind] = {kind.name: kind for kind in (
-    RecordKind("cycles", "Treatment cycle", TreatmentCycle, services.CYCLE_FIELDS,
-               services.cycle_record, services.cycle_update, "cycle"),
-    RecordKind("responses", "Response assessment", ResponseAssessment,
-               services.RESPONSE_FIELDS, services.response_record, services.response_update,
-               "assessment"),
-    RecordKind("transplant", "Allo-HSCT", Transplant, services.TRANSPLANT_FIELDS,
-               services.transplant_record, services.transplant_update, "transplant",
-               single=True),
-    RecordKind("end-of-treatment", "End of treatment", EndOfTreatment,
-               services.END_OF_TREATMENT_FIELDS, services.end_of_treatment_record,
-               services.end_of_treatment_update, "eot", single=True),
-    RecordKind("adverse-events", "Adverse event", AdverseEvent, services.ADVERSE_EVENT_FIELDS,
-               services.adverse_event_record, services.adverse_event_update, "event"),
-    RecordKind("off-study", "Off study (death, withdrawal, lost to follow-up)", OffStudy,
-               services.OFF_STUDY_FIELDS, services.off_study_record, services.off_study_update,
-               "off_study", single=True),
-)}
+RECORD_KINDS: dict[str, RecordKind] = {
+    kind.name: kind
+    for kind in (
+        RecordKind(
+            "cycles",
+            "Treatment cycle",
+            TreatmentCycle,
+            services.CYCLE_FIELDS,
+            services.cycle_record,
+            services.cycle_update,
+            "cycle",
+        ),
+        RecordKind(
+            "responses",
+            "Response assessment",
+            ResponseAssessment,
+            services.RESPONSE_FIELDS,
+            services.response_record,
+            services.response_update,
+            "assessment",
+        ),
+        RecordKind(
+            "transplant",
+            "Allo-HSCT",
+            Transplant,
+            services.TRANSPLANT_FIELDS,
+            services.transplant_record,
+            services.transplant_update,
+            "transplant",
+            single=True,
+        ),
+        RecordKind(
+            "end-of-treatment",
+            "End of treatment",
+            EndOfTreatment,
+            services.END_OF_TREATMENT_FIELDS,
+            services.end_of_treatment_record,
+            services.end_of_treatment_update,
+            "eot",
+            single=True,
+        ),
+        RecordKind(
+            "adverse-events",
+            "Adverse event",
+            AdverseEvent,
+            services.ADVERSE_EVENT_FIELDS,
+            services.adverse_event_record,
+            services.adverse_event_update,
+            "event",
+        ),
+        RecordKind(
+            "off-study",
+            "Off study (death, withdrawal, lost to follow-up)",
+            OffStudy,
+            services.OFF_STUDY_FIELDS,
+            services.off_study_record,
+            services.off_study_update,
+            "off_study",
+            single=True,
+        ),
+    )
+}

@@ -28,16 +28,22 @@ class ResponseValues:
 
 
 def _leukaemia_free(v: ResponseValues) -> bool:
-    return (v.marrow_blasts_pct is not None
-            and v.marrow_blasts_pct < protocol.MARROW_BLASTS_REMISSION_BELOW
-            and not v.auer_rods and not v.extramedullary_disease)
+    return (
+        v.marrow_blasts_pct is not None
+        and v.marrow_blasts_pct < protocol.MARROW_BLASTS_REMISSION_BELOW
+        and not v.auer_rods
+        and not v.extramedullary_disease
+    )
 
 
 def _counts_recovered(v: ResponseValues) -> bool:
-    return (v.anc is not None and v.anc >= Decimal(str(protocol.ANC_RECOVERY_AT_LEAST))
-            and v.platelets is not None
-            and v.platelets >= protocol.PLATELETS_RECOVERY_AT_LEAST
-            and not v.transfusion_dependent)
+    return (
+        v.anc is not None
+        and v.anc >= Decimal(str(protocol.ANC_RECOVERY_AT_LEAST))
+        and v.platelets is not None
+        and v.platelets >= protocol.PLATELETS_RECOVERY_AT_LEAST
+        and not v.transfusion_dependent
+    )
 
 
 def best_supported(v: ResponseValues, baseline_blasts_pct: Decimal | None) -> R:
@@ -47,44 +53,63 @@ def best_supported(v: ResponseValues, baseline_blasts_pct: Decimal | None) -> R:
     if _leukaemia_free(v):
         return R.MLFS
     low, high = protocol.PR_MARROW_BLASTS_RANGE
-    if (_counts_recovered(v) and not v.circulating_blasts and v.marrow_blasts_pct is not None
-            and low <= v.marrow_blasts_pct <= high and baseline_blasts_pct
-            and v.marrow_blasts_pct <= baseline_blasts_pct / 2):
+    if (
+        _counts_recovered(v)
+        and not v.circulating_blasts
+        and v.marrow_blasts_pct is not None
+        and low <= v.marrow_blasts_pct <= high
+        and baseline_blasts_pct
+        and v.marrow_blasts_pct <= baseline_blasts_pct / 2
+    ):
         return R.PR
     return R.RESISTANT
 
 
-def category_problems(category: str, v: ResponseValues, *,
-                      baseline_blasts_pct: Decimal | None,
-                      had_remission: bool) -> dict[str, list[str]]:
+def category_problems(
+    category: str, v: ResponseValues, *, baseline_blasts_pct: Decimal | None, had_remission: bool
+) -> dict[str, list[str]]:
     """Return why the values contradict the category, keyed by field; empty when they agree."""
     chosen = R(category)
     if chosen in _RANK:
         if chosen is not R.RESISTANT and v.marrow_blasts_pct is None:
-            return {"marrow_blasts_pct": [f"{chosen.label} rests on a marrow assessment: "
-                                          "give the marrow blasts."]}
+            return {
+                "marrow_blasts_pct": [
+                    f"{chosen.label} rests on a marrow assessment: give the marrow blasts."
+                ]
+            }
         best = best_supported(v, baseline_blasts_pct)
         if _RANK[chosen] < _RANK[best]:
-            return {"category": [f"The values support {best.label} at best, not "
-                                 f"{chosen.label}: {_why_not(chosen, v, baseline_blasts_pct)}"]}
+            return {
+                "category": [
+                    f"The values support {best.label} at best, not "
+                    f"{chosen.label}: {_why_not(chosen, v, baseline_blasts_pct)}"
+                ]
+            }
         return {}
     if chosen is R.RELAPSE:
         problems = []
         if not had_remission:
             problems.append("A relapse follows a CR or CRi; none is recorded before this date.")
         blasts = v.marrow_blasts_pct
-        if not ((blasts is not None and blasts >= protocol.MARROW_BLASTS_REMISSION_BELOW)
-                or v.circulating_blasts or v.extramedullary_disease):
-            problems.append("A relapse needs marrow blasts ≥ 5%, blasts in the blood or "
-                            "extramedullary disease.")
+        if not (
+            (blasts is not None and blasts >= protocol.MARROW_BLASTS_REMISSION_BELOW)
+            or v.circulating_blasts
+            or v.extramedullary_disease
+        ):
+            problems.append(
+                "A relapse needs marrow blasts ≥ 5%, blasts in the blood or extramedullary disease."
+            )
         return {"category": problems} if problems else {}
     return {}
 
 
 def _why_not(chosen: R, v: ResponseValues, baseline: Decimal | None) -> str:
     reasons = []
-    if v.marrow_blasts_pct is not None and v.marrow_blasts_pct >= 5 and chosen in (
-            R.CR, R.CRI, R.MLFS):
+    if (
+        v.marrow_blasts_pct is not None
+        and v.marrow_blasts_pct >= 5
+        and chosen in (R.CR, R.CRI, R.MLFS)
+    ):
         reasons.append(f"marrow blasts {v.marrow_blasts_pct}% (must be < 5%)")
     if v.auer_rods and chosen in (R.CR, R.CRI, R.MLFS):
         reasons.append("blasts with Auer rods")
@@ -94,14 +119,20 @@ def _why_not(chosen: R, v: ResponseValues, baseline: Decimal | None) -> str:
         reasons.append("circulating blasts")
     if chosen in (R.CR, R.PR):
         if v.anc is None or v.anc < Decimal(str(protocol.ANC_RECOVERY_AT_LEAST)):
-            reasons.append(f"ANC {v.anc if v.anc is not None else 'not given'} "
-                           f"(must be ≥ {protocol.ANC_RECOVERY_AT_LEAST} × 10⁹/L)")
+            reasons.append(
+                f"ANC {v.anc if v.anc is not None else 'not given'} "
+                f"(must be ≥ {protocol.ANC_RECOVERY_AT_LEAST} × 10⁹/L)"
+            )
         if v.platelets is None or v.platelets < protocol.PLATELETS_RECOVERY_AT_LEAST:
-            reasons.append(f"platelets {v.platelets if v.platelets is not None else 'not given'}"
-                           f" (must be ≥ {protocol.PLATELETS_RECOVERY_AT_LEAST} × 10⁹/L)")
+            reasons.append(
+                f"platelets {v.platelets if v.platelets is not None else 'not given'}"
+                f" (must be ≥ {protocol.PLATELETS_RECOVERY_AT_LEAST} × 10⁹/L)"
+            )
         if v.transfusion_dependent:
             reasons.append("transfusion dependence")
     if chosen is R.PR:
-        reasons.append("marrow blasts must be 5-25% and at most half the baseline "
-                       f"({baseline if baseline is not None else 'unknown'}%)")
+        reasons.append(
+            "marrow blasts must be 5-25% and at most half the baseline "
+            f"({baseline if baseline is not None else 'unknown'}%)"
+        )
     return "; ".join(reasons) or "the values do not meet its definition"

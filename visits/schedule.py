@@ -25,7 +25,8 @@ class PlannedVisit:
 def end_of_study(first_randomization_on: dt.date) -> dt.date:
     """Return the end of study: 5 years after the trial's first randomization."""
     return first_randomization_on + relativedelta(
-        years=protocol.END_OF_STUDY_AFTER_FIRST_RANDOMIZATION_YEARS)
+        years=protocol.END_OF_STUDY_AFTER_FIRST_RANDOMIZATION_YEARS
+    )
 
 
 def planned_visits(end_of_treatment_on: dt.date, end_of_study_on: dt.date) -> list[PlannedVisit]:
@@ -54,12 +55,17 @@ class VisitStatus:
     DONE = "done"
     MISSED = "missed"
 
-    LABELS = {UPCOMING: "Upcoming", DUE: "Due", OVERDUE: "Overdue", DONE: "Done",
-              MISSED: "Missed"}
+    LABELS = {UPCOMING: "Upcoming", DUE: "Due", OVERDUE: "Overdue", DONE: "Done", MISSED: "Missed"}
 
 
-def visit_status(*, window_opens_on: dt.date, window_closes_on: dt.date,
-                 performed_on: dt.date | None, missed: bool, today: dt.date) -> str:
+def visit_status(
+    *,
+    window_opens_on: dt.date,
+    window_closes_on: dt.date,
+    performed_on: dt.date | None,
+    missed: bool,
+    today: dt.date,
+) -> str:
     """Return the visit's status on `today`: done, missed, or by its window."""
     if performed_on is not None:
         return VisitStatus.DONE

@@ -25,10 +25,13 @@ from visits.schedule import VisitStatus, visit_status
 
 def status_of(visit: FollowUpVisit, today: dt.date | None = None) -> str:
     """Return the visit's status today: upcoming, due, overdue, done or missed."""
-    return visit_status(window_opens_on=visit.window_opens_on,
-                        window_closes_on=visit.window_closes_on,
-                        performed_on=visit.performed_on, missed=bool(visit.missed_reason),
-                        today=today or timezone.localdate())
+    return visit_status(
+        window_opens_on=visit.window_opens_on,
+        window_closes_on=visit.window_closes_on,
+        performed_on=visit.performed_on,
+        missed=bool(visit.missed_reason),
+        today=today or timezone.localdate(),
+    )
 
 
 @dataclass(frozen=True)
@@ -90,8 +93,9 @@ WORKLIST_SORTS = {
 }
 
 
-def worklist(user: User, *, site: Site | None = None, today: dt.date | None = None,
-             sort: str = "target") -> list[WorklistRow]:
+def worklist(
+    user: User, *, site: Site | None = None, today: dt.date | None = None, sort: str = "target"
+) -> list[WorklistRow]:
     """Return the visits to plan this month at the visible sites, in one query.
 
     Listed: every visit neither done nor missed whose window opens by the end of the month,
@@ -103,23 +107,30 @@ def worklist(user: User, *, site: Site | None = None, today: dt.date | None = No
     patients = patients_visible_to(user)
     if site is not None:
         patients = patients.filter(site=site)
-    visits = (FollowUpVisit.objects
-              .filter(patient__in=patients.values("pk"), performed_on__isnull=True,
-                      missed_reason="", window_opens_on__lte=month_end)
-              .select_related("patient", "patient__site"))
+    visits = FollowUpVisit.objects.filter(
+        patient__in=patients.values("pk"),
+        performed_on__isnull=True,
+        missed_reason="",
+        window_opens_on__lte=month_end,
+    ).select_related("patient", "patient__site")
     rows = [WorklistRow(v, status_of(v, today)) for v in visits]
     return sorted(rows, key=WORKLIST_SORTS.get(sort, WORKLIST_SORTS["target"]))
 
 
-def serious_adverse_events_pending_review(user: User,
-                                          site: Site | None = None) -> QuerySet[AdverseEvent]:
+def serious_adverse_events_pending_review(
+    user: User, site: Site | None = None
+) -> QuerySet[AdverseEvent]:
     """Return the SAEs at the visible sites not yet reviewed (shown on the site dashboard)."""
     patients = patients_visible_to(user)
     if site is not None:
         patients = patients.filter(site=site)
-    return (AdverseEvent.objects.filter(patient__in=patients.values("pk"), serious=True,
-                                        sae_reviewed_at__isnull=True)
-            .select_related("patient").order_by("onset_on"))
+    return (
+        AdverseEvent.objects.filter(
+            patient__in=patients.values("pk"), serious=True, sae_reviewed_at__isnull=True
+        )
+        .select_related("patient")
+        .order_by("onset_on")
+    )
 
 
 def open_deviations(user: User, site: Site | None = None) -> QuerySet[ProtocolDeviation]:
@@ -127,6 +138,9 @@ def open_deviations(user: User, site: Site | None = None) -> QuerySet[ProtocolDe
     patients = patients_visible_to(user)
     if site is not None:
         patients = patients.filter(site=site)
-    return (ProtocolDeviation.objects.filter(patient__in=patients.values("pk"))
-            .filter(Q(corrected_at__isnull=True))
-            .select_related("patient", "cycle").order_by("-detected_at"))
+    return (
+        ProtocolDeviation.objects.filter(patient__in=patients.values("pk"))
+        .filter(Q(corrected_at__isnull=True))
+        .select_related("patient", "cycle")
+        .order_by("-detected_at")
+    )

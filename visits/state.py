@@ -59,29 +59,38 @@ def patient_records_for_update(patient: Patient, user: User) -> PatientRecords:
     """
     if not user_can_enter_data_at(user, patient.site):
         raise PermissionDenied(f"{user} may not enter data at site {patient.site.code}.")
-    patient = Patient.objects.select_for_update(of=("self",)).select_related(
-        "site", "screening").get(
-        pk=patient.pk)
+    patient = (
+        Patient.objects.select_for_update(of=("self",))
+        .select_related("site", "screening")
+        .get(pk=patient.pk)
+    )
     ensure_unlocked(patient)
     randomization = Randomization.objects.filter(patient=patient).first()
     if randomization is None:
-        raise ValidationError({"patient": [
-            f"Patient {patient} is not randomized: treatment and follow-up are recorded only "
-            "for randomized patients."]})
+        raise ValidationError(
+            {
+                "patient": [
+                    f"Patient {patient} is not randomized: treatment and follow-up are recorded only "
+                    "for randomized patients."
+                ]
+            }
+        )
     return PatientRecords(
         patient=patient,
         randomization=randomization,
         cycles=list(TreatmentCycle.objects.filter(patient=patient).order_by("number")),
-        responses=list(ResponseAssessment.objects.filter(patient=patient)
-                       .order_by("assessed_on", "pk")),
+        responses=list(
+            ResponseAssessment.objects.filter(patient=patient).order_by("assessed_on", "pk")
+        ),
         transplant=Transplant.objects.filter(patient=patient).first(),
         end_of_treatment=EndOfTreatment.objects.filter(patient=patient).first(),
         off_study=OffStudy.objects.filter(patient=patient).first(),
     )
 
 
-def date_errors(records: PatientRecords, dates: dict[str, dt.date | None], *,
-                after_death_allowed: bool = False) -> Errors:
+def date_errors(
+    records: PatientRecords, dates: dict[str, dt.date | None], *, after_death_allowed: bool = False
+) -> Errors:
     """Check dates against today, the randomization and the death (PROTOCOL.md edit checks)."""
     errors: Errors = {}
     today = timezone.localdate()
@@ -91,14 +100,16 @@ def date_errors(records: PatientRecords, dates: dict[str, dt.date | None], *,
             continue
         if day > today:
             errors.setdefault(name, []).append(
-                f"{day:%d/%m/%Y} is in the future (today is {today:%d/%m/%Y}).")
+                f"{day:%d/%m/%Y} is in the future (today is {today:%d/%m/%Y})."
+            )
         if day < records.randomized_on:
             errors.setdefault(name, []).append(
-                f"{day:%d/%m/%Y} is before the randomization on "
-                f"{records.randomized_on:%d/%m/%Y}.")
+                f"{day:%d/%m/%Y} is before the randomization on {records.randomized_on:%d/%m/%Y}."
+            )
         if death_on and day > death_on and not after_death_allowed:
             errors.setdefault(name, []).append(
-                f"{day:%d/%m/%Y} is after the patient's death on {death_on:%d/%m/%Y}.")
+                f"{day:%d/%m/%Y} is after the patient's death on {death_on:%d/%m/%Y}."
+            )
     return errors
 
 

@@ -38,9 +38,11 @@ from visits.records import RECORD_KINDS, RecordKind
 
 def _fatal_event_field(patient: Patient, editing: bool) -> forms.Field:
     return forms.ModelChoiceField(
-        queryset=AdverseEvent.objects.filter(patient=patient), required=False,
+        queryset=AdverseEvent.objects.filter(patient=patient),
+        required=False,
         label="Adverse event that caused the death",
-        help_text="Only when the cause of death is an adverse event; it becomes grade 5.")
+        help_text="Only when the cause of death is an adverse event; it becomes grade 5.",
+    )
 
 
 def _previous_grade_field(patient: Patient, editing: bool) -> forms.Field | None:
@@ -48,15 +50,20 @@ def _previous_grade_field(patient: Patient, editing: bool) -> forms.Field | None
         return None
     return forms.TypedChoiceField(
         choices=[("", "---------"), *[(g, g) for g in protocol.CTCAE_GRADES[:-1]]],
-        coerce=int, empty_value=None, required=False,
+        coerce=int,
+        empty_value=None,
+        required=False,
         label="True grade of the previously fatal event",
-        help_text="Only when the death is no longer attributed to that event.")
+        help_text="Only when the death is no longer attributed to that event.",
+    )
 
 
 # Form fields beyond the record's own, by record kind (the services take them as arguments).
 EXTRA_FORM_FIELDS: dict[str, dict[str, Callable[[Patient, bool], forms.Field | None]]] = {
-    "off-study": {"fatal_adverse_event": _fatal_event_field,
-                  "previous_fatal_event_grade": _previous_grade_field},
+    "off-study": {
+        "fatal_adverse_event": _fatal_event_field,
+        "previous_fatal_event_grade": _previous_grade_field,
+    },
 }
 
 
@@ -77,10 +84,10 @@ def _editable_patient(request: HttpRequest, study_id: str) -> Patient:
     return patient
 
 
-def _form(request: HttpRequest, kind: RecordKind, patient: Patient,
-          instance: Model | None) -> RecordForm:
-    form = RecordForm(request.POST or None, model=kind.model, fields=kind.fields,
-                      instance=instance)
+def _form(
+    request: HttpRequest, kind: RecordKind, patient: Patient, instance: Model | None
+) -> RecordForm:
+    form = RecordForm(request.POST or None, model=kind.model, fields=kind.fields, instance=instance)
     for name, make in _extra_fields(kind).items():
         extra = make(patient, instance is not None)
         if extra is not None:
@@ -91,13 +98,17 @@ def _form(request: HttpRequest, kind: RecordKind, patient: Patient,
 
 
 def _render(request, kind, patient, form, instance) -> HttpResponse:
-    return render(request, "visits/record_form.html",
-                  {"kind": kind, "patient": patient, "form": form, "instance": instance})
+    return render(
+        request,
+        "visits/record_form.html",
+        {"kind": kind, "patient": patient, "form": form, "instance": instance},
+    )
 
 
 def _extras(kind: RecordKind, form: RecordForm) -> dict[str, Any]:
-    return {name: form.cleaned_data.get(name) for name in _extra_fields(kind)
-            if name in form.fields}
+    return {
+        name: form.cleaned_data.get(name) for name in _extra_fields(kind) if name in form.fields
+    }
 
 
 @login_required
@@ -107,8 +118,7 @@ def record_new(request: HttpRequest, study_id: str, kind_name: str) -> HttpRespo
     patient = _editable_patient(request, study_id)
     form = _form(request, kind, patient, None)
     if request.method == "POST" and form.is_valid():
-        extras = {k: v for k, v in _extras(kind, form).items()
-                  if k != "previous_fatal_event_grade"}
+        extras = {k: v for k, v in _extras(kind, form).items() if k != "previous_fatal_event_grade"}
         try:
             kind.create(patient=patient, user=request.user, values=form.values(), **extras)
         except ValidationError as exc:
@@ -120,8 +130,9 @@ def record_new(request: HttpRequest, study_id: str, kind_name: str) -> HttpRespo
 
 
 @login_required
-def record_edit(request: HttpRequest, study_id: str, kind_name: str,
-                pk: int | None = None) -> HttpResponse:
+def record_edit(
+    request: HttpRequest, study_id: str, kind_name: str, pk: int | None = None
+) -> HttpResponse:
     """Correct a record: reason for change required, refused if someone saved in between."""
     kind = _kind(kind_name)
     patient = _editable_patient(request, study_id)
@@ -130,9 +141,14 @@ def record_edit(request: HttpRequest, study_id: str, kind_name: str,
     form = _form(request, kind, patient, instance)
     if request.method == "POST" and form.is_valid():
         try:
-            kind.update(**{kind.record_argument: instance}, user=request.user,
-                        values=form.values(), version=form.cleaned_data["version"],
-                        reason=form.cleaned_data["reason"], **_extras(kind, form))
+            kind.update(
+                **{kind.record_argument: instance},
+                user=request.user,
+                values=form.values(),
+                version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+                **_extras(kind, form),
+            )
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -149,38 +165,58 @@ def visit_record(request: HttpRequest, study_id: str, month: int) -> HttpRespons
     completed = visit.is_completed
     missing = request.method == "POST" and request.POST.get("action") == "miss"
     recording = request.method == "POST" and not missing
-    form = RecordForm(request.POST if recording else None, model=FollowUpVisit,
-                      fields=services.VISIT_FIELDS, instance=visit)
+    form = RecordForm(
+        request.POST if recording else None,
+        model=FollowUpVisit,
+        fields=services.VISIT_FIELDS,
+        instance=visit,
+    )
     for name in ("performed_on", "vital_status"):
         form.fields[name].required = True
     if not completed:
         form.fields["reason"].required = False
         form.fields["reason"].widget = forms.HiddenInput()
-    missed_form = MissedVisitForm(request.POST if missing else None, prefix="missed",
-                                  initial={"version": visit.version})
+    missed_form = MissedVisitForm(
+        request.POST if missing else None, prefix="missed", initial={"version": visit.version}
+    )
     if request.method == "POST":
         try:
             if missing:
                 if missed_form.is_valid():
                     services.followup_visit_miss(
-                        visit=visit, user=request.user,
+                        visit=visit,
+                        user=request.user,
                         missed_reason=missed_form.cleaned_data["missed_reason"],
-                        version=missed_form.cleaned_data["version"])
+                        version=missed_form.cleaned_data["version"],
+                    )
                     messages.success(request, f"Visit {visit.label} marked missed.")
                     return redirect("patient-detail", study_id=patient.study_id)
             elif form.is_valid():
                 services.followup_visit_record(
-                    visit=visit, user=request.user, values=form.values(),
-                    version=form.cleaned_data["version"], reason=form.cleaned_data["reason"])
+                    visit=visit,
+                    user=request.user,
+                    values=form.values(),
+                    version=form.cleaned_data["version"],
+                    reason=form.cleaned_data["reason"],
+                )
                 messages.success(request, f"Visit {visit.label} of {patient.study_id} recorded.")
                 return redirect("patient-detail", study_id=patient.study_id)
         except ValidationError as exc:
             target = missed_form if missing else form
             for name, errors in exc.message_dict.items():
                 target.add_error(name if name in target.fields else None, errors)
-    return render(request, "visits/visit_form.html", {
-        "patient": patient, "visit": visit, "form": form, "missed_form": missed_form,
-        "status": selectors.status_of(visit), "completed": completed})
+    return render(
+        request,
+        "visits/visit_form.html",
+        {
+            "patient": patient,
+            "visit": visit,
+            "form": form,
+            "missed_form": missed_form,
+            "status": selectors.status_of(visit),
+            "completed": completed,
+        },
+    )
 
 
 @login_required
@@ -196,8 +232,9 @@ def adverse_event_review(request: HttpRequest, study_id: str, pk: int) -> HttpRe
     else:
         messages.success(request, f"SAE {event.display_term} of {patient.study_id} reviewed.")
     next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()},
-                                           require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, {request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = "dashboard"
     return redirect(next_url)
 
@@ -208,7 +245,19 @@ def worklist(request: HttpRequest) -> HttpResponse:
     site = site_chosen(request.user, request.GET.get("site"))
     sort = request.GET.get("sort", "target")
     rows = selectors.worklist(request.user, site=site, sort=sort)
-    return render(request, "visits/worklist.html", {
-        "rows": rows, "sort": sort, "site": site, "sites": sites_visible_to(request.user),
-        "sorts": [("target", "Target date"), ("window_closes", "Window closes"),
-                  ("status", "Overdue first"), ("study_id", "Study ID")]})
+    return render(
+        request,
+        "visits/worklist.html",
+        {
+            "rows": rows,
+            "sort": sort,
+            "site": site,
+            "sites": sites_visible_to(request.user),
+            "sorts": [
+                ("target", "Target date"),
+                ("window_closes", "Window closes"),
+                ("status", "Overdue first"),
+                ("study_id", "Study ID"),
+            ],
+        },
+    )

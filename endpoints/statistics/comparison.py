@@ -41,9 +41,15 @@ def _observed_expected(durations: np.ndarray, events: np.ndarray, treated: np.nd
     return o_minus_e, variance, observed, expected
 
 
-def logrank(durations: Sequence[float], events: Sequence[int], groups: Sequence[str], *,
-            treatment: str, reference: str,
-            strata: Sequence[str] | None = None) -> LogRank:
+def logrank(
+    durations: Sequence[float],
+    events: Sequence[int],
+    groups: Sequence[str],
+    *,
+    treatment: str,
+    reference: str,
+    strata: Sequence[str] | None = None,
+) -> LogRank:
     """Log-rank test of treatment vs reference, optionally stratified.
 
     lifelines has no stratified log-rank: it is the sum over strata of the observed minus
@@ -59,7 +65,8 @@ def logrank(durations: Sequence[float], events: Sequence[int], groups: Sequence[
     for level in np.unique(labels):
         inside = labels == level
         o_minus_e, variance, o_t, e_t = _observed_expected(
-            durations[inside], events[inside], treated[inside])
+            durations[inside], events[inside], treated[inside]
+        )
         total["o_minus_e"] += o_minus_e
         total["variance"] += variance
         total["o_t"] += o_t
@@ -69,12 +76,15 @@ def logrank(durations: Sequence[float], events: Sequence[int], groups: Sequence[
     if strata is None:
         # lifelines' own test, computed the same way, as a cross-check of the sum above.
         reference_side = groups == reference
-        lifelines_result = logrank_test(durations[treated], durations[reference_side],
-                                        events[treated], events[reference_side])
+        lifelines_result = logrank_test(
+            durations[treated], durations[reference_side], events[treated], events[reference_side]
+        )
         if not np.isclose(lifelines_result.test_statistic, chisq, rtol=1e-9, atol=1e-12):
             raise ArithmeticError("log-rank statistic disagrees with lifelines")
     return LogRank(
-        chisq=float(chisq), df=1, p=float(chi2.sf(chisq, 1)),
+        chisq=float(chisq),
+        df=1,
+        p=float(chi2.sf(chisq, 1)),
         observed={treatment: total["o_t"], reference: deaths - total["o_t"]},
         expected={treatment: total["e_t"], reference: deaths - total["e_t"]},
         strata=tuple(str(level) for level in np.unique(labels)) if strata is not None else (),
@@ -102,8 +112,9 @@ class CoxModel:
     ph_test_p: float | None  # Schoenfeld-residual test of proportional hazards
 
 
-def _score_test_at_zero(durations: np.ndarray, events: np.ndarray, x: np.ndarray,
-                        labels: np.ndarray, ties: str) -> float:
+def _score_test_at_zero(
+    durations: np.ndarray, events: np.ndarray, x: np.ndarray, labels: np.ndarray, ties: str
+) -> float:
     """Score (log-rank-like) statistic U(0)²/I(0) for one covariate, Efron or Breslow ties."""
     score = information = 0.0
     for level in np.unique(labels):
@@ -124,9 +135,17 @@ def _score_test_at_zero(durations: np.ndarray, events: np.ndarray, x: np.ndarray
     return score**2 / information if information > 0 else 0.0
 
 
-def cox(durations: Sequence[float], events: Sequence[int], groups: Sequence[str], *,
-        treatment: str, reference: str, strata: Sequence[str] | None = None,
-        ties: str = "efron", alpha: float = 0.05) -> CoxModel:
+def cox(
+    durations: Sequence[float],
+    events: Sequence[int],
+    groups: Sequence[str],
+    *,
+    treatment: str,
+    reference: str,
+    strata: Sequence[str] | None = None,
+    ties: str = "efron",
+    alpha: float = 0.05,
+) -> CoxModel:
     """Cox model of the hazard ratio treatment vs reference, optionally stratified.
 
     lifelines' default stopping rule leaves a relative error of about 1e-6 on the
@@ -135,24 +154,33 @@ def cox(durations: Sequence[float], events: Sequence[int], groups: Sequence[str]
     """
     if ties != "efron":
         raise ValueError("lifelines fits Efron ties only")
-    frame = pd.DataFrame({"T": np.asarray(durations, dtype=float),
-                          "E": np.asarray(events, dtype=int),
-                          "treated": (np.asarray(groups) == treatment).astype(float)})
+    frame = pd.DataFrame(
+        {
+            "T": np.asarray(durations, dtype=float),
+            "E": np.asarray(events, dtype=int),
+            "treated": (np.asarray(groups) == treatment).astype(float),
+        }
+    )
     if strata is not None:
         frame["stratum"] = np.asarray(strata)
     fitter = CoxPHFitter(alpha=alpha)
-    fitter.fit(frame, duration_col="T", event_col="E",
-               strata=["stratum"] if strata is not None else None,
-               # Stop on the Newton decrement (precision is compared with it, so ~1e-18 means a
-               # step below ~1e-10), never on a flat log-likelihood (r_precision=0).
-               fit_options={"precision": 1e-18, "r_precision": 0.0, "max_steps": 500})
+    fitter.fit(
+        frame,
+        duration_col="T",
+        event_col="E",
+        strata=["stratum"] if strata is not None else None,
+        # Stop on the Newton decrement (precision is compared with it, so ~1e-18 means a
+        # step below ~1e-10), never on a flat log-likelihood (r_precision=0).
+        fit_options={"precision": 1e-18, "r_precision": 0.0, "max_steps": 500},
+    )
     coef = float(fitter.params_["treated"])
     se = float(fitter.standard_errors_["treated"])
     z = float(norm.ppf(1 - alpha / 2))
     lr = fitter.log_likelihood_ratio_test()
     labels = frame["stratum"].to_numpy() if strata is not None else np.zeros(len(frame))
-    score_chisq = _score_test_at_zero(frame["T"].to_numpy(), frame["E"].to_numpy(),
-                                      frame["treated"].to_numpy(), labels, ties)
+    score_chisq = _score_test_at_zero(
+        frame["T"].to_numpy(), frame["E"].to_numpy(), frame["treated"].to_numpy(), labels, ties
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -161,12 +189,21 @@ def cox(durations: Sequence[float], events: Sequence[int], groups: Sequence[str]
         except Exception:
             ph_p = None
     return CoxModel(
-        coef=coef, se=se, hr=float(np.exp(coef)),
-        hr_lower=float(np.exp(coef - z * se)), hr_upper=float(np.exp(coef + z * se)),
-        wald_z=coef / se, wald_p=float(2 * norm.sf(abs(coef / se))),
+        coef=coef,
+        se=se,
+        hr=float(np.exp(coef)),
+        hr_lower=float(np.exp(coef - z * se)),
+        hr_upper=float(np.exp(coef + z * se)),
+        wald_z=coef / se,
+        wald_p=float(2 * norm.sf(abs(coef / se))),
         loglik_null=float(fitter.log_likelihood_ - lr.test_statistic / 2),
-        loglik=float(fitter.log_likelihood_), lr_chisq=float(lr.test_statistic),
-        lr_p=float(lr.p_value), score_chisq=float(score_chisq),
-        score_p=float(chi2.sf(score_chisq, 1)), ties=ties, n=len(frame),
-        nevent=int(frame["E"].sum()), ph_test_p=ph_p,
+        loglik=float(fitter.log_likelihood_),
+        lr_chisq=float(lr.test_statistic),
+        lr_p=float(lr.p_value),
+        score_chisq=float(score_chisq),
+        score_p=float(chi2.sf(score_chisq, 1)),
+        ties=ties,
+        n=len(frame),
+        nevent=int(frame["E"].sum()),
+        ph_test_p=ph_p,
     )

@@ -24,8 +24,9 @@ class CumulativeIncidence:
         return value
 
 
-def cumulative_incidence(durations: Sequence[float], event_codes: Sequence[int],
-                         event_of_interest: int = RELAPSE) -> CumulativeIncidence:
+def cumulative_incidence(
+    durations: Sequence[float], event_codes: Sequence[int], event_of_interest: int = RELAPSE
+) -> CumulativeIncidence:
     """Aalen-Johansen estimate: a competing event is not censoring (PROTOCOL.md).
 
     CIF(t) = Σ_{t_j ≤ t} S(t_j-) · d_j / n_j, with S the Kaplan-Meier of any event. Written

@@ -102,8 +102,13 @@ def _approx_right_index(nodes: Sequence[float], p: float) -> int | None:
     return None
 
 
-def r_quantile(times: Sequence[float], surv: Sequence[float | None], p: float = 0.5,
-               first_time: float = 0.0, tol: float = R_TOLERANCE) -> float | None:
+def r_quantile(
+    times: Sequence[float],
+    surv: Sequence[float | None],
+    p: float = 0.5,
+    first_time: float = 0.0,
+    tol: float = R_TOLERANCE,
+) -> float | None:
     """The time the curve reaches 1 - p, by R's quantile.survfit (`findq`).
 
     On a flat stretch exactly at the quantile, the midpoint of the flat is returned (R and
@@ -132,8 +137,13 @@ def r_quantile(times: Sequence[float], surv: Sequence[float | None], p: float = 
     return (xs[i1] + xs[i2]) / 2
 
 
-def kaplan_meier(durations: Sequence[float], events: Sequence[int], *,
-                 conf_type: str = "log-log", alpha: float = 0.05) -> KaplanMeier:
+def kaplan_meier(
+    durations: Sequence[float],
+    events: Sequence[int],
+    *,
+    conf_type: str = "log-log",
+    alpha: float = 0.05,
+) -> KaplanMeier:
     """Fit a Kaplan-Meier curve with Greenwood variance and R's confidence limits."""
     durations = np.asarray(durations, dtype=float)
     events = np.asarray(events, dtype=int)
@@ -153,12 +163,18 @@ def kaplan_meier(durations: Sequence[float], events: Sequence[int], *,
     lower, upper = _interval(surv, se_cumhaz, conf_type, z)
     times = time.tolist()
     return KaplanMeier(
-        time=times, n_risk=n_risk.tolist(), n_event=n_event.tolist(),
-        n_censor=n_censor.tolist(), surv=surv.tolist(),
+        time=times,
+        n_risk=n_risk.tolist(),
+        n_event=n_event.tolist(),
+        n_censor=n_censor.tolist(),
+        surv=surv.tolist(),
         std_err_cumhaz=[float(v) if math.isfinite(v) else None for v in se_cumhaz],
-        std_err_surv=[float(s * v) if math.isfinite(v) else None
-                      for s, v in zip(surv, se_cumhaz, strict=True)],
-        lower=lower, upper=upper, conf_type=conf_type,
+        std_err_surv=[
+            float(s * v) if math.isfinite(v) else None for s, v in zip(surv, se_cumhaz, strict=True)
+        ],
+        lower=lower,
+        upper=upper,
+        conf_type=conf_type,
         median=r_quantile(times, surv.tolist()),
         median_lower=r_quantile(times, lower),
         median_upper=r_quantile(times, upper),

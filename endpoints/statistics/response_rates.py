@@ -20,10 +20,10 @@ def clopper_pearson(responders: int, n: int, alpha: float = 0.05) -> Rate:
     """Exact binomial confidence interval (R binom.test)."""
     if n == 0:
         return Rate(responders, n, None, None, None)
-    lower = 0.0 if responders == 0 else float(beta.ppf(alpha / 2, responders,
-                                                       n - responders + 1))
-    upper = 1.0 if responders == n else float(beta.ppf(1 - alpha / 2, responders + 1,
-                                                       n - responders))
+    lower = 0.0 if responders == 0 else float(beta.ppf(alpha / 2, responders, n - responders + 1))
+    upper = (
+        1.0 if responders == n else float(beta.ppf(1 - alpha / 2, responders + 1, n - responders))
+    )
     return Rate(responders, n, responders / n, lower, upper)
 
 

@@ -11,8 +11,7 @@ from trialsite.accounts.models import User
 def test_it_hashes_new_passwords_with_argon2_in_production():
     from trialsite import settings as production
 
-    assert production.PASSWORD_HASHERS[0] == \
-        "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert production.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
 
 
 def test_it_stores_an_argon2_hash(coordinator):

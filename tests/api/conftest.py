@@ -49,17 +49,20 @@ class TwoBatches:
 
 
 @pytest.fixture
-def two_batches(site_a, site_b, coordinator, coordinator_b, statistician,
-                frozen_today) -> Iterator[TwoBatches]:
+def two_batches(
+    site_a, site_b, coordinator, coordinator_b, statistician, frozen_today
+) -> Iterator[TwoBatches]:
     """Every kind of record at both sites, and an analysis run requested with each batch.
 
     The test runs at 14:00 UTC, when the later batch was entered.
     """
-    earlier = patient_with_every_record(site=site_b, user=coordinator_b,
-                                        randomized_on=EARLIER_RANDOMIZED_ON)
+    earlier = patient_with_every_record(
+        site=site_b, user=coordinator_b, randomized_on=EARLIER_RANDOMIZED_ON
+    )
     analysis_run_request(cutoff=EARLIER_CUTOFF, user=statistician)
     with time_machine.travel(LATER_MADE_AT, tick=False):
-        later = patient_with_every_record(site=site_a, user=coordinator,
-                                          randomized_on=LATER_RANDOMIZED_ON)
+        later = patient_with_every_record(
+            site=site_a, user=coordinator, randomized_on=LATER_RANDOMIZED_ON
+        )
         analysis_run_request(cutoff=LATER_CUTOFF, user=statistician)
         yield TwoBatches(earlier=earlier, later=later)

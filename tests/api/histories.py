@@ -37,24 +37,46 @@ def patient_with_every_record(*, site: Site, user: User, randomized_on: dt.date)
     The cycle departs from the arm, so the system records a protocol deviation too.
     """
     day = dt.timedelta(days=1)
-    patient = screen_patient(site=site, user=user, consent_on=randomized_on - 2 * day,
-                             screened_on=randomized_on - day)
-    randomization = randomize(patient, user, protocol.Regimen.INTENSIVE,
-                              at=dt.datetime.combine(randomized_on, dt.time(9), tzinfo=PARIS))
-    record_cycle(patient, user, randomized_on + day, randomized_on + 7 * day,
-                 **contradicts_arm(randomization))
+    patient = screen_patient(
+        site=site, user=user, consent_on=randomized_on - 2 * day, screened_on=randomized_on - day
+    )
+    randomization = randomize(
+        patient,
+        user,
+        protocol.Regimen.INTENSIVE,
+        at=dt.datetime.combine(randomized_on, dt.time(9), tzinfo=PARIS),
+    )
+    record_cycle(
+        patient,
+        user,
+        randomized_on + day,
+        randomized_on + 7 * day,
+        **contradicts_arm(randomization),
+    )
     record_adverse_event(patient, user, randomized_on + 5 * day)
     record_end_of_treatment(patient, user, randomized_on + 8 * day)
     record_response(patient, user, randomized_on + 25 * day, protocol.ResponseCategory.CR)
-    services.transplant_record(patient=patient, user=user, values={
-        "transplanted_on": randomized_on + 41 * day,
-        "donor_type": protocol.DonorType.MATCHED_UNRELATED,
-        "conditioning": protocol.Conditioning.REDUCED_INTENSITY})
+    services.transplant_record(
+        patient=patient,
+        user=user,
+        values={
+            "transplanted_on": randomized_on + 41 * day,
+            "donor_type": protocol.DonorType.MATCHED_UNRELATED,
+            "conditioning": protocol.Conditioning.REDUCED_INTENSITY,
+        },
+    )
     visit = FollowUpVisit.objects.get(patient=patient, month=3)
-    services.followup_visit_record(visit=visit, user=user, version=visit.version, values={
-        "performed_on": randomized_on + VISIT_DONE_AFTER,
-        "vital_status": protocol.VitalStatus.ALIVE,
-        "disease_status": protocol.FollowUpDiseaseStatus.CONTINUING_REMISSION})
-    services.off_study_record(patient=patient, user=user,
-                              values=death_values(randomized_on + DIED_AFTER))
+    services.followup_visit_record(
+        visit=visit,
+        user=user,
+        version=visit.version,
+        values={
+            "performed_on": randomized_on + VISIT_DONE_AFTER,
+            "vital_status": protocol.VitalStatus.ALIVE,
+            "disease_status": protocol.FollowUpDiseaseStatus.CONTINUING_REMISSION,
+        },
+    )
+    services.off_study_record(
+        patient=patient, user=user, values=death_values(randomized_on + DIED_AFTER)
+    )
     return patient

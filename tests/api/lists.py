@@ -52,8 +52,7 @@ class ListEndpoint:
 LISTS = (
     ListEndpoint("patients", "screening.screened_on"),
     # A randomization never changes: its time of change is the time it was given.
-    ListEndpoint("randomizations", "randomized_at",
-                 since=dt.datetime(2025, 3, 1, tzinfo=dt.UTC)),
+    ListEndpoint("randomizations", "randomized_at", since=dt.datetime(2025, 3, 1, tzinfo=dt.UTC)),
     ListEndpoint("cycles", "started_on"),
     ListEndpoint("responses", "assessed_on"),
     ListEndpoint("transplants", "transplanted_on"),

@@ -11,8 +11,14 @@ import pytest
 from endpoints.services import analysis_run_request
 from tests.api.lists import rows
 
-BY_ARM_KEYS = {"by_arm", "comparison", "n_by_arm", "best_response_by_arm", "rates",
-               "transplant_rate"}
+BY_ARM_KEYS = {
+    "by_arm",
+    "comparison",
+    "n_by_arm",
+    "best_response_by_arm",
+    "rates",
+    "transplant_rate",
+}
 
 
 def _keys(value: Any) -> Iterator[str]:

@@ -7,8 +7,11 @@ import pytest
 
 
 def _is_field_errors(body: object) -> bool:
-    return isinstance(body, dict) and bool(body) and all(
-        isinstance(messages, list | dict) and messages for messages in body.values())
+    return (
+        isinstance(body, dict)
+        and bool(body)
+        and all(isinstance(messages, list | dict) and messages for messages in body.values())
+    )
 
 
 def test_it_answers_a_refused_screening_with_the_fields_at_fault(coordinator, site_a, api_as):
@@ -19,10 +22,10 @@ def test_it_answers_a_refused_screening_with_the_fields_at_fault(coordinator, si
     assert {"sex", "year_of_birth", "answers"} <= set(response.json())
 
 
-def test_it_answers_a_refused_randomization_with_the_field_at_fault(coordinator, patient_a,
-                                                                    api_as):
-    response = api_as(coordinator).post(f"/api/v1/patients/{patient_a.study_id}/randomize/",
-                                        {"regimen": "chemo"}, format="json")
+def test_it_answers_a_refused_randomization_with_the_field_at_fault(coordinator, patient_a, api_as):
+    response = api_as(coordinator).post(
+        f"/api/v1/patients/{patient_a.study_id}/randomize/", {"regimen": "chemo"}, format="json"
+    )
 
     assert response.status_code == 400
     assert list(response.json()) == ["regimen"]
@@ -37,13 +40,16 @@ def test_it_answers_a_malformed_filter_with_the_filter_at_fault(data_manager, ap
     assert _is_field_errors(response.json())
 
 
-@pytest.mark.parametrize("url", [
-    "/api/v1/patients/03-999/",
-    "/api/v1/patients/07-001/",  # another site's patient is not found, not forbidden
-    "/api/v1/patients/07-001/history/",
-    "/api/v1/cycles/?cursor=not-a-cursor",
-    "/api/v1/exports/nothing.csv",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/patients/03-999/",
+        "/api/v1/patients/07-001/",  # another site's patient is not found, not forbidden
+        "/api/v1/patients/07-001/history/",
+        "/api/v1/cycles/?cursor=not-a-cursor",
+        "/api/v1/exports/nothing.csv",
+    ],
+)
 def test_it_answers_404_with_a_detail(url, coordinator, patient_a, patient_b, api_as):
     response = api_as(coordinator).get(url)
 
@@ -53,8 +59,9 @@ def test_it_answers_404_with_a_detail(url, coordinator, patient_a, patient_b, ap
 
 
 def test_it_answers_404_to_a_write_about_another_sites_patient(coordinator, patient_b, api_as):
-    response = api_as(coordinator).post(f"/api/v1/patients/{patient_b.study_id}/randomize/",
-                                        {"regimen": "intensive"}, format="json")
+    response = api_as(coordinator).post(
+        f"/api/v1/patients/{patient_b.study_id}/randomize/", {"regimen": "intensive"}, format="json"
+    )
 
     assert response.status_code == 404
     assert list(response.json()) == ["detail"]

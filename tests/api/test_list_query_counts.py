@@ -38,10 +38,10 @@ def test_it_lists_with_as_many_queries_for_6_patients_as_for_2(
     at_site_3_for_one = {url: _queries(site_3, url) for url in URLS}
 
     for _ in range(2):
-        patient_with_every_record(site=site_a, user=coordinator,
-                                  randomized_on=LATER_RANDOMIZED_ON)
-        patient_with_every_record(site=site_b, user=coordinator_b,
-                                  randomized_on=EARLIER_RANDOMIZED_ON)
+        patient_with_every_record(site=site_a, user=coordinator, randomized_on=LATER_RANDOMIZED_ON)
+        patient_with_every_record(
+            site=site_b, user=coordinator_b, randomized_on=EARLIER_RANDOMIZED_ON
+        )
     for _ in range(4):
         analysis_run_request(cutoff=LATER_CUTOFF, user=statistician)
 

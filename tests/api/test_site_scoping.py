@@ -19,8 +19,9 @@ ROLE_SITES = {
 
 
 @pytest.mark.parametrize(("role", "sites"), ROLE_SITES.items())
-def test_it_lists_only_the_sites_and_records_a_role_may_see(role, sites, request, two_batches,
-                                                             api_as):
+def test_it_lists_only_the_sites_and_records_a_role_may_see(
+    role, sites, request, two_batches, api_as
+):
     api = api_as(request.getfixturevalue(role))
 
     seen = {endpoint.name: sites_of(rows(api, endpoint.url)) for endpoint in SITE_LISTS}
@@ -30,4 +31,6 @@ def test_it_lists_only_the_sites_and_records_a_role_may_see(role, sites, request
     assert listed_sites.status_code == 200
     assert [site["number"] for site in listed_sites.json()] == sorted(sites)
     assert [run["cutoff"] for run in rows(api, "/api/v1/analysis-runs/")] == [
-        "2025-05-01", "2025-06-01"]
+        "2025-05-01",
+        "2025-06-01",
+    ]

@@ -26,8 +26,9 @@ def _writes(study_id: str) -> list[tuple[str, str]]:
         methods = [method for method in WRITES if hasattr(view, method)]
         if view is ObtainTokenApi or not methods or view.__module__ == "trialsite.review.apis":
             continue
-        url = "/api/v1/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m[1]]),
-                                  str(pattern.pattern))
+        url = "/api/v1/" + re.sub(
+            r"<(?:\w+:)?(\w+)>", lambda m: str(values[m[1]]), str(pattern.pattern)
+        )
         found += [(method, url) for method in methods]
     return found
 
@@ -37,14 +38,16 @@ def test_it_refuses_every_write_to_a_role_that_only_reads(role, request, patient
     api = api_as(request.getfixturevalue(role))
     writes = _writes(patient_a.study_id)
 
-    answers = {(method, url): getattr(api, method)(url, {}, format="json")
-               for method, url in writes}
+    answers = {
+        (method, url): getattr(api, method)(url, {}, format="json") for method, url in writes
+    }
 
     assert ("post", "/api/v1/patients/") in answers
     assert ("patch", f"/api/v1/patients/{patient_a.study_id}/") in answers
     assert ("post", f"/api/v1/patients/{patient_a.study_id}/randomize/") in answers
     assert {w: a.status_code for w, a in answers.items()} == dict.fromkeys(writes, 403)
     assert {a.json()["detail"] for a in answers.values()} == {
-        "Your role may read these data but not change them."}
+        "Your role may read these data but not change them."
+    }
     assert list(Patient.objects.values_list("study_id", flat=True)) == [patient_a.study_id]
     assert not Randomization.objects.exists()

@@ -29,10 +29,10 @@ def test_it_records_the_initial_entry_with_its_author(patient_a, coordinator):
     assert {e.reason for e in entries} == {"Initial entry"}
 
 
-def test_it_records_a_correction_with_old_and_new_values_and_the_reason(patient_a,
-                                                                         coordinator):
-    screening_update(patient=patient_a, user=coordinator, reason="Transcription error",
-                     changes={"ecog": 2})
+def test_it_records_a_correction_with_old_and_new_values_and_the_reason(patient_a, coordinator):
+    screening_update(
+        patient=patient_a, user=coordinator, reason="Transcription error", changes={"ecog": 2}
+    )
 
     entry = _last_change(patient_a)
     assert entry.action == "update"
@@ -45,8 +45,7 @@ def test_it_records_a_correction_with_old_and_new_values_and_the_reason(patient_
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_it_refuses_a_correction_without_a_reason(patient_a, coordinator, reason):
     with pytest.raises(ReasonForChangeRequired):
-        screening_update(patient=patient_a, user=coordinator, reason=reason,
-                         changes={"ecog": 2})
+        screening_update(patient=patient_a, user=coordinator, reason=reason, changes={"ecog": 2})
 
     patient_a.screening.refresh_from_db()
     assert patient_a.screening.ecog == 1
@@ -61,23 +60,30 @@ def test_it_audits_a_queryset_update_that_bypasses_the_services(patient_a):
 
 def test_it_audits_a_raw_sql_update(patient_a):
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE patients_patient SET year_of_birth = 1961 WHERE id = %s",
-                       [patient_a.pk])
+        cursor.execute(
+            "UPDATE patients_patient SET year_of_birth = 1961 WHERE id = %s", [patient_a.pk]
+        )
 
     entry = history_of(patient_a)[-1]
     assert entry.record == "Patient"
     assert entry.changes == {"year_of_birth": (1960, 1961)}
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE patients_screeningevent SET ecog = 4",
-    "DELETE FROM patients_screeningevent",
-    "UPDATE patients_patientevent SET sex = 'M'",
-    "DELETE FROM accounts_userevent",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE patients_screeningevent SET ecog = 4",
+        "DELETE FROM patients_screeningevent",
+        "UPDATE patients_patientevent SET sex = 'M'",
+        "DELETE FROM accounts_userevent",
+    ],
+)
 def test_it_refuses_any_alteration_of_an_audit_row(patient_a, statement):
-    with pytest.raises(DatabaseError, match="Cannot update or delete"), \
-            transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="Cannot update or delete"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(statement)
 
     assert Screening.pgh_event_model.objects.filter(pgh_obj=patient_a.screening).exists()

@@ -17,37 +17,56 @@ RANDOMIZED = dt.datetime(2025, 3, 5, 9, 0, tzinfo=dt.UTC)  # 5 March 2025, Paris
 
 def _induction(patient, user, arm: str) -> None:
     dex = arm == "dex"
-    services.cycle_record(patient=patient, user=user, values={
-        "started_on": dt.date(2025, 3, 6), "ended_on": dt.date(2025, 3, 12),
-        "amsacrine_mg_m2": Decimal("450"), "cytarabine_mg_m2": Decimal("3000"),
-        "dexamethasone_given": dex, "dexamethasone_mg": Decimal("160") if dex else None})
+    services.cycle_record(
+        patient=patient,
+        user=user,
+        values={
+            "started_on": dt.date(2025, 3, 6),
+            "ended_on": dt.date(2025, 3, 12),
+            "amsacrine_mg_m2": Decimal("450"),
+            "cytarabine_mg_m2": Decimal("3000"),
+            "dexamethasone_given": dex,
+            "dexamethasone_mg": Decimal("160") if dex else None,
+        },
+    )
 
 
 def _response(patient, user, on: dt.date, category: str) -> None:
     remission = category in ("CR", "relapse")
-    services.response_record(patient=patient, user=user, values={
-        "assessed_on": on, "category": category,
-        "marrow_blasts_pct": Decimal("2") if category == "CR" else Decimal("40"),
-        "anc": Decimal("1.5") if remission else Decimal("0.2"),
-        "platelets": Decimal("150") if remission else Decimal("20"),
-        "circulating_blasts": category != "CR", "auer_rods": False,
-        "extramedullary_disease": False, "transfusion_dependent": category != "CR"})
+    services.response_record(
+        patient=patient,
+        user=user,
+        values={
+            "assessed_on": on,
+            "category": category,
+            "marrow_blasts_pct": Decimal("2") if category == "CR" else Decimal("40"),
+            "anc": Decimal("1.5") if remission else Decimal("0.2"),
+            "platelets": Decimal("150") if remission else Decimal("20"),
+            "circulating_blasts": category != "CR",
+            "auer_rods": False,
+            "extramedullary_disease": False,
+            "transfusion_dependent": category != "CR",
+        },
+    )
 
 
-def test_it_exports_exactly_the_expected_time_to_event_rows(site_a, coordinator, sponsor,
-                                                            frozen_today):
-    died, relapsed, refractory = (screen_patient(site=site_a, user=coordinator)
-                                  for _ in range(3))
+def test_it_exports_exactly_the_expected_time_to_event_rows(
+    site_a, coordinator, sponsor, frozen_today
+):
+    died, relapsed, refractory = (screen_patient(site=site_a, user=coordinator) for _ in range(3))
     arms = {}
     for patient in (died, relapsed, refractory):
         arms[patient.study_id] = patient_randomize(
-            patient=patient, user=coordinator, regimen="intensive",
-            randomized_at=RANDOMIZED).arm
+            patient=patient, user=coordinator, regimen="intensive", randomized_at=RANDOMIZED
+        ).arm
         _induction(patient, coordinator, arms[patient.study_id])
     # 03-001: CR on 2 April, died 20 May.
     _response(died, coordinator, dt.date(2025, 4, 2), "CR")
-    services.off_study_record(patient=died, user=coordinator, values={
-        "reason": "death", "event_on": dt.date(2025, 5, 20), "death_cause": "leukaemia"})
+    services.off_study_record(
+        patient=died,
+        user=coordinator,
+        values={"reason": "death", "event_on": dt.date(2025, 5, 20), "death_cause": "leukaemia"},
+    )
     # 03-002: CR on 2 April, relapse on 15 May, alive (last contact: the relapse).
     _response(relapsed, coordinator, dt.date(2025, 4, 2), "CR")
     _response(relapsed, coordinator, dt.date(2025, 5, 15), "relapse")
@@ -58,8 +77,16 @@ def test_it_exports_exactly_the_expected_time_to_event_rows(site_a, coordinator,
     client.force_authenticate(sponsor)
     response = client.get("/api/v1/exports/adtte.json?cutoff=2025-06-01")
     rows = json.loads(b"".join(response.streaming_content))["rows"]
-    got = {(r["USUBJID"][-6:], r["PARAMCD"]): (r["AVAL"], r["CNSR"], r["STARTDT"], r["ADT"],
-                                                r["EVNTDESC"]) for r in rows}
+    got = {
+        (r["USUBJID"][-6:], r["PARAMCD"]): (
+            r["AVAL"],
+            r["CNSR"],
+            r["STARTDT"],
+            r["ADT"],
+            r["EVNTDESC"],
+        )
+        for r in rows
+    }
 
     assert got == {
         ("03-001", "OS"): (76, 0, "2025-03-05", "2025-05-20", "Death"),
@@ -73,12 +100,13 @@ def test_it_exports_exactly_the_expected_time_to_event_rows(site_a, coordinator,
     }
 
 
-def test_it_exports_a_raw_table_as_text_rendered_by_the_database(site_a, coordinator,
-                                                                 coordinator_b, data_manager,
-                                                                 frozen_today):
+def test_it_exports_a_raw_table_as_text_rendered_by_the_database(
+    site_a, coordinator, coordinator_b, data_manager, frozen_today
+):
     patient = screen_patient(site=site_a, user=coordinator)
-    arm = patient_randomize(patient=patient, user=coordinator, regimen="intensive",
-                            randomized_at=RANDOMIZED).arm
+    arm = patient_randomize(
+        patient=patient, user=coordinator, regimen="intensive", randomized_at=RANDOMIZED
+    ).arm
     _induction(patient, coordinator, arm)
 
     def csv_rows(user) -> list[str]:
@@ -91,6 +119,7 @@ def test_it_exports_a_raw_table_as_text_rendered_by_the_database(site_a, coordin
     assert header.startswith("USUBJID,SITEID,NUMBER,PHASE,STARTED_ON,ENDED_ON")
     dex = "Y" if arm == "dex" else "N"
     dose = "160.00" if arm == "dex" else ""
-    assert rows == [f"NCT03765541-03-001,03,1,induction,2025-03-06,2025-03-12,450.00,3000.00,,"
-                    f"{dex},{dose},0,N"]
+    assert rows == [
+        f"NCT03765541-03-001,03,1,induction,2025-03-06,2025-03-12,450.00,3000.00,,{dex},{dose},0,N"
+    ]
     assert csv_rows(coordinator_b)[1:] == []  # another site's coordinator: header only

@@ -45,7 +45,8 @@ RECOMPUTE = reverse("analysis-recompute")
 BLINDED_ROLES = ["investigator", "data_manager", "coordinator", "sponsor"]
 # Every way an arm is named: its label on pages and in the figures' legends.
 ARM_NAMES = [label for _, label in protocol.Arm.choices] + [
-    ARM_STYLE[arm][1] for arm in protocol.Arm.values]
+    ARM_STYLE[arm][1] for arm in protocol.Arm.values
+]
 
 
 @pytest.fixture
@@ -62,8 +63,11 @@ def eager(settings):
 @pytest.fixture
 def trial(in_september, site_a, coordinator):
     randomizations = [
-        randomize(screen_patient(site=site_a, user=coordinator), coordinator,
-                  at=RANDOMIZED_AT + dt.timedelta(hours=hour))
+        randomize(
+            screen_patient(site=site_a, user=coordinator),
+            coordinator,
+            at=RANDOMIZED_AT + dt.timedelta(hours=hour),
+        )
         for hour in range(6)
     ]
     # Blocks of 2 and 4 give each arm at least 2 of 6 patients: one dies, one survives.
@@ -71,8 +75,9 @@ def trial(in_september, site_a, coordinator):
     dead = []
     for arm, died_on in deaths.items():
         patient = next(r.patient for r in randomizations if r.arm == arm)
-        visit_services.off_study_record(patient=patient, user=coordinator,
-                                        values=death_values(died_on))
+        visit_services.off_study_record(
+            patient=patient, user=coordinator, values=death_values(died_on)
+        )
         dead.append(patient)
     survivors = [r.patient for r in randomizations if r.patient not in dead]
     for patient in survivors:
@@ -82,9 +87,14 @@ def trial(in_september, site_a, coordinator):
     for patient in survivors[:2]:
         seen = FollowUpVisit.objects.get(patient=patient, month=3)
         visit_services.followup_visit_record(
-            visit=seen, user=coordinator, version=seen.version,
-            values={"performed_on": dt.date(2025, 8, 20),
-                    "vital_status": protocol.VitalStatus.ALIVE})
+            visit=seen,
+            user=coordinator,
+            version=seen.version,
+            values={
+                "performed_on": dt.date(2025, 8, 20),
+                "vital_status": protocol.VitalStatus.ALIVE,
+            },
+        )
     return randomizations
 
 
@@ -106,7 +116,7 @@ def _figure(run: AnalysisRun, parameter: str, kind: str) -> str:
 
 def _section(page: str, section_id: str) -> str:
     start = page.index(f'<section id="{section_id}">')
-    return page[start:page.index("</section>", start)]
+    return page[start : page.index("</section>", start)]
 
 
 def test_it_shows_the_statistician_the_comparison_by_arm(client, statistician, analysed):
@@ -151,8 +161,9 @@ def test_it_shows_blinded_roles_pooled_figures_only_and_refuses_them_the_figures
 
 
 @pytest.mark.parametrize("role", ["coordinator", "sponsor"])
-def test_it_refuses_a_recompute_to_roles_that_only_view(client, request, role, trial, eager,
-                                                        django_capture_on_commit_callbacks):
+def test_it_refuses_a_recompute_to_roles_that_only_view(
+    client, request, role, trial, eager, django_capture_on_commit_callbacks
+):
     client.force_login(request.getfixturevalue(role))
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(RECOMPUTE)
@@ -175,7 +186,10 @@ def test_it_lets_investigators_data_managers_and_the_statistician_recompute(
     assert (response.status_code, response["Location"]) == (302, DASHBOARD)
     run = AnalysisRun.objects.get()
     assert (run.status, run.requested_by, run.cutoff) == (
-        AnalysisRun.Status.DONE, user, MEASURED_ON)
+        AnalysisRun.Status.DONE,
+        user,
+        MEASURED_ON,
+    )
 
 
 def test_it_reports_a_run_s_progress_as_json(client, investigator, analysed):
@@ -184,11 +198,21 @@ def test_it_reports_a_run_s_progress_as_json(client, investigator, analysed):
     queued = services.analysis_run_request(cutoff=dt.date(2025, 9, 1), user=investigator)
 
     assert client.get(reverse("analysis-status", args=[analysed.pk])).json() == {
-        "id": analysed.pk, "status": "done", "attempts": 1, "error": "",
-        "cutoff": "2025-09-10", "duration_seconds": 0.0}
+        "id": analysed.pk,
+        "status": "done",
+        "attempts": 1,
+        "error": "",
+        "cutoff": "2025-09-10",
+        "duration_seconds": 0.0,
+    }
     assert client.get(reverse("analysis-status", args=[queued.pk])).json() == {
-        "id": queued.pk, "status": "queued", "attempts": 0, "error": "",
-        "cutoff": "2025-09-01", "duration_seconds": None}
+        "id": queued.pk,
+        "status": "queued",
+        "attempts": 0,
+        "error": "",
+        "cutoff": "2025-09-01",
+        "duration_seconds": None,
+    }
     client.logout()
     assert client.get(reverse("analysis-status", args=[queued.pk])).status_code == 302
 
@@ -209,8 +233,7 @@ def test_it_refuses_a_data_cutoff_in_the_future(statistician, trial):
     with pytest.raises(ValidationError) as refused:
         services.analysis_run_request(cutoff=tomorrow, user=statistician)
 
-    assert refused.value.message_dict == {
-        "cutoff": ["The data cut-off cannot be in the future."]}
+    assert refused.value.message_dict == {"cutoff": ["The data cut-off cannot be in the future."]}
     assert not AnalysisRun.objects.exists()
 
 
@@ -235,5 +258,7 @@ def test_it_shows_accrual_and_follow_up_completeness(client, statistician, trial
     assert "<td>03/2025</td><td>6</td><td>6</td>" in accrual
     completeness = _section(page, "follow-up-completeness")
     # Expected: the four M3 visits whose window has closed; two done, two overdue.
-    assert ("<td>03 CHU Toulouse</td><td>4</td><td>2</td><td>0</td><td>2</td><td>50.0%</td>"
-            in completeness)
+    assert (
+        "<td>03 CHU Toulouse</td><td>4</td><td>2</td><td>0</td><td>2</td><td>50.0%</td>"
+        in completeness
+    )

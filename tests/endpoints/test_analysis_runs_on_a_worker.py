@@ -64,11 +64,28 @@ class Worker:
 
     def __init__(self, **environment: str) -> None:
         self.process = subprocess.Popen(
-            [BIN / "celery", "-A", "trialsite", "worker", "--loglevel", "INFO",
-             "--concurrency", "1", "--without-gossip", "--without-mingle"],
-            cwd=ROOT, env={**os.environ, "DATABASE_URL": _test_database_url(),
-                           "CELERY_TASK_ALWAYS_EAGER": "false", **environment},
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            [
+                BIN / "celery",
+                "-A",
+                "trialsite",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "1",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "DATABASE_URL": _test_database_url(),
+                "CELERY_TASK_ALWAYS_EAGER": "false",
+                **environment,
+            },
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
             # Its own process group: a kill takes the pool's child process with it.
             start_new_session=True,
         )
@@ -149,8 +166,11 @@ def trial(site_a, coordinator) -> list[Randomization]:
     """Six patients randomized in one stratum; one death in each arm, the others treated
     until after both deaths, so the hazard ratio can be estimated."""
     randomizations = [
-        randomize(screen_patient(site=site_a, user=coordinator), coordinator,
-                  at=RANDOMIZED_AT + dt.timedelta(hours=hour))
+        randomize(
+            screen_patient(site=site_a, user=coordinator),
+            coordinator,
+            at=RANDOMIZED_AT + dt.timedelta(hours=hour),
+        )
         for hour in range(6)
     ]
     # Blocks of 2 and 4 give each arm at least 2 of 6 patients: one dies, one survives.
@@ -166,9 +186,11 @@ def trial(site_a, coordinator) -> list[Randomization]:
 
 
 def _alive(randomizations: list[Randomization]) -> list[Randomization]:
-    return list(Randomization.objects.filter(pk__in=[r.pk for r in randomizations],
-                                             patient__off_study__isnull=True)
-                .select_related("patient"))
+    return list(
+        Randomization.objects.filter(
+            pk__in=[r.pk for r in randomizations], patient__off_study__isnull=True
+        ).select_related("patient")
+    )
 
 
 def test_it_computes_a_requested_run_on_a_worker(broker, trial, statistician):
@@ -187,7 +209,8 @@ def test_it_computes_a_requested_run_on_a_worker(broker, trial, statistician):
     assert results["n_by_arm"] == Counter(r.arm for r in trial)
     overall = results["endpoints"]["OS"]
     assert {arm: (s["n"], s["events"]) for arm, s in overall["by_arm"].items()} == {
-        arm: (n, 1) for arm, n in Counter(r.arm for r in trial).items()}
+        arm: (n, 1) for arm, n in Counter(r.arm for r in trial).items()
+    }
     assert (overall["pooled"]["n"], overall["pooled"]["events"]) == (6, 2)
     assert overall["comparison"]["unstratified"]["cox"]["hr"] > 0
     assert 0 < overall["comparison"]["unstratified"]["logrank"]["p"] <= 1
@@ -215,13 +238,17 @@ def test_it_requeues_the_run_of_a_killed_worker_and_a_fresh_worker_completes_it(
     assert (killed.status, killed.attempts, killed.finished_at) == (Status.RUNNING, 1, None)
     limit = dt.timedelta(seconds=settings.ANALYSIS_TIME_LIMIT_SECONDS)
     # Within the time limit a live worker may still be computing it: the sweep waits.
-    assert services.analysis_runs_sweep(now=killed.started_at + limit - dt.timedelta(seconds=1)
-                                        ) == []
-    assert services.analysis_runs_sweep(now=killed.started_at + limit + dt.timedelta(seconds=1)
-                                        ) == [run.pk]
+    assert (
+        services.analysis_runs_sweep(now=killed.started_at + limit - dt.timedelta(seconds=1)) == []
+    )
+    assert services.analysis_runs_sweep(
+        now=killed.started_at + limit + dt.timedelta(seconds=1)
+    ) == [run.pk]
     requeued = _run(run)
     assert (requeued.status, requeued.error) == (
-        Status.QUEUED, "Re-queued: the worker did not finish in time.")
+        Status.QUEUED,
+        "Re-queued: the worker did not finish in time.",
+    )
 
     with celery_worker() as fresh:
         _wait_until(_status_is(run, Status.DONE), fresh, "a fresh worker to finish the run")
@@ -229,13 +256,20 @@ def test_it_requeues_the_run_of_a_killed_worker_and_a_fresh_worker_completes_it(
         # The message is delivered again (the killed worker never acknowledged its own):
         # the claim refuses a run that is no longer queued, so nothing happens.
         duplicate = analysis_run_execute_task.delay(run.pk)
-        _wait_until(lambda: f"[{duplicate.id}] succeeded" in fresh.output, fresh,
-                    "the worker to handle the duplicate message")
+        _wait_until(
+            lambda: f"[{duplicate.id}] succeeded" in fresh.output,
+            fresh,
+            "the worker to handle the duplicate message",
+        )
 
     assert (finished.attempts, finished.error, finished.results["n_randomized"]) == (2, "", 6)
     again = _run(run)
     assert (again.status, again.attempts, again.started_at, again.finished_at) == (
-        Status.DONE, 2, finished.started_at, finished.finished_at)
+        Status.DONE,
+        2,
+        finished.started_at,
+        finished.finished_at,
+    )
     assert f"Analysis run {run.pk} not queued: nothing to do" in fresh.output
 
 
@@ -248,8 +282,9 @@ def test_it_fails_a_run_that_keeps_failing_after_the_allowed_attempts_with_the_r
         # database lets a statement wait: every attempt fails the same way.
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {Randomization._meta.db_table} IN ACCESS EXCLUSIVE MODE")
-        with celery_worker(ANALYSIS_MAX_ATTEMPTS="2",
-                           PGOPTIONS="-c statement_timeout=300") as worker:
+        with celery_worker(
+            ANALYSIS_MAX_ATTEMPTS="2", PGOPTIONS="-c statement_timeout=300"
+        ) as worker:
             _wait_until(_status_is(run, Status.FAILED), worker, "the run to fail")
 
     failed = _run(run)
@@ -273,8 +308,9 @@ def test_it_fails_a_stuck_run_once_its_attempts_are_used_up(broker, settings):
 
     failed = _run(run)
     assert (failed.status, failed.attempts, failed.finished_at) == (Status.FAILED, 2, now)
-    assert failed.error == ("Stopped after 2 attempts: the worker did not finish within the "
-                            "time limit.")
+    assert failed.error == (
+        "Stopped after 2 attempts: the worker did not finish within the time limit."
+    )
     assert not services.analysis_run_claim(run.pk)  # a late message cannot revive it
 
 
@@ -289,7 +325,10 @@ def test_it_serves_unchanged_data_from_the_finished_run_and_queues_a_new_one_aft
     again = services.analysis_run_request(cutoff=CUTOFF, user=statistician)
     again.refresh_from_db()
     assert (again.status, again.served_from, again.fingerprint) == (
-        Status.DONE, first, first.fingerprint)
+        Status.DONE,
+        first,
+        first.fingerprint,
+    )
     assert (again.results, again.figures) == (first.results, first.figures)
     assert broker.control.purge() == 0  # no message: nothing for a worker to compute
 
@@ -298,7 +337,10 @@ def test_it_serves_unchanged_data_from_the_finished_run_and_queues_a_new_one_aft
     after_death = services.analysis_run_request(cutoff=CUTOFF, user=statistician)
     after_death.refresh_from_db()
     assert (after_death.status, after_death.served_from, after_death.results) == (
-        Status.QUEUED, None, None)
+        Status.QUEUED,
+        None,
+        None,
+    )
     assert after_death.fingerprint != first.fingerprint
     assert broker.control.purge() == 1  # one message: a worker will compute it
 

@@ -24,6 +24,8 @@ def test_it_ends_the_snapshot_when_the_client_disconnects(data_manager, dataset)
     assert not connection.in_atomic_block
     assert not [t for t in threading.enumerate() if t.name == "export-copy"]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE state LIKE "
-                       "'idle in transaction%%' AND pid = pg_backend_pid()")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE state LIKE "
+            "'idle in transaction%%' AND pid = pg_backend_pid()"
+        )
         assert cursor.fetchone()[0] == 0

@@ -18,8 +18,11 @@ from rest_framework.test import APIClient
 from endpoints.imports import outcomes_import
 from endpoints.models import ImportedOutcome
 
-REFERENCE = Path(os.environ.get(
-    "TRIAL_REFERENCE_DIR", Path(__file__).resolve().parents[3] / "shared" / "reference"))
+REFERENCE = Path(
+    os.environ.get(
+        "TRIAL_REFERENCE_DIR", Path(__file__).resolve().parents[3] / "shared" / "reference"
+    )
+)
 
 
 def _get(client: APIClient, url: str) -> str:
@@ -54,9 +57,11 @@ def test_it_derives_the_reference_os_from_imported_dates(reference_imported, spo
 
 
 def test_it_refuses_an_import_with_a_bad_line_and_imports_nothing(data_manager):
-    content = ("patient_id,arm,regimen,site,randomized_on,death_on,last_alive_on,hsct_on\n"
-               "A1,dex,intensive,S03,2024-01-10,,2024-05-01,\n"
-               "A2,placebo,intensive,S03,2024-01-11,2023-12-01,2024-05-01,\n")
+    content = (
+        "patient_id,arm,regimen,site,randomized_on,death_on,last_alive_on,hsct_on\n"
+        "A1,dex,intensive,S03,2024-01-10,,2024-05-01,\n"
+        "A2,placebo,intensive,S03,2024-01-11,2023-12-01,2024-05-01,\n"
+    )
     with pytest.raises(ValidationError) as refused:
         outcomes_import(content=content, filename="bad.csv", user=data_manager)
 
@@ -66,8 +71,7 @@ def test_it_refuses_an_import_with_a_bad_line_and_imports_nothing(data_manager):
     assert not ImportedOutcome.objects.exists()
 
 
-def test_it_signs_the_csv_with_the_cutoff_and_a_checksum_of_its_lines(reference_imported,
-                                                                      sponsor):
+def test_it_signs_the_csv_with_the_cutoff_and_a_checksum_of_its_lines(reference_imported, sponsor):
     client = APIClient()
     client.force_authenticate(sponsor)
     text = _get(client, "/api/v1/exports/adsl.csv?cutoff=2024-06-30")
@@ -75,8 +79,7 @@ def test_it_signs_the_csv_with_the_cutoff_and_a_checksum_of_its_lines(reference_
 
     assert lines[0].startswith("# NCT03765541 ADSL; cutoff=2024-06-30; extracted_at=")
     body = "".join(lines[1:-1])
-    assert lines[-1].strip() == (f"# rows=300; sha256="
-                                 f"{hashlib.sha256(body.encode()).hexdigest()}")
+    assert lines[-1].strip() == (f"# rows=300; sha256={hashlib.sha256(body.encode()).hexdigest()}")
 
 
 def test_it_streams_json_with_the_same_rows_and_a_checksum(reference_imported, sponsor):
@@ -103,18 +106,21 @@ def test_it_refuses_a_malformed_or_future_cutoff(sponsor, cutoff):
 def test_it_describes_every_exported_column(sponsor):
     client = APIClient()
     client.force_authenticate(sponsor)
-    datasets = {d["dataset"]: d for d in client.get("/api/v1/exports/dictionary/").json()[
-        "datasets"]}
+    datasets = {
+        d["dataset"]: d for d in client.get("/api/v1/exports/dictionary/").json()["datasets"]
+    }
 
     adtte = {c["name"]: c for c in datasets["adtte"]["columns"]}
     assert {"AVAL", "CNSR", "PARAMCD", "STARTDT", "ADT", "EVNTDESC"} <= set(adtte)
     assert adtte["AVAL"]["type"] == "integer"
     assert {"STUDYID", "USUBJID", "SITEID", "TRT01P", "RANDDT", "STRAT1R"} <= {
-        c["name"] for c in datasets["adsl"]["columns"]}
+        c["name"] for c in datasets["adsl"]["columns"]
+    }
 
 
-def test_it_exports_with_queries_that_do_not_grow_with_the_rows(site_a, coordinator,
-                                                                 data_manager, frozen_today):
+def test_it_exports_with_queries_that_do_not_grow_with_the_rows(
+    site_a, coordinator, data_manager, frozen_today
+):
     from randomization.services import patient_randomize
     from tests.factories import screen_patient
 
@@ -128,12 +134,18 @@ def test_it_exports_with_queries_that_do_not_grow_with_the_rows(site_a, coordina
         return len(queries)
 
     for _ in range(2):
-        patient_randomize(patient=screen_patient(site=site_a, user=coordinator),
-                          user=coordinator, regimen="intensive")
+        patient_randomize(
+            patient=screen_patient(site=site_a, user=coordinator),
+            user=coordinator,
+            regimen="intensive",
+        )
     few = count_queries()
     for _ in range(6):
-        patient_randomize(patient=screen_patient(site=site_a, user=coordinator),
-                          user=coordinator, regimen="azacitidine")
+        patient_randomize(
+            patient=screen_patient(site=site_a, user=coordinator),
+            user=coordinator,
+            regimen="azacitidine",
+        )
     assert count_queries() == few
 
 

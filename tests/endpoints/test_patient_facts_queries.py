@@ -45,10 +45,12 @@ def in_september(frozen_today):
 
 def _visit_done(patient: Patient, user, month: int, on: dt.date, **values) -> FollowUpVisit:
     visit = FollowUpVisit.objects.get(patient=patient, month=month)
-    return services.followup_visit_record(visit=visit, user=user, version=visit.version,
-                                          values={"performed_on": on,
-                                                  "vital_status": protocol.VitalStatus.ALIVE,
-                                                  **values})
+    return services.followup_visit_record(
+        visit=visit,
+        user=user,
+        version=visit.version,
+        values={"performed_on": on, "vital_status": protocol.VitalStatus.ALIVE, **values},
+    )
 
 
 def _with_full_history(site, user, number: int) -> Patient:
@@ -60,16 +62,25 @@ def _with_full_history(site, user, number: int) -> Patient:
     record_response(patient, user, dt.date(2025, 3, 30))
     record_end_of_treatment(patient, user, dt.date(2025, 4, 30))
     if number % 2:
-        services.transplant_record(patient=patient, user=user, values={
-            "transplanted_on": dt.date(2025, 5, 20),
-            "donor_type": protocol.DonorType.MATCHED_UNRELATED,
-            "conditioning": protocol.Conditioning.REDUCED_INTENSITY})
-    relapsed = protocol.FollowUpDiseaseStatus.RELAPSE if number % 3 else (
-        protocol.FollowUpDiseaseStatus.CONTINUING_REMISSION)
+        services.transplant_record(
+            patient=patient,
+            user=user,
+            values={
+                "transplanted_on": dt.date(2025, 5, 20),
+                "donor_type": protocol.DonorType.MATCHED_UNRELATED,
+                "conditioning": protocol.Conditioning.REDUCED_INTENSITY,
+            },
+        )
+    relapsed = (
+        protocol.FollowUpDiseaseStatus.RELAPSE
+        if number % 3
+        else (protocol.FollowUpDiseaseStatus.CONTINUING_REMISSION)
+    )
     _visit_done(patient, user, 3, dt.date(2025, 7, 28), disease_status=relapsed)
     if number % 4 == 0:
-        services.off_study_record(patient=patient, user=user,
-                                  values=death_values(dt.date(2025, 8, 25)))
+        services.off_study_record(
+            patient=patient, user=user, values=death_values(dt.date(2025, 8, 25))
+        )
     return patient
 
 
@@ -79,8 +90,7 @@ def _queries(cutoff: dt.date) -> tuple[list[PatientFacts], int]:
     return facts, len(queries.captured_queries)
 
 
-def test_it_reads_the_records_with_a_constant_number_of_queries(site_a, coordinator,
-                                                                in_september):
+def test_it_reads_the_records_with_a_constant_number_of_queries(site_a, coordinator, in_september):
     for number in range(2):
         _with_full_history(site_a, coordinator, number)
     two_patients, queries_for_two = _queries(CUTOFF)
@@ -94,29 +104,41 @@ def test_it_reads_the_records_with_a_constant_number_of_queries(site_a, coordina
     # and the outcomes imported from the legacy system.
     assert queries_for_two == queries_for_eight == 9
     # ...and every record was read.
-    assert all(max(f.contact_dates) == dt.date(2025, 7, 28) and len(f.assessments) == 1
-               and f.end_of_treatment_on == dt.date(2025, 4, 30) for f in eight_patients)
+    assert all(
+        max(f.contact_dates) == dt.date(2025, 7, 28)
+        and len(f.assessments) == 1
+        and f.end_of_treatment_on == dt.date(2025, 4, 30)
+        for f in eight_patients
+    )
     assert sum(1 for f in eight_patients if f.hsct_on) == 4
     assert sum(1 for f in eight_patients if f.relapse_dates) == 5
     assert sum(1 for f in eight_patients if f.death_on) == 2
 
 
-def test_it_derives_os_from_a_death_a_censored_patient_and_a_patient_lost(site_a, coordinator,
-                                                                          in_september):
+def test_it_derives_os_from_a_death_a_censored_patient_and_a_patient_lost(
+    site_a, coordinator, in_september
+):
     patients = [screen_patient(site=site_a, user=coordinator) for _ in range(3)]
     for patient in patients:
         randomize(patient, coordinator)  # 5 March 2025
         record_cycle(patient, coordinator, dt.date(2025, 3, 6), dt.date(2025, 3, 12))
     died, followed, lost = patients
-    services.off_study_record(patient=died, user=coordinator,
-                              values=death_values(dt.date(2025, 4, 20)))
+    services.off_study_record(
+        patient=died, user=coordinator, values=death_values(dt.date(2025, 4, 20))
+    )
     for patient in (followed, lost):
         record_end_of_treatment(patient, coordinator, dt.date(2025, 3, 13))
     _visit_done(followed, coordinator, 3, dt.date(2025, 6, 10))
     # Seen alive after the cut-off: known alive at the cut-off, so censored there.
     _visit_done(followed, coordinator, 6, dt.date(2025, 9, 5))
-    services.off_study_record(patient=lost, user=coordinator, values={
-        "reason": protocol.OffStudyReason.LOST_TO_FOLLOW_UP, "event_on": dt.date(2025, 5, 15)})
+    services.off_study_record(
+        patient=lost,
+        user=coordinator,
+        values={
+            "reason": protocol.OffStudyReason.LOST_TO_FOLLOW_UP,
+            "event_on": dt.date(2025, 5, 15),
+        },
+    )
 
     rows = time_to_event_rows(patient_facts(CUTOFF), CUTOFF, ["OS"])
 

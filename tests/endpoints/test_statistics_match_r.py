@@ -19,8 +19,11 @@ from lifelines import KaplanMeierFitter
 from endpoints.statistics.comparison import cox, logrank
 from endpoints.statistics.kaplan_meier import kaplan_meier
 
-REFERENCE = Path(os.environ.get(
-    "TRIAL_REFERENCE_DIR", Path(__file__).resolve().parents[3] / "shared" / "reference"))
+REFERENCE = Path(
+    os.environ.get(
+        "TRIAL_REFERENCE_DIR", Path(__file__).resolve().parents[3] / "shared" / "reference"
+    )
+)
 RELATIVE = 1e-6
 TRANSFORMS = {"log": "log", "log-log": "loglog", "plain": "plain"}
 
@@ -47,8 +50,11 @@ def _agree(ours, theirs, relative=RELATIVE):
 
 def _all_agree(ours, theirs, relative=RELATIVE):
     assert len(ours) == len(theirs)
-    mismatches = [(i, a, b) for i, (a, b) in enumerate(zip(ours, theirs, strict=True))
-                  if not _agree(a, b, relative)]
+    mismatches = [
+        (i, a, b)
+        for i, (a, b) in enumerate(zip(ours, theirs, strict=True))
+        if not _agree(a, b, relative)
+    ]
     assert not mismatches, mismatches[:5]
 
 
@@ -75,8 +81,7 @@ def test_it_reproduces_r_survfit_table(reference, trial, arm):
 
 @pytest.mark.parametrize("arm", ["control", "dex"])
 @pytest.mark.parametrize("conf_type", list(TRANSFORMS))
-def test_it_reproduces_r_confidence_limits_and_median_interval(reference, trial, arm,
-                                                               conf_type):
+def test_it_reproduces_r_confidence_limits_and_median_interval(reference, trial, arm, conf_type):
     expected, suffix = reference["km"][arm], TRANSFORMS[conf_type]
     km = kaplan_meier(*_arm(trial, arm), conf_type=conf_type)
 
@@ -98,15 +103,22 @@ def test_it_counts_at_risk_as_time_at_least_t_and_reads_survival_there(reference
 
 
 def _all(trial):
-    return ([float(r["os_days"]) for r in trial], [int(r["os_event"]) for r in trial],
-            [r["arm"] for r in trial])
+    return (
+        [float(r["os_days"]) for r in trial],
+        [int(r["os_event"]) for r in trial],
+        [r["arm"] for r in trial],
+    )
 
 
 @pytest.mark.parametrize("key, stratified", [("logrank", False), ("logrank_stratified", True)])
 def test_it_reproduces_r_survdiff(reference, trial, key, stratified):
     expected = reference[key]
-    test = logrank(*_all(trial), treatment="dex", reference="control",
-                   strata=[r["regimen"] for r in trial] if stratified else None)
+    test = logrank(
+        *_all(trial),
+        treatment="dex",
+        reference="control",
+        strata=[r["regimen"] for r in trial] if stratified else None,
+    )
 
     assert _agree(test.chisq, expected["chisq"])
     assert _agree(test.p, expected["p"])
@@ -118,11 +130,26 @@ def test_it_reproduces_r_survdiff(reference, trial, key, stratified):
 @pytest.mark.parametrize("key, stratified", [("cox", False), ("cox_stratified", True)])
 def test_it_reproduces_r_coxph_with_efron_ties(reference, trial, key, stratified):
     expected = reference[key]
-    model = cox(*_all(trial), treatment="dex", reference="control",
-                strata=[r["regimen"] for r in trial] if stratified else None)
+    model = cox(
+        *_all(trial),
+        treatment="dex",
+        reference="control",
+        strata=[r["regimen"] for r in trial] if stratified else None,
+    )
 
-    for name in ("coef", "se", "hr", "hr_lower", "hr_upper", "wald_z", "wald_p",
-                 "loglik_null", "loglik", "lr_chisq", "score_chisq"):
+    for name in (
+        "coef",
+        "se",
+        "hr",
+        "hr_lower",
+        "hr_upper",
+        "wald_z",
+        "wald_p",
+        "loglik_null",
+        "loglik",
+        "lr_chisq",
+        "score_chisq",
+    ):
         assert _agree(getattr(model, name), expected[name]), name
     assert (model.n, model.nevent) == (expected["n"], expected["nevent"])
     # Converged as R is with eps=1e-12, not stopped early as lifelines' default would.
@@ -161,8 +188,7 @@ def test_it_agrees_with_lifelines_where_their_conventions_meet_on_other_data(see
     fitter = KaplanMeierFitter().fit(durations, events)
 
     for t, surv, lower, upper in zip(km.time, km.surv, km.lower, km.upper, strict=True):
-        assert surv == pytest.approx(float(fitter.survival_function_at_times(t).iloc[0]),
-                                     rel=1e-12)
+        assert surv == pytest.approx(float(fitter.survival_function_at_times(t).iloc[0]), rel=1e-12)
         if lower is not None:
             ci = fitter.confidence_interval_survival_function_.loc[t]
             assert lower == pytest.approx(float(ci.iloc[0]), rel=1e-9)

@@ -19,9 +19,16 @@ CUTOFF = dt.date(2024, 12, 31)
 
 
 def _patient(**overrides) -> PatientFacts:
-    values = {"study_id": "03-001", "site": "03", "arm": "dex", "regimen": "intensive",
-              "disease_status": "relapsed", "sex": "F", "age": 60,
-              "randomized_on": RANDOMIZED}
+    values = {
+        "study_id": "03-001",
+        "site": "03",
+        "arm": "dex",
+        "regimen": "intensive",
+        "disease_status": "relapsed",
+        "sex": "F",
+        "age": 60,
+        "randomized_on": RANDOMIZED,
+    }
     values.update(overrides)
     return PatientFacts(**values)
 
@@ -37,8 +44,9 @@ def test_it_counts_a_death_before_the_cutoff_as_the_os_event():
 
 
 def test_it_censors_os_at_the_last_date_known_alive_from_every_contact():
-    patient = _patient(contact_dates=[dt.date(2024, 3, 1), dt.date(2024, 9, 15),
-                                      dt.date(2024, 7, 1)])
+    patient = _patient(
+        contact_dates=[dt.date(2024, 3, 1), dt.date(2024, 9, 15), dt.date(2024, 7, 1)]
+    )
     row = overall_survival(patient, CUTOFF)
 
     assert (row.end_on, row.event) == (dt.date(2024, 9, 15), 0)
@@ -59,8 +67,9 @@ def test_it_censors_at_randomization_a_patient_never_seen_again():
 
 
 def test_it_dates_induction_failure_at_randomization_in_efs():
-    patient = _patient(assessments=[Assessment(dt.date(2024, 2, 20), "resistant", 1)],
-                       death_on=dt.date(2024, 6, 1))
+    patient = _patient(
+        assessments=[Assessment(dt.date(2024, 2, 20), "resistant", 1)], death_on=dt.date(2024, 6, 1)
+    )
     row = event_free_survival(patient, CUTOFF)
 
     assert (row.days, row.event, row.description) == (0, 1, "Induction failure")
@@ -68,27 +77,33 @@ def test_it_dates_induction_failure_at_randomization_in_efs():
 
 def test_it_judges_azacitidine_induction_after_cycle_three():
     early = Assessment(dt.date(2024, 3, 1), "resistant", 2)  # before the formal evaluation
-    patient = _patient(regimen="azacitidine", assessments=[early],
-                       contact_dates=[dt.date(2024, 4, 1)])
+    patient = _patient(
+        regimen="azacitidine", assessments=[early], contact_dates=[dt.date(2024, 4, 1)]
+    )
 
     assert event_free_survival(patient, CUTOFF).event == 0
 
 
 def test_it_takes_relapse_or_death_whichever_first_after_remission():
-    patient = _patient(assessments=[Assessment(dt.date(2024, 2, 20), "CR", 1),
-                                    Assessment(dt.date(2024, 8, 1), "relapse", 3)],
-                       death_on=dt.date(2024, 10, 1))
+    patient = _patient(
+        assessments=[
+            Assessment(dt.date(2024, 2, 20), "CR", 1),
+            Assessment(dt.date(2024, 8, 1), "relapse", 3),
+        ],
+        death_on=dt.date(2024, 10, 1),
+    )
     efs = event_free_survival(patient, CUTOFF)
     lfs = leukaemia_free_survival(patient, CUTOFF)
 
     assert (efs.end_on, efs.description) == (dt.date(2024, 8, 1), "Relapse")
-    assert (lfs.start_on, lfs.end_on, lfs.event) == (dt.date(2024, 2, 20),
-                                                     dt.date(2024, 8, 1), 1)
+    assert (lfs.start_on, lfs.end_on, lfs.event) == (dt.date(2024, 2, 20), dt.date(2024, 8, 1), 1)
 
 
 def test_it_counts_a_relapse_found_at_a_follow_up_visit():
-    patient = _patient(assessments=[Assessment(dt.date(2024, 2, 20), "CRi", 1)],
-                       relapse_dates=[dt.date(2024, 11, 5)])
+    patient = _patient(
+        assessments=[Assessment(dt.date(2024, 2, 20), "CRi", 1)],
+        relapse_dates=[dt.date(2024, 11, 5)],
+    )
 
     assert relapse_with_competing_death(patient, CUTOFF).event == 1
 
@@ -101,8 +116,9 @@ def test_it_gives_lfs_only_to_patients_in_cr_or_cri():
 
 
 def test_it_makes_death_in_remission_a_competing_event_for_relapse():
-    patient = _patient(assessments=[Assessment(dt.date(2024, 2, 20), "CR", 1)],
-                       death_on=dt.date(2024, 7, 7))
+    patient = _patient(
+        assessments=[Assessment(dt.date(2024, 2, 20), "CR", 1)], death_on=dt.date(2024, 7, 7)
+    )
     row = relapse_with_competing_death(patient, CUTOFF)
 
     assert (row.event, row.description) == (2, "Death in remission")
@@ -112,8 +128,11 @@ def test_it_censors_os_at_transplant_for_the_sensitivity_analysis():
     patient = _patient(hsct_on=dt.date(2024, 4, 1), death_on=dt.date(2024, 9, 1))
     row = overall_survival_censored_at_transplant(patient, CUTOFF)
 
-    assert (row.end_on, row.event, row.description) == (dt.date(2024, 4, 1), 0,
-                                                        "Censored: allo-HSCT")
+    assert (row.end_on, row.event, row.description) == (
+        dt.date(2024, 4, 1),
+        0,
+        "Censored: allo-HSCT",
+    )
     assert overall_survival(patient, CUTOFF).event == 1
 
 
@@ -126,8 +145,12 @@ def test_it_censors_at_the_cutoff_a_patient_seen_alive_after_it():
 
 
 def test_it_counts_a_relapse_on_the_day_of_death_as_the_relapse():
-    patient = _patient(assessments=[Assessment(dt.date(2024, 2, 20), "CR", 1),
-                                    Assessment(dt.date(2024, 6, 1), "relapse", 3)],
-                       death_on=dt.date(2024, 6, 1))
+    patient = _patient(
+        assessments=[
+            Assessment(dt.date(2024, 2, 20), "CR", 1),
+            Assessment(dt.date(2024, 6, 1), "relapse", 3),
+        ],
+        death_on=dt.date(2024, 6, 1),
+    )
 
     assert relapse_with_competing_death(patient, CUTOFF).event == 1

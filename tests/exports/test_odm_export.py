@@ -37,8 +37,11 @@ from trialsite.demo import demo_trial_seed
 from trialsite.exports.odm import odm_export
 from visits import services
 
-SCHEMA_DIR = Path(os.environ.get(
-    "TRIAL_ODM_SCHEMA_DIR", Path(__file__).resolve().parents[3] / "shared" / "odm-1.3.2"))
+SCHEMA_DIR = Path(
+    os.environ.get(
+        "TRIAL_ODM_SCHEMA_DIR", Path(__file__).resolve().parents[3] / "shared" / "odm-1.3.2"
+    )
+)
 NS = {"odm": "http://www.cdisc.org/ns/odm/v1.3"}
 URL = "/api/v1/exports/odm/"
 DOSE_CORRECTION = "Cytarabine dose copied from the wrong chart"
@@ -56,17 +59,28 @@ def odm_schema() -> etree.XMLSchema:
 def trial(patient_a, patient_b, coordinator, coordinator_b):
     randomize(patient_a, coordinator, protocol.Regimen.INTENSIVE)
     cycle = record_cycle(patient_a, coordinator, dt.date(2025, 3, 6), dt.date(2025, 3, 12))
-    services.cycle_update(cycle=cycle, user=coordinator,
-                          values={"cytarabine_mg_m2": Decimal("2800")},
-                          version=cycle.version, reason=DOSE_CORRECTION)
+    services.cycle_update(
+        cycle=cycle,
+        user=coordinator,
+        values={"cytarabine_mg_m2": Decimal("2800")},
+        version=cycle.version,
+        reason=DOSE_CORRECTION,
+    )
     record_response(patient_a, coordinator, dt.date(2025, 3, 30))
-    sepsis = record_adverse_event(patient_a, coordinator, dt.date(2025, 3, 10),
-                                  resolved_on=dt.date(2025, 3, 20))
-    services.adverse_event_update(event=sepsis, user=coordinator, values={"resolved_on": None},
-                                  version=sepsis.version, reason=RESOLUTION_WITHDRAWN)
+    sepsis = record_adverse_event(
+        patient_a, coordinator, dt.date(2025, 3, 10), resolved_on=dt.date(2025, 3, 20)
+    )
+    services.adverse_event_update(
+        event=sepsis,
+        user=coordinator,
+        values={"resolved_on": None},
+        version=sepsis.version,
+        reason=RESOLUTION_WITHDRAWN,
+    )
     record_end_of_treatment(patient_a, coordinator, dt.date(2025, 4, 15))
-    services.off_study_record(patient=patient_a, user=coordinator,
-                              values=death_values(dt.date(2025, 5, 20)))
+    services.off_study_record(
+        patient=patient_a, user=coordinator, values=death_values(dt.date(2025, 5, 20))
+    )
     randomize(patient_b, coordinator_b, protocol.Regimen.AZACITIDINE)
     record_cycle(patient_b, coordinator_b, dt.date(2025, 3, 6), dt.date(2025, 3, 12))
     record_end_of_treatment(patient_b, coordinator_b, dt.date(2025, 4, 15))
@@ -81,12 +95,15 @@ def _subject_keys(document: etree._Element) -> list[str]:
     return document.xpath("//odm:SubjectData/@SubjectKey", namespaces=NS)
 
 
-def _item(document: etree._Element, study_id: str, group: str, item: str,
-          repeat_key: str | None = None) -> etree._Element:
+def _item(
+    document: etree._Element, study_id: str, group: str, item: str, repeat_key: str | None = None
+) -> etree._Element:
     key = f" and @ItemGroupRepeatKey='{repeat_key}'" if repeat_key else ""
     found = document.xpath(
         f"//odm:SubjectData[@SubjectKey='{study_id}']//odm:ItemGroupData"
-        f"[@ItemGroupOID='{group}'{key}]/odm:ItemData[@ItemOID='{item}']", namespaces=NS)
+        f"[@ItemGroupOID='{group}'{key}]/odm:ItemData[@ItemOID='{item}']",
+        namespaces=NS,
+    )
     assert len(found) == 1, f"{item} of {study_id}: {len(found)} found"
     return found[0]
 
@@ -116,45 +133,60 @@ def test_every_reference_in_the_clinical_data_is_defined(trial, sponsor, audit):
     assert used("//odm:ItemGroupData/@ItemGroupOID") <= defined("ItemGroupDef")
     assert used("//odm:ItemData/@ItemOID") <= defined("ItemDef")
     assert used("//odm:SiteRef/@LocationOID | //odm:LocationRef/@LocationOID") <= defined(
-        "Location")
+        "Location"
+    )
     assert used("//odm:UserRef/@UserOID") <= defined("User")
     for item in document.xpath("//odm:ItemData[@Value]", namespaces=NS):
         code_list = document.xpath(
             f"//odm:ItemDef[@OID='{item.get('ItemOID')}']/odm:CodeListRef/@CodeListOID",
-            namespaces=NS)
+            namespaces=NS,
+        )
         if code_list:
             assert item.get("Value") in document.xpath(
-                f"//odm:CodeList[@OID='{code_list[0]}']/odm:CodeListItem/@CodedValue",
-                namespaces=NS), item.get("ItemOID")
+                f"//odm:CodeList[@OID='{code_list[0]}']/odm:CodeListItem/@CodedValue", namespaces=NS
+            ), item.get("ItemOID")
 
 
 def test_it_gives_one_subject_per_patient_keyed_by_study_id_at_its_site(trial, sponsor):
     document = _export(sponsor, audit=False)
 
     assert _subject_keys(document) == ["03-001", "07-001"]
-    assert document.xpath("//odm:SubjectData/odm:SiteRef/@LocationOID",
-                          namespaces=NS) == ["LOC.03", "LOC.07"]
+    assert document.xpath("//odm:SubjectData/odm:SiteRef/@LocationOID", namespaces=NS) == [
+        "LOC.03",
+        "LOC.07",
+    ]
 
 
 def test_it_writes_each_record_as_recorded_and_leaves_out_empty_values(trial, sponsor):
     document = _export(sponsor, audit=False)
 
     assert _item(document, "03-001", "IG.DEMOGRAPHICS", "IT.DM.SEX").get("Value") == "F"
-    assert _item(document, "03-001", "IG.DEMOGRAPHICS",
-                 "IT.DM.YEAR_OF_BIRTH").get("Value") == "1960"
-    assert _item(document, "03-001", "IG.CYCLE", "IT.CY.CYTARABINE_MG_M2",
-                 repeat_key="1").get("Value") == "2800.00"
-    assert _item(document, "03-001", "IG.CYCLE", "IT.CY.STARTED_ON",
-                 repeat_key="1").get("Value") == "2025-03-06"
-    assert _item(document, "03-001", "IG.RANDOMIZATION",
-                 "IT.RA.RANDOMIZED_AT").get("Value") == "2025-03-05T08:00:00+00:00"
+    assert (
+        _item(document, "03-001", "IG.DEMOGRAPHICS", "IT.DM.YEAR_OF_BIRTH").get("Value") == "1960"
+    )
+    assert (
+        _item(document, "03-001", "IG.CYCLE", "IT.CY.CYTARABINE_MG_M2", repeat_key="1").get("Value")
+        == "2800.00"
+    )
+    assert (
+        _item(document, "03-001", "IG.CYCLE", "IT.CY.STARTED_ON", repeat_key="1").get("Value")
+        == "2025-03-06"
+    )
+    assert (
+        _item(document, "03-001", "IG.RANDOMIZATION", "IT.RA.RANDOMIZED_AT").get("Value")
+        == "2025-03-05T08:00:00+00:00"
+    )
     assert _item(document, "03-001", "IG.OFF_STUDY", "IT.OS.REASON").get("Value") == "death"
-    assert _item(document, "07-001", "IG.RANDOMIZATION",
-                 "IT.RA.REGIMEN").get("Value") == "azacitidine"
+    assert (
+        _item(document, "07-001", "IG.RANDOMIZATION", "IT.RA.REGIMEN").get("Value") == "azacitidine"
+    )
     # Intensive salvage has no azacitidine dose; the sepsis is not resolved: both left out.
-    assert not document.xpath("//odm:SubjectData[@SubjectKey='03-001']//odm:ItemData["
-                              "@ItemOID='IT.CY.AZACITIDINE_MG_M2' or "
-                              "@ItemOID='IT.AE.RESOLVED_ON' or @IsNull]", namespaces=NS)
+    assert not document.xpath(
+        "//odm:SubjectData[@SubjectKey='03-001']//odm:ItemData["
+        "@ItemOID='IT.CY.AZACITIDINE_MG_M2' or "
+        "@ItemOID='IT.AE.RESOLVED_ON' or @IsNull]",
+        namespaces=NS,
+    )
 
 
 def test_it_gives_a_corrected_value_the_reason_for_its_change(trial, sponsor, coordinator):
@@ -162,59 +194,79 @@ def test_it_gives_a_corrected_value_the_reason_for_its_change(trial, sponsor, co
 
     corrected = _item(document, "03-001", "IG.CYCLE", "IT.CY.CYTARABINE_MG_M2", "1")
     unchanged = _item(document, "03-001", "IG.CYCLE", "IT.CY.STARTED_ON", "1")
-    assert corrected.xpath("odm:AuditRecord/odm:ReasonForChange/text()",
-                           namespaces=NS) == [DOSE_CORRECTION]
-    assert unchanged.xpath("odm:AuditRecord/odm:ReasonForChange/text()",
-                           namespaces=NS) == ["Initial entry"]
-    assert corrected.xpath("odm:AuditRecord/odm:UserRef/@UserOID",
-                           namespaces=NS) == [f"USR.{coordinator.pk}"]
-    assert corrected.xpath("odm:AuditRecord/odm:LocationRef/@LocationOID",
-                           namespaces=NS) == ["LOC.03"]
-    assert document.xpath(f"//odm:User[@OID='USR.{coordinator.pk}']/odm:LoginName/text()",
-                          namespaces=NS) == ["coord_a"]
+    assert corrected.xpath("odm:AuditRecord/odm:ReasonForChange/text()", namespaces=NS) == [
+        DOSE_CORRECTION
+    ]
+    assert unchanged.xpath("odm:AuditRecord/odm:ReasonForChange/text()", namespaces=NS) == [
+        "Initial entry"
+    ]
+    assert corrected.xpath("odm:AuditRecord/odm:UserRef/@UserOID", namespaces=NS) == [
+        f"USR.{coordinator.pk}"
+    ]
+    assert corrected.xpath("odm:AuditRecord/odm:LocationRef/@LocationOID", namespaces=NS) == [
+        "LOC.03"
+    ]
+    assert document.xpath(
+        f"//odm:User[@OID='USR.{coordinator.pk}']/odm:LoginName/text()", namespaces=NS
+    ) == ["coord_a"]
 
 
 def test_it_keeps_a_withdrawn_value_as_an_empty_item_with_its_audit_record(trial, sponsor):
     document = _export(sponsor, audit=True)
 
-    withdrawn = _item(document, "03-001", "IG.ADVERSE_EVENT", "IT.AE.RESOLVED_ON",
-                      str(trial[0].adverse_events.get().pk))
+    withdrawn = _item(
+        document,
+        "03-001",
+        "IG.ADVERSE_EVENT",
+        "IT.AE.RESOLVED_ON",
+        str(trial[0].adverse_events.get().pk),
+    )
     assert withdrawn.get("IsNull") == "Yes"
     assert withdrawn.get("Value") is None
-    assert withdrawn.xpath("odm:AuditRecord/odm:ReasonForChange/text()",
-                           namespaces=NS) == [RESOLUTION_WITHDRAWN]
+    assert withdrawn.xpath("odm:AuditRecord/odm:ReasonForChange/text()", namespaces=NS) == [
+        RESOLUTION_WITHDRAWN
+    ]
 
 
 def test_it_gives_each_follow_up_visit_its_own_study_event(trial, sponsor):
     document = _export(sponsor, audit=False)
 
-    visits = document.xpath("//odm:SubjectData[@SubjectKey='07-001']/odm:StudyEventData"
-                            "[@StudyEventOID='SE.FOLLOW_UP']", namespaces=NS)
+    visits = document.xpath(
+        "//odm:SubjectData[@SubjectKey='07-001']/odm:StudyEventData[@StudyEventOID='SE.FOLLOW_UP']",
+        namespaces=NS,
+    )
     assert [v.get("StudyEventRepeatKey") for v in visits][:3] == ["3", "6", "9"]
-    assert visits[0].xpath(".//odm:ItemData[@ItemOID='IT.FU.MONTH']/@Value",
-                           namespaces=NS) == ["3"]
+    assert visits[0].xpath(".//odm:ItemData[@ItemOID='IT.FU.MONTH']/@Value", namespaces=NS) == ["3"]
     assert visits[0].xpath(".//odm:ItemData[@ItemOID='IT.FU.PERFORMED_ON']", namespaces=NS) == []
 
 
 def test_it_reads_the_patients_in_batches_without_losing_or_repeating_one(
-        site_a, coordinator, sponsor, frozen_today, monkeypatch):
+    site_a, coordinator, sponsor, frozen_today, monkeypatch
+):
     for _ in range(5):
         screen_patient(site=site_a, user=coordinator)
     monkeypatch.setattr("trialsite.exports.odm.BATCH_SIZE", 2)
 
     assert _subject_keys(_export(sponsor, audit=True)) == [
-        "03-001", "03-002", "03-003", "03-004", "03-005"]
+        "03-001",
+        "03-002",
+        "03-003",
+        "03-004",
+        "03-005",
+    ]
 
 
-@pytest.mark.parametrize(("role", "study_ids"), [
-    ("coordinator", ["03-001"]),
-    ("investigator", ["03-001"]),
-    ("coordinator_b", ["07-001"]),
-    ("data_manager", ["03-001", "07-001"]),
-    ("statistician", ["03-001", "07-001"]),
-])
-def test_it_exports_only_the_patients_of_the_sites_a_role_may_see(trial, request, role,
-                                                                  study_ids):
+@pytest.mark.parametrize(
+    ("role", "study_ids"),
+    [
+        ("coordinator", ["03-001"]),
+        ("investigator", ["03-001"]),
+        ("coordinator_b", ["07-001"]),
+        ("data_manager", ["03-001", "07-001"]),
+        ("statistician", ["03-001", "07-001"]),
+    ],
+)
+def test_it_exports_only_the_patients_of_the_sites_a_role_may_see(trial, request, role, study_ids):
     client = APIClient()
     client.force_authenticate(request.getfixturevalue(role))
 
@@ -263,7 +315,8 @@ def _queries(user, *, audit: bool) -> int:
 
 @pytest.mark.parametrize("audit", [False, True])
 def test_the_number_of_queries_does_not_grow_with_the_number_of_patients(
-        site_a, coordinator, sponsor, frozen_today, audit):
+    site_a, coordinator, sponsor, frozen_today, audit
+):
     _randomized_patients(3, site_a, coordinator)
     with_3 = _queries(sponsor, audit=audit)
     _randomized_patients(6, site_a, coordinator)
@@ -273,8 +326,7 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_patients(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_reads_one_repeatable_read_snapshot_and_ends_it_when_the_client_goes(trial,
-                                                                               sponsor):
+def test_it_reads_one_repeatable_read_snapshot_and_ends_it_when_the_client_goes(trial, sponsor):
     chunks = odm_export(sponsor, with_audit=True)
     next(chunks)
     with connection.cursor() as cursor:
@@ -303,5 +355,10 @@ def test_the_export_of_the_demo_trial_is_valid(odm_schema, demo_sponsor):
         odm_schema.assertValid(document)
         assert len(_subject_keys(document)) == 30
         assert set(document.xpath("//odm:StudyEventData/@StudyEventOID", namespaces=NS)) == {
-            "SE.SCREENING", "SE.RANDOMIZATION", "SE.TREATMENT", "SE.FOLLOW_UP",
-            "SE.OFF_STUDY", "SE.SAFETY"}
+            "SE.SCREENING",
+            "SE.RANDOMIZATION",
+            "SE.TREATMENT",
+            "SE.FOLLOW_UP",
+            "SE.OFF_STUDY",
+            "SE.SAFETY",
+        }

@@ -6,8 +6,18 @@ from django.db import models
 
 from trialsite.patients.models import Patient, Screening
 
-IDENTIFYING = ("name", "initials", "birth_date", "date_of_birth", "dob", "address", "phone",
-               "email", "ssn", "insurance")
+IDENTIFYING = (
+    "name",
+    "initials",
+    "birth_date",
+    "date_of_birth",
+    "dob",
+    "address",
+    "phone",
+    "email",
+    "ssn",
+    "insurance",
+)
 
 
 def test_it_stores_nothing_that_identifies_a_patient():
@@ -23,8 +33,7 @@ def test_it_keeps_only_the_year_of_birth(patient_a):
     assert patient_a.year_of_birth == 1960
 
 
-def test_it_numbers_patients_by_site_and_never_reuses_a_number(site_a, coordinator,
-                                                               frozen_today):
+def test_it_numbers_patients_by_site_and_never_reuses_a_number(site_a, coordinator, frozen_today):
     from tests.factories import screen_patient
 
     first = screen_patient(site=site_a, user=coordinator)

@@ -28,17 +28,22 @@ def test_it_finds_a_patient_meeting_every_criterion_eligible(site_a, coordinator
 
 
 def test_it_accepts_a_patient_of_18_at_consent(site_a, coordinator, frozen_today):
-    patient = screen_patient(site=site_a, user=coordinator, year_of_birth=2006,
-                             age_at_consent=18, consent_on=dt.date(2025, 3, 3))
+    patient = screen_patient(
+        site=site_a,
+        user=coordinator,
+        year_of_birth=2006,
+        age_at_consent=18,
+        consent_on=dt.date(2025, 3, 3),
+    )
 
     assert patient.screening.is_eligible
 
 
-def test_it_makes_a_patient_of_17_at_consent_a_screen_failure(site_a, coordinator,
-                                                                frozen_today):
+def test_it_makes_a_patient_of_17_at_consent_a_screen_failure(site_a, coordinator, frozen_today):
     answers = {**all_criteria_met(), "INC_AGE": False}
-    patient = screen_patient(site=site_a, user=coordinator, year_of_birth=2007,
-                             age_at_consent=17, answers=answers)
+    patient = screen_patient(
+        site=site_a, user=coordinator, year_of_birth=2007, age_at_consent=17, answers=answers
+    )
 
     assert patient.screening.outcome == ScreeningOutcome.SCREEN_FAILURE
     assert "Aged 18 years or more" in patient.screening.failure_reason
@@ -51,48 +56,55 @@ def test_it_refuses_an_age_criterion_met_by_a_patient_of_17(site_a, coordinator,
     assert not Patient.objects.exists()
 
 
-def test_it_refuses_an_age_that_the_year_of_birth_contradicts(site_a, coordinator,
-                                                                frozen_today):
+def test_it_refuses_an_age_that_the_year_of_birth_contradicts(site_a, coordinator, frozen_today):
     errors = _refusal(site=site_a, user=coordinator, year_of_birth=1960, age_at_consent=70)
 
     assert "64 or 65" in errors["age_at_consent"][0]
 
 
-def test_it_accepts_consent_on_the_day_of_the_screening_visit(site_a, coordinator,
-                                                               frozen_today):
+def test_it_accepts_consent_on_the_day_of_the_screening_visit(site_a, coordinator, frozen_today):
     day = dt.date(2025, 3, 4)
     patient = screen_patient(site=site_a, user=coordinator, consent_on=day, screened_on=day)
 
     assert patient.screening.is_eligible
 
 
-def test_it_refuses_consent_one_day_after_the_screening_visit(site_a, coordinator,
-                                                               frozen_today):
-    errors = _refusal(site=site_a, user=coordinator, consent_on=dt.date(2025, 3, 5),
-                      screened_on=dt.date(2025, 3, 4))
+def test_it_refuses_consent_one_day_after_the_screening_visit(site_a, coordinator, frozen_today):
+    errors = _refusal(
+        site=site_a,
+        user=coordinator,
+        consent_on=dt.date(2025, 3, 5),
+        screened_on=dt.date(2025, 3, 4),
+    )
 
     assert "must follow informed consent" in errors["screened_on"][0]
     assert not Patient.objects.exists()
 
 
 def test_it_accepts_dates_of_today(site_a, coordinator, frozen_today):
-    patient = screen_patient(site=site_a, user=coordinator, consent_on=frozen_today,
-                             screened_on=frozen_today, disease_status_on=frozen_today)
+    patient = screen_patient(
+        site=site_a,
+        user=coordinator,
+        consent_on=frozen_today,
+        screened_on=frozen_today,
+        disease_status_on=frozen_today,
+    )
 
     assert patient.screening.screened_on == frozen_today
 
 
 def test_it_refuses_a_date_in_the_future(site_a, coordinator, frozen_today):
     tomorrow = frozen_today + dt.timedelta(days=1)
-    errors = _refusal(site=site_a, user=coordinator, consent_on=frozen_today,
-                      screened_on=tomorrow)
+    errors = _refusal(site=site_a, user=coordinator, consent_on=frozen_today, screened_on=tomorrow)
 
     assert "in the future" in errors["screened_on"][0]
 
 
-@pytest.mark.parametrize("criterion", [c for c in protocol.ELIGIBILITY_CRITERIA
-                                       if c.code != protocol.AGE_CRITERION_CODE],
-                         ids=lambda c: c.code)
+@pytest.mark.parametrize(
+    "criterion",
+    [c for c in protocol.ELIGIBILITY_CRITERIA if c.code != protocol.AGE_CRITERION_CODE],
+    ids=lambda c: c.code,
+)
 def test_it_makes_any_failed_criterion_a_screen_failure_with_its_reason(
     site_a, coordinator, frozen_today, criterion
 ):
@@ -111,19 +123,20 @@ def test_it_requires_every_criterion_to_be_answered(site_a, coordinator, frozen_
     assert errors["criterion_EXC_CNS"] == ["Answer yes or no."]
 
 
-def test_it_requires_baseline_disease_data_of_an_eligible_patient(site_a, coordinator,
-                                                                  frozen_today):
+def test_it_requires_baseline_disease_data_of_an_eligible_patient(
+    site_a, coordinator, frozen_today
+):
     errors = _refusal(site=site_a, user=coordinator, ecog=None, eln_risk="")
 
     assert errors["ecog"] == ["Required for an eligible patient."]
     assert errors["eln_risk"] == ["Required for an eligible patient."]
 
 
-def test_it_lets_a_screen_failure_stop_short_of_baseline_data(site_a, coordinator,
-                                                              frozen_today):
+def test_it_lets_a_screen_failure_stop_short_of_baseline_data(site_a, coordinator, frozen_today):
     answers = {**all_criteria_met(), "EXC_APL": True}
-    patient = screen_patient(site=site_a, user=coordinator, answers=answers, ecog=None,
-                             eln_risk="", wbc=None)
+    patient = screen_patient(
+        site=site_a, user=coordinator, answers=answers, ecog=None, eln_risk="", wbc=None
+    )
 
     assert patient.screening.outcome == ScreeningOutcome.SCREEN_FAILURE
 
@@ -131,16 +144,23 @@ def test_it_lets_a_screen_failure_stop_short_of_baseline_data(site_a, coordinato
 def test_it_refuses_a_relapse_after_transplant_without_a_prior_transplant(
     site_a, coordinator, frozen_today
 ):
-    errors = _refusal(site=site_a, user=coordinator,
-                      disease_status=protocol.DiseaseStatus.RELAPSE_AFTER_HSCT,
-                      prior_allo_hsct=False)
+    errors = _refusal(
+        site=site_a,
+        user=coordinator,
+        disease_status=protocol.DiseaseStatus.RELAPSE_AFTER_HSCT,
+        prior_allo_hsct=False,
+    )
 
     assert "implies a prior allo-HSCT" in errors["prior_allo_hsct"][0]
 
 
 def test_it_refuses_a_relapse_dated_before_the_diagnosis(site_a, coordinator, frozen_today):
-    errors = _refusal(site=site_a, user=coordinator, diagnosis_on=dt.date(2024, 1, 1),
-                      disease_status_on=dt.date(2023, 12, 31))
+    errors = _refusal(
+        site=site_a,
+        user=coordinator,
+        diagnosis_on=dt.date(2024, 1, 1),
+        disease_status_on=dt.date(2023, 12, 31),
+    )
 
     assert "cannot precede the diagnosis" in errors["disease_status_on"][0]
 
@@ -162,7 +182,13 @@ def test_it_records_every_declared_gene_leaving_the_untested_as_not_tested(
 
 
 def test_it_names_every_wrong_field_in_one_answer(site_a, coordinator, frozen_today):
-    errors = _refusal(site=site_a, user=coordinator, ecog=7, marrow_blasts_pct="150",
-                      consent_on=dt.date(2025, 3, 5), screened_on=dt.date(2025, 3, 4))
+    errors = _refusal(
+        site=site_a,
+        user=coordinator,
+        ecog=7,
+        marrow_blasts_pct="150",
+        consent_on=dt.date(2025, 3, 5),
+        screened_on=dt.date(2025, 3, 4),
+    )
 
     assert {"ecog", "marrow_blasts_pct", "screened_on"} <= set(errors)

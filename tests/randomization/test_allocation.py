@@ -42,8 +42,9 @@ def test_it_keeps_every_stratum_within_half_the_largest_block():
 
 def test_it_gives_the_arm_that_minimises_imbalance_when_the_draw_says_so():
     counts = [{"dex": 5, "control": 3}, {"dex": 2, "control": 2}]
-    choice = minimization_choose(random.Random(0), replace(DESIGN, minimization_probability=1),
-                                 counts)
+    choice = minimization_choose(
+        random.Random(0), replace(DESIGN, minimization_probability=1), counts
+    )
 
     assert choice.arm == "control"
     assert choice.imbalance_by_arm == {"dex": 3 + 1, "control": 1 + 1}
@@ -59,8 +60,7 @@ def test_it_gives_the_other_arm_with_the_remaining_probability():
 
 def test_it_breaks_a_tie_at_random():
     rng = random.Random(2)
-    arms = [minimization_choose(rng, DESIGN, [{"dex": 1, "control": 1}]).arm
-            for _ in range(2000)]
+    arms = [minimization_choose(rng, DESIGN, [{"dex": 1, "control": 1}]).arm for _ in range(2000)]
 
     assert arms.count("dex") / len(arms) == pytest.approx(0.5, abs=0.05)
 
@@ -71,24 +71,27 @@ def test_it_keeps_imbalance_lower_with_minimization_than_with_simple_randomizati
     simple = simulate(cohort, DESIGN, SIMPLE, seed=2024)
 
     assert minimized.largest_factor_level_imbalance < simple.largest_factor_level_imbalance
-    assert abs(minimized.arms["dex"] - minimized.arms["control"]) <= \
-        abs(simple.arms["dex"] - simple.arms["control"])
+    assert abs(minimized.arms["dex"] - minimized.arms["control"]) <= abs(
+        simple.arms["dex"] - simple.arms["control"]
+    )
 
 
 def test_it_names_the_stratum_by_every_factor_in_order():
     levels = {"regimen": "azacitidine", "site": "07", "disease_status": "refractory"}
 
-    assert stratum_key(DESIGN, levels) == \
-        "regimen=azacitidine|site=07|disease_status=refractory"
+    assert stratum_key(DESIGN, levels) == "regimen=azacitidine|site=07|disease_status=refractory"
     assert stratum_key(replace(DESIGN, factors=("regimen",)), levels) == "regimen=azacitidine"
 
 
-@pytest.mark.parametrize("override, problem", [
-    ({"TRIAL_BLOCK_SIZES": [3, 4]}, "multiples of 2"),
-    ({"TRIAL_STRATIFICATION_FACTORS": ["regimen", "age"]}, "unknown stratification"),
-    ({"TRIAL_MINIMIZATION_PROBABILITY": 0.3}, "between 0.5 and 1"),
-    ({"TRIAL_RANDOMIZATION_METHOD": "coin"}, "Unknown randomization method"),
-])
+@pytest.mark.parametrize(
+    "override, problem",
+    [
+        ({"TRIAL_BLOCK_SIZES": [3, 4]}, "multiples of 2"),
+        ({"TRIAL_STRATIFICATION_FACTORS": ["regimen", "age"]}, "unknown stratification"),
+        ({"TRIAL_MINIMIZATION_PROBABILITY": 0.3}, "between 0.5 and 1"),
+        ({"TRIAL_RANDOMIZATION_METHOD": "coin"}, "Unknown randomization method"),
+    ],
+)
 def test_it_refuses_to_run_an_unsafe_design(override, problem):
     with override_settings(**override):
         errors = randomization_design_check(None)

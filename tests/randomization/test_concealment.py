@@ -18,8 +18,9 @@ from trialsite import protocol
 @pytest.fixture
 def first_of_a_block(patient_a, coordinator):
     """One randomization, leaving the rest of its block (if of 4) stored but unused."""
-    return patient_randomize(patient=patient_a, user=coordinator,
-                             regimen=protocol.Regimen.INTENSIVE)
+    return patient_randomize(
+        patient=patient_a, user=coordinator, regimen=protocol.Regimen.INTENSIVE
+    )
 
 
 def test_it_keeps_allocation_slots_out_of_the_admin():
@@ -27,14 +28,20 @@ def test_it_keeps_allocation_slots_out_of_the_admin():
 
 
 def test_it_keeps_allocation_slots_out_of_the_audit_trail(first_of_a_block):
-    assert not Events.objects.across(Randomization.pgh_event_model).filter(
-        pgh_model__icontains="slot").exists()
+    assert (
+        not Events.objects.across(Randomization.pgh_event_model)
+        .filter(pgh_model__icontains="slot")
+        .exists()
+    )
     assert not hasattr(AllocationSlot, "pgh_event_model")
 
 
 def test_it_refuses_to_rearrange_a_stored_slot(first_of_a_block):
-    with pytest.raises(DatabaseError, match="Cannot update or delete"), \
-            transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="Cannot update or delete"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute("UPDATE randomization_allocationslot SET arm = 'dex'")
 
 
@@ -49,10 +56,10 @@ def test_it_shows_the_statistician_only_used_allocations_and_records_the_viewing
     assert SequenceViewing.objects.filter(viewed_by=statistician).count() == 1
 
 
-@pytest.mark.parametrize("role_fixture", ["coordinator", "investigator", "data_manager",
-                                          "sponsor"])
-def test_it_refuses_the_sequence_to_every_other_role(client, request, role_fixture,
-                                                     first_of_a_block):
+@pytest.mark.parametrize("role_fixture", ["coordinator", "investigator", "data_manager", "sponsor"])
+def test_it_refuses_the_sequence_to_every_other_role(
+    client, request, role_fixture, first_of_a_block
+):
     user = request.getfixturevalue(role_fixture)
     client.force_login(user)
 
@@ -60,8 +67,7 @@ def test_it_refuses_the_sequence_to_every_other_role(client, request, role_fixtu
     assert not SequenceViewing.objects.exists()
 
 
-def test_it_shows_no_arm_on_the_patient_page_before_randomization(client, coordinator,
-                                                                  patient_a):
+def test_it_shows_no_arm_on_the_patient_page_before_randomization(client, coordinator, patient_a):
     client.force_login(coordinator)
     page = client.get(f"/patients/{patient_a.study_id}/").content.decode()
 
@@ -70,8 +76,10 @@ def test_it_shows_no_arm_on_the_patient_page_before_randomization(client, coordi
     assert "Randomize" in page
 
 
-@pytest.mark.parametrize("role_fixture, status", [("statistician", 200), ("data_manager", 200),
-                                                  ("coordinator", 403), ("sponsor", 403)])
+@pytest.mark.parametrize(
+    "role_fixture, status",
+    [("statistician", 200), ("data_manager", 200), ("coordinator", 403), ("sponsor", 403)],
+)
 def test_it_shows_the_balance_report_to_statistician_and_data_manager(
     client, request, role_fixture, status, first_of_a_block
 ):

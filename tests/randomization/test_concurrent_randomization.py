@@ -98,8 +98,8 @@ def test_it_keeps_every_stratum_s_list_whole_when_sixteen_coordinators_press_at_
     batches = [presses[i::THREADS] for i in range(THREADS)]
 
     randomized, errors = _run_together(
-        batches, lambda press: patient_randomize(patient=press[0], user=press[1],
-                                                 regimen=press[2]))
+        batches, lambda press: patient_randomize(patient=press[0], user=press[1], regimen=press[2])
+    )
 
     assert errors == []
     assert len(randomized) == PATIENTS
@@ -108,7 +108,8 @@ def test_it_keeps_every_stratum_s_list_whole_when_sixteen_coordinators_press_at_
     rows = list(Randomization.objects.select_related("slot", "stratum", "patient"))
     assert len(rows) == PATIENTS
     assert Counter(r.patient_id for r in rows) == Counter(
-        patient.pk for patient, _, _ in screened_at_two_sites)
+        patient.pk for patient, _, _ in screened_at_two_sites
+    )
     asked = {patient.pk: regimen for patient, _, regimen in screened_at_two_sites}
     assert all(r.regimen == asked[r.patient_id] for r in rows)
 
@@ -119,8 +120,11 @@ def test_it_keeps_every_stratum_s_list_whole_when_sixteen_coordinators_press_at_
     for r in rows:
         assert r.arm == r.slot.arm
         assert (r.slot.stratum_id, r.slot.sequence) == (r.stratum_id, r.sequence)
-        assert r.stratum.levels == {"regimen": r.regimen, "site": r.patient.site.code,
-                                    "disease_status": "relapsed"}
+        assert r.stratum.levels == {
+            "regimen": r.regimen,
+            "site": r.patient.site.code,
+            "disease_status": "relapsed",
+        }
 
     design = current_design()
     largest_half_block = max(design.block_sizes) // 2
@@ -150,20 +154,22 @@ def test_it_keeps_every_stratum_s_list_whole_when_sixteen_coordinators_press_at_
             arms = Counter(s.arm for s in block)
             assert arms[protocol.Arm.DEX] == arms[protocol.Arm.CONTROL], (stratum.key, number)
             if all(s.sequence in used_sequences for s in block):
-                used_arms = Counter(r.arm for r in used
-                                    if r.sequence in {s.sequence for s in block})
+                used_arms = Counter(
+                    r.arm for r in used if r.sequence in {s.sequence for s in block}
+                )
                 assert used_arms[protocol.Arm.DEX] == used_arms[protocol.Arm.CONTROL]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_gives_one_arm_when_a_patient_is_randomized_eight_times_at_once(
-    patient_a, coordinator
-):
+def test_it_gives_one_arm_when_a_patient_is_randomized_eight_times_at_once(patient_a, coordinator):
     presses = [[patient_a] for _ in range(SAME_PATIENT_PRESSES)]
 
     randomized, errors = _run_together(
-        presses, lambda patient: patient_randomize(patient=patient, user=coordinator,
-                                                   regimen=protocol.Regimen.INTENSIVE))
+        presses,
+        lambda patient: patient_randomize(
+            patient=patient, user=coordinator, regimen=protocol.Regimen.INTENSIVE
+        ),
+    )
 
     assert len(randomized) == 1
     assert len(errors) == SAME_PATIENT_PRESSES - 1

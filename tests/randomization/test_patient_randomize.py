@@ -19,8 +19,9 @@ from trialsite import protocol
 def test_it_gives_an_eligible_patient_one_arm_in_the_stratum_of_regimen_site_and_status(
     patient_a, coordinator
 ):
-    randomization = patient_randomize(patient=patient_a, user=coordinator,
-                                      regimen=protocol.Regimen.INTENSIVE)
+    randomization = patient_randomize(
+        patient=patient_a, user=coordinator, regimen=protocol.Regimen.INTENSIVE
+    )
 
     assert randomization.arm in protocol.Arm.values
     assert randomization.stratum.key == "regimen=intensive|site=03|disease_status=relapsed"
@@ -31,24 +32,24 @@ def test_it_gives_an_eligible_patient_one_arm_in_the_stratum_of_regimen_site_and
 
 
 def test_it_refuses_a_second_randomization_and_keeps_the_first(patient_a, coordinator):
-    first = patient_randomize(patient=patient_a, user=coordinator,
-                              regimen=protocol.Regimen.AZACITIDINE)
+    first = patient_randomize(
+        patient=patient_a, user=coordinator, regimen=protocol.Regimen.AZACITIDINE
+    )
 
     with pytest.raises(AlreadyRandomized) as refused:
-        patient_randomize(patient=patient_a, user=coordinator,
-                          regimen=protocol.Regimen.INTENSIVE)
+        patient_randomize(patient=patient_a, user=coordinator, regimen=protocol.Regimen.INTENSIVE)
 
     assert refused.value.randomization == first
     assert Randomization.objects.count() == 1
 
 
 def test_it_refuses_a_screen_failure(site_a, coordinator, frozen_today):
-    failure = screen_patient(site=site_a, user=coordinator,
-                             answers={**all_criteria_met(), "EXC_APL": True})
+    failure = screen_patient(
+        site=site_a, user=coordinator, answers={**all_criteria_met(), "EXC_APL": True}
+    )
 
     with pytest.raises(NotEligible, match="screen failure"):
-        patient_randomize(patient=failure, user=coordinator,
-                          regimen=protocol.Regimen.INTENSIVE)
+        patient_randomize(patient=failure, user=coordinator, regimen=protocol.Regimen.INTENSIVE)
     assert not Randomization.objects.exists()
     assert not AllocationSlot.objects.exists()
 
@@ -62,15 +63,19 @@ def test_it_refuses_an_unknown_regimen(patient_a, coordinator):
 
 def test_it_refuses_a_disease_status_contradicting_the_screening(patient_a, coordinator):
     with pytest.raises(RandomizationRefused) as refused:
-        patient_randomize(patient=patient_a, user=coordinator,
-                          regimen=protocol.Regimen.INTENSIVE,
-                          disease_status=protocol.DiseaseStatus.PRIMARY_REFRACTORY)
+        patient_randomize(
+            patient=patient_a,
+            user=coordinator,
+            regimen=protocol.Regimen.INTENSIVE,
+            disease_status=protocol.DiseaseStatus.PRIMARY_REFRACTORY,
+        )
 
     assert "first relapse" in refused.value.message_dict["disease_status"][0]
 
 
-@pytest.mark.parametrize("role_fixture", ["investigator", "data_manager", "sponsor",
-                                          "coordinator_b"])
+@pytest.mark.parametrize(
+    "role_fixture", ["investigator", "data_manager", "sponsor", "coordinator_b"]
+)
 def test_it_lets_only_a_coordinator_of_the_site_randomize(request, patient_a, role_fixture):
     user = request.getfixturevalue(role_fixture)
 
@@ -79,12 +84,10 @@ def test_it_lets_only_a_coordinator_of_the_site_randomize(request, patient_a, ro
     assert not Randomization.objects.exists()
 
 
-def test_it_fills_each_block_one_to_one_before_drawing_the_next(site_a, coordinator,
-                                                                 frozen_today):
+def test_it_fills_each_block_one_to_one_before_drawing_the_next(site_a, coordinator, frozen_today):
     patients = [screen_patient(site=site_a, user=coordinator) for _ in range(24)]
     for patient in patients:
-        patient_randomize(patient=patient, user=coordinator,
-                          regimen=protocol.Regimen.INTENSIVE)
+        patient_randomize(patient=patient, user=coordinator, regimen=protocol.Regimen.INTENSIVE)
 
     slots = list(AllocationSlot.objects.order_by("sequence"))
     assert [s.sequence for s in slots[:24]] == list(range(1, 25))

@@ -41,8 +41,9 @@ def coordinator_api(coordinator) -> APIClient:
 
 
 def test_it_answers_201_with_the_arm_the_stratum_and_the_position(coordinator_api, patient_a):
-    response = coordinator_api.post(_randomize_url("03-001"),
-                                    {"regimen": "intensive"}, format="json")
+    response = coordinator_api.post(
+        _randomize_url("03-001"), {"regimen": "intensive"}, format="json"
+    )
 
     assert response.status_code == 201, response.content
     body = response.json()
@@ -50,8 +51,11 @@ def test_it_answers_201_with_the_arm_the_stratum_and_the_position(coordinator_ap
     assert body["arm"] in protocol.Arm.values
     assert body["regimen"] == "intensive"
     assert body["stratum"] == "Intensive: amsacrine + cytarabine · site 03 · relapsed"
-    assert body["stratum_levels"] == {"regimen": "intensive", "site": "03",
-                                      "disease_status": "relapsed"}
+    assert body["stratum_levels"] == {
+        "regimen": "intensive",
+        "site": "03",
+        "disease_status": "relapsed",
+    }
     assert body["sequence"] == 1
     assert body["method"] == "blocks"
     assert body["randomized_by"] == "coord_a"
@@ -59,13 +63,12 @@ def test_it_answers_201_with_the_arm_the_stratum_and_the_position(coordinator_ap
     assert saved.arm == body["arm"] == saved.slot.arm
 
 
-def test_it_answers_409_with_the_existing_allocation_when_asked_again(coordinator_api,
-                                                                     patient_a):
-    first = coordinator_api.post(_randomize_url("03-001"), {"regimen": "intensive"},
-                                 format="json")
+def test_it_answers_409_with_the_existing_allocation_when_asked_again(coordinator_api, patient_a):
+    first = coordinator_api.post(_randomize_url("03-001"), {"regimen": "intensive"}, format="json")
 
-    again = coordinator_api.post(_randomize_url("03-001"), {"regimen": "azacitidine"},
-                                 format="json")
+    again = coordinator_api.post(
+        _randomize_url("03-001"), {"regimen": "azacitidine"}, format="json"
+    )
 
     assert first.status_code == 201
     assert again.status_code == 409
@@ -74,10 +77,10 @@ def test_it_answers_409_with_the_existing_allocation_when_asked_again(coordinato
     assert Randomization.objects.count() == 1
 
 
-def test_it_answers_400_under_regimen_for_a_regimen_not_in_the_protocol(coordinator_api,
-                                                                       patient_a):
-    response = coordinator_api.post(_randomize_url("03-001"), {"regimen": "venetoclax"},
-                                    format="json")
+def test_it_answers_400_under_regimen_for_a_regimen_not_in_the_protocol(coordinator_api, patient_a):
+    response = coordinator_api.post(
+        _randomize_url("03-001"), {"regimen": "venetoclax"}, format="json"
+    )
 
     assert response.status_code == 400
     assert set(response.json()) == {"regimen"}
@@ -85,13 +88,16 @@ def test_it_answers_400_under_regimen_for_a_regimen_not_in_the_protocol(coordina
     assert not AllocationSlot.objects.exists()
 
 
-def test_it_answers_400_under_patient_for_a_screen_failure(coordinator_api, site_a,
-                                                          coordinator, frozen_today):
-    failure = screen_patient(site=site_a, user=coordinator,
-                             answers={**all_criteria_met(), "EXC_APL": True})
+def test_it_answers_400_under_patient_for_a_screen_failure(
+    coordinator_api, site_a, coordinator, frozen_today
+):
+    failure = screen_patient(
+        site=site_a, user=coordinator, answers={**all_criteria_met(), "EXC_APL": True}
+    )
 
-    response = coordinator_api.post(_randomize_url(failure.study_id), {"regimen": "intensive"},
-                                    format="json")
+    response = coordinator_api.post(
+        _randomize_url(failure.study_id), {"regimen": "intensive"}, format="json"
+    )
 
     assert response.status_code == 400
     assert "screen failure" in response.json()["patient"][0]
@@ -103,16 +109,18 @@ def test_it_answers_400_under_patient_for_a_screen_failure(coordinator_api, site
 def test_it_answers_404_for_another_site_s_patient_as_for_an_unknown_one(
     coordinator_api, patient_a, patient_b, study_id
 ):
-    response = coordinator_api.post(_randomize_url(study_id), {"regimen": "intensive"},
-                                    format="json")
+    response = coordinator_api.post(
+        _randomize_url(study_id), {"regimen": "intensive"}, format="json"
+    )
 
     assert response.status_code == 404
     assert not Randomization.objects.exists()
 
 
 def test_it_answers_403_to_a_sponsor(sponsor, patient_a):
-    response = _logged_in(sponsor.username).post(_randomize_url("03-001"),
-                                                 {"regimen": "intensive"}, format="json")
+    response = _logged_in(sponsor.username).post(
+        _randomize_url("03-001"), {"regimen": "intensive"}, format="json"
+    )
 
     assert response.status_code == 403
     assert not Randomization.objects.exists()

@@ -35,7 +35,10 @@ from visits import services
 from visits.models import FollowUpVisit, TreatmentCycle
 
 OUT_OF_WINDOW, NO_RESPONSE, LONG_OVERDUE = (
-    "VISIT_OUT_OF_WINDOW", "NO_RESPONSE_AFTER_INDUCTION", "VISIT_LONG_OVERDUE")
+    "VISIT_OUT_OF_WINDOW",
+    "NO_RESPONSE_AFTER_INDUCTION",
+    "VISIT_LONG_OVERDUE",
+)
 ALIVE = protocol.VitalStatus.ALIVE
 AUTO_CLOSED = "Closed automatically: the data no longer raise it."
 NOTHING = {"raised": 0, "closed": 0}
@@ -62,21 +65,25 @@ def _m3(patient) -> FollowUpVisit:
 
 def _record_m3(patient, user, performed_on: dt.date) -> FollowUpVisit:
     return services.followup_visit_record(
-        visit=_m3(patient), user=user, version=_m3(patient).version,
-        values={"performed_on": performed_on, "vital_status": ALIVE,
-                "disease_status": protocol.FollowUpDiseaseStatus.CONTINUING_REMISSION})
+        visit=_m3(patient),
+        user=user,
+        version=_m3(patient).version,
+        values={
+            "performed_on": performed_on,
+            "vital_status": ALIVE,
+            "disease_status": protocol.FollowUpDiseaseStatus.CONTINUING_REMISSION,
+        },
+    )
 
 
 def _live(code: str) -> list[DataQuery]:
-    return list(DataQuery.objects.filter(check_code=code).exclude(
-        status=DataQuery.Status.CLOSED))
+    return list(DataQuery.objects.filter(check_code=code).exclude(status=DataQuery.Status.CLOSED))
 
 
 # A visit done far outside its window -------------------------------------------------------
 
 
-def test_it_asks_about_a_visit_done_more_than_21_days_before_its_window(followed,
-                                                                       coordinator):
+def test_it_asks_about_a_visit_done_more_than_21_days_before_its_window(followed, coordinator):
     m3 = _record_m3(followed, coordinator, dt.date(2025, 5, 1))
 
     assert automatic_queries_refresh() == {"raised": 1, "closed": 0}
@@ -84,18 +91,24 @@ def test_it_asks_about_a_visit_done_more_than_21_days_before_its_window(followed
     [query] = _live(OUT_OF_WINDOW)
     assert (query.patient, query.record, query.field_name) == (followed, m3, "performed_on")
     assert (query.kind, query.raised_by, query.status) == (
-        DataQuery.Kind.AUTOMATIC, None, DataQuery.Status.OPEN)
-    assert query.text == ("Visit M3 done on 01/05/2025, 29 days before its window opened: "
-                          "please confirm the date.")
+        DataQuery.Kind.AUTOMATIC,
+        None,
+        DataQuery.Status.OPEN,
+    )
+    assert query.text == (
+        "Visit M3 done on 01/05/2025, 29 days before its window opened: please confirm the date."
+    )
     assert [(s.action, s.by) for s in query.steps.all()] == [(QueryStep.Action.RAISED, None)]
 
 
-@pytest.mark.parametrize(("performed_on", "asked"), [
-    (dt.date(2025, 5, 9), False),  # 21 days before the window opens: tolerated
-    (dt.date(2025, 5, 8), True),  # 22 days
-])
-def test_it_tolerates_up_to_21_days_outside_the_window(followed, coordinator, performed_on,
-                                                        asked):
+@pytest.mark.parametrize(
+    ("performed_on", "asked"),
+    [
+        (dt.date(2025, 5, 9), False),  # 21 days before the window opens: tolerated
+        (dt.date(2025, 5, 8), True),  # 22 days
+    ],
+)
+def test_it_tolerates_up_to_21_days_outside_the_window(followed, coordinator, performed_on, asked):
     _record_m3(followed, coordinator, performed_on)
 
     automatic_queries_refresh()
@@ -110,8 +123,9 @@ def test_it_asks_about_a_visit_done_more_than_21_days_after_its_window(followed,
         automatic_queries_refresh()
 
     [query] = _live(OUT_OF_WINDOW)
-    assert query.text == ("Visit M3 done on 20/07/2025, 23 days after its window closed: "
-                          "please confirm the date.")
+    assert query.text == (
+        "Visit M3 done on 20/07/2025, 23 days after its window closed: please confirm the date."
+    )
 
 
 def test_it_closes_the_query_by_itself_once_the_date_is_corrected(followed, coordinator):
@@ -120,25 +134,35 @@ def test_it_closes_the_query_by_itself_once_the_date_is_corrected(followed, coor
     [query] = _live(OUT_OF_WINDOW)
 
     services.followup_visit_record(
-        visit=m3, user=coordinator, values={"performed_on": dt.date(2025, 6, 1)},
-        version=m3.version, reason="Date mistyped: the visit was on 01/06/2025")
+        visit=m3,
+        user=coordinator,
+        values={"performed_on": dt.date(2025, 6, 1)},
+        version=m3.version,
+        reason="Date mistyped: the visit was on 01/06/2025",
+    )
     refreshed = automatic_queries_refresh()
 
     assert refreshed == {"raised": 0, "closed": 1}
     query.refresh_from_db()
     assert query.status == DataQuery.Status.CLOSED
     assert [(s.action, s.by, s.text) for s in query.steps.all()][-1] == (
-        QueryStep.Action.CLOSED, None, AUTO_CLOSED)
+        QueryStep.Action.CLOSED,
+        None,
+        AUTO_CLOSED,
+    )
     assert _m3(followed).performed_on == dt.date(2025, 6, 1)
 
 
 # No response after the induction ------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("today", "asked"), [
-    (dt.date(2025, 4, 26), False),  # 45 days after the induction ended on 12 March
-    (dt.date(2025, 4, 27), True),
-])
+@pytest.mark.parametrize(
+    ("today", "asked"),
+    [
+        (dt.date(2025, 4, 26), False),  # 45 days after the induction ended on 12 March
+        (dt.date(2025, 4, 27), True),
+    ],
+)
 def test_it_asks_for_the_response_45_days_after_the_induction(induced, today, asked):
     automatic_queries_refresh(today)
 
@@ -150,9 +174,12 @@ def test_it_raises_the_missing_response_on_the_induction_cycle(induced):
 
     [query] = _live(NO_RESPONSE)
     assert (query.record, query.field_name) == (
-        TreatmentCycle.objects.get(patient=induced, number=1), "")
-    assert query.text == ("No response assessment recorded after the induction ended on "
-                          "12/03/2025.")
+        TreatmentCycle.objects.get(patient=induced, number=1),
+        "",
+    )
+    assert query.text == (
+        "No response assessment recorded after the induction ended on 12/03/2025."
+    )
 
 
 def test_it_does_not_ask_while_the_induction_is_still_running(ic_patient, coordinator):
@@ -163,8 +190,7 @@ def test_it_does_not_ask_while_the_induction_is_still_running(ic_patient, coordi
     assert _live(NO_RESPONSE) == []
 
 
-def test_it_closes_the_missing_response_query_once_a_response_is_recorded(induced,
-                                                                          coordinator):
+def test_it_closes_the_missing_response_query_once_a_response_is_recorded(induced, coordinator):
     automatic_queries_refresh()
     [query] = _live(NO_RESPONSE)
 
@@ -178,10 +204,13 @@ def test_it_closes_the_missing_response_query_once_a_response_is_recorded(induce
 # A visit long overdue --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("today", "asked"), [
-    (dt.date(2025, 8, 26), False),  # the M3 window closed on 27 June: 60 days
-    (dt.date(2025, 8, 27), True),  # 61 days
-])
+@pytest.mark.parametrize(
+    ("today", "asked"),
+    [
+        (dt.date(2025, 8, 26), False),  # the M3 window closed on 27 June: 60 days
+        (dt.date(2025, 8, 27), True),  # 61 days
+    ],
+)
 def test_it_asks_about_a_visit_overdue_for_more_than_60_days(followed, today, asked):
     with time_machine.travel(at_noon_in_paris(today), tick=False):
         automatic_queries_refresh()
@@ -194,12 +223,17 @@ def test_it_closes_the_overdue_query_once_the_visit_is_marked_missed(followed, c
     with time_machine.travel(at_noon_in_paris(dt.date(2025, 8, 27)), tick=False):
         automatic_queries_refresh()
         [query] = _live(LONG_OVERDUE)
-        assert query.text == ("Visit M3 overdue since 27/06/2025: record it or mark it "
-                              "missed with the reason.")
+        assert query.text == (
+            "Visit M3 overdue since 27/06/2025: record it or mark it missed with the reason."
+        )
 
         m3 = _m3(followed)
-        services.followup_visit_miss(visit=m3, user=coordinator, version=m3.version,
-                                     missed_reason="Patient moved abroad, not reachable")
+        services.followup_visit_miss(
+            visit=m3,
+            user=coordinator,
+            version=m3.version,
+            missed_reason="Patient moved abroad, not reachable",
+        )
 
         assert automatic_queries_refresh() == {"raised": 0, "closed": 1}
     query.refresh_from_db()
@@ -209,8 +243,7 @@ def test_it_closes_the_overdue_query_once_the_visit_is_marked_missed(followed, c
 # However often the checks run -------------------------------------------------------------
 
 
-def test_it_raises_nothing_new_when_run_twice(followed, coordinator, patient_b,
-                                              coordinator_b):
+def test_it_raises_nothing_new_when_run_twice(followed, coordinator, patient_b, coordinator_b):
     _record_m3(followed, coordinator, dt.date(2025, 5, 1))
     randomize(patient_b, coordinator_b)
     record_cycle(patient_b, coordinator_b, dt.date(2025, 3, 6), dt.date(2025, 3, 12))
@@ -222,7 +255,9 @@ def test_it_raises_nothing_new_when_run_twice(followed, coordinator, patient_b,
     assert first == {"raised": 2, "closed": 0}
     assert second == NOTHING
     assert sorted(DataQuery.objects.values_list("patient__study_id", "check_code")) == [
-        ("03-001", OUT_OF_WINDOW), ("07-001", NO_RESPONSE)]
+        ("03-001", OUT_OF_WINDOW),
+        ("07-001", NO_RESPONSE),
+    ]
 
 
 def test_it_keeps_one_query_per_finding_once_the_site_has_answered(followed, coordinator):
@@ -238,8 +273,9 @@ def test_it_keeps_one_query_per_finding_once_the_site_has_answered(followed, coo
     assert query.status == DataQuery.Status.ANSWERED
 
 
-def test_it_does_not_raise_again_a_finding_the_data_manager_closed(followed, coordinator,
-                                                                  data_manager):
+def test_it_does_not_raise_again_a_finding_the_data_manager_closed(
+    followed, coordinator, data_manager
+):
     _record_m3(followed, coordinator, dt.date(2025, 5, 1))
     automatic_queries_refresh()
     [query] = _live(OUT_OF_WINDOW)

@@ -5,13 +5,18 @@ from __future__ import annotations
 from trialsite.review.services import query_answer, query_raise
 
 
-def test_it_counts_open_and_answered_queries_on_the_site_dashboard(client, patient_a,
-                                                                   data_manager, coordinator,
-                                                                   coordinator_b):
-    first = query_raise(user=data_manager, record=patient_a.screening, field_name="ecog",
-                        text="ECOG 1 with a bedridden note?")
-    query_raise(user=data_manager, record=patient_a.screening, field_name="wbc",
-                text="WBC unit: ×10⁹/L?")
+def test_it_counts_open_and_answered_queries_on_the_site_dashboard(
+    client, patient_a, data_manager, coordinator, coordinator_b
+):
+    first = query_raise(
+        user=data_manager,
+        record=patient_a.screening,
+        field_name="ecog",
+        text="ECOG 1 with a bedridden note?",
+    )
+    query_raise(
+        user=data_manager, record=patient_a.screening, field_name="wbc", text="WBC unit: ×10⁹/L?"
+    )
     query_answer(user=coordinator, query=first, text="Checked: ECOG 1.")
 
     client.force_login(coordinator)

@@ -30,7 +30,8 @@ ROLLED_BACK = (
     "App bug (trialsite/review/services.py casebook_sign): authenticate() runs inside the "
     "service's @transaction.atomic, so the failed attempt axes records and the access-log "
     "entry the user_login_failed signal writes are rolled back with the ValidationError: "
-    "wrong passwords at signing are neither logged nor counted towards the lockout.")
+    "wrong passwords at signing are neither logged nor counted towards the lockout."
+)
 
 
 def _stored(patient: Patient) -> Patient:
@@ -39,8 +40,7 @@ def _stored(patient: Patient) -> Patient:
 
 
 def _sign(patient, user, request, password=PASSWORD) -> Signature:
-    return casebook_sign(user=user, patient=_stored(patient), password=password,
-                         request=request)
+    return casebook_sign(user=user, patient=_stored(patient), password=password, request=request)
 
 
 def test_it_signs_with_the_investigators_password(patient_a, investigator, signing_request):
@@ -49,7 +49,10 @@ def test_it_signs_with_the_investigators_password(patient_a, investigator, signi
     state = signature_state(_stored(patient_a))
     assert (state.signature, state.valid) == (signature, True)
     assert (signature.patient, signature.signed_by, signature.signer_name) == (
-        patient_a, investigator, "inv_a")
+        patient_a,
+        investigator,
+        "inv_a",
+    )
     assert signature.meaning == "I have reviewed and approve the data of this casebook."
     assert signature.signed_at == dt.datetime(2025, 6, 2, 10, 0, tzinfo=dt.UTC)
 
@@ -60,18 +63,19 @@ def test_it_shows_a_casebook_never_signed(patient_a):
     assert (state.signature, state.valid) == (None, False)
 
 
-def test_it_refuses_a_wrong_password_and_signs_nothing(patient_a, investigator,
-                                                       signing_request):
+def test_it_refuses_a_wrong_password_and_signs_nothing(patient_a, investigator, signing_request):
     with pytest.raises(ValidationError) as refused:
         _sign(patient_a, investigator, signing_request, password=WRONG_PASSWORD)
 
     assert refused.value.message_dict == {
-        "password": ["Wrong password: the casebook was not signed."]}
+        "password": ["Wrong password: the casebook was not signed."]
+    }
     assert not Signature.objects.exists()
 
 
-def test_it_logs_a_wrong_password_at_signing_as_a_failed_log_in(patient_a, investigator,
-                                                                 signing_request):
+def test_it_logs_a_wrong_password_at_signing_as_a_failed_log_in(
+    patient_a, investigator, signing_request
+):
     with pytest.raises(ValidationError):
         _sign(patient_a, investigator, signing_request, password=WRONG_PASSWORD)
 
@@ -82,8 +86,12 @@ def test_it_logs_a_wrong_password_at_signing_as_a_failed_log_in(patient_a, inves
 def test_wrong_passwords_at_signing_lock_the_account(patient_a, investigator, rf, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         with pytest.raises(ValidationError):
-            _sign(patient_a, investigator, rf.post("/patients/03-001/review/sign/"),
-                  password=WRONG_PASSWORD)
+            _sign(
+                patient_a,
+                investigator,
+                rf.post("/patients/03-001/review/sign/"),
+                password=WRONG_PASSWORD,
+            )
 
     # Locked: even the right password no longer signs, nor logs in.
     with pytest.raises(ValidationError):
@@ -94,27 +102,29 @@ def test_wrong_passwords_at_signing_lock_the_account(patient_a, investigator, rf
 
 
 @pytest.mark.parametrize("who", ["coordinator", "data_manager", "monitor", "investigator_b"])
-def test_only_an_investigator_of_the_patients_site_signs(request, patient_a, signing_request,
-                                                         who):
+def test_only_an_investigator_of_the_patients_site_signs(request, patient_a, signing_request, who):
     with pytest.raises(PermissionDenied, match="investigator of the patient's site"):
         _sign(patient_a, request.getfixturevalue(who), signing_request)
 
     assert not Signature.objects.exists()
 
 
-def test_a_correction_after_signing_breaks_the_signature(patient_a, investigator, coordinator,
-                                                        signing_request):
+def test_a_correction_after_signing_breaks_the_signature(
+    patient_a, investigator, coordinator, signing_request
+):
     signature = _sign(patient_a, investigator, signing_request)
 
-    screening_update(patient=patient_a, user=coordinator, reason="Transcription error",
-                     changes={"ecog": 2})
+    screening_update(
+        patient=patient_a, user=coordinator, reason="Transcription error", changes={"ecog": 2}
+    )
 
     state = signature_state(_stored(patient_a))
     assert (state.signature, state.valid) == (signature, False)
 
 
-def test_a_change_that_bypassed_the_services_breaks_the_signature(patient_a, investigator,
-                                                                  signing_request):
+def test_a_change_that_bypassed_the_services_breaks_the_signature(
+    patient_a, investigator, signing_request
+):
     _sign(patient_a, investigator, signing_request)
 
     Screening.objects.filter(patient=patient_a).update(wbc="5.10")
@@ -122,8 +132,9 @@ def test_a_change_that_bypassed_the_services_breaks_the_signature(patient_a, inv
     assert signature_state(_stored(patient_a)).valid is False
 
 
-def test_a_record_added_after_signing_breaks_the_signature(ic_patient, investigator,
-                                                          coordinator, signing_request):
+def test_a_record_added_after_signing_breaks_the_signature(
+    ic_patient, investigator, coordinator, signing_request
+):
     _sign(ic_patient, investigator, signing_request)
 
     record_cycle(ic_patient, coordinator, dt.date(2025, 3, 6), dt.date(2025, 3, 12))
@@ -132,10 +143,12 @@ def test_a_record_added_after_signing_breaks_the_signature(ic_patient, investiga
 
 
 def test_signing_again_after_the_change_makes_the_latest_signature_valid(
-        patient_a, investigator, coordinator, rf):
+    patient_a, investigator, coordinator, rf
+):
     first = _sign(patient_a, investigator, rf.post("/"))
-    screening_update(patient=patient_a, user=coordinator, reason="Transcription error",
-                     changes={"ecog": 2})
+    screening_update(
+        patient=patient_a, user=coordinator, reason="Transcription error", changes={"ecog": 2}
+    )
 
     with time_machine.travel(dt.datetime(2025, 6, 2, 11, 30, tzinfo=dt.UTC), tick=False):
         second = _sign(patient_a, investigator, rf.post("/"))

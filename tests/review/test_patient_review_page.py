@@ -35,8 +35,12 @@ def _messages(page) -> list[str]:
 
 @pytest.fixture
 def query(patient_a, data_manager):
-    return query_raise(user=data_manager, record=_screening(patient_a), field_name="ecog",
-                       text="ECOG 1, but the clinic letter says 2?")
+    return query_raise(
+        user=data_manager,
+        record=_screening(patient_a),
+        field_name="ecog",
+        text="ECOG 1, but the clinic letter says 2?",
+    )
 
 
 def _forms_on_page(html: str, query: DataQuery) -> set[str]:
@@ -51,13 +55,16 @@ def _forms_on_page(html: str, query: DataQuery) -> set[str]:
     return {name for name, marker in forms.items() if marker in html}
 
 
-@pytest.mark.parametrize(("who", "forms"), [
-    ("coordinator", {"answer"}),
-    ("data_manager", {"raise", "close", "lock"}),
-    ("investigator", {"sign"}),
-    ("monitor", {"verify"}),
-    ("sponsor", set()),
-])
+@pytest.mark.parametrize(
+    ("who", "forms"),
+    [
+        ("coordinator", {"answer"}),
+        ("data_manager", {"raise", "close", "lock"}),
+        ("investigator", {"sign"}),
+        ("monitor", {"verify"}),
+        ("sponsor", set()),
+    ],
+)
 def test_each_role_sees_the_forms_of_its_part(client, request, query, who, forms):
     client.force_login(request.getfixturevalue(who))
 
@@ -74,10 +81,14 @@ def test_another_sites_patient_is_not_found(client, request, query, who):
     client.force_login(request.getfixturevalue(who))
 
     assert client.get(REVIEW).status_code == 404
-    assert client.post(f"/review/queries/{query.pk}/answer/",
-                       {"text": "Value is right."}).status_code == 404
-    assert client.post(f"{REVIEW}verify/",
-                       {"record": _token(_screening(query.patient))}).status_code == 404
+    assert (
+        client.post(f"/review/queries/{query.pk}/answer/", {"text": "Value is right."}).status_code
+        == 404
+    )
+    assert (
+        client.post(f"{REVIEW}verify/", {"record": _token(_screening(query.patient))}).status_code
+        == 404
+    )
     assert DataQuery.objects.get(pk=query.pk).status == DataQuery.Status.OPEN
 
 
@@ -94,24 +105,35 @@ def test_the_page_asks_to_log_in(client, patient_a):
 def test_the_data_manager_raises_a_query_from_the_page(client, patient_a, data_manager):
     client.force_login(data_manager)
 
-    page = client.post(f"{REVIEW}query/", {
-        "record": _token(_screening(patient_a)), "field_name": "ecog",
-        "text": "ECOG 1, but the clinic letter says 2?"}, follow=True)
+    page = client.post(
+        f"{REVIEW}query/",
+        {
+            "record": _token(_screening(patient_a)),
+            "field_name": "ecog",
+            "text": "ECOG 1, but the clinic letter says 2?",
+        },
+        follow=True,
+    )
 
     assert page.redirect_chain == [(REVIEW, 302)]
     assert _messages(page) == ["Query raised."]
     query = DataQuery.objects.get()
     assert (query.record, query.field_name, query.raised_by) == (
-        _screening(patient_a), "ecog", data_manager)
+        _screening(patient_a),
+        "ecog",
+        data_manager,
+    )
     assert f'id="query-{query.pk}"' in page.content.decode()
 
 
-def test_it_refuses_a_query_on_another_patients_record(client, patient_a, patient_b,
-                                                      data_manager):
+def test_it_refuses_a_query_on_another_patients_record(client, patient_a, patient_b, data_manager):
     client.force_login(data_manager)
 
-    page = client.post(f"{REVIEW}query/", {
-        "record": _token(_screening(patient_b)), "text": "Wrong patient?"}, follow=True)
+    page = client.post(
+        f"{REVIEW}query/",
+        {"record": _token(_screening(patient_b)), "text": "Wrong patient?"},
+        follow=True,
+    )
 
     assert _messages(page) == ["Choose a record of this patient's casebook."]
     assert not DataQuery.objects.exists()
@@ -120,20 +142,20 @@ def test_it_refuses_a_query_on_another_patients_record(client, patient_a, patien
 def test_it_shows_an_empty_question_as_a_message(client, patient_a, data_manager):
     client.force_login(data_manager)
 
-    page = client.post(f"{REVIEW}query/", {"record": _token(patient_a), "text": " "},
-                       follow=True)
+    page = client.post(f"{REVIEW}query/", {"record": _token(patient_a), "text": " "}, follow=True)
 
     assert _messages(page) == ["Say what is doubtful about the value."]
     assert not DataQuery.objects.exists()
 
 
-def test_it_shows_a_field_the_record_does_not_have_as_a_message(client, patient_a,
-                                                                data_manager):
+def test_it_shows_a_field_the_record_does_not_have_as_a_message(client, patient_a, data_manager):
     client.force_login(data_manager)
 
-    page = client.post(f"{REVIEW}query/", {
-        "record": _token(_screening(patient_a)), "field_name": "platelet",
-        "text": "Platelets?"}, follow=True)
+    page = client.post(
+        f"{REVIEW}query/",
+        {"record": _token(_screening(patient_a)), "field_name": "platelet", "text": "Platelets?"},
+        follow=True,
+    )
 
     assert page.status_code == 200
     assert not DataQuery.objects.exists()
@@ -151,16 +173,18 @@ def test_only_the_data_manager_raises_from_the_page(client, patient_a, coordinat
 def test_the_coordinator_answers_from_the_page(client, query, coordinator):
     client.force_login(coordinator)
 
-    page = client.post(f"/review/queries/{query.pk}/answer/",
-                       {"text": "Corrected to 2 from the clinic letter."}, follow=True)
+    page = client.post(
+        f"/review/queries/{query.pk}/answer/",
+        {"text": "Corrected to 2 from the clinic letter."},
+        follow=True,
+    )
 
     assert page.redirect_chain == [(REVIEW, 302)]
     assert _messages(page) == ["Query answered."]
     query.refresh_from_db()
     assert query.status == DataQuery.Status.ANSWERED
     html = page.content.decode()
-    assert "Answered by coord_a on 02/06/2025 10:00: Corrected to 2 from the clinic letter." \
-        in html
+    assert "Answered by coord_a on 02/06/2025 10:00: Corrected to 2 from the clinic letter." in html
     # Answered, it waits for the data manager: no second answer form.
     assert f'action="/review/queries/{query.pk}/answer/"' not in html
 
@@ -174,20 +198,23 @@ def test_an_empty_answer_comes_back_as_a_message(client, query, coordinator):
     assert DataQuery.objects.get(pk=query.pk).status == DataQuery.Status.OPEN
 
 
-def test_the_data_manager_closes_and_reopens_from_the_page(client, query, coordinator,
-                                                           data_manager):
+def test_the_data_manager_closes_and_reopens_from_the_page(
+    client, query, coordinator, data_manager
+):
     query_answer(user=coordinator, query=query, text="Value is right.")
     client.force_login(data_manager)
 
     page = client.get(REVIEW)
     assert f'action="/review/queries/{query.pk}/reopen/"' in page.content.decode()
-    page = client.post(f"/review/queries/{query.pk}/reopen/",
-                       {"text": "Please attach the clinic letter."}, follow=True)
+    page = client.post(
+        f"/review/queries/{query.pk}/reopen/",
+        {"text": "Please attach the clinic letter."},
+        follow=True,
+    )
     assert _messages(page) == ["Query re-opened."]
     assert DataQuery.objects.get(pk=query.pk).status == DataQuery.Status.OPEN
 
-    page = client.post(f"/review/queries/{query.pk}/close/", {"text": "Settled."},
-                       follow=True)
+    page = client.post(f"/review/queries/{query.pk}/close/", {"text": "Settled."}, follow=True)
     assert _messages(page) == ["Query closed."]
     assert DataQuery.objects.get(pk=query.pk).status == DataQuery.Status.CLOSED
     # Closed, it leaves the records table for the list of closed queries.
@@ -199,8 +226,7 @@ def test_the_data_manager_closes_and_reopens_from_the_page(client, query, coordi
 def test_an_invalid_step_comes_back_as_a_message(client, query, data_manager):
     client.force_login(data_manager)
 
-    page = client.post(f"/review/queries/{query.pk}/reopen/", {"text": "Again."},
-                       follow=True)
+    page = client.post(f"/review/queries/{query.pk}/reopen/", {"text": "Again."}, follow=True)
 
     assert _messages(page) == ["This query is open: it cannot be reopened."]
 
@@ -228,8 +254,7 @@ def test_an_unknown_step_is_not_found(client, query, data_manager):
 def test_the_monitor_verifies_a_record_from_the_page(client, patient_a, monitor):
     client.force_login(monitor)
 
-    page = client.post(f"{REVIEW}verify/", {"record": _token(_screening(patient_a))},
-                       follow=True)
+    page = client.post(f"{REVIEW}verify/", {"record": _token(_screening(patient_a))}, follow=True)
 
     assert _messages(page) == ["Marked verified against the source."]
     mark = SourceVerification.objects.get()
@@ -291,12 +316,15 @@ def test_the_data_manager_locks_and_unlocks_from_the_page(client, patient_a, dat
     assert _messages(page) == ["Patient's data locked."]
     lock = DataLock.objects.get()
     assert (lock.patient, lock.reason, lock.locked_by) == (
-        patient_a, "Cut-off 31/05/2025", data_manager)
-    assert "<strong>Locked</strong> since 02/06/2025 (Cut-off 31/05/2025)" in \
-        page.content.decode()
+        patient_a,
+        "Cut-off 31/05/2025",
+        data_manager,
+    )
+    assert "<strong>Locked</strong> since 02/06/2025 (Cut-off 31/05/2025)" in page.content.decode()
 
-    page = client.post(f"/review/locks/{lock.pk}/unlock/",
-                       {"reason": "Late query answered"}, follow=True)
+    page = client.post(
+        f"/review/locks/{lock.pk}/unlock/", {"reason": "Late query answered"}, follow=True
+    )
 
     assert page.redirect_chain == [(REVIEW, 302)]
     assert _messages(page) == ["Unlocked; the reason is kept in the audit trail."]
@@ -316,28 +344,39 @@ def test_an_unlock_without_a_reason_comes_back_as_a_message(client, patient_a, d
     assert DataLock.objects.get(pk=lock.pk).active is True
 
 
-def test_the_lock_is_named_on_the_record_page_that_refuses_the_change(client, ic_patient,
-                                                                      coordinator,
-                                                                      data_manager):
+def test_the_lock_is_named_on_the_record_page_that_refuses_the_change(
+    client, ic_patient, coordinator, data_manager
+):
     data_lock(user=data_manager, patient=ic_patient, reason="Cut-off 31/05/2025")
     client.force_login(coordinator)
 
-    page = client.post("/patients/03-001/cycles/new/", {
-        "started_on": "2025-03-06", "ended_on": "2025-03-12", "amsacrine_mg_m2": "450",
-        "cytarabine_mg_m2": "3000", "delay_days": "0",
-        **({"dexamethasone_given": "on", "dexamethasone_mg": "160"}
-           if ic_patient.randomization.arm == "dex" else {})})
+    page = client.post(
+        "/patients/03-001/cycles/new/",
+        {
+            "started_on": "2025-03-06",
+            "ended_on": "2025-03-12",
+            "amsacrine_mg_m2": "450",
+            "cytarabine_mg_m2": "3000",
+            "delay_days": "0",
+            **(
+                {"dexamethasone_given": "on", "dexamethasone_mg": "160"}
+                if ic_patient.randomization.arm == "dex"
+                else {}
+            ),
+        },
+    )
 
     assert page.status_code == 200
-    assert "The data of patient 03-001 are locked since 02/06/2025 (Cut-off 31/05/2025)" in \
-        page.content.decode()
+    assert (
+        "The data of patient 03-001 are locked since 02/06/2025 (Cut-off 31/05/2025)"
+        in page.content.decode()
+    )
 
 
 def test_the_data_manager_locks_a_whole_site(client, patient_a, site_a, data_manager):
     client.force_login(data_manager)
 
-    page = client.post("/review/locks/", {"site": "3", "reason": "Site closed out"},
-                       follow=True)
+    page = client.post("/review/locks/", {"site": "3", "reason": "Site closed out"}, follow=True)
 
     assert _messages(page) == ["Site 03 CHU Toulouse locked."]
     lock = DataLock.objects.get()
@@ -364,5 +403,6 @@ def test_the_locks_page_lists_the_active_locks(client, patient_a, patient_b, dat
     page = client.get("/review/locks/")
 
     assert [(lock.patient.study_id, lock.reason) for lock in page.context["locks"]] == [
-        ("07-001", "Cut-off 31/05/2025")]
+        ("07-001", "Cut-off 31/05/2025")
+    ]
     assert f'action="/review/locks/{released.pk}/unlock/"' not in page.content.decode()

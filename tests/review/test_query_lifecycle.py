@@ -19,8 +19,12 @@ from trialsite.review.models import DataQuery, QueryStep
 from trialsite.review.services import query_answer, query_close, query_raise, query_reopen
 
 OPEN, ANSWERED, CLOSED = DataQuery.Status.OPEN, DataQuery.Status.ANSWERED, DataQuery.Status.CLOSED
-RAISED, ANSWER, CLOSE, REOPEN = (QueryStep.Action.RAISED, QueryStep.Action.ANSWERED,
-                                 QueryStep.Action.CLOSED, QueryStep.Action.REOPENED)
+RAISED, ANSWER, CLOSE, REOPEN = (
+    QueryStep.Action.RAISED,
+    QueryStep.Action.ANSWERED,
+    QueryStep.Action.CLOSED,
+    QueryStep.Action.REOPENED,
+)
 DOUBT = "Marrow blasts 32% at screening, but the pathology report says 23%?"
 
 
@@ -30,8 +34,9 @@ def _moment(day: int, hour: int = 10) -> dt.datetime:
 
 @pytest.fixture
 def query(patient_a, data_manager):
-    return query_raise(user=data_manager, record=patient_a.screening,
-                       field_name="marrow_blasts_pct", text=DOUBT)
+    return query_raise(
+        user=data_manager, record=patient_a.screening, field_name="marrow_blasts_pct", text=DOUBT
+    )
 
 
 def _steps(query: DataQuery) -> list[tuple[str, str | None, str]]:
@@ -41,21 +46,35 @@ def _steps(query: DataQuery) -> list[tuple[str, str | None, str]]:
 def test_it_raises_a_query_on_one_field_of_a_record(query, patient_a, data_manager):
     stored = DataQuery.objects.get(pk=query.pk)
     assert (stored.patient, stored.record, stored.field_name) == (
-        patient_a, patient_a.screening, "marrow_blasts_pct")
+        patient_a,
+        patient_a.screening,
+        "marrow_blasts_pct",
+    )
     assert (stored.kind, stored.status, stored.raised_by) == (
-        DataQuery.Kind.MANUAL, OPEN, data_manager)
+        DataQuery.Kind.MANUAL,
+        OPEN,
+        data_manager,
+    )
     assert (stored.text, stored.check_code) == (DOUBT, "")
     assert _steps(stored) == [(RAISED, "dm", DOUBT)]
 
 
 def test_it_goes_from_raised_to_answered_to_closed_keeping_who_and_when(
-        patient_a, data_manager, coordinator, frozen_today):
+    patient_a, data_manager, coordinator, frozen_today
+):
     with time_machine.travel(_moment(2), tick=False):
-        query = query_raise(user=data_manager, record=patient_a.screening,
-                            field_name="marrow_blasts_pct", text=DOUBT)
+        query = query_raise(
+            user=data_manager,
+            record=patient_a.screening,
+            field_name="marrow_blasts_pct",
+            text=DOUBT,
+        )
     with time_machine.travel(_moment(4, 15), tick=False):
-        query = query_answer(user=coordinator, query=query,
-                             text="32% is right: the 23% was a peripheral blood count.")
+        query = query_answer(
+            user=coordinator,
+            query=query,
+            text="32% is right: the 23% was a peripheral blood count.",
+        )
     assert query.status == ANSWERED
     with time_machine.travel(_moment(5, 9), tick=False):
         query = query_close(user=data_manager, query=query, text="Explanation accepted.")
@@ -63,18 +82,24 @@ def test_it_goes_from_raised_to_answered_to_closed_keeping_who_and_when(
     assert DataQuery.objects.get(pk=query.pk).status == CLOSED
     assert [(s.action, s.by, s.at, s.text) for s in query.steps.all()] == [
         (RAISED, data_manager, _moment(2), DOUBT),
-        (ANSWER, coordinator, _moment(4, 15),
-         "32% is right: the 23% was a peripheral blood count."),
+        (
+            ANSWER,
+            coordinator,
+            _moment(4, 15),
+            "32% is right: the 23% was a peripheral blood count.",
+        ),
         (CLOSE, data_manager, _moment(5, 9), "Explanation accepted."),
     ]
 
 
-def test_it_reopens_an_answered_query_for_the_site_to_answer_again(query, data_manager,
-                                                                  coordinator):
+def test_it_reopens_an_answered_query_for_the_site_to_answer_again(
+    query, data_manager, coordinator
+):
     query_answer(user=coordinator, query=query, text="Checked, value is right.")
 
-    query = query_reopen(user=data_manager, query=query,
-                         text="Please attach the pathology report page.")
+    query = query_reopen(
+        user=data_manager, query=query, text="Please attach the pathology report page."
+    )
 
     assert query.status == OPEN
     query = query_answer(user=coordinator, query=query, text="Report filed in the ISF.")
@@ -115,8 +140,9 @@ def test_it_refuses_a_query_that_says_nothing(patient_a, data_manager, text):
 
 def test_it_refuses_a_query_on_a_field_the_record_does_not_have(patient_a, data_manager):
     with pytest.raises(ValidationError) as refused:
-        query_raise(user=data_manager, record=patient_a.screening, field_name="platelet",
-                    text=DOUBT)
+        query_raise(
+            user=data_manager, record=patient_a.screening, field_name="platelet", text=DOUBT
+        )
 
     assert refused.value.message_dict == {"field_name": ["Screening has no field 'platelet'."]}
     assert not DataQuery.objects.exists()
@@ -130,7 +156,8 @@ def test_it_refuses_an_empty_answer(query, coordinator, text):
         query_answer(user=coordinator, query=query, text=text)
 
     assert refused.value.message_dict == {
-        "text": ["Give the answer: the explanation or the correction."]}
+        "text": ["Give the answer: the explanation or the correction."]
+    }
     assert DataQuery.objects.get(pk=query.pk).status == OPEN
 
 
@@ -192,7 +219,8 @@ def test_it_refuses_to_answer_a_query_already_answered(query, coordinator):
         query_answer(user=coordinator, query=query, text="Really right.")
 
     assert refused.value.message_dict == {
-        "status": ["This query is answered: it cannot be answered."]}
+        "status": ["This query is answered: it cannot be answered."]
+    }
     assert query.steps.count() == 2
 
 
@@ -203,7 +231,8 @@ def test_it_refuses_to_answer_a_closed_query(query, data_manager, coordinator):
         query_answer(user=coordinator, query=query, text="Value is right.")
 
     assert refused.value.message_dict == {
-        "status": ["This query is closed: it cannot be answered."]}
+        "status": ["This query is closed: it cannot be answered."]
+    }
 
 
 def test_it_refuses_to_close_a_closed_query(query, data_manager):

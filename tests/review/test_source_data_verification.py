@@ -61,12 +61,12 @@ def test_it_shows_unverified_records_as_such(patient_a):
     assert (review.verified, review.verification_current) == (None, False)
 
 
-def test_it_shows_a_record_corrected_after_verification_as_changed(patient_a, monitor,
-                                                                   coordinator):
+def test_it_shows_a_record_corrected_after_verification_as_changed(patient_a, monitor, coordinator):
     record_verify(user=monitor, record=_screening(patient_a))
 
-    screening_update(patient=patient_a, user=coordinator, reason="Transcription error",
-                     changes={"ecog": 2})
+    screening_update(
+        patient=patient_a, user=coordinator, reason="Transcription error", changes={"ecog": 2}
+    )
 
     review = _review_of(patient_a, _screening(patient_a))
     assert review.verified is not None
@@ -85,8 +85,10 @@ def test_it_sees_a_change_made_in_sql(patient_a, monitor):
     record_verify(user=monitor, record=_stored(patient_a))
 
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {Patient._meta.db_table} SET year_of_birth = 1961 "
-                       "WHERE id = %s", [patient_a.pk])
+        cursor.execute(
+            f"UPDATE {Patient._meta.db_table} SET year_of_birth = 1961 WHERE id = %s",
+            [patient_a.pk],
+        )
 
     assert _review_of(patient_a, patient_a).verification_current is False
 
@@ -95,17 +97,20 @@ def test_it_keeps_the_mark_when_a_save_changes_no_value(patient_a, monitor, coor
     record_verify(user=monitor, record=_screening(patient_a))
 
     with time_machine.travel(dt.datetime(2025, 6, 3, 9, 0, tzinfo=dt.UTC), tick=False):
-        screening_update(patient=patient_a, user=coordinator, reason="Re-saved, no change",
-                         changes={"ecog": 1})
+        screening_update(
+            patient=patient_a, user=coordinator, reason="Re-saved, no change", changes={"ecog": 1}
+        )
 
     assert _review_of(patient_a, _screening(patient_a)).verification_current is True
 
 
-def test_it_is_verified_again_once_the_monitor_checks_the_corrected_value(patient_a, monitor,
-                                                                         coordinator):
+def test_it_is_verified_again_once_the_monitor_checks_the_corrected_value(
+    patient_a, monitor, coordinator
+):
     record_verify(user=monitor, record=_screening(patient_a))
-    screening_update(patient=patient_a, user=coordinator, reason="Transcription error",
-                     changes={"ecog": 2})
+    screening_update(
+        patient=patient_a, user=coordinator, reason="Transcription error", changes={"ecog": 2}
+    )
 
     with time_machine.travel(dt.datetime(2025, 6, 3, 9, 0, tzinfo=dt.UTC), tick=False):
         again = record_verify(user=monitor, record=_screening(patient_a))
@@ -137,8 +142,9 @@ def test_it_counts_the_records_verified_and_unchanged(patient_a, monitor, coordi
     record_verify(user=monitor, record=_screening(patient_a))
     assert sdv_progress(_stored(patient_a)) == (2, CASEBOOK_RECORDS)
 
-    screening_update(patient=patient_a, user=coordinator, reason="Transcription error",
-                     changes={"ecog": 2})
+    screening_update(
+        patient=patient_a, user=coordinator, reason="Transcription error", changes={"ecog": 2}
+    )
     assert sdv_progress(_stored(patient_a)) == (1, CASEBOOK_RECORDS)
 
 
@@ -162,8 +168,9 @@ def test_it_fingerprints_the_values_as_stored_not_as_passed(ic_patient, monitor,
 def test_it_judges_the_stored_values_not_the_patient_in_hand(patient_a, monitor, coordinator):
     record_verify(user=monitor, record=_screening(patient_a))
 
-    screening_update(patient=patient_a, user=coordinator, reason="Transcription error",
-                     changes={"ecog": 2})
+    screening_update(
+        patient=patient_a, user=coordinator, reason="Transcription error", changes={"ecog": 2}
+    )
 
     [review] = [r for r in casebook_review(patient_a) if isinstance(r.record, Screening)]
     assert review.verification_current is False

@@ -31,8 +31,12 @@ def at_noon_in_paris(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(12, 0), tzinfo=PARIS)
 
 
-def randomize(patient: Patient, user: User, regimen: str = protocol.Regimen.INTENSIVE,
-              at: dt.datetime = RANDOMIZED_AT) -> Randomization:
+def randomize(
+    patient: Patient,
+    user: User,
+    regimen: str = protocol.Regimen.INTENSIVE,
+    at: dt.datetime = RANDOMIZED_AT,
+) -> Randomization:
     return patient_randomize(patient=patient, user=user, regimen=regimen, randomized_at=at)
 
 
@@ -50,8 +54,12 @@ def contradicts_arm(randomization: Randomization) -> dict[str, Any]:
     return {"dexamethasone_given": True, "dexamethasone_mg": Decimal("160")}
 
 
-def cycle_values(randomization: Randomization, started_on: dt.date,
-                 ended_on: dt.date | None = None, **overrides: Any) -> dict[str, Any]:
+def cycle_values(
+    randomization: Randomization,
+    started_on: dt.date,
+    ended_on: dt.date | None = None,
+    **overrides: Any,
+) -> dict[str, Any]:
     """Return a complete, valid cycle of the patient's regimen, changed by `overrides`."""
     intensive = randomization.regimen == protocol.Regimen.INTENSIVE
     values: dict[str, Any] = {
@@ -69,15 +77,24 @@ def cycle_values(randomization: Randomization, started_on: dt.date,
     return values
 
 
-def record_cycle(patient: Patient, user: User, started_on: dt.date,
-                 ended_on: dt.date | None = None, **overrides: Any) -> TreatmentCycle:
+def record_cycle(
+    patient: Patient,
+    user: User,
+    started_on: dt.date,
+    ended_on: dt.date | None = None,
+    **overrides: Any,
+) -> TreatmentCycle:
     randomization = Randomization.objects.get(patient=patient)
-    return services.cycle_record(patient=patient, user=user, values=cycle_values(
-        randomization, started_on, ended_on, **overrides))
+    return services.cycle_record(
+        patient=patient,
+        user=user,
+        values=cycle_values(randomization, started_on, ended_on, **overrides),
+    )
 
 
-def response_values(assessed_on: dt.date, category: str = protocol.ResponseCategory.CR,
-                    **overrides: Any) -> dict[str, Any]:
+def response_values(
+    assessed_on: dt.date, category: str = protocol.ResponseCategory.CR, **overrides: Any
+) -> dict[str, Any]:
     """Return an assessment with recovered counts and < 5% marrow blasts (a CR's values)."""
     values: dict[str, Any] = {
         "assessed_on": assessed_on,
@@ -95,11 +112,16 @@ def response_values(assessed_on: dt.date, category: str = protocol.ResponseCateg
     return values
 
 
-def record_response(patient: Patient, user: User, assessed_on: dt.date,
-                    category: str = protocol.ResponseCategory.CR,
-                    **overrides: Any) -> ResponseAssessment:
-    return services.response_record(patient=patient, user=user,
-                                    values=response_values(assessed_on, category, **overrides))
+def record_response(
+    patient: Patient,
+    user: User,
+    assessed_on: dt.date,
+    category: str = protocol.ResponseCategory.CR,
+    **overrides: Any,
+) -> ResponseAssessment:
+    return services.response_record(
+        patient=patient, user=user, values=response_values(assessed_on, category, **overrides)
+    )
 
 
 def adverse_event_values(onset_on: dt.date, **overrides: Any) -> dict[str, Any]:
@@ -118,23 +140,35 @@ def adverse_event_values(onset_on: dt.date, **overrides: Any) -> dict[str, Any]:
     return values
 
 
-def record_adverse_event(patient: Patient, user: User, onset_on: dt.date,
-                         **overrides: Any) -> AdverseEvent:
-    return services.adverse_event_record(patient=patient, user=user,
-                                         values=adverse_event_values(onset_on, **overrides))
+def record_adverse_event(
+    patient: Patient, user: User, onset_on: dt.date, **overrides: Any
+) -> AdverseEvent:
+    return services.adverse_event_record(
+        patient=patient, user=user, values=adverse_event_values(onset_on, **overrides)
+    )
 
 
-def record_end_of_treatment(patient: Patient, user: User, ended_on: dt.date,
-                            reason: str = protocol.EndOfTreatmentReason.COMPLETED
-                            ) -> EndOfTreatment:
-    return services.end_of_treatment_record(patient=patient, user=user,
-                                            values={"ended_on": ended_on, "reason": reason})
+def record_end_of_treatment(
+    patient: Patient,
+    user: User,
+    ended_on: dt.date,
+    reason: str = protocol.EndOfTreatmentReason.COMPLETED,
+) -> EndOfTreatment:
+    return services.end_of_treatment_record(
+        patient=patient, user=user, values={"ended_on": ended_on, "reason": reason}
+    )
 
 
-def treated_patient(patient: Patient, user: User, *, cycle_started_on: dt.date,
-                    cycle_ended_on: dt.date, ended_treatment_on: dt.date,
-                    regimen: str = protocol.Regimen.INTENSIVE,
-                    randomized_at: dt.datetime = RANDOMIZED_AT) -> Patient:
+def treated_patient(
+    patient: Patient,
+    user: User,
+    *,
+    cycle_started_on: dt.date,
+    cycle_ended_on: dt.date,
+    ended_treatment_on: dt.date,
+    regimen: str = protocol.Regimen.INTENSIVE,
+    randomized_at: dt.datetime = RANDOMIZED_AT,
+) -> Patient:
     """Randomize, give one cycle and end treatment: the follow-up schedule is then built."""
     randomize(patient, user, regimen, at=randomized_at)
     record_cycle(patient, user, cycle_started_on, cycle_ended_on)
@@ -142,9 +176,15 @@ def treated_patient(patient: Patient, user: User, *, cycle_started_on: dt.date,
     return patient
 
 
-def death_values(died_on: dt.date, cause: str = protocol.DeathCause.LEUKAEMIA,
-                 **overrides: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {"reason": protocol.OffStudyReason.DEATH, "event_on": died_on,
-                              "death_cause": cause, "data_use": "", "note": ""}
+def death_values(
+    died_on: dt.date, cause: str = protocol.DeathCause.LEUKAEMIA, **overrides: Any
+) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "reason": protocol.OffStudyReason.DEATH,
+        "event_on": died_on,
+        "death_cause": cause,
+        "data_use": "",
+        "note": "",
+    }
     values.update(overrides)
     return values

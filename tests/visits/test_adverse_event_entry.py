@@ -23,8 +23,14 @@ def _refused(patient, user, **values) -> dict[str, list[str]]:
 
 
 def test_it_records_an_adverse_event_with_a_ctcae_term(ic_patient, coordinator):
-    event = record_adverse_event(ic_patient, coordinator, ONSET, term="Febrile neutropenia",
-                                 grade=3, resolved_on=dt.date(2025, 3, 27))
+    event = record_adverse_event(
+        ic_patient,
+        coordinator,
+        ONSET,
+        term="Febrile neutropenia",
+        grade=3,
+        resolved_on=dt.date(2025, 3, 27),
+    )
 
     assert (event.display_term, event.grade, event.version) == ("Febrile neutropenia", 3, 1)
 
@@ -36,8 +42,9 @@ def test_it_refuses_a_term_that_is_not_offered(ic_patient, coordinator):
 
 
 def test_it_takes_any_other_ctcae_term_as_other_specify(ic_patient, coordinator):
-    event = record_adverse_event(ic_patient, coordinator, ONSET, term=OTHER_SPECIFY,
-                                 term_specified="Hiccups")
+    event = record_adverse_event(
+        ic_patient, coordinator, ONSET, term=OTHER_SPECIFY, term_specified="Hiccups"
+    )
 
     assert event.display_term == "Hiccups"
 
@@ -67,12 +74,14 @@ def test_it_refuses_a_grade_outside_1_to_5(ic_patient, coordinator, grade):
     assert list(errors) == ["grade"]
 
 
-@pytest.mark.parametrize(("onset_on", "problem"), [
-    (dt.date(2025, 3, 4), "is before the randomization on 05/03/2025"),
-    (dt.date(2025, 6, 3), "is in the future"),
-])
-def test_it_refuses_an_onset_outside_the_time_on_study(ic_patient, coordinator, onset_on,
-                                                       problem):
+@pytest.mark.parametrize(
+    ("onset_on", "problem"),
+    [
+        (dt.date(2025, 3, 4), "is before the randomization on 05/03/2025"),
+        (dt.date(2025, 6, 3), "is in the future"),
+    ],
+)
+def test_it_refuses_an_onset_outside_the_time_on_study(ic_patient, coordinator, onset_on, problem):
     errors = _refused(ic_patient, coordinator, onset_on=onset_on)
 
     assert problem in errors["onset_on"][0]

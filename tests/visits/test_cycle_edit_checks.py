@@ -21,8 +21,9 @@ from visits.services import cycle_record
 
 
 def _refused(patient, user, **overrides) -> dict[str, list[str]]:
-    values = cycle_values(Randomization.objects.get(patient=patient), dt.date(2025, 3, 6),
-                          dt.date(2025, 3, 12))
+    values = cycle_values(
+        Randomization.objects.get(patient=patient), dt.date(2025, 3, 6), dt.date(2025, 3, 12)
+    )
     values.update(overrides)
     with pytest.raises(ValidationError) as refused:
         cycle_record(patient=patient, user=user, values=values)
@@ -49,8 +50,9 @@ def test_it_refuses_a_cycle_starting_before_the_randomization(ic_patient, coordi
 
 
 def test_it_refuses_a_cycle_ending_before_it_starts(ic_patient, coordinator):
-    errors = _refused(ic_patient, coordinator, started_on=dt.date(2025, 3, 12),
-                      ended_on=dt.date(2025, 3, 6))
+    errors = _refused(
+        ic_patient, coordinator, started_on=dt.date(2025, 3, 12), ended_on=dt.date(2025, 3, 6)
+    )
 
     assert "ended_on" in errors
 
@@ -89,25 +91,32 @@ def test_it_requires_the_dose_when_dexamethasone_was_given(ic_patient, coordinat
 
 
 def test_it_refuses_a_dexamethasone_dose_marked_not_given(ic_patient, coordinator):
-    errors = _refused(ic_patient, coordinator, dexamethasone_given=False,
-                      dexamethasone_mg=Decimal("40"))
+    errors = _refused(
+        ic_patient, coordinator, dexamethasone_given=False, dexamethasone_mg=Decimal("40")
+    )
 
     assert list(errors) == ["dexamethasone_mg"]
 
 
 @pytest.mark.parametrize("modification", [{"delay_days": 7}, {"dose_reduced": True}])
 @pytest.mark.parametrize("note", ["", "   "])
-def test_it_requires_the_reason_for_a_delay_or_a_dose_reduction(ic_patient, coordinator,
-                                                                 modification, note):
+def test_it_requires_the_reason_for_a_delay_or_a_dose_reduction(
+    ic_patient, coordinator, modification, note
+):
     errors = _refused(ic_patient, coordinator, modification_note=note, **modification)
 
     assert errors == {"modification_note": ["Say why the cycle was delayed or reduced."]}
 
 
 def test_it_accepts_a_delayed_reduced_cycle_with_its_reason(ic_patient, coordinator):
-    values = cycle_values(Randomization.objects.get(patient=ic_patient), dt.date(2025, 3, 6),
-                          dt.date(2025, 3, 12), delay_days=7, dose_reduced=True,
-                          modification_note="Grade 3 sepsis: start delayed, cytarabine -25%")
+    values = cycle_values(
+        Randomization.objects.get(patient=ic_patient),
+        dt.date(2025, 3, 6),
+        dt.date(2025, 3, 12),
+        delay_days=7,
+        dose_reduced=True,
+        modification_note="Grade 3 sepsis: start delayed, cytarabine -25%",
+    )
 
     cycle = cycle_record(patient=ic_patient, user=coordinator, values=values)
 

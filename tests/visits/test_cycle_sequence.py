@@ -56,8 +56,9 @@ def test_it_refuses_a_second_cycle_while_the_first_is_open(ic_patient, coordinat
 
 
 @pytest.mark.parametrize("started_on", [dt.date(2025, 3, 10), dt.date(2025, 3, 12)])
-def test_it_refuses_a_cycle_starting_before_the_previous_one_ended(ic_patient, coordinator,
-                                                                   started_on):
+def test_it_refuses_a_cycle_starting_before_the_previous_one_ended(
+    ic_patient, coordinator, started_on
+):
     record_cycle(ic_patient, coordinator, dt.date(2025, 3, 6), dt.date(2025, 3, 12))
 
     errors = _refused(ic_patient, coordinator, started_on)
@@ -65,8 +66,7 @@ def test_it_refuses_a_cycle_starting_before_the_previous_one_ended(ic_patient, c
     assert "must start after cycle 1 ended (12/03/2025)" in errors["started_on"][0]
 
 
-def test_it_accepts_a_cycle_starting_the_day_after_the_previous_one_ended(ic_patient,
-                                                                          coordinator):
+def test_it_accepts_a_cycle_starting_the_day_after_the_previous_one_ended(ic_patient, coordinator):
     record_cycle(ic_patient, coordinator, dt.date(2025, 3, 6), dt.date(2025, 3, 12))
 
     cycle = record_cycle(ic_patient, coordinator, dt.date(2025, 3, 13))
@@ -79,17 +79,24 @@ def test_it_refuses_a_correction_that_makes_a_cycle_overlap_the_next(ic_patient,
     record_cycle(ic_patient, coordinator, dt.date(2025, 4, 10), dt.date(2025, 4, 15))
 
     with pytest.raises(ValidationError) as refused:
-        cycle_update(cycle=first, user=coordinator, values={"ended_on": dt.date(2025, 4, 11)},
-                     version=first.version, reason="End date corrected")
+        cycle_update(
+            cycle=first,
+            user=coordinator,
+            values={"ended_on": dt.date(2025, 4, 11)},
+            version=first.version,
+            reason="End date corrected",
+        )
 
-    assert "Must be before cycle 2 started (10/04/2025)" in refused.value.message_dict[
-        "ended_on"][0]
+    assert (
+        "Must be before cycle 2 started (10/04/2025)" in refused.value.message_dict["ended_on"][0]
+    )
     first.refresh_from_db()
     assert first.ended_on == dt.date(2025, 3, 12)
 
 
-def test_it_allows_intensive_salvage_one_induction_and_three_consolidations(ic_patient,
-                                                                           coordinator):
+def test_it_allows_intensive_salvage_one_induction_and_three_consolidations(
+    ic_patient, coordinator
+):
     for month in (3, 4, 5):
         record_cycle(ic_patient, coordinator, dt.date(2025, month, 6), dt.date(2025, month, 12))
     record_cycle(ic_patient, coordinator, dt.date(2025, 5, 20), dt.date(2025, 5, 26))
@@ -133,8 +140,9 @@ def test_it_lets_azacitidine_cycles_go_on_beyond_four(aza_patient, coordinator):
 
 def test_it_refuses_a_cycle_after_the_end_of_treatment(ic_patient, coordinator):
     record_cycle(ic_patient, coordinator, dt.date(2025, 3, 6), dt.date(2025, 3, 12))
-    record_end_of_treatment(ic_patient, coordinator, dt.date(2025, 3, 20),
-                            protocol.EndOfTreatmentReason.TOXICITY)
+    record_end_of_treatment(
+        ic_patient, coordinator, dt.date(2025, 3, 20), protocol.EndOfTreatmentReason.TOXICITY
+    )
 
     errors = _refused(ic_patient, coordinator, dt.date(2025, 3, 25))
 

@@ -38,8 +38,7 @@ def one_patient_per_arm(site_a, coordinator, frozen_today) -> dict[str, Randomiz
 
 
 def _first_cycle(randomization: Randomization, user, dexamethasone) -> TreatmentCycle:
-    values = cycle_values(randomization, dt.date(2025, 3, 6), dt.date(2025, 3, 12),
-                          **dexamethasone)
+    values = cycle_values(randomization, dt.date(2025, 3, 6), dt.date(2025, 3, 12), **dexamethasone)
     return cycle_record(patient=randomization.patient, user=user, values=values)
 
 
@@ -53,9 +52,13 @@ def test_it_records_a_deviation_when_a_control_patient_receives_dexamethasone(
     assert TreatmentCycle.objects.filter(pk=cycle.pk, dexamethasone_given=True).exists()
     deviation = ProtocolDeviation.objects.get(patient=control.patient)
     assert (deviation.cycle, deviation.kind, deviation.corrected_at) == (
-        cycle, Kind.DEX_GIVEN_TO_CONTROL, None)
-    assert deviation.description == ("Cycle 1 started 06/03/2025: dexamethasone given in the "
-                                     "control arm.")
+        cycle,
+        Kind.DEX_GIVEN_TO_CONTROL,
+        None,
+    )
+    assert deviation.description == (
+        "Cycle 1 started 06/03/2025: dexamethasone given in the control arm."
+    )
 
 
 def test_it_records_a_deviation_when_a_dexamethasone_patient_does_not_receive_it(
@@ -68,11 +71,13 @@ def test_it_records_a_deviation_when_a_dexamethasone_patient_does_not_receive_it
     assert TreatmentCycle.objects.filter(pk=cycle.pk, dexamethasone_given=False).exists()
     deviation = ProtocolDeviation.objects.get(patient=dex.patient)
     assert (deviation.cycle, deviation.kind, deviation.corrected_at) == (
-        cycle, Kind.DEX_MISSING, None)
+        cycle,
+        Kind.DEX_MISSING,
+        None,
+    )
 
 
-def test_it_records_no_deviation_when_the_cycle_follows_the_arm(one_patient_per_arm,
-                                                                coordinator):
+def test_it_records_no_deviation_when_the_cycle_follows_the_arm(one_patient_per_arm, coordinator):
     for randomization in one_patient_per_arm.values():
         _first_cycle(randomization, coordinator, follows_arm(randomization))
 
@@ -80,13 +85,16 @@ def test_it_records_no_deviation_when_the_cycle_follows_the_arm(one_patient_per_
     assert not ProtocolDeviation.objects.exists()
 
 
-def test_it_lists_open_deviations_at_the_visible_sites(one_patient_per_arm, coordinator,
-                                                       coordinator_b, data_manager):
+def test_it_lists_open_deviations_at_the_visible_sites(
+    one_patient_per_arm, coordinator, coordinator_b, data_manager
+):
     for randomization in one_patient_per_arm.values():
         _first_cycle(randomization, coordinator, contradicts_arm(randomization))
 
-    assert {d.kind for d in open_deviations(coordinator)} == {Kind.DEX_MISSING,
-                                                              Kind.DEX_GIVEN_TO_CONTROL}
+    assert {d.kind for d in open_deviations(coordinator)} == {
+        Kind.DEX_MISSING,
+        Kind.DEX_GIVEN_TO_CONTROL,
+    }
     assert open_deviations(data_manager).count() == 2
     assert not open_deviations(coordinator_b).exists()
 
@@ -97,8 +105,13 @@ def test_it_marks_the_deviation_corrected_when_the_cycle_is_corrected(
     control = one_patient_per_arm[protocol.Arm.CONTROL]
     cycle = _first_cycle(control, coordinator, contradicts_arm(control))
 
-    cycle_update(cycle=cycle, user=coordinator, values=follows_arm(control),
-                 version=cycle.version, reason="Dexamethasone was entered in the wrong patient")
+    cycle_update(
+        cycle=cycle,
+        user=coordinator,
+        values=follows_arm(control),
+        version=cycle.version,
+        reason="Dexamethasone was entered in the wrong patient",
+    )
 
     deviation = ProtocolDeviation.objects.get(cycle=cycle)
     assert deviation.corrected_at is not None
@@ -111,11 +124,21 @@ def test_it_reopens_the_deviation_when_a_later_correction_brings_the_cause_back(
 ):
     dex = one_patient_per_arm[protocol.Arm.DEX]
     cycle = _first_cycle(dex, coordinator, contradicts_arm(dex))
-    cycle = cycle_update(cycle=cycle, user=coordinator, values=follows_arm(dex),
-                         version=cycle.version, reason="Dose found in the nursing chart")
+    cycle = cycle_update(
+        cycle=cycle,
+        user=coordinator,
+        values=follows_arm(dex),
+        version=cycle.version,
+        reason="Dose found in the nursing chart",
+    )
 
-    cycle_update(cycle=cycle, user=coordinator, values=contradicts_arm(dex),
-                 version=cycle.version, reason="Chart belonged to another cycle")
+    cycle_update(
+        cycle=cycle,
+        user=coordinator,
+        values=contradicts_arm(dex),
+        version=cycle.version,
+        reason="Chart belonged to another cycle",
+    )
 
     deviation = ProtocolDeviation.objects.get(cycle=cycle)
     assert (deviation.kind, deviation.corrected_at) == (Kind.DEX_MISSING, None)
@@ -130,5 +153,6 @@ def test_it_shows_the_deviation_on_the_patient_page(client, one_patient_per_arm,
 
     assert page.status_code == 200
     assert 'id="deviations"' in page.text
-    assert ("Cycle 1 started 06/03/2025: dexamethasone not given in the dexamethasone arm."
-            in page.text)
+    assert (
+        "Cycle 1 started 06/03/2025: dexamethasone not given in the dexamethasone arm." in page.text
+    )

@@ -39,8 +39,7 @@ def test_it_refuses_an_end_of_treatment_before_the_last_cycle_ended(ic_patient, 
     assert "the end of treatment cannot be earlier" in errors["ended_on"][0]
 
 
-def test_it_accepts_an_end_of_treatment_on_the_day_the_last_cycle_ended(ic_patient,
-                                                                        coordinator):
+def test_it_accepts_an_end_of_treatment_on_the_day_the_last_cycle_ended(ic_patient, coordinator):
     record_cycle(ic_patient, coordinator, dt.date(2025, 3, 6), dt.date(2025, 3, 12))
 
     eot = record_end_of_treatment(ic_patient, coordinator, dt.date(2025, 3, 12))
@@ -49,10 +48,13 @@ def test_it_accepts_an_end_of_treatment_on_the_day_the_last_cycle_ended(ic_patie
     assert FollowUpVisit.objects.filter(patient=ic_patient).exists()
 
 
-@pytest.mark.parametrize(("reason", "message"), [
-    (Reason.DEATH, "Record the death (off study) first."),
-    (Reason.HSCT, "Record the allo-HSCT first."),
-])
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        (Reason.DEATH, "Record the death (off study) first."),
+        (Reason.HSCT, "Record the allo-HSCT first."),
+    ],
+)
 def test_it_needs_the_death_or_transplant_recorded_first_when_it_is_the_reason(
     ic_patient, coordinator, reason, message
 ):

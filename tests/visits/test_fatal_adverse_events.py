@@ -35,16 +35,19 @@ def with_sepsis(ic_patient, coordinator):
 
 
 def _died_of(patient, user, event) -> OffStudy:
-    return off_study_record(patient=patient, user=user, fatal_adverse_event=event,
-                            values=death_values(DIED_ON, protocol.DeathCause.ADVERSE_EVENT))
+    return off_study_record(
+        patient=patient,
+        user=user,
+        fatal_adverse_event=event,
+        values=death_values(DIED_ON, protocol.DeathCause.ADVERSE_EVENT),
+    )
 
 
 def test_it_refuses_a_grade_5_event_without_a_death(ic_patient, coordinator):
     with pytest.raises(ValidationError) as refused:
         record_adverse_event(ic_patient, coordinator, dt.date(2025, 4, 15), grade=5)
 
-    assert "Grade 5 is a fatal event: record the death" in refused.value.message_dict[
-        "grade"][0]
+    assert "Grade 5 is a fatal event: record the death" in refused.value.message_dict["grade"][0]
     assert not AdverseEvent.objects.exists()
 
 
@@ -52,8 +55,13 @@ def test_it_refuses_regrading_an_event_to_5_without_a_death(with_sepsis, coordin
     _, sepsis = with_sepsis
 
     with pytest.raises(ValidationError) as refused:
-        adverse_event_update(event=sepsis, user=coordinator, values={"grade": 5},
-                             version=sepsis.version, reason="Patient died")
+        adverse_event_update(
+            event=sepsis,
+            user=coordinator,
+            values={"grade": 5},
+            version=sepsis.version,
+            reason="Patient died",
+        )
 
     assert list(refused.value.message_dict) == ["grade"]
     sepsis.refresh_from_db()
@@ -88,8 +96,12 @@ def test_it_refuses_a_fatal_event_named_for_another_cause_of_death(with_sepsis, 
     patient, sepsis = with_sepsis
 
     with pytest.raises(ValidationError) as refused:
-        off_study_record(patient=patient, user=coordinator, fatal_adverse_event=sepsis,
-                         values=death_values(DIED_ON, protocol.DeathCause.LEUKAEMIA))
+        off_study_record(
+            patient=patient,
+            user=coordinator,
+            fatal_adverse_event=sepsis,
+            values=death_values(DIED_ON, protocol.DeathCause.LEUKAEMIA),
+        )
 
     assert "fatal_adverse_event" in refused.value.message_dict
     sepsis.refresh_from_db()
@@ -104,8 +116,7 @@ def test_it_refuses_a_fatal_event_of_another_patient(with_sepsis, site_a, coordi
     with pytest.raises(ValidationError) as refused:
         _died_of(other, coordinator, sepsis)
 
-    assert refused.value.message_dict == {"fatal_adverse_event": ["Not an event of this "
-                                                                  "patient."]}
+    assert refused.value.message_dict == {"fatal_adverse_event": ["Not an event of this patient."]}
 
 
 def test_it_keeps_the_fatal_event_at_grade_5(with_sepsis, coordinator):
@@ -114,11 +125,17 @@ def test_it_keeps_the_fatal_event_at_grade_5(with_sepsis, coordinator):
     sepsis.refresh_from_db()
 
     with pytest.raises(ValidationError) as refused:
-        adverse_event_update(event=sepsis, user=coordinator, values={"grade": 4},
-                             version=sepsis.version, reason="Regraded by the investigator")
+        adverse_event_update(
+            event=sepsis,
+            user=coordinator,
+            values={"grade": 4},
+            version=sepsis.version,
+            reason="Regraded by the investigator",
+        )
 
     assert refused.value.message_dict["grade"] == [
-        "The patient's death is attributed to this event: it must stay grade 5."]
+        "The patient's death is attributed to this event: it must stay grade 5."
+    ]
     sepsis.refresh_from_db()
     assert sepsis.grade == protocol.FATAL_GRADE
 
@@ -129,12 +146,18 @@ def test_it_keeps_the_fatal_event_ending_on_the_date_of_death(with_sepsis, coord
     sepsis.refresh_from_db()
 
     with pytest.raises(ValidationError) as refused:
-        adverse_event_update(event=sepsis, user=coordinator,
-                             values={"resolved_on": dt.date(2025, 4, 18)},
-                             version=sepsis.version, reason="Resolution date corrected")
+        adverse_event_update(
+            event=sepsis,
+            user=coordinator,
+            values={"resolved_on": dt.date(2025, 4, 18)},
+            version=sepsis.version,
+            reason="Resolution date corrected",
+        )
 
-    assert "A fatal event ends on the date of death (20/04/2025)." in refused.value.message_dict[
-        "resolved_on"]
+    assert (
+        "A fatal event ends on the date of death (20/04/2025)."
+        in refused.value.message_dict["resolved_on"]
+    )
 
 
 def test_it_regrades_the_event_released_when_the_death_is_attributed_to_leukaemia(
@@ -144,14 +167,23 @@ def test_it_regrades_the_event_released_when_the_death_is_attributed_to_leukaemi
     off = _died_of(patient, coordinator, sepsis)
 
     with pytest.raises(ValidationError) as refused:
-        off_study_update(off_study=off, user=coordinator, version=off.version,
-                         values={"death_cause": protocol.DeathCause.LEUKAEMIA},
-                         reason="Autopsy: progressive leukaemia")
+        off_study_update(
+            off_study=off,
+            user=coordinator,
+            version=off.version,
+            values={"death_cause": protocol.DeathCause.LEUKAEMIA},
+            reason="Autopsy: progressive leukaemia",
+        )
     assert "previous_fatal_event_grade" in refused.value.message_dict
 
-    off_study_update(off_study=off, user=coordinator, version=off.version,
-                     values={"death_cause": protocol.DeathCause.LEUKAEMIA},
-                     reason="Autopsy: progressive leukaemia", previous_fatal_event_grade=4)
+    off_study_update(
+        off_study=off,
+        user=coordinator,
+        version=off.version,
+        values={"death_cause": protocol.DeathCause.LEUKAEMIA},
+        reason="Autopsy: progressive leukaemia",
+        previous_fatal_event_grade=4,
+    )
 
     sepsis.refresh_from_db()
     off.refresh_from_db()

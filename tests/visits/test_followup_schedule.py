@@ -38,8 +38,10 @@ def test_it_makes_month_24_the_last_3_monthly_visit_with_a_14_day_window():
     m24 = _by_month(END_OF_TREATMENT, END_OF_STUDY)[24]
 
     assert m24.target_on == dt.date(2027, 5, 15)
-    assert (m24.window_opens_on, m24.window_closes_on) == (dt.date(2027, 5, 1),
-                                                           dt.date(2027, 5, 29))
+    assert (m24.window_opens_on, m24.window_closes_on) == (
+        dt.date(2027, 5, 1),
+        dt.date(2027, 5, 29),
+    )
 
 
 def test_it_makes_month_30_the_first_6_monthly_visit_with_a_30_day_window():
@@ -48,8 +50,10 @@ def test_it_makes_month_30_the_first_6_monthly_visit_with_a_30_day_window():
     assert 27 not in visits
     m30 = visits[30]
     assert m30.target_on == dt.date(2027, 11, 15)
-    assert (m30.window_opens_on, m30.window_closes_on) == (dt.date(2027, 10, 16),
-                                                           dt.date(2027, 12, 15))
+    assert (m30.window_opens_on, m30.window_closes_on) == (
+        dt.date(2027, 10, 16),
+        dt.date(2027, 12, 15),
+    )
 
 
 def test_it_gives_every_visit_the_window_of_its_phase():
@@ -100,25 +104,50 @@ def test_it_plans_nothing_when_treatment_ends_too_close_to_the_end_of_study():
 OPENS, CLOSES = dt.date(2025, 8, 1), dt.date(2025, 8, 29)
 
 
-@pytest.mark.parametrize(("today", "status"), [
-    (dt.date(2025, 7, 31), VisitStatus.UPCOMING),
-    (dt.date(2025, 8, 1), VisitStatus.DUE),
-    (dt.date(2025, 8, 15), VisitStatus.DUE),
-    (dt.date(2025, 8, 29), VisitStatus.DUE),
-    (dt.date(2025, 8, 30), VisitStatus.OVERDUE),
-])
-def test_it_says_a_visit_is_due_from_the_day_its_window_opens_to_the_day_it_closes(today,
-                                                                                   status):
-    assert visit_status(window_opens_on=OPENS, window_closes_on=CLOSES, performed_on=None,
-                        missed=False, today=today) == status
+@pytest.mark.parametrize(
+    ("today", "status"),
+    [
+        (dt.date(2025, 7, 31), VisitStatus.UPCOMING),
+        (dt.date(2025, 8, 1), VisitStatus.DUE),
+        (dt.date(2025, 8, 15), VisitStatus.DUE),
+        (dt.date(2025, 8, 29), VisitStatus.DUE),
+        (dt.date(2025, 8, 30), VisitStatus.OVERDUE),
+    ],
+)
+def test_it_says_a_visit_is_due_from_the_day_its_window_opens_to_the_day_it_closes(today, status):
+    assert (
+        visit_status(
+            window_opens_on=OPENS,
+            window_closes_on=CLOSES,
+            performed_on=None,
+            missed=False,
+            today=today,
+        )
+        == status
+    )
 
 
 def test_it_says_a_visit_is_done_once_performed_even_after_its_window():
-    assert visit_status(window_opens_on=OPENS, window_closes_on=CLOSES,
-                        performed_on=dt.date(2025, 9, 3), missed=False,
-                        today=dt.date(2025, 10, 1)) == VisitStatus.DONE
+    assert (
+        visit_status(
+            window_opens_on=OPENS,
+            window_closes_on=CLOSES,
+            performed_on=dt.date(2025, 9, 3),
+            missed=False,
+            today=dt.date(2025, 10, 1),
+        )
+        == VisitStatus.DONE
+    )
 
 
 def test_it_says_a_visit_marked_missed_is_missed_not_overdue():
-    assert visit_status(window_opens_on=OPENS, window_closes_on=CLOSES, performed_on=None,
-                        missed=True, today=dt.date(2025, 10, 1)) == VisitStatus.MISSED
+    assert (
+        visit_status(
+            window_opens_on=OPENS,
+            window_closes_on=CLOSES,
+            performed_on=None,
+            missed=True,
+            today=dt.date(2025, 10, 1),
+        )
+        == VisitStatus.MISSED
+    )

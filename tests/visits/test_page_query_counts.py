@@ -53,18 +53,25 @@ def _with_full_history(patient, user):
     randomization = randomize(patient, user)
     record_cycle(patient, user, dt.date(2025, 3, 6), dt.date(2025, 3, 12))
     record_response(patient, user, dt.date(2025, 3, 30), protocol.ResponseCategory.CR)
-    record_cycle(patient, user, dt.date(2025, 4, 1), dt.date(2025, 4, 5),
-                 **contradicts_arm(randomization))
+    record_cycle(
+        patient, user, dt.date(2025, 4, 1), dt.date(2025, 4, 5), **contradicts_arm(randomization)
+    )
     record_cycle(patient, user, dt.date(2025, 4, 20), dt.date(2025, 4, 25))
     record_response(patient, user, dt.date(2025, 4, 28), protocol.ResponseCategory.CR)
-    for onset, term in ((dt.date(2025, 3, 8), "Febrile neutropenia"),
-                        (dt.date(2025, 4, 3), "Hyperglycemia"),
-                        (dt.date(2025, 4, 22), "Nausea")):
+    for onset, term in (
+        (dt.date(2025, 3, 8), "Febrile neutropenia"),
+        (dt.date(2025, 4, 3), "Hyperglycemia"),
+        (dt.date(2025, 4, 22), "Nausea"),
+    ):
         record_adverse_event(patient, user, onset, term=term, serious=term == "Nausea")
     record_end_of_treatment(patient, user, dt.date(2025, 4, 30))
     m3 = FollowUpVisit.objects.get(patient=patient, month=3)
-    services.followup_visit_record(visit=m3, user=user, version=m3.version, values={
-        "performed_on": dt.date(2025, 7, 28), "vital_status": protocol.VitalStatus.ALIVE})
+    services.followup_visit_record(
+        visit=m3,
+        user=user,
+        version=m3.version,
+        values={"performed_on": dt.date(2025, 7, 28), "vital_status": protocol.VitalStatus.ALIVE},
+    )
     return patient
 
 
@@ -103,4 +110,5 @@ def test_it_keeps_the_patient_page_queries_constant_whatever_the_patients_record
     client.force_login(coordinator)
 
     assert _queries(client, f"/patients/{full.study_id}/") == _queries(
-        client, f"/patients/{plain.study_id}/")
+        client, f"/patients/{plain.study_id}/"
+    )

@@ -18,9 +18,16 @@ NEW_CYCLE = "/patients/03-001/cycles/new/"
 
 
 def _cycle_form(randomization: Randomization, **overrides: str) -> dict[str, str]:
-    form = {"started_on": "2025-03-06", "ended_on": "2025-03-12", "amsacrine_mg_m2": "450",
-            "cytarabine_mg_m2": "3000", "azacitidine_mg_m2": "", "dexamethasone_mg": "",
-            "delay_days": "0", "modification_note": ""}
+    form = {
+        "started_on": "2025-03-06",
+        "ended_on": "2025-03-12",
+        "amsacrine_mg_m2": "450",
+        "cytarabine_mg_m2": "3000",
+        "azacitidine_mg_m2": "",
+        "dexamethasone_mg": "",
+        "delay_days": "0",
+        "modification_note": "",
+    }
     if randomization.arm == "dex":
         form.update(dexamethasone_given="on", dexamethasone_mg="160")
     form.update(overrides)
@@ -39,12 +46,12 @@ def test_it_records_a_cycle_from_the_page(client, ic_patient, coordinator):
 def test_it_shows_a_refusal_on_the_field_and_saves_nothing(client, ic_patient, coordinator):
     client.force_login(coordinator)
 
-    page = client.post(NEW_CYCLE, _cycle_form(ic_patient.randomization,
-                                              azacitidine_mg_m2="525"))
+    page = client.post(NEW_CYCLE, _cycle_form(ic_patient.randomization, azacitidine_mg_m2="525"))
 
     assert page.status_code == 200
     assert page.context["form"].errors["azacitidine_mg_m2"] == [
-        "Azacitidine is not part of the intensive: amsacrine + cytarabine regimen."]
+        "Azacitidine is not part of the intensive: amsacrine + cytarabine regimen."
+    ]
     assert not TreatmentCycle.objects.exists()
 
 
@@ -52,16 +59,19 @@ def test_it_needs_a_reason_to_correct_a_cycle_from_the_page(client, ic_patient, 
     cycle = record_cycle(ic_patient, coordinator, dt.date(2025, 3, 6), dt.date(2025, 3, 12))
     client.force_login(coordinator)
 
-    page = client.post(f"/patients/03-001/cycles/{cycle.pk}/edit/", _cycle_form(
-        ic_patient.randomization, ended_on="2025-03-13", version="1", reason=""))
+    page = client.post(
+        f"/patients/03-001/cycles/{cycle.pk}/edit/",
+        _cycle_form(ic_patient.randomization, ended_on="2025-03-13", version="1", reason=""),
+    )
 
     assert page.status_code == 200
     assert "reason" in page.context["form"].errors
     assert TreatmentCycle.objects.get(pk=cycle.pk).ended_on == dt.date(2025, 3, 12)
 
 
-def test_it_lets_only_a_coordinator_of_the_site_enter_data(client, ic_patient, investigator,
-                                                           coordinator_b):
+def test_it_lets_only_a_coordinator_of_the_site_enter_data(
+    client, ic_patient, investigator, coordinator_b
+):
     client.force_login(investigator)
     assert client.get(NEW_CYCLE).status_code == 403
 
@@ -71,8 +81,9 @@ def test_it_lets_only_a_coordinator_of_the_site_enter_data(client, ic_patient, i
     assert not TreatmentCycle.objects.exists()
 
 
-@pytest.mark.parametrize("url", ["/patients/03-001/prescriptions/new/",
-                                 "/patients/03-001/visits/M3/"])
+@pytest.mark.parametrize(
+    "url", ["/patients/03-001/prescriptions/new/", "/patients/03-001/visits/M3/"]
+)
 def test_it_answers_404_for_a_record_that_does_not_exist(client, ic_patient, coordinator, url):
     client.force_login(coordinator)
 

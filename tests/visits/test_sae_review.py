@@ -20,10 +20,12 @@ def sae(ic_patient, coordinator):
     return record_adverse_event(ic_patient, coordinator, dt.date(2025, 3, 20), serious=True)
 
 
-def test_it_lists_unreviewed_saes_at_the_visible_sites(sae, ic_patient, coordinator,
-                                                       coordinator_b, data_manager):
-    record_adverse_event(ic_patient, coordinator, dt.date(2025, 3, 21), term="Nausea",
-                         grade=1, serious=False)
+def test_it_lists_unreviewed_saes_at_the_visible_sites(
+    sae, ic_patient, coordinator, coordinator_b, data_manager
+):
+    record_adverse_event(
+        ic_patient, coordinator, dt.date(2025, 3, 21), term="Nausea", grade=1, serious=False
+    )
 
     assert list(pending(coordinator)) == [sae]
     assert list(pending(data_manager)) == [sae]
@@ -42,10 +44,10 @@ def test_it_takes_the_sae_off_the_list_once_reviewed(request, sae, coordinator, 
     assert not pending(coordinator).exists()
 
 
-def test_it_leaves_the_review_to_investigators_of_the_site_and_data_managers(sae, coordinator,
-                                                                            site_b):
-    other_site_investigator = UserFactory(username="inv_b", role=Role.INVESTIGATOR,
-                                          sites=[site_b])
+def test_it_leaves_the_review_to_investigators_of_the_site_and_data_managers(
+    sae, coordinator, site_b
+):
+    other_site_investigator = UserFactory(username="inv_b", role=Role.INVESTIGATOR, sites=[site_b])
 
     for user in (coordinator, other_site_investigator):
         with pytest.raises(PermissionDenied):
@@ -67,14 +69,18 @@ def test_it_asks_for_a_review_again_when_an_event_becomes_serious(ic_patient, co
     event = record_adverse_event(ic_patient, coordinator, dt.date(2025, 3, 20), serious=False)
     assert not pending(coordinator).exists()
 
-    adverse_event_update(event=event, user=coordinator, values={"serious": True},
-                         version=event.version, reason="Hospitalisation prolonged")
+    adverse_event_update(
+        event=event,
+        user=coordinator,
+        values={"serious": True},
+        version=event.version,
+        reason="Hospitalisation prolonged",
+    )
 
     assert list(pending(coordinator)) == [event]
 
 
-def test_it_shows_pending_saes_on_the_dashboard_with_the_review_button(client, sae,
-                                                                       investigator):
+def test_it_shows_pending_saes_on_the_dashboard_with_the_review_button(client, sae, investigator):
     client.force_login(investigator)
 
     page = client.get("/")
@@ -93,12 +99,12 @@ def test_it_marks_the_sae_reviewed_from_the_dashboard(client, sae, investigator)
     assert sae.sae_reviewed_by == investigator
 
 
-def test_it_never_sends_the_reviewer_to_another_site_after_the_review(client, sae,
-                                                                      investigator):
+def test_it_never_sends_the_reviewer_to_another_site_after_the_review(client, sae, investigator):
     client.force_login(investigator)
 
-    page = client.post(f"/patients/03-001/adverse-events/{sae.pk}/review/",
-                       {"next": "https://evil.example/phish"})
+    page = client.post(
+        f"/patients/03-001/adverse-events/{sae.pk}/review/", {"next": "https://evil.example/phish"}
+    )
 
     assert page.status_code == 302
     assert not page.url.startswith("https://evil.example")

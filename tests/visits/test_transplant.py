@@ -27,9 +27,15 @@ def after_induction(ic_patient, coordinator):
 
 
 def _transplant(patient, user, on=TRANSPLANTED_ON) -> Transplant:
-    return transplant_record(patient=patient, user=user, values={
-        "transplanted_on": on, "donor_type": protocol.DonorType.MATCHED_UNRELATED,
-        "conditioning": protocol.Conditioning.REDUCED_INTENSITY})
+    return transplant_record(
+        patient=patient,
+        user=user,
+        values={
+            "transplanted_on": on,
+            "donor_type": protocol.DonorType.MATCHED_UNRELATED,
+            "conditioning": protocol.Conditioning.REDUCED_INTENSITY,
+        },
+    )
 
 
 def _refused(patient, user, on=TRANSPLANTED_ON) -> dict[str, list[str]]:
@@ -44,13 +50,17 @@ def test_it_refuses_a_transplant_before_any_response(after_induction, coordinato
 
     assert errors["transplanted_on"] == [
         "Allo-HSCT is allowed once the disease is controlled: no CR, CRi, MLFS is recorded on "
-        "or before this date."]
+        "or before this date."
+    ]
 
 
-@pytest.mark.parametrize(("category", "values"), [
-    (R.PR, {"marrow_blasts_pct": Decimal("12.0")}),
-    (R.RESISTANT, {"marrow_blasts_pct": Decimal("30.0")}),
-])
+@pytest.mark.parametrize(
+    ("category", "values"),
+    [
+        (R.PR, {"marrow_blasts_pct": Decimal("12.0")}),
+        (R.RESISTANT, {"marrow_blasts_pct": Decimal("30.0")}),
+    ],
+)
 def test_it_refuses_a_transplant_after_a_response_short_of_disease_control(
     after_induction, coordinator, category, values
 ):
@@ -69,13 +79,17 @@ def test_it_refuses_a_transplant_dated_before_the_remission(after_induction, coo
     assert list(errors) == ["transplanted_on"]
 
 
-@pytest.mark.parametrize(("category", "counts"), [
-    (R.CR, {}),
-    (R.CRI, {"platelets": Decimal("45")}),
-    (R.MLFS, {"anc": Decimal("0.3"), "circulating_blasts": True}),
-])
-def test_it_accepts_a_transplant_once_the_disease_is_controlled(after_induction, coordinator,
-                                                                category, counts):
+@pytest.mark.parametrize(
+    ("category", "counts"),
+    [
+        (R.CR, {}),
+        (R.CRI, {"platelets": Decimal("45")}),
+        (R.MLFS, {"anc": Decimal("0.3"), "circulating_blasts": True}),
+    ],
+)
+def test_it_accepts_a_transplant_once_the_disease_is_controlled(
+    after_induction, coordinator, category, counts
+):
     record_response(after_induction, coordinator, dt.date(2025, 4, 2), category, **counts)
 
     transplant = _transplant(after_induction, coordinator)
@@ -83,8 +97,7 @@ def test_it_accepts_a_transplant_once_the_disease_is_controlled(after_induction,
     assert Transplant.objects.get(patient=after_induction) == transplant
 
 
-def test_it_accepts_a_transplant_on_the_day_remission_is_documented(after_induction,
-                                                                    coordinator):
+def test_it_accepts_a_transplant_on_the_day_remission_is_documented(after_induction, coordinator):
     record_response(after_induction, coordinator, TRANSPLANTED_ON, R.CR)
 
     assert _transplant(after_induction, coordinator).transplanted_on == TRANSPLANTED_ON
@@ -108,9 +121,13 @@ def test_it_refuses_a_correction_taking_away_the_remission_a_transplant_rests_on
     _transplant(after_induction, coordinator)
 
     with pytest.raises(ValidationError):
-        response_update(assessment=cr, user=coordinator,
-                        values={"category": R.RESISTANT, "marrow_blasts_pct": Decimal("30")},
-                        version=cr.version, reason="Marrow re-read: 30% blasts")
+        response_update(
+            assessment=cr,
+            user=coordinator,
+            values={"category": R.RESISTANT, "marrow_blasts_pct": Decimal("30")},
+            version=cr.version,
+            reason="Marrow re-read: 30% blasts",
+        )
 
     cr.refresh_from_db()
     assert cr.category == R.CR

@@ -13,15 +13,15 @@ from tests.visits.builders import PARIS, randomize, record_cycle
 from visits.models import TreatmentCycle
 
 
-def test_it_dates_a_randomization_just_after_midnight_in_paris_on_the_paris_day(patient_a,
-                                                                               coordinator):
+def test_it_dates_a_randomization_just_after_midnight_in_paris_on_the_paris_day(
+    patient_a, coordinator
+):
     # 00:30 in Paris on 5 March is still 4 March in UTC.
     randomize(patient_a, coordinator, at=dt.datetime(2025, 3, 5, 0, 30, tzinfo=PARIS))
 
     with pytest.raises(ValidationError) as refused:
         record_cycle(patient_a, coordinator, dt.date(2025, 3, 4), dt.date(2025, 3, 10))
-    assert "before the randomization on 05/03/2025" in refused.value.message_dict[
-        "started_on"][0]
+    assert "before the randomization on 05/03/2025" in refused.value.message_dict["started_on"][0]
 
     assert record_cycle(patient_a, coordinator, dt.date(2025, 3, 5), dt.date(2025, 3, 10))
 

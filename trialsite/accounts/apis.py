@@ -30,8 +30,10 @@ class ObtainTokenApi(ObtainAuthToken):
         except ValidationError:
             if getattr(request, "axes_locked_out", False):
                 return Response(
-                    {"detail": "This account is locked after repeated failed log-ins. "
-                               "Ask a data manager to unlock it."},
+                    {
+                        "detail": "This account is locked after repeated failed log-ins. "
+                        "Ask a data manager to unlock it."
+                    },
                     status=status.HTTP_403_FORBIDDEN,
                 )
             raise

@@ -60,9 +60,7 @@ class User(AbstractUser):
     """A staff account. Holds no patient data; its role decides what it may see and do."""
 
     role = models.CharField(max_length=20, choices=Role.choices, blank=True)
-    sites = models.ManyToManyField(
-        Site, through="SiteAssignment", related_name="staff", blank=True
-    )
+    sites = models.ManyToManyField(Site, through="SiteAssignment", related_name="staff", blank=True)
 
     class Meta:
         ordering = ["username"]
@@ -115,8 +113,9 @@ class AccessEvent(models.Model):
     class Meta:
         ordering = ["-occurred_at"]
         triggers = [
-            pgtrigger.Protect(name="access_event_append_only", operation=pgtrigger.Update
-                              | pgtrigger.Delete),
+            pgtrigger.Protect(
+                name="access_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
         ]
 
     def __str__(self) -> str:

@@ -25,8 +25,9 @@ def sites_for_data_entry(user: User) -> QuerySet[Site]:
 
 def user_can_enter_data_at(user: User, site: Site) -> bool:
     """Return True when this account may enter data for patients of this site."""
-    return bool(user.is_authenticated and user.can_enter_data
-                and user.sites.filter(pk=site.pk).exists())
+    return bool(
+        user.is_authenticated and user.can_enter_data and user.sites.filter(pk=site.pk).exists()
+    )
 
 
 def site_chosen(user: User, number: str | None) -> Site | None:

@@ -37,8 +37,13 @@ def staff_account_create(
 ) -> User:
     """Create a staff account with its role and sites (password hashed with Argon2)."""
     with pghistory.context(reason="Staff account created"):
-        user = User(username=username, role=Role(role), first_name=first_name,
-                    last_name=last_name, email=email)
+        user = User(
+            username=username,
+            role=Role(role),
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+        )
         user.set_password(password)
         user.full_clean()
         user.save()

@@ -15,19 +15,24 @@ from trialsite.accounts.services import access_event_record
 
 @receiver(user_logged_in)
 def _on_login(sender, request, user, **kwargs) -> None:
-    access_event_record(kind=AccessEvent.Kind.LOGIN, username=user.get_username(), user=user,
-                        request=request)
+    access_event_record(
+        kind=AccessEvent.Kind.LOGIN, username=user.get_username(), user=user, request=request
+    )
 
 
 @receiver(user_logged_out)
 def _on_logout(sender, request, user, **kwargs) -> None:
     if user is not None:
-        access_event_record(kind=AccessEvent.Kind.LOGOUT, username=user.get_username(),
-                            user=user, request=request)
+        access_event_record(
+            kind=AccessEvent.Kind.LOGOUT, username=user.get_username(), user=user, request=request
+        )
 
 
 @receiver(user_login_failed)
 def _on_login_failed(sender, credentials, request=None, **kwargs) -> None:
-    access_event_record(kind=AccessEvent.Kind.LOGIN_FAILED,
-                        username=str(credentials.get("username", ""))[:150], user=None,
-                        request=request)
+    access_event_record(
+        kind=AccessEvent.Kind.LOGIN_FAILED,
+        username=str(credentials.get("username", ""))[:150],
+        user=None,
+        request=request,
+    )

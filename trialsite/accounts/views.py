@@ -26,14 +26,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         eligible=Count("pk", filter=Q(screening__outcome=ScreeningOutcome.ELIGIBLE)),
         failures=Count("pk", filter=Q(screening__outcome=ScreeningOutcome.SCREEN_FAILURE)),
     )
-    return render(request, "accounts/dashboard.html", {
-        "sites": sites,
-        "site": site,
-        "log": log,
-        "totals": totals,
-        "can_screen": sites_for_data_entry(request.user).exists(),
-        "pending_saes": serious_adverse_events_pending_review(request.user, site),
-        "deviations": open_deviations(request.user, site),
-        "queries": query_counts(request.user, site),
-        "can_review_saes": request.user.role in (Role.INVESTIGATOR, Role.DATA_MANAGER),
-    })
+    return render(
+        request,
+        "accounts/dashboard.html",
+        {
+            "sites": sites,
+            "site": site,
+            "log": log,
+            "totals": totals,
+            "can_screen": sites_for_data_entry(request.user).exists(),
+            "pending_saes": serious_adverse_events_pending_review(request.user, site),
+            "deviations": open_deviations(request.user, site),
+            "queries": query_counts(request.user, site),
+            "can_review_saes": request.user.role in (Role.INVESTIGATOR, Role.DATA_MANAGER),
+        },
+    )

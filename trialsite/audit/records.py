@@ -28,9 +28,14 @@ class VersionConflict(ValidationError):
     def __init__(self, record: Model) -> None:
         current = type(record).objects.filter(pk=record.pk).values("updated_at").first()
         when = f" at {timezone.localtime(current['updated_at']):%H:%M}" if current else ""
-        super().__init__({"version": [
-            f"This record was changed by someone else{when} after you opened it. "
-            "Nothing was saved: reload it to see their change, then apply yours again."]})
+        super().__init__(
+            {
+                "version": [
+                    f"This record was changed by someone else{when} after you opened it. "
+                    "Nothing was saved: reload it to see their change, then apply yours again."
+                ]
+            }
+        )
 
 
 def record_create(record: Model, *, user: User, reason: str = "Initial entry") -> Model:
@@ -40,8 +45,9 @@ def record_create(record: Model, *, user: User, reason: str = "Initial entry") -
     return record
 
 
-def record_update(record: Model, *, fields: Iterable[str], expected_version: int | None,
-                  user: User, reason: str) -> Model:
+def record_update(
+    record: Model, *, fields: Iterable[str], expected_version: int | None, user: User, reason: str
+) -> Model:
     """Save `fields` of a record if nobody saved it since `expected_version`; bump the version.
 
     A conditional UPDATE ... WHERE version = expected: atomic in the database, so two
@@ -54,8 +60,11 @@ def record_update(record: Model, *, fields: Iterable[str], expected_version: int
     values = {name: getattr(record, name) for name in fields}
     now = timezone.now()
     with pghistory.context(user=user.pk, reason=reason.strip()):
-        changed = type(record).objects.filter(pk=record.pk, version=expected_version).update(
-            **values, version=F("version") + 1, updated_at=now)
+        changed = (
+            type(record)
+            .objects.filter(pk=record.pk, version=expected_version)
+            .update(**values, version=F("version") + 1, updated_at=now)
+        )
     if not changed:
         raise VersionConflict(record)
     record.version = expected_version + 1

@@ -30,14 +30,15 @@ class XmlRenderer(BaseRenderer):
         errors = "".join(
             xml.element("error", message, {"field": field})
             for field, value in messages
-            for message in (value if isinstance(value, list) else [value]))
-        return (f'<?xml version="1.0" encoding="UTF-8"?>\n<errors>{errors}</errors>\n'
-                .encode())
+            for message in (value if isinstance(value, list) else [value])
+        )
+        return f'<?xml version="1.0" encoding="UTF-8"?>\n<errors>{errors}</errors>\n'.encode()
 
 
 class OdmExportInput(serializers.Serializer):
     audit = serializers.BooleanField(
-        default=False, help_text="Add each value's audit record (who, when, why).")
+        default=False, help_text="Add each value's audit record (who, when, why)."
+    )
 
 
 class OdmExportApi(APIView):
@@ -53,21 +54,29 @@ class OdmExportApi(APIView):
 
     @extend_schema(
         tags=["exports"],
-        parameters=[OpenApiParameter("audit", OpenApiTypes.BOOL,
-                                     description="Include the audit records (default false)."),
-                    # The answer is XML whatever the format; JSON is only for errors.
-                    OpenApiParameter("format", exclude=True)],
-        responses={(200, "application/xml"): OpenApiResponse(
-                       response=OpenApiTypes.STR,
-                       description="ODM 1.3.2 XML (FileType Snapshot), streamed."),
-                   400: OpenApiResponse(description="`audit` is not true or false.")},
+        parameters=[
+            OpenApiParameter(
+                "audit", OpenApiTypes.BOOL, description="Include the audit records (default false)."
+            ),
+            # The answer is XML whatever the format; JSON is only for errors.
+            OpenApiParameter("format", exclude=True),
+        ],
+        responses={
+            (200, "application/xml"): OpenApiResponse(
+                response=OpenApiTypes.STR,
+                description="ODM 1.3.2 XML (FileType Snapshot), streamed.",
+            ),
+            400: OpenApiResponse(description="`audit` is not true or false."),
+        },
     )
     def get(self, request):
         params = OdmExportInput(data=request.query_params)
         params.is_valid(raise_exception=True)
         response = StreamingHttpResponse(
             odm_export(request.user, with_audit=params.validated_data["audit"]),
-            content_type="application/xml; charset=utf-8")
+            content_type="application/xml; charset=utf-8",
+        )
         response["Content-Disposition"] = (
-            f'attachment; filename="{protocol.STUDY_ID}_odm_{timezone.localdate():%Y%m%d}.xml"')
+            f'attachment; filename="{protocol.STUDY_ID}_odm_{timezone.localdate():%Y%m%d}.xml"'
+        )
         return response

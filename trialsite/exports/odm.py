@@ -45,12 +45,14 @@ SYSTEM_USER_OID = "USR.SYSTEM"
 # The records every patient of a batch is read with (the `rows` paths of odm_forms): the
 # one-to-one records joined to the patient, the others in one query each for the batch.
 _JOINED = ("site", "screening", "randomization", "transplant", "end_of_treatment", "off_study")
-_PREFETCHED = ("screening__answers", "cycles", "responses", "followup_visits",
-               "adverse_events")
+_PREFETCHED = ("screening__answers", "cycles", "responses", "followup_visits", "adverse_events")
 # The accounts listed in AdminData by id; None stands for the system.
 Users = dict[int | None, User | None]
-_USER_TYPES = {Role.SPONSOR: "Sponsor", Role.COORDINATOR: "Investigator",
-               Role.INVESTIGATOR: "Investigator"}
+_USER_TYPES = {
+    Role.SPONSOR: "Sponsor",
+    Role.COORDINATOR: "Investigator",
+    Role.INVESTIGATOR: "Investigator",
+}
 
 
 def odm_export(user: User, *, with_audit: bool) -> Iterator[str]:
@@ -72,15 +74,23 @@ def _document(user: User, *, with_audit: bool) -> Iterator[str]:
     created_at = timezone.now().astimezone(dt.UTC)
     patients = patients_visible_to(user)
     # A site's metadata is in effect from its first consent (the export's day if none yet).
-    sites = list(sites_visible_to(user).annotate(
-        first_consent_on=Min("patients__screening__consent_on")).order_by("number"))
+    sites = list(
+        sites_visible_to(user)
+        .annotate(first_consent_on=Min("patients__screening__consent_on"))
+        .order_by("number")
+    )
     users = _users(patients) if with_audit else {}
-    yield (_head(created_at) + _study() + _admin_data(sites, users, created_at.date())
-           + xml.start("ClinicalData", {"StudyOID": protocol.STUDY_ID,
-                                        "MetaDataVersionOID": METADATA_VERSION_OID}))
+    yield (
+        _head(created_at)
+        + _study()
+        + _admin_data(sites, users, created_at.date())
+        + xml.start(
+            "ClinicalData",
+            {"StudyOID": protocol.STUDY_ID, "MetaDataVersionOID": METADATA_VERSION_OID},
+        )
+    )
     for batch in _batches(patients):
-        trails = (AuditTrails.load([p.pk for p in batch], item_groups()) if with_audit
-                  else None)
+        trails = AuditTrails.load([p.pk for p in batch], item_groups()) if with_audit else None
         for patient in batch:
             yield _subject_data(patient, trails, users)
     yield xml.end("ClinicalData") + xml.end("ODM") + "\n"
@@ -90,8 +100,12 @@ def _batches(patients: QuerySet[Patient]) -> Iterator[list[Patient]]:
     """Yield the patients in study ID order, BATCH_SIZE at a time, with all their records."""
     after = ""
     while True:
-        batch = list(patients.filter(study_id__gt=after).order_by("study_id")
-                     .select_related(*_JOINED).prefetch_related(*_PREFETCHED)[:BATCH_SIZE])
+        batch = list(
+            patients.filter(study_id__gt=after)
+            .order_by("study_id")
+            .select_related(*_JOINED)
+            .prefetch_related(*_PREFETCHED)[:BATCH_SIZE]
+        )
         if batch:
             yield batch
         if len(batch) < BATCH_SIZE:
@@ -102,8 +116,7 @@ def _batches(patients: QuerySet[Patient]) -> Iterator[list[Patient]]:
 def _users(patients: QuerySet[Patient]) -> Users:
     """Return the accounts that wrote these patients' records (None: the system)."""
     ids = users_referenced(patients, item_groups())
-    found: Users = {
-        u.pk: u for u in User.objects.filter(pk__in=[i for i in ids if i is not None])}
+    found: Users = {u.pk: u for u in User.objects.filter(pk__in=[i for i in ids if i is not None])}
     if len(found) < len(ids):
         found[None] = None
     return found
@@ -111,30 +124,36 @@ def _users(patients: QuerySet[Patient]) -> Users:
 
 # --- Head, study and metadata -----------------------------------------------------------
 
+
 def _head(created_at: dt.datetime) -> str:
     stamp = created_at.isoformat()
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + xml.start("ODM", {
-        "xmlns": ODM_NAMESPACE,
-        "Description": f"{protocol.STUDY_ID} clinical data snapshot",
-        "FileType": "Snapshot",
-        "FileOID": f"{protocol.STUDY_ID}.ODM.{uuid.uuid4()}",
-        "CreationDateTime": stamp,
-        "AsOfDateTime": stamp,
-        "ODMVersion": "1.3.2",
-        "Originator": protocol.SPONSOR,
-        "SourceSystem": "trialsite",
-    })
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + xml.start(
+        "ODM",
+        {
+            "xmlns": ODM_NAMESPACE,
+            "Description": f"{protocol.STUDY_ID} clinical data snapshot",
+            "FileType": "Snapshot",
+            "FileOID": f"{protocol.STUDY_ID}.ODM.{uuid.uuid4()}",
+            "CreationDateTime": stamp,
+            "AsOfDateTime": stamp,
+            "ODMVersion": "1.3.2",
+            "Originator": protocol.SPONSOR,
+            "SourceSystem": "trialsite",
+        },
+    )
 
 
 def _study() -> str:
-    return (xml.start("Study", {"OID": protocol.STUDY_ID})
-            + xml.start("GlobalVariables")
-            + xml.element("StudyName", protocol.STUDY_ID)
-            + xml.element("StudyDescription", protocol.STUDY_NAME)
-            + xml.element("ProtocolName", protocol.STUDY_ID)
-            + xml.end("GlobalVariables")
-            + _metadata_version()
-            + xml.end("Study"))
+    return (
+        xml.start("Study", {"OID": protocol.STUDY_ID})
+        + xml.start("GlobalVariables")
+        + xml.element("StudyName", protocol.STUDY_ID)
+        + xml.element("StudyDescription", protocol.STUDY_NAME)
+        + xml.element("ProtocolName", protocol.STUDY_ID)
+        + xml.end("GlobalVariables")
+        + _metadata_version()
+        + xml.end("Study")
+    )
 
 
 def _yes(value: bool) -> str:
@@ -143,42 +162,88 @@ def _yes(value: bool) -> str:
 
 def _metadata_version() -> str:
     """Return the MetaDataVersion: its children in the order the schema requires."""
-    parts = [xml.start("MetaDataVersion", {"OID": METADATA_VERSION_OID,
-                                           "Name": METADATA_VERSION_NAME}),
-             xml.start("Protocol")]
-    parts += [xml.empty("StudyEventRef", {"StudyEventOID": event.oid, "OrderNumber": n,
-                                          "Mandatory": _yes(n == 1)})
-              for n, event in enumerate(STUDY_EVENTS, start=1)]
+    parts = [
+        xml.start("MetaDataVersion", {"OID": METADATA_VERSION_OID, "Name": METADATA_VERSION_NAME}),
+        xml.start("Protocol"),
+    ]
+    parts += [
+        xml.empty(
+            "StudyEventRef",
+            {"StudyEventOID": event.oid, "OrderNumber": n, "Mandatory": _yes(n == 1)},
+        )
+        for n, event in enumerate(STUDY_EVENTS, start=1)
+    ]
     parts.append(xml.end("Protocol"))
     for event in STUDY_EVENTS:
-        parts.append(xml.start("StudyEventDef", {"OID": event.oid, "Name": event.name,
-                                                 "Repeating": _yes(event.repeating),
-                                                 "Type": event.type}))
-        parts += [xml.empty("FormRef", {"FormOID": form.oid, "OrderNumber": n,
-                                        "Mandatory": _yes(event is STUDY_EVENTS[0])})
-                  for n, form in enumerate(event.forms, start=1)]
+        parts.append(
+            xml.start(
+                "StudyEventDef",
+                {
+                    "OID": event.oid,
+                    "Name": event.name,
+                    "Repeating": _yes(event.repeating),
+                    "Type": event.type,
+                },
+            )
+        )
+        parts += [
+            xml.empty(
+                "FormRef",
+                {
+                    "FormOID": form.oid,
+                    "OrderNumber": n,
+                    "Mandatory": _yes(event is STUDY_EVENTS[0]),
+                },
+            )
+            for n, form in enumerate(event.forms, start=1)
+        ]
         parts.append(xml.end("StudyEventDef"))
     for event in STUDY_EVENTS:
         for form in event.forms:
-            parts.append(xml.start("FormDef", {"OID": form.oid, "Name": form.name,
-                                               "Repeating": "No"}))
-            parts += [xml.empty("ItemGroupRef", {"ItemGroupOID": group.oid, "OrderNumber": n,
-                                                 "Mandatory": "No"})
-                      for n, group in enumerate(form.item_groups, start=1)]
+            parts.append(
+                xml.start("FormDef", {"OID": form.oid, "Name": form.name, "Repeating": "No"})
+            )
+            parts += [
+                xml.empty(
+                    "ItemGroupRef", {"ItemGroupOID": group.oid, "OrderNumber": n, "Mandatory": "No"}
+                )
+                for n, group in enumerate(form.item_groups, start=1)
+            ]
             parts.append(xml.end("FormDef"))
     for group in item_groups():
-        parts.append(xml.start("ItemGroupDef", {"OID": group.oid, "Name": group.name,
-                                                "Repeating": _yes(group.repeating)}))
-        parts += [xml.empty("ItemRef", {"ItemOID": item.oid, "OrderNumber": n,
-                                        "Mandatory": _yes(item.mandatory),
-                                        "KeySequence": 1 if item.name == group.key else None})
-                  for n, item in enumerate(group.items, start=1)]
+        parts.append(
+            xml.start(
+                "ItemGroupDef",
+                {"OID": group.oid, "Name": group.name, "Repeating": _yes(group.repeating)},
+            )
+        )
+        parts += [
+            xml.empty(
+                "ItemRef",
+                {
+                    "ItemOID": item.oid,
+                    "OrderNumber": n,
+                    "Mandatory": _yes(item.mandatory),
+                    "KeySequence": 1 if item.name == group.key else None,
+                },
+            )
+            for n, item in enumerate(group.items, start=1)
+        ]
         parts.append(xml.end("ItemGroupDef"))
     for group in item_groups():
         for item in group.items:
-            parts.append(xml.start("ItemDef", {
-                "OID": item.oid, "Name": item.name, "DataType": item.data_type,
-                "Length": item.length, "SignificantDigits": item.significant_digits}))
+            parts.append(
+                xml.start(
+                    "ItemDef",
+                    {
+                        "OID": item.oid,
+                        "Name": item.name,
+                        "DataType": item.data_type,
+                        "Length": item.length,
+                        "SignificantDigits": item.significant_digits,
+                    },
+                )
+            )
             if item.description:
                 parts.append(xml.translated("Description", item.description))
             parts.append(xml.translated("Question", item.question))
@@ -186,17 +251,24 @@ def _metadata_version() -> str:
                 parts.append(xml.empty("CodeListRef", {"CodeListOID": item.code_list.oid}))
             parts.append(xml.end("ItemDef"))
     for code_list in code_lists():
-        parts.append(xml.start("CodeList", {"OID": code_list.oid, "Name": code_list.name,
-                                            "DataType": "text"}))
-        parts += [xml.start("CodeListItem", {"CodedValue": value, "OrderNumber": n})
-                  + xml.translated("Decode", label) + xml.end("CodeListItem")
-                  for n, (value, label) in enumerate(code_list.items, start=1)]
+        parts.append(
+            xml.start(
+                "CodeList", {"OID": code_list.oid, "Name": code_list.name, "DataType": "text"}
+            )
+        )
+        parts += [
+            xml.start("CodeListItem", {"CodedValue": value, "OrderNumber": n})
+            + xml.translated("Decode", label)
+            + xml.end("CodeListItem")
+            for n, (value, label) in enumerate(code_list.items, start=1)
+        ]
         parts.append(xml.end("CodeList"))
     parts.append(xml.end("MetaDataVersion"))
     return "".join(parts)
 
 
 # --- Administrative data ------------------------------------------------------------------
+
 
 def _user_oid(user_id: int | None, users: Users) -> str:
     """Return the User OID of an account, or the system's for a write with no known account."""
@@ -211,32 +283,56 @@ def _admin_data(sites: list[Site], users: Users, today: dt.date) -> str:
     parts = [xml.start("AdminData", {"StudyOID": protocol.STUDY_ID})]
     for user_id, account in sorted(users.items(), key=lambda u: (u[0] is None, u[0] or 0)):
         if account is None:
-            parts.append(xml.start("User", {"OID": SYSTEM_USER_OID, "UserType": "Other"})
-                         + xml.element("LoginName", "system")
-                         + xml.element("DisplayName", "Changes made by the system")
-                         + xml.end("User"))
+            parts.append(
+                xml.start("User", {"OID": SYSTEM_USER_OID, "UserType": "Other"})
+                + xml.element("LoginName", "system")
+                + xml.element("DisplayName", "Changes made by the system")
+                + xml.end("User")
+            )
             continue
-        parts.append(xml.start("User", {"OID": _user_oid(user_id, users),
-                                        "UserType": _USER_TYPES.get(account.role, "Other")})
-                     + xml.element("LoginName", account.username)
-                     + (xml.element("DisplayName", account.get_full_name())
-                        if account.get_full_name() else "")
-                     + xml.end("User"))
+        parts.append(
+            xml.start(
+                "User",
+                {
+                    "OID": _user_oid(user_id, users),
+                    "UserType": _USER_TYPES.get(account.role, "Other"),
+                },
+            )
+            + xml.element("LoginName", account.username)
+            + (
+                xml.element("DisplayName", account.get_full_name())
+                if account.get_full_name()
+                else ""
+            )
+            + xml.end("User")
+        )
     for site in sites:
         effective_on = getattr(site, "first_consent_on", None) or today
-        parts.append(xml.start("Location", {"OID": _location_oid(site),
-                                            "Name": site.name or site.code,
-                                            "LocationType": "Site"})
-                     + xml.empty("MetaDataVersionRef", {
-                         "StudyOID": protocol.STUDY_ID,
-                         "MetaDataVersionOID": METADATA_VERSION_OID,
-                         "EffectiveDate": effective_on.isoformat()})
-                     + xml.end("Location"))
+        parts.append(
+            xml.start(
+                "Location",
+                {
+                    "OID": _location_oid(site),
+                    "Name": site.name or site.code,
+                    "LocationType": "Site",
+                },
+            )
+            + xml.empty(
+                "MetaDataVersionRef",
+                {
+                    "StudyOID": protocol.STUDY_ID,
+                    "MetaDataVersionOID": METADATA_VERSION_OID,
+                    "EffectiveDate": effective_on.isoformat(),
+                },
+            )
+            + xml.end("Location")
+        )
     parts.append(xml.end("AdminData"))
     return "".join(parts)
 
 
 # --- Clinical data ------------------------------------------------------------------------
+
 
 def _rows(subject: Any, path: str) -> list[Model]:
     """Return the records at `path` from the subject ("" is the subject itself)."""
@@ -260,17 +356,20 @@ def _occurrences(event: StudyEvent, patient: Patient) -> list[tuple[str | None, 
 
 
 def _audit_record(change: Change, location_oid: str, users: Users) -> str:
-    return (xml.start("AuditRecord")
-            + xml.empty("UserRef", {"UserOID": _user_oid(change.user_id, users)})
-            + xml.empty("LocationRef", {"LocationOID": location_oid})
-            + xml.element("DateTimeStamp", change.at.astimezone(dt.UTC).isoformat())
-            + (xml.element("ReasonForChange", change.reason) if change.reason else "")
-            + xml.element("SourceID", change.source)
-            + xml.end("AuditRecord"))
+    return (
+        xml.start("AuditRecord")
+        + xml.empty("UserRef", {"UserOID": _user_oid(change.user_id, users)})
+        + xml.empty("LocationRef", {"LocationOID": location_oid})
+        + xml.element("DateTimeStamp", change.at.astimezone(dt.UTC).isoformat())
+        + (xml.element("ReasonForChange", change.reason) if change.reason else "")
+        + xml.element("SourceID", change.source)
+        + xml.end("AuditRecord")
+    )
 
 
-def _item_group_data(group: ItemGroup, row: Model, trails: AuditTrails | None,
-                     users: Users, location_oid: str) -> str:
+def _item_group_data(
+    group: ItemGroup, row: Model, trails: AuditTrails | None, users: Users, location_oid: str
+) -> str:
     items = []
     for item in group.items:
         value = item.value_text(item.read(row))
@@ -278,40 +377,61 @@ def _item_group_data(group: ItemGroup, row: Model, trails: AuditTrails | None,
         if value is None and change is None:
             continue
         # An empty item is written only to carry the change that emptied it.
-        values = {"ItemOID": item.oid, "Value": value} if value is not None else {
-            "ItemOID": item.oid, "IsNull": "Yes"}
+        values = (
+            {"ItemOID": item.oid, "Value": value}
+            if value is not None
+            else {"ItemOID": item.oid, "IsNull": "Yes"}
+        )
         if change is None:
             items.append(xml.empty("ItemData", values))
         else:
-            items.append(xml.start("ItemData", values)
-                         + _audit_record(change, location_oid, users) + xml.end("ItemData"))
+            items.append(
+                xml.start("ItemData", values)
+                + _audit_record(change, location_oid, users)
+                + xml.end("ItemData")
+            )
     if not items:
         return ""
     change = trails.of_record(row) if trails is not None else None
-    return (xml.start("ItemGroupData", {"ItemGroupOID": group.oid,
-                                        "ItemGroupRepeatKey": group.repeat_key(row)})
-            + (_audit_record(change, location_oid, users) if change is not None else "")
-            + "".join(items) + xml.end("ItemGroupData"))
+    return (
+        xml.start(
+            "ItemGroupData",
+            {"ItemGroupOID": group.oid, "ItemGroupRepeatKey": group.repeat_key(row)},
+        )
+        + (_audit_record(change, location_oid, users) if change is not None else "")
+        + "".join(items)
+        + xml.end("ItemGroupData")
+    )
 
 
 def _subject_data(patient: Patient, trails: AuditTrails | None, users: Users) -> str:
     # Records are entered at the patient's site, by its staff: the audit records' location.
     location_oid = _location_oid(patient.site)
-    parts = [xml.start("SubjectData", {"SubjectKey": patient.study_id}),
-             xml.empty("SiteRef", {"LocationOID": location_oid})]
+    parts = [
+        xml.start("SubjectData", {"SubjectKey": patient.study_id}),
+        xml.empty("SiteRef", {"LocationOID": location_oid}),
+    ]
     for event in STUDY_EVENTS:
         for repeat_key, subject in _occurrences(event, patient):
             forms = []
             for form in event.forms:
-                groups = "".join(_item_group_data(group, row, trails, users, location_oid)
-                                 for group in form.item_groups
-                                 for row in _rows(subject, group.rows))
+                groups = "".join(
+                    _item_group_data(group, row, trails, users, location_oid)
+                    for group in form.item_groups
+                    for row in _rows(subject, group.rows)
+                )
                 if groups:
-                    forms.append(xml.start("FormData", {"FormOID": form.oid}) + groups
-                                 + xml.end("FormData"))
+                    forms.append(
+                        xml.start("FormData", {"FormOID": form.oid}) + groups + xml.end("FormData")
+                    )
             if forms:
-                parts += [xml.start("StudyEventData", {"StudyEventOID": event.oid,
-                                                       "StudyEventRepeatKey": repeat_key}),
-                          *forms, xml.end("StudyEventData")]
+                parts += [
+                    xml.start(
+                        "StudyEventData",
+                        {"StudyEventOID": event.oid, "StudyEventRepeatKey": repeat_key},
+                    ),
+                    *forms,
+                    xml.end("StudyEventData"),
+                ]
     parts.append(xml.end("SubjectData"))
     return "".join(parts)

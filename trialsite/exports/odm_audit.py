@@ -34,9 +34,12 @@ class Change:
 
 def _change(event: Model) -> Change:
     context = event.pgh_context or {}
-    return Change(user_id=_user_id(context.get("user")), at=event.pgh_created_at,
-                  reason=context.get("reason") or None,
-                  source=f"{event._meta.label}:{event.pgh_id}")
+    return Change(
+        user_id=_user_id(context.get("user")),
+        at=event.pgh_created_at,
+        reason=context.get("reason") or None,
+        source=f"{event._meta.label}:{event.pgh_id}",
+    )
 
 
 def _user_id(value: Any) -> int | None:
@@ -48,8 +51,9 @@ def _user_id(value: Any) -> int | None:
 
 def _distinct_models(groups: Iterable[ItemGroup]) -> list[tuple[type[Model], str]]:
     # Two groups may read one model (screening and mutations): its events are read once.
-    return sorted({(group.model, group.audit_by) for group in groups},
-                  key=lambda pair: pair[0]._meta.label)
+    return sorted(
+        {(group.model, group.audit_by) for group in groups}, key=lambda pair: pair[0]._meta.label
+    )
 
 
 def users_referenced(patients: QuerySet, groups: Iterable[ItemGroup]) -> set[int | None]:
@@ -60,7 +64,8 @@ def users_referenced(patients: QuerySet, groups: Iterable[ItemGroup]) -> set[int
     """
     queries = [
         model.pgh_event_model.objects.filter(**{f"{audit_by}__in": patients.values("pk")})
-        .order_by().values_list("pgh_context__user", flat=True)
+        .order_by()
+        .values_list("pgh_context__user", flat=True)
         for model, audit_by in _distinct_models(groups)
     ]
     first, *others = queries
@@ -78,8 +83,9 @@ class AuditTrails:
         """Read the events of every audited kind of record: one query per kind."""
         events: dict[tuple[type[Model], Any], list[Model]] = defaultdict(list)
         for model, audit_by in _distinct_models(groups):
-            for event in (model.pgh_event_model.objects
-                          .filter(**{f"{audit_by}__in": patient_ids}).order_by("pgh_id")):
+            for event in model.pgh_event_model.objects.filter(
+                **{f"{audit_by}__in": patient_ids}
+            ).order_by("pgh_id"):
                 events[(model, event.pgh_obj_id)].append(event)
         return cls(events)
 

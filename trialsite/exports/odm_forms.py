@@ -135,9 +135,11 @@ def _choices_key(choices: Iterable[tuple[Any, Any]]) -> tuple[tuple[str, str], .
 
 
 # The protocol's choice classes, to name a code list after the class it comes from.
-_CHOICE_CLASSES = {_choices_key(value.choices): value
-                   for value in [*vars(protocol).values(), ScreeningOutcome]
-                   if isinstance(value, type) and issubclass(value, models.Choices)}
+_CHOICE_CLASSES = {
+    _choices_key(value.choices): value
+    for value in [*vars(protocol).values(), ScreeningOutcome]
+    if isinstance(value, type) and issubclass(value, models.Choices)
+}
 _CODE_LISTS: dict[tuple[tuple[str, str], ...], CodeList] = {}
 
 
@@ -184,114 +186,278 @@ def field_items(group: str, model: type[models.Model], *names: str) -> tuple[Ite
     for name in names:
         field = model._meta.get_field(name)
         decimal = isinstance(field, models.DecimalField)
-        items.append(Item(
-            oid=f"IT.{group}.{name.upper()}",
-            name=name,
-            question=_question(str(field.verbose_name)),
-            data_type=_data_type(field),
-            field=field.attname,
-            mandatory=not field.blank,
-            length=field.max_digits if decimal else getattr(field, "max_length", None),
-            significant_digits=field.decimal_places if decimal else None,
-            code_list=(_code_list(field.choices, f"{group}.{name.upper()}") if field.choices
-                       else None),
-            description=str(field.help_text),
-        ))
+        items.append(
+            Item(
+                oid=f"IT.{group}.{name.upper()}",
+                name=name,
+                question=_question(str(field.verbose_name)),
+                data_type=_data_type(field),
+                field=field.attname,
+                mandatory=not field.blank,
+                length=field.max_digits if decimal else getattr(field, "max_length", None),
+                significant_digits=field.decimal_places if decimal else None,
+                code_list=(
+                    _code_list(field.choices, f"{group}.{name.upper()}") if field.choices else None
+                ),
+                description=str(field.help_text),
+            )
+        )
     return tuple(items)
 
 
-def json_items(group: str, field: str, keys: Iterable[str], *, question: str,
-               code_list: CodeList | None = None) -> tuple[Item, ...]:
+def json_items(
+    group: str, field: str, keys: Iterable[str], *, question: str, code_list: CodeList | None = None
+) -> tuple[Item, ...]:
     """Return one text item per key of a JSON field (a gene's result, a stratum level)."""
-    return tuple(Item(oid=f"IT.{group}.{key.upper().replace('-', '_')}", name=key,
-                      question=question.format(key=key), data_type="text", field=field,
-                      key=key, code_list=code_list)
-                 for key in keys)
+    return tuple(
+        Item(
+            oid=f"IT.{group}.{key.upper().replace('-', '_')}",
+            name=key,
+            question=question.format(key=key),
+            data_type="text",
+            field=field,
+            key=key,
+            code_list=code_list,
+        )
+        for key in keys
+    )
 
 
-DEMOGRAPHICS = ItemGroup("IG.DEMOGRAPHICS", "Demographics", Patient, rows="",
-                         items=field_items("DM", Patient, "sex", "year_of_birth"),
-                         audit_by="pgh_obj")
-SCREENING = ItemGroup("IG.SCREENING", "Screening and baseline disease", Screening,
-                      rows="screening", items=field_items(
-                          "SC", Screening, "consent_on", "screened_on", "age_at_consent",
-                          "diagnosis_on", "disease_status", "disease_status_on", "ecog", "wbc",
-                          "marrow_blasts_pct", "cytogenetic_risk", "eln_risk", "prior_lines",
-                          "prior_allo_hsct", "outcome", "failure_reason", "note"))
-MUTATIONS = ItemGroup("IG.MUTATIONS", "Mutations at relapse", Screening, rows="screening",
-                      items=json_items("MUT", "mutations", protocol.MUTATION_GENES,
-                                       question="{key} mutation",
-                                       code_list=_code_list(protocol.MutationResult.choices,
-                                                            "MUTATION_RESULT")))
-ELIGIBILITY = ItemGroup("IG.ELIGIBILITY", "Eligibility criterion", CriterionAnswer,
-                        rows="screening.answers", key="code",
-                        items=field_items("EL", CriterionAnswer, "code", "kind", "text",
-                                          "answer"),
-                        audit_by="screening__patient")
-RANDOMIZATION = ItemGroup("IG.RANDOMIZATION", "Randomization", Randomization,
-                          rows="randomization", items=field_items(
-                              "RA", Randomization, "regimen", "arm", "method", "sequence",
-                              "randomized_at") + json_items(
-                              "RA.STRATUM", "stratum_levels", protocol.STRATIFICATION_FACTORS,
-                              question="Stratification level: {key}"))
-CYCLE = ItemGroup("IG.CYCLE", "Treatment cycle", TreatmentCycle, rows="cycles", key="number",
-                  items=field_items("CY", TreatmentCycle, "number", "phase", "started_on",
-                                    "ended_on", "amsacrine_mg_m2", "cytarabine_mg_m2",
-                                    "azacitidine_mg_m2", "dexamethasone_given",
-                                    "dexamethasone_mg", "delay_days", "dose_reduced",
-                                    "modification_note"))
-RESPONSE = ItemGroup("IG.RESPONSE", "Response assessment", ResponseAssessment,
-                     rows="responses", key="pk",
-                     items=field_items("RS", ResponseAssessment, "assessed_on", "after_cycle",
-                                       "category", "marrow_blasts_pct", "anc", "platelets",
-                                       "circulating_blasts", "auer_rods",
-                                       "extramedullary_disease", "transfusion_dependent",
-                                       "mrd_negative"))
-TRANSPLANT = ItemGroup("IG.TRANSPLANT", "Allogeneic transplant", Transplant, rows="transplant",
-                       items=field_items("TX", Transplant, "transplanted_on", "donor_type",
-                                         "conditioning"))
-END_OF_TREATMENT = ItemGroup("IG.END_OF_TREATMENT", "End of treatment", EndOfTreatment,
-                             rows="end_of_treatment",
-                             items=field_items("EOT", EndOfTreatment, "ended_on", "reason",
-                                               "note"))
-FOLLOW_UP = ItemGroup("IG.FOLLOW_UP", "Follow-up visit", FollowUpVisit, rows="",
-                      items=field_items("FU", FollowUpVisit, "month", "target_on",
-                                        "window_opens_on", "window_closes_on", "performed_on",
-                                        "vital_status", "disease_status", "new_therapy",
-                                        "transplant_since_last", "missed_reason"))
-OFF_STUDY = ItemGroup("IG.OFF_STUDY", "Off study", OffStudy, rows="off_study",
-                      items=field_items("OS", OffStudy, "reason", "event_on", "death_cause",
-                                        "fatal_adverse_event", "data_use", "note"))
-ADVERSE_EVENT = ItemGroup("IG.ADVERSE_EVENT", "Adverse event", AdverseEvent,
-                          rows="adverse_events", key="pk",
-                          items=field_items("AE", AdverseEvent, "term", "term_specified",
-                                            "grade", "serious", "onset_on", "resolved_on",
-                                            "related_to_dexamethasone", "related_to_salvage",
-                                            "action_taken", "sae_reviewed_at"))
+DEMOGRAPHICS = ItemGroup(
+    "IG.DEMOGRAPHICS",
+    "Demographics",
+    Patient,
+    rows="",
+    items=field_items("DM", Patient, "sex", "year_of_birth"),
+    audit_by="pgh_obj",
+)
+SCREENING = ItemGroup(
+    "IG.SCREENING",
+    "Screening and baseline disease",
+    Screening,
+    rows="screening",
+    items=field_items(
+        "SC",
+        Screening,
+        "consent_on",
+        "screened_on",
+        "age_at_consent",
+        "diagnosis_on",
+        "disease_status",
+        "disease_status_on",
+        "ecog",
+        "wbc",
+        "marrow_blasts_pct",
+        "cytogenetic_risk",
+        "eln_risk",
+        "prior_lines",
+        "prior_allo_hsct",
+        "outcome",
+        "failure_reason",
+        "note",
+    ),
+)
+MUTATIONS = ItemGroup(
+    "IG.MUTATIONS",
+    "Mutations at relapse",
+    Screening,
+    rows="screening",
+    items=json_items(
+        "MUT",
+        "mutations",
+        protocol.MUTATION_GENES,
+        question="{key} mutation",
+        code_list=_code_list(protocol.MutationResult.choices, "MUTATION_RESULT"),
+    ),
+)
+ELIGIBILITY = ItemGroup(
+    "IG.ELIGIBILITY",
+    "Eligibility criterion",
+    CriterionAnswer,
+    rows="screening.answers",
+    key="code",
+    items=field_items("EL", CriterionAnswer, "code", "kind", "text", "answer"),
+    audit_by="screening__patient",
+)
+RANDOMIZATION = ItemGroup(
+    "IG.RANDOMIZATION",
+    "Randomization",
+    Randomization,
+    rows="randomization",
+    items=field_items("RA", Randomization, "regimen", "arm", "method", "sequence", "randomized_at")
+    + json_items(
+        "RA.STRATUM",
+        "stratum_levels",
+        protocol.STRATIFICATION_FACTORS,
+        question="Stratification level: {key}",
+    ),
+)
+CYCLE = ItemGroup(
+    "IG.CYCLE",
+    "Treatment cycle",
+    TreatmentCycle,
+    rows="cycles",
+    key="number",
+    items=field_items(
+        "CY",
+        TreatmentCycle,
+        "number",
+        "phase",
+        "started_on",
+        "ended_on",
+        "amsacrine_mg_m2",
+        "cytarabine_mg_m2",
+        "azacitidine_mg_m2",
+        "dexamethasone_given",
+        "dexamethasone_mg",
+        "delay_days",
+        "dose_reduced",
+        "modification_note",
+    ),
+)
+RESPONSE = ItemGroup(
+    "IG.RESPONSE",
+    "Response assessment",
+    ResponseAssessment,
+    rows="responses",
+    key="pk",
+    items=field_items(
+        "RS",
+        ResponseAssessment,
+        "assessed_on",
+        "after_cycle",
+        "category",
+        "marrow_blasts_pct",
+        "anc",
+        "platelets",
+        "circulating_blasts",
+        "auer_rods",
+        "extramedullary_disease",
+        "transfusion_dependent",
+        "mrd_negative",
+    ),
+)
+TRANSPLANT = ItemGroup(
+    "IG.TRANSPLANT",
+    "Allogeneic transplant",
+    Transplant,
+    rows="transplant",
+    items=field_items("TX", Transplant, "transplanted_on", "donor_type", "conditioning"),
+)
+END_OF_TREATMENT = ItemGroup(
+    "IG.END_OF_TREATMENT",
+    "End of treatment",
+    EndOfTreatment,
+    rows="end_of_treatment",
+    items=field_items("EOT", EndOfTreatment, "ended_on", "reason", "note"),
+)
+FOLLOW_UP = ItemGroup(
+    "IG.FOLLOW_UP",
+    "Follow-up visit",
+    FollowUpVisit,
+    rows="",
+    items=field_items(
+        "FU",
+        FollowUpVisit,
+        "month",
+        "target_on",
+        "window_opens_on",
+        "window_closes_on",
+        "performed_on",
+        "vital_status",
+        "disease_status",
+        "new_therapy",
+        "transplant_since_last",
+        "missed_reason",
+    ),
+)
+OFF_STUDY = ItemGroup(
+    "IG.OFF_STUDY",
+    "Off study",
+    OffStudy,
+    rows="off_study",
+    items=field_items(
+        "OS",
+        OffStudy,
+        "reason",
+        "event_on",
+        "death_cause",
+        "fatal_adverse_event",
+        "data_use",
+        "note",
+    ),
+)
+ADVERSE_EVENT = ItemGroup(
+    "IG.ADVERSE_EVENT",
+    "Adverse event",
+    AdverseEvent,
+    rows="adverse_events",
+    key="pk",
+    items=field_items(
+        "AE",
+        AdverseEvent,
+        "term",
+        "term_specified",
+        "grade",
+        "serious",
+        "onset_on",
+        "resolved_on",
+        "related_to_dexamethasone",
+        "related_to_salvage",
+        "action_taken",
+        "sae_reviewed_at",
+    ),
+)
 
 STUDY_EVENTS: tuple[StudyEvent, ...] = (
-    StudyEvent("SE.SCREENING", "Screening", "Scheduled", (
-        Form("F.SCREENING", "Screening", (DEMOGRAPHICS, SCREENING, MUTATIONS, ELIGIBILITY)),)),
-    StudyEvent("SE.RANDOMIZATION", "Randomization", "Scheduled", (
-        Form("F.RANDOMIZATION", "Randomization", (RANDOMIZATION,)),)),
-    StudyEvent("SE.TREATMENT", "Salvage treatment", "Scheduled", (
-        Form("F.CYCLE", "Treatment cycles", (CYCLE,)),
-        Form("F.RESPONSE", "Response assessments", (RESPONSE,)),
-        Form("F.TRANSPLANT", "Allogeneic transplant", (TRANSPLANT,)),
-        Form("F.END_OF_TREATMENT", "End of treatment", (END_OF_TREATMENT,)))),
-    StudyEvent("SE.FOLLOW_UP", "Follow-up visit", "Scheduled", (
-        Form("F.FOLLOW_UP", "Follow-up visit", (FOLLOW_UP,)),),
-        repeat_over="followup_visits", key="month"),
-    StudyEvent("SE.OFF_STUDY", "Off study", "Unscheduled", (
-        Form("F.OFF_STUDY", "Off study", (OFF_STUDY,)),)),
-    StudyEvent("SE.SAFETY", "Safety", "Common", (
-        Form("F.ADVERSE_EVENT", "Adverse events", (ADVERSE_EVENT,)),)),
+    StudyEvent(
+        "SE.SCREENING",
+        "Screening",
+        "Scheduled",
+        (Form("F.SCREENING", "Screening", (DEMOGRAPHICS, SCREENING, MUTATIONS, ELIGIBILITY)),),
+    ),
+    StudyEvent(
+        "SE.RANDOMIZATION",
+        "Randomization",
+        "Scheduled",
+        (Form("F.RANDOMIZATION", "Randomization", (RANDOMIZATION,)),),
+    ),
+    StudyEvent(
+        "SE.TREATMENT",
+        "Salvage treatment",
+        "Scheduled",
+        (
+            Form("F.CYCLE", "Treatment cycles", (CYCLE,)),
+            Form("F.RESPONSE", "Response assessments", (RESPONSE,)),
+            Form("F.TRANSPLANT", "Allogeneic transplant", (TRANSPLANT,)),
+            Form("F.END_OF_TREATMENT", "End of treatment", (END_OF_TREATMENT,)),
+        ),
+    ),
+    StudyEvent(
+        "SE.FOLLOW_UP",
+        "Follow-up visit",
+        "Scheduled",
+        (Form("F.FOLLOW_UP", "Follow-up visit", (FOLLOW_UP,)),),
+        repeat_over="followup_visits",
+        key="month",
+    ),
+    StudyEvent(
+        "SE.OFF_STUDY",
+        "Off study",
+        "Unscheduled",
+        (Form("F.OFF_STUDY", "Off study", (OFF_STUDY,)),),
+    ),
+    StudyEvent(
+        "SE.SAFETY",
+        "Safety",
+        "Common",
+        (Form("F.ADVERSE_EVENT", "Adverse events", (ADVERSE_EVENT,)),),
+    ),
 )
 
 
 def item_groups() -> list[ItemGroup]:
-    return [group for event in STUDY_EVENTS for form in event.forms
-            for group in form.item_groups]
+    return [group for event in STUDY_EVENTS for form in event.forms for group in form.item_groups]
 
 
 def code_lists() -> list[CodeList]:

@@ -25,8 +25,11 @@ def text(value: object) -> str:
 
 def attributes(values: Attributes) -> str:
     """Return ` name="value"` for every attribute given a value (None leaves it out)."""
-    return "".join(f' {name}="{escape(_NOT_XML.sub("", str(value)), _ATTRIBUTE_ENTITIES)}"'
-                   for name, value in values.items() if value is not None)
+    return "".join(
+        f' {name}="{escape(_NOT_XML.sub("", str(value)), _ATTRIBUTE_ENTITIES)}"'
+        for name, value in values.items()
+        if value is not None
+    )
 
 
 def start(tag: str, values: Attributes | None = None) -> str:

@@ -42,11 +42,19 @@ def _validation_response(exc: ValidationError) -> Response:
 
 
 @extend_schema_view(
-    get=extend_schema(tags=["patients"], parameters=RecordFilters.parameters(
-        "screening__screened_on", "updated_at")),
-    post=extend_schema(tags=["patients"], request=PatientScreenInput, responses={
-        201: PatientOutput, 400: OpenApiResponse(description="Field errors (nothing saved)."),
-        403: OpenApiResponse(description="Only coordinators screen, at their sites.")}),
+    get=extend_schema(
+        tags=["patients"],
+        parameters=RecordFilters.parameters("screening__screened_on", "updated_at"),
+    ),
+    post=extend_schema(
+        tags=["patients"],
+        request=PatientScreenInput,
+        responses={
+            201: PatientOutput,
+            400: OpenApiResponse(description="Field errors (nothing saved)."),
+            403: OpenApiResponse(description="Only coordinators screen, at their sites."),
+        },
+    ),
 )
 class PatientListApi(generics.ListAPIView):
     """List the patients you may see (screen failures included); POST screens a new one."""
@@ -57,9 +65,13 @@ class PatientListApi(generics.ListAPIView):
         patients = selectors.patients_visible_to(self.request.user).prefetch_related(
             Prefetch("screening__answers", queryset=CriterionAnswer.objects.all())
         )
-        return RecordFilters.apply(patients, self.request.query_params, site_path="site",
-                                   date_field="screening__screened_on",
-                                   updated_field="updated_at")
+        return RecordFilters.apply(
+            patients,
+            self.request.query_params,
+            site_path="site",
+            date_field="screening__screened_on",
+            updated_field="updated_at",
+        )
 
     def post(self, request):
         data = PatientScreenInput(data=request.data)
@@ -67,8 +79,11 @@ class PatientListApi(generics.ListAPIView):
         values = dict(data.validated_data)
         try:
             patient = services.patient_screen(
-                site=values.pop("site"), user=request.user, sex=values.pop("sex"),
-                year_of_birth=values.pop("year_of_birth"), answers=values.pop("answers"),
+                site=values.pop("site"),
+                user=request.user,
+                sex=values.pop("sex"),
+                year_of_birth=values.pop("year_of_birth"),
+                answers=values.pop("answers"),
                 screening=values,
             )
         except ValidationError as exc:
@@ -86,10 +101,16 @@ class PatientDetailApi(APIView):
     def get(self, request, study_id: str):
         return Response(PatientOutput(selectors.patient_get_for(request.user, study_id)).data)
 
-    @extend_schema(tags=["patients"], request=ScreeningUpdateInput, responses={
-        200: PatientOutput, 400: OpenApiResponse(description="Field errors; `reason` missing."),
-        403: OpenApiResponse(description="Your role or site may not correct this patient."),
-        404: _NOT_FOUND})
+    @extend_schema(
+        tags=["patients"],
+        request=ScreeningUpdateInput,
+        responses={
+            200: PatientOutput,
+            400: OpenApiResponse(description="Field errors; `reason` missing."),
+            403: OpenApiResponse(description="Your role or site may not correct this patient."),
+            404: _NOT_FOUND,
+        },
+    )
     def patch(self, request, study_id: str):
         patient = selectors.patient_get_for(request.user, study_id)
         if not user_can_enter_data_at(request.user, patient.site):
@@ -101,8 +122,9 @@ class PatientDetailApi(APIView):
         reason = values.pop("reason", "")
         answers = values.pop("answers", None)
         try:
-            services.screening_update(patient=patient, user=request.user, reason=reason,
-                                      changes=values, answers=answers)
+            services.screening_update(
+                patient=patient, user=request.user, reason=reason, changes=values, answers=answers
+            )
         except ValidationError as exc:
             return _validation_response(exc)
         return Response(PatientOutput(selectors.patient_get_for(request.user, study_id)).data)
@@ -111,11 +133,10 @@ class PatientDetailApi(APIView):
 class PatientHistoryApi(APIView):
     """The patient's audit trail: who changed which field, from what to what, and why."""
 
-    @extend_schema(tags=["patients"], responses={200: HistoryEntryOutput(many=True),
-                                                 404: _NOT_FOUND})
+    @extend_schema(
+        tags=["patients"], responses={200: HistoryEntryOutput(many=True), 404: _NOT_FOUND}
+    )
     def get(self, request, study_id: str):
         patient = selectors.patient_get_for(request.user, study_id)
         entries = history_of(patient, patient.screening)
         return Response(HistoryEntryOutput(entries, many=True).data)
-
-

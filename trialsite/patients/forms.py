@@ -28,28 +28,36 @@ class ScreeningForm(forms.Form):
         if patient is None:
             self.fields["site"] = forms.ModelChoiceField(
                 queryset=sites if sites is not None else Site.objects.none(),
-                empty_label=None, to_field_name="number",
+                empty_label=None,
+                to_field_name="number",
             )
         self.fields.update(forms.fields_for_model(Patient, fields=["sex", "year_of_birth"]))
         model_fields = [f for f in SCREENING_FIELDS if f != "mutations"]
-        self.fields.update(forms.fields_for_model(
-            Screening, fields=model_fields,
-            widgets={name: _DATE for name in rules.ALL_DATES},
-        ))
+        self.fields.update(
+            forms.fields_for_model(
+                Screening,
+                fields=model_fields,
+                widgets={name: _DATE for name in rules.ALL_DATES},
+            )
+        )
         self.fields["note"].widget = forms.Textarea(attrs={"rows": 2})
         for item in protocol.ELIGIBILITY_CRITERIA:
             self.fields[rules.criterion_field(item.code)] = forms.ChoiceField(
-                label=item.text, choices=_YES_NO, widget=forms.RadioSelect,
+                label=item.text,
+                choices=_YES_NO,
+                widget=forms.RadioSelect,
                 help_text=item.kind.value,
             )
         for gene in protocol.MUTATION_GENES:
             self.fields[rules.mutation_field(gene)] = forms.ChoiceField(
-                label=gene, choices=protocol.MutationResult.choices,
+                label=gene,
+                choices=protocol.MutationResult.choices,
                 initial=protocol.MutationResult.NOT_TESTED,
             )
         if patient is not None:
             self.fields["reason"] = forms.CharField(
-                label="Reason for change", widget=forms.Textarea(attrs={"rows": 2}),
+                label="Reason for change",
+                widget=forms.Textarea(attrs={"rows": 2}),
                 help_text="Required: kept in the audit trail with the old and new values.",
             )
         # Required-ness of baseline data depends on the outcome: the service decides.
@@ -74,16 +82,18 @@ class ScreeningForm(forms.Form):
         return [self[rules.mutation_field(g)] for g in protocol.MUTATION_GENES]
 
     def answers(self) -> dict[str, bool]:
-        return {c.code: self.cleaned_data[rules.criterion_field(c.code)] == "yes"
-                for c in protocol.ELIGIBILITY_CRITERIA}
+        return {
+            c.code: self.cleaned_data[rules.criterion_field(c.code)] == "yes"
+            for c in protocol.ELIGIBILITY_CRITERIA
+        }
 
     def screening_values(self) -> dict[str, Any]:
-        values = {name: self.cleaned_data[name] for name in SCREENING_FIELDS
-                  if name != "mutations"}
+        values = {name: self.cleaned_data[name] for name in SCREENING_FIELDS if name != "mutations"}
         for name in ("disease_status", "cytogenetic_risk", "eln_risk"):
             values[name] = values[name] or ""
-        values["mutations"] = {g: self.cleaned_data[rules.mutation_field(g)]
-                               for g in protocol.MUTATION_GENES}
+        values["mutations"] = {
+            g: self.cleaned_data[rules.mutation_field(g)] for g in protocol.MUTATION_GENES
+        }
         return values
 
     def add_service_errors(self, exc: ValidationError) -> None:

@@ -72,11 +72,19 @@ class Screening(models.Model):
         "ECOG performance status", null=True, blank=True, validators=[MaxValueValidator(4)]
     )
     wbc = models.DecimalField(
-        "white-cell count (×10⁹/L)", max_digits=6, decimal_places=2, null=True, blank=True,
+        "white-cell count (×10⁹/L)",
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0)],
     )
     marrow_blasts_pct = models.DecimalField(
-        "marrow blasts (%)", max_digits=5, decimal_places=1, null=True, blank=True,
+        "marrow blasts (%)",
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     cytogenetic_risk = models.CharField(
@@ -123,8 +131,10 @@ class Screening(models.Model):
         """Return (gene, result, label) in the protocol's order of genes."""
         labels = dict(protocol.MutationResult.choices)
         results = self.mutations or {}
-        return [(gene, results.get(gene, ""), labels.get(results.get(gene), "—"))
-                for gene in protocol.MUTATION_GENES]
+        return [
+            (gene, results.get(gene, ""), labels.get(results.get(gene), "—"))
+            for gene in protocol.MUTATION_GENES
+        ]
 
 
 @audited()
@@ -133,8 +143,9 @@ class CriterionAnswer(models.Model):
 
     screening = models.ForeignKey(Screening, on_delete=models.CASCADE, related_name="answers")
     code = models.CharField(max_length=40)
-    kind = models.CharField(max_length=10, choices=[(k.value, k.value) for k in
-                                                    protocol.CriterionKind])
+    kind = models.CharField(
+        max_length=10, choices=[(k.value, k.value) for k in protocol.CriterionKind]
+    )
     text = models.TextField()
     answer = models.BooleanField()
 

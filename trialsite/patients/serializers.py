@@ -14,20 +14,26 @@ class _ScreeningValuesInput(serializers.Serializer):
     screened_on = serializers.DateField()
     age_at_consent = serializers.IntegerField(min_value=0, max_value=120)
     diagnosis_on = serializers.DateField(required=False, allow_null=True)
-    disease_status = serializers.ChoiceField(protocol.DiseaseStatus.choices, required=False,
-                                             allow_blank=True)
+    disease_status = serializers.ChoiceField(
+        protocol.DiseaseStatus.choices, required=False, allow_blank=True
+    )
     disease_status_on = serializers.DateField(required=False, allow_null=True)
     ecog = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=4)
-    wbc = serializers.DecimalField(max_digits=6, decimal_places=2, required=False,
-                                   allow_null=True, min_value=0)
-    marrow_blasts_pct = serializers.DecimalField(max_digits=5, decimal_places=1, required=False,
-                                                 allow_null=True, min_value=0, max_value=100)
-    cytogenetic_risk = serializers.ChoiceField(protocol.CytogeneticRisk.choices, required=False,
-                                               allow_blank=True)
-    eln_risk = serializers.ChoiceField(protocol.ElnRisk.choices, required=False,
-                                       allow_blank=True)
-    mutations = serializers.DictField(child=serializers.CharField(), required=False,
-                                      help_text="{gene: detected | not_detected | not_tested}")
+    wbc = serializers.DecimalField(
+        max_digits=6, decimal_places=2, required=False, allow_null=True, min_value=0
+    )
+    marrow_blasts_pct = serializers.DecimalField(
+        max_digits=5, decimal_places=1, required=False, allow_null=True, min_value=0, max_value=100
+    )
+    cytogenetic_risk = serializers.ChoiceField(
+        protocol.CytogeneticRisk.choices, required=False, allow_blank=True
+    )
+    eln_risk = serializers.ChoiceField(protocol.ElnRisk.choices, required=False, allow_blank=True)
+    mutations = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="{gene: detected | not_detected | not_tested}",
+    )
     prior_lines = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     prior_allo_hsct = serializers.BooleanField(required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True)
@@ -66,10 +72,25 @@ class ScreeningOutput(serializers.ModelSerializer):
     class Meta:
         model = Screening
         fields = [
-            "consent_on", "screened_on", "age_at_consent", "diagnosis_on", "disease_status",
-            "disease_status_on", "ecog", "wbc", "marrow_blasts_pct", "cytogenetic_risk",
-            "eln_risk", "mutations", "prior_lines", "prior_allo_hsct", "outcome",
-            "failure_reason", "note", "answers", "updated_at",
+            "consent_on",
+            "screened_on",
+            "age_at_consent",
+            "diagnosis_on",
+            "disease_status",
+            "disease_status_on",
+            "ecog",
+            "wbc",
+            "marrow_blasts_pct",
+            "cytogenetic_risk",
+            "eln_risk",
+            "mutations",
+            "prior_lines",
+            "prior_allo_hsct",
+            "outcome",
+            "failure_reason",
+            "note",
+            "answers",
+            "updated_at",
         ]
 
 
@@ -79,8 +100,15 @@ class PatientOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Patient
-        fields = ["study_id", "site", "sex", "year_of_birth", "screening", "created_at",
-                  "updated_at"]
+        fields = [
+            "study_id",
+            "site",
+            "sex",
+            "year_of_birth",
+            "screening",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class HistoryEntryOutput(serializers.Serializer):

@@ -26,9 +26,21 @@ from visits.models import ProtocolDeviation
 
 PATIENT_FIELDS: tuple[str, ...] = ("sex", "year_of_birth")
 SCREENING_FIELDS: tuple[str, ...] = (
-    "consent_on", "screened_on", "age_at_consent", "diagnosis_on", "disease_status",
-    "disease_status_on", "ecog", "wbc", "marrow_blasts_pct", "cytogenetic_risk", "eln_risk",
-    "mutations", "prior_lines", "prior_allo_hsct", "note",
+    "consent_on",
+    "screened_on",
+    "age_at_consent",
+    "diagnosis_on",
+    "disease_status",
+    "disease_status_on",
+    "ecog",
+    "wbc",
+    "marrow_blasts_pct",
+    "cytogenetic_risk",
+    "eln_risk",
+    "mutations",
+    "prior_lines",
+    "prior_allo_hsct",
+    "note",
 )
 INITIAL_ENTRY_REASON = "Initial entry"
 
@@ -45,8 +57,10 @@ def _require_data_entry(user: User, site: Site) -> None:
 def _normalised_mutations(mutations: Mapping[str, str] | None) -> dict[str, str]:
     """Return a result for every declared gene; a gene left out is 'not tested'."""
     given = dict(mutations or {})
-    result = {gene: given.pop(gene, protocol.MutationResult.NOT_TESTED)
-              for gene in protocol.MUTATION_GENES}
+    result = {
+        gene: given.pop(gene, protocol.MutationResult.NOT_TESTED)
+        for gene in protocol.MUTATION_GENES
+    }
     result.update(given)  # unknown genes stay, so the rules can refuse them by name
     return result
 
@@ -54,15 +68,18 @@ def _normalised_mutations(mutations: Mapping[str, str] | None) -> dict[str, str]
 def _validate(screening: Screening, answers: Mapping[str, bool], year_of_birth: int) -> None:
     """Every problem at once: out-of-range values and broken rules in one answer."""
     values = {name: getattr(screening, name) for name in SCREENING_FIELDS}
-    errors = rules.check_screening(values, answers, year_of_birth=year_of_birth,
-                                   today=timezone.localdate())
+    errors = rules.check_screening(
+        values, answers, year_of_birth=year_of_birth, today=timezone.localdate()
+    )
     try:
-        screening.full_clean(exclude=["patient", "outcome", "failure_reason"],
-                             validate_constraints=False)
+        screening.full_clean(
+            exclude=["patient", "outcome", "failure_reason"], validate_constraints=False
+        )
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
-            errors.setdefault(field, []).extend(m for m in messages
-                                                if m not in errors.get(field, []))
+            errors.setdefault(field, []).extend(
+                m for m in messages if m not in errors.get(field, [])
+            )
     if errors:
         raise ValidationError(errors)
 
@@ -78,9 +95,13 @@ def _save_answers(screening: Screening, answers: Mapping[str, bool]) -> None:
     for item in protocol.ELIGIBILITY_CRITERIA:
         row = existing.get(item.code)
         if row is None:
-            CriterionAnswer.objects.create(screening=screening, code=item.code,
-                                           kind=item.kind.value, text=item.text,
-                                           answer=answers[item.code])
+            CriterionAnswer.objects.create(
+                screening=screening,
+                code=item.code,
+                kind=item.kind.value,
+                text=item.text,
+                answer=answers[item.code],
+            )
         elif row.answer != answers[item.code]:
             row.answer = answers[item.code]
             row.save(update_fields=["answer"])
@@ -113,8 +134,14 @@ def patient_screen(
 
     record = Screening(**screening)
     record.mutations = _normalised_mutations(record.mutations)
-    patient = Patient(site=site, sex=sex, year_of_birth=year_of_birth, created_by=user,
-                      study_id="pending", sequence=0)
+    patient = Patient(
+        site=site,
+        sex=sex,
+        year_of_birth=year_of_birth,
+        created_by=user,
+        study_id="pending",
+        sequence=0,
+    )
     errors: dict[str, list[str]] = {}
     try:
         patient.full_clean(exclude=["study_id", "sequence", "site", "created_by"])
@@ -163,8 +190,7 @@ def screening_update(
         raise ReasonForChangeRequired()
     unknown = set(changes) - set(PATIENT_FIELDS) - set(SCREENING_FIELDS)
     if unknown:
-        raise ValidationError({name: ["This field cannot be changed."] for name in
-                               sorted(unknown)})
+        raise ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
 
     # Lock the rows being corrected so two simultaneous corrections apply one after the other.
     patient = Patient.objects.select_for_update().select_related("site").get(pk=patient.pk)
@@ -194,7 +220,8 @@ def screening_update(
             if day and day > randomized_on:
                 errors.setdefault(name, []).append(
                     f"The patient was randomized on {randomized_on:%d/%m/%Y}: consent and "
-                    "screening came before.")
+                    "screening came before."
+                )
     if errors:
         raise ValidationError(errors)
     _decide_outcome(record, new_answers)
@@ -212,14 +239,16 @@ def _ineligible_randomization_check(patient: Patient, record: Screening) -> None
     """A correction showing a randomized patient was not eligible is a protocol deviation:
     recorded (the patient stays in the intention-to-treat analysis), never hidden."""
     kind = ProtocolDeviation.Kind.RANDOMIZED_INELIGIBLE
-    open_deviation = ProtocolDeviation.objects.filter(patient=patient, kind=kind,
-                                                      corrected_at__isnull=True).first()
+    open_deviation = ProtocolDeviation.objects.filter(
+        patient=patient, kind=kind, corrected_at__isnull=True
+    ).first()
     if not record.is_eligible and open_deviation is None:
         ProtocolDeviation.objects.create(
-            patient=patient, kind=kind,
+            patient=patient,
+            kind=kind,
             description=f"Randomized, but the corrected screening says: "
-                        f"{record.failure_reason.splitlines()[0]}")
+            f"{record.failure_reason.splitlines()[0]}",
+        )
     elif record.is_eligible and open_deviation is not None:
         open_deviation.corrected_at = timezone.now()
         open_deviation.save(update_fields=["corrected_at", "updated_at"])
-

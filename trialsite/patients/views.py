@@ -27,9 +27,12 @@ def screening_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             patient = services.patient_screen(
-                site=form.cleaned_data["site"], user=request.user,
-                sex=form.cleaned_data["sex"], year_of_birth=form.cleaned_data["year_of_birth"],
-                screening=form.screening_values(), answers=form.answers(),
+                site=form.cleaned_data["site"],
+                user=request.user,
+                sex=form.cleaned_data["sex"],
+                year_of_birth=form.cleaned_data["year_of_birth"],
+                screening=form.screening_values(),
+                answers=form.answers(),
             )
         except ValidationError as exc:
             form.add_service_errors(exc)
@@ -48,13 +51,19 @@ def screening_edit(request: HttpRequest, study_id: str) -> HttpResponse:
         raise PermissionDenied("Only a study coordinator can correct screening data.")
     form = ScreeningForm(request.POST or None, patient=patient)
     if request.method == "POST" and form.is_valid():
-        changes = {"sex": form.cleaned_data["sex"],
-                   "year_of_birth": form.cleaned_data["year_of_birth"],
-                   **form.screening_values()}
+        changes = {
+            "sex": form.cleaned_data["sex"],
+            "year_of_birth": form.cleaned_data["year_of_birth"],
+            **form.screening_values(),
+        }
         try:
-            services.screening_update(patient=patient, user=request.user,
-                                      reason=form.cleaned_data["reason"], changes=changes,
-                                      answers=form.answers())
+            services.screening_update(
+                patient=patient,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                changes=changes,
+                answers=form.answers(),
+            )
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -68,16 +77,22 @@ def patient_detail(request: HttpRequest, study_id: str) -> HttpResponse:
     """The patient page: screening, checklist, baseline data and the audit history."""
     patient = selectors.patient_get_for(request.user, study_id)
     randomization = getattr(patient, "randomization", None)
-    return render(request, "patients/patient_detail.html", {
-        "patient": patient,
-        "randomization": randomization,
-        "timeline": patient_timeline(patient),
-        "open_queries": DataQuery.objects.filter(patient=patient).exclude(
-            status=DataQuery.Status.CLOSED).count(),
-        "can_randomize": randomization is None and patient.screening.is_eligible
-        and user_can_enter_data_at(request.user, patient.site),
-        "screening": patient.screening,
-        "history": history_of(patient, patient.screening),
-        "can_edit": user_can_enter_data_at(request.user, patient.site),
-        "edit_url": reverse("screening-edit", args=[patient.study_id]),
-    })
+    return render(
+        request,
+        "patients/patient_detail.html",
+        {
+            "patient": patient,
+            "randomization": randomization,
+            "timeline": patient_timeline(patient),
+            "open_queries": DataQuery.objects.filter(patient=patient)
+            .exclude(status=DataQuery.Status.CLOSED)
+            .count(),
+            "can_randomize": randomization is None
+            and patient.screening.is_eligible
+            and user_can_enter_data_at(request.user, patient.site),
+            "screening": patient.screening,
+            "history": history_of(patient, patient.screening),
+            "can_edit": user_can_enter_data_at(request.user, patient.site),
+            "edit_url": reverse("screening-edit", args=[patient.study_id]),
+        },
+    )

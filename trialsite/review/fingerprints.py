@@ -16,10 +16,15 @@ _IGNORED = {"id", "version", "created_at", "updated_at", "created_by"}
 
 def record_values(record: Model, field_name: str = "") -> dict[str, Any]:
     """The record's data values (one field's if named), as stored."""
-    names = [field_name] if field_name else [
-        f.name for f in record._meta.concrete_fields if f.name not in _IGNORED]
-    return {name: getattr(record, f"{name}_id" if record._meta.get_field(name).is_relation
-                          else name) for name in names}
+    names = (
+        [field_name]
+        if field_name
+        else [f.name for f in record._meta.concrete_fields if f.name not in _IGNORED]
+    )
+    return {
+        name: getattr(record, f"{name}_id" if record._meta.get_field(name).is_relation else name)
+        for name in names
+    }
 
 
 def fingerprint(values: Any) -> str:
@@ -39,12 +44,18 @@ def casebook_records(patient: Patient) -> list[Model]:
         records.append(screening)
         records += list(screening.answers.order_by("code"))
     records += list(Randomization.objects.filter(patient=patient))
-    for model in (v.TreatmentCycle, v.ResponseAssessment, v.Transplant, v.EndOfTreatment,
-                  v.FollowUpVisit, v.AdverseEvent, v.OffStudy):
+    for model in (
+        v.TreatmentCycle,
+        v.ResponseAssessment,
+        v.Transplant,
+        v.EndOfTreatment,
+        v.FollowUpVisit,
+        v.AdverseEvent,
+        v.OffStudy,
+    ):
         records += list(model.objects.filter(patient=patient).order_by("pk"))
     return records
 
 
 def casebook_fingerprint(patient: Patient) -> str:
-    return fingerprint([[r._meta.label, r.pk, record_values(r)] for r in
-                        casebook_records(patient)])
+    return fingerprint([[r._meta.label, r.pk, record_values(r)] for r in casebook_records(patient)])

@@ -25,8 +25,7 @@ class RecordReference(models.Model):
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.PositiveBigIntegerField()
     record = GenericForeignKey("content_type", "object_id")
-    field_name = models.CharField(max_length=60, blank=True,
-                                  help_text="Empty: the whole record.")
+    field_name = models.CharField(max_length=60, blank=True, help_text="Empty: the whole record.")
 
     class Meta:
         abstract = True
@@ -46,13 +45,16 @@ class DataQuery(RecordReference):
         AUTOMATIC = "automatic", "Raised by an automatic check"
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    check_code = models.CharField(max_length=40, blank=True,
-                                  help_text="The automatic check that raised it.")
+    check_code = models.CharField(
+        max_length=40, blank=True, help_text="The automatic check that raised it."
+    )
     text = models.TextField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN,
-                              db_index=True)
-    raised_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+")
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    raised_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     raised_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -63,7 +65,8 @@ class DataQuery(RecordReference):
             models.UniqueConstraint(
                 fields=["check_code", "content_type", "object_id"],
                 condition=Q(kind="automatic") & ~Q(status="closed"),
-                name="one_live_automatic_query_per_check_and_record"),
+                name="one_live_automatic_query_per_check_and_record",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -82,14 +85,16 @@ class QueryStep(models.Model):
     query = models.ForeignKey(DataQuery, on_delete=models.PROTECT, related_name="steps")
     action = models.CharField(max_length=10, choices=Action.choices)
     text = models.TextField(blank=True)
-    by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT,
-                           related_name="+")
+    by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["at", "pk"]
-        triggers = [pgtrigger.Protect(name="query_step_append_only",
-                                      operation=pgtrigger.Update | pgtrigger.Delete)]
+        triggers = [
+            pgtrigger.Protect(
+                name="query_step_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} by {self.by or 'the system'}"
@@ -129,8 +134,11 @@ class Signature(models.Model):
 
     class Meta:
         ordering = ["-signed_at", "-pk"]
-        triggers = [pgtrigger.Protect(name="signature_append_only",
-                                      operation=pgtrigger.Update | pgtrigger.Delete)]
+        triggers = [
+            pgtrigger.Protect(
+                name="signature_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.signer_name} signed {self.patient} at {self.signed_at:%Y-%m-%d %H:%M}"
@@ -143,23 +151,28 @@ class DataLock(models.Model):
     Locked data change only after an unlock, itself audited with its reason.
     """
 
-    patient = models.ForeignKey(Patient, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="+")
-    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="+")
+    patient = models.ForeignKey(
+        Patient, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reason = models.CharField(max_length=300)
     locked_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     locked_at = models.DateTimeField(auto_now_add=True)
-    unlocked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    unlocked_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     unlocked_at = models.DateTimeField(null=True, blank=True)
     unlock_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-locked_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(patient__isnull=True) ^ Q(site__isnull=True),
-                                   name="lock_is_of_a_patient_or_a_site"),
+            models.CheckConstraint(
+                condition=Q(patient__isnull=True) ^ Q(site__isnull=True),
+                name="lock_is_of_a_patient_or_a_site",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -22,9 +22,15 @@ from trialsite.review.fingerprints import (
 from trialsite.review.models import DataLock, DataQuery, Signature, SourceVerification
 
 
-def queries_for(user: User, *, site: Site | None = None, kind: str | None = None,
-                min_age_days: int | None = None, status: str | None = None,
-                today: dt.date | None = None) -> QuerySet[DataQuery]:
+def queries_for(
+    user: User,
+    *,
+    site: Site | None = None,
+    kind: str | None = None,
+    min_age_days: int | None = None,
+    status: str | None = None,
+    today: dt.date | None = None,
+) -> QuerySet[DataQuery]:
     """Queries at the visible sites, filterable by site, kind, age and status."""
     queries = DataQuery.objects.filter(patient__in=patients_visible_to(user).values("pk"))
     if site is not None:
@@ -41,8 +47,11 @@ def queries_for(user: User, *, site: Site | None = None, kind: str | None = None
 
 def query_counts(user: User, site: Site | None = None) -> dict[str, int]:
     """Open and answered queries at the visible sites (or one), for the site dashboard."""
-    counts = Counter(queries_for(user, site=site).exclude(status=DataQuery.Status.CLOSED)
-                     .values_list("status", flat=True))
+    counts = Counter(
+        queries_for(user, site=site)
+        .exclude(status=DataQuery.Status.CLOSED)
+        .values_list("status", flat=True)
+    )
     return {"open": counts[DataQuery.Status.OPEN], "answered": counts[DataQuery.Status.ANSWERED]}
 
 
@@ -58,15 +67,22 @@ def query_ageing(user: User) -> list[SiteQueryAgeing]:
     """Per visible site: open and answered queries, and how many are over 30 days old."""
     month_ago = timezone.now() - dt.timedelta(days=30)
     counts: Counter = Counter()
-    for site_id, status, raised_at in queries_for(user).exclude(
-            status=DataQuery.Status.CLOSED).values_list("patient__site", "status", "raised_at"):
+    for site_id, status, raised_at in (
+        queries_for(user)
+        .exclude(status=DataQuery.Status.CLOSED)
+        .values_list("patient__site", "status", "raised_at")
+    ):
         counts[(site_id, status)] += 1
         if raised_at <= month_ago:
             counts[(site_id, "old")] += 1
     from trialsite.accounts.selectors import sites_visible_to
 
-    return [SiteQueryAgeing(s, counts[(s.pk, "open")], counts[(s.pk, "answered")],
-                            counts[(s.pk, "old")]) for s in sites_visible_to(user)]
+    return [
+        SiteQueryAgeing(
+            s, counts[(s.pk, "open")], counts[(s.pk, "answered")], counts[(s.pk, "old")]
+        )
+        for s in sites_visible_to(user)
+    ]
 
 
 @dataclass(frozen=True)
@@ -96,8 +112,9 @@ def casebook_review(patient: Patient) -> list[RecordReview]:
         ct = ContentType.objects.get_for_model(record).pk
         mark = verifications.get((ct, record.pk, ""))
         current = bool(mark and mark.fingerprint == fingerprint(record_values(record)))
-        reviews.append(RecordReview(record, _label(record), mark, current,
-                                    queries.get((ct, record.pk), [])))
+        reviews.append(
+            RecordReview(record, _label(record), mark, current, queries.get((ct, record.pk), []))
+        )
     return reviews
 
 
@@ -128,9 +145,11 @@ def active_locks(user: User) -> QuerySet[DataLock]:
     from trialsite.accounts.selectors import sites_visible_to
 
     sites = sites_visible_to(user)
-    return (DataLock.objects.filter(unlocked_at__isnull=True)
-            .filter(Q(patient__site__in=sites) | Q(site__in=sites))
-            .select_related("patient", "site", "locked_by"))
+    return (
+        DataLock.objects.filter(unlocked_at__isnull=True)
+        .filter(Q(patient__site__in=sites) | Q(site__in=sites))
+        .select_related("patient", "site", "locked_by")
+    )
 
 
 def locked_patient_share(patient_ids: list[int] | None = None) -> dict[str, int]:

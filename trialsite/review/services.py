@@ -23,16 +23,22 @@ class DataLocked(ValidationError):
 
     def __init__(self, lock: DataLock):
         what = f"site {lock.site}" if lock.site_id else f"patient {lock.patient}"
-        super().__init__({"__all__": [
-            f"The data of {what} are locked since "
-            f"{timezone.localtime(lock.locked_at):%d/%m/%Y} ({lock.reason}): "
-            "nothing can change until a data manager unlocks them, with a reason."]})
+        super().__init__(
+            {
+                "__all__": [
+                    f"The data of {what} are locked since "
+                    f"{timezone.localtime(lock.locked_at):%d/%m/%Y} ({lock.reason}): "
+                    "nothing can change until a data manager unlocks them, with a reason."
+                ]
+            }
+        )
 
 
 def active_lock(patient: Patient) -> DataLock | None:
     """Return the lock that freezes this patient's data, if any."""
-    return DataLock.objects.filter(Q(patient=patient) | Q(site_id=patient.site_id),
-                                   unlocked_at__isnull=True).first()
+    return DataLock.objects.filter(
+        Q(patient=patient) | Q(site_id=patient.site_id), unlocked_at__isnull=True
+    ).first()
 
 
 def ensure_site_unlocked(site: Site) -> None:
@@ -54,12 +60,20 @@ def _reference(record: Model, field_name: str) -> dict:
         try:
             record._meta.get_field(field_name)
         except FieldDoesNotExist:
-            raise ValidationError({"field_name": [
-                f"{record._meta.verbose_name.capitalize()} has no field {field_name!r}."]}
+            raise ValidationError(
+                {
+                    "field_name": [
+                        f"{record._meta.verbose_name.capitalize()} has no field {field_name!r}."
+                    ]
+                }
             ) from None
     patient = record if isinstance(record, Patient) else record.patient
-    return {"patient": patient, "content_type": ContentType.objects.get_for_model(record),
-            "object_id": record.pk, "field_name": field_name}
+    return {
+        "patient": patient,
+        "content_type": ContentType.objects.get_for_model(record),
+        "object_id": record.pk,
+        "field_name": field_name,
+    }
 
 
 def _require(user: User, *roles: str) -> None:
@@ -69,31 +83,51 @@ def _require(user: User, *roles: str) -> None:
 
 # --- Queries ----------------------------------------------------------------------------
 
+
 @transaction.atomic
-def query_raise(*, user: User | None, record: Model, field_name: str = "", text: str,
-                check_code: str = "") -> DataQuery:
+def query_raise(
+    *, user: User | None, record: Model, field_name: str = "", text: str, check_code: str = ""
+) -> DataQuery:
     """Raise a query on a record or one of its fields (a data manager, or the system)."""
     if user is not None:
         _require(user, Role.DATA_MANAGER)
     if not text.strip():
         raise ValidationError({"text": ["Say what is doubtful about the value."]})
-    with pghistory.context(user=user.pk if user else None,
-                           reason=f"Query raised{f' by check {check_code}' if check_code else ''}"):
+    with pghistory.context(
+        user=user.pk if user else None,
+        reason=f"Query raised{f' by check {check_code}' if check_code else ''}",
+    ):
         query = DataQuery.objects.create(
-            **_reference(record, field_name), text=text.strip(), raised_by=user,
+            **_reference(record, field_name),
+            text=text.strip(),
+            raised_by=user,
             kind=DataQuery.Kind.AUTOMATIC if user is None else DataQuery.Kind.MANUAL,
-            check_code=check_code)
-        QueryStep.objects.create(query=query, action=QueryStep.Action.RAISED,
-                                 text=query.text, by=user)
+            check_code=check_code,
+        )
+        QueryStep.objects.create(
+            query=query, action=QueryStep.Action.RAISED, text=query.text, by=user
+        )
     return query
 
 
-def _move(query: DataQuery, *, user: User | None, to: str, action: str, text: str,
-          allowed_from: tuple[str, ...]) -> DataQuery:
+def _move(
+    query: DataQuery,
+    *,
+    user: User | None,
+    to: str,
+    action: str,
+    text: str,
+    allowed_from: tuple[str, ...],
+) -> DataQuery:
     query = DataQuery.objects.select_for_update().get(pk=query.pk)
     if query.status not in allowed_from:
-        raise ValidationError({"status": [f"This query is {query.get_status_display().lower()}:"
-                                          f" it cannot be {action}."]})
+        raise ValidationError(
+            {
+                "status": [
+                    f"This query is {query.get_status_display().lower()}: it cannot be {action}."
+                ]
+            }
+        )
     query.status = to
     with pghistory.context(user=user.pk if user else None, reason=f"Query {action}"):
         query.save(update_fields=["status", "updated_at"])
@@ -108,17 +142,28 @@ def query_answer(*, user: User, query: DataQuery, text: str) -> DataQuery:
         raise PermissionDenied("Queries are answered by a coordinator of the patient's site.")
     if not text.strip():
         raise ValidationError({"text": ["Give the answer: the explanation or the correction."]})
-    return _move(query, user=user, to=DataQuery.Status.ANSWERED,
-                 action=QueryStep.Action.ANSWERED, text=text.strip(),
-                 allowed_from=(DataQuery.Status.OPEN,))
+    return _move(
+        query,
+        user=user,
+        to=DataQuery.Status.ANSWERED,
+        action=QueryStep.Action.ANSWERED,
+        text=text.strip(),
+        allowed_from=(DataQuery.Status.OPEN,),
+    )
 
 
 @transaction.atomic
 def query_close(*, user: User | None, query: DataQuery, text: str = "") -> DataQuery:
     if user is not None:
         _require(user, Role.DATA_MANAGER)
-    return _move(query, user=user, to=DataQuery.Status.CLOSED, action=QueryStep.Action.CLOSED,
-                 text=text, allowed_from=(DataQuery.Status.OPEN, DataQuery.Status.ANSWERED))
+    return _move(
+        query,
+        user=user,
+        to=DataQuery.Status.CLOSED,
+        action=QueryStep.Action.CLOSED,
+        text=text,
+        allowed_from=(DataQuery.Status.OPEN, DataQuery.Status.ANSWERED),
+    )
 
 
 @transaction.atomic
@@ -126,12 +171,18 @@ def query_reopen(*, user: User, query: DataQuery, text: str) -> DataQuery:
     _require(user, Role.DATA_MANAGER)
     if not text.strip():
         raise ValidationError({"text": ["Say why the query is re-opened."]})
-    return _move(query, user=user, to=DataQuery.Status.OPEN, action=QueryStep.Action.REOPENED,
-                 text=text.strip(),
-                 allowed_from=(DataQuery.Status.ANSWERED, DataQuery.Status.CLOSED))
+    return _move(
+        query,
+        user=user,
+        to=DataQuery.Status.OPEN,
+        action=QueryStep.Action.REOPENED,
+        text=text.strip(),
+        allowed_from=(DataQuery.Status.ANSWERED, DataQuery.Status.CLOSED),
+    )
 
 
 # --- Source-data verification ----------------------------------------------------------
+
 
 @transaction.atomic
 def record_verify(*, user: User, record: Model, field_name: str = "") -> SourceVerification:
@@ -143,14 +194,18 @@ def record_verify(*, user: User, record: Model, field_name: str = "") -> SourceV
     stored = type(record).objects.get(pk=record.pk)  # the values as stored, not as passed
     with pghistory.context(user=user.pk, reason="Source-data verification"):
         return SourceVerification.objects.create(
-            **reference, verified_by=user,
-            fingerprint=fingerprint(record_values(stored, field_name)))
+            **reference,
+            verified_by=user,
+            fingerprint=fingerprint(record_values(stored, field_name)),
+        )
 
 
 # --- Signatures -------------------------------------------------------------------------
 
-def casebook_sign(*, user: User, patient: Patient, password: str,
-                  request: HttpRequest) -> Signature:
+
+def casebook_sign(
+    *, user: User, patient: Patient, password: str, request: HttpRequest
+) -> Signature:
     """The investigator signs the casebook after re-entering their password.
 
     The password goes through authenticate() outside any transaction, so a failed attempt
@@ -162,15 +217,20 @@ def casebook_sign(*, user: User, patient: Patient, password: str,
         raise ValidationError({"password": ["Wrong password: the casebook was not signed."]})
     with transaction.atomic(), pghistory.context(user=user.pk, reason=Signature.MEANING):
         return Signature.objects.create(
-            patient=patient, signed_by=user, signer_name=user.get_full_name() or user.username,
-            fingerprint=casebook_fingerprint(patient))
+            patient=patient,
+            signed_by=user,
+            signer_name=user.get_full_name() or user.username,
+            fingerprint=casebook_fingerprint(patient),
+        )
 
 
 # --- Locks ------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def data_lock(*, user: User, reason: str, patient: Patient | None = None,
-              site: Site | None = None) -> DataLock:
+def data_lock(
+    *, user: User, reason: str, patient: Patient | None = None, site: Site | None = None
+) -> DataLock:
     """Freeze a patient's casebook or a whole site before an analysis cut-off."""
     _require(user, Role.DATA_MANAGER)
     if not reason.strip():
@@ -186,8 +246,9 @@ def data_lock(*, user: User, reason: str, patient: Patient | None = None,
         Site.objects.select_for_update().filter(pk=site.pk).first()
         list(Patient.objects.select_for_update().filter(site=site).values_list("pk"))
     with pghistory.context(user=user.pk, reason=f"Locked: {reason.strip()}"):
-        return DataLock.objects.create(patient=patient, site=site, reason=reason.strip(),
-                                       locked_by=user)
+        return DataLock.objects.create(
+            patient=patient, site=site, reason=reason.strip(), locked_by=user
+        )
 
 
 @transaction.atomic

@@ -42,29 +42,43 @@ def _done(request: HttpRequest, study_id: str, action, message: str) -> HttpResp
 def patient_review(request: HttpRequest, study_id: str) -> HttpResponse:
     patient = patient_get_for(request.user, study_id)
     reviews = selectors.casebook_review(patient)
-    return render(request, "review/patient_review.html", {
-        "patient": patient,
-        "reviews": reviews,
-        "record_choices": [(f"{ContentType.objects.get_for_model(r.record).pk}:{r.record.pk}",
-                            r.label) for r in reviews],
-        "signature": selectors.signature_state(patient),
-        "lock": services.active_lock(patient),
-        "closed_queries": selectors.queries_for(request.user).filter(
-            patient=patient, status=DataQuery.Status.CLOSED),
-        "role": request.user.role,
-        "can_answer": user_can_enter_data_at(request.user, patient.site),
-        "verified": sum(1 for r in reviews if r.verification_current),
-    })
+    return render(
+        request,
+        "review/patient_review.html",
+        {
+            "patient": patient,
+            "reviews": reviews,
+            "record_choices": [
+                (f"{ContentType.objects.get_for_model(r.record).pk}:{r.record.pk}", r.label)
+                for r in reviews
+            ],
+            "signature": selectors.signature_state(patient),
+            "lock": services.active_lock(patient),
+            "closed_queries": selectors.queries_for(request.user).filter(
+                patient=patient, status=DataQuery.Status.CLOSED
+            ),
+            "role": request.user.role,
+            "can_answer": user_can_enter_data_at(request.user, patient.site),
+            "verified": sum(1 for r in reviews if r.verification_current),
+        },
+    )
 
 
 @login_required
 @require_POST
 def query_raise(request: HttpRequest, study_id: str) -> HttpResponse:
     patient = patient_get_for(request.user, study_id)
-    return _done(request, study_id, lambda: services.query_raise(
-        user=request.user, record=_record_from(patient, request.POST.get("record", "")),
-        field_name=request.POST.get("field_name", "").strip(),
-        text=request.POST.get("text", "")), "Query raised.")
+    return _done(
+        request,
+        study_id,
+        lambda: services.query_raise(
+            user=request.user,
+            record=_record_from(patient, request.POST.get("record", "")),
+            field_name=request.POST.get("field_name", "").strip(),
+            text=request.POST.get("text", ""),
+        ),
+        "Query raised.",
+    )
 
 
 @login_required
@@ -72,41 +86,65 @@ def query_raise(request: HttpRequest, study_id: str) -> HttpResponse:
 def query_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     query = get_object_or_404(DataQuery, pk=pk)
     patient = patient_get_for(request.user, query.patient.study_id)  # 404 for another site
-    steps = {"answer": (services.query_answer, "Query answered."),
-             "close": (services.query_close, "Query closed."),
-             "reopen": (services.query_reopen, "Query re-opened.")}
+    steps = {
+        "answer": (services.query_answer, "Query answered."),
+        "close": (services.query_close, "Query closed."),
+        "reopen": (services.query_reopen, "Query re-opened."),
+    }
     if action not in steps:
         raise Http404("No such step.")
     step, message = steps[action]
-    return _done(request, patient.study_id, lambda: step(
-        user=request.user, query=query, text=request.POST.get("text", "")), message)
+    return _done(
+        request,
+        patient.study_id,
+        lambda: step(user=request.user, query=query, text=request.POST.get("text", "")),
+        message,
+    )
 
 
 @login_required
 @require_POST
 def record_verify(request: HttpRequest, study_id: str) -> HttpResponse:
     patient = patient_get_for(request.user, study_id)
-    return _done(request, study_id, lambda: services.record_verify(
-        user=request.user, record=_record_from(patient, request.POST.get("record", ""))),
-        "Marked verified against the source.")
+    return _done(
+        request,
+        study_id,
+        lambda: services.record_verify(
+            user=request.user, record=_record_from(patient, request.POST.get("record", ""))
+        ),
+        "Marked verified against the source.",
+    )
 
 
 @login_required
 @require_POST
 def casebook_sign(request: HttpRequest, study_id: str) -> HttpResponse:
     patient = patient_get_for(request.user, study_id)
-    return _done(request, study_id, lambda: services.casebook_sign(
-        user=request.user, patient=patient, password=request.POST.get("password", ""),
-        request=request), "Casebook signed.")
+    return _done(
+        request,
+        study_id,
+        lambda: services.casebook_sign(
+            user=request.user,
+            patient=patient,
+            password=request.POST.get("password", ""),
+            request=request,
+        ),
+        "Casebook signed.",
+    )
 
 
 @login_required
 @require_POST
 def patient_lock(request: HttpRequest, study_id: str) -> HttpResponse:
     patient = patient_get_for(request.user, study_id)
-    return _done(request, study_id, lambda: services.data_lock(
-        user=request.user, patient=patient, reason=request.POST.get("reason", "")),
-        "Patient's data locked.")
+    return _done(
+        request,
+        study_id,
+        lambda: services.data_lock(
+            user=request.user, patient=patient, reason=request.POST.get("reason", "")
+        ),
+        "Patient's data locked.",
+    )
 
 
 @login_required
@@ -114,8 +152,7 @@ def patient_lock(request: HttpRequest, study_id: str) -> HttpResponse:
 def lock_release(request: HttpRequest, pk: int) -> HttpResponse:
     lock = get_object_or_404(DataLock, pk=pk)
     try:
-        services.data_unlock(user=request.user, lock=lock,
-                             reason=request.POST.get("reason", ""))
+        services.data_unlock(user=request.user, lock=lock, reason=request.POST.get("reason", ""))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -134,14 +171,26 @@ def query_list(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Age: a number of days, e.g. 30.")
         age = ""
     queries = selectors.queries_for(
-        request.user, site=site, kind=request.GET.get("kind") or None,
+        request.user,
+        site=site,
+        kind=request.GET.get("kind") or None,
         status=request.GET.get("status", "open") or None,
-        min_age_days=int(age) if age.isdigit() else None)
-    return render(request, "review/query_list.html", {
-        "queries": queries[:500], "site": site, "sites": sites_visible_to(request.user),
-        "ageing": selectors.query_ageing(request.user), "checks": AUTOMATIC_CHECKS,
-        "filters": request.GET, "kinds": DataQuery.Kind.choices,
-        "statuses": DataQuery.Status.choices})
+        min_age_days=int(age) if age.isdigit() else None,
+    )
+    return render(
+        request,
+        "review/query_list.html",
+        {
+            "queries": queries[:500],
+            "site": site,
+            "sites": sites_visible_to(request.user),
+            "ageing": selectors.query_ageing(request.user),
+            "checks": AUTOMATIC_CHECKS,
+            "filters": request.GET,
+            "kinds": DataQuery.Kind.choices,
+            "statuses": DataQuery.Status.choices,
+        },
+    )
 
 
 @login_required
@@ -160,6 +209,12 @@ def locks(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Site {site} locked.")
         return redirect("review-locks")
-    return render(request, "review/locks.html", {
-        "locks": selectors.active_locks(request.user), "sites": sites_visible_to(request.user),
-        "can_lock": request.user.role == Role.DATA_MANAGER})
+    return render(
+        request,
+        "review/locks.html",
+        {
+            "locks": selectors.active_locks(request.user),
+            "sites": sites_visible_to(request.user),
+            "can_lock": request.user.role == Role.DATA_MANAGER,
+        },
+    )

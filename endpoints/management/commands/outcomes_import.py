@@ -26,10 +26,12 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"No file {path}.")
         try:
-            imported = outcomes_import(content=path.read_text(encoding="utf-8"),
-                                       filename=path.name, user=importer)
+            imported = outcomes_import(
+                content=path.read_text(encoding="utf-8"), filename=path.name, user=importer
+            )
         except ValidationError as exc:
-            lines = [f"  {key}: {'; '.join(messages)}" for key, messages in
-                     exc.message_dict.items()]
+            lines = [
+                f"  {key}: {'; '.join(messages)}" for key, messages in exc.message_dict.items()
+            ]
             raise CommandError("Nothing imported:\n" + "\n".join(lines)) from None
         self.stdout.write(self.style.SUCCESS(f"Imported {len(imported)} outcomes from {path}."))

@@ -12,8 +12,10 @@ from trialsite.protocol import RandomizationMethod
 
 
 class Command(BaseCommand):
-    help = ("Simulate a trial in memory with the real allocation code and print balance and "
-            "predictability for permuted blocks, minimization and simple randomization.")
+    help = (
+        "Simulate a trial in memory with the real allocation code and print balance and "
+        "predictability for permuted blocks, minimization and simple randomization."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--patients", type=int, default=300)
@@ -28,9 +30,12 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{patients} simulated patients, {sites} sites, seed {seed}; strata: "
             f"{' × '.join(design.factors)}; blocks of {list(design.block_sizes)}; "
-            f"minimization p={design.minimization_probability}\n")
-        header = (f"{'method':14}{'dex':>6}{'control':>9}{'max stratum':>13}"
-                  f"{'mean stratum':>14}{'max level':>11}{'guessable':>11}")
+            f"minimization p={design.minimization_probability}\n"
+        )
+        header = (
+            f"{'method':14}{'dex':>6}{'control':>9}{'max stratum':>13}"
+            f"{'mean stratum':>14}{'max level':>11}{'guessable':>11}"
+        )
         self.stdout.write(header)
         self.stdout.write("-" * len(header))
         for method in (RandomizationMethod.BLOCKS, RandomizationMethod.MINIMIZATION, SIMPLE):
@@ -38,8 +43,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{r.method:14}{r.arms['dex']:>6}{r.arms['control']:>9}"
                 f"{r.largest_stratum_imbalance:>13}{r.mean_stratum_imbalance:>14.2f}"
-                f"{r.largest_factor_level_imbalance:>11}{r.predictability:>10.1%}")
+                f"{r.largest_factor_level_imbalance:>11}{r.predictability:>10.1%}"
+            )
         self.stdout.write(
             "\nmax/mean stratum: |dex - control| within regimen × site × status strata; "
             "max level: within one level of one factor;\nguessable: share of allocations a "
-            "coordinator guessing the least-given arm would predict (50% = none).")
+            "coordinator guessing the least-given arm would predict (50% = none)."
+        )

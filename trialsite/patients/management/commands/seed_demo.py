@@ -24,8 +24,9 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already present; nothing loaded.")
         else:
             created = demo_trial_seed(patients=patients, seed=seed)
-            self.stdout.write(self.style.SUCCESS(
-                f"Loaded {len(created)} screened patients (seed {seed})."))
+            self.stdout.write(
+                self.style.SUCCESS(f"Loaded {len(created)} screened patients (seed {seed}).")
+            )
             run = analysis_run_request()
             self.stdout.write(f"Analysis at cut-off {run.cutoff} requested ({run.status}).")
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
