@@ -674,8 +674,8 @@ def followup_visit_miss(
         raise ValidationError(
             {
                 "missed_reason": [
-                    f"The visit window opens on {visit.window_opens_on:%d/%m/%Y}: it cannot be missed "
-                    "yet."
+                    f"The visit window opens on {visit.window_opens_on:%d/%m/%Y}: "
+                    "it cannot be missed yet."
                 ]
             }
         )

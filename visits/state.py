@@ -70,8 +70,8 @@ def patient_records_for_update(patient: Patient, user: User) -> PatientRecords:
         raise ValidationError(
             {
                 "patient": [
-                    f"Patient {patient} is not randomized: treatment and follow-up are recorded only "
-                    "for randomized patients."
+                    f"Patient {patient} is not randomized: treatment and follow-up "
+                    "are recorded only for randomized patients."
                 ]
             }
         )
