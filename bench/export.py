@@ -89,8 +89,8 @@ def _setup_django(env: dict[str, str]) -> None:
 
 
 def _tables() -> dict[str, str]:
-    from trialsite.accounts.models import Site
-    from trialsite.patients.models import Patient
+    from accounts.models import Site
+    from patients.models import Patient
     from visits.models import FollowUpVisit
 
     return {
@@ -105,8 +105,8 @@ def _create_sites_and_data_manager() -> int:
     data manager's id."""
     from django.db import connections
 
-    from trialsite.accounts.models import Role, Site
-    from trialsite.accounts.services import staff_account_create
+    from accounts.models import Role, Site
+    from accounts.services import staff_account_create
 
     Site.objects.bulk_create(
         Site(number=n, name=f"Bench hospital {n:02d}") for n in range(1, SITES + 1)
@@ -322,8 +322,8 @@ def _profile_generator(top: int) -> None:
     """Run the export's CSV generator in this process under cProfile; print the top lines."""
     from django.db import connections
 
-    from endpoints.exports import DATASETS, export_csv
-    from trialsite.accounts.models import User
+    from accounts.models import User
+    from endpoints.exports.tables import DATASETS, export_csv
 
     user = User.objects.get(username=USERNAME)
     profile = cProfile.Profile()

@@ -92,10 +92,10 @@ def _seed(env: dict[str, str], *, patients: int, sites: int) -> list[tuple[str, 
     from django.db import connections
     from django.utils import timezone
 
-    from trialsite import protocol
-    from trialsite.accounts.models import Role, Site
-    from trialsite.accounts.services import staff_account_create
-    from trialsite.patients.services import patient_screen
+    import protocol
+    from accounts.models import Role, Site
+    from accounts.services import staff_account_create
+    from patients.services import patient_screen
 
     all_sites = [
         Site.objects.create(number=n, name=f"Bench hospital {n}") for n in range(1, sites + 1)

@@ -16,13 +16,13 @@ from typing import Any
 import numpy as np
 from lifelines.exceptions import ConvergenceError
 
+import protocol
 from endpoints.datasets import REMISSION, PatientFacts, TimeToEvent, time_to_event_rows
 from endpoints.statistics.comparison import cox, logrank
 from endpoints.statistics.cumulative_incidence import cumulative_incidence
 from endpoints.statistics.follow_up import median_follow_up
 from endpoints.statistics.kaplan_meier import kaplan_meier
 from endpoints.statistics.response_rates import clopper_pearson, fisher_p
-from trialsite import protocol
 
 TREATMENT, REFERENCE = protocol.Arm.DEX.value, protocol.Arm.CONTROL.value
 RISK_TIMES = (0, 90, 180, 365, 730)

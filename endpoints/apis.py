@@ -5,9 +5,9 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
+from api.base import RecordFilters
 from endpoints.analysis import blinded_view
 from endpoints.models import AnalysisRun
-from trialsite.api import RecordFilters
 
 
 class AnalysisRunOutput(serializers.ModelSerializer):

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+import protocol
 from randomization.models import Randomization
-from trialsite import protocol
 from visits.models import (
     AdverseEvent,
     EndOfTreatment,

@@ -17,9 +17,9 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+import protocol
+from accounts.models import User
 from endpoints.models import ImportedOutcome
-from trialsite import protocol
-from trialsite.accounts.models import User
 
 REQUIRED_COLUMNS = (
     "patient_id",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
-from trialsite.accounts.models import User
-from trialsite.audit.tracking import audited
+from accounts.models import User
+from audit.tracking import audited
 
 
 class AnalysisRun(models.Model):

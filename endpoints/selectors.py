@@ -10,10 +10,10 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from accounts.models import Site, User
+from accounts.selectors import sites_visible_to
 from endpoints.models import AnalysisRun
 from randomization.models import Randomization
-from trialsite.accounts.models import Site, User
-from trialsite.accounts.selectors import sites_visible_to
 from visits.models import FollowUpVisit
 
 

@@ -20,13 +20,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+import protocol
+from accounts.models import User
 from endpoints.analysis import RISK_TIMES, analysis_compute
 from endpoints.datasets import PatientFacts, patient_facts
 from endpoints.models import AnalysisRun
 from endpoints.plots import km_svg
-from trialsite import protocol
-from trialsite.accounts.models import User
-from trialsite.review.selectors import locked_patient_share
+from review.selectors import locked_patient_share
 
 logger = logging.getLogger(__name__)
 PLOTTED = {"OS": "Overall survival", "EFS": "Event-free survival"}

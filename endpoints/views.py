@@ -13,10 +13,10 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.models import Role
 from endpoints import selectors, services
 from endpoints.analysis import blinded_view
 from endpoints.models import AnalysisRun
-from trialsite.accounts.models import Role
 
 RECOMPUTE_ROLES = (Role.INVESTIGATOR, Role.DATA_MANAGER, Role.STATISTICIAN)
 

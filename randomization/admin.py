@@ -9,10 +9,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 
+import protocol
+from patients.models import Patient
 from randomization import services
 from randomization.models import Randomization
-from trialsite import protocol
-from trialsite.patients.models import Patient
 
 
 class RandomizationAddForm(forms.ModelForm):

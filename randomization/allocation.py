@@ -11,7 +11,7 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from trialsite.protocol import RandomizationDesign
+from protocol import RandomizationDesign
 
 
 def permuted_block(rng: random.Random, design: RandomizationDesign) -> list[str]:

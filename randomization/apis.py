@@ -8,12 +8,12 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.selectors import user_can_enter_data_at
+from api.lists import scoped_list_api
+from patients.selectors import patient_get_for
 from randomization import services
 from randomization.models import Randomization
 from randomization.serializers import RandomizationOutput, RandomizeInput
-from trialsite.accounts.selectors import user_can_enter_data_at
-from trialsite.api_lists import scoped_list_api
-from trialsite.patients.selectors import patient_get_for
 
 
 class PatientRandomizeApi(APIView):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from trialsite.protocol import RandomizationDesign, RandomizationMethod
+from protocol import RandomizationDesign, RandomizationMethod
 
 
 def current_design() -> RandomizationDesign:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from trialsite import protocol
+import protocol
 
 
 class RandomizeForm(forms.Form):

@@ -6,10 +6,10 @@ import pgtrigger
 from django.db import models
 from django.utils import timezone
 
-from trialsite import protocol
-from trialsite.accounts.models import User
-from trialsite.audit.tracking import audited
-from trialsite.patients.models import Patient
+import protocol
+from accounts.models import User
+from audit.tracking import audited
+from patients.models import Patient
 
 
 class Stratum(models.Model):

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
+import protocol
 from randomization.models import Randomization, Stratum
-from trialsite import protocol
 
 
 @dataclass(frozen=True)

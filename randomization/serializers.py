@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+import protocol
 from randomization.models import Randomization
-from trialsite import protocol
 
 
 class RandomizeInput(serializers.Serializer):

@@ -14,14 +14,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
+import protocol
+from accounts.models import User
+from accounts.selectors import user_can_enter_data_at
+from patients.models import Patient, Screening
 from randomization.allocation import minimization_choose, permuted_block, stratum_key
 from randomization.design import current_design
 from randomization.models import AllocationSlot, Randomization, SequenceViewing, Stratum
-from trialsite import protocol
-from trialsite.accounts.models import User
-from trialsite.accounts.selectors import user_can_enter_data_at
-from trialsite.patients.models import Patient, Screening
-from trialsite.review.services import ensure_unlocked
+from review.services import ensure_unlocked
 
 # The secure source behind every real allocation; tests and simulations never replace it.
 _SECURE_RANDOM = secrets.SystemRandom()

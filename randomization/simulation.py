@@ -10,8 +10,8 @@ import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 
+from protocol import RandomizationDesign, RandomizationMethod
 from randomization.allocation import minimization_choose, permuted_block, stratum_key
-from trialsite.protocol import RandomizationDesign, RandomizationMethod
 
 SIMPLE = "simple"  # unrestricted coin-tossing, the yardstick for the other methods
 

@@ -9,12 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from accounts.models import Role
+from accounts.selectors import user_can_enter_data_at
+from patients.selectors import patient_get_for
 from randomization import selectors, services
 from randomization.forms import RandomizeForm
 from randomization.models import Randomization
-from trialsite.accounts.models import Role
-from trialsite.accounts.selectors import user_can_enter_data_at
-from trialsite.patients.selectors import patient_get_for
 
 
 @never_cache

@@ -8,8 +8,8 @@ import os
 import pytest
 import time_machine
 
+from accounts.models import Role
 from tests.factories import SiteFactory, UserFactory, screen_patient
-from trialsite.accounts.models import Role
 
 # The date every dated rule in the tests is judged against, unless a test says otherwise.
 TODAY = dt.datetime(2025, 6, 2, 10, 0, tzinfo=dt.UTC)

@@ -11,11 +11,11 @@ from typing import Any
 
 import factory
 
-from trialsite import protocol
-from trialsite.accounts.models import Role, Site, User
-from trialsite.accounts.services import staff_account_create
-from trialsite.patients.models import Patient
-from trialsite.patients.services import patient_screen
+import protocol
+from accounts.models import Role, Site, User
+from accounts.services import staff_account_create
+from patients.models import Patient
+from patients.services import patient_screen
 
 PASSWORD = "correct-horse-battery-staple"
 

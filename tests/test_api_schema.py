@@ -30,12 +30,12 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Err
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from accounts.models import User
 from endpoints.services import analysis_run_execute, analysis_run_request
 from tests.api.histories import patient_with_every_record
 from tests.factories import screen_patient
 from tests.visits.builders import randomize, record_cycle
 from trialsite import api_urls
-from trialsite.accounts.models import User
 
 SCHEMA_URL = "/api/schema/?format=json"
 METHODS = ("get", "post", "put", "patch", "delete")

@@ -2,13 +2,13 @@
 
 from django.urls import path
 
+from accounts.apis import ObtainTokenApi, SiteListApi
 from endpoints.apis import AnalysisRunListApi
-from endpoints.export_apis import DataDictionaryApi, ExportApi
+from endpoints.exports.apis import DataDictionaryApi, ExportApi
+from endpoints.exports.odm_apis import OdmExportApi
+from patients import apis as patient_apis
 from randomization.apis import PatientRandomizeApi, RandomizationListApi
-from trialsite.accounts.apis import ObtainTokenApi, SiteListApi
-from trialsite.exports.apis import OdmExportApi
-from trialsite.patients import apis as patient_apis
-from trialsite.review import apis as review_apis
+from review import apis as review_apis
 from visits import apis as visit_apis
 from visits.record_apis import urlpatterns_for_records
 

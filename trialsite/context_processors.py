@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from trialsite import protocol
+import protocol
 
 
 def trial(request: HttpRequest) -> dict[str, str]:

@@ -47,13 +47,16 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
-    "trialsite.accounts",
-    "trialsite.patients",
-    "trialsite.audit",
-    "trialsite.review",
+    # The trial's apps, bottom layer first (the order is a contract: see pyproject.toml).
+    "accounts",
+    "audit",
+    "patients",
     "randomization",
     "visits",
+    "review",
     "endpoints",
+    "dashboard",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -63,7 +66,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "trialsite.audit.middleware.AuditContextMiddleware",
+    "audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # AxesMiddleware turns a locked-out log-in into the lockout response; keep it last.
@@ -128,7 +131,7 @@ CELERY_TIMEZONE = "UTC"
 ANALYSIS_TIME_LIMIT_SECONDS = env_int("ANALYSIS_TIME_LIMIT_SECONDS", 600, minimum=60)
 ANALYSIS_MAX_ATTEMPTS = env_int("ANALYSIS_MAX_ATTEMPTS", 3, minimum=1)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * ANALYSIS_TIME_LIMIT_SECONDS}
-CELERY_IMPORTS = ["trialsite.tasks", "endpoints.tasks", "trialsite.review.tasks"]
+CELERY_IMPORTS = ["trialsite.tasks", "endpoints.tasks", "review.tasks"]
 CELERY_BEAT_SCHEDULE = {
     "sessions-clear-expired": {
         "task": "trialsite.sessions_clear_expired",
@@ -227,10 +230,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["trialsite.api.DataEntryOrReadOnly"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.base.DataEntryOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "EXCEPTION_HANDLER": "trialsite.api.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "trialsite.api.IdCursorPagination",
+    "EXCEPTION_HANDLER": "api.base.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "api.base.IdCursorPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
@@ -252,11 +255,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
-        "RelatednessEnum": "trialsite.protocol.Relatedness",
-        "ScreeningDiseaseStatusEnum": "trialsite.protocol.DiseaseStatus",
-        "FollowUpDiseaseStatusEnum": "trialsite.protocol.FollowUpDiseaseStatus",
-        "EndOfTreatmentReasonEnum": "trialsite.protocol.EndOfTreatmentReason",
-        "OffStudyReasonEnum": "trialsite.protocol.OffStudyReason",
+        "RelatednessEnum": "protocol.Relatedness",
+        "ScreeningDiseaseStatusEnum": "protocol.DiseaseStatus",
+        "FollowUpDiseaseStatusEnum": "protocol.FollowUpDiseaseStatus",
+        "EndOfTreatmentReasonEnum": "protocol.EndOfTreatmentReason",
+        "OffStudyReasonEnum": "protocol.OffStudyReason",
     },
 }
 

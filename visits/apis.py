@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trialsite.api_lists import scoped_list_api
+from api.lists import scoped_list_api
 from visits import models, serializers
 
 CycleListApi = scoped_list_api(

@@ -10,10 +10,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
-from trialsite import protocol
-from trialsite.accounts.models import User
-from trialsite.audit.tracking import audited
-from trialsite.patients.models import Patient
+import protocol
+from accounts.models import User
+from audit.tracking import audited
+from patients.models import Patient
 
 _DOSE = {
     "max_digits": 8,

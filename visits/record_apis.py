@@ -16,8 +16,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from trialsite.accounts.selectors import user_can_enter_data_at
-from trialsite.patients.selectors import patient_get_for
+from accounts.selectors import user_can_enter_data_at
+from patients.selectors import patient_get_for
 from visits import serializers as outputs
 from visits import services
 from visits.models import AdverseEvent, FollowUpVisit

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from trialsite import protocol
-from trialsite.protocol import ResponseCategory as R
+import protocol
+from protocol import ResponseCategory as R
 
 # Ordered best first, for "at best" comparisons among the remission categories.
 _RANK = {R.CR: 0, R.CRI: 1, R.MLFS: 2, R.PR: 3, R.RESISTANT: 4}

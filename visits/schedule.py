@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 
-from trialsite import protocol
+import protocol
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from trialsite.accounts.models import Site, User
-from trialsite.patients.models import Patient
-from trialsite.patients.selectors import patients_visible_to
+from accounts.models import Site, User
+from patients.models import Patient
+from patients.selectors import patients_visible_to
 from visits.models import (
     AdverseEvent,
     FollowUpVisit,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from trialsite.api_lists import PatientRecordSerializer
+from api.lists import PatientRecordSerializer
 from visits import models
 
 

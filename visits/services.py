@@ -17,13 +17,13 @@ from django.db import transaction
 from django.db.models import F, Min
 from django.utils import timezone
 
+import protocol
+from accounts.models import Role, User
+from audit.records import record_create, record_update
+from patients.models import Patient
 from randomization.models import Randomization
-from trialsite import protocol
-from trialsite.accounts.models import Role, User
-from trialsite.audit.records import record_create, record_update
-from trialsite.patients.models import Patient
-from trialsite.review.models import DataLock
-from trialsite.review.services import ensure_unlocked
+from review.models import DataLock
+from review.services import ensure_unlocked
 from visits import responses, schedule
 from visits.ctcae import CTCAE_TERM_NAMES, OTHER_SPECIFY
 from visits.models import (

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+import protocol
+from accounts.models import User
+from accounts.selectors import user_can_enter_data_at
+from patients.models import Patient
 from randomization.models import Randomization
-from trialsite import protocol
-from trialsite.accounts.models import User
-from trialsite.accounts.selectors import user_can_enter_data_at
-from trialsite.patients.models import Patient
-from trialsite.review.services import ensure_unlocked
+from review.services import ensure_unlocked
 from visits.models import (
     AdverseEvent,
     EndOfTreatment,

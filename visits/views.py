@@ -19,14 +19,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from trialsite import protocol
-from trialsite.accounts.selectors import (
+import protocol
+from accounts.selectors import (
     site_chosen,
     sites_visible_to,
     user_can_enter_data_at,
 )
-from trialsite.patients.models import Patient
-from trialsite.patients.selectors import patient_get_for
+from patients.models import Patient
+from patients.selectors import patient_get_for
 from visits import selectors, services
 from visits.forms import MissedVisitForm, RecordForm
 from visits.models import (

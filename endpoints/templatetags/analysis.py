@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from trialsite import protocol
+import protocol
 
 register = template.Library()
 NOT_AVAILABLE = "n/a"

@@ -14,8 +14,8 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.models import AccessEvent
 from tests.factories import PASSWORD
-from trialsite.accounts.models import AccessEvent
 
 FAILURE_LIMIT = 5
 WRONG_PASSWORD = "not-the-right-password"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.hashers import identify_hasher
 
-from trialsite.accounts.models import User
+from accounts.models import User
 
 
 def test_it_hashes_new_passwords_with_argon2_in_production():

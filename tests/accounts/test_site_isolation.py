@@ -16,11 +16,11 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+import protocol
+from accounts.models import Role
+from patients import rules
+from patients.models import Patient
 from tests.factories import ScreeningValuesFactory, UserFactory
-from trialsite import protocol
-from trialsite.accounts.models import Role
-from trialsite.patients import rules
-from trialsite.patients.models import Patient
 
 SITE_BOUND_ROLES = ["coordinator", "investigator"]
 ALL_SITES_ROLES = ["data_manager", "sponsor", "statistician"]

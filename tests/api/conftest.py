@@ -12,7 +12,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.throttling import UserRateThrottle
 
+from accounts.models import User
 from endpoints.services import analysis_run_request
+from patients.models import Patient
 from tests.api.histories import patient_with_every_record
 from tests.api.lists import (
     EARLIER_CUTOFF,
@@ -21,8 +23,6 @@ from tests.api.lists import (
     LATER_MADE_AT,
     LATER_RANDOMIZED_ON,
 )
-from trialsite.accounts.models import User
-from trialsite.patients.models import Patient
 
 
 @pytest.fixture

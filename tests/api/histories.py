@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import protocol
+from accounts.models import Site, User
+from patients.models import Patient
 from tests.factories import screen_patient
 from tests.visits.builders import (
     PARIS,
@@ -19,9 +22,6 @@ from tests.visits.builders import (
     record_end_of_treatment,
     record_response,
 )
-from trialsite import protocol
-from trialsite.accounts.models import Site, User
-from trialsite.patients.models import Patient
 from visits import services
 from visits.models import FollowUpVisit
 

@@ -9,10 +9,10 @@ import re
 
 import pytest
 
+from accounts.apis import ObtainTokenApi
+from patients.models import Patient
 from randomization.models import Randomization
 from trialsite import api_urls
-from trialsite.accounts.apis import ObtainTokenApi
-from trialsite.patients.models import Patient
 
 WRITES = ("post", "put", "patch", "delete")
 
@@ -24,7 +24,7 @@ def _writes(study_id: str) -> list[tuple[str, str]]:
     for pattern in api_urls.urlpatterns:
         view = pattern.callback.view_class
         methods = [method for method in WRITES if hasattr(view, method)]
-        if view is ObtainTokenApi or not methods or view.__module__ == "trialsite.review.apis":
+        if view is ObtainTokenApi or not methods or view.__module__ == "review.apis":
             continue
         url = "/api/v1/" + re.sub(
             r"<(?:\w+:)?(\w+)>", lambda m: str(values[m[1]]), str(pattern.pattern)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from trialsite.accounts.models import Role
-from trialsite.accounts.services import staff_role_change
-from trialsite.audit.selectors import history_of
-from trialsite.patients.models import Patient, Screening
-from trialsite.patients.services import ReasonForChangeRequired, screening_update
+from accounts.models import Role
+from accounts.services import staff_role_change
+from audit.selectors import history_of
+from patients.models import Patient, Screening
+from patients.services import ReasonForChangeRequired, screening_update
 
 
 def _last_change(patient: Patient):

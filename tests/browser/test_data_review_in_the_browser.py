@@ -3,7 +3,7 @@ closed by the data manager.
 
 Two people, two log-ins, one live server: the patient page's link to the review, the raise
 form, the coordinator's answer form, the query list's status filter and the close form all
-carry the rules of trialsite/review/services.py (tested in tests/review/).
+carry the rules of review/services.py (tested in tests/review/).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from review.models import DataQuery, QueryStep
 from tests.factories import screen_patient
-from trialsite.review.models import DataQuery, QueryStep
 
 pytestmark = pytest.mark.browser
 

@@ -14,9 +14,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+import protocol
 from randomization.models import AllocationSlot, Randomization
 from tests.factories import all_criteria_met, screen_patient
-from trialsite import protocol
 
 pytestmark = pytest.mark.browser
 

@@ -13,8 +13,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from trialsite import protocol
-from trialsite.patients.models import Patient
+import protocol
+from patients.models import Patient
 
 pytestmark = pytest.mark.browser
 

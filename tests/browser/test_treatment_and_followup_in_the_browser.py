@@ -19,9 +19,9 @@ from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+import protocol
 from randomization.services import patient_randomize
 from tests.factories import screen_patient
-from trialsite import protocol
 from visits import services
 from visits.models import (
     EndOfTreatment,

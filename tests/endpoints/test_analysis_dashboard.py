@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 
+import protocol
 from endpoints import services
 from endpoints.models import AnalysisRun
 from endpoints.plots import ARM_STYLE
@@ -35,7 +36,6 @@ from tests.visits.builders import (
     record_cycle,
     record_end_of_treatment,
 )
-from trialsite import protocol
 from visits import services as visit_services
 from visits.models import FollowUpVisit
 

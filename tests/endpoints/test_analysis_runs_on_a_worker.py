@@ -27,6 +27,7 @@ import pytest
 from django.conf import settings
 from django.db import connection, transaction
 
+import protocol
 from endpoints import services
 from endpoints.models import AnalysisRun
 from endpoints.tasks import analysis_run_execute_task
@@ -39,7 +40,6 @@ from tests.visits.builders import (
     record_cycle,
     record_end_of_treatment,
 )
-from trialsite import protocol
 from trialsite.celery import app
 from visits.services import off_study_record
 

@@ -16,7 +16,9 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+import protocol
 from endpoints.datasets import PatientFacts, patient_facts, time_to_event_rows
+from patients.models import Patient
 from tests.factories import screen_patient
 from tests.visits.builders import (
     RANDOMIZED_AT,
@@ -28,8 +30,6 @@ from tests.visits.builders import (
     record_end_of_treatment,
     record_response,
 )
-from trialsite import protocol
-from trialsite.patients.models import Patient
 from visits import services
 from visits.models import FollowUpVisit
 

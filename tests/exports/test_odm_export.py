@@ -22,6 +22,10 @@ from lxml import etree
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 from rest_framework.test import APIClient
 
+import protocol
+from accounts.models import User
+from demo.trial import demo_trial_seed
+from endpoints.exports.odm import odm_export
 from tests.factories import screen_patient
 from tests.visits.builders import (
     death_values,
@@ -31,10 +35,6 @@ from tests.visits.builders import (
     record_end_of_treatment,
     record_response,
 )
-from trialsite import protocol
-from trialsite.accounts.models import User
-from trialsite.demo import demo_trial_seed
-from trialsite.exports.odm import odm_export
 from visits import services
 
 SCHEMA_DIR = Path(
@@ -245,7 +245,7 @@ def test_it_reads_the_patients_in_batches_without_losing_or_repeating_one(
 ):
     for _ in range(5):
         screen_patient(site=site_a, user=coordinator)
-    monkeypatch.setattr("trialsite.exports.odm.BATCH_SIZE", 2)
+    monkeypatch.setattr("endpoints.exports.odm.BATCH_SIZE", 2)
 
     assert _subject_keys(_export(sponsor, audit=True)) == [
         "03-001",

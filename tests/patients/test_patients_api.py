@@ -14,9 +14,9 @@ import datetime as dt
 import pytest
 from rest_framework.test import APIClient
 
+from accounts.models import Site
+from patients.models import Patient, Screening
 from tests.factories import PASSWORD, ScreeningValuesFactory, all_criteria_met
-from trialsite.accounts.models import Site
-from trialsite.patients.models import Patient, Screening
 
 PATIENTS = "/api/v1/patients/"
 

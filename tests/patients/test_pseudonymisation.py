@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from trialsite.patients.models import Patient, Screening
+from patients.models import Patient, Screening
 
 IDENTIFYING = (
     "name",

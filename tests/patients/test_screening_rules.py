@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+import protocol
+from patients.models import Patient, ScreeningOutcome
 from tests.factories import all_criteria_met, screen_patient
-from trialsite import protocol
-from trialsite.patients.models import Patient, ScreeningOutcome
 
 
 def _refusal(**kwargs) -> dict[str, list[str]]:

@@ -9,10 +9,10 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
+from protocol import RandomizationDesign, RandomizationMethod
 from randomization.allocation import minimization_choose, permuted_block, stratum_key
 from randomization.checks import randomization_design_check
 from randomization.simulation import SIMPLE, simulate, simulated_patients
-from trialsite.protocol import RandomizationDesign, RandomizationMethod
 
 DESIGN = RandomizationDesign()
 

@@ -10,9 +10,9 @@ from django.contrib import admin
 from django.db import DatabaseError, connection, transaction
 from pghistory.models import Events
 
+import protocol
 from randomization.models import AllocationSlot, Randomization, SequenceViewing
 from randomization.services import patient_randomize
-from trialsite import protocol
 
 
 @pytest.fixture

@@ -26,11 +26,11 @@ from typing import Any
 import pytest
 from django.db import connection
 
+import protocol
 from randomization.design import current_design
 from randomization.models import AllocationSlot, Randomization, Stratum
 from randomization.services import AlreadyRandomized, patient_randomize
 from tests.factories import screen_patient
-from trialsite import protocol
 
 THREADS = 16
 PATIENTS = 200

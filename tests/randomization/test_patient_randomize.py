@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied
 
+import protocol
 from randomization.models import AllocationSlot, Randomization
 from randomization.services import (
     AlreadyRandomized,
@@ -13,7 +14,6 @@ from randomization.services import (
     patient_randomize,
 )
 from tests.factories import all_criteria_met, screen_patient
-from trialsite import protocol
 
 
 def test_it_gives_an_eligible_patient_one_arm_in_the_stratum_of_regimen_site_and_status(

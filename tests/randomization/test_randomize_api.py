@@ -15,9 +15,9 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+import protocol
 from randomization.models import AllocationSlot, Randomization
 from tests.factories import PASSWORD, all_criteria_met, screen_patient
-from trialsite import protocol
 
 
 def _randomize_url(study_id: str) -> str:

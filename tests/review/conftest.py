@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 from django.test import RequestFactory
 
+import protocol
+from accounts.models import Role
 from tests.factories import UserFactory
 from tests.visits.builders import randomize
-from trialsite import protocol
-from trialsite.accounts.models import Role
 
 
 @pytest.fixture

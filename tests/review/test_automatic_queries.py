@@ -1,6 +1,6 @@
 """Automatic queries: raised by the checks as the data show a finding, closed when it goes.
 
-The checks (trialsite/review/checks.py) ask about values that pass the edit checks but
+The checks (review/checks.py) ask about values that pass the edit checks but
 deserve a question:
 - VISIT_OUT_OF_WINDOW: a follow-up visit done more than 21 days outside its window;
 - NO_RESPONSE_AFTER_INDUCTION: no response assessment 45 days after the IC induction ended;
@@ -19,6 +19,11 @@ import datetime as dt
 import pytest
 import time_machine
 
+import protocol
+from review.checks import automatic_queries_refresh
+from review.models import DataQuery, QueryStep
+from review.services import query_answer, query_close
+from review.tasks import automatic_queries_refresh_task
 from tests.visits.builders import (
     at_noon_in_paris,
     randomize,
@@ -26,11 +31,6 @@ from tests.visits.builders import (
     record_end_of_treatment,
     record_response,
 )
-from trialsite import protocol
-from trialsite.review.checks import automatic_queries_refresh
-from trialsite.review.models import DataQuery, QueryStep
-from trialsite.review.services import query_answer, query_close
-from trialsite.review.tasks import automatic_queries_refresh_task
 from visits import services
 from visits.models import FollowUpVisit, TreatmentCycle
 

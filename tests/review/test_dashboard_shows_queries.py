@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trialsite.review.services import query_answer, query_raise
+from review.services import query_answer, query_raise
 
 
 def test_it_counts_open_and_answered_queries_on_the_site_dashboard(

@@ -12,8 +12,15 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+import protocol
+from audit.selectors import history_of
+from patients.models import Screening
+from patients.services import screening_update
 from randomization.models import Randomization
 from randomization.services import patient_randomize
+from review.models import DataLock
+from review.selectors import locked_patient_share
+from review.services import DataLocked, data_lock, data_unlock
 from tests.visits.builders import (
     RANDOMIZED_AT,
     randomize,
@@ -21,13 +28,6 @@ from tests.visits.builders import (
     record_cycle,
     record_response,
 )
-from trialsite import protocol
-from trialsite.audit.selectors import history_of
-from trialsite.patients.models import Screening
-from trialsite.patients.services import screening_update
-from trialsite.review.models import DataLock
-from trialsite.review.selectors import locked_patient_share
-from trialsite.review.services import DataLocked, data_lock, data_unlock
 from visits import services
 from visits.models import AdverseEvent, TreatmentCycle
 

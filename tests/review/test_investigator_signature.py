@@ -16,18 +16,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import InternalError, transaction
 from django.test import Client
 
+from accounts.models import AccessEvent
+from patients.models import Patient, Screening
+from patients.services import screening_update
+from review.models import Signature
+from review.selectors import signature_state
+from review.services import casebook_sign
 from tests.factories import PASSWORD
 from tests.visits.builders import record_cycle
-from trialsite.accounts.models import AccessEvent
-from trialsite.patients.models import Patient, Screening
-from trialsite.patients.services import screening_update
-from trialsite.review.models import Signature
-from trialsite.review.selectors import signature_state
-from trialsite.review.services import casebook_sign
 
 WRONG_PASSWORD = "not-my-password"
 ROLLED_BACK = (
-    "App bug (trialsite/review/services.py casebook_sign): authenticate() runs inside the "
+    "App bug (review/services.py casebook_sign): authenticate() runs inside the "
     "service's @transaction.atomic, so the failed attempt axes records and the access-log "
     "entry the user_login_failed signal writes are rolled back with the ValidationError: "
     "wrong passwords at signing are neither logged nor counted towards the lockout."

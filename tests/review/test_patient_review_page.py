@@ -11,11 +11,11 @@ from __future__ import annotations
 import pytest
 from django.contrib.contenttypes.models import ContentType
 
+from audit.selectors import history_of
+from patients.models import Screening
+from review.models import DataLock, DataQuery, Signature, SourceVerification
+from review.services import data_lock, data_unlock, query_answer, query_raise
 from tests.factories import PASSWORD
-from trialsite.audit.selectors import history_of
-from trialsite.patients.models import Screening
-from trialsite.review.models import DataLock, DataQuery, Signature, SourceVerification
-from trialsite.review.services import data_lock, data_unlock, query_answer, query_raise
 
 REVIEW = "/patients/03-001/review/"
 

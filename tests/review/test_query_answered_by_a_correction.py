@@ -7,11 +7,11 @@ the audit trail side by side, closes it.
 
 from __future__ import annotations
 
-from trialsite.audit.selectors import history_of
-from trialsite.patients.models import Screening
-from trialsite.patients.services import screening_update
-from trialsite.review.models import DataQuery, QueryStep
-from trialsite.review.services import query_answer, query_close, query_raise
+from audit.selectors import history_of
+from patients.models import Screening
+from patients.services import screening_update
+from review.models import DataQuery, QueryStep
+from review.services import query_answer, query_close, query_raise
 
 REASON = "Query: ECOG was 2 in the clinic letter of 03/03/2025"
 

@@ -15,8 +15,8 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import InternalError, transaction
 
-from trialsite.review.models import DataQuery, QueryStep
-from trialsite.review.services import query_answer, query_close, query_raise, query_reopen
+from review.models import DataQuery, QueryStep
+from review.services import query_answer, query_close, query_raise, query_reopen
 
 OPEN, ANSWERED, CLOSED = DataQuery.Status.OPEN, DataQuery.Status.ANSWERED, DataQuery.Status.CLOSED
 RAISED, ANSWER, CLOSE, REOPEN = (

@@ -11,8 +11,8 @@ import datetime as dt
 import pytest
 import time_machine
 
-from trialsite.review.models import DataQuery
-from trialsite.review.services import query_answer, query_close, query_raise
+from review.models import DataQuery
+from review.services import query_answer, query_close, query_raise
 
 LIST = "/review/queries/"
 TODAY = dt.datetime(2025, 6, 2, 10, 0, tzinfo=dt.UTC)

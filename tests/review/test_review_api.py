@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from rest_framework.test import APIClient
 
-from trialsite.review.models import DataLock, DataQuery
+from review.models import DataLock, DataQuery
 
 
 def _api(user) -> APIClient:

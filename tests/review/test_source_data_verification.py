@@ -15,13 +15,13 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 
+import protocol
+from patients.models import Patient, Screening
+from patients.services import screening_update
+from review.models import SourceVerification
+from review.selectors import RecordReview, casebook_review, sdv_progress
+from review.services import record_verify
 from tests.visits.builders import record_cycle
-from trialsite import protocol
-from trialsite.patients.models import Patient, Screening
-from trialsite.patients.services import screening_update
-from trialsite.review.models import SourceVerification
-from trialsite.review.selectors import RecordReview, casebook_review, sdv_progress
-from trialsite.review.services import record_verify
 from visits.models import TreatmentCycle
 
 # patient_a's casebook before randomization: the patient, the screening, one answer per

@@ -12,11 +12,11 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import protocol
+from accounts.models import User
+from patients.models import Patient
 from randomization.models import Randomization
 from randomization.services import patient_randomize
-from trialsite import protocol
-from trialsite.accounts.models import User
-from trialsite.patients.models import Patient
 from visits import services
 from visits.models import AdverseEvent, EndOfTreatment, ResponseAssessment, TreatmentCycle
 

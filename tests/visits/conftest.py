@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+import protocol
 from tests.visits.builders import randomize
-from trialsite import protocol
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
+import protocol
 from tests.visits.builders import at_noon_in_paris, record_cycle, record_end_of_treatment
-from trialsite import protocol
 from visits.models import TreatmentCycle
 from visits.services import cycle_update
 

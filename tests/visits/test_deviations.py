@@ -14,10 +14,10 @@ import datetime as dt
 
 import pytest
 
+import protocol
 from randomization.models import Randomization
 from tests.factories import screen_patient
 from tests.visits.builders import contradicts_arm, cycle_values, follows_arm, randomize
-from trialsite import protocol
 from visits.models import ProtocolDeviation, TreatmentCycle
 from visits.selectors import open_deviations
 from visits.services import cycle_record, cycle_update

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+import protocol
 from tests.visits.builders import record_cycle, record_end_of_treatment
-from trialsite import protocol
 from visits.models import EndOfTreatment, FollowUpVisit
 
 Reason = protocol.EndOfTreatmentReason

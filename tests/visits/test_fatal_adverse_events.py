@@ -12,6 +12,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+import protocol
 from tests.factories import screen_patient
 from tests.visits.builders import (
     death_values,
@@ -19,7 +20,6 @@ from tests.visits.builders import (
     record_adverse_event,
     record_cycle,
 )
-from trialsite import protocol
 from visits.models import AdverseEvent, OffStudy
 from visits.services import adverse_event_update, off_study_record, off_study_update
 

@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
+import protocol
 from tests.factories import screen_patient
 from tests.visits.builders import (
     at_noon_in_paris,
@@ -21,7 +22,6 @@ from tests.visits.builders import (
     record_cycle,
     treated_patient,
 )
-from trialsite import protocol
 from visits import services
 from visits.models import FollowUpVisit
 

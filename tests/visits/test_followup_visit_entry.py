@@ -15,9 +15,9 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+import protocol
+from audit.records import ReasonRequired
 from tests.visits.builders import treated_patient
-from trialsite import protocol
-from trialsite.audit.records import ReasonRequired
 from visits import services
 from visits.models import FollowUpVisit
 from visits.selectors import status_of

@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
+import protocol
 from tests.visits.builders import (
     at_noon_in_paris,
     death_values,
@@ -20,7 +21,6 @@ from tests.visits.builders import (
     record_end_of_treatment,
     record_response,
 )
-from trialsite import protocol
 from visits import services
 from visits.models import (
     AdverseEvent,

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+import protocol
 from tests.visits.builders import death_values
-from trialsite import protocol
 from visits.models import OffStudy
 from visits.services import off_study_record
 

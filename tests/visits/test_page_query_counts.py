@@ -14,6 +14,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+import protocol
 from randomization.models import Randomization
 from tests.factories import screen_patient
 from tests.visits.builders import (
@@ -25,7 +26,6 @@ from tests.visits.builders import (
     record_end_of_treatment,
     record_response,
 )
-from trialsite import protocol
 from visits import services
 from visits.models import FollowUpVisit
 from visits.selectors import worklist

@@ -15,9 +15,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+import protocol
 from tests.factories import screen_patient
 from tests.visits.builders import randomize, record_cycle, record_response
-from trialsite import protocol
 from visits.models import ResponseAssessment
 from visits.services import cycle_update
 

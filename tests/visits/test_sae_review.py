@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from accounts.models import Role
 from tests.factories import UserFactory
 from tests.visits.builders import record_adverse_event
-from trialsite.accounts.models import Role
 from visits.selectors import serious_adverse_events_pending_review as pending
 from visits.services import adverse_event_review, adverse_event_update
 

@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+import protocol
 from tests.visits.builders import record_cycle, record_response
-from trialsite import protocol
 from visits.models import Transplant
 from visits.services import response_update, transplant_record
 

@@ -12,10 +12,10 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from accounts.models import Role
+from audit.records import ReasonRequired, VersionConflict
 from tests.factories import UserFactory
 from tests.visits.builders import record_cycle
-from trialsite.accounts.models import Role
-from trialsite.audit.records import ReasonRequired, VersionConflict
 from visits.models import TreatmentCycle
 from visits.services import cycle_update
 

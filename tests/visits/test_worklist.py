@@ -17,9 +17,9 @@ import datetime as dt
 import pytest
 import time_machine
 
+import protocol
 from tests.factories import screen_patient
 from tests.visits.builders import at_noon_in_paris, treated_patient
-from trialsite import protocol
 from visits import services
 from visits.models import FollowUpVisit
 from visits.schedule import VisitStatus

@@ -7,8 +7,8 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.models import User
 from endpoints.imports import outcomes_import
-from trialsite.accounts.models import User
 
 
 class Command(BaseCommand):

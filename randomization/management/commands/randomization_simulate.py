@@ -6,9 +6,9 @@ import random
 
 from django.core.management.base import BaseCommand, CommandError
 
+from protocol import RandomizationMethod
 from randomization.design import current_design
 from randomization.simulation import SIMPLE, simulate, simulated_patients
-from trialsite.protocol import RandomizationMethod
 
 
 class Command(BaseCommand):

@@ -1,0 +1,122 @@
+"""Sites of the trial and the staff who work at them."""
+
+from __future__ import annotations
+
+import pgtrigger
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from audit.tracking import audited
+
+
+class Role(models.TextChoices):
+    """What a staff account may see and do (see roles in README)."""
+
+    COORDINATOR = "coordinator", "Study coordinator"
+    INVESTIGATOR = "investigator", "Investigator"
+    DATA_MANAGER = "data_manager", "Data manager"
+    SPONSOR = "sponsor", "Sponsor"
+    STATISTICIAN = "statistician", "Trial statistician"
+    MONITOR = "monitor", "Clinical research monitor"
+
+
+# Roles whose view of patients is limited to the sites they are assigned to.
+SITE_BOUND_ROLES = frozenset({Role.COORDINATOR, Role.INVESTIGATOR, Role.MONITOR})
+# Roles that may enter or correct clinical data at their sites.
+DATA_ENTRY_ROLES = frozenset({Role.COORDINATOR})
+# Roles that may see results compared by arm while the trial runs.
+UNBLINDED_ROLES = frozenset({Role.STATISTICIAN})
+
+
+@audited()
+class Site(models.Model):
+    """A participating hospital; its number prefixes every study ID enrolled there."""
+
+    number = models.PositiveSmallIntegerField(
+        unique=True, validators=[MinValueValidator(1), MaxValueValidator(99)]
+    )
+    name = models.CharField(max_length=200)
+    active = models.BooleanField(
+        default=True, help_text="Inactive sites keep their patients but cannot screen new ones."
+    )
+    # The last patient sequence number used here. Only ever incremented, under a row lock,
+    # so a study ID is never given twice, even after a patient record is withdrawn.
+    last_patient_sequence = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"{self.number:02d} {self.name}"
+
+    @property
+    def code(self) -> str:
+        return f"{self.number:02d}"
+
+
+@audited(exclude=("password", "last_login"))
+class User(AbstractUser):
+    """A staff account. Holds no patient data; its role decides what it may see and do."""
+
+    role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+    sites = models.ManyToManyField(Site, through="SiteAssignment", related_name="staff", blank=True)
+
+    class Meta:
+        ordering = ["username"]
+
+    @property
+    def is_site_bound(self) -> bool:
+        return self.role in SITE_BOUND_ROLES
+
+    @property
+    def can_enter_data(self) -> bool:
+        return self.role in DATA_ENTRY_ROLES
+
+    @property
+    def is_unblinded(self) -> bool:
+        return self.role in UNBLINDED_ROLES
+
+
+@audited()
+class SiteAssignment(models.Model):
+    """A coordinator or investigator working at a site."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "site"], name="unique_site_assignment")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.site}"
+
+
+class AccessEvent(models.Model):
+    """A log-in, failed log-in or log-out, kept for the audit trail; never changed."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", "Logged in"
+        LOGIN_FAILED = "login_failed", "Failed log-in"
+        LOGOUT = "logout", "Logged out"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    username = models.CharField(max_length=150)
+    # PROTECT: accounts are deactivated, never deleted, so the access log stays whole.
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    path = models.CharField(max_length=200, blank=True)
+    occurred_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        triggers = [
+            pgtrigger.Protect(
+                name="access_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.username} at {self.occurred_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,1 @@
+"""What every REST endpoint shares: the error shape, pagination, filters, scoped lists."""

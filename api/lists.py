@@ -1,0 +1,70 @@
+"""The shape of every read-only list endpoint: scoped to the viewer's sites, filterable.
+
+Kept apart from api/base.py, which DRF's settings import while DRF itself loads.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Model
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+
+from accounts.selectors import sites_visible_to
+from api.base import RecordFilters
+
+
+class ScopedListApi(generics.ListAPIView):
+    model: type[Model]
+    site_path = "patient__site"
+    date_field: str | None = None
+    updated_field: str | None = "updated_at"
+    related: tuple[str, ...] = ("patient", "patient__site")
+
+    def get_queryset(self):
+        queryset = self.model.objects.filter(
+            **{f"{self.site_path}__in": sites_visible_to(self.request.user)}
+        ).select_related(*self.related)
+        return RecordFilters.apply(
+            queryset,
+            self.request.query_params,
+            site_path=self.site_path,
+            date_field=self.date_field,
+            updated_field=self.updated_field,
+        )
+
+
+def scoped_list_api(
+    *,
+    name: str,
+    model: type[Model],
+    serializer: type[serializers.Serializer],
+    date_field: str | None,
+    updated_field: str | None = "updated_at",
+    site_path: str = "patient__site",
+    related: tuple[str, ...] = ("patient", "patient__site"),
+    description: str = "",
+) -> type[ScopedListApi]:
+    """Build a documented list endpoint for one kind of record."""
+    attrs = {
+        "model": model,
+        "serializer_class": serializer,
+        "date_field": date_field,
+        "updated_field": updated_field,
+        "site_path": site_path,
+        "related": related,
+        "__doc__": description or f"List {model._meta.verbose_name_plural}.",
+    }
+    view = type(name, (ScopedListApi,), attrs)
+    return extend_schema(
+        summary=f"List {model._meta.verbose_name_plural}",
+        description=attrs["__doc__"],
+        parameters=RecordFilters.parameters(date_field, updated_field),
+        tags=[model._meta.app_label],
+    )(view)
+
+
+class PatientRecordSerializer(serializers.ModelSerializer):
+    """A record of one patient, named by study ID and site number, never by database ids."""
+
+    study_id = serializers.CharField(source="patient.study_id", read_only=True)
+    site = serializers.IntegerField(source="patient.site.number", read_only=True)

@@ -1,0 +1,99 @@
+"""Reads of the audit trail, shaped for a person reviewing a record's history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Model
+from pghistory.models import Events
+
+# Bookkeeping columns that change on every save and say nothing to a reviewer.
+_HIDDEN_FIELDS = frozenset(
+    {
+        "id",
+        "created_at",
+        "updated_at",
+        "created_by_id",
+        "patient_id",
+        "screening_id",
+        "kind",
+        "text",
+        "site_id",
+        "version",
+    }
+)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One audited change: who, when (UTC), what record, which fields old → new, why."""
+
+    at: dt.datetime
+    action: str
+    record: str
+    username: str | None
+    reason: str | None
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+
+def history_of(*records: Model) -> list[HistoryEntry]:
+    """Return the audit entries of these records and of rows that refer to them, oldest first."""
+    # pghistory aggregates references of one model per query: one query per record type.
+    by_model: dict[type[Model], list[Model]] = {}
+    for record in records:
+        by_model.setdefault(type(record), []).append(record)
+    unique = {}
+    for same_type in by_model.values():
+        for event in Events.objects.references(same_type):
+            unique[event.pgh_slug] = event
+    # Within one transaction, show the records in the order they were passed, then the rest.
+    rank = {model._meta.label: i for i, model in enumerate(by_model)}
+    events = sorted(
+        unique.values(),
+        key=lambda e: (
+            e.pgh_created_at,
+            rank.get(e.pgh_obj_model, len(rank)),
+            e.pgh_model,
+            e.pgh_id,
+        ),
+    )
+    user_ids = {e.pgh_context.get("user") for e in events if e.pgh_context}
+    usernames = dict(
+        get_user_model()
+        .objects.filter(pk__in=[u for u in user_ids if u])
+        .values_list("pk", "username")
+    )
+    entries = []
+    for event in events:
+        context = event.pgh_context or {}
+        if event.pgh_label == "insert":
+            changes = {
+                k: (None, v)
+                for k, v in event.pgh_data.items()
+                if k not in _HIDDEN_FIELDS and v not in (None, "")
+            }
+        else:
+            changes = {
+                k: tuple(v) for k, v in (event.pgh_diff or {}).items() if k not in _HIDDEN_FIELDS
+            }
+        if event.pgh_label == "update" and not changes:
+            continue
+        entries.append(
+            HistoryEntry(
+                at=event.pgh_created_at,
+                action=event.pgh_label,
+                record=" ".join(
+                    filter(
+                        None,
+                        [event.pgh_obj_model.split(".")[-1], (event.pgh_data or {}).get("code")],
+                    )
+                ),
+                username=usernames.get(context.get("user")),
+                reason=context.get("reason"),
+                changes=changes,
+            )
+        )
+    return entries

@@ -1,0 +1,98 @@
+"""Pages for screening and the patient record. Thin: forms parse, services decide."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from accounts.selectors import sites_for_data_entry, user_can_enter_data_at
+from audit.selectors import history_of
+from patients import selectors, services
+from patients.forms import ScreeningForm
+from review.models import DataQuery
+from visits.selectors import patient_timeline
+
+
+@login_required
+def screening_new(request: HttpRequest) -> HttpResponse:
+    """Screen a new patient at one of the coordinator's sites."""
+    sites = sites_for_data_entry(request.user)
+    if not sites.exists():
+        raise PermissionDenied("Only a study coordinator can screen patients, at their sites.")
+    form = ScreeningForm(request.POST or None, sites=sites)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = services.patient_screen(
+                site=form.cleaned_data["site"],
+                user=request.user,
+                sex=form.cleaned_data["sex"],
+                year_of_birth=form.cleaned_data["year_of_birth"],
+                screening=form.screening_values(),
+                answers=form.answers(),
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            outcome = patient.screening.get_outcome_display().lower()
+            messages.success(request, f"Patient {patient.study_id} screened: {outcome}.")
+            return redirect("patient-detail", study_id=patient.study_id)
+    return render(request, "patients/screening_form.html", {"form": form, "patient": None})
+
+
+@login_required
+def screening_edit(request: HttpRequest, study_id: str) -> HttpResponse:
+    """Correct a saved screening; a reason for change is required and audited."""
+    patient = selectors.patient_get_for(request.user, study_id)
+    if not request.user.can_enter_data:
+        raise PermissionDenied("Only a study coordinator can correct screening data.")
+    form = ScreeningForm(request.POST or None, patient=patient)
+    if request.method == "POST" and form.is_valid():
+        changes = {
+            "sex": form.cleaned_data["sex"],
+            "year_of_birth": form.cleaned_data["year_of_birth"],
+            **form.screening_values(),
+        }
+        try:
+            services.screening_update(
+                patient=patient,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                changes=changes,
+                answers=form.answers(),
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, f"Screening of {patient.study_id} corrected.")
+            return redirect("patient-detail", study_id=patient.study_id)
+    return render(request, "patients/screening_form.html", {"form": form, "patient": patient})
+
+
+@login_required
+def patient_detail(request: HttpRequest, study_id: str) -> HttpResponse:
+    """The patient page: screening, checklist, baseline data and the audit history."""
+    patient = selectors.patient_get_for(request.user, study_id)
+    randomization = getattr(patient, "randomization", None)
+    return render(
+        request,
+        "patients/patient_detail.html",
+        {
+            "patient": patient,
+            "randomization": randomization,
+            "timeline": patient_timeline(patient),
+            "open_queries": DataQuery.objects.filter(patient=patient)
+            .exclude(status=DataQuery.Status.CLOSED)
+            .count(),
+            "can_randomize": randomization is None
+            and patient.screening.is_eligible
+            and user_can_enter_data_at(request.user, patient.site),
+            "screening": patient.screening,
+            "history": history_of(patient, patient.screening),
+            "can_edit": user_can_enter_data_at(request.user, patient.site),
+            "edit_url": reverse("screening-edit", args=[patient.study_id]),
+        },
+    )

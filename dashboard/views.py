@@ -1,0 +1,43 @@
+"""The site dashboard: the screening log a coordinator opens every morning."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from accounts.models import Role
+from accounts.selectors import site_chosen, sites_for_data_entry, sites_visible_to
+from patients.models import ScreeningOutcome
+from patients.selectors import screening_log
+from review.selectors import query_counts
+from visits.selectors import open_deviations, serious_adverse_events_pending_review
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Screening log of the visible sites, or of the one chosen with ?site=NN."""
+    sites = sites_visible_to(request.user)
+    site = site_chosen(request.user, request.GET.get("site"))
+    log = screening_log(request.user, site)
+    totals = log.aggregate(
+        screened=Count("pk"),
+        eligible=Count("pk", filter=Q(screening__outcome=ScreeningOutcome.ELIGIBLE)),
+        failures=Count("pk", filter=Q(screening__outcome=ScreeningOutcome.SCREEN_FAILURE)),
+    )
+    return render(
+        request,
+        "accounts/dashboard.html",
+        {
+            "sites": sites,
+            "site": site,
+            "log": log,
+            "totals": totals,
+            "can_screen": sites_for_data_entry(request.user).exists(),
+            "pending_saes": serious_adverse_events_pending_review(request.user, site),
+            "deviations": open_deviations(request.user, site),
+            "queries": query_counts(request.user, site),
+            "can_review_saes": request.user.role in (Role.INVESTIGATOR, Role.DATA_MANAGER),
+        },
+    )

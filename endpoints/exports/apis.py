@@ -1,0 +1,69 @@
+"""GET /api/v1/exports/<dataset>.<csv|json>?cutoff=YYYY-MM-DD and the data dictionary."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import Http404, StreamingHttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from endpoints.exports.tables import DATASETS, data_dictionary, export_csv, export_json
+
+_WRITERS = {
+    "csv": (export_csv, "text/csv; charset=utf-8"),
+    "json": (export_json, "application/json"),
+}
+
+
+class ExportApi(APIView):
+    """Stream a dataset (ADSL, ADTTE or a raw table) as CSV or JSON, for the visible sites.
+
+    CSV starts with a `#` line giving the cut-off and extraction time and ends with a `#`
+    line giving the row count and the SHA-256 of the lines in between; JSON carries the same
+    in `cutoff`, `extracted_at`, `row_count` and `sha256` (of the `rows` array as sent).
+    """
+
+    @extend_schema(
+        tags=["exports"],
+        parameters=[
+            OpenApiParameter(
+                "cutoff", OpenApiTypes.DATE, description="Data cut-off (default today); ADSL/ADTTE."
+            )
+        ],
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            400: OpenApiResponse(description="Malformed or future cut-off."),
+            404: OpenApiResponse(description="No such dataset or format."),
+        },
+    )
+    def get(self, request, dataset: str, fmt: str):
+        if dataset not in DATASETS or fmt not in _WRITERS:
+            raise Http404("No such export.")
+        raw = request.query_params.get("cutoff")
+        try:
+            cutoff = dt.date.fromisoformat(raw) if raw else timezone.localdate()
+        except ValueError:
+            raise exceptions.ValidationError({"cutoff": ["A date as YYYY-MM-DD."]}) from None
+        if cutoff > timezone.localdate():
+            raise exceptions.ValidationError({"cutoff": ["The cut-off cannot be in the future."]})
+        writer, content_type = _WRITERS[fmt]
+        response = StreamingHttpResponse(
+            writer(DATASETS[dataset], request.user, cutoff), content_type=content_type
+        )
+        response["Content-Disposition"] = f'attachment; filename="{dataset}_{cutoff:%Y%m%d}.{fmt}"'
+        response["X-Data-Cutoff"] = cutoff.isoformat()
+        return response
+
+
+class DataDictionaryApi(APIView):
+    """Every export's columns: name, label and type."""
+
+    @extend_schema(tags=["exports"], responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        return Response({"datasets": data_dictionary()})

@@ -1,0 +1,437 @@
+"""CDISC ODM 1.3.2 export: a snapshot of every visible patient's records, streamed.
+
+The document: ODM (FileType Snapshot) > Study (GlobalVariables and the MetaDataVersion
+describing the forms of `odm_forms`) > AdminData (the sites as Locations and, with the
+audit trail, the accounts that wrote the records as Users) > ClinicalData, one SubjectData
+per patient, keyed by the pseudonymous study ID. Empty values are left out.
+
+Patients are read BATCH_SIZE at a time, each kind of record fetched for the whole batch in
+one query, so the number of queries grows with the number of batches, never with the number
+of patients, and memory stays flat. Everything is read in one REPEATABLE READ transaction:
+the document is one consistent snapshot however long the download takes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Manager, Min, Model, QuerySet
+from django.utils import timezone
+
+import protocol
+from accounts.models import Role, Site, User
+from accounts.selectors import sites_visible_to
+from endpoints.exports import xml_writing as xml
+from endpoints.exports.odm_audit import AuditTrails, Change, users_referenced
+from endpoints.exports.odm_forms import (
+    METADATA_VERSION_NAME,
+    METADATA_VERSION_OID,
+    STUDY_EVENTS,
+    ItemGroup,
+    StudyEvent,
+    code_lists,
+    item_groups,
+)
+from patients.models import Patient
+from patients.selectors import patients_visible_to
+
+BATCH_SIZE = 500
+ODM_NAMESPACE = "http://www.cdisc.org/ns/odm/v1.3"
+SYSTEM_USER_OID = "USR.SYSTEM"
+# The records every patient of a batch is read with (the `rows` paths of odm_forms): the
+# one-to-one records joined to the patient, the others in one query each for the batch.
+_JOINED = ("site", "screening", "randomization", "transplant", "end_of_treatment", "off_study")
+_PREFETCHED = ("screening__answers", "cycles", "responses", "followup_visits", "adverse_events")
+# The accounts listed in AdminData by id; None stands for the system.
+Users = dict[int | None, User | None]
+_USER_TYPES = {
+    Role.SPONSOR: "Sponsor",
+    Role.COORDINATOR: "Investigator",
+    Role.INVESTIGATOR: "Investigator",
+}
+
+
+def odm_export(user: User, *, with_audit: bool) -> Iterator[str]:
+    """Yield the ODM document of the patients this account may see, a piece at a time.
+
+    A client that goes away closes the generator, which ends the read-only transaction:
+    nothing stays open or locked. Inside a caller's transaction (a test's, a task's) the
+    caller's snapshot is the one read.
+    """
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield from _document(user, with_audit=with_audit)
+
+
+def _document(user: User, *, with_audit: bool) -> Iterator[str]:
+    created_at = timezone.now().astimezone(dt.UTC)
+    patients = patients_visible_to(user)
+    # A site's metadata is in effect from its first consent (the export's day if none yet).
+    sites = list(
+        sites_visible_to(user)
+        .annotate(first_consent_on=Min("patients__screening__consent_on"))
+        .order_by("number")
+    )
+    users = _users(patients) if with_audit else {}
+    yield (
+        _head(created_at)
+        + _study()
+        + _admin_data(sites, users, created_at.date())
+        + xml.start(
+            "ClinicalData",
+            {"StudyOID": protocol.STUDY_ID, "MetaDataVersionOID": METADATA_VERSION_OID},
+        )
+    )
+    for batch in _batches(patients):
+        trails = AuditTrails.load([p.pk for p in batch], item_groups()) if with_audit else None
+        for patient in batch:
+            yield _subject_data(patient, trails, users)
+    yield xml.end("ClinicalData") + xml.end("ODM") + "\n"
+
+
+def _batches(patients: QuerySet[Patient]) -> Iterator[list[Patient]]:
+    """Yield the patients in study ID order, BATCH_SIZE at a time, with all their records."""
+    after = ""
+    while True:
+        batch = list(
+            patients.filter(study_id__gt=after)
+            .order_by("study_id")
+            .select_related(*_JOINED)
+            .prefetch_related(*_PREFETCHED)[:BATCH_SIZE]
+        )
+        if batch:
+            yield batch
+        if len(batch) < BATCH_SIZE:
+            return
+        after = batch[-1].study_id
+
+
+def _users(patients: QuerySet[Patient]) -> Users:
+    """Return the accounts that wrote these patients' records (None: the system)."""
+    ids = users_referenced(patients, item_groups())
+    found: Users = {u.pk: u for u in User.objects.filter(pk__in=[i for i in ids if i is not None])}
+    if len(found) < len(ids):
+        found[None] = None
+    return found
+
+
+# --- Head, study and metadata -----------------------------------------------------------
+
+
+def _head(created_at: dt.datetime) -> str:
+    stamp = created_at.isoformat()
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + xml.start(
+        "ODM",
+        {
+            "xmlns": ODM_NAMESPACE,
+            "Description": f"{protocol.STUDY_ID} clinical data snapshot",
+            "FileType": "Snapshot",
+            "FileOID": f"{protocol.STUDY_ID}.ODM.{uuid.uuid4()}",
+            "CreationDateTime": stamp,
+            "AsOfDateTime": stamp,
+            "ODMVersion": "1.3.2",
+            "Originator": protocol.SPONSOR,
+            "SourceSystem": "trialsite",
+        },
+    )
+
+
+def _study() -> str:
+    return (
+        xml.start("Study", {"OID": protocol.STUDY_ID})
+        + xml.start("GlobalVariables")
+        + xml.element("StudyName", protocol.STUDY_ID)
+        + xml.element("StudyDescription", protocol.STUDY_NAME)
+        + xml.element("ProtocolName", protocol.STUDY_ID)
+        + xml.end("GlobalVariables")
+        + _metadata_version()
+        + xml.end("Study")
+    )
+
+
+def _yes(value: bool) -> str:
+    return "Yes" if value else "No"
+
+
+def _metadata_version() -> str:
+    """Return the MetaDataVersion: its children in the order the schema requires."""
+    parts = [
+        xml.start("MetaDataVersion", {"OID": METADATA_VERSION_OID, "Name": METADATA_VERSION_NAME}),
+        xml.start("Protocol"),
+    ]
+    parts += [
+        xml.empty(
+            "StudyEventRef",
+            {"StudyEventOID": event.oid, "OrderNumber": n, "Mandatory": _yes(n == 1)},
+        )
+        for n, event in enumerate(STUDY_EVENTS, start=1)
+    ]
+    parts.append(xml.end("Protocol"))
+    for event in STUDY_EVENTS:
+        parts.append(
+            xml.start(
+                "StudyEventDef",
+                {
+                    "OID": event.oid,
+                    "Name": event.name,
+                    "Repeating": _yes(event.repeating),
+                    "Type": event.type,
+                },
+            )
+        )
+        parts += [
+            xml.empty(
+                "FormRef",
+                {
+                    "FormOID": form.oid,
+                    "OrderNumber": n,
+                    "Mandatory": _yes(event is STUDY_EVENTS[0]),
+                },
+            )
+            for n, form in enumerate(event.forms, start=1)
+        ]
+        parts.append(xml.end("StudyEventDef"))
+    for event in STUDY_EVENTS:
+        for form in event.forms:
+            parts.append(
+                xml.start("FormDef", {"OID": form.oid, "Name": form.name, "Repeating": "No"})
+            )
+            parts += [
+                xml.empty(
+                    "ItemGroupRef", {"ItemGroupOID": group.oid, "OrderNumber": n, "Mandatory": "No"}
+                )
+                for n, group in enumerate(form.item_groups, start=1)
+            ]
+            parts.append(xml.end("FormDef"))
+    for group in item_groups():
+        parts.append(
+            xml.start(
+                "ItemGroupDef",
+                {"OID": group.oid, "Name": group.name, "Repeating": _yes(group.repeating)},
+            )
+        )
+        parts += [
+            xml.empty(
+                "ItemRef",
+                {
+                    "ItemOID": item.oid,
+                    "OrderNumber": n,
+                    "Mandatory": _yes(item.mandatory),
+                    "KeySequence": 1 if item.name == group.key else None,
+                },
+            )
+            for n, item in enumerate(group.items, start=1)
+        ]
+        parts.append(xml.end("ItemGroupDef"))
+    for group in item_groups():
+        for item in group.items:
+            parts.append(
+                xml.start(
+                    "ItemDef",
+                    {
+                        "OID": item.oid,
+                        "Name": item.name,
+                        "DataType": item.data_type,
+                        "Length": item.length,
+                        "SignificantDigits": item.significant_digits,
+                    },
+                )
+            )
+            if item.description:
+                parts.append(xml.translated("Description", item.description))
+            parts.append(xml.translated("Question", item.question))
+            if item.code_list is not None:
+                parts.append(xml.empty("CodeListRef", {"CodeListOID": item.code_list.oid}))
+            parts.append(xml.end("ItemDef"))
+    for code_list in code_lists():
+        parts.append(
+            xml.start(
+                "CodeList", {"OID": code_list.oid, "Name": code_list.name, "DataType": "text"}
+            )
+        )
+        parts += [
+            xml.start("CodeListItem", {"CodedValue": value, "OrderNumber": n})
+            + xml.translated("Decode", label)
+            + xml.end("CodeListItem")
+            for n, (value, label) in enumerate(code_list.items, start=1)
+        ]
+        parts.append(xml.end("CodeList"))
+    parts.append(xml.end("MetaDataVersion"))
+    return "".join(parts)
+
+
+# --- Administrative data ------------------------------------------------------------------
+
+
+def _user_oid(user_id: int | None, users: Users) -> str:
+    """Return the User OID of an account, or the system's for a write with no known account."""
+    return f"USR.{user_id}" if user_id is not None and user_id in users else SYSTEM_USER_OID
+
+
+def _location_oid(site: Site) -> str:
+    return f"LOC.{site.code}"
+
+
+def _admin_data(sites: list[Site], users: Users, today: dt.date) -> str:
+    parts = [xml.start("AdminData", {"StudyOID": protocol.STUDY_ID})]
+    for user_id, account in sorted(users.items(), key=lambda u: (u[0] is None, u[0] or 0)):
+        if account is None:
+            parts.append(
+                xml.start("User", {"OID": SYSTEM_USER_OID, "UserType": "Other"})
+                + xml.element("LoginName", "system")
+                + xml.element("DisplayName", "Changes made by the system")
+                + xml.end("User")
+            )
+            continue
+        parts.append(
+            xml.start(
+                "User",
+                {
+                    "OID": _user_oid(user_id, users),
+                    "UserType": _USER_TYPES.get(account.role, "Other"),
+                },
+            )
+            + xml.element("LoginName", account.username)
+            + (
+                xml.element("DisplayName", account.get_full_name())
+                if account.get_full_name()
+                else ""
+            )
+            + xml.end("User")
+        )
+    for site in sites:
+        effective_on = getattr(site, "first_consent_on", None) or today
+        parts.append(
+            xml.start(
+                "Location",
+                {
+                    "OID": _location_oid(site),
+                    "Name": site.name or site.code,
+                    "LocationType": "Site",
+                },
+            )
+            + xml.empty(
+                "MetaDataVersionRef",
+                {
+                    "StudyOID": protocol.STUDY_ID,
+                    "MetaDataVersionOID": METADATA_VERSION_OID,
+                    "EffectiveDate": effective_on.isoformat(),
+                },
+            )
+            + xml.end("Location")
+        )
+    parts.append(xml.end("AdminData"))
+    return "".join(parts)
+
+
+# --- Clinical data ------------------------------------------------------------------------
+
+
+def _rows(subject: Any, path: str) -> list[Model]:
+    """Return the records at `path` from the subject ("" is the subject itself)."""
+    current = [subject]
+    for step in filter(None, path.split(".")):
+        found = []
+        for record in current:
+            value = getattr(record, step, None)  # a missing one-to-one record is None
+            if isinstance(value, Manager):
+                found.extend(value.all())  # prefetched: no query
+            elif value is not None:
+                found.append(value)
+        current = found
+    return current
+
+
+def _occurrences(event: StudyEvent, patient: Patient) -> list[tuple[str | None, Any]]:
+    if not event.repeating:
+        return [(None, patient)]
+    return [(str(getattr(row, event.key)), row) for row in _rows(patient, event.repeat_over)]
+
+
+def _audit_record(change: Change, location_oid: str, users: Users) -> str:
+    return (
+        xml.start("AuditRecord")
+        + xml.empty("UserRef", {"UserOID": _user_oid(change.user_id, users)})
+        + xml.empty("LocationRef", {"LocationOID": location_oid})
+        + xml.element("DateTimeStamp", change.at.astimezone(dt.UTC).isoformat())
+        + (xml.element("ReasonForChange", change.reason) if change.reason else "")
+        + xml.element("SourceID", change.source)
+        + xml.end("AuditRecord")
+    )
+
+
+def _item_group_data(
+    group: ItemGroup, row: Model, trails: AuditTrails | None, users: Users, location_oid: str
+) -> str:
+    items = []
+    for item in group.items:
+        value = item.value_text(item.read(row))
+        change = trails.of_item(row, item) if trails is not None else None
+        if value is None and change is None:
+            continue
+        # An empty item is written only to carry the change that emptied it.
+        values = (
+            {"ItemOID": item.oid, "Value": value}
+            if value is not None
+            else {"ItemOID": item.oid, "IsNull": "Yes"}
+        )
+        if change is None:
+            items.append(xml.empty("ItemData", values))
+        else:
+            items.append(
+                xml.start("ItemData", values)
+                + _audit_record(change, location_oid, users)
+                + xml.end("ItemData")
+            )
+    if not items:
+        return ""
+    change = trails.of_record(row) if trails is not None else None
+    return (
+        xml.start(
+            "ItemGroupData",
+            {"ItemGroupOID": group.oid, "ItemGroupRepeatKey": group.repeat_key(row)},
+        )
+        + (_audit_record(change, location_oid, users) if change is not None else "")
+        + "".join(items)
+        + xml.end("ItemGroupData")
+    )
+
+
+def _subject_data(patient: Patient, trails: AuditTrails | None, users: Users) -> str:
+    # Records are entered at the patient's site, by its staff: the audit records' location.
+    location_oid = _location_oid(patient.site)
+    parts = [
+        xml.start("SubjectData", {"SubjectKey": patient.study_id}),
+        xml.empty("SiteRef", {"LocationOID": location_oid}),
+    ]
+    for event in STUDY_EVENTS:
+        for repeat_key, subject in _occurrences(event, patient):
+            forms = []
+            for form in event.forms:
+                groups = "".join(
+                    _item_group_data(group, row, trails, users, location_oid)
+                    for group in form.item_groups
+                    for row in _rows(subject, group.rows)
+                )
+                if groups:
+                    forms.append(
+                        xml.start("FormData", {"FormOID": form.oid}) + groups + xml.end("FormData")
+                    )
+            if forms:
+                parts += [
+                    xml.start(
+                        "StudyEventData",
+                        {"StudyEventOID": event.oid, "StudyEventRepeatKey": repeat_key},
+                    ),
+                    *forms,
+                    xml.end("StudyEventData"),
+                ]
+    parts.append(xml.end("SubjectData"))
+    return "".join(parts)

@@ -1,0 +1,590 @@
+"""Exports for statisticians: ADSL- and ADTTE-like datasets and the raw domain tables.
+
+Each dataset is declared once (its columns, with labels and types, and how its rows are
+produced); the CSV and JSON writers, the data dictionary and the tests all read the same
+declaration. Rows are produced batch by batch inside one REPEATABLE READ transaction, so an
+export is one consistent snapshot and memory stays flat whatever the size of the trial.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Case, F, Func, TextField, Value, When
+from django.db.models.functions import Cast, Concat, LPad
+from django.utils import timezone
+
+import protocol
+from accounts.models import User
+from accounts.selectors import sites_visible_to
+from endpoints.datasets import (
+    PatientFacts,
+    imported_facts,
+    last_known_alive,
+    patient_facts,
+    time_to_event_rows,
+)
+from randomization.models import Randomization
+from review.selectors import locked_patient_share
+from visits import models as visit_models
+
+BATCH = 1000
+SERVER_CURSOR_ROWS = 5000
+COPY_BLOCK_CHARS = 1 << 16
+ADTTE_PARAMETERS = {
+    "OS": "Overall survival",
+    "EFS": "Event-free survival",
+    "LFS": "Leukaemia-free survival (CR/CRi patients)",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: str
+    type: str  # text, integer, decimal, date, datetime, boolean
+    value: Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    rows: Callable[[User, dt.date], Iterator[Any]]
+    uses_cutoff: bool = True
+    preformatted: bool = False  # rows are tuples of text in column order
+    # For raw tables: the SELECT (and params) whose text columns PostgreSQL writes as CSV.
+    copy_query: Callable[[User], tuple[str, tuple]] | None = None
+
+
+def _site_numbers(user: User) -> list[int] | None:
+    """The site numbers a site-bound account sees; None (no limit) for the all-sites roles,
+    whose view includes imported patients of sites not set up here."""
+    if user.role and not user.is_site_bound:
+        return None
+    return list(sites_visible_to(user).values_list("number", flat=True))
+
+
+def _facts_in_batches(user: User, cutoff: dt.date) -> Iterator[PatientFacts]:
+    sites = _site_numbers(user)
+    randomizations = Randomization.objects.all()
+    if sites is not None:
+        randomizations = randomizations.filter(patient__site__number__in=sites)
+    ids = list(randomizations.order_by("randomized_at", "pk").values_list("patient_id", flat=True))
+    for start in range(0, len(ids), BATCH):
+        yield from patient_facts(cutoff, sites=sites, patient_ids=ids[start : start + BATCH])
+    yield from imported_facts(cutoff, sites=sites)
+
+
+def _usubjid(study_id: str) -> str:
+    return f"{protocol.STUDY_ID}-{study_id}"
+
+
+def _on_or_before(day: dt.date | None, cutoff: dt.date) -> dt.date | None:
+    return day if day and day <= cutoff else None
+
+
+@dataclass(frozen=True)
+class _AdslRow:
+    facts: PatientFacts
+    cutoff: dt.date
+
+
+def _adsl_rows(user: User, cutoff: dt.date) -> Iterator[_AdslRow]:
+    for facts in _facts_in_batches(user, cutoff):
+        yield _AdslRow(facts, cutoff)
+
+
+_ARM_CODE = {"dex": "DEX", "control": "CONTROL"}
+
+ADSL = Dataset(
+    name="adsl",
+    description="Subject-level analysis dataset: one row per randomized patient.",
+    columns=(
+        Column("STUDYID", "Study identifier", "text", lambda r: protocol.STUDY_ID),
+        Column(
+            "USUBJID", "Unique subject identifier", "text", lambda r: _usubjid(r.facts.study_id)
+        ),
+        Column("SUBJID", "Subject identifier for the study", "text", lambda r: r.facts.study_id),
+        Column("SITEID", "Study site identifier", "text", lambda r: r.facts.site),
+        Column("SEX", "Sex", "text", lambda r: r.facts.sex),
+        Column("AGE", "Age at informed consent (years)", "integer", lambda r: r.facts.age),
+        Column(
+            "TRT01P",
+            "Planned treatment (arm as randomized)",
+            "text",
+            lambda r: _ARM_CODE[r.facts.arm],
+        ),
+        Column(
+            "TRT01A",
+            "Actual treatment (intention to treat: as randomized)",
+            "text",
+            lambda r: _ARM_CODE[r.facts.arm],
+        ),
+        Column("RANDDT", "Date of randomization", "date", lambda r: r.facts.randomized_on),
+        Column(
+            "STRAT1R", "Stratum 1 as randomized: salvage regimen", "text", lambda r: r.facts.regimen
+        ),
+        Column("STRAT2R", "Stratum 2 as randomized: site", "text", lambda r: r.facts.site),
+        Column(
+            "STRAT3R",
+            "Stratum 3 as randomized: disease status (relapsed / refractory)",
+            "text",
+            lambda r: r.facts.disease_status,
+        ),
+        Column("REGIMEN", "Salvage regimen", "text", lambda r: r.facts.regimen),
+        Column(
+            "EOTDT",
+            "Date of end of treatment",
+            "date",
+            lambda r: _on_or_before(r.facts.end_of_treatment_on, r.cutoff),
+        ),
+        Column(
+            "HSCTDT",
+            "Date of allo-HSCT",
+            "date",
+            lambda r: _on_or_before(r.facts.hsct_on, r.cutoff),
+        ),
+        Column(
+            "DTHDT", "Date of death", "date", lambda r: _on_or_before(r.facts.death_on, r.cutoff)
+        ),
+        Column(
+            "LSTALVDT",
+            "Last date known alive (on or before the cut-off)",
+            "date",
+            lambda r: (
+                None
+                if _on_or_before(r.facts.death_on, r.cutoff)
+                else last_known_alive(r.facts, r.cutoff)
+            ),
+        ),
+    ),
+    rows=_adsl_rows,
+)
+
+
+def _adtte_rows(user: User, cutoff: dt.date):
+    for facts in _facts_in_batches(user, cutoff):
+        for row in time_to_event_rows([facts], cutoff, parameters=ADTTE_PARAMETERS):
+            yield facts, row
+
+
+ADTTE = Dataset(
+    name="adtte",
+    description="Time-to-event analysis dataset: one row per patient and parameter "
+    "(OS, EFS; LFS for patients in CR/CRi). AVAL in days from STARTDT.",
+    columns=(
+        Column("STUDYID", "Study identifier", "text", lambda r: protocol.STUDY_ID),
+        Column("USUBJID", "Unique subject identifier", "text", lambda r: _usubjid(r[1].study_id)),
+        Column("SITEID", "Study site identifier", "text", lambda r: r[0].site),
+        Column("TRT01P", "Planned treatment", "text", lambda r: _ARM_CODE[r[0].arm]),
+        Column("PARAMCD", "Parameter code", "text", lambda r: r[1].parameter),
+        Column("PARAM", "Parameter", "text", lambda r: ADTTE_PARAMETERS[r[1].parameter]),
+        Column("AVAL", "Analysis value (days)", "integer", lambda r: r[1].days),
+        Column("CNSR", "Censoring (1 = censored, 0 = event)", "integer", lambda r: r[1].censored),
+        Column("STARTDT", "Time-to-event origin date", "date", lambda r: r[1].start_on),
+        Column("ADT", "Analysis date (event or censoring)", "date", lambda r: r[1].end_on),
+        Column("EVNTDESC", "Event or censoring description", "text", lambda r: r[1].description),
+    ),
+    rows=_adtte_rows,
+)
+
+
+def _as_text(field: str, kind: str):
+    """SQL rendering of a column as the exports write it, so PostgreSQL formats the cells.
+
+    Dates as YYYY-MM-DD, date-times in UTC as ISO 8601 with microseconds, booleans as Y/N:
+    the same text the Python writer gives the derived datasets.
+    """
+    if kind == "boolean":
+        return Case(
+            When(**{field: True}, then=Value("Y")),
+            When(**{field: False}, then=Value("N")),
+            default=Value(None),
+            output_field=TextField(),
+        )
+    if kind == "datetime":
+        return Func(
+            F(field),
+            function="to_char",
+            template=(
+                "to_char(%(expressions)s AT TIME ZONE 'UTC', "
+                '\'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"\')'
+            ),
+            output_field=TextField(),
+        )
+    return Cast(F(field), output_field=TextField())
+
+
+def _model_dataset(
+    name: str, model, description: str, fields: tuple[str, ...], types: dict[str, str]
+) -> Dataset:
+    """A raw table, rendered as text by the database: the fast path for large exports."""
+    expressions = {
+        "c_usubjid": Concat(
+            Value(f"{protocol.STUDY_ID}-"), F("patient__study_id"), output_field=TextField()
+        ),
+        "c_siteid": LPad(Cast(F("patient__site__number"), output_field=TextField()), 2, Value("0")),
+        **{f"c_{f}": _as_text(f, types.get(f, "text")) for f in fields},
+    }
+
+    def query(user: User) -> tuple[str, tuple]:
+        return (
+            model.objects.filter(patient__site__in=sites_visible_to(user))
+            .order_by("pk")
+            .annotate(**expressions)
+            .values_list(*expressions)
+            .query.sql_with_params()
+        )
+
+    def rows(user: User, cutoff: dt.date):
+        # The ORM writes the SQL; a server-side cursor of the driver reads the text rows in
+        # blocks, skipping per-row conversions the cells (already text) do not need.
+        sql, params = query(user)
+        connection.ensure_connection()
+        with connection.connection.cursor(name=f"export_{name.replace('-', '_')}") as cursor:
+            cursor.itersize = SERVER_CURSOR_ROWS
+            cursor.execute(sql, params)
+            while block := cursor.fetchmany(SERVER_CURSOR_ROWS):
+                yield from block
+
+    columns = (
+        Column("USUBJID", "Unique subject identifier", "text", itemgetter(0)),
+        Column("SITEID", "Study site identifier", "text", itemgetter(1)),
+        *(
+            Column(
+                f.upper(),
+                str(model._meta.get_field(f).verbose_name),
+                types.get(f, "text"),
+                itemgetter(i + 2),
+            )
+            for i, f in enumerate(fields)
+        ),
+    )
+    return Dataset(
+        name=name,
+        description=description,
+        columns=columns,
+        rows=rows,
+        uses_cutoff=False,
+        preformatted=True,
+        copy_query=query,
+    )
+
+
+RAW_TABLES = (
+    _model_dataset(
+        "cycles",
+        visit_models.TreatmentCycle,
+        "Treatment cycles (raw).",
+        (
+            "number",
+            "phase",
+            "started_on",
+            "ended_on",
+            "amsacrine_mg_m2",
+            "cytarabine_mg_m2",
+            "azacitidine_mg_m2",
+            "dexamethasone_given",
+            "dexamethasone_mg",
+            "delay_days",
+            "dose_reduced",
+        ),
+        {
+            "number": "integer",
+            "started_on": "date",
+            "ended_on": "date",
+            "amsacrine_mg_m2": "decimal",
+            "cytarabine_mg_m2": "decimal",
+            "azacitidine_mg_m2": "decimal",
+            "dexamethasone_given": "boolean",
+            "dexamethasone_mg": "decimal",
+            "delay_days": "integer",
+            "dose_reduced": "boolean",
+        },
+    ),
+    _model_dataset(
+        "responses",
+        visit_models.ResponseAssessment,
+        "Response assessments (raw).",
+        (
+            "assessed_on",
+            "after_cycle",
+            "category",
+            "marrow_blasts_pct",
+            "anc",
+            "platelets",
+            "mrd_negative",
+        ),
+        {
+            "assessed_on": "date",
+            "after_cycle": "integer",
+            "marrow_blasts_pct": "decimal",
+            "anc": "decimal",
+            "platelets": "decimal",
+            "mrd_negative": "boolean",
+        },
+    ),
+    _model_dataset(
+        "follow-up-visits",
+        visit_models.FollowUpVisit,
+        "Follow-up visits (raw).",
+        (
+            "month",
+            "target_on",
+            "window_opens_on",
+            "window_closes_on",
+            "performed_on",
+            "vital_status",
+            "disease_status",
+            "missed_reason",
+            "updated_at",
+        ),
+        {
+            "month": "integer",
+            "target_on": "date",
+            "window_opens_on": "date",
+            "window_closes_on": "date",
+            "performed_on": "date",
+            "updated_at": "datetime",
+        },
+    ),
+    _model_dataset(
+        "adverse-events",
+        visit_models.AdverseEvent,
+        "Adverse events (raw).",
+        (
+            "term",
+            "term_specified",
+            "grade",
+            "serious",
+            "onset_on",
+            "resolved_on",
+            "related_to_dexamethasone",
+            "related_to_salvage",
+            "action_taken",
+        ),
+        {"grade": "integer", "serious": "boolean", "onset_on": "date", "resolved_on": "date"},
+    ),
+    _model_dataset(
+        "off-study",
+        visit_models.OffStudy,
+        "Off-study events (raw).",
+        ("reason", "event_on", "death_cause", "data_use"),
+        {"event_on": "date"},
+    ),
+)
+DATASETS: dict[str, Dataset] = {d.name: d for d in (ADSL, ADTTE, *RAW_TABLES)}
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    return value
+
+
+def _snapshot(rows: Callable[[], Iterator[Any]]) -> Iterator[Any]:
+    """Run the row source inside one REPEATABLE READ transaction (a consistent snapshot).
+
+    Read-only: nothing is locked, and a client that goes away mid-stream only closes the
+    generator, which ends the transaction.
+    """
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            if outermost:  # inside a caller's transaction, its snapshot is the one read
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            # The rows are read through a server-side cursor, which PostgreSQL plans for the
+            # first 10% of rows by default; an export reads them all.
+            cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
+        yield from rows()
+
+
+class _CopyCancelled(Exception):
+    """The client went away: stop PostgreSQL's COPY."""
+
+
+class _CopyStream:
+    """PostgreSQL's own COPY ... TO STDOUT WITH CSV, streamed as it comes.
+
+    The COPY runs in a helper thread on the request's connection and transaction (so it
+    reads the same snapshot); a small bounded queue hands its blocks to the response, which
+    keeps memory flat and lets a slow client slow the COPY down. If the client disconnects,
+    the generator closes, the COPY is cancelled and the transaction ends.
+    """
+
+    def __init__(self, sql: str, params: tuple):
+        self.sql, self.params, self.rows = sql, params, 0
+
+    def __iter__(self) -> Iterator[str]:
+        blocks: queue.Queue = queue.Queue(maxsize=16)
+        cancelled = threading.Event()
+        outcome: dict[str, Any] = {}
+
+        class Sink:
+            """Gathers the rows (the driver writes them one by one) into ~64 KiB blocks."""
+
+            def __init__(self) -> None:
+                self.parts: list[str] = []
+                self.size = 0
+
+            def write(self, data) -> None:
+                if cancelled.is_set():
+                    raise _CopyCancelled
+                text = data.decode() if isinstance(data, bytes) else data
+                self.parts.append(text)
+                self.size += len(text)
+                if self.size >= COPY_BLOCK_CHARS:
+                    self.flush()
+
+            def flush(self) -> None:
+                if self.parts:
+                    blocks.put("".join(self.parts))
+                    self.parts, self.size = [], 0
+
+        connection.ensure_connection()
+        # Django's connection is per thread: hand the request thread's own to the helper.
+        raw = connection.connection
+
+        def copy() -> None:
+            try:
+                with raw.cursor() as cursor:
+                    statement = cursor.mogrify(
+                        f"COPY ({self.sql}) TO STDOUT WITH (FORMAT csv)", self.params
+                    )
+                    sink = Sink()
+                    cursor.copy_expert(statement, sink, size=1 << 16)
+                    sink.flush()
+                    outcome["rows"] = cursor.rowcount
+            except BaseException as exc:
+                outcome["error"] = exc
+            finally:
+                blocks.put(None)
+
+        worker = threading.Thread(target=copy, name="export-copy", daemon=True)
+        worker.start()
+        try:
+            while (block := blocks.get()) is not None:
+                yield block
+        finally:
+            cancelled.set()
+            while worker.is_alive():  # let a blocked put finish so the thread can end
+                with contextlib.suppress(queue.Empty):
+                    blocks.get(timeout=0.05)
+            worker.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        self.rows = outcome["rows"]
+
+
+def _batches(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def export_csv(dataset: Dataset, user: User, cutoff: dt.date) -> Iterator[str]:
+    """Stream the dataset as CSV: comment lines with the cut-off and extraction time first,
+    the columns, the rows, and a last comment line with the SHA-256 of the lines between."""
+    extracted = timezone.now().astimezone(dt.UTC).isoformat(timespec="seconds")
+    locks = locked_patient_share()
+    yield (
+        f"# {protocol.STUDY_ID} {dataset.name.upper()}; cutoff="
+        f"{cutoff.isoformat() if dataset.uses_cutoff else 'none'}; extracted_at={extracted}; "
+        f"locked_patients={locks['locked']}/{locks['randomized']}\n"
+    )
+    digest = hashlib.sha256()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([c.name for c in dataset.columns])
+    if dataset.copy_query is not None:
+        header = buffer.getvalue()
+        digest.update(header.encode())
+        yield header
+        copied = _CopyStream(*dataset.copy_query(user))
+        for chunk in _snapshot(lambda: iter(copied)):
+            digest.update(chunk.encode())
+            yield chunk
+        yield f"# rows={copied.rows}; sha256={digest.hexdigest()}\n"
+        return
+    count = 0
+    for batch in _batches(_snapshot(lambda: dataset.rows(user, cutoff)), 2000):
+        if dataset.preformatted:
+            writer.writerows(batch)
+        else:
+            writer.writerows([_text(c.value(row)) for c in dataset.columns] for row in batch)
+        count += len(batch)
+        chunk = buffer.getvalue()
+        digest.update(chunk.encode())
+        yield chunk
+        buffer.seek(0)
+        buffer.truncate()
+    chunk = buffer.getvalue()
+    digest.update(chunk.encode())
+    yield chunk
+    yield f"# rows={count}; sha256={digest.hexdigest()}\n"
+
+
+def export_json(dataset: Dataset, user: User, cutoff: dt.date) -> Iterator[str]:
+    """Stream the dataset as one JSON object; `sha256` covers the `rows` array as sent."""
+    extracted = timezone.now().astimezone(dt.UTC).isoformat(timespec="seconds")
+    head = {
+        "study": protocol.STUDY_ID,
+        "dataset": dataset.name.upper(),
+        "cutoff": cutoff.isoformat() if dataset.uses_cutoff else None,
+        "extracted_at": extracted,
+        "data_locks": locked_patient_share(),
+        "columns": [c.name for c in dataset.columns],
+    }
+    yield json.dumps(head)[:-1] + ', "rows": ['
+    digest = hashlib.sha256()
+    count = 0
+    for row in _snapshot(lambda: dataset.rows(user, cutoff)):
+        cells = (
+            (c.value(row) for c in dataset.columns)
+            if dataset.preformatted
+            else (_text(c.value(row)) for c in dataset.columns)
+        )
+        item = json.dumps(
+            dict(zip((c.name for c in dataset.columns), cells, strict=True)), default=str
+        )
+        text = ("," if count else "") + item
+        digest.update(text.encode())
+        count += 1
+        yield text
+    yield f'], "row_count": {count}, "sha256": "{digest.hexdigest()}"}}'
+
+
+def data_dictionary() -> list[dict[str, Any]]:
+    """Describe every dataset and column, for the dictionary endpoint."""
+    return [
+        {
+            "dataset": d.name,
+            "description": d.description,
+            "uses_cutoff": d.uses_cutoff,
+            "columns": [{"name": c.name, "label": c.label, "type": c.type} for c in d.columns],
+        }
+        for d in DATASETS.values()
+    ]

@@ -1,0 +1,142 @@
+"""REST endpoints for patients and their screening; all writes go through services."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.selectors import user_can_enter_data_at
+from api.base import RecordFilters
+from audit.selectors import history_of
+from patients import selectors, services
+from patients.models import CriterionAnswer
+from patients.serializers import (
+    HistoryEntryOutput,
+    PatientOutput,
+    PatientScreenInput,
+    ScreeningUpdateInput,
+)
+
+_NOT_FOUND = OpenApiResponse(description="No such patient among those you may see.")
+
+
+def _nest_checklist_errors(errors: dict[str, list[str]]) -> dict:
+    """Put a service's per-criterion and per-gene errors under `answers` and `mutations`."""
+    nested: dict = {}
+    for key, messages in errors.items():
+        if key.startswith("criterion_"):
+            nested.setdefault("answers", {})[key.removeprefix("criterion_")] = messages
+        elif key.startswith("mutation_"):
+            nested.setdefault("mutations", {})[key.removeprefix("mutation_")] = messages
+        else:
+            nested[key] = messages
+    return nested
+
+
+def _validation_response(exc: ValidationError) -> Response:
+    return Response(_nest_checklist_errors(exc.message_dict), status=status.HTTP_400_BAD_REQUEST)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["patients"],
+        parameters=RecordFilters.parameters("screening__screened_on", "updated_at"),
+    ),
+    post=extend_schema(
+        tags=["patients"],
+        request=PatientScreenInput,
+        responses={
+            201: PatientOutput,
+            400: OpenApiResponse(description="Field errors (nothing saved)."),
+            403: OpenApiResponse(description="Only coordinators screen, at their sites."),
+        },
+    ),
+)
+class PatientListApi(generics.ListAPIView):
+    """List the patients you may see (screen failures included); POST screens a new one."""
+
+    serializer_class = PatientOutput
+
+    def get_queryset(self):
+        patients = selectors.patients_visible_to(self.request.user).prefetch_related(
+            Prefetch("screening__answers", queryset=CriterionAnswer.objects.all())
+        )
+        return RecordFilters.apply(
+            patients,
+            self.request.query_params,
+            site_path="site",
+            date_field="screening__screened_on",
+            updated_field="updated_at",
+        )
+
+    def post(self, request):
+        data = PatientScreenInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        try:
+            patient = services.patient_screen(
+                site=values.pop("site"),
+                user=request.user,
+                sex=values.pop("sex"),
+                year_of_birth=values.pop("year_of_birth"),
+                answers=values.pop("answers"),
+                screening=values,
+            )
+        except ValidationError as exc:
+            return _validation_response(exc)
+        patient = selectors.patient_get_for(request.user, patient.study_id)
+        return Response(PatientOutput(patient).data, status=status.HTTP_201_CREATED)
+
+
+class PatientDetailApi(APIView):
+    """One patient; PATCH corrects the screening and requires a `reason`."""
+
+    serializer_class = PatientOutput
+
+    @extend_schema(tags=["patients"], responses={200: PatientOutput, 404: _NOT_FOUND})
+    def get(self, request, study_id: str):
+        return Response(PatientOutput(selectors.patient_get_for(request.user, study_id)).data)
+
+    @extend_schema(
+        tags=["patients"],
+        request=ScreeningUpdateInput,
+        responses={
+            200: PatientOutput,
+            400: OpenApiResponse(description="Field errors; `reason` missing."),
+            403: OpenApiResponse(description="Your role or site may not correct this patient."),
+            404: _NOT_FOUND,
+        },
+    )
+    def patch(self, request, study_id: str):
+        patient = selectors.patient_get_for(request.user, study_id)
+        if not user_can_enter_data_at(request.user, patient.site):
+            raise PermissionDenied("Only a coordinator of this site can correct its data.")
+        data = ScreeningUpdateInput(data=request.data, partial=True)
+        if not data.is_valid():
+            return Response(data.errors, status=status.HTTP_400_BAD_REQUEST)
+        values = dict(data.validated_data)
+        reason = values.pop("reason", "")
+        answers = values.pop("answers", None)
+        try:
+            services.screening_update(
+                patient=patient, user=request.user, reason=reason, changes=values, answers=answers
+            )
+        except ValidationError as exc:
+            return _validation_response(exc)
+        return Response(PatientOutput(selectors.patient_get_for(request.user, study_id)).data)
+
+
+class PatientHistoryApi(APIView):
+    """The patient's audit trail: who changed which field, from what to what, and why."""
+
+    @extend_schema(
+        tags=["patients"], responses={200: HistoryEntryOutput(many=True), 404: _NOT_FOUND}
+    )
+    def get(self, request, study_id: str):
+        patient = selectors.patient_get_for(request.user, study_id)
+        entries = history_of(patient, patient.screening)
+        return Response(HistoryEntryOutput(entries, many=True).data)

@@ -1,0 +1,188 @@
+"""The screening rules of the protocol, as pure functions of the entered values.
+
+The services call these before writing; the tests read them as the protocol's
+eligibility chapter. Errors are keyed by the field they are about.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import protocol
+
+Errors = dict[str, list[str]]
+
+# Baseline disease data that an eligible patient must have; a screen failure may stop short.
+BASELINE_REQUIRED_FIELDS: tuple[str, ...] = (
+    "diagnosis_on",
+    "disease_status",
+    "disease_status_on",
+    "ecog",
+    "wbc",
+    "marrow_blasts_pct",
+    "cytogenetic_risk",
+    "eln_risk",
+    "prior_lines",
+    "prior_allo_hsct",
+)
+# Study dates: informed consent must be dated on or before each of them.
+STUDY_PROCEDURE_DATES: tuple[str, ...] = ("screened_on",)
+ALL_DATES: tuple[str, ...] = ("consent_on", "screened_on", "diagnosis_on", "disease_status_on")
+
+
+def criterion_field(code: str) -> str:
+    """Return the field name under which a criterion's answer and errors travel."""
+    return f"criterion_{code}"
+
+
+def mutation_field(gene: str) -> str:
+    """Return the field name under which a gene's result and errors travel."""
+    return f"mutation_{gene}"
+
+
+def _add(errors: Errors, field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def failed_criteria(answers: Mapping[str, bool]) -> list[protocol.EligibilityCriterion]:
+    """Return the declared criteria that these answers fail, in checklist order."""
+    return [
+        c
+        for c in protocol.ELIGIBILITY_CRITERIA
+        if c.code in answers and c.is_failed_by(answers[c.code])
+    ]
+
+
+def screen_failure_reason(answers: Mapping[str, bool]) -> str:
+    """Return the screen-failure reason, one failed criterion per line; empty if eligible."""
+    lines = []
+    for item in failed_criteria(answers):
+        prefix = (
+            "Inclusion not met"
+            if item.kind is protocol.CriterionKind.INCLUSION
+            else "Exclusion applies"
+        )
+        lines.append(f"{prefix}: {item.text}")
+    return "\n".join(lines)
+
+
+def check_answers(answers: Mapping[str, Any]) -> Errors:
+    """Every declared criterion must be answered yes or no."""
+    errors: Errors = {}
+    for item in protocol.ELIGIBILITY_CRITERIA:
+        if not isinstance(answers.get(item.code), bool):
+            _add(errors, criterion_field(item.code), "Answer yes or no.")
+    unknown = set(answers) - {c.code for c in protocol.ELIGIBILITY_CRITERIA}
+    for code in sorted(unknown):
+        _add(errors, criterion_field(code), f"{code} is not a criterion of this protocol.")
+    return errors
+
+
+def check_mutations(mutations: Mapping[str, Any]) -> Errors:
+    """Each gene's result must be one of the declared results; unknown genes are refused."""
+    errors: Errors = {}
+    allowed = set(protocol.MutationResult.values)
+    for gene, result in mutations.items():
+        if gene not in protocol.MUTATION_GENES:
+            _add(errors, mutation_field(gene), f"{gene} is not a gene recorded in this protocol.")
+        elif result not in allowed:
+            _add(errors, mutation_field(gene), f"{result!r} is not one of {sorted(allowed)}.")
+    return errors
+
+
+def check_screening(
+    values: Mapping[str, Any],
+    answers: Mapping[str, bool],
+    *,
+    year_of_birth: int,
+    today: dt.date,
+) -> Errors:
+    """Return every rule the screening values break, keyed by field.
+
+    `values` holds the Screening fields, `answers` the checklist ({code: bool}).
+    """
+    errors = check_answers(answers)
+    errors.update(check_mutations(values.get("mutations") or {}))
+
+    for name in ALL_DATES:
+        day = values.get(name)
+        if day is not None and day > today:
+            _add(errors, name, f"{day:%d/%m/%Y} is in the future (today is {today:%d/%m/%Y}).")
+
+    consent_on = values.get("consent_on")
+    if consent_on is not None:
+        for name in STUDY_PROCEDURE_DATES:
+            day = values.get(name)
+            if day is not None and day < consent_on:
+                _add(
+                    errors,
+                    name,
+                    f"Study procedures must follow informed consent: {day:%d/%m/%Y} is before "
+                    f"consent on {consent_on:%d/%m/%Y}.",
+                )
+
+    age = values.get("age_at_consent")
+    if age is not None and consent_on is not None and year_of_birth:
+        oldest = consent_on.year - year_of_birth
+        if age not in (oldest - 1, oldest):
+            _add(
+                errors,
+                "age_at_consent",
+                f"Born in {year_of_birth}, the patient was {oldest - 1} or {oldest} at consent "
+                f"on {consent_on:%d/%m/%Y}, not {age}.",
+            )
+
+    age_answer = answers.get(protocol.AGE_CRITERION_CODE)
+    if age is not None and isinstance(age_answer, bool):
+        old_enough = age >= protocol.MINIMUM_AGE_AT_CONSENT
+        if age_answer != old_enough:
+            _add(
+                errors,
+                criterion_field(protocol.AGE_CRITERION_CODE),
+                f"Answered {'yes' if age_answer else 'no'}, but the age at consent is {age} "
+                f"(the minimum is {protocol.MINIMUM_AGE_AT_CONSENT}).",
+            )
+
+    diagnosis_on, status_on = values.get("diagnosis_on"), values.get("disease_status_on")
+    if diagnosis_on and status_on and status_on < diagnosis_on:
+        _add(
+            errors,
+            "disease_status_on",
+            f"Relapse or refractoriness ({status_on:%d/%m/%Y}) cannot precede the diagnosis "
+            f"({diagnosis_on:%d/%m/%Y}).",
+        )
+    screened_on = values.get("screened_on")
+    if status_on and screened_on and status_on > screened_on:
+        _add(
+            errors,
+            "disease_status_on",
+            f"Relapse or refractoriness ({status_on:%d/%m/%Y}) must be documented by the "
+            f"screening visit ({screened_on:%d/%m/%Y}).",
+        )
+    if diagnosis_on and year_of_birth and diagnosis_on.year < year_of_birth:
+        _add(errors, "diagnosis_on", f"Diagnosis before the year of birth ({year_of_birth}).")
+
+    if (
+        values.get("disease_status") == protocol.DiseaseStatus.RELAPSE_AFTER_HSCT
+        and values.get("prior_allo_hsct") is False
+    ):
+        _add(
+            errors,
+            "prior_allo_hsct",
+            "A relapse after allo-HSCT implies a prior allo-HSCT: answer yes.",
+        )
+    prior_lines = values.get("prior_lines")
+    if prior_lines is not None and prior_lines < 1:
+        _add(
+            errors,
+            "prior_lines",
+            "Relapsed or refractory AML has had at least one prior line of therapy.",
+        )
+
+    if not answers or not failed_criteria(answers):
+        for name in BASELINE_REQUIRED_FIELDS:
+            if values.get(name) in (None, ""):
+                _add(errors, name, "Required for an eligible patient.")
+    return errors

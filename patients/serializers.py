@@ -1,0 +1,120 @@
+"""API shapes for patients and screening: input serializers parse, output ones present."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+import protocol
+from accounts.models import Site
+from patients.models import CriterionAnswer, Patient, Screening
+
+
+class _ScreeningValuesInput(serializers.Serializer):
+    consent_on = serializers.DateField()
+    screened_on = serializers.DateField()
+    age_at_consent = serializers.IntegerField(min_value=0, max_value=120)
+    diagnosis_on = serializers.DateField(required=False, allow_null=True)
+    disease_status = serializers.ChoiceField(
+        protocol.DiseaseStatus.choices, required=False, allow_blank=True
+    )
+    disease_status_on = serializers.DateField(required=False, allow_null=True)
+    ecog = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=4)
+    wbc = serializers.DecimalField(
+        max_digits=6, decimal_places=2, required=False, allow_null=True, min_value=0
+    )
+    marrow_blasts_pct = serializers.DecimalField(
+        max_digits=5, decimal_places=1, required=False, allow_null=True, min_value=0, max_value=100
+    )
+    cytogenetic_risk = serializers.ChoiceField(
+        protocol.CytogeneticRisk.choices, required=False, allow_blank=True
+    )
+    eln_risk = serializers.ChoiceField(protocol.ElnRisk.choices, required=False, allow_blank=True)
+    mutations = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="{gene: detected | not_detected | not_tested}",
+    )
+    prior_lines = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    prior_allo_hsct = serializers.BooleanField(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class PatientScreenInput(_ScreeningValuesInput):
+    site = serializers.SlugRelatedField(slug_field="number", queryset=Site.objects.all())
+    sex = serializers.ChoiceField(protocol.Sex.choices)
+    year_of_birth = serializers.IntegerField(min_value=1900, max_value=2100)
+    answers = serializers.DictField(
+        child=serializers.BooleanField(),
+        help_text="{criterion code: true | false} for every eligibility criterion",
+    )
+
+
+class ScreeningUpdateInput(_ScreeningValuesInput):
+    """Partial correction of a screening: only the fields sent are changed."""
+
+    sex = serializers.ChoiceField(protocol.Sex.choices, required=False)
+    year_of_birth = serializers.IntegerField(min_value=1900, max_value=2100, required=False)
+    answers = serializers.DictField(child=serializers.BooleanField(), required=False)
+    reason = serializers.CharField(
+        required=True, allow_blank=False, help_text="Why the saved data are being changed."
+    )
+
+
+class CriterionAnswerOutput(serializers.ModelSerializer):
+    class Meta:
+        model = CriterionAnswer
+        fields = ["code", "kind", "text", "answer"]
+
+
+class ScreeningOutput(serializers.ModelSerializer):
+    answers = CriterionAnswerOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Screening
+        fields = [
+            "consent_on",
+            "screened_on",
+            "age_at_consent",
+            "diagnosis_on",
+            "disease_status",
+            "disease_status_on",
+            "ecog",
+            "wbc",
+            "marrow_blasts_pct",
+            "cytogenetic_risk",
+            "eln_risk",
+            "mutations",
+            "prior_lines",
+            "prior_allo_hsct",
+            "outcome",
+            "failure_reason",
+            "note",
+            "answers",
+            "updated_at",
+        ]
+
+
+class PatientOutput(serializers.ModelSerializer):
+    site = serializers.IntegerField(source="site.number")
+    screening = ScreeningOutput(read_only=True)
+
+    class Meta:
+        model = Patient
+        fields = [
+            "study_id",
+            "site",
+            "sex",
+            "year_of_birth",
+            "screening",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class HistoryEntryOutput(serializers.Serializer):
+    at = serializers.DateTimeField()
+    action = serializers.CharField()
+    record = serializers.CharField()
+    username = serializers.CharField(allow_null=True)
+    reason = serializers.CharField(allow_null=True)
+    changes = serializers.DictField()

@@ -1,0 +1,254 @@
+"""Writes about patients and their screening.
+
+Every page, API endpoint, admin action and command screens or corrects a patient through
+these functions, so the protocol's screening rules live in one place (rules.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pghistory
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+import protocol
+from accounts.models import Site, User
+from accounts.selectors import user_can_enter_data_at
+from audit.records import ReasonRequired
+from patients import rules
+from patients.models import CriterionAnswer, Patient, Screening, ScreeningOutcome
+from randomization.models import Randomization
+from review.services import ensure_site_unlocked, ensure_unlocked
+from visits.models import ProtocolDeviation
+
+PATIENT_FIELDS: tuple[str, ...] = ("sex", "year_of_birth")
+SCREENING_FIELDS: tuple[str, ...] = (
+    "consent_on",
+    "screened_on",
+    "age_at_consent",
+    "diagnosis_on",
+    "disease_status",
+    "disease_status_on",
+    "ecog",
+    "wbc",
+    "marrow_blasts_pct",
+    "cytogenetic_risk",
+    "eln_risk",
+    "mutations",
+    "prior_lines",
+    "prior_allo_hsct",
+    "note",
+)
+INITIAL_ENTRY_REASON = "Initial entry"
+
+
+# An edit after the first save must say why (21 CFR Part 11 audit trail).
+ReasonForChangeRequired = ReasonRequired
+
+
+def _require_data_entry(user: User, site: Site) -> None:
+    if not user_can_enter_data_at(user, site):
+        raise PermissionDenied(f"{user} may not enter data at site {site.code}.")
+
+
+def _normalised_mutations(mutations: Mapping[str, str] | None) -> dict[str, str]:
+    """Return a result for every declared gene; a gene left out is 'not tested'."""
+    given = dict(mutations or {})
+    result = {
+        gene: given.pop(gene, protocol.MutationResult.NOT_TESTED)
+        for gene in protocol.MUTATION_GENES
+    }
+    result.update(given)  # unknown genes stay, so the rules can refuse them by name
+    return result
+
+
+def _validate(screening: Screening, answers: Mapping[str, bool], year_of_birth: int) -> None:
+    """Every problem at once: out-of-range values and broken rules in one answer."""
+    values = {name: getattr(screening, name) for name in SCREENING_FIELDS}
+    errors = rules.check_screening(
+        values, answers, year_of_birth=year_of_birth, today=timezone.localdate()
+    )
+    try:
+        screening.full_clean(
+            exclude=["patient", "outcome", "failure_reason"], validate_constraints=False
+        )
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(
+                m for m in messages if m not in errors.get(field, [])
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _decide_outcome(screening: Screening, answers: Mapping[str, bool]) -> None:
+    reason = rules.screen_failure_reason(answers)
+    screening.outcome = ScreeningOutcome.SCREEN_FAILURE if reason else ScreeningOutcome.ELIGIBLE
+    screening.failure_reason = reason
+
+
+def _save_answers(screening: Screening, answers: Mapping[str, bool]) -> None:
+    existing = {a.code: a for a in screening.answers.all()} if screening.pk else {}
+    for item in protocol.ELIGIBILITY_CRITERIA:
+        row = existing.get(item.code)
+        if row is None:
+            CriterionAnswer.objects.create(
+                screening=screening,
+                code=item.code,
+                kind=item.kind.value,
+                text=item.text,
+                answer=answers[item.code],
+            )
+        elif row.answer != answers[item.code]:
+            row.answer = answers[item.code]
+            row.save(update_fields=["answer"])
+
+
+@transaction.atomic
+def patient_screen(
+    *,
+    site: Site,
+    user: User,
+    sex: str,
+    year_of_birth: int,
+    screening: Mapping[str, Any],
+    answers: Mapping[str, bool],
+) -> Patient:
+    """Screen a new patient at a site: give a study ID, record the checklist and outcome.
+
+    Raises ValidationError (keyed by field) when a rule is broken; nothing is saved then.
+    """
+    _require_data_entry(user, site)
+    # The site row lock first (as a site lock does): serialises this screening with a lock
+    # of the site and with other screenings here, which also draw the next study number.
+    site = Site.objects.select_for_update().get(pk=site.pk)
+    ensure_site_unlocked(site)
+    if not site.active:
+        raise ValidationError({"site": [f"Site {site.code} is closed to new patients."]})
+    unknown = set(screening) - set(SCREENING_FIELDS)
+    if unknown:
+        raise ValidationError({name: ["Not a screening field."] for name in sorted(unknown)})
+
+    record = Screening(**screening)
+    record.mutations = _normalised_mutations(record.mutations)
+    patient = Patient(
+        site=site,
+        sex=sex,
+        year_of_birth=year_of_birth,
+        created_by=user,
+        study_id="pending",
+        sequence=0,
+    )
+    errors: dict[str, list[str]] = {}
+    try:
+        patient.full_clean(exclude=["study_id", "sequence", "site", "created_by"])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        _validate(record, answers, year_of_birth)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    _decide_outcome(record, answers)
+
+    # The site row lock serialises concurrent screenings at one site, so two coordinators
+    # cannot draw the same sequence number; the counter only grows, so an ID is never reused.
+    locked_site = Site.objects.select_for_update().get(pk=site.pk)
+    locked_site.last_patient_sequence += 1
+    locked_site.save(update_fields=["last_patient_sequence"])
+    patient.sequence = locked_site.last_patient_sequence
+    patient.study_id = Patient.format_study_id(locked_site, patient.sequence)
+
+    with pghistory.context(user=user.pk, reason=INITIAL_ENTRY_REASON):
+        patient.save()
+        record.patient = patient
+        record.save()
+        _save_answers(record, answers)
+    return patient
+
+
+@transaction.atomic
+def screening_update(
+    *,
+    patient: Patient,
+    user: User,
+    reason: str,
+    changes: Mapping[str, Any],
+    answers: Mapping[str, bool] | None = None,
+) -> Patient:
+    """Correct a patient's screening; the reason for change goes into the audit trail.
+
+    `changes` may hold patient fields (sex, year of birth) and screening fields; `answers`,
+    when given, replaces the checklist. The outcome is decided again from the result.
+    """
+    _require_data_entry(user, patient.site)
+    if not (reason or "").strip():
+        raise ReasonForChangeRequired()
+    unknown = set(changes) - set(PATIENT_FIELDS) - set(SCREENING_FIELDS)
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
+
+    # Lock the rows being corrected so two simultaneous corrections apply one after the other.
+    patient = Patient.objects.select_for_update().select_related("site").get(pk=patient.pk)
+    ensure_unlocked(patient)
+    record = Screening.objects.select_for_update().get(patient=patient)
+    current_answers = {a.code: a.answer for a in record.answers.all()}
+    new_answers = {**current_answers, **(answers or {})}
+    for name, value in changes.items():
+        setattr(patient if name in PATIENT_FIELDS else record, name, value)
+    if "mutations" in changes:
+        record.mutations = _normalised_mutations(record.mutations)
+
+    errors: dict[str, list[str]] = {}
+    try:
+        patient.full_clean(exclude=["study_id", "sequence", "site", "created_by"])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        _validate(record, new_answers, patient.year_of_birth)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    randomization = Randomization.objects.filter(patient=patient).first()
+    if randomization is not None:
+        randomized_on = timezone.localtime(randomization.randomized_at).date()
+        for name in ("consent_on", "screened_on"):
+            day = getattr(record, name)
+            if day and day > randomized_on:
+                errors.setdefault(name, []).append(
+                    f"The patient was randomized on {randomized_on:%d/%m/%Y}: consent and "
+                    "screening came before."
+                )
+    if errors:
+        raise ValidationError(errors)
+    _decide_outcome(record, new_answers)
+
+    with pghistory.context(user=user.pk, reason=reason.strip()):
+        patient.save()
+        record.save()
+        _save_answers(record, new_answers)
+        if randomization is not None:
+            _ineligible_randomization_check(patient, record)
+    return patient
+
+
+def _ineligible_randomization_check(patient: Patient, record: Screening) -> None:
+    """A correction showing a randomized patient was not eligible is a protocol deviation:
+    recorded (the patient stays in the intention-to-treat analysis), never hidden."""
+    kind = ProtocolDeviation.Kind.RANDOMIZED_INELIGIBLE
+    open_deviation = ProtocolDeviation.objects.filter(
+        patient=patient, kind=kind, corrected_at__isnull=True
+    ).first()
+    if not record.is_eligible and open_deviation is None:
+        ProtocolDeviation.objects.create(
+            patient=patient,
+            kind=kind,
+            description=f"Randomized, but the corrected screening says: "
+            f"{record.failure_reason.splitlines()[0]}",
+        )
+    elif record.is_eligible and open_deviation is not None:
+        open_deviation.corrected_at = timezone.now()
+        open_deviation.save(update_fields=["corrected_at", "updated_at"])

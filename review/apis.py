@@ -1,0 +1,314 @@
+"""The data review through the API: the same services and rules as the pages."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.selectors import sites_visible_to
+from api.lists import PatientRecordSerializer, scoped_list_api
+from patients.selectors import patient_get_for
+from review import selectors, services
+from review.fingerprints import casebook_records
+from review.models import DataLock, DataQuery
+
+_REFUSED = {
+    400: OpenApiResponse(description="Field errors, or the step is not allowed now."),
+    403: OpenApiResponse(description="Your role may not take this step."),
+    404: OpenApiResponse(description="No such record among those you may see."),
+}
+
+
+class QueryOutput(PatientRecordSerializer):
+    record_type = serializers.SerializerMethodField()
+    steps = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DataQuery
+        fields = [
+            "id",
+            "study_id",
+            "site",
+            "record_type",
+            "object_id",
+            "field_name",
+            "kind",
+            "check_code",
+            "text",
+            "status",
+            "raised_at",
+            "updated_at",
+            "steps",
+        ]
+
+    def get_record_type(self, query: DataQuery) -> str:
+        return f"{query.content_type.app_label}.{query.content_type.model}"
+
+    def get_steps(self, query: DataQuery) -> list[dict]:
+        return [
+            {
+                "action": s.action,
+                "text": s.text,
+                "by": s.by.username if s.by else None,
+                "at": s.at.isoformat(),
+            }
+            for s in query.steps.all()
+        ]
+
+
+QueryListApi = scoped_list_api(
+    name="QueryListApi",
+    model=DataQuery,
+    serializer=QueryOutput,
+    date_field="raised_at__date",
+    related=("patient", "patient__site", "content_type"),
+    description="Data queries (discrepancies) at the sites you may see, with every step.",
+)
+
+
+class RecordReferenceInput(serializers.Serializer):
+    record_type = serializers.CharField(help_text="app_label.model, e.g. visits.treatmentcycle")
+    record_id = serializers.IntegerField()
+    field_name = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class QueryRaiseInput(RecordReferenceInput):
+    text = serializers.CharField()
+
+
+class StepInput(serializers.Serializer):
+    text = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+def _record(patient, reference: dict):
+    """The record named by type and id, only among this patient's casebook."""
+    try:
+        model = apps.get_model(reference["record_type"])
+    except (LookupError, ValueError):
+        raise ValidationError({"record_type": ["Not a kind of record."]}) from None
+    for record in casebook_records(patient):
+        if isinstance(record, model) and record.pk == reference["record_id"]:
+            return record
+    raise ValidationError({"record_id": ["No such record in this patient's casebook."]})
+
+
+def _answer(call) -> Response:
+    try:
+        result = call()
+    except ValidationError as exc:
+        return Response(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    return result
+
+
+class QueryRaiseApi(APIView):
+    permission_classes = [IsAuthenticated]  # the review roles are checked by the services
+
+    @extend_schema(
+        tags=["data review"], request=QueryRaiseInput, responses={201: QueryOutput, **_REFUSED}
+    )
+    def post(self, request, study_id: str):
+        patient = patient_get_for(request.user, study_id)
+        data = QueryRaiseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _answer(
+            lambda: Response(
+                QueryOutput(
+                    services.query_raise(
+                        user=request.user,
+                        record=_record(patient, data.validated_data),
+                        field_name=data.validated_data["field_name"],
+                        text=data.validated_data["text"],
+                    )
+                ).data,
+                status=status.HTTP_201_CREATED,
+            )
+        )
+
+
+class QueryStepApi(APIView):
+    permission_classes = [IsAuthenticated]  # the review roles are checked by the services
+    STEPS = {
+        "answer": services.query_answer,
+        "close": services.query_close,
+        "reopen": services.query_reopen,
+    }
+
+    @extend_schema(
+        tags=["data review"], request=StepInput, responses={200: QueryOutput, **_REFUSED}
+    )
+    def post(self, request, pk: int, action: str):
+        if action not in self.STEPS:
+            return Response({"detail": "No such step."}, status=status.HTTP_404_NOT_FOUND)
+        query = get_object_or_404(
+            DataQuery.objects.filter(patient__site__in=sites_visible_to(request.user)), pk=pk
+        )
+        data = StepInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _answer(
+            lambda: Response(
+                QueryOutput(
+                    self.STEPS[action](
+                        user=request.user, query=query, text=data.validated_data["text"]
+                    )
+                ).data
+            )
+        )
+
+
+class SignInput(serializers.Serializer):
+    password = serializers.CharField(style={"input_type": "password"})
+
+
+class ReviewStateApi(APIView):
+    """A patient's review state: verification progress, signature, lock."""
+
+    @extend_schema(tags=["data review"], responses={200: dict})
+    def get(self, request, study_id: str):
+        patient = patient_get_for(request.user, study_id)
+        verified, total = selectors.sdv_progress(patient)
+        signature = selectors.signature_state(patient)
+        lock = services.active_lock(patient)
+        return Response(
+            {
+                "study_id": patient.study_id,
+                "sdv": {"verified_and_unchanged": verified, "records": total},
+                "signature": None
+                if signature.signature is None
+                else {
+                    "signer": signature.signature.signer_name,
+                    "signed_at": signature.signature.signed_at.isoformat(),
+                    "meaning": signature.signature.meaning,
+                    "valid": signature.valid,
+                },
+                "lock": None
+                if lock is None
+                else {
+                    "id": lock.pk,
+                    "reason": lock.reason,
+                    "locked_at": lock.locked_at.isoformat(),
+                },
+            }
+        )
+
+
+class VerifyApi(APIView):
+    permission_classes = [IsAuthenticated]  # the review roles are checked by the services
+
+    @extend_schema(
+        tags=["data review"],
+        request=RecordReferenceInput,
+        responses={201: OpenApiResponse(description="Verified."), **_REFUSED},
+    )
+    def post(self, request, study_id: str):
+        patient = patient_get_for(request.user, study_id)
+        data = RecordReferenceInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _answer(
+            lambda: Response(
+                {
+                    "verified": services.record_verify(
+                        user=request.user,
+                        record=_record(patient, data.validated_data),
+                        field_name=data.validated_data["field_name"],
+                    ).pk
+                },
+                status=status.HTTP_201_CREATED,
+            )
+        )
+
+
+class SignApi(APIView):
+    permission_classes = [IsAuthenticated]  # the review roles are checked by the services
+
+    @extend_schema(
+        tags=["data review"],
+        request=SignInput,
+        responses={201: OpenApiResponse(description="Signed."), **_REFUSED},
+    )
+    def post(self, request, study_id: str):
+        patient = patient_get_for(request.user, study_id)
+        data = SignInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _answer(
+            lambda: Response(
+                {
+                    "signature": services.casebook_sign(
+                        user=request.user,
+                        patient=patient,
+                        password=data.validated_data["password"],
+                        request=request._request,
+                    ).pk
+                },
+                status=status.HTTP_201_CREATED,
+            )
+        )
+
+
+class LockInput(serializers.Serializer):
+    study_id = serializers.CharField(required=False)
+    site = serializers.IntegerField(required=False)
+    reason = serializers.CharField()
+
+
+class LockApi(APIView):
+    permission_classes = [IsAuthenticated]  # the review roles are checked by the services
+
+    @extend_schema(
+        tags=["data review"],
+        request=LockInput,
+        responses={201: OpenApiResponse(description="Locked."), **_REFUSED},
+    )
+    def post(self, request):
+        data = LockInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        patient = (
+            patient_get_for(request.user, values["study_id"]) if values.get("study_id") else None
+        )
+        site = (
+            get_object_or_404(sites_visible_to(request.user), number=values["site"])
+            if values.get("site")
+            else None
+        )
+        return _answer(
+            lambda: Response(
+                {
+                    "lock": services.data_lock(
+                        user=request.user, reason=values["reason"], patient=patient, site=site
+                    ).pk
+                },
+                status=status.HTTP_201_CREATED,
+            )
+        )
+
+
+class UnlockApi(APIView):
+    permission_classes = [IsAuthenticated]  # the review roles are checked by the services
+
+    @extend_schema(
+        tags=["data review"],
+        request=StepInput,
+        responses={200: OpenApiResponse(description="Unlocked."), **_REFUSED},
+    )
+    def post(self, request, pk: int):
+        lock = get_object_or_404(DataLock, pk=pk)
+        data = StepInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _answer(
+            lambda: Response(
+                {
+                    "unlocked": services.data_unlock(
+                        user=request.user, lock=lock, reason=data.validated_data["text"]
+                    ).pk
+                }
+            )
+        )

@@ -1,0 +1,140 @@
+"""Automatic checks: values that pass the edit checks but deserve a question.
+
+Declared here, each with its code and wording; `automatic_queries_refresh` raises a query
+for every new finding and closes the queries whose finding has gone after a data change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+
+import protocol
+from review import services
+from review.models import DataQuery, QueryStep
+from visits.models import FollowUpVisit, ResponseAssessment, TreatmentCycle
+
+Finding = tuple[Model, str, str]  # record, field, text
+
+
+@dataclass(frozen=True)
+class AutomaticCheck:
+    code: str
+    description: str
+    find: Callable[[dt.date], Iterator[Finding]]
+
+
+FAR_OUTSIDE_WINDOW_DAYS = 21
+RESPONSE_EXPECTED_WITHIN_DAYS = 45
+LONG_OVERDUE_DAYS = 60
+
+
+def _visits_far_outside_window(today: dt.date) -> Iterator[Finding]:
+    for visit in FollowUpVisit.objects.filter(performed_on__isnull=False).select_related("patient"):
+        early = (visit.window_opens_on - visit.performed_on).days
+        late = (visit.performed_on - visit.window_closes_on).days
+        if max(early, late) > FAR_OUTSIDE_WINDOW_DAYS:
+            side = "before its window opened" if early > 0 else "after its window closed"
+            yield (
+                visit,
+                "performed_on",
+                f"Visit {visit.label} done on {visit.performed_on:%d/%m/%Y}, "
+                f"{max(early, late)} days {side}: please confirm the date.",
+            )
+
+
+def _missing_response_after_induction(today: dt.date) -> Iterator[Finding]:
+    assessed = set(ResponseAssessment.objects.values_list("patient_id", flat=True))
+    for cycle in TreatmentCycle.objects.filter(
+        number=1, phase=protocol.CyclePhase.INDUCTION, ended_on__isnull=False
+    ).select_related("patient"):
+        due = cycle.ended_on + dt.timedelta(days=RESPONSE_EXPECTED_WITHIN_DAYS)
+        if cycle.patient_id not in assessed and today > due:
+            yield (
+                cycle,
+                "",
+                f"No response assessment recorded after the induction ended on "
+                f"{cycle.ended_on:%d/%m/%Y}.",
+            )
+
+
+def _long_overdue_visits(today: dt.date) -> Iterator[Finding]:
+    limit = today - dt.timedelta(days=LONG_OVERDUE_DAYS)
+    for visit in FollowUpVisit.objects.filter(
+        performed_on__isnull=True, missed_reason="", window_closes_on__lt=limit
+    ).select_related("patient"):
+        yield (
+            visit,
+            "",
+            f"Visit {visit.label} overdue since {visit.window_closes_on:%d/%m/%Y}"
+            ": record it or mark it missed with the reason.",
+        )
+
+
+AUTOMATIC_CHECKS: tuple[AutomaticCheck, ...] = (
+    AutomaticCheck(
+        "VISIT_OUT_OF_WINDOW",
+        f"Follow-up visit done more than {FAR_OUTSIDE_WINDOW_DAYS} days outside its window",
+        _visits_far_outside_window,
+    ),
+    AutomaticCheck(
+        "NO_RESPONSE_AFTER_INDUCTION",
+        f"No response assessment {RESPONSE_EXPECTED_WITHIN_DAYS} days after the IC induction",
+        _missing_response_after_induction,
+    ),
+    AutomaticCheck(
+        "VISIT_LONG_OVERDUE",
+        f"Follow-up visit overdue for more than {LONG_OVERDUE_DAYS} days",
+        _long_overdue_visits,
+    ),
+)
+
+
+@transaction.atomic
+def automatic_queries_refresh(today: dt.date | None = None) -> dict[str, int]:
+    """Raise queries for new findings; close those whose finding the data no longer show."""
+    from django.contrib.contenttypes.models import ContentType
+
+    today = today or timezone.localdate()
+    raised = closed = 0
+    for check in AUTOMATIC_CHECKS:
+        queries = DataQuery.objects.filter(kind=DataQuery.Kind.AUTOMATIC, check_code=check.code)
+        live = {
+            (q.content_type_id, q.object_id): q
+            for q in queries.exclude(status=DataQuery.Status.CLOSED)
+        }
+        # A finding a data manager has closed (confirmed as correct) is not raised again.
+        confirmed = set(
+            queries.filter(
+                status=DataQuery.Status.CLOSED,
+                steps__action=QueryStep.Action.CLOSED,
+                steps__by__isnull=False,
+            ).values_list("content_type_id", "object_id")
+        )
+        found = set()
+        for record, field_name, text in check.find(today):
+            key = (ContentType.objects.get_for_model(record).pk, record.pk)
+            found.add(key)
+            if key not in live and key not in confirmed:
+                services.query_raise(
+                    user=None,
+                    record=record,
+                    field_name=field_name,
+                    text=text,
+                    check_code=check.code,
+                )
+                raised += 1
+        for key, query in live.items():
+            if key not in found:
+                services.query_close(
+                    user=None,
+                    query=query,
+                    text="Closed automatically: the data no longer raise it.",
+                )
+                closed += 1
+    return {"raised": raised, "closed": closed}

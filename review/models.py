@@ -1,0 +1,183 @@
+"""Data review: queries on values, source-data verification, e-signatures and locks.
+
+Verification marks and signatures keep a fingerprint of what was verified or signed; their
+state is recomputed from the data, so a change by any path (form, API, bulk, SQL) clears
+the mark or breaks the signature, and says so.
+"""
+
+from __future__ import annotations
+
+import pgtrigger
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import Site, User
+from audit.tracking import audited
+from patients.models import Patient
+
+
+class RecordReference(models.Model):
+    """Which record (and optionally which field) of which patient something is about."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    field_name = models.CharField(max_length=60, blank=True, help_text="Empty: the whole record.")
+
+    class Meta:
+        abstract = True
+
+
+@audited()
+class DataQuery(RecordReference):
+    """A question on a value, raised by a data manager or by an automatic check."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ANSWERED = "answered", "Answered"
+        CLOSED = "closed", "Closed"
+
+    class Kind(models.TextChoices):
+        MANUAL = "manual", "Raised by a data manager"
+        AUTOMATIC = "automatic", "Raised by an automatic check"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    check_code = models.CharField(
+        max_length=40, blank=True, help_text="The automatic check that raised it."
+    )
+    text = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    raised_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        constraints = [
+            # One open automatic query per check and record, however often the checks run.
+            models.UniqueConstraint(
+                fields=["check_code", "content_type", "object_id"],
+                condition=Q(kind="automatic") & ~Q(status="closed"),
+                name="one_live_automatic_query_per_check_and_record",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Query on {self.patient} ({self.get_status_display()})"
+
+
+class QueryStep(models.Model):
+    """One step of a query's life: raised, answered, closed, re-opened; never changed."""
+
+    class Action(models.TextChoices):
+        RAISED = "raised", "Raised"
+        ANSWERED = "answered", "Answered"
+        CLOSED = "closed", "Closed"
+        REOPENED = "reopened", "Re-opened"
+
+    query = models.ForeignKey(DataQuery, on_delete=models.PROTECT, related_name="steps")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    text = models.TextField(blank=True)
+    by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        triggers = [
+            pgtrigger.Protect(
+                name="query_step_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.by or 'the system'}"
+
+
+@audited()
+class SourceVerification(RecordReference):
+    """A monitor's mark that a record (or field) matches the hospital's source document."""
+
+    verified_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    verified_at = models.DateTimeField(auto_now_add=True)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the verified values.")
+
+    class Meta:
+        ordering = ["-verified_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"SDV of {self.content_type.model} {self.object_id} {self.field_name}".strip()
+
+
+@audited()
+class Signature(models.Model):
+    """An investigator's signature of a patient's casebook (21 CFR Part 11 §11.50/§11.70).
+
+    Bound to the casebook by the fingerprint of its content at signing: any later change
+    breaks it, and a new signature is asked for.
+    """
+
+    MEANING = "I have reviewed and approve the data of this casebook."
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="signatures")
+    signed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    signer_name = models.CharField(max_length=300)
+    signed_at = models.DateTimeField(auto_now_add=True)
+    meaning = models.CharField(max_length=200, default=MEANING)
+    fingerprint = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-signed_at", "-pk"]
+        triggers = [
+            pgtrigger.Protect(
+                name="signature_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signer_name} signed {self.patient} at {self.signed_at:%Y-%m-%d %H:%M}"
+
+
+@audited()
+class DataLock(models.Model):
+    """Data frozen before an analysis cut-off: a patient's casebook or a whole site.
+
+    Locked data change only after an unlock, itself audited with its reason.
+    """
+
+    patient = models.ForeignKey(
+        Patient, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=300)
+    locked_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    locked_at = models.DateTimeField(auto_now_add=True)
+    unlocked_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    unlocked_at = models.DateTimeField(null=True, blank=True)
+    unlock_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-locked_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(patient__isnull=True) ^ Q(site__isnull=True),
+                name="lock_is_of_a_patient_or_a_site",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lock of {self.patient or self.site}"
+
+    @property
+    def active(self) -> bool:
+        return self.unlocked_at is None

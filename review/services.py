@@ -1,0 +1,266 @@
+"""Writes of the data review: queries, verification, signatures and locks."""
+
+from __future__ import annotations
+
+import pghistory
+from django.contrib.auth import authenticate
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Model, Q
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.models import Role, Site, User
+from accounts.selectors import user_can_enter_data_at
+from patients.models import Patient
+from review.fingerprints import casebook_fingerprint, fingerprint, record_values
+from review.models import DataLock, DataQuery, QueryStep, Signature, SourceVerification
+
+
+class DataLocked(ValidationError):
+    """The patient's data are frozen for an analysis; only an audited unlock opens them."""
+
+    def __init__(self, lock: DataLock):
+        what = f"site {lock.site}" if lock.site_id else f"patient {lock.patient}"
+        super().__init__(
+            {
+                "__all__": [
+                    f"The data of {what} are locked since "
+                    f"{timezone.localtime(lock.locked_at):%d/%m/%Y} ({lock.reason}): "
+                    "nothing can change until a data manager unlocks them, with a reason."
+                ]
+            }
+        )
+
+
+def active_lock(patient: Patient) -> DataLock | None:
+    """Return the lock that freezes this patient's data, if any."""
+    return DataLock.objects.filter(
+        Q(patient=patient) | Q(site_id=patient.site_id), unlocked_at__isnull=True
+    ).first()
+
+
+def ensure_site_unlocked(site: Site) -> None:
+    """Refuse new patients at a site whose data are locked."""
+    lock = DataLock.objects.filter(site=site, unlocked_at__isnull=True).first()
+    if lock is not None:
+        raise DataLocked(lock)
+
+
+def ensure_unlocked(patient: Patient) -> None:
+    """Refuse any change to a locked patient's data (called by every writing service)."""
+    lock = active_lock(patient)
+    if lock is not None:
+        raise DataLocked(lock)
+
+
+def _reference(record: Model, field_name: str) -> dict:
+    if field_name:
+        try:
+            record._meta.get_field(field_name)
+        except FieldDoesNotExist:
+            raise ValidationError(
+                {
+                    "field_name": [
+                        f"{record._meta.verbose_name.capitalize()} has no field {field_name!r}."
+                    ]
+                }
+            ) from None
+    patient = record if isinstance(record, Patient) else record.patient
+    return {
+        "patient": patient,
+        "content_type": ContentType.objects.get_for_model(record),
+        "object_id": record.pk,
+        "field_name": field_name,
+    }
+
+
+def _require(user: User, *roles: str) -> None:
+    if user.role not in roles:
+        raise PermissionDenied("Your role may not do this.")
+
+
+# --- Queries ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def query_raise(
+    *, user: User | None, record: Model, field_name: str = "", text: str, check_code: str = ""
+) -> DataQuery:
+    """Raise a query on a record or one of its fields (a data manager, or the system)."""
+    if user is not None:
+        _require(user, Role.DATA_MANAGER)
+    if not text.strip():
+        raise ValidationError({"text": ["Say what is doubtful about the value."]})
+    with pghistory.context(
+        user=user.pk if user else None,
+        reason=f"Query raised{f' by check {check_code}' if check_code else ''}",
+    ):
+        query = DataQuery.objects.create(
+            **_reference(record, field_name),
+            text=text.strip(),
+            raised_by=user,
+            kind=DataQuery.Kind.AUTOMATIC if user is None else DataQuery.Kind.MANUAL,
+            check_code=check_code,
+        )
+        QueryStep.objects.create(
+            query=query, action=QueryStep.Action.RAISED, text=query.text, by=user
+        )
+    return query
+
+
+def _move(
+    query: DataQuery,
+    *,
+    user: User | None,
+    to: str,
+    action: str,
+    text: str,
+    allowed_from: tuple[str, ...],
+) -> DataQuery:
+    query = DataQuery.objects.select_for_update().get(pk=query.pk)
+    if query.status not in allowed_from:
+        raise ValidationError(
+            {
+                "status": [
+                    f"This query is {query.get_status_display().lower()}: it cannot be {action}."
+                ]
+            }
+        )
+    query.status = to
+    with pghistory.context(user=user.pk if user else None, reason=f"Query {action}"):
+        query.save(update_fields=["status", "updated_at"])
+        QueryStep.objects.create(query=query, action=action, text=text, by=user)
+    return query
+
+
+@transaction.atomic
+def query_answer(*, user: User, query: DataQuery, text: str) -> DataQuery:
+    """The site answers: it explains, or says which correction it made (audited with reason)."""
+    if not user_can_enter_data_at(user, query.patient.site):
+        raise PermissionDenied("Queries are answered by a coordinator of the patient's site.")
+    if not text.strip():
+        raise ValidationError({"text": ["Give the answer: the explanation or the correction."]})
+    return _move(
+        query,
+        user=user,
+        to=DataQuery.Status.ANSWERED,
+        action=QueryStep.Action.ANSWERED,
+        text=text.strip(),
+        allowed_from=(DataQuery.Status.OPEN,),
+    )
+
+
+@transaction.atomic
+def query_close(*, user: User | None, query: DataQuery, text: str = "") -> DataQuery:
+    if user is not None:
+        _require(user, Role.DATA_MANAGER)
+    return _move(
+        query,
+        user=user,
+        to=DataQuery.Status.CLOSED,
+        action=QueryStep.Action.CLOSED,
+        text=text,
+        allowed_from=(DataQuery.Status.OPEN, DataQuery.Status.ANSWERED),
+    )
+
+
+@transaction.atomic
+def query_reopen(*, user: User, query: DataQuery, text: str) -> DataQuery:
+    _require(user, Role.DATA_MANAGER)
+    if not text.strip():
+        raise ValidationError({"text": ["Say why the query is re-opened."]})
+    return _move(
+        query,
+        user=user,
+        to=DataQuery.Status.OPEN,
+        action=QueryStep.Action.REOPENED,
+        text=text.strip(),
+        allowed_from=(DataQuery.Status.ANSWERED, DataQuery.Status.CLOSED),
+    )
+
+
+# --- Source-data verification ----------------------------------------------------------
+
+
+@transaction.atomic
+def record_verify(*, user: User, record: Model, field_name: str = "") -> SourceVerification:
+    """A monitor marks a record (or field) verified against the source document."""
+    _require(user, Role.MONITOR)
+    reference = _reference(record, field_name)
+    if not user.sites.filter(pk=reference["patient"].site_id).exists():
+        raise PermissionDenied("Monitors verify the sites they are assigned to.")
+    stored = type(record).objects.get(pk=record.pk)  # the values as stored, not as passed
+    with pghistory.context(user=user.pk, reason="Source-data verification"):
+        return SourceVerification.objects.create(
+            **reference,
+            verified_by=user,
+            fingerprint=fingerprint(record_values(stored, field_name)),
+        )
+
+
+# --- Signatures -------------------------------------------------------------------------
+
+
+def casebook_sign(
+    *, user: User, patient: Patient, password: str, request: HttpRequest
+) -> Signature:
+    """The investigator signs the casebook after re-entering their password.
+
+    The password goes through authenticate() outside any transaction, so a failed attempt
+    is logged and counts towards the account lockout like any log-in.
+    """
+    if user.role != Role.INVESTIGATOR or not user.sites.filter(pk=patient.site_id).exists():
+        raise PermissionDenied("An investigator of the patient's site signs the casebook.")
+    if authenticate(request, username=user.get_username(), password=password) != user:
+        raise ValidationError({"password": ["Wrong password: the casebook was not signed."]})
+    with transaction.atomic(), pghistory.context(user=user.pk, reason=Signature.MEANING):
+        return Signature.objects.create(
+            patient=patient,
+            signed_by=user,
+            signer_name=user.get_full_name() or user.username,
+            fingerprint=casebook_fingerprint(patient),
+        )
+
+
+# --- Locks ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def data_lock(
+    *, user: User, reason: str, patient: Patient | None = None, site: Site | None = None
+) -> DataLock:
+    """Freeze a patient's casebook or a whole site before an analysis cut-off."""
+    _require(user, Role.DATA_MANAGER)
+    if not reason.strip():
+        raise ValidationError({"reason": ["Say why the data are locked (e.g. the cut-off)."]})
+    if (patient is None) == (site is None):
+        raise ValidationError({"__all__": ["Lock a patient or a site."]})
+    # Take the row locks that every writing service takes first, so a write already past
+    # its lock check finishes before the lock, and none starts after it unnoticed.
+    if patient is not None:
+        Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    else:
+        # The site row is what a new screening locks first: none slips in after the lock.
+        Site.objects.select_for_update().filter(pk=site.pk).first()
+        list(Patient.objects.select_for_update().filter(site=site).values_list("pk"))
+    with pghistory.context(user=user.pk, reason=f"Locked: {reason.strip()}"):
+        return DataLock.objects.create(
+            patient=patient, site=site, reason=reason.strip(), locked_by=user
+        )
+
+
+@transaction.atomic
+def data_unlock(*, user: User, lock: DataLock, reason: str) -> DataLock:
+    """Unlock, with the reason kept in the audit trail."""
+    _require(user, Role.DATA_MANAGER)
+    if not reason.strip():
+        raise ValidationError({"unlock_reason": ["Unlocking needs a reason."]})
+    lock = DataLock.objects.select_for_update().get(pk=lock.pk)
+    if lock.unlocked_at is not None:
+        return lock
+    lock.unlocked_by, lock.unlocked_at, lock.unlock_reason = user, timezone.now(), reason.strip()
+    with pghistory.context(user=user.pk, reason=f"Unlocked: {reason.strip()}"):
+        lock.save(update_fields=["unlocked_by", "unlocked_at", "unlock_reason"])
+    return lock

@@ -1,0 +1,220 @@
+"""Pages of the data review: a patient's review page, the query list, locks."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from accounts.selectors import site_chosen, sites_visible_to, user_can_enter_data_at
+from patients.selectors import patient_get_for
+from review import selectors, services
+from review.checks import AUTOMATIC_CHECKS
+from review.fingerprints import casebook_records
+from review.models import DataLock, DataQuery
+
+
+def _record_from(patient, token: str):
+    """Find the casebook record named 'content_type_id:pk' among this patient's own."""
+    for record in casebook_records(patient):
+        if f"{ContentType.objects.get_for_model(record).pk}:{record.pk}" == token:
+            return record
+    raise ValidationError({"record": ["Choose a record of this patient's casebook."]})
+
+
+def _done(request: HttpRequest, study_id: str, action, message: str) -> HttpResponse:
+    """Run a review action; show its refusal as a message, never as an error page."""
+    try:
+        action()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, message)
+    return redirect("review-patient", study_id=study_id)
+
+
+@login_required
+def patient_review(request: HttpRequest, study_id: str) -> HttpResponse:
+    patient = patient_get_for(request.user, study_id)
+    reviews = selectors.casebook_review(patient)
+    return render(
+        request,
+        "review/patient_review.html",
+        {
+            "patient": patient,
+            "reviews": reviews,
+            "record_choices": [
+                (f"{ContentType.objects.get_for_model(r.record).pk}:{r.record.pk}", r.label)
+                for r in reviews
+            ],
+            "signature": selectors.signature_state(patient),
+            "lock": services.active_lock(patient),
+            "closed_queries": selectors.queries_for(request.user).filter(
+                patient=patient, status=DataQuery.Status.CLOSED
+            ),
+            "role": request.user.role,
+            "can_answer": user_can_enter_data_at(request.user, patient.site),
+            "verified": sum(1 for r in reviews if r.verification_current),
+        },
+    )
+
+
+@login_required
+@require_POST
+def query_raise(request: HttpRequest, study_id: str) -> HttpResponse:
+    patient = patient_get_for(request.user, study_id)
+    return _done(
+        request,
+        study_id,
+        lambda: services.query_raise(
+            user=request.user,
+            record=_record_from(patient, request.POST.get("record", "")),
+            field_name=request.POST.get("field_name", "").strip(),
+            text=request.POST.get("text", ""),
+        ),
+        "Query raised.",
+    )
+
+
+@login_required
+@require_POST
+def query_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    query = get_object_or_404(DataQuery, pk=pk)
+    patient = patient_get_for(request.user, query.patient.study_id)  # 404 for another site
+    steps = {
+        "answer": (services.query_answer, "Query answered."),
+        "close": (services.query_close, "Query closed."),
+        "reopen": (services.query_reopen, "Query re-opened."),
+    }
+    if action not in steps:
+        raise Http404("No such step.")
+    step, message = steps[action]
+    return _done(
+        request,
+        patient.study_id,
+        lambda: step(user=request.user, query=query, text=request.POST.get("text", "")),
+        message,
+    )
+
+
+@login_required
+@require_POST
+def record_verify(request: HttpRequest, study_id: str) -> HttpResponse:
+    patient = patient_get_for(request.user, study_id)
+    return _done(
+        request,
+        study_id,
+        lambda: services.record_verify(
+            user=request.user, record=_record_from(patient, request.POST.get("record", ""))
+        ),
+        "Marked verified against the source.",
+    )
+
+
+@login_required
+@require_POST
+def casebook_sign(request: HttpRequest, study_id: str) -> HttpResponse:
+    patient = patient_get_for(request.user, study_id)
+    return _done(
+        request,
+        study_id,
+        lambda: services.casebook_sign(
+            user=request.user,
+            patient=patient,
+            password=request.POST.get("password", ""),
+            request=request,
+        ),
+        "Casebook signed.",
+    )
+
+
+@login_required
+@require_POST
+def patient_lock(request: HttpRequest, study_id: str) -> HttpResponse:
+    patient = patient_get_for(request.user, study_id)
+    return _done(
+        request,
+        study_id,
+        lambda: services.data_lock(
+            user=request.user, patient=patient, reason=request.POST.get("reason", "")
+        ),
+        "Patient's data locked.",
+    )
+
+
+@login_required
+@require_POST
+def lock_release(request: HttpRequest, pk: int) -> HttpResponse:
+    lock = get_object_or_404(DataLock, pk=pk)
+    try:
+        services.data_unlock(user=request.user, lock=lock, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Unlocked; the reason is kept in the audit trail.")
+    if lock.patient_id:
+        return redirect("review-patient", study_id=lock.patient.study_id)
+    return redirect("review-locks")
+
+
+@login_required
+def query_list(request: HttpRequest) -> HttpResponse:
+    """The data manager's list of queries, filterable by site, kind, status and age."""
+    site = site_chosen(request.user, request.GET.get("site"))
+    age = request.GET.get("min_age", "").strip()
+    if age and not (age.isascii() and age.isdigit() and len(age) <= 5):
+        messages.error(request, "Age: a number of days, e.g. 30.")
+        age = ""
+    queries = selectors.queries_for(
+        request.user,
+        site=site,
+        kind=request.GET.get("kind") or None,
+        status=request.GET.get("status", "open") or None,
+        min_age_days=int(age) if age.isdigit() else None,
+    )
+    return render(
+        request,
+        "review/query_list.html",
+        {
+            "queries": queries[:500],
+            "site": site,
+            "sites": sites_visible_to(request.user),
+            "ageing": selectors.query_ageing(request.user),
+            "checks": AUTOMATIC_CHECKS,
+            "filters": request.GET,
+            "kinds": DataQuery.Kind.choices,
+            "statuses": DataQuery.Status.choices,
+        },
+    )
+
+
+@login_required
+def locks(request: HttpRequest) -> HttpResponse:
+    """Active locks; a data manager locks a whole site here."""
+    if request.method == "POST":
+        if request.user.role != Role.DATA_MANAGER:
+            raise PermissionDenied("Data managers lock data.")
+        site = site_chosen(request.user, request.POST.get("site"))
+        if site is None:
+            raise Http404("Choose a site.")
+        try:
+            services.data_lock(user=request.user, site=site, reason=request.POST.get("reason", ""))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Site {site} locked.")
+        return redirect("review-locks")
+    return render(
+        request,
+        "review/locks.html",
+        {
+            "locks": selectors.active_locks(request.user),
+            "sites": sites_visible_to(request.user),
+            "can_lock": request.user.role == Role.DATA_MANAGER,
+        },
+    )

@@ -1,7 +1,0 @@
-from django.apps import AppConfig
-
-
-class ReviewConfig(AppConfig):
-    name = "trialsite.review"
-    label = "review"
-    verbose_name = "Data review: queries, source verification, signatures, locks"
