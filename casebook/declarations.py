@@ -1,0 +1,128 @@
+"""What a clinical form declares: its fields (with label, unit, plausible range, help) and its
+place in the casebook (who enters it, the timeline, ODM, exports, fingerprints)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+
+from django.db import models
+
+Number = int | Decimal
+
+
+@dataclass(frozen=True)
+class Item:
+    """One field of a form, as the model stores it and as people read it.
+
+    `entered` items are typed by a coordinator; the others are set by the services (a cycle's
+    number, a visit's window) and are shown, exported and fingerprinted, never edited.
+    `minimum`/`maximum` are the plausible range: the services refuse a value outside it.
+    """
+
+    name: str
+    unit: str = ""
+    minimum: Number | None = None
+    maximum: Number | None = None
+    label: str = ""  # defaults to the model field's verbose name
+    help_text: str = ""  # defaults to the model field's help text
+    entered: bool = True
+
+
+@dataclass(frozen=True)
+class Odm:
+    """Where the form sits in the CDISC ODM export.
+
+    `code` names the form (FormDef F.<code>, ItemGroupDef IG.<code>); `item_prefix` the items
+    (IT.<prefix>.<FIELD>); `rows` is the path from the study event's subject (the patient, or
+    one follow-up visit) to the form's rows; `repeat_key` tells repeated rows apart.
+    """
+
+    study_event: str
+    code: str
+    item_prefix: str
+    rows: str
+    repeat_key: str | None = None
+    form_name: str = ""  # defaults to the form's plural title
+
+
+@dataclass(frozen=True)
+class Form:
+    """One case report form: a model, its items, and where the form is used."""
+
+    name: str  # as in URLs, API paths and export names: "cycles", "adverse-events"
+    title: str  # "Treatment cycle"
+    model: type[models.Model]
+    items: tuple[Item, ...]
+    entered_by: frozenset[str]  # roles that may enter and correct it
+    timeline_order: int  # place on the patient's timeline, smaller first
+    odm: Odm
+    plural_title: str = ""
+    single: bool = False  # one per patient (transplant, end of treatment, off study)
+    export_description: str = ""
+    # Bookkeeping fields left out of fingerprints: they change without the data changing.
+    fingerprint_ignores: tuple[str, ...] = ("id", "version", "created_at", "updated_at")
+
+    def __post_init__(self) -> None:
+        names = [item.name for item in self.items]
+        if len(names) != len(set(names)):
+            raise ValueError(f"Form {self.name!r} declares a field twice.")
+        for name in names:
+            self.model._meta.get_field(name)  # a typo fails at start-up, not in a page
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        """Every declared field, in the order people read them."""
+        return tuple(item.name for item in self.items)
+
+    @property
+    def entered_fields(self) -> tuple[str, ...]:
+        """The fields a coordinator types (the services set the others)."""
+        return tuple(item.name for item in self.items if item.entered)
+
+    @property
+    def plural(self) -> str:
+        return self.plural_title or f"{self.title}s"
+
+    @cached_property
+    def _items_by_name(self) -> dict[str, Item]:
+        return {item.name: item for item in self.items}
+
+    def item(self, name: str) -> Item:
+        return self._items_by_name[name]
+
+    def model_field(self, name: str) -> models.Field:
+        field = self.model._meta.get_field(name)
+        assert isinstance(field, models.Field)
+        return field
+
+    def label(self, name: str) -> str:
+        """The field's label as people read it, with its unit when it has one."""
+        item = self.item(name)
+        text = item.label or str(self.model_field(name).verbose_name)
+        text = text[:1].upper() + text[1:]
+        if item.unit and item.unit not in text:
+            text = f"{text} ({item.unit})"
+        return text
+
+    def help_text(self, name: str) -> str:
+        item = self.item(name)
+        return item.help_text or str(self.model_field(name).help_text)
+
+    def data_type(self, name: str) -> str:
+        """text, integer, decimal, date, datetime or boolean: what exports and ODM write."""
+        field = self.model_field(name)
+        if field.is_relation:
+            return "integer"  # the related record's id
+        if isinstance(field, models.BooleanField):
+            return "boolean"
+        if isinstance(field, models.DateTimeField):  # before DateField, which it extends
+            return "datetime"
+        if isinstance(field, models.DateField):
+            return "date"
+        if isinstance(field, models.DecimalField | models.FloatField):
+            return "decimal"
+        if isinstance(field, models.IntegerField):
+            return "integer"
+        return "text"

@@ -1,0 +1,198 @@
+"""The forms a coordinator fills in after randomization, declared once.
+
+Read by the services (which fields a form takes), the API serializers and HTML forms, the
+timeline, the raw-table exports, ODM, the data dictionary and the signature fingerprints.
+A new form is a declaration here, its model and migration, its rules in the services, and
+its tests.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from accounts.models import DATA_ENTRY_ROLES
+from casebook.declarations import Form, Item, Odm
+from casebook.registry import site
+from visits.models import (
+    AdverseEvent,
+    EndOfTreatment,
+    FollowUpVisit,
+    OffStudy,
+    ResponseAssessment,
+    Transplant,
+    TreatmentCycle,
+)
+
+GIGA_PER_LITRE = "×10⁹/L"
+
+CYCLE = Form(
+    name="cycles",
+    title="Treatment cycle",
+    model=TreatmentCycle,
+    entered_by=DATA_ENTRY_ROLES,
+    timeline_order=30,
+    export_description="Treatment cycles (raw).",
+    odm=Odm(
+        "SE.TREATMENT",
+        "CYCLE",
+        "CY",
+        rows="cycles",
+        repeat_key="number",
+        form_name="Treatment cycles",
+    ),
+    items=(
+        Item("number", entered=False),
+        Item("phase", entered=False),
+        Item("started_on"),
+        Item("ended_on"),
+        # Totals per cycle; the ranges are wide enough for any salvage schedule (high-dose
+        # cytarabine 3 g/m² twice daily for 3 days is 18,000 mg/m²) and catch a slipped digit.
+        Item("amsacrine_mg_m2", unit="mg/m²", minimum=0, maximum=1500),
+        Item("cytarabine_mg_m2", unit="mg/m²", minimum=0, maximum=25000),
+        Item("azacitidine_mg_m2", unit="mg/m²", minimum=0, maximum=1500),
+        Item("dexamethasone_given"),
+        Item("dexamethasone_mg", unit="mg", minimum=0, maximum=1000),
+        Item("delay_days", unit="days", minimum=0, maximum=180),
+        Item("dose_reduced"),
+        Item("modification_note"),
+    ),
+)
+
+RESPONSE = Form(
+    name="responses",
+    title="Response assessment",
+    model=ResponseAssessment,
+    entered_by=DATA_ENTRY_ROLES,
+    timeline_order=40,
+    export_description="Response assessments (raw).",
+    odm=Odm(
+        "SE.TREATMENT",
+        "RESPONSE",
+        "RS",
+        rows="responses",
+        repeat_key="pk",
+        form_name="Response assessments",
+    ),
+    items=(
+        Item("assessed_on"),
+        Item("after_cycle", entered=False),
+        Item("category"),
+        Item("marrow_blasts_pct", unit="%", minimum=0, maximum=100),
+        Item("anc", unit=GIGA_PER_LITRE, minimum=0, maximum=Decimal("100")),
+        Item("platelets", unit=GIGA_PER_LITRE, minimum=0, maximum=Decimal("2000")),
+        Item("circulating_blasts"),
+        Item("auer_rods"),
+        Item("extramedullary_disease"),
+        Item("transfusion_dependent"),
+        Item("mrd_negative"),
+    ),
+)
+
+TRANSPLANT = Form(
+    name="transplant",
+    title="Allo-HSCT",
+    model=Transplant,
+    entered_by=DATA_ENTRY_ROLES,
+    timeline_order=50,
+    single=True,
+    export_description="Allogeneic stem-cell transplants (raw).",
+    odm=Odm(
+        "SE.TREATMENT", "TRANSPLANT", "TX", rows="transplant", form_name="Allogeneic transplant"
+    ),
+    items=(Item("transplanted_on"), Item("donor_type"), Item("conditioning")),
+)
+
+END_OF_TREATMENT = Form(
+    name="end-of-treatment",
+    title="End of treatment",
+    model=EndOfTreatment,
+    entered_by=DATA_ENTRY_ROLES,
+    timeline_order=60,
+    single=True,
+    export_description="Ends of treatment (raw).",
+    odm=Odm(
+        "SE.TREATMENT",
+        "END_OF_TREATMENT",
+        "EOT",
+        rows="end_of_treatment",
+        form_name="End of treatment",
+    ),
+    items=(Item("ended_on"), Item("reason"), Item("note")),
+)
+
+FOLLOW_UP_VISIT = Form(
+    name="follow-up-visits",
+    title="Follow-up visit",
+    model=FollowUpVisit,
+    entered_by=DATA_ENTRY_ROLES,
+    timeline_order=70,
+    export_description="Follow-up visits (raw).",
+    # One study event per visit: the visit itself is the event's subject.
+    odm=Odm("SE.FOLLOW_UP", "FOLLOW_UP", "FU", rows="", form_name="Follow-up visit"),
+    items=(
+        Item("month", entered=False),
+        Item("target_on", entered=False),
+        Item("window_opens_on", entered=False),
+        Item("window_closes_on", entered=False),
+        Item("performed_on"),
+        Item("vital_status"),
+        Item("disease_status"),
+        Item("new_therapy"),
+        Item("transplant_since_last"),
+        Item("missed_reason", entered=False),  # set by "mark missed", not by the visit form
+    ),
+)
+
+OFF_STUDY = Form(
+    name="off-study",
+    title="Off study (death, withdrawal, lost to follow-up)",
+    plural_title="Off-study events",
+    model=OffStudy,
+    entered_by=DATA_ENTRY_ROLES,
+    timeline_order=80,
+    single=True,
+    export_description="Off-study events (raw).",
+    odm=Odm("SE.OFF_STUDY", "OFF_STUDY", "OS", rows="off_study", form_name="Off study"),
+    items=(
+        Item("reason"),
+        Item("event_on"),
+        Item("death_cause"),
+        # Chosen among the patient's adverse events by the service, not typed as a field.
+        Item("fatal_adverse_event", entered=False),
+        Item("data_use"),
+        Item("note"),
+    ),
+)
+
+ADVERSE_EVENT = Form(
+    name="adverse-events",
+    title="Adverse event",
+    model=AdverseEvent,
+    entered_by=DATA_ENTRY_ROLES,
+    timeline_order=90,
+    export_description="Adverse events (raw).",
+    odm=Odm(
+        "SE.SAFETY",
+        "ADVERSE_EVENT",
+        "AE",
+        rows="adverse_events",
+        repeat_key="pk",
+        form_name="Adverse events",
+    ),
+    items=(
+        Item("term"),
+        Item("term_specified"),
+        Item("grade", minimum=1, maximum=5),
+        Item("serious"),
+        Item("onset_on"),
+        Item("resolved_on"),
+        Item("related_to_dexamethasone"),
+        Item("related_to_salvage"),
+        Item("action_taken"),
+        Item("sae_reviewed_at", entered=False),
+    ),
+)
+
+site.register(
+    CYCLE, RESPONSE, TRANSPLANT, END_OF_TREATMENT, FOLLOW_UP_VISIT, OFF_STUDY, ADVERSE_EVENT
+)
