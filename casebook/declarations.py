@@ -62,7 +62,15 @@ class Form:
     single: bool = False  # one per patient (transplant, end of treatment, off study)
     export_description: str = ""
     # Bookkeeping fields left out of fingerprints: they change without the data changing.
-    fingerprint_ignores: tuple[str, ...] = ("id", "version", "created_at", "updated_at")
+    # The fingerprint covers every other stored field, declared or not, so a change by any
+    # path (form, API, SQL) breaks a signature; changing this set breaks stored signatures.
+    fingerprint_ignores: tuple[str, ...] = (
+        "id",
+        "version",
+        "created_at",
+        "updated_at",
+        "created_by",
+    )
 
     def __post_init__(self) -> None:
         names = [item.name for item in self.items]
@@ -80,6 +88,15 @@ class Form:
     def entered_fields(self) -> tuple[str, ...]:
         """The fields a coordinator types (the services set the others)."""
         return tuple(item.name for item in self.items if item.entered)
+
+    @property
+    def fingerprint_fields(self) -> tuple[str, ...]:
+        """The stored fields a verification or a signature is bound to."""
+        return tuple(
+            f.name
+            for f in self.model._meta.concrete_fields
+            if f.name not in self.fingerprint_ignores
+        )
 
     @property
     def plural(self) -> str:
