@@ -6,7 +6,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -18,11 +17,8 @@ from rest_framework.test import APIClient
 from endpoints.imports import outcomes_import
 from endpoints.models import ImportedOutcome
 
-REFERENCE = Path(
-    os.environ.get(
-        "TRIAL_REFERENCE_DIR", Path(__file__).resolve().parents[3] / "shared" / "reference"
-    )
-)
+# R's reference trial (see tests/data/reference/PROVENANCE.md).
+REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference"
 
 
 def _get(client: APIClient, url: str) -> str:

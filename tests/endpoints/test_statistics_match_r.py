@@ -1,6 +1,6 @@
 """Every figure of the reference analysis agrees with R's survival package to 1e-6.
 
-The reference (../shared/reference/) is R 4.2.2 / survival 3.5-3 on a synthetic trial of 300
+The reference (tests/data/reference/) is R 4.2.2 / survival 3.5-3 on a synthetic trial of 300
 patients with tied event days, deaths on day 0 and censorings on event days.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 import random
 from pathlib import Path
 
@@ -19,11 +18,7 @@ from lifelines import KaplanMeierFitter
 from endpoints.statistics.comparison import cox, logrank
 from endpoints.statistics.kaplan_meier import kaplan_meier
 
-REFERENCE = Path(
-    os.environ.get(
-        "TRIAL_REFERENCE_DIR", Path(__file__).resolve().parents[3] / "shared" / "reference"
-    )
-)
+REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference"
 RELATIVE = 1e-6
 TRANSFORMS = {"log": "log", "log-log": "loglog", "plain": "plain"}
 

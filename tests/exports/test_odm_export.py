@@ -11,7 +11,6 @@ on 15 April: their follow-up visits (M3, M6, ...) are planned. Today is 2 June 2
 from __future__ import annotations
 
 import datetime as dt
-import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -37,11 +36,8 @@ from tests.visits.builders import (
 )
 from visits import services
 
-SCHEMA_DIR = Path(
-    os.environ.get(
-        "TRIAL_ODM_SCHEMA_DIR", Path(__file__).resolve().parents[3] / "shared" / "odm-1.3.2"
-    )
-)
+# The official schema ships with the tests (see tests/data/odm-1.3.2/PROVENANCE.md).
+SCHEMA_DIR = Path(__file__).resolve().parents[1] / "data" / "odm-1.3.2"
 NS = {"odm": "http://www.cdisc.org/ns/odm/v1.3"}
 URL = "/api/v1/exports/odm/"
 DOSE_CORRECTION = "Cytarabine dose copied from the wrong chart"
