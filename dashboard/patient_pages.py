@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from accounts.selectors import sites_for_data_entry, user_can_enter_data_at
 from audit.selectors import history_of
+from dashboard.services import screening_correct
 from patients import selectors, services
 from patients.forms import ScreeningForm
 from review.models import DataQuery
@@ -57,7 +58,7 @@ def screening_edit(request: HttpRequest, study_id: str) -> HttpResponse:
             **form.screening_values(),
         }
         try:
-            services.screening_update(
+            screening_correct(
                 patient=patient,
                 user=request.user,
                 reason=form.cleaned_data["reason"],

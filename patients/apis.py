@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import user_can_enter_data_at
 from api.base import RecordFilters
 from audit.selectors import history_of
 from patients import selectors, services
@@ -18,10 +17,9 @@ from patients.serializers import (
     HistoryEntryOutput,
     PatientOutput,
     PatientScreenInput,
-    ScreeningUpdateInput,
 )
 
-_NOT_FOUND = OpenApiResponse(description="No such patient among those you may see.")
+NOT_FOUND = OpenApiResponse(description="No such patient among those you may see.")
 
 
 def _nest_checklist_errors(errors: dict[str, list[str]]) -> dict:
@@ -37,7 +35,8 @@ def _nest_checklist_errors(errors: dict[str, list[str]]) -> dict:
     return nested
 
 
-def _validation_response(exc: ValidationError) -> Response:
+def screening_error_response(exc: ValidationError) -> Response:
+    """Answer a refused screening with its errors nested as the input nests them."""
     return Response(_nest_checklist_errors(exc.message_dict), status=status.HTTP_400_BAD_REQUEST)
 
 
@@ -87,54 +86,16 @@ class PatientListApi(generics.ListAPIView):
                 screening=values,
             )
         except ValidationError as exc:
-            return _validation_response(exc)
+            return screening_error_response(exc)
         patient = selectors.patient_get_for(request.user, patient.study_id)
         return Response(PatientOutput(patient).data, status=status.HTTP_201_CREATED)
-
-
-class PatientDetailApi(APIView):
-    """One patient; PATCH corrects the screening and requires a `reason`."""
-
-    serializer_class = PatientOutput
-
-    @extend_schema(tags=["patients"], responses={200: PatientOutput, 404: _NOT_FOUND})
-    def get(self, request, study_id: str):
-        return Response(PatientOutput(selectors.patient_get_for(request.user, study_id)).data)
-
-    @extend_schema(
-        tags=["patients"],
-        request=ScreeningUpdateInput,
-        responses={
-            200: PatientOutput,
-            400: OpenApiResponse(description="Field errors; `reason` missing."),
-            403: OpenApiResponse(description="Your role or site may not correct this patient."),
-            404: _NOT_FOUND,
-        },
-    )
-    def patch(self, request, study_id: str):
-        patient = selectors.patient_get_for(request.user, study_id)
-        if not user_can_enter_data_at(request.user, patient.site):
-            raise PermissionDenied("Only a coordinator of this site can correct its data.")
-        data = ScreeningUpdateInput(data=request.data, partial=True)
-        if not data.is_valid():
-            return Response(data.errors, status=status.HTTP_400_BAD_REQUEST)
-        values = dict(data.validated_data)
-        reason = values.pop("reason", "")
-        answers = values.pop("answers", None)
-        try:
-            services.screening_update(
-                patient=patient, user=request.user, reason=reason, changes=values, answers=answers
-            )
-        except ValidationError as exc:
-            return _validation_response(exc)
-        return Response(PatientOutput(selectors.patient_get_for(request.user, study_id)).data)
 
 
 class PatientHistoryApi(APIView):
     """The patient's audit trail: who changed which field, from what to what, and why."""
 
     @extend_schema(
-        tags=["patients"], responses={200: HistoryEntryOutput(many=True), 404: _NOT_FOUND}
+        tags=["patients"], responses={200: HistoryEntryOutput(many=True), 404: NOT_FOUND}
     )
     def get(self, request, study_id: str):
         patient = selectors.patient_get_for(request.user, study_id)

@@ -6,6 +6,7 @@ these functions, so the protocol's screening rules live in one place (rules.py).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,11 +19,9 @@ import protocol
 from accounts.models import Site, User
 from accounts.selectors import user_can_enter_data_at
 from audit.records import ReasonRequired
+from locks.services import ensure_site_unlocked, ensure_unlocked
 from patients import rules
 from patients.models import CriterionAnswer, Patient, Screening, ScreeningOutcome
-from randomization.models import Randomization
-from review.services import ensure_site_unlocked, ensure_unlocked
-from visits.models import ProtocolDeviation
 
 PATIENT_FIELDS: tuple[str, ...] = ("sex", "year_of_birth")
 SCREENING_FIELDS: tuple[str, ...] = (
@@ -179,11 +178,15 @@ def screening_update(
     reason: str,
     changes: Mapping[str, Any],
     answers: Mapping[str, bool] | None = None,
+    randomized_on: dt.date | None = None,
 ) -> Patient:
     """Correct a patient's screening; the reason for change goes into the audit trail.
 
     `changes` may hold patient fields (sex, year of birth) and screening fields; `answers`,
     when given, replaces the checklist. The outcome is decided again from the result.
+    `randomized_on` is the day a randomized patient was randomized: consent and screening
+    must precede it. The layers above draw the other consequences of a correction
+    (see `dashboard.services.screening_correct`).
     """
     _require_data_entry(user, patient.site)
     if not (reason or "").strip():
@@ -212,9 +215,7 @@ def screening_update(
         _validate(record, new_answers, patient.year_of_birth)
     except ValidationError as exc:
         errors.update(exc.message_dict)
-    randomization = Randomization.objects.filter(patient=patient).first()
-    if randomization is not None:
-        randomized_on = timezone.localtime(randomization.randomized_at).date()
+    if randomized_on is not None:
         for name in ("consent_on", "screened_on"):
             day = getattr(record, name)
             if day and day > randomized_on:
@@ -230,25 +231,4 @@ def screening_update(
         patient.save()
         record.save()
         _save_answers(record, new_answers)
-        if randomization is not None:
-            _ineligible_randomization_check(patient, record)
     return patient
-
-
-def _ineligible_randomization_check(patient: Patient, record: Screening) -> None:
-    """A correction showing a randomized patient was not eligible is a protocol deviation:
-    recorded (the patient stays in the intention-to-treat analysis), never hidden."""
-    kind = ProtocolDeviation.Kind.RANDOMIZED_INELIGIBLE
-    open_deviation = ProtocolDeviation.objects.filter(
-        patient=patient, kind=kind, corrected_at__isnull=True
-    ).first()
-    if not record.is_eligible and open_deviation is None:
-        ProtocolDeviation.objects.create(
-            patient=patient,
-            kind=kind,
-            description=f"Randomized, but the corrected screening says: "
-            f"{record.failure_reason.splitlines()[0]}",
-        )
-    elif record.is_eligible and open_deviation is not None:
-        open_deviation.corrected_at = timezone.now()
-        open_deviation.save(update_fields=["corrected_at", "updated_at"])

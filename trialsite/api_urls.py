@@ -3,6 +3,7 @@
 from django.urls import path
 
 from accounts.apis import ObtainTokenApi, SiteListApi
+from dashboard.apis import PatientDetailApi
 from endpoints.apis import AnalysisRunListApi
 from endpoints.exports.apis import DataDictionaryApi, ExportApi
 from endpoints.exports.odm_apis import OdmExportApi
@@ -18,7 +19,7 @@ urlpatterns = [
     path("patients/", patient_apis.PatientListApi.as_view(), name="api-patient-list"),
     path(
         "patients/<str:study_id>/",
-        patient_apis.PatientDetailApi.as_view(),
+        PatientDetailApi.as_view(),
         name="api-patient-detail",
     ),
     path(

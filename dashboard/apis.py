@@ -1,0 +1,57 @@
+"""The patient endpoint: read a patient, correct the screening with its consequences.
+
+Kept above the patients app because a correction of a randomized patient's screening
+reaches the layers above it (see dashboard.services.screening_correct).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.selectors import user_can_enter_data_at
+from dashboard.services import screening_correct
+from patients.apis import NOT_FOUND, screening_error_response
+from patients.selectors import patient_get_for
+from patients.serializers import PatientOutput, ScreeningUpdateInput
+
+
+class PatientDetailApi(APIView):
+    """One patient; PATCH corrects the screening and requires a `reason`."""
+
+    serializer_class = PatientOutput
+
+    @extend_schema(tags=["patients"], responses={200: PatientOutput, 404: NOT_FOUND})
+    def get(self, request, study_id: str):
+        return Response(PatientOutput(patient_get_for(request.user, study_id)).data)
+
+    @extend_schema(
+        tags=["patients"],
+        request=ScreeningUpdateInput,
+        responses={
+            200: PatientOutput,
+            400: OpenApiResponse(description="Field errors; `reason` missing."),
+            403: OpenApiResponse(description="Your role or site may not correct this patient."),
+            404: NOT_FOUND,
+        },
+    )
+    def patch(self, request, study_id: str):
+        patient = patient_get_for(request.user, study_id)
+        if not user_can_enter_data_at(request.user, patient.site):
+            raise PermissionDenied("Only a coordinator of this site can correct its data.")
+        data = ScreeningUpdateInput(data=request.data, partial=True)
+        if not data.is_valid():
+            return Response(data.errors, status=status.HTTP_400_BAD_REQUEST)
+        values = dict(data.validated_data)
+        reason = values.pop("reason", "")
+        answers = values.pop("answers", None)
+        try:
+            screening_correct(
+                patient=patient, user=request.user, reason=reason, changes=values, answers=answers
+            )
+        except ValidationError as exc:
+            return screening_error_response(exc)
+        return Response(PatientOutput(patient_get_for(request.user, study_id)).data)
