@@ -196,7 +196,10 @@ def screening_update(
         raise ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
 
     # Lock the rows being corrected so two simultaneous corrections apply one after the other.
-    patient = Patient.objects.select_for_update().select_related("site").get(pk=patient.pk)
+    # The patient's row only, not the joined site's (which new screenings at the site lock).
+    patient = (
+        Patient.objects.select_for_update(of=("self",)).select_related("site").get(pk=patient.pk)
+    )
     ensure_unlocked(patient)
     record = Screening.objects.select_for_update().get(patient=patient)
     current_answers = {a.code: a.answer for a in record.answers.all()}

@@ -140,8 +140,12 @@ def patient_randomize(
             }
         )
     # Lock the patient first: simultaneous presses for one patient queue here, and all but
-    # the first then find the randomization and are refused.
-    patient = Patient.objects.select_for_update().select_related("site").get(pk=patient.pk)
+    # the first then find the randomization and are refused. Only the patient's row
+    # (`of=("self",)`): a plain FOR UPDATE would lock the joined site row too, and every
+    # randomization and screening at the site would wait for this one.
+    patient = (
+        Patient.objects.select_for_update(of=("self",)).select_related("site").get(pk=patient.pk)
+    )
     ensure_unlocked(patient)
     existing = Randomization.objects.filter(patient=patient).first()
     if existing is not None:
