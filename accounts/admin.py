@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.http import HttpRequest
 
 from accounts.models import AccessEvent, Site, SiteAssignment, User
+from accounts.services import staff_role_change
 
 
 @admin.register(Site)
@@ -20,13 +26,37 @@ class SiteAssignmentInline(admin.TabularInline):
     extra = 0
 
 
+class StaffChangeForm(UserChangeForm):
+    """The admin's account form: a new role needs a reason, which the audit trail keeps."""
+
+    role_change_reason = forms.CharField(
+        label="Reason for the role change",
+        required=False,
+        max_length=200,
+        help_text="Required when the role changes; kept with the change in the audit trail.",
+    )
+
+    class Meta(UserChangeForm.Meta):
+        model = User
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if "role" in self.changed_data and not cleaned.get("role_change_reason", "").strip():
+            self.add_error(
+                "role_change_reason",
+                "Give the reason for the role change: the audit trail keeps it.",
+            )
+        return cleaned
+
+
 @admin.register(User)
 class StaffAdmin(UserAdmin):
+    form = StaffChangeForm
     list_display = ["username", "first_name", "last_name", "role", "is_active", "is_staff"]
     list_filter = ["role", "is_active", "sites"]
     fieldsets = (
-        *UserAdmin.fieldsets,
-        ("Trial role", {"fields": ["role"]}),
+        *(UserAdmin.fieldsets or ()),
+        ("Trial role", {"fields": ["role", "role_change_reason"]}),
     )
     add_fieldsets = (
         *UserAdmin.add_fieldsets,
@@ -34,7 +64,21 @@ class StaffAdmin(UserAdmin):
     )
     inlines = [SiteAssignmentInline]
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def save_model(self, request: HttpRequest, obj: User, form: forms.Form, change: bool) -> None:
+        if not (change and "role" in form.changed_data):
+            super().save_model(request, obj, form, change)
+            return
+        # A role decides what an account may see and do: it changes only through the service,
+        # which records the reason in the audit trail. The other fields are saved first, with
+        # the role the account had.
+        new_role = obj.role
+        obj.role = form.initial["role"]
+        super().save_model(request, obj, form, change)
+        staff_role_change(
+            user=obj, role=new_role, reason=form.cleaned_data["role_change_reason"].strip()
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         # Accounts are deactivated, never deleted: the audit trail and access log refer to them.
         return False
 
@@ -45,11 +89,11 @@ class AccessEventAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["username"]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: AccessEvent | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: AccessEvent | None = None) -> bool:
         return False

@@ -53,8 +53,11 @@ def staff_account_create(
 
 @transaction.atomic
 def staff_role_change(*, user: User, role: Role | str, reason: str) -> User:
-    """Change an account's role; the audit trail keeps the old and new role and the reason."""
+    """Change an account's role; the audit trail keeps the old and new role and the reason.
+
+    An empty role takes the account's trial role away (an administrator's account has none).
+    """
     with pghistory.context(reason=reason):
-        user.role = Role(role)
+        user.role = Role(role) if role else ""
         user.save(update_fields=["role"])
     return user
