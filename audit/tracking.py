@@ -11,8 +11,12 @@ from __future__ import annotations
 import pghistory
 
 
-def audited(*, exclude: tuple[str, ...] = ()):
-    """Return the class decorator that puts a model under the append-only audit trail."""
+def audited(*, exclude: tuple[str, ...] = (), event_table: str | None = None):
+    """Return the class decorator that puts a model under the append-only audit trail.
+
+    `event_table` names the event table of a model that moved between apps, so its trail
+    stays in the table it was written to.
+    """
     return pghistory.track(
         pghistory.InsertEvent(),
         pghistory.UpdateEvent(),
@@ -20,4 +24,5 @@ def audited(*, exclude: tuple[str, ...] = ()):
         exclude=list(exclude) or None,
         context_field=pghistory.ContextJSONField(),
         append_only=True,
+        meta={"db_table": event_table} if event_table else None,
     )

@@ -26,7 +26,7 @@ from endpoints.analysis import RISK_TIMES, analysis_compute
 from endpoints.datasets import PatientFacts, patient_facts
 from endpoints.models import AnalysisRun
 from endpoints.plots import km_svg
-from review.selectors import locked_patient_share
+from locks.selectors import locked_patient_share
 
 logger = logging.getLogger(__name__)
 PLOTTED = {"OS": "Overall survival", "EFS": "Event-free survival"}

@@ -17,11 +17,11 @@ from django.utils import timezone
 import protocol
 from accounts.models import User
 from accounts.selectors import user_can_enter_data_at
+from locks.services import ensure_unlocked
 from patients.models import Patient, Screening
 from randomization.allocation import minimization_choose, permuted_block, stratum_key
 from randomization.design import current_design
 from randomization.models import AllocationSlot, Randomization, SequenceViewing, Stratum
-from review.services import ensure_unlocked
 
 # The secure source behind every real allocation; tests and simulations never replace it.
 _SECURE_RANDOM = secrets.SystemRandom()

@@ -13,10 +13,13 @@ from rest_framework.views import APIView
 
 from accounts.selectors import sites_visible_to
 from api.lists import PatientRecordSerializer, scoped_list_api
+from locks.models import DataLock
+from locks.selectors import active_lock
+from locks.services import data_lock, data_unlock
 from patients.selectors import patient_get_for
 from review import selectors, services
 from review.fingerprints import casebook_records
-from review.models import DataLock, DataQuery
+from review.models import DataQuery
 
 _REFUSED = {
     400: OpenApiResponse(description="Field errors, or the step is not allowed now."),
@@ -176,7 +179,7 @@ class ReviewStateApi(APIView):
         patient = patient_get_for(request.user, study_id)
         verified, total = selectors.sdv_progress(patient)
         signature = selectors.signature_state(patient)
-        lock = services.active_lock(patient)
+        lock = active_lock(patient)
         return Response(
             {
                 "study_id": patient.study_id,
@@ -282,7 +285,7 @@ class LockApi(APIView):
         return _answer(
             lambda: Response(
                 {
-                    "lock": services.data_lock(
+                    "lock": data_lock(
                         user=request.user, reason=values["reason"], patient=patient, site=site
                     ).pk
                 },
@@ -306,7 +309,7 @@ class UnlockApi(APIView):
         return _answer(
             lambda: Response(
                 {
-                    "unlocked": services.data_unlock(
+                    "unlocked": data_unlock(
                         user=request.user, lock=lock, reason=data.validated_data["text"]
                     ).pk
                 }

@@ -1,4 +1,4 @@
-"""Data review: queries on values, source-data verification, e-signatures and locks.
+"""Data review: queries on values, source-data verification and e-signatures.
 
 Verification marks and signatures keep a fingerprint of what was verified or signed; their
 state is recomputed from the data, so a change by any path (form, API, bulk, SQL) clears
@@ -13,7 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 
-from accounts.models import Site, User
+from accounts.models import User
 from audit.tracking import audited
 from patients.models import Patient
 
@@ -142,42 +142,3 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.signer_name} signed {self.patient} at {self.signed_at:%Y-%m-%d %H:%M}"
-
-
-@audited()
-class DataLock(models.Model):
-    """Data frozen before an analysis cut-off: a patient's casebook or a whole site.
-
-    Locked data change only after an unlock, itself audited with its reason.
-    """
-
-    patient = models.ForeignKey(
-        Patient, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    site = models.ForeignKey(
-        Site, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    reason = models.CharField(max_length=300)
-    locked_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    locked_at = models.DateTimeField(auto_now_add=True)
-    unlocked_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    unlocked_at = models.DateTimeField(null=True, blank=True)
-    unlock_reason = models.CharField(max_length=300, blank=True)
-
-    class Meta:
-        ordering = ["-locked_at"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(patient__isnull=True) ^ Q(site__isnull=True),
-                name="lock_is_of_a_patient_or_a_site",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Lock of {self.patient or self.site}"
-
-    @property
-    def active(self) -> bool:
-        return self.unlocked_at is None

@@ -19,7 +19,7 @@ from review.fingerprints import (
     fingerprint,
     record_values,
 )
-from review.models import DataLock, DataQuery, Signature, SourceVerification
+from review.models import DataQuery, Signature, SourceVerification
 
 
 def queries_for(
@@ -136,32 +136,3 @@ def sdv_progress(patient: Patient) -> tuple[int, int]:
     """(records verified and unchanged since, records in the casebook)."""
     reviews = casebook_review(patient)
     return sum(1 for r in reviews if r.verification_current), len(reviews)
-
-
-def active_locks(user: User) -> QuerySet[DataLock]:
-    """The locks in force at the sites this account may see."""
-    from django.db.models import Q
-
-    from accounts.selectors import sites_visible_to
-
-    sites = sites_visible_to(user)
-    return (
-        DataLock.objects.filter(unlocked_at__isnull=True)
-        .filter(Q(patient__site__in=sites) | Q(site__in=sites))
-        .select_related("patient", "site", "locked_by")
-    )
-
-
-def locked_patient_share(patient_ids: list[int] | None = None) -> dict[str, int]:
-    """How many randomized patients' data are locked (analyses and exports report it)."""
-    from randomization.models import Randomization
-
-    randomized = Randomization.objects.values_list("patient_id", "patient__site_id")
-    locks = DataLock.objects.filter(unlocked_at__isnull=True)
-    locked_patients = set(locks.exclude(patient=None).values_list("patient_id", flat=True))
-    locked_sites = set(locks.exclude(site=None).values_list("site_id", flat=True))
-    total = locked = 0
-    for patient_id, site_id in randomized:
-        total += 1
-        locked += patient_id in locked_patients or site_id in locked_sites
-    return {"locked": locked, "randomized": total}

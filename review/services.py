@@ -1,4 +1,4 @@
-"""Writes of the data review: queries, verification, signatures and locks."""
+"""Writes of the data review: queries, verification and signatures."""
 
 from __future__ import annotations
 
@@ -7,52 +7,14 @@ from django.contrib.auth import authenticate
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Model, Q
+from django.db.models import Model
 from django.http import HttpRequest
-from django.utils import timezone
 
-from accounts.models import Role, Site, User
+from accounts.models import Role, User
 from accounts.selectors import user_can_enter_data_at
 from patients.models import Patient
 from review.fingerprints import casebook_fingerprint, fingerprint, record_values
-from review.models import DataLock, DataQuery, QueryStep, Signature, SourceVerification
-
-
-class DataLocked(ValidationError):
-    """The patient's data are frozen for an analysis; only an audited unlock opens them."""
-
-    def __init__(self, lock: DataLock):
-        what = f"site {lock.site}" if lock.site_id else f"patient {lock.patient}"
-        super().__init__(
-            {
-                "__all__": [
-                    f"The data of {what} are locked since "
-                    f"{timezone.localtime(lock.locked_at):%d/%m/%Y} ({lock.reason}): "
-                    "nothing can change until a data manager unlocks them, with a reason."
-                ]
-            }
-        )
-
-
-def active_lock(patient: Patient) -> DataLock | None:
-    """Return the lock that freezes this patient's data, if any."""
-    return DataLock.objects.filter(
-        Q(patient=patient) | Q(site_id=patient.site_id), unlocked_at__isnull=True
-    ).first()
-
-
-def ensure_site_unlocked(site: Site) -> None:
-    """Refuse new patients at a site whose data are locked."""
-    lock = DataLock.objects.filter(site=site, unlocked_at__isnull=True).first()
-    if lock is not None:
-        raise DataLocked(lock)
-
-
-def ensure_unlocked(patient: Patient) -> None:
-    """Refuse any change to a locked patient's data (called by every writing service)."""
-    lock = active_lock(patient)
-    if lock is not None:
-        raise DataLocked(lock)
+from review.models import DataQuery, QueryStep, Signature, SourceVerification
 
 
 def _reference(record: Model, field_name: str) -> dict:
@@ -222,45 +184,3 @@ def casebook_sign(
             signer_name=user.get_full_name() or user.username,
             fingerprint=casebook_fingerprint(patient),
         )
-
-
-# --- Locks ------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def data_lock(
-    *, user: User, reason: str, patient: Patient | None = None, site: Site | None = None
-) -> DataLock:
-    """Freeze a patient's casebook or a whole site before an analysis cut-off."""
-    _require(user, Role.DATA_MANAGER)
-    if not reason.strip():
-        raise ValidationError({"reason": ["Say why the data are locked (e.g. the cut-off)."]})
-    if (patient is None) == (site is None):
-        raise ValidationError({"__all__": ["Lock a patient or a site."]})
-    # Take the row locks that every writing service takes first, so a write already past
-    # its lock check finishes before the lock, and none starts after it unnoticed.
-    if patient is not None:
-        Patient.objects.select_for_update().filter(pk=patient.pk).first()
-    else:
-        # The site row is what a new screening locks first: none slips in after the lock.
-        Site.objects.select_for_update().filter(pk=site.pk).first()
-        list(Patient.objects.select_for_update().filter(site=site).values_list("pk"))
-    with pghistory.context(user=user.pk, reason=f"Locked: {reason.strip()}"):
-        return DataLock.objects.create(
-            patient=patient, site=site, reason=reason.strip(), locked_by=user
-        )
-
-
-@transaction.atomic
-def data_unlock(*, user: User, lock: DataLock, reason: str) -> DataLock:
-    """Unlock, with the reason kept in the audit trail."""
-    _require(user, Role.DATA_MANAGER)
-    if not reason.strip():
-        raise ValidationError({"unlock_reason": ["Unlocking needs a reason."]})
-    lock = DataLock.objects.select_for_update().get(pk=lock.pk)
-    if lock.unlocked_at is not None:
-        return lock
-    lock.unlocked_by, lock.unlocked_at, lock.unlock_reason = user, timezone.now(), reason.strip()
-    with pghistory.context(user=user.pk, reason=f"Unlocked: {reason.strip()}"):
-        lock.save(update_fields=["unlocked_by", "unlocked_at", "unlock_reason"])
-    return lock

@@ -12,11 +12,14 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.selectors import site_chosen, sites_visible_to, user_can_enter_data_at
+from locks.models import DataLock
+from locks.selectors import active_lock, active_locks
+from locks.services import data_lock, data_unlock
 from patients.selectors import patient_get_for
 from review import selectors, services
 from review.checks import AUTOMATIC_CHECKS
 from review.fingerprints import casebook_records
-from review.models import DataLock, DataQuery
+from review.models import DataQuery
 
 
 def _record_from(patient, token: str):
@@ -53,7 +56,7 @@ def patient_review(request: HttpRequest, study_id: str) -> HttpResponse:
                 for r in reviews
             ],
             "signature": selectors.signature_state(patient),
-            "lock": services.active_lock(patient),
+            "lock": active_lock(patient),
             "closed_queries": selectors.queries_for(request.user).filter(
                 patient=patient, status=DataQuery.Status.CLOSED
             ),
@@ -140,7 +143,7 @@ def patient_lock(request: HttpRequest, study_id: str) -> HttpResponse:
     return _done(
         request,
         study_id,
-        lambda: services.data_lock(
+        lambda: data_lock(
             user=request.user, patient=patient, reason=request.POST.get("reason", "")
         ),
         "Patient's data locked.",
@@ -152,7 +155,7 @@ def patient_lock(request: HttpRequest, study_id: str) -> HttpResponse:
 def lock_release(request: HttpRequest, pk: int) -> HttpResponse:
     lock = get_object_or_404(DataLock, pk=pk)
     try:
-        services.data_unlock(user=request.user, lock=lock, reason=request.POST.get("reason", ""))
+        data_unlock(user=request.user, lock=lock, reason=request.POST.get("reason", ""))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -203,7 +206,7 @@ def locks(request: HttpRequest) -> HttpResponse:
         if site is None:
             raise Http404("Choose a site.")
         try:
-            services.data_lock(user=request.user, site=site, reason=request.POST.get("reason", ""))
+            data_lock(user=request.user, site=site, reason=request.POST.get("reason", ""))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -213,7 +216,7 @@ def locks(request: HttpRequest) -> HttpResponse:
         request,
         "review/locks.html",
         {
-            "locks": selectors.active_locks(request.user),
+            "locks": active_locks(request.user),
             "sites": sites_visible_to(request.user),
             "can_lock": request.user.role == Role.DATA_MANAGER,
         },

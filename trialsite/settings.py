@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     # The trial's apps, bottom layer first (the order is a contract: see pyproject.toml).
     "accounts",
     "audit",
+    "locks",
     "casebook",
     "patients",
     "randomization",

@@ -20,10 +20,10 @@ from django.utils import timezone
 import protocol
 from accounts.models import Role, User
 from audit.records import record_create, record_update
+from locks.models import DataLock
+from locks.services import ensure_unlocked
 from patients.models import Patient
 from randomization.models import Randomization
-from review.models import DataLock
-from review.services import ensure_unlocked
 from visits import responses, schedule
 from visits.ctcae import CTCAE_TERM_NAMES, OTHER_SPECIFY
 from visits.models import (

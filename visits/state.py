@@ -11,9 +11,9 @@ from django.utils import timezone
 import protocol
 from accounts.models import User
 from accounts.selectors import user_can_enter_data_at
+from locks.services import ensure_unlocked
 from patients.models import Patient
 from randomization.models import Randomization
-from review.services import ensure_unlocked
 from visits.models import (
     AdverseEvent,
     EndOfTreatment,

@@ -36,8 +36,8 @@ from endpoints.datasets import (
     patient_facts,
     time_to_event_rows,
 )
+from locks.selectors import locked_patient_share
 from randomization.models import Randomization
-from review.selectors import locked_patient_share
 from visits import models as visit_models
 
 BATCH = 1000

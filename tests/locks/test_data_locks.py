@@ -14,13 +14,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 import protocol
 from audit.selectors import history_of
+from locks.models import DataLock
+from locks.selectors import locked_patient_share
+from locks.services import DataLocked, data_lock, data_unlock
 from patients.models import Screening
 from patients.services import screening_update
 from randomization.models import Randomization
 from randomization.services import patient_randomize
-from review.models import DataLock
-from review.selectors import locked_patient_share
-from review.services import DataLocked, data_lock, data_unlock
 from tests.visits.builders import (
     RANDOMIZED_AT,
     randomize,

@@ -12,9 +12,11 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 
 from audit.selectors import history_of
+from locks.models import DataLock
+from locks.services import data_lock, data_unlock
 from patients.models import Screening
-from review.models import DataLock, DataQuery, Signature, SourceVerification
-from review.services import data_lock, data_unlock, query_answer, query_raise
+from review.models import DataQuery, Signature, SourceVerification
+from review.services import query_answer, query_raise
 from tests.factories import PASSWORD
 
 REVIEW = "/patients/03-001/review/"

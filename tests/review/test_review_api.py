@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from rest_framework.test import APIClient
 
-from review.models import DataLock, DataQuery
+from locks.models import DataLock
+from review.models import DataQuery
 
 
 def _api(user) -> APIClient:

@@ -1,0 +1,68 @@
+"""Reads of the data locks: which lock freezes a patient, which are in force, how many."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, cast
+
+from django.db.models import Model, Q, QuerySet
+
+from accounts.models import Site, User
+from accounts.selectors import sites_visible_to
+from locks.models import DataLock
+
+
+class PatientAtSite(Protocol):
+    """What a lock check needs of a patient: patients sit above locks, so not the model."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def site_id(self) -> int: ...
+
+
+def patients() -> QuerySet[Model]:
+    """All patients, reached through the lock's foreign key rather than an upward import."""
+    patient_model = cast("type[Model]", DataLock._meta.get_field("patient").related_model)
+    return patient_model._default_manager.all()
+
+
+def active_lock(patient: PatientAtSite) -> DataLock | None:
+    """Return the lock that freezes this patient's data, if any."""
+    return DataLock.objects.filter(
+        Q(patient_id=patient.pk) | Q(site_id=patient.site_id), unlocked_at__isnull=True
+    ).first()
+
+
+def active_site_lock(site: Site) -> DataLock | None:
+    """Return the lock that freezes a whole site, if any."""
+    return DataLock.objects.filter(site=site, unlocked_at__isnull=True).first()
+
+
+def active_locks(user: User) -> QuerySet[DataLock]:
+    """The locks in force at the sites this account may see."""
+    sites = sites_visible_to(user)
+    return (
+        DataLock.objects.filter(unlocked_at__isnull=True)
+        .filter(Q(patient__site__in=sites) | Q(site__in=sites))
+        .select_related("patient", "site", "locked_by")
+    )
+
+
+def locked_patient_share(patient_ids: list[int] | None = None) -> dict[str, int]:
+    """How many randomized patients' data are locked (analyses and exports report it).
+
+    A randomized patient is one with a randomization row (its one-to-one reverse name);
+    `patient_ids` narrows the count to those patients.
+    """
+    randomized = patients().filter(randomization__isnull=False)
+    if patient_ids is not None:
+        randomized = randomized.filter(pk__in=patient_ids)
+    locks = DataLock.objects.filter(unlocked_at__isnull=True)
+    locked_patients = set(locks.exclude(patient=None).values_list("patient_id", flat=True))
+    locked_sites = set(locks.exclude(site=None).values_list("site_id", flat=True))
+    total = locked = 0
+    for patient_id, site_id in randomized.values_list("pk", "site_id"):
+        total += 1
+        locked += patient_id in locked_patients or site_id in locked_sites
+    return {"locked": locked, "randomized": total}
