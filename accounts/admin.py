@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.forms import UserChangeForm
+from django.contrib.auth.forms import UserChangeForm, UsernameField
 from django.http import HttpRequest
 
 from accounts.models import AccessEvent, Site, SiteAssignment, User
@@ -36,12 +36,15 @@ class StaffChangeForm(UserChangeForm):
         help_text="Required when the role changes; kept with the change in the audit trail.",
     )
 
-    class Meta(UserChangeForm.Meta):
+    class Meta:
         model = User
+        fields = "__all__"
+        field_classes = {"username": UsernameField}
 
-    def clean(self) -> dict[str, Any]:
+    def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
-        if "role" in self.changed_data and not cleaned.get("role_change_reason", "").strip():
+        reason = self.cleaned_data.get("role_change_reason", "")
+        if "role" in self.changed_data and not reason.strip():
             self.add_error(
                 "role_change_reason",
                 "Give the reason for the role change: the audit trail keeps it.",

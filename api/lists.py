@@ -9,11 +9,13 @@ from django.db.models import Model
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
+from accounts.http import AuthenticatedRequest
 from accounts.selectors import sites_visible_to
 from api.base import RecordFilters
 
 
 class ScopedListApi(generics.ListAPIView):
+    request: AuthenticatedRequest
     model: type[Model]
     site_path = "patient__site"
     date_field: str | None = None
@@ -21,7 +23,7 @@ class ScopedListApi(generics.ListAPIView):
     related: tuple[str, ...] = ("patient", "patient__site")
 
     def get_queryset(self):
-        queryset = self.model.objects.filter(
+        queryset = self.model._default_manager.filter(
             **{f"{self.site_path}__in": sites_visible_to(self.request.user)}
         ).select_related(*self.related)
         return RecordFilters.apply(
@@ -45,6 +47,7 @@ def scoped_list_api(
     description: str = "",
 ) -> type[ScopedListApi]:
     """Build a documented list endpoint for one kind of record."""
+    doc = description or f"List {model._meta.verbose_name_plural}."
     attrs = {
         "model": model,
         "serializer_class": serializer,
@@ -52,12 +55,12 @@ def scoped_list_api(
         "updated_field": updated_field,
         "site_path": site_path,
         "related": related,
-        "__doc__": description or f"List {model._meta.verbose_name_plural}.",
+        "__doc__": doc,
     }
     view = type(name, (ScopedListApi,), attrs)
     return extend_schema(
         summary=f"List {model._meta.verbose_name_plural}",
-        description=attrs["__doc__"],
+        description=doc,
         parameters=RecordFilters.parameters(date_field, updated_field),
         tags=[model._meta.app_label],
     )(view)

@@ -61,7 +61,7 @@ def history_of(*records: Model) -> list[HistoryEntry]:
         ),
     )
     user_ids = {e.pgh_context.get("user") for e in events if e.pgh_context}
-    usernames = dict(
+    usernames: dict[int | None, str] = dict(
         get_user_model()
         .objects.filter(pk__in=[u for u in user_ids if u])
         .values_list("pk", "username")

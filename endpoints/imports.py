@@ -33,7 +33,7 @@ REQUIRED_COLUMNS = (
 )
 
 
-def _date(value: str, name: str, problems: list[str], required: bool) -> dt.date | None:
+def _date(value: str | None, name: str, problems: list[str], required: bool) -> dt.date | None:
     value = (value or "").strip()
     if not value:
         if required:
@@ -72,7 +72,7 @@ def _outcome(
                 problems.append(f"{name} {day} is before randomized_on {randomized}")
     if death and alive and alive > death:
         problems.append(f"last_alive_on {alive} is after death_on {death}")
-    if problems:
+    if problems or site is None or randomized is None or alive is None:
         return None, problems
     return ImportedOutcome(
         subject_id=subject,
@@ -96,12 +96,14 @@ def outcomes_import(*, content: str, filename: str, user: User) -> list[Imported
     if missing:
         raise ValidationError({"file": [f"Missing columns: {', '.join(missing)}."]})
     source = f"{filename} sha256:{hashlib.sha256(content.encode()).hexdigest()[:16]}"
-    outcomes, errors, seen = [], {}, set()
+    outcomes: list[ImportedOutcome] = []
+    errors: dict[str, list[str]] = {}
+    seen: set[str] = set()
     for line, row in enumerate(reader, start=2):
         outcome, problems = _outcome(row, user, source)
         if outcome is not None and outcome.subject_id in seen:
             problems = [f"patient_id {outcome.subject_id} appears twice"]
-        if problems:
+        if outcome is None or problems:
             errors[f"line {line}"] = problems
             continue
         seen.add(outcome.subject_id)

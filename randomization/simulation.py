@@ -83,9 +83,9 @@ def simulate(
             levels[(factor, patient[factor])][arm] += 1
     imbalances = [abs(c[design.arms[0]] - c[design.arms[1]]) for c in strata.values()]
     level_imbalances = [abs(c[design.arms[0]] - c[design.arms[1]]) for c in levels.values()]
-    total = Counter()
-    for counts in strata.values():
-        total.update(counts)
+    total: Counter[str] = Counter()
+    for stratum_counts in strata.values():
+        total.update(stratum_counts)
     return SimulationResult(
         method=method,
         arms=total,

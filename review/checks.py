@@ -36,8 +36,11 @@ LONG_OVERDUE_DAYS = 60
 
 def _visits_far_outside_window(today: dt.date) -> Iterator[Finding]:
     for visit in FollowUpVisit.objects.filter(performed_on__isnull=False).select_related("patient"):
-        early = (visit.window_opens_on - visit.performed_on).days
-        late = (visit.performed_on - visit.window_closes_on).days
+        performed_on = visit.performed_on
+        if performed_on is None:  # excluded by the query; said again for the type checker
+            continue
+        early = (visit.window_opens_on - performed_on).days
+        late = (performed_on - visit.window_closes_on).days
         if max(early, late) > FAR_OUTSIDE_WINDOW_DAYS:
             side = "before its window opened" if early > 0 else "after its window closed"
             yield (
@@ -53,6 +56,8 @@ def _missing_response_after_induction(today: dt.date) -> Iterator[Finding]:
     for cycle in TreatmentCycle.objects.filter(
         number=1, phase=protocol.CyclePhase.INDUCTION, ended_on__isnull=False
     ).select_related("patient"):
+        if cycle.ended_on is None:  # excluded by the query; said again for the type checker
+            continue
         due = cycle.ended_on + dt.timedelta(days=RESPONSE_EXPECTED_WITHIN_DAYS)
         if cycle.patient_id not in assessed and today > due:
             yield (

@@ -6,6 +6,8 @@ made from an out-of-date form is refused instead of silently overwriting a colle
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -15,14 +17,14 @@ from accounts.models import User
 from audit.tracking import audited
 from patients.models import Patient
 
-_DOSE = {
+_DOSE: dict[str, Any] = {
     "max_digits": 8,
     "decimal_places": 2,
     "null": True,
     "blank": True,
     "validators": [MinValueValidator(0)],
 }
-_COUNT = {
+_COUNT: dict[str, Any] = {
     "max_digits": 7,
     "decimal_places": 2,
     "null": True,

@@ -56,28 +56,28 @@ def logrank(
     expected counts and of their variances (R: survdiff(... + strata(s))); a stratum with
     no events contributes nothing.
     """
-    durations = np.asarray(durations, dtype=float)
-    events = np.asarray(events, dtype=int)
-    groups = np.asarray(groups)
-    treated = groups == treatment
-    labels = np.asarray(strata) if strata is not None else np.zeros(len(durations), dtype=int)
+    times = np.asarray(durations, dtype=float)
+    event_flags = np.asarray(events, dtype=int)
+    arms = np.asarray(groups)
+    treated = arms == treatment
+    labels = np.asarray(strata) if strata is not None else np.zeros(len(times), dtype=int)
     total = {"o_minus_e": 0.0, "variance": 0.0, "o_t": 0.0, "e_t": 0.0}
     for level in np.unique(labels):
         inside = labels == level
         o_minus_e, variance, o_t, e_t = _observed_expected(
-            durations[inside], events[inside], treated[inside]
+            times[inside], event_flags[inside], treated[inside]
         )
         total["o_minus_e"] += o_minus_e
         total["variance"] += variance
         total["o_t"] += o_t
         total["e_t"] += e_t
-    deaths = float(events.sum())
+    deaths = float(event_flags.sum())
     chisq = total["o_minus_e"] ** 2 / total["variance"] if total["variance"] > 0 else 0.0
     if strata is None:
         # lifelines' own test, computed the same way, as a cross-check of the sum above.
-        reference_side = groups == reference
+        reference_side = arms == reference
         lifelines_result = logrank_test(
-            durations[treated], durations[reference_side], events[treated], events[reference_side]
+            times[treated], times[reference_side], event_flags[treated], event_flags[reference_side]
         )
         if not np.isclose(lifelines_result.test_statistic, chisq, rtol=1e-9, atol=1e-12):
             raise ArithmeticError("log-rank statistic disagrees with lifelines")

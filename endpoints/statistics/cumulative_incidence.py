@@ -33,13 +33,13 @@ def cumulative_incidence(
     out rather than taken from lifelines, whose AalenJohansenFitter breaks tied times by
     random jitter; here events of every kind at one time are counted together, as R does.
     """
-    durations = np.asarray(durations, dtype=float)
+    observed = np.asarray(durations, dtype=float)
     codes = np.asarray(event_codes, dtype=int)
     times, incidence = [0.0], [0.0]
     survival, cif = 1.0, 0.0
-    for t in np.unique(durations[codes != CENSORED]):
-        at_risk = int((durations >= t).sum())
-        at_t = durations == t
+    for t in np.unique(observed[codes != CENSORED]):
+        at_risk = int((observed >= t).sum())
+        at_t = observed == t
         of_interest = int((at_t & (codes == event_of_interest)).sum())
         any_event = int((at_t & (codes != CENSORED)).sum())
         cif += survival * of_interest / at_risk

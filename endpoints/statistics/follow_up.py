@@ -11,7 +11,7 @@ from endpoints.statistics.kaplan_meier import kaplan_meier
 
 def median_follow_up(durations: Sequence[float], events: Sequence[int]) -> float | None:
     """Median potential follow-up: Kaplan-Meier with censoring as the event, death censored."""
-    events = np.asarray(events, dtype=int)
-    if len(events) == 0:
+    died = np.asarray(events, dtype=int)
+    if len(died) == 0:
         return None
-    return kaplan_meier(durations, 1 - events, conf_type="plain").median
+    return kaplan_meier(durations, (1 - died).tolist(), conf_type="plain").median

@@ -24,8 +24,8 @@ class KaplanMeier:
     n_event: list[int]
     n_censor: list[int]
     surv: list[float]
-    std_err_cumhaz: list[float]  # Greenwood, on the cumulative-hazard scale (R's std.err)
-    std_err_surv: list[float]
+    std_err_cumhaz: list[float | None]  # Greenwood, on the cumulative-hazard scale (R's std.err)
+    std_err_surv: list[float | None]
     lower: list[float | None]
     upper: list[float | None]
     conf_type: str
@@ -56,7 +56,8 @@ class KaplanMeier:
         return value
 
     def confidence_at(self, t: float) -> tuple[float | None, float | None]:
-        lower, upper = 1.0, 1.0
+        lower: float | None = 1.0
+        upper: float | None = 1.0
         for time, lo, up in zip(self.time, self.lower, self.upper, strict=True):
             if time > t:
                 break
@@ -145,9 +146,8 @@ def kaplan_meier(
     alpha: float = 0.05,
 ) -> KaplanMeier:
     """Fit a Kaplan-Meier curve with Greenwood variance and R's confidence limits."""
-    durations = np.asarray(durations, dtype=float)
-    events = np.asarray(events, dtype=int)
-    fitter = KaplanMeierFitter().fit(durations, events)
+    observed = np.asarray(durations, dtype=float)
+    fitter = KaplanMeierFitter().fit(observed, np.asarray(events, dtype=int))
     table = fitter.event_table
     table = table[table["removed"] > 0]
     time = table.index.to_numpy(dtype=float)
@@ -178,5 +178,5 @@ def kaplan_meier(
         median=r_quantile(times, surv.tolist()),
         median_lower=r_quantile(times, lower),
         median_upper=r_quantile(times, upper),
-        durations=durations,
+        durations=observed,
     )
