@@ -6,12 +6,23 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from endpoints.statistics.kaplan_meier import kaplan_meier
+from endpoints.statistics.kaplan_meier import KaplanMeier, kaplan_meier
+
+
+def reverse_kaplan_meier(
+    durations: Sequence[float], events: Sequence[int], *, conf_type: str = "log"
+) -> KaplanMeier:
+    """Kaplan-Meier of the time to censoring: being censored is the event, a death censors.
+
+    R: survfit(Surv(time, 1 - died) ~ 1), whose default conf.type is "log"; the median and
+    its interval follow quantile.survfit, as for the survival curves.
+    """
+    died = np.asarray(events, dtype=int)
+    return kaplan_meier(durations, (1 - died).tolist(), conf_type=conf_type)
 
 
 def median_follow_up(durations: Sequence[float], events: Sequence[int]) -> float | None:
     """Median potential follow-up: Kaplan-Meier with censoring as the event, death censored."""
-    died = np.asarray(events, dtype=int)
-    if len(died) == 0:
+    if len(events) == 0:
         return None
-    return kaplan_meier(durations, (1 - died).tolist(), conf_type="plain").median
+    return reverse_kaplan_meier(durations, events).median
