@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+from rest_framework import generics
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from accounts.selectors import sites_visible_to
@@ -25,18 +25,13 @@ class ObtainTokenApi(ObtainAuthToken):
     @extend_schema(tags=["authentication"])
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
-        try:
-            serializer.is_valid(raise_exception=True)
-        except ValidationError:
-            if getattr(request, "axes_locked_out", False):
-                return Response(
-                    {
-                        "detail": "This account is locked after repeated failed log-ins. "
-                        "Ask a data manager to unlock it."
-                    },
-                    status=status.HTTP_403_FORBIDDEN,
+        if not serializer.is_valid():
+            if getattr(request, "axes_locked_out", False):  # set while authenticating
+                raise PermissionDenied(
+                    "This account is locked after repeated failed log-ins. "
+                    "Ask a data manager to unlock it."
                 )
-            raise
+            raise ValidationError(serializer.errors)
         user = serializer.validated_data["user"]
         token, _ = Token.objects.get_or_create(user=user)
         user_logged_in.send(sender=user.__class__, request=request, user=user)

@@ -57,25 +57,14 @@ class Site(models.Model):
 
 @audited(exclude=("password", "last_login"))
 class User(AbstractUser):
-    """A staff account. Holds no patient data; its role decides what it may see and do."""
+    """A staff account. Holds no patient data; its role decides what it may see and do
+    (accounts/permissions.py)."""
 
     role = models.CharField(max_length=20, choices=Role.choices, blank=True)
     sites = models.ManyToManyField(Site, through="SiteAssignment", related_name="staff", blank=True)
 
     class Meta:
         ordering = ["username"]
-
-    @property
-    def is_site_bound(self) -> bool:
-        return self.role in SITE_BOUND_ROLES
-
-    @property
-    def can_enter_data(self) -> bool:
-        return self.role in DATA_ENTRY_ROLES
-
-    @property
-    def is_unblinded(self) -> bool:
-        return self.role in UNBLINDED_ROLES
 
 
 @audited()

@@ -5,29 +5,23 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from accounts.models import Site, User
+from accounts.permissions import user_can_enter_data, user_is_site_bound, user_sees_every_site
 
 
 def sites_visible_to(user: User) -> QuerySet[Site]:
     """Return the sites whose patients this account may see."""
-    if not user.is_authenticated or not user.role:
-        return Site.objects.none()
-    if user.is_site_bound:
+    if user_is_site_bound(user):
         return user.sites.all()
-    return Site.objects.all()
+    if user_sees_every_site(user):
+        return Site.objects.all()
+    return Site.objects.none()  # an account without a role sees no patient
 
 
 def sites_for_data_entry(user: User) -> QuerySet[Site]:
     """Return the active sites where this account may screen and enter data."""
-    if not user.is_authenticated or not user.can_enter_data:
+    if not user_can_enter_data(user):
         return Site.objects.none()
     return user.sites.filter(active=True)
-
-
-def user_can_enter_data_at(user: User, site: Site) -> bool:
-    """Return True when this account may enter data for patients of this site."""
-    return bool(
-        user.is_authenticated and user.can_enter_data and user.sites.filter(pk=site.pk).exists()
-    )
 
 
 def site_chosen(user: User, number: str | None) -> Site | None:

@@ -1,25 +1,41 @@
-"""What every API endpoint shares: one shape for errors."""
+"""What every API endpoint shares: one shape for errors, pagination, filters."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions
+from rest_framework import exceptions, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.response import Response
+
+from accounts.permissions import user_can_enter_data, user_is_site_bound
+from refusals import Conflict, field_errors_of
 
 
-def exception_handler(exc, context):
-    """Answer a service's ValidationError as a 400 with its field errors, like DRF's own."""
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Answer the domain's refusals, so no view catches them (refusals/__init__.py):
+
+    a ValidationError (a Refused) is a 400 mapping each field to its messages, like DRF's
+    own; PermissionDenied a 403 and Http404 a 404 with a `detail` (DRF's handler); a
+    Conflict a 409 with its `detail` and, when the view names a `conflict_output`
+    serializer, the record already there.
+    """
     # Imported here: rest_framework.views reads the settings that name this module.
     from rest_framework.views import exception_handler as drf_exception_handler
+    from rest_framework.views import set_rollback
 
+    if isinstance(exc, Conflict):
+        body: dict[str, Any] = {"detail": str(exc)}
+        output = getattr(context.get("view"), "conflict_output", None)
+        if output is not None and exc.existing is not None:
+            body[exc.existing_name] = output(exc.existing).data
+        set_rollback()
+        return Response(body, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
-        detail = (
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        )
-        exc = exceptions.ValidationError(detail=detail)
+        exc = exceptions.ValidationError(detail=field_errors_of(exc))
     return drf_exception_handler(exc, context)
 
 
@@ -42,7 +58,9 @@ class DataEntryOrReadOnly(BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        return request.method in SAFE_METHODS or user.can_enter_data or user.is_site_bound
+        return (
+            request.method in SAFE_METHODS or user_can_enter_data(user) or user_is_site_bound(user)
+        )
 
 
 MAX_UTC_OFFSET = dt.timedelta(hours=14)

@@ -13,18 +13,25 @@ import pghistory
 
 # The audit trail sits below accounts: any user model will do.
 from django.contrib.auth.models import AbstractBaseUser as User
-from django.core.exceptions import ValidationError
 from django.db.models import F, Model
 from django.utils import timezone
 
+from refusals import Refused
 
-class ReasonRequired(ValidationError):
+
+class ReasonRequired(Refused):
+    """An edit of saved data without a reason for change (400 under `reason`)."""
+
     def __init__(self) -> None:
         super().__init__({"reason": ["A reason for change is required to edit saved data."]})
 
 
-class VersionConflict(ValidationError):
-    """Somebody else saved the record after this editor opened it."""
+class VersionConflict(Refused):
+    """Somebody else saved the record after this editor opened it: a stale version.
+
+    A conflict, yet a field error under `version` (400), not a 409: pages show it beside
+    the form, and API clients have always read it as a field error.
+    """
 
     def __init__(self, record: Model) -> None:
         current = type(record).objects.filter(pk=record.pk).values("updated_at").first()

@@ -6,15 +6,14 @@ reaches the layers above it (see dashboard.services.screening_correct).
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import user_can_enter_data_at
+from accounts.permissions import user_can_enter_data_at
 from dashboard.services import screening_correct
-from patients.apis import NOT_FOUND, screening_error_response
+from patients.apis import NOT_FOUND
 from patients.selectors import patient_get_for
 from patients.serializers import PatientOutput, ScreeningUpdateInput
 
@@ -43,15 +42,11 @@ class PatientDetailApi(APIView):
         if not user_can_enter_data_at(request.user, patient.site):
             raise PermissionDenied("Only a coordinator of this site can correct its data.")
         data = ScreeningUpdateInput(data=request.data, partial=True)
-        if not data.is_valid():
-            return Response(data.errors, status=status.HTTP_400_BAD_REQUEST)
+        data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         reason = values.pop("reason", "")
         answers = values.pop("answers", None)
-        try:
-            screening_correct(
-                patient=patient, user=request.user, reason=reason, changes=values, answers=answers
-            )
-        except ValidationError as exc:
-            return screening_error_response(exc)
+        screening_correct(
+            patient=patient, user=request.user, reason=reason, changes=values, answers=answers
+        )
         return Response(PatientOutput(patient_get_for(request.user, study_id)).data)

@@ -9,11 +9,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from accounts.selectors import sites_for_data_entry, user_can_enter_data_at
+from accounts.permissions import user_can_enter_data, user_can_enter_data_at
+from accounts.selectors import sites_for_data_entry
 from audit.selectors import history_of
 from dashboard.services import screening_correct
 from patients import selectors, services
 from patients.forms import ScreeningForm
+from refusals.pages import show_on_form
 from review.models import DataQuery
 from visits.selectors import patient_timeline
 
@@ -36,7 +38,7 @@ def screening_new(request: HttpRequest) -> HttpResponse:
                 answers=form.answers(),
             )
         except ValidationError as exc:
-            form.add_service_errors(exc)
+            show_on_form(form, exc)
         else:
             outcome = patient.screening.get_outcome_display().lower()
             messages.success(request, f"Patient {patient.study_id} screened: {outcome}.")
@@ -48,7 +50,7 @@ def screening_new(request: HttpRequest) -> HttpResponse:
 def screening_edit(request: HttpRequest, study_id: str) -> HttpResponse:
     """Correct a saved screening; a reason for change is required and audited."""
     patient = selectors.patient_get_for(request.user, study_id)
-    if not request.user.can_enter_data:
+    if not user_can_enter_data(request.user):
         raise PermissionDenied("Only a study coordinator can correct screening data.")
     form = ScreeningForm(request.POST or None, patient=patient)
     if request.method == "POST" and form.is_valid():
@@ -66,7 +68,7 @@ def screening_edit(request: HttpRequest, study_id: str) -> HttpResponse:
                 answers=form.answers(),
             )
         except ValidationError as exc:
-            form.add_service_errors(exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, f"Screening of {patient.study_id} corrected.")
             return redirect("patient-detail", study_id=patient.study_id)

@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.models import Role
+from accounts.permissions import user_can_review_saes
 from accounts.selectors import site_chosen, sites_for_data_entry, sites_visible_to
 from patients.models import ScreeningOutcome
 from patients.selectors import screening_log
@@ -38,6 +38,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "pending_saes": serious_adverse_events_pending_review(request.user, site),
             "deviations": open_deviations(request.user, site),
             "queries": query_counts(request.user, site),
-            "can_review_saes": request.user.role in (Role.INVESTIGATOR, Role.DATA_MANAGER),
+            "can_review_saes": user_can_review_saes(request.user),
         },
     )

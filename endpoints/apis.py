@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
+from accounts.permissions import user_can_see_arms
 from api.base import RecordFilters
 from endpoints.analysis import blinded_view
 from endpoints.models import AnalysisRun
@@ -39,7 +40,7 @@ class AnalysisRunOutput(serializers.ModelSerializer):
         if run.results is None:
             return None
         user = self.context["request"].user
-        return run.results if user.is_unblinded else blinded_view(run.results)
+        return run.results if user_can_see_arms(user) else blinded_view(run.results)
 
 
 @extend_schema(

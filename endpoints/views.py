@@ -8,23 +8,22 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
+from accounts.permissions import user_can_recompute_analyses, user_can_see_arms
 from endpoints import selectors, services
 from endpoints.analysis import blinded_view
 from endpoints.models import AnalysisRun
-
-RECOMPUTE_ROLES = (Role.INVESTIGATOR, Role.DATA_MANAGER, Role.STATISTICIAN)
+from refusals.pages import attempt
 
 
 @login_required
 def analysis_dashboard(request: HttpRequest) -> HttpResponse:
     run = selectors.latest_finished_run()
-    unblinded = request.user.is_unblinded
+    unblinded = user_can_see_arms(request.user)
     results = None
     if run is not None:
         results = run.results if unblinded else blinded_view(run.results)
@@ -37,7 +36,7 @@ def analysis_dashboard(request: HttpRequest) -> HttpResponse:
             "unblinded": unblinded,
             "figure_kind": "by_arm" if unblinded else "pooled",
             "pending": selectors.latest_requested_run(),
-            "can_recompute": request.user.role in RECOMPUTE_ROLES,
+            "can_recompute": user_can_recompute_analyses(request.user),
             "accrual": selectors.accrual(),
             "completeness": selectors.follow_up_completeness(request.user),
         },
@@ -48,19 +47,13 @@ def analysis_dashboard(request: HttpRequest) -> HttpResponse:
 @require_POST
 def analysis_recompute(request: HttpRequest) -> HttpResponse:
     """Queue a new analysis at today's cut-off (served at once if the data did not change)."""
-    if request.user.role not in RECOMPUTE_ROLES:
+    if not user_can_recompute_analyses(request.user):
         raise PermissionDenied("Your role may view the analyses but not start them.")
-    try:
-        run = services.analysis_run_request(user=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        if run.served_from_id:
-            messages.info(
-                request, "No data changed since the last analysis: its results are shown."
-            )
-        else:
-            messages.success(request, "Analysis queued: a worker is computing it.")
+    run = attempt(request, lambda: services.analysis_run_request(user=request.user))
+    if run is not None and run.served_from_id:
+        messages.info(request, "No data changed since the last analysis: its results are shown.")
+    elif run is not None:
+        messages.success(request, "Analysis queued: a worker is computing it.")
     return redirect("analysis-dashboard")
 
 
@@ -83,7 +76,7 @@ def analysis_run_status(request: HttpRequest, pk: int) -> JsonResponse:
 @login_required
 def analysis_figure(request: HttpRequest, pk: int, parameter: str, kind: str) -> HttpResponse:
     """A run's Kaplan-Meier SVG; the by-arm figure only for unblinded roles."""
-    if kind == "by_arm" and not request.user.is_unblinded:
+    if kind == "by_arm" and not user_can_see_arms(request.user):
         raise PermissionDenied("Comparative results are confidential while the trial runs.")
     run = get_object_or_404(AnalysisRun, pk=pk, status=AnalysisRun.Status.DONE)
     svg = ((run.figures or {}).get(parameter) or {}).get(kind)

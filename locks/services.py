@@ -7,12 +7,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Role, Site, User
+from accounts.models import Site, User
+from accounts.permissions import user_can_lock_data
 from locks.models import DataLock
 from locks.selectors import PatientAtSite, active_lock, active_site_lock, patients
+from refusals import Refused
 
 
-class DataLocked(ValidationError):
+class DataLocked(Refused):
     """The patient's data are frozen for an analysis; only an audited unlock opens them."""
 
     def __init__(self, lock: DataLock):
@@ -43,7 +45,7 @@ def ensure_unlocked(patient: PatientAtSite) -> None:
 
 
 def _require_data_manager(user: User) -> None:
-    if user.role != Role.DATA_MANAGER:
+    if not user_can_lock_data(user):
         raise PermissionDenied("Your role may not do this.")
 
 

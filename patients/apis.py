@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
@@ -20,24 +19,6 @@ from patients.serializers import (
 )
 
 NOT_FOUND = OpenApiResponse(description="No such patient among those you may see.")
-
-
-def _nest_checklist_errors(errors: dict[str, list[str]]) -> dict:
-    """Put a service's per-criterion and per-gene errors under `answers` and `mutations`."""
-    nested: dict = {}
-    for key, messages in errors.items():
-        if key.startswith("criterion_"):
-            nested.setdefault("answers", {})[key.removeprefix("criterion_")] = messages
-        elif key.startswith("mutation_"):
-            nested.setdefault("mutations", {})[key.removeprefix("mutation_")] = messages
-        else:
-            nested[key] = messages
-    return nested
-
-
-def screening_error_response(exc: ValidationError) -> Response:
-    """Answer a refused screening with its errors nested as the input nests them."""
-    return Response(_nest_checklist_errors(exc.message_dict), status=status.HTTP_400_BAD_REQUEST)
 
 
 @extend_schema_view(
@@ -76,17 +57,14 @@ class PatientListApi(generics.ListAPIView):
         data = PatientScreenInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        try:
-            patient = services.patient_screen(
-                site=values.pop("site"),
-                user=request.user,
-                sex=values.pop("sex"),
-                year_of_birth=values.pop("year_of_birth"),
-                answers=values.pop("answers"),
-                screening=values,
-            )
-        except ValidationError as exc:
-            return screening_error_response(exc)
+        patient = services.patient_screen(
+            site=values.pop("site"),
+            user=request.user,
+            sex=values.pop("sex"),
+            year_of_birth=values.pop("year_of_birth"),
+            answers=values.pop("answers"),
+            screening=values,
+        )
         patient = selectors.patient_get_for(request.user, patient.study_id)
         return Response(PatientOutput(patient).data, status=status.HTTP_201_CREATED)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 import protocol
 from accounts.models import Site
@@ -95,8 +94,3 @@ class ScreeningForm(forms.Form):
             g: self.cleaned_data[rules.mutation_field(g)] for g in protocol.MUTATION_GENES
         }
         return values
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        """Show a service's refusal beside the fields it names; the rest above the form."""
-        for field, messages in exc.message_dict.items():
-            self.add_error(field if field in self.fields else None, messages)

@@ -17,11 +17,12 @@ from django.utils import timezone
 
 import protocol
 from accounts.models import Site, User
-from accounts.selectors import user_can_enter_data_at
+from accounts.permissions import user_can_enter_data_at
 from audit.records import ReasonRequired
 from locks.services import ensure_site_unlocked, ensure_unlocked
 from patients import rules
 from patients.models import CriterionAnswer, Patient, Screening, ScreeningOutcome
+from refusals import Refused
 
 PATIENT_FIELDS: tuple[str, ...] = ("sex", "year_of_birth")
 SCREENING_FIELDS: tuple[str, ...] = (
@@ -46,6 +47,25 @@ INITIAL_ENTRY_REASON = "Initial entry"
 
 # An edit after the first save must say why (21 CFR Part 11 audit trail).
 ReasonForChangeRequired = ReasonRequired
+
+
+class ScreeningRefused(Refused):
+    """The screening breaks rules of the protocol: every problem at once, by field.
+
+    Pages name the checklist's fields `criterion_<code>` and `mutation_<gene>`; API clients
+    send `answers` and `mutations` as objects, so their errors come back nested the same way.
+    """
+
+    def field_errors(self) -> dict[str, Any]:
+        nested: dict[str, Any] = {}
+        for key, messages in super().field_errors().items():
+            if key.startswith("criterion_"):
+                nested.setdefault("answers", {})[key.removeprefix("criterion_")] = messages
+            elif key.startswith("mutation_"):
+                nested.setdefault("mutations", {})[key.removeprefix("mutation_")] = messages
+            else:
+                nested[key] = messages
+        return nested
 
 
 def _require_data_entry(user: User, site: Site) -> None:
@@ -118,7 +138,7 @@ def patient_screen(
 ) -> Patient:
     """Screen a new patient at a site: give a study ID, record the checklist and outcome.
 
-    Raises ValidationError (keyed by field) when a rule is broken; nothing is saved then.
+    Raises ScreeningRefused (keyed by field) when a rule is broken; nothing is saved then.
     """
     _require_data_entry(user, site)
     # The site row lock first (as a site lock does): serialises this screening with a lock
@@ -126,10 +146,10 @@ def patient_screen(
     site = Site.objects.select_for_update().get(pk=site.pk)
     ensure_site_unlocked(site)
     if not site.active:
-        raise ValidationError({"site": [f"Site {site.code} is closed to new patients."]})
+        raise ScreeningRefused({"site": [f"Site {site.code} is closed to new patients."]})
     unknown = set(screening) - set(SCREENING_FIELDS)
     if unknown:
-        raise ValidationError({name: ["Not a screening field."] for name in sorted(unknown)})
+        raise ScreeningRefused({name: ["Not a screening field."] for name in sorted(unknown)})
 
     record = Screening(**screening)
     record.mutations = _normalised_mutations(record.mutations)
@@ -151,7 +171,7 @@ def patient_screen(
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if errors:
-        raise ValidationError(errors)
+        raise ScreeningRefused(errors)
     _decide_outcome(record, answers)
 
     # The site row lock serialises concurrent screenings at one site, so two coordinators
@@ -193,7 +213,9 @@ def screening_update(
         raise ReasonForChangeRequired()
     unknown = set(changes) - set(PATIENT_FIELDS) - set(SCREENING_FIELDS)
     if unknown:
-        raise ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
+        raise ScreeningRefused(
+            {name: ["This field cannot be changed."] for name in sorted(unknown)}
+        )
 
     # Lock the rows being corrected so two simultaneous corrections apply one after the other.
     # The patient's row only, not the joined site's (which new screenings at the site lock).
@@ -227,7 +249,7 @@ def screening_update(
                     "screening came before."
                 )
     if errors:
-        raise ValidationError(errors)
+        raise ScreeningRefused(errors)
     _decide_outcome(record, new_answers)
 
     with pghistory.context(user=user.pk, reason=reason.strip()):

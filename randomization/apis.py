@@ -8,7 +8,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import user_can_enter_data_at
+from accounts.permissions import user_can_enter_data_at
 from api.lists import scoped_list_api
 from patients.selectors import patient_get_for
 from randomization import services
@@ -18,6 +18,8 @@ from randomization.serializers import RandomizationOutput, RandomizeInput
 
 class PatientRandomizeApi(APIView):
     """Randomize a patient: 201 with the allocation, 409 if already randomized."""
+
+    conflict_output = RandomizationOutput  # the 409 shows the allocation already made
 
     @extend_schema(
         request=RandomizeInput,
@@ -36,15 +38,9 @@ class PatientRandomizeApi(APIView):
             raise PermissionDenied("Only a coordinator of this site can randomize its patients.")
         data = RandomizeInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            randomization = services.patient_randomize(
-                patient=patient, user=request.user, **data.validated_data
-            )
-        except services.AlreadyRandomized as exc:
-            return Response(
-                {"detail": str(exc), "randomization": RandomizationOutput(exc.randomization).data},
-                status=status.HTTP_409_CONFLICT,
-            )
+        randomization = services.patient_randomize(
+            patient=patient, user=request.user, **data.validated_data
+        )
         return Response(RandomizationOutput(randomization).data, status=status.HTTP_201_CREATED)
 
 

@@ -9,25 +9,26 @@ import datetime as dt
 import secrets
 
 import pghistory
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
 import protocol
 from accounts.models import User
-from accounts.selectors import user_can_enter_data_at
+from accounts.permissions import user_can_enter_data_at, user_can_view_randomization_sequence
 from locks.services import ensure_unlocked
 from patients.models import Patient, Screening
 from randomization.allocation import minimization_choose, permuted_block, stratum_key
 from randomization.design import current_design
 from randomization.models import AllocationSlot, Randomization, SequenceViewing, Stratum
+from refusals import Conflict, Refused
 
 # The secure source behind every real allocation; tests and simulations never replace it.
 _SECURE_RANDOM = secrets.SystemRandom()
 
 
-class RandomizationRefused(ValidationError):
+class RandomizationRefused(Refused):
     """The patient cannot be randomized; the message says why in a coordinator's words."""
 
 
@@ -39,14 +40,17 @@ class NotEligible(RandomizationRefused):
     pass
 
 
-class AlreadyRandomized(Exception):
+class AlreadyRandomized(Conflict):
     """The patient already has an arm; it is never given a second one."""
+
+    existing_name = "randomization"
 
     def __init__(self, randomization: Randomization):
         self.randomization = randomization
         super().__init__(
             f"Patient {randomization.patient} was already randomized on "
-            f"{randomization.randomized_at:%d/%m/%Y %H:%M} UTC."
+            f"{randomization.randomized_at:%d/%m/%Y %H:%M} UTC.",
+            existing=randomization,
         )
 
 
@@ -218,6 +222,6 @@ def patient_randomize(
 
 def allocation_sequence_view_record(*, user: User, what: str) -> SequenceViewing:
     """Record that an unblinded statistician looked at the used allocation sequence."""
-    if not user.is_unblinded:
+    if not user_can_view_randomization_sequence(user):
         raise PermissionDenied("Only the trial statistician may see the allocation sequence.")
     return SequenceViewing.objects.create(viewed_by=user, what=what)

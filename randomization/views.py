@@ -9,12 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from accounts.models import Role
-from accounts.selectors import user_can_enter_data_at
+from accounts.permissions import user_can_enter_data_at, user_can_view_balance_report
 from patients.selectors import patient_get_for
 from randomization import selectors, services
 from randomization.forms import RandomizeForm
 from randomization.models import Randomization
+from refusals.pages import show_on_form
 
 
 @never_cache
@@ -49,8 +49,7 @@ def patient_randomize(request: HttpRequest, study_id: str) -> HttpResponse:
         except services.AlreadyRandomized as exc:
             messages.info(request, f"{exc} No new arm was drawn.")
         except ValidationError as exc:  # not eligible, bad regimen, or the data are locked
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            show_on_form(form, exc)
             return render(
                 request, "randomization/randomize.html", {"form": form, "patient": patient}
             )
@@ -79,7 +78,7 @@ def randomization_confirmation(request: HttpRequest, study_id: str) -> HttpRespo
 @login_required
 def balance_report(request: HttpRequest) -> HttpResponse:
     """Counts by arm per stratum and overall, for the statistician and the data manager."""
-    if request.user.role not in (Role.STATISTICIAN, Role.DATA_MANAGER):
+    if not user_can_view_balance_report(request.user):
         raise PermissionDenied("The balance report is for the statistician and data managers.")
     return render(request, "randomization/balance.html", {"report": selectors.balance_report()})
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -101,17 +102,6 @@ def _record(patient, reference: dict):
     raise ValidationError({"record_id": ["No such record in this patient's casebook."]})
 
 
-def _answer(call) -> Response:
-    try:
-        result = call()
-    except ValidationError as exc:
-        return Response(
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages},
-            status=status.HTTP_400_BAD_REQUEST,
-        )
-    return result
-
-
 class QueryRaiseApi(APIView):
     permission_classes = [IsAuthenticated]  # the review roles are checked by the services
 
@@ -122,19 +112,13 @@ class QueryRaiseApi(APIView):
         patient = patient_get_for(request.user, study_id)
         data = QueryRaiseInput(data=request.data)
         data.is_valid(raise_exception=True)
-        return _answer(
-            lambda: Response(
-                QueryOutput(
-                    services.query_raise(
-                        user=request.user,
-                        record=_record(patient, data.validated_data),
-                        field_name=data.validated_data["field_name"],
-                        text=data.validated_data["text"],
-                    )
-                ).data,
-                status=status.HTTP_201_CREATED,
-            )
+        query = services.query_raise(
+            user=request.user,
+            record=_record(patient, data.validated_data),
+            field_name=data.validated_data["field_name"],
+            text=data.validated_data["text"],
         )
+        return Response(QueryOutput(query).data, status=status.HTTP_201_CREATED)
 
 
 class QueryStepApi(APIView):
@@ -150,21 +134,14 @@ class QueryStepApi(APIView):
     )
     def post(self, request, pk: int, action: str):
         if action not in self.STEPS:
-            return Response({"detail": "No such step."}, status=status.HTTP_404_NOT_FOUND)
+            raise Http404("No such step.")
         query = get_object_or_404(
             DataQuery.objects.filter(patient__site__in=sites_visible_to(request.user)), pk=pk
         )
         data = StepInput(data=request.data)
         data.is_valid(raise_exception=True)
-        return _answer(
-            lambda: Response(
-                QueryOutput(
-                    self.STEPS[action](
-                        user=request.user, query=query, text=data.validated_data["text"]
-                    )
-                ).data
-            )
-        )
+        query = self.STEPS[action](user=request.user, query=query, text=data.validated_data["text"])
+        return Response(QueryOutput(query).data)
 
 
 class SignInput(serializers.Serializer):
@@ -215,18 +192,12 @@ class VerifyApi(APIView):
         patient = patient_get_for(request.user, study_id)
         data = RecordReferenceInput(data=request.data)
         data.is_valid(raise_exception=True)
-        return _answer(
-            lambda: Response(
-                {
-                    "verified": services.record_verify(
-                        user=request.user,
-                        record=_record(patient, data.validated_data),
-                        field_name=data.validated_data["field_name"],
-                    ).pk
-                },
-                status=status.HTTP_201_CREATED,
-            )
+        verification = services.record_verify(
+            user=request.user,
+            record=_record(patient, data.validated_data),
+            field_name=data.validated_data["field_name"],
         )
+        return Response({"verified": verification.pk}, status=status.HTTP_201_CREATED)
 
 
 class SignApi(APIView):
@@ -241,19 +212,13 @@ class SignApi(APIView):
         patient = patient_get_for(request.user, study_id)
         data = SignInput(data=request.data)
         data.is_valid(raise_exception=True)
-        return _answer(
-            lambda: Response(
-                {
-                    "signature": services.casebook_sign(
-                        user=request.user,
-                        patient=patient,
-                        password=data.validated_data["password"],
-                        request=request._request,
-                    ).pk
-                },
-                status=status.HTTP_201_CREATED,
-            )
+        signature = services.casebook_sign(
+            user=request.user,
+            patient=patient,
+            password=data.validated_data["password"],
+            request=request._request,
         )
+        return Response({"signature": signature.pk}, status=status.HTTP_201_CREATED)
 
 
 class LockInput(serializers.Serializer):
@@ -282,16 +247,8 @@ class LockApi(APIView):
             if values.get("site")
             else None
         )
-        return _answer(
-            lambda: Response(
-                {
-                    "lock": data_lock(
-                        user=request.user, reason=values["reason"], patient=patient, site=site
-                    ).pk
-                },
-                status=status.HTTP_201_CREATED,
-            )
-        )
+        lock = data_lock(user=request.user, reason=values["reason"], patient=patient, site=site)
+        return Response({"lock": lock.pk}, status=status.HTTP_201_CREATED)
 
 
 class UnlockApi(APIView):
@@ -306,12 +263,5 @@ class UnlockApi(APIView):
         lock = get_object_or_404(DataLock, pk=pk)
         data = StepInput(data=request.data)
         data.is_valid(raise_exception=True)
-        return _answer(
-            lambda: Response(
-                {
-                    "unlocked": data_unlock(
-                        user=request.user, lock=lock, reason=data.validated_data["text"]
-                    ).pk
-                }
-            )
-        )
+        lock = data_unlock(user=request.user, lock=lock, reason=data.validated_data["text"])
+        return Response({"unlocked": lock.pk})

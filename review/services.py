@@ -10,8 +10,15 @@ from django.db import transaction
 from django.db.models import Model
 from django.http import HttpRequest
 
-from accounts.models import Role, User
-from accounts.selectors import user_can_enter_data_at
+from accounts.models import User
+from accounts.permissions import (
+    user_can_answer_queries_at,
+    user_can_close_queries,
+    user_can_raise_queries,
+    user_can_sign_casebook,
+    user_can_verify_source,
+    user_can_verify_source_at,
+)
 from patients.models import Patient
 from review.fingerprints import casebook_fingerprint, fingerprint, record_values
 from review.models import DataQuery, QueryStep, Signature, SourceVerification
@@ -38,8 +45,8 @@ def _reference(record: Model, field_name: str) -> dict:
     }
 
 
-def _require(user: User, *roles: str) -> None:
-    if user.role not in roles:
+def _require(allowed: bool) -> None:
+    if not allowed:
         raise PermissionDenied("Your role may not do this.")
 
 
@@ -52,7 +59,7 @@ def query_raise(
 ) -> DataQuery:
     """Raise a query on a record or one of its fields (a data manager, or the system)."""
     if user is not None:
-        _require(user, Role.DATA_MANAGER)
+        _require(user_can_raise_queries(user))
     if not text.strip():
         raise ValidationError({"text": ["Say what is doubtful about the value."]})
     with pghistory.context(
@@ -100,7 +107,7 @@ def _move(
 @transaction.atomic
 def query_answer(*, user: User, query: DataQuery, text: str) -> DataQuery:
     """The site answers: it explains, or says which correction it made (audited with reason)."""
-    if not user_can_enter_data_at(user, query.patient.site):
+    if not user_can_answer_queries_at(user, query.patient.site):
         raise PermissionDenied("Queries are answered by a coordinator of the patient's site.")
     if not text.strip():
         raise ValidationError({"text": ["Give the answer: the explanation or the correction."]})
@@ -117,7 +124,7 @@ def query_answer(*, user: User, query: DataQuery, text: str) -> DataQuery:
 @transaction.atomic
 def query_close(*, user: User | None, query: DataQuery, text: str = "") -> DataQuery:
     if user is not None:
-        _require(user, Role.DATA_MANAGER)
+        _require(user_can_close_queries(user))
     return _move(
         query,
         user=user,
@@ -130,7 +137,7 @@ def query_close(*, user: User | None, query: DataQuery, text: str = "") -> DataQ
 
 @transaction.atomic
 def query_reopen(*, user: User, query: DataQuery, text: str) -> DataQuery:
-    _require(user, Role.DATA_MANAGER)
+    _require(user_can_close_queries(user))
     if not text.strip():
         raise ValidationError({"text": ["Say why the query is re-opened."]})
     return _move(
@@ -149,9 +156,9 @@ def query_reopen(*, user: User, query: DataQuery, text: str) -> DataQuery:
 @transaction.atomic
 def record_verify(*, user: User, record: Model, field_name: str = "") -> SourceVerification:
     """A monitor marks a record (or field) verified against the source document."""
-    _require(user, Role.MONITOR)
+    _require(user_can_verify_source(user))
     reference = _reference(record, field_name)
-    if not user.sites.filter(pk=reference["patient"].site_id).exists():
+    if not user_can_verify_source_at(user, reference["patient"].site):
         raise PermissionDenied("Monitors verify the sites they are assigned to.")
     stored = type(record).objects.get(pk=record.pk)  # the values as stored, not as passed
     with pghistory.context(user=user.pk, reason="Source-data verification"):
@@ -173,7 +180,7 @@ def casebook_sign(
     The password goes through authenticate() outside any transaction, so a failed attempt
     is logged and counts towards the account lockout like any log-in.
     """
-    if user.role != Role.INVESTIGATOR or not user.sites.filter(pk=patient.site_id).exists():
+    if not user_can_sign_casebook(user, patient.site):
         raise PermissionDenied("An investigator of the patient's site signs the casebook.")
     if authenticate(request, username=user.get_username(), password=password) != user:
         raise ValidationError({"password": ["Wrong password: the casebook was not signed."]})

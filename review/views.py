@@ -10,12 +10,20 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
-from accounts.selectors import site_chosen, sites_visible_to, user_can_enter_data_at
+from accounts.permissions import (
+    user_can_answer_queries_at,
+    user_can_close_queries,
+    user_can_lock_data,
+    user_can_raise_queries,
+    user_can_sign_casebook,
+    user_can_verify_source_at,
+)
+from accounts.selectors import site_chosen, sites_visible_to
 from locks.models import DataLock
 from locks.selectors import active_lock, active_locks
 from locks.services import data_lock, data_unlock
 from patients.selectors import patient_get_for
+from refusals.pages import attempt
 from review import selectors, services
 from review.checks import AUTOMATIC_CHECKS
 from review.fingerprints import casebook_records
@@ -32,12 +40,7 @@ def _record_from(patient, token: str):
 
 def _done(request: HttpRequest, study_id: str, action, message: str) -> HttpResponse:
     """Run a review action; show its refusal as a message, never as an error page."""
-    try:
-        action()
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, message)
+    attempt(request, action, success=message)
     return redirect("review-patient", study_id=study_id)
 
 
@@ -60,8 +63,12 @@ def patient_review(request: HttpRequest, study_id: str) -> HttpResponse:
             "closed_queries": selectors.queries_for(request.user).filter(
                 patient=patient, status=DataQuery.Status.CLOSED
             ),
-            "role": request.user.role,
-            "can_answer": user_can_enter_data_at(request.user, patient.site),
+            "can_answer": user_can_answer_queries_at(request.user, patient.site),
+            "can_raise_queries": user_can_raise_queries(request.user),
+            "can_close_queries": user_can_close_queries(request.user),
+            "can_verify": user_can_verify_source_at(request.user, patient.site),
+            "can_sign": user_can_sign_casebook(request.user, patient.site),
+            "can_lock": user_can_lock_data(request.user),
             "verified": sum(1 for r in reviews if r.verification_current),
         },
     )
@@ -154,12 +161,11 @@ def patient_lock(request: HttpRequest, study_id: str) -> HttpResponse:
 @require_POST
 def lock_release(request: HttpRequest, pk: int) -> HttpResponse:
     lock = get_object_or_404(DataLock, pk=pk)
-    try:
-        data_unlock(user=request.user, lock=lock, reason=request.POST.get("reason", ""))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Unlocked; the reason is kept in the audit trail.")
+    attempt(
+        request,
+        lambda: data_unlock(user=request.user, lock=lock, reason=request.POST.get("reason", "")),
+        success="Unlocked; the reason is kept in the audit trail.",
+    )
     if lock.patient_id:
         return redirect("review-patient", study_id=lock.patient.study_id)
     return redirect("review-locks")
@@ -200,17 +206,16 @@ def query_list(request: HttpRequest) -> HttpResponse:
 def locks(request: HttpRequest) -> HttpResponse:
     """Active locks; a data manager locks a whole site here."""
     if request.method == "POST":
-        if request.user.role != Role.DATA_MANAGER:
+        if not user_can_lock_data(request.user):
             raise PermissionDenied("Data managers lock data.")
         site = site_chosen(request.user, request.POST.get("site"))
         if site is None:
             raise Http404("Choose a site.")
-        try:
-            data_lock(user=request.user, site=site, reason=request.POST.get("reason", ""))
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, f"Site {site} locked.")
+        attempt(
+            request,
+            lambda: data_lock(user=request.user, site=site, reason=request.POST.get("reason", "")),
+            success=f"Site {site} locked.",
+        )
         return redirect("review-locks")
     return render(
         request,
@@ -218,6 +223,6 @@ def locks(request: HttpRequest) -> HttpResponse:
         {
             "locks": active_locks(request.user),
             "sites": sites_visible_to(request.user),
-            "can_lock": request.user.role == Role.DATA_MANAGER,
+            "can_lock": user_can_lock_data(request.user),
         },
     )

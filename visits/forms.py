@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import DateField, Model
 
 from visits.ctcae import CTCAE_TERMS, OTHER_SPECIFY
@@ -64,10 +63,6 @@ class RecordForm(forms.Form):
 
     def values(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.record_fields}
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        for field, messages in exc.message_dict.items():
-            self.add_error(field if field in self.fields else None, messages)
 
 
 class MissedVisitForm(forms.Form):

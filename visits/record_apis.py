@@ -9,14 +9,14 @@ POST   /api/v1/patients/{study_id}/follow-up-visits/M{month}/miss/   mark it mis
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import user_can_enter_data_at
+from accounts.permissions import user_can_enter_data_at
 from patients.selectors import patient_get_for
 from visits import serializers as outputs
 from visits import services
@@ -87,10 +87,6 @@ def _extras(kind: RecordKind, data: dict, patient) -> dict:
     return extras
 
 
-def _refused(exc: ValidationError) -> Response:
-    return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
-
-
 def record_write_apis(kind: RecordKind) -> tuple[type[APIView], type[APIView]]:
     """Build the create and correct endpoints of one kind of record."""
     entry, correction = (
@@ -113,10 +109,7 @@ def record_write_apis(kind: RecordKind) -> tuple[type[APIView], type[APIView]]:
             data.is_valid(raise_exception=True)
             values = dict(data.validated_data)
             extras = _extras(kind, values, patient)
-            try:
-                record = kind.create(patient=patient, user=request.user, values=values, **extras)
-            except ValidationError as exc:
-                return _refused(exc)
+            record = kind.create(patient=patient, user=request.user, values=values, **extras)
             return Response(output(record).data, status=status.HTTP_201_CREATED)
 
     class UpdateApi(APIView):
@@ -135,23 +128,18 @@ def record_write_apis(kind: RecordKind) -> tuple[type[APIView], type[APIView]]:
             values = dict(data.validated_data)
             version, reason = values.pop("version", None), values.pop("reason", "")
             if version is None:
-                return Response(
-                    {"version": ["Give the version you read."]}, status=status.HTTP_400_BAD_REQUEST
-                )
+                raise exceptions.ValidationError({"version": ["Give the version you read."]})
             extras = _extras(kind, values, patient)
             if kind.name == "off-study" and "fatal_adverse_event" not in request.data:
                 extras["fatal_adverse_event"] = record.fatal_adverse_event
-            try:
-                kind.update(
-                    **{kind.record_argument: record},
-                    user=request.user,
-                    values=values,
-                    version=version,
-                    reason=reason,
-                    **extras,
-                )
-            except ValidationError as exc:
-                return _refused(exc)
+            kind.update(
+                **{kind.record_argument: record},
+                user=request.user,
+                values=values,
+                version=version,
+                reason=reason,
+                **extras,
+            )
             return Response(output(kind.model.objects.get(pk=record.pk)).data)
 
     prefix = "".join(part.capitalize() for part in kind.name.split("-"))
@@ -190,12 +178,9 @@ class FollowUpVisitRecordApi(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         version, reason = values.pop("version"), values.pop("reason", "")
-        try:
-            services.followup_visit_record(
-                visit=visit, user=request.user, values=values, version=version, reason=reason
-            )
-        except ValidationError as exc:
-            return _refused(exc)
+        services.followup_visit_record(
+            visit=visit, user=request.user, values=values, version=version, reason=reason
+        )
         return Response(outputs.FollowUpVisitOutput(FollowUpVisit.objects.get(pk=visit.pk)).data)
 
 
@@ -211,15 +196,12 @@ class FollowUpVisitMissApi(APIView):
         visit = get_object_or_404(FollowUpVisit, patient=patient, month=month)
         data = VisitMissInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            services.followup_visit_miss(
-                visit=visit,
-                user=request.user,
-                missed_reason=data.validated_data["missed_reason"],
-                version=data.validated_data["version"],
-            )
-        except ValidationError as exc:
-            return _refused(exc)
+        services.followup_visit_miss(
+            visit=visit,
+            user=request.user,
+            missed_reason=data.validated_data["missed_reason"],
+            version=data.validated_data["version"],
+        )
         return Response(outputs.FollowUpVisitOutput(FollowUpVisit.objects.get(pk=visit.pk)).data)
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 import protocol
 from accounts.models import User
-from accounts.selectors import user_can_enter_data_at
+from accounts.permissions import user_can_enter_data_at
 from locks.services import ensure_unlocked
 from patients.models import Patient
 from randomization.models import Randomization

@@ -20,13 +20,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 import protocol
-from accounts.selectors import (
-    site_chosen,
-    sites_visible_to,
-    user_can_enter_data_at,
-)
+from accounts.permissions import user_can_enter_data_at
+from accounts.selectors import site_chosen, sites_visible_to
 from patients.models import Patient
 from patients.selectors import patient_get_for
+from refusals.pages import attempt, show_on_form
 from visits import selectors, services
 from visits.forms import MissedVisitForm, RecordForm
 from visits.models import (
@@ -122,7 +120,7 @@ def record_new(request: HttpRequest, study_id: str, kind_name: str) -> HttpRespo
         try:
             kind.create(patient=patient, user=request.user, values=form.values(), **extras)
         except ValidationError as exc:
-            form.add_service_errors(exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, f"{kind.title} recorded for {patient.study_id}.")
             return redirect("patient-detail", study_id=patient.study_id)
@@ -150,7 +148,7 @@ def record_edit(
                 **_extras(kind, form),
             )
         except ValidationError as exc:
-            form.add_service_errors(exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, f"{kind.title} of {patient.study_id} corrected.")
             return redirect("patient-detail", study_id=patient.study_id)
@@ -202,9 +200,7 @@ def visit_record(request: HttpRequest, study_id: str, month: int) -> HttpRespons
                 messages.success(request, f"Visit {visit.label} of {patient.study_id} recorded.")
                 return redirect("patient-detail", study_id=patient.study_id)
         except ValidationError as exc:
-            target = missed_form if missing else form
-            for name, errors in exc.message_dict.items():
-                target.add_error(name if name in target.fields else None, errors)
+            show_on_form(missed_form if missing else form, exc)
     return render(
         request,
         "visits/visit_form.html",
@@ -225,12 +221,11 @@ def adverse_event_review(request: HttpRequest, study_id: str, pk: int) -> HttpRe
     """An investigator of the site or a data manager marks an SAE reviewed."""
     patient = patient_get_for(request.user, study_id)
     event = get_object_or_404(AdverseEvent, patient=patient, pk=pk)
-    try:
-        services.adverse_event_review(event=event, user=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"SAE {event.display_term} of {patient.study_id} reviewed.")
+    attempt(
+        request,
+        lambda: services.adverse_event_review(event=event, user=request.user),
+        success=f"SAE {event.display_term} of {patient.study_id} reviewed.",
+    )
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         next_url, {request.get_host()}, require_https=request.is_secure()

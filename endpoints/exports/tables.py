@@ -28,6 +28,7 @@ from django.utils import timezone
 
 import protocol
 from accounts.models import User
+from accounts.permissions import user_sees_every_site
 from accounts.selectors import sites_visible_to
 from endpoints.datasets import (
     PatientFacts,
@@ -73,7 +74,7 @@ class Dataset:
 def _site_numbers(user: User) -> list[int] | None:
     """The site numbers a site-bound account sees; None (no limit) for the all-sites roles,
     whose view includes imported patients of sites not set up here."""
-    if user.role and not user.is_site_bound:
+    if user_sees_every_site(user):
         return None
     return list(sites_visible_to(user).values_list("number", flat=True))
 

@@ -1,0 +1,147 @@
+"""Who may do what: one function per question, asked by services, views, APIs and templates.
+
+The roles (accounts.models.Role) are compared here and nowhere else, so a change to who may
+do something is one reviewed change in this module. Site-bound roles act only at the sites
+they are assigned to; another site's patients do not even exist for them (selectors).
+
+    coordinator    screens, randomizes and enters data at their sites; answers queries
+    investigator   reviews SAEs and signs the casebooks of their sites
+    monitor        verifies records against the source documents at their sites
+    data manager   raises, closes and re-opens queries; locks data; reviews SAEs anywhere
+    statistician   the only unblinded role: results by arm, the allocation sequence
+    sponsor        reads everything pooled, changes nothing
+
+Templates ask the role-level questions through `{% load permissions %}`
+(accounts/templatetags/permissions.py); questions about one site are answered in the view.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+
+from accounts.models import (
+    DATA_ENTRY_ROLES,
+    SITE_BOUND_ROLES,
+    UNBLINDED_ROLES,
+    Role,
+    Site,
+    User,
+)
+
+Account = User | AnonymousUser
+
+
+def _role(user: Account) -> str:
+    """The account's role; none for an anonymous visitor or an account without one."""
+    return user.role if user.is_authenticated else ""
+
+
+def _works_at(user: Account, site: Site) -> bool:
+    return user.is_authenticated and user.sites.filter(pk=site.pk).exists()
+
+
+# --- Scope: whose patients the account sees ---------------------------------------------
+
+
+def user_is_site_bound(user: Account) -> bool:
+    """Return True for the roles that see only their own sites' patients."""
+    return _role(user) in SITE_BOUND_ROLES
+
+
+def user_sees_every_site(user: Account) -> bool:
+    """Return True for the all-sites roles (data manager, sponsor, statistician)."""
+    return bool(_role(user)) and not user_is_site_bound(user)
+
+
+# --- Clinical data ----------------------------------------------------------------------
+
+
+def user_can_enter_data(user: Account) -> bool:
+    """Return True for the role that screens, randomizes and enters data (at its sites)."""
+    return _role(user) in DATA_ENTRY_ROLES
+
+
+def user_can_enter_data_at(user: Account, site: Site) -> bool:
+    """Return True when this account may screen, randomize and enter data at this site."""
+    return user_can_enter_data(user) and _works_at(user, site)
+
+
+# --- Data review ------------------------------------------------------------------------
+
+
+def user_can_raise_queries(user: Account) -> bool:
+    """Return True for the data manager, who raises queries on the data."""
+    return _role(user) == Role.DATA_MANAGER
+
+
+def user_can_close_queries(user: Account) -> bool:
+    """Return True for the data manager, who closes and re-opens queries."""
+    return _role(user) == Role.DATA_MANAGER
+
+
+def user_can_answer_queries_at(user: Account, site: Site) -> bool:
+    """Return True for a coordinator of the site: the site answers its queries."""
+    return user_can_enter_data_at(user, site)
+
+
+def user_can_verify_source(user: Account) -> bool:
+    """Return True for the monitor, who verifies records against the source documents."""
+    return _role(user) == Role.MONITOR
+
+
+def user_can_verify_source_at(user: Account, site: Site) -> bool:
+    """Return True for a monitor assigned to this site."""
+    return user_can_verify_source(user) and _works_at(user, site)
+
+
+def user_can_sign_casebook(user: Account, site: Site) -> bool:
+    """Return True for an investigator of the site, who signs its patients' casebooks."""
+    return _role(user) == Role.INVESTIGATOR and _works_at(user, site)
+
+
+def user_can_review_saes(user: Account) -> bool:
+    """Return True for the roles that review serious adverse events (at some site)."""
+    return _role(user) in (Role.INVESTIGATOR, Role.DATA_MANAGER)
+
+
+def user_can_review_sae(user: Account, site: Site) -> bool:
+    """Return True for a data manager, or an investigator of the site where the SAE happened."""
+    return _role(user) == Role.DATA_MANAGER or (
+        _role(user) == Role.INVESTIGATOR and _works_at(user, site)
+    )
+
+
+def user_can_lock_data(user: Account) -> bool:
+    """Return True for the data manager, who locks and unlocks data before a cut-off."""
+    return _role(user) == Role.DATA_MANAGER
+
+
+# --- Randomization and analyses ---------------------------------------------------------
+
+
+def user_can_see_arms(user: Account) -> bool:
+    """Return True for the unblinded role: results compared by arm while the trial runs."""
+    return _role(user) in UNBLINDED_ROLES
+
+
+def user_can_view_randomization_sequence(user: Account) -> bool:
+    """Return True for the trial statistician (every viewing is recorded)."""
+    return user_can_see_arms(user)
+
+
+def user_can_view_balance_report(user: Account) -> bool:
+    """Return True for the statistician and the data manager (counts by arm per stratum)."""
+    return _role(user) in (Role.STATISTICIAN, Role.DATA_MANAGER)
+
+
+def user_can_recompute_analyses(user: Account) -> bool:
+    """Return True for the roles that may start an analysis run."""
+    return _role(user) in (Role.INVESTIGATOR, Role.DATA_MANAGER, Role.STATISTICIAN)
+
+
+# --- Administration ---------------------------------------------------------------------
+
+
+def user_can_open_admin(user: Account) -> bool:
+    """Return True for the trial's system administrators, as Django's admin site decides."""
+    return user.is_active and user.is_staff
