@@ -10,6 +10,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from accounts.http import AuthenticatedRequest
 from accounts.selectors import sites_visible_to
 from accounts.serializers import SiteOutput
 
@@ -42,6 +43,7 @@ class ObtainTokenApi(ObtainAuthToken):
 class SiteListApi(generics.ListAPIView):
     """The sites you may see (all of them for the all-sites roles)."""
 
+    request: AuthenticatedRequest
     serializer_class = SiteOutput
     pagination_class = None
 

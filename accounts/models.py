@@ -61,7 +61,9 @@ class User(AbstractUser):
     (accounts/permissions.py)."""
 
     role = models.CharField(max_length=20, choices=Role.choices, blank=True)
-    sites = models.ManyToManyField(Site, through="SiteAssignment", related_name="staff", blank=True)
+    sites: models.ManyToManyField[Site, SiteAssignment] = models.ManyToManyField(
+        Site, through="SiteAssignment", related_name="staff", blank=True
+    )
 
     class Meta:
         ordering = ["username"]

@@ -140,7 +140,8 @@ class RecordFilters:
             except ValueError:
                 moment = None
             if moment is not None and moment.tzinfo is not None:
-                if abs(moment.utcoffset()) > MAX_UTC_OFFSET:  # no time zone is that far out
+                offset = moment.utcoffset() or dt.timedelta()
+                if abs(offset) > MAX_UTC_OFFSET:  # no time zone is that far out
                     moment = None
                 else:
                     try:  # compared in UTC: PostgreSQL refuses some offsets Python accepts

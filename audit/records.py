@@ -8,6 +8,7 @@ save is refused, never silently overwriting the first.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, TypeVar
 
 import pghistory
 
@@ -17,6 +18,9 @@ from django.db.models import F, Model
 from django.utils import timezone
 
 from refusals import Refused
+
+# Any audited model: the functions below return the record they were given, typed as given.
+R = TypeVar("R", bound=Model)
 
 
 class ReasonRequired(Refused):
@@ -34,7 +38,7 @@ class VersionConflict(Refused):
     """
 
     def __init__(self, record: Model) -> None:
-        current = type(record).objects.filter(pk=record.pk).values("updated_at").first()
+        current = type(record)._default_manager.filter(pk=record.pk).values("updated_at").first()
         when = f" at {timezone.localtime(current['updated_at']):%H:%M}" if current else ""
         super().__init__(
             {
@@ -46,7 +50,7 @@ class VersionConflict(Refused):
         )
 
 
-def record_create(record: Model, *, user: User, reason: str = "Initial entry") -> Model:
+def record_create(record: R, *, user: User, reason: str = "Initial entry") -> R:
     """Save a new record with its author in the audit trail."""
     with pghistory.context(user=user.pk, reason=reason):
         record.save()
@@ -54,8 +58,8 @@ def record_create(record: Model, *, user: User, reason: str = "Initial entry") -
 
 
 def record_update(
-    record: Model, *, fields: Iterable[str], expected_version: int | None, user: User, reason: str
-) -> Model:
+    record: R, *, fields: Iterable[str], expected_version: int | None, user: User, reason: str
+) -> R:
     """Save `fields` of a record if nobody saved it since `expected_version`; bump the version.
 
     A conditional UPDATE ... WHERE version = expected: atomic in the database, so two
@@ -63,18 +67,21 @@ def record_update(
     """
     if not (reason or "").strip():
         raise ReasonRequired()
+    # Every corrected record has `version` and `updated_at` (visits.models.ClinicalRecord),
+    # a class this layer below cannot name.
+    versioned: Any = record
     if expected_version is None:
-        expected_version = record.version
+        expected_version = versioned.version
     values = {name: getattr(record, name) for name in fields}
     now = timezone.now()
     with pghistory.context(user=user.pk, reason=reason.strip()):
         changed = (
             type(record)
-            .objects.filter(pk=record.pk, version=expected_version)
+            ._default_manager.filter(pk=record.pk, version=expected_version)
             .update(**values, version=F("version") + 1, updated_at=now)
         )
     if not changed:
         raise VersionConflict(record)
-    record.version = expected_version + 1
-    record.updated_at = now
+    versioned.version = expected_version + 1
+    versioned.updated_at = now
     return record

@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import user_can_enter_data, user_can_enter_data_at
 from accounts.selectors import sites_for_data_entry
 from audit.selectors import history_of
@@ -21,7 +22,7 @@ from visits.selectors import patient_timeline
 
 
 @login_required
-def screening_new(request: HttpRequest) -> HttpResponse:
+def screening_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Screen a new patient at one of the coordinator's sites."""
     sites = sites_for_data_entry(request.user)
     if not sites.exists():
@@ -47,7 +48,7 @@ def screening_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def screening_edit(request: HttpRequest, study_id: str) -> HttpResponse:
+def screening_edit(request: AuthenticatedHttpRequest, study_id: str) -> HttpResponse:
     """Correct a saved screening; a reason for change is required and audited."""
     patient = selectors.patient_get_for(request.user, study_id)
     if not user_can_enter_data(request.user):
@@ -76,7 +77,7 @@ def screening_edit(request: HttpRequest, study_id: str) -> HttpResponse:
 
 
 @login_required
-def patient_detail(request: HttpRequest, study_id: str) -> HttpResponse:
+def patient_detail(request: AuthenticatedHttpRequest, study_id: str) -> HttpResponse:
     """The patient page: screening, checklist, baseline data and the audit history."""
     patient = selectors.patient_get_for(request.user, study_id)
     randomization = getattr(patient, "randomization", None)

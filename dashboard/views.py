@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import user_can_review_saes
 from accounts.selectors import site_chosen, sites_for_data_entry, sites_visible_to
 from patients.models import ScreeningOutcome
@@ -16,7 +17,7 @@ from visits.selectors import open_deviations, serious_adverse_events_pending_rev
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Screening log of the visible sites, or of the one chosen with ?site=NN."""
     sites = sites_visible_to(request.user)
     site = site_chosen(request.user, request.GET.get("site"))

@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Sequence
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -228,7 +229,7 @@ def analysis_runs_sweep(*, now: dt.datetime | None = None) -> list[int]:
         .values_list("pk", flat=True)
     )
     for run_id in [*requeued, *forgotten]:
-        transaction.on_commit(lambda run_id=run_id: _enqueue(run_id), robust=True)
+        transaction.on_commit(partial(_enqueue, run_id), robust=True)
     return requeued
 
 

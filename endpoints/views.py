@@ -9,10 +9,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import user_can_recompute_analyses, user_can_see_arms
 from endpoints import selectors, services
 from endpoints.analysis import blinded_view
@@ -21,11 +22,11 @@ from refusals.pages import attempt
 
 
 @login_required
-def analysis_dashboard(request: HttpRequest) -> HttpResponse:
+def analysis_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     run = selectors.latest_finished_run()
     unblinded = user_can_see_arms(request.user)
     results = None
-    if run is not None:
+    if run is not None and run.results is not None:
         results = run.results if unblinded else blinded_view(run.results)
     return render(
         request,
@@ -45,7 +46,7 @@ def analysis_dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def analysis_recompute(request: HttpRequest) -> HttpResponse:
+def analysis_recompute(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Queue a new analysis at today's cut-off (served at once if the data did not change)."""
     if not user_can_recompute_analyses(request.user):
         raise PermissionDenied("Your role may view the analyses but not start them.")
@@ -58,7 +59,7 @@ def analysis_recompute(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def analysis_run_status(request: HttpRequest, pk: int) -> JsonResponse:
+def analysis_run_status(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
     """Progress of a run, polled by the dashboard's Recompute button."""
     run = get_object_or_404(AnalysisRun, pk=pk)
     return JsonResponse(
@@ -74,7 +75,9 @@ def analysis_run_status(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 @login_required
-def analysis_figure(request: HttpRequest, pk: int, parameter: str, kind: str) -> HttpResponse:
+def analysis_figure(
+    request: AuthenticatedHttpRequest, pk: int, parameter: str, kind: str
+) -> HttpResponse:
     """A run's Kaplan-Meier SVG; the by-arm figure only for unblinded roles."""
     if kind == "by_arm" and not user_can_see_arms(request.user):
         raise PermissionDenied("Comparative results are confidential while the trial runs.")

@@ -8,6 +8,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import AuthenticatedRequest
 from api.base import RecordFilters
 from audit.selectors import history_of
 from patients import selectors, services
@@ -39,6 +40,7 @@ NOT_FOUND = OpenApiResponse(description="No such patient among those you may see
 class PatientListApi(generics.ListAPIView):
     """List the patients you may see (screen failures included); POST screens a new one."""
 
+    request: AuthenticatedRequest
     serializer_class = PatientOutput
 
     def get_queryset(self):

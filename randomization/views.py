@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import user_can_enter_data_at, user_can_view_balance_report
 from patients.selectors import patient_get_for
 from randomization import selectors, services
@@ -19,7 +20,7 @@ from refusals.pages import show_on_form
 
 @never_cache
 @login_required
-def patient_randomize(request: HttpRequest, study_id: str) -> HttpResponse:
+def patient_randomize(request: AuthenticatedHttpRequest, study_id: str) -> HttpResponse:
     """Confirm eligibility and regimen, then randomize; a repeat shows the existing result."""
     patient = patient_get_for(request.user, study_id)
     existing = Randomization.objects.filter(patient=patient).first()
@@ -58,7 +59,7 @@ def patient_randomize(request: HttpRequest, study_id: str) -> HttpResponse:
 
 
 @login_required
-def randomization_confirmation(request: HttpRequest, study_id: str) -> HttpResponse:
+def randomization_confirmation(request: AuthenticatedHttpRequest, study_id: str) -> HttpResponse:
     """The printable randomization confirmation for the patient's file."""
     patient = patient_get_for(request.user, study_id)
     randomization = (
@@ -76,7 +77,7 @@ def randomization_confirmation(request: HttpRequest, study_id: str) -> HttpRespo
 
 
 @login_required
-def balance_report(request: HttpRequest) -> HttpResponse:
+def balance_report(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Counts by arm per stratum and overall, for the statistician and the data manager."""
     if not user_can_view_balance_report(request.user):
         raise PermissionDenied("The balance report is for the statistician and data managers.")
@@ -84,7 +85,7 @@ def balance_report(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def allocation_sequence(request: HttpRequest) -> HttpResponse:
+def allocation_sequence(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The used allocation sequence, for the trial master file; every viewing is recorded."""
     services.allocation_sequence_view_record(user=request.user, what="used allocation sequence")
     return render(

@@ -79,7 +79,10 @@ QueryListApi = scoped_list_api(
 class RecordReferenceInput(serializers.Serializer):
     record_type = serializers.CharField(help_text="app_label.model, e.g. visits.treatmentcycle")
     record_id = serializers.IntegerField()
-    field_name = serializers.CharField(required=False, allow_blank=True, default="")
+    # The input is called field_name, as DRF's Field calls its own name: hence the ignore.
+    field_name = serializers.CharField(  # type: ignore[assignment]
+        required=False, allow_blank=True, default=""
+    )
 
 
 class QueryRaiseInput(RecordReferenceInput):

@@ -95,7 +95,7 @@ class RecordReview:
 
 
 def _label(record: Model) -> str:
-    return f"{record._meta.verbose_name.capitalize()} {record}"
+    return f"{str(record._meta.verbose_name).capitalize()} {record}"
 
 
 def casebook_review(patient: Patient) -> list[RecordReview]:

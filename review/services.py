@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pghistory
 from django.contrib.auth import authenticate
 from django.contrib.contenttypes.models import ContentType
@@ -32,11 +34,13 @@ def _reference(record: Model, field_name: str) -> dict:
             raise ValidationError(
                 {
                     "field_name": [
-                        f"{record._meta.verbose_name.capitalize()} has no field {field_name!r}."
+                        f"{str(record._meta.verbose_name).capitalize()} "
+                        f"has no field {field_name!r}."
                     ]
                 }
             ) from None
-    patient = record if isinstance(record, Patient) else record.patient
+    clinical: Any = record  # every clinical record has its patient
+    patient = record if isinstance(record, Patient) else clinical.patient
     return {
         "patient": patient,
         "content_type": ContentType.objects.get_for_model(record),
@@ -160,7 +164,7 @@ def record_verify(*, user: User, record: Model, field_name: str = "") -> SourceV
     reference = _reference(record, field_name)
     if not user_can_verify_source_at(user, reference["patient"].site):
         raise PermissionDenied("Monitors verify the sites they are assigned to.")
-    stored = type(record).objects.get(pk=record.pk)  # the values as stored, not as passed
+    stored = type(record)._default_manager.get(pk=record.pk)  # as stored, not as passed
     with pghistory.context(user=user.pk, reason="Source-data verification"):
         return SourceVerification.objects.create(
             **reference,

@@ -6,10 +6,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import (
     user_can_answer_queries_at,
     user_can_close_queries,
@@ -38,14 +39,14 @@ def _record_from(patient, token: str):
     raise ValidationError({"record": ["Choose a record of this patient's casebook."]})
 
 
-def _done(request: HttpRequest, study_id: str, action, message: str) -> HttpResponse:
+def _done(request: AuthenticatedHttpRequest, study_id: str, action, message: str) -> HttpResponse:
     """Run a review action; show its refusal as a message, never as an error page."""
     attempt(request, action, success=message)
     return redirect("review-patient", study_id=study_id)
 
 
 @login_required
-def patient_review(request: HttpRequest, study_id: str) -> HttpResponse:
+def patient_review(request: AuthenticatedHttpRequest, study_id: str) -> HttpResponse:
     patient = patient_get_for(request.user, study_id)
     reviews = selectors.casebook_review(patient)
     return render(
@@ -76,7 +77,7 @@ def patient_review(request: HttpRequest, study_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def query_raise(request: HttpRequest, study_id: str) -> HttpResponse:
+def query_raise(request: AuthenticatedHttpRequest, study_id: str) -> HttpResponse:
     patient = patient_get_for(request.user, study_id)
     return _done(
         request,
@@ -93,7 +94,7 @@ def query_raise(request: HttpRequest, study_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def query_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def query_step(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     query = get_object_or_404(DataQuery, pk=pk)
     patient = patient_get_for(request.user, query.patient.study_id)  # 404 for another site
     steps = {
@@ -114,7 +115,7 @@ def query_step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def record_verify(request: HttpRequest, study_id: str) -> HttpResponse:
+def record_verify(request: AuthenticatedHttpRequest, study_id: str) -> HttpResponse:
     patient = patient_get_for(request.user, study_id)
     return _done(
         request,
@@ -128,7 +129,7 @@ def record_verify(request: HttpRequest, study_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def casebook_sign(request: HttpRequest, study_id: str) -> HttpResponse:
+def casebook_sign(request: AuthenticatedHttpRequest, study_id: str) -> HttpResponse:
     patient = patient_get_for(request.user, study_id)
     return _done(
         request,
@@ -145,7 +146,7 @@ def casebook_sign(request: HttpRequest, study_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def patient_lock(request: HttpRequest, study_id: str) -> HttpResponse:
+def patient_lock(request: AuthenticatedHttpRequest, study_id: str) -> HttpResponse:
     patient = patient_get_for(request.user, study_id)
     return _done(
         request,
@@ -159,20 +160,20 @@ def patient_lock(request: HttpRequest, study_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def lock_release(request: HttpRequest, pk: int) -> HttpResponse:
+def lock_release(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lock = get_object_or_404(DataLock, pk=pk)
     attempt(
         request,
         lambda: data_unlock(user=request.user, lock=lock, reason=request.POST.get("reason", "")),
         success="Unlocked; the reason is kept in the audit trail.",
     )
-    if lock.patient_id:
+    if lock.patient is not None:
         return redirect("review-patient", study_id=lock.patient.study_id)
     return redirect("review-locks")
 
 
 @login_required
-def query_list(request: HttpRequest) -> HttpResponse:
+def query_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The data manager's list of queries, filterable by site, kind, status and age."""
     site = site_chosen(request.user, request.GET.get("site"))
     age = request.GET.get("min_age", "").strip()
@@ -203,7 +204,7 @@ def query_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def locks(request: HttpRequest) -> HttpResponse:
+def locks(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Active locks; a data manager locks a whole site here."""
     if request.method == "POST":
         if not user_can_lock_data(request.user):

@@ -14,12 +14,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 import protocol
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import user_can_enter_data_at
 from accounts.selectors import site_chosen, sites_visible_to
 from patients.models import Patient
@@ -75,7 +76,7 @@ def _extra_fields(kind: RecordKind) -> dict[str, Callable]:
     return EXTRA_FORM_FIELDS.get(kind.name, {})
 
 
-def _editable_patient(request: HttpRequest, study_id: str) -> Patient:
+def _editable_patient(request: AuthenticatedHttpRequest, study_id: str) -> Patient:
     patient = patient_get_for(request.user, study_id)
     if not user_can_enter_data_at(request.user, patient.site):
         raise PermissionDenied("Only a coordinator of this site can enter its data.")
@@ -83,7 +84,7 @@ def _editable_patient(request: HttpRequest, study_id: str) -> Patient:
 
 
 def _form(
-    request: HttpRequest, kind: RecordKind, patient: Patient, instance: Model | None
+    request: AuthenticatedHttpRequest, kind: RecordKind, patient: Patient, instance: Model | None
 ) -> RecordForm:
     form = RecordForm(request.POST or None, model=kind.model, fields=kind.fields, instance=instance)
     for name, make in _extra_fields(kind).items():
@@ -110,7 +111,7 @@ def _extras(kind: RecordKind, form: RecordForm) -> dict[str, Any]:
 
 
 @login_required
-def record_new(request: HttpRequest, study_id: str, kind_name: str) -> HttpResponse:
+def record_new(request: AuthenticatedHttpRequest, study_id: str, kind_name: str) -> HttpResponse:
     """Record a new cycle, response, transplant, end of treatment, AE or off-study event."""
     kind = _kind(kind_name)
     patient = _editable_patient(request, study_id)
@@ -129,7 +130,7 @@ def record_new(request: HttpRequest, study_id: str, kind_name: str) -> HttpRespo
 
 @login_required
 def record_edit(
-    request: HttpRequest, study_id: str, kind_name: str, pk: int | None = None
+    request: AuthenticatedHttpRequest, study_id: str, kind_name: str, pk: int | None = None
 ) -> HttpResponse:
     """Correct a record: reason for change required, refused if someone saved in between."""
     kind = _kind(kind_name)
@@ -156,7 +157,7 @@ def record_edit(
 
 
 @login_required
-def visit_record(request: HttpRequest, study_id: str, month: int) -> HttpResponse:
+def visit_record(request: AuthenticatedHttpRequest, study_id: str, month: int) -> HttpResponse:
     """Fill in a follow-up visit, or mark it missed with a reason."""
     patient = _editable_patient(request, study_id)
     visit = get_object_or_404(FollowUpVisit, patient=patient, month=month)
@@ -217,7 +218,7 @@ def visit_record(request: HttpRequest, study_id: str, month: int) -> HttpRespons
 
 @login_required
 @require_POST
-def adverse_event_review(request: HttpRequest, study_id: str, pk: int) -> HttpResponse:
+def adverse_event_review(request: AuthenticatedHttpRequest, study_id: str, pk: int) -> HttpResponse:
     """An investigator of the site or a data manager marks an SAE reviewed."""
     patient = patient_get_for(request.user, study_id)
     event = get_object_or_404(AdverseEvent, patient=patient, pk=pk)
@@ -235,7 +236,7 @@ def adverse_event_review(request: HttpRequest, study_id: str, pk: int) -> HttpRe
 
 
 @login_required
-def worklist(request: HttpRequest) -> HttpResponse:
+def worklist(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Visits due and overdue this month at my sites, sortable."""
     site = site_chosen(request.user, request.GET.get("site"))
     sort = request.GET.get("sort", "target")
