@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
+from typing import Any
 
 from django.db import models
 
@@ -28,6 +29,46 @@ class Item:
     label: str = ""  # defaults to the model field's verbose name
     help_text: str = ""  # defaults to the model field's help text
     entered: bool = True
+
+    @property
+    def bounded(self) -> bool:
+        return self.minimum is not None or self.maximum is not None
+
+    def admits(self, value: Any) -> bool:
+        """Whether the value lies in the plausible range (an empty value always does)."""
+        if value is None or value == "" or not self.bounded:
+            return True
+        if self.minimum is not None and value < self.minimum:
+            return False
+        return self.maximum is None or value <= self.maximum
+
+    @property
+    def plausible_range(self) -> str:
+        """The range as people read it: "0 to 25000 mg/m²", "at least 1"; "" if unbounded."""
+        low, high = self.minimum, self.maximum
+        if low is not None and high is not None:
+            text = f"{number_text(low)} to {number_text(high)}"
+        elif low is not None:
+            text = f"at least {number_text(low)}"
+        elif high is not None:
+            text = f"at most {number_text(high)}"
+        else:
+            return ""
+        return with_unit(text, self.unit)
+
+
+def number_text(value: Number | float) -> str:
+    """Return a number as people write it: 25000, 2.5 (no trailing zeros, no exponent)."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+def with_unit(text: str, unit: str) -> str:
+    """Return "100%", "25000 mg/m²": a percent sign sticks to its number."""
+    if not unit:
+        return text
+    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
 
 
 @dataclass(frozen=True)
@@ -88,6 +129,11 @@ class Form:
     def entered_fields(self) -> tuple[str, ...]:
         """The fields a coordinator types (the services set the others)."""
         return tuple(item.name for item in self.items if item.entered)
+
+    @property
+    def derived_fields(self) -> tuple[str, ...]:
+        """The fields the services set (a cycle's number, a visit's window): shown, not typed."""
+        return tuple(item.name for item in self.items if not item.entered)
 
     @property
     def fingerprint_fields(self) -> tuple[str, ...]:

@@ -5,38 +5,53 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import DateField, Model
+from django.db.models import Model
 
+from casebook.declarations import Form
 from visits.ctcae import CTCAE_TERMS, OTHER_SPECIFY
 
 
-def _widgets(model: type[Model], fields: tuple[str, ...]) -> dict[str, forms.Widget]:
-    dates = {f.name for f in model._meta.fields if isinstance(f, DateField)}
+def _widgets(form: Form) -> dict[str, forms.Widget | type[forms.Widget]]:
     return {
         name: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-        for name in fields
-        if name in dates
+        for name in form.entered_fields
+        if form.data_type(name) == "date"
     }
 
 
+def _help_text(form: Form, name: str) -> str:
+    """The declared help, and the plausible range the services hold the value to."""
+    plausible = form.item(name).plausible_range
+    return " ".join(
+        part for part in (form.help_text(name), plausible and f"Plausible: {plausible}.") if part
+    )
+
+
 class RecordForm(forms.Form):
-    """A form over some fields of a record; when correcting, it asks for the reason and
+    """A form over the fields a coordinator enters in a declared form (visits/crfs.py), with
+    its labels (units included) and help; when correcting, it asks for the reason and
     carries the version the editor saw (a later save by someone else is then refused)."""
 
     def __init__(
         self,
         *args: Any,
-        model: type[Model],
-        fields: tuple[str, ...],
+        form: Form,
         instance: Model | None = None,
         **kwargs: Any,
     ):
+        fields = form.entered_fields
         if instance is not None and "initial" not in kwargs:
             kwargs["initial"] = {name: getattr(instance, name) for name in fields}
             kwargs["initial"]["version"] = instance.version
         super().__init__(*args, **kwargs)
         self.fields.update(
-            forms.fields_for_model(model, fields=list(fields), widgets=_widgets(model, fields))
+            forms.fields_for_model(
+                form.model,
+                fields=list(fields),
+                widgets=_widgets(form),
+                labels={name: form.label(name) for name in fields},
+                help_texts={name: _help_text(form, name) for name in fields},
+            )
         )
         for field in self.fields.values():
             if isinstance(field, forms.BooleanField) and not isinstance(

@@ -18,19 +18,11 @@ from rest_framework.views import APIView
 
 from accounts.permissions import user_can_enter_data_at
 from patients.selectors import patient_get_for
+from visits import crfs, services
 from visits import serializers as outputs
-from visits import services
 from visits.models import AdverseEvent, FollowUpVisit
 from visits.records import RECORD_KINDS, RecordKind
 
-OUTPUTS = {
-    "cycles": outputs.CycleOutput,
-    "responses": outputs.ResponseOutput,
-    "transplant": outputs.TransplantOutput,
-    "end-of-treatment": outputs.EndOfTreatmentOutput,
-    "adverse-events": outputs.AdverseEventOutput,
-    "off-study": outputs.OffStudyOutput,
-}
 _ERRORS = {
     400: OpenApiResponse(
         description="Field errors: a protocol rule refused the values, the "
@@ -69,7 +61,8 @@ def _input_serializer(kind: RecordKind, *, correcting: bool) -> type[serializers
             help_text="The version you read; a later save by someone else refuses yours."
         )
         fields["reason"] = serializers.CharField(help_text="Why the saved data change.")
-    fields["Meta"] = type("Meta", (), {"model": kind.model, "fields": [*kind.fields, *fields]})
+    entered = kind.form.entered_fields  # as declared in visits/crfs.py
+    fields["Meta"] = type("Meta", (), {"model": kind.form.model, "fields": [*entered, *fields]})
     prefix = "".join(part.capitalize() for part in kind.name.split("-"))
     name = f"{prefix}{'Correction' if correcting else 'Entry'}Input"
     return type(name, (serializers.ModelSerializer,), fields)
@@ -93,7 +86,7 @@ def record_write_apis(kind: RecordKind) -> tuple[type[APIView], type[APIView]]:
         _input_serializer(kind, correcting=False),
         _input_serializer(kind, correcting=True),
     )
-    output = OUTPUTS[kind.name]
+    output = outputs.FormOutput.of(kind.form)
     tag = ["data entry"]
 
     class CreateApi(APIView):
@@ -155,7 +148,7 @@ class VisitRecordInput(serializers.ModelSerializer):
 
     class Meta:
         model = FollowUpVisit
-        fields = [*services.VISIT_FIELDS, "version", "reason"]
+        fields = [*crfs.FOLLOW_UP_VISIT.entered_fields, "version", "reason"]
         extra_kwargs = {"performed_on": {"required": True}, "vital_status": {"required": True}}
 
 

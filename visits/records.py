@@ -1,7 +1,9 @@
 """The kinds of record a coordinator enters after randomization, and their services.
 
 Pages and API endpoints both look a kind up here, so each create and correct goes through
-the one service that holds its rules.
+the one service that holds its rules. What a kind's form holds (model, fields, labels,
+ranges) is its declaration in visits/crfs.py; here is only the link to the services.
+(Follow-up visits are planned by the schedule, not created: they have their own pages.)
 """
 
 from __future__ import annotations
@@ -11,88 +13,61 @@ from dataclasses import dataclass
 
 from django.db.models import Model
 
-from visits import services
-from visits.models import (
-    AdverseEvent,
-    EndOfTreatment,
-    OffStudy,
-    ResponseAssessment,
-    Transplant,
-    TreatmentCycle,
-)
+from casebook.declarations import Form
+from visits import crfs, services
 
 
 @dataclass(frozen=True)
 class RecordKind:
-    name: str  # as in URLs: cycles, responses, ...
-    title: str
-    model: type[Model]
-    fields: tuple[str, ...]
+    form: Form
     create: Callable[..., Model]
     update: Callable[..., Model]
     record_argument: str  # the update service's keyword for the record
-    single: bool = False  # one per patient (transplant, end of treatment, off study)
+
+    @property
+    def name(self) -> str:  # as in URLs: cycles, responses, ...
+        return self.form.name
+
+    @property
+    def title(self) -> str:
+        return self.form.title
+
+    @property
+    def model(self) -> type[Model]:
+        return self.form.model
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The fields a coordinator types; the services set the others."""
+        return self.form.entered_fields
+
+    @property
+    def single(self) -> bool:  # one per patient (transplant, end of treatment, off study)
+        return self.form.single
 
 
 RECORD_KINDS: dict[str, RecordKind] = {
     kind.name: kind
     for kind in (
+        RecordKind(crfs.CYCLE, services.cycle_record, services.cycle_update, "cycle"),
+        RecordKind(crfs.RESPONSE, services.response_record, services.response_update, "assessment"),
         RecordKind(
-            "cycles",
-            "Treatment cycle",
-            TreatmentCycle,
-            services.CYCLE_FIELDS,
-            services.cycle_record,
-            services.cycle_update,
-            "cycle",
+            crfs.TRANSPLANT, services.transplant_record, services.transplant_update, "transplant"
         ),
         RecordKind(
-            "responses",
-            "Response assessment",
-            ResponseAssessment,
-            services.RESPONSE_FIELDS,
-            services.response_record,
-            services.response_update,
-            "assessment",
-        ),
-        RecordKind(
-            "transplant",
-            "Allo-HSCT",
-            Transplant,
-            services.TRANSPLANT_FIELDS,
-            services.transplant_record,
-            services.transplant_update,
-            "transplant",
-            single=True,
-        ),
-        RecordKind(
-            "end-of-treatment",
-            "End of treatment",
-            EndOfTreatment,
-            services.END_OF_TREATMENT_FIELDS,
+            crfs.END_OF_TREATMENT,
             services.end_of_treatment_record,
             services.end_of_treatment_update,
             "eot",
-            single=True,
         ),
         RecordKind(
-            "adverse-events",
-            "Adverse event",
-            AdverseEvent,
-            services.ADVERSE_EVENT_FIELDS,
+            crfs.ADVERSE_EVENT,
             services.adverse_event_record,
             services.adverse_event_update,
             "event",
         ),
         RecordKind(
-            "off-study",
-            "Off study (death, withdrawal, lost to follow-up)",
-            OffStudy,
-            services.OFF_STUDY_FIELDS,
-            services.off_study_record,
-            services.off_study_update,
-            "off_study",
-            single=True,
+            crfs.OFF_STUDY, services.off_study_record, services.off_study_update, "off_study"
         ),
     )
 }

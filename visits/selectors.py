@@ -11,8 +11,11 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Site, User
+from casebook.declarations import Form
+from casebook.registry import site as casebook
 from patients.models import Patient
 from patients.selectors import patients_visible_to
+from visits import crfs
 from visits.models import (
     AdverseEvent,
     FollowUpVisit,
@@ -35,6 +38,50 @@ def status_of(visit: FollowUpVisit, today: dt.date | None = None) -> str:
 
 
 @dataclass(frozen=True)
+class TimelineSection:
+    """One declared form on the patient's timeline: its records and its column headers."""
+
+    form: Form
+    records: list[Any]  # in date order; a single form's one record, or none
+    labels: dict[str, str]  # the form's labels by field, for the column headers
+
+    @property
+    def record(self) -> Any:
+        """The record of a one-per-patient form (transplant, end of treatment, off study)."""
+        return self.records[0] if self.records else None
+
+    @property
+    def heading(self) -> str:
+        return self.form.title if self.form.single else self.form.plural
+
+    @property
+    def templates(self) -> list[str]:
+        """The section's own template, or a plain table of the declared fields."""
+        return [f"visits/timeline/{self.form.name}.html", "visits/timeline/_form.html"]
+
+    @property
+    def rows(self) -> list[tuple[Any, list[str]]]:
+        """Each record with its declared fields as shown (for the plain table)."""
+        return [
+            (record, [_shown(record, name) for name in self.form.field_names])
+            for record in self.records
+        ]
+
+
+def _shown(record: Any, name: str) -> str:
+    value = getattr(record, name)
+    if value is None or value == "":
+        return "—"
+    if hasattr(record, f"get_{name}_display"):
+        return str(getattr(record, f"get_{name}_display")())
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.date):
+        return f"{value:%d/%m/%Y}"
+    return str(value)
+
+
+@dataclass(frozen=True)
 class PatientTimeline:
     """Everything recorded for a patient, each kind in date order, fetched in a few queries."""
 
@@ -48,10 +95,28 @@ class PatientTimeline:
     off_study: Any
     adverse_events: list[AdverseEvent]
     deviations: list[ProtocolDeviation]
+    sections: list[TimelineSection]
 
     @property
     def open_cycle(self) -> TreatmentCycle | None:
         return next((c for c in self.cycles if c.ended_on is None), None)
+
+
+def _timeline_sections(patient: Patient, known: dict[str, list[Any]]) -> list[TimelineSection]:
+    """Every declared form, in the declared timeline order (casebook.site).
+
+    Forms read above are not read again; a form declared later without its own section
+    template is read here, in one query, and shown as a table of its fields.
+    """
+    sections = []
+    for form in casebook:
+        if form.name in known:
+            records = known[form.name]
+        else:
+            records = list(form.model._default_manager.filter(patient=patient))
+        labels = {name: form.label(name) for name in form.field_names}
+        sections.append(TimelineSection(form=form, records=records, labels=labels))
+    return sections
 
 
 def patient_timeline(patient: Patient, today: dt.date | None = None) -> PatientTimeline:
@@ -61,17 +126,36 @@ def patient_timeline(patient: Patient, today: dt.date | None = None) -> PatientT
     def one(model_name: str):
         return getattr(patient, model_name, None)
 
+    def listed(record: Any) -> list[Any]:
+        return [record] if record is not None else []
+
+    cycles = list(patient.cycles.order_by("number"))
+    responses = list(patient.responses.order_by("assessed_on", "pk"))
+    transplant, end_of_treatment = one("transplant"), one("end_of_treatment")
+    visits = [(v, status_of(v, today)) for v in patient.followup_visits.order_by("month")]
+    off_study = one("off_study")
+    adverse_events = list(patient.adverse_events.order_by("onset_on", "pk"))
+    known: dict[str, list[Any]] = {
+        crfs.CYCLE.name: cycles,
+        crfs.RESPONSE.name: responses,
+        crfs.TRANSPLANT.name: listed(transplant),
+        crfs.END_OF_TREATMENT.name: listed(end_of_treatment),
+        crfs.FOLLOW_UP_VISIT.name: visits,
+        crfs.OFF_STUDY.name: listed(off_study),
+        crfs.ADVERSE_EVENT.name: adverse_events,
+    }
     return PatientTimeline(
         patient=patient,
         randomization=one("randomization"),
-        cycles=list(patient.cycles.order_by("number")),
-        responses=list(patient.responses.order_by("assessed_on", "pk")),
-        transplant=one("transplant"),
-        end_of_treatment=one("end_of_treatment"),
-        visits=[(v, status_of(v, today)) for v in patient.followup_visits.order_by("month")],
-        off_study=one("off_study"),
-        adverse_events=list(patient.adverse_events.order_by("onset_on", "pk")),
+        cycles=cycles,
+        responses=responses,
+        transplant=transplant,
+        end_of_treatment=end_of_treatment,
+        visits=visits,
+        off_study=off_study,
+        adverse_events=adverse_events,
         deviations=list(patient.deviations.select_related("cycle")),
+        sections=_timeline_sections(patient, known),
     )
 
 

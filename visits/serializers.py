@@ -1,111 +1,88 @@
-"""API shapes of the treatment, follow-up and safety records."""
+"""API shapes of the treatment, follow-up and safety records: each declared form's fields
+(visits/crfs.py), so a field added to a form is in its API answer."""
 
 from __future__ import annotations
+
+from typing import Any, ClassVar
 
 from rest_framework import serializers
 
 from api.lists import PatientRecordSerializer
-from visits import models
+from casebook.declarations import Form
+from visits import crfs, models
 
 
-def _fields(*names: str) -> list[str]:
-    return ["id", "study_id", "site", *names, "version", "created_at", "updated_at"]
+class FormOutput(PatientRecordSerializer):
+    # A declared form's record as the API answers it: who (study ID, site), every declared
+    # field in the form's order (visits/crfs.py), and its version and times. No docstring:
+    # the OpenAPI document describes each output with PatientRecordSerializer's.
 
+    form: ClassVar[Form]
+    extra_fields: ClassVar[tuple[str, ...]] = ()  # declared on the serializer, before the form's
+    _by_form: ClassVar[dict[str, type[FormOutput]]] = {}
 
-class CycleOutput(PatientRecordSerializer):
-    class Meta:
-        model = models.TreatmentCycle
-        fields = _fields(
-            "number",
-            "phase",
-            "started_on",
-            "ended_on",
-            "amsacrine_mg_m2",
-            "cytarabine_mg_m2",
-            "azacitidine_mg_m2",
-            "dexamethasone_given",
-            "dexamethasone_mg",
-            "delay_days",
-            "dose_reduced",
-            "modification_note",
+    @classmethod
+    def of(cls, form: Form) -> type[FormOutput]:
+        """Return the output serializer of a declared form."""
+        return cls._by_form[form.name]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        FormOutput._by_form[cls.form.name] = cls
+        meta = type(
+            "Meta",
+            (),
+            {
+                "model": cls.form.model,
+                "fields": [
+                    "id",
+                    "study_id",
+                    "site",
+                    *cls.extra_fields,
+                    *cls.form.field_names,
+                    "version",
+                    "created_at",
+                    "updated_at",
+                ],
+            },
         )
+        setattr(cls, "Meta", meta)  # noqa: B010 - built from the declaration, not written out
 
 
-class ResponseOutput(PatientRecordSerializer):
-    class Meta:
-        model = models.ResponseAssessment
-        fields = _fields(
-            "assessed_on",
-            "after_cycle",
-            "category",
-            "marrow_blasts_pct",
-            "anc",
-            "platelets",
-            "circulating_blasts",
-            "auer_rods",
-            "extramedullary_disease",
-            "transfusion_dependent",
-            "mrd_negative",
-        )
+class CycleOutput(FormOutput):
+    form = crfs.CYCLE
 
 
-class TransplantOutput(PatientRecordSerializer):
-    class Meta:
-        model = models.Transplant
-        fields = _fields("transplanted_on", "donor_type", "conditioning")
+class ResponseOutput(FormOutput):
+    form = crfs.RESPONSE
 
 
-class EndOfTreatmentOutput(PatientRecordSerializer):
-    class Meta:
-        model = models.EndOfTreatment
-        fields = _fields("ended_on", "reason", "note")
+class TransplantOutput(FormOutput):
+    form = crfs.TRANSPLANT
 
 
-class FollowUpVisitOutput(PatientRecordSerializer):
-    label = serializers.CharField(read_only=True)
-
-    class Meta:
-        model = models.FollowUpVisit
-        fields = _fields(
-            "label",
-            "month",
-            "target_on",
-            "window_opens_on",
-            "window_closes_on",
-            "performed_on",
-            "vital_status",
-            "disease_status",
-            "new_therapy",
-            "transplant_since_last",
-            "missed_reason",
-        )
+class EndOfTreatmentOutput(FormOutput):
+    form = crfs.END_OF_TREATMENT
 
 
-class OffStudyOutput(PatientRecordSerializer):
-    fatal_adverse_event = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+class FollowUpVisitOutput(FormOutput):
+    form = crfs.FOLLOW_UP_VISIT
+    extra_fields = ("label",)
 
-    class Meta:
-        model = models.OffStudy
-        fields = _fields(
-            "reason", "event_on", "death_cause", "fatal_adverse_event", "data_use", "note"
-        )
+    # The visit's name (M3, M6, ...); a serializer's own `label` attribute is its title.
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
 
 
-class AdverseEventOutput(PatientRecordSerializer):
-    class Meta:
-        model = models.AdverseEvent
-        fields = _fields(
-            "term",
-            "term_specified",
-            "grade",
-            "serious",
-            "onset_on",
-            "resolved_on",
-            "related_to_dexamethasone",
-            "related_to_salvage",
-            "action_taken",
-            "sae_reviewed_at",
-        )
+class OffStudyOutput(FormOutput):
+    form = crfs.OFF_STUDY
+
+    fatal_adverse_event: serializers.PrimaryKeyRelatedField[models.AdverseEvent] = (
+        serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    )
+
+
+class AdverseEventOutput(FormOutput):
+    form = crfs.ADVERSE_EVENT
 
 
 class DeviationOutput(PatientRecordSerializer):

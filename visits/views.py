@@ -1,7 +1,8 @@
 """Pages of the treatment and follow-up records, the worklist and SAE review.
 
-One pair of generic views serves every record kind: each kind names its model, fields and
-the services that create and correct it (RECORD_KINDS), so the rules stay in services.py.
+One pair of generic views serves every record kind: each kind's form is declared in
+visits/crfs.py and linked to the services that create and correct it (RECORD_KINDS), so
+the rules stay in the services.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from accounts.selectors import site_chosen, sites_visible_to
 from patients.models import Patient
 from patients.selectors import patient_get_for
 from refusals.pages import attempt, show_on_form
-from visits import selectors, services
+from visits import crfs, selectors, services
 from visits.forms import MissedVisitForm, RecordForm
 from visits.models import (
     AdverseEvent,
@@ -86,7 +87,7 @@ def _editable_patient(request: AuthenticatedHttpRequest, study_id: str) -> Patie
 def _form(
     request: AuthenticatedHttpRequest, kind: RecordKind, patient: Patient, instance: Model | None
 ) -> RecordForm:
-    form = RecordForm(request.POST or None, model=kind.model, fields=kind.fields, instance=instance)
+    form = RecordForm(request.POST or None, form=kind.form, instance=instance)
     for name, make in _extra_fields(kind).items():
         extra = make(patient, instance is not None)
         if extra is not None:
@@ -165,10 +166,7 @@ def visit_record(request: AuthenticatedHttpRequest, study_id: str, month: int) -
     missing = request.method == "POST" and request.POST.get("action") == "miss"
     recording = request.method == "POST" and not missing
     form = RecordForm(
-        request.POST if recording else None,
-        model=FollowUpVisit,
-        fields=services.VISIT_FIELDS,
-        instance=visit,
+        request.POST if recording else None, form=crfs.FOLLOW_UP_VISIT, instance=visit
     )
     for name in ("performed_on", "vital_status"):
         form.fields[name].required = True

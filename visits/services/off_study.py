@@ -1,0 +1,186 @@
+"""Off study: death, consent withdrawal or loss to follow-up; the schedule ends there."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import pghistory
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+import protocol
+from accounts.models import User
+from audit.records import record_create, record_update
+from patients.models import Patient
+from visits import crfs
+from visits.models import AdverseEvent, FollowUpVisit, OffStudy
+from visits.services.entry import add_error, field_errors, values_apply
+from visits.services.follow_up import followup_schedule_build
+from visits.state import Errors, PatientRecords, date_errors, patient_records_for_update, raise_if
+
+# Set by the service from its own argument, not typed as a field of the form.
+_NOT_TYPED = ("patient", "created_by", "fatal_adverse_event")
+
+
+def _latest_dated_record(records: PatientRecords) -> tuple[dt.date, str] | None:
+    """Return the latest date on the patient's records, with what it is, for death checks."""
+    dated: list[tuple[dt.date, str]] = [(records.randomized_on, "the randomization")]
+    for c in records.cycles:
+        dated.append((c.ended_on or c.started_on, f"cycle {c.number}"))
+    dated += [(r.assessed_on, "a response assessment") for r in records.responses]
+    if records.transplant:
+        dated.append((records.transplant.transplanted_on, "the allo-HSCT"))
+    if records.end_of_treatment:
+        dated.append((records.end_of_treatment.ended_on, "the end of treatment"))
+    dated += [
+        (v.performed_on, f"follow-up visit {v.label}")
+        for v in FollowUpVisit.objects.filter(patient=records.patient, performed_on__isnull=False)
+        if v.vital_status != protocol.VitalStatus.DEAD
+    ]
+    dated += [
+        (d, "an adverse event")
+        for e in AdverseEvent.objects.filter(patient=records.patient)
+        for d in (e.onset_on, e.resolved_on)
+        if d and e.pk != (records.off_study.fatal_adverse_event_id if records.off_study else None)
+    ]
+    return max(dated) if dated else None
+
+
+def _off_study_errors(
+    records: PatientRecords, off: OffStudy, fatal_event: AdverseEvent | None
+) -> Errors:
+    errors = date_errors(records, {"event_on": off.event_on}, after_death_allowed=True)
+    death = off.reason == protocol.OffStudyReason.DEATH
+    if death:
+        if not off.death_cause:
+            add_error(errors, "death_cause", "Give the cause of death.")
+        latest = _latest_dated_record(records)
+        if latest and off.event_on and latest[0] > off.event_on:
+            add_error(
+                errors,
+                "event_on",
+                f"Nothing can happen after death, but {latest[1]} is dated {latest[0]:%d/%m/%Y}.",
+            )
+    elif off.death_cause:
+        add_error(errors, "death_cause", "Only for a death.")
+    if death and off.death_cause == protocol.DeathCause.ADVERSE_EVENT:
+        if fatal_event is None:
+            add_error(
+                errors,
+                "fatal_adverse_event",
+                "Name the adverse event that caused the death (record it first if needed).",
+            )
+        elif off.event_on and fatal_event.onset_on > off.event_on:
+            add_error(errors, "fatal_adverse_event", "That event began after the date of death.")
+    elif fatal_event is not None:
+        add_error(
+            errors, "fatal_adverse_event", "Only when the death is caused by an adverse event."
+        )
+    if off.reason == protocol.OffStudyReason.CONSENT_WITHDRAWN and not off.data_use:
+        add_error(errors, "data_use", "Say which data may still be used.")
+    if off.reason != protocol.OffStudyReason.CONSENT_WITHDRAWN and off.data_use:
+        add_error(errors, "data_use", "Only for a consent withdrawal.")
+    return errors
+
+
+def _make_fatal(event: AdverseEvent, died_on: dt.date, user: User) -> None:
+    event.grade, event.resolved_on = protocol.FATAL_GRADE, died_on
+    record_update(
+        event,
+        fields=["grade", "resolved_on"],
+        expected_version=None,
+        user=user,
+        reason="Fatal outcome recorded with the death",
+    )
+
+
+@transaction.atomic
+def off_study_record(
+    *,
+    patient: Patient,
+    user: User,
+    values: Mapping[str, Any],
+    fatal_adverse_event: AdverseEvent | None = None,
+) -> OffStudy:
+    """Record death, consent withdrawal or loss to follow-up; the schedule ends there.
+
+    A death caused by an adverse event makes that event grade 5, ending on the date of
+    death, in the same transaction: the two records always agree.
+    """
+    records = patient_records_for_update(patient, user)
+    if records.off_study is not None:
+        raise ValidationError(
+            {"reason": [f"Already off study ({records.off_study}): correct that record instead."]}
+        )
+    if fatal_adverse_event is not None and fatal_adverse_event.patient_id != patient.pk:
+        raise ValidationError({"fatal_adverse_event": ["Not an event of this patient."]})
+    off = OffStudy(
+        patient=records.patient, created_by=user, fatal_adverse_event=fatal_adverse_event
+    )
+    values_apply(off, values, allowed=crfs.OFF_STUDY.entered_fields)
+    errors = field_errors(off, form=crfs.OFF_STUDY, exclude=_NOT_TYPED)
+    raise_if(errors or _off_study_errors(records, off, fatal_adverse_event))
+    record_create(off, user=user)
+    if fatal_adverse_event is not None:
+        _make_fatal(fatal_adverse_event, off.event_on, user)
+    with pghistory.context(user=user.pk, reason=f"Schedule ended: {off.get_reason_display()}"):
+        followup_schedule_build(records.patient)
+    return off
+
+
+@transaction.atomic
+def off_study_update(
+    *,
+    off_study: OffStudy,
+    user: User,
+    values: Mapping[str, Any],
+    version: int | None,
+    reason: str,
+    fatal_adverse_event: AdverseEvent | None = None,
+    previous_fatal_event_grade: int | None = None,
+) -> OffStudy:
+    """Correct an off-study record. If the death is no longer attributed to the event that
+    was fatal, that event's true grade (1-4) must be given: it is regraded in the same
+    transaction, so no grade 5 event is ever left without its death."""
+    records = patient_records_for_update(off_study.patient, user)
+    off = OffStudy.objects.get(pk=off_study.pk)
+    previous_fatal = off.fatal_adverse_event
+    values_apply(off, values, allowed=crfs.OFF_STUDY.entered_fields)
+    off.fatal_adverse_event = fatal_adverse_event
+    errors = field_errors(off, form=crfs.OFF_STUDY, exclude=_NOT_TYPED)
+    errors = errors or _off_study_errors(records, off, fatal_adverse_event)
+    releases_previous = previous_fatal is not None and previous_fatal != fatal_adverse_event
+    if releases_previous and previous_fatal_event_grade not in range(1, protocol.FATAL_GRADE):
+        add_error(
+            errors,
+            "previous_fatal_event_grade",
+            f"The death is no longer attributed to {previous_fatal.display_term}: give that "
+            "event's true grade (1-4).",
+        )
+    raise_if(errors)
+    if releases_previous:
+        previous_fatal.grade = previous_fatal_event_grade
+        record_update(
+            previous_fatal,
+            fields=["grade"],
+            expected_version=None,
+            user=user,
+            reason=f"Death no longer attributed to this event: {reason}",
+        )
+    record_update(
+        off,
+        fields=[*values.keys(), "fatal_adverse_event"],
+        expected_version=version,
+        user=user,
+        reason=reason,
+    )
+    if fatal_adverse_event is not None and (
+        fatal_adverse_event.grade != protocol.FATAL_GRADE
+        or fatal_adverse_event.resolved_on != off.event_on
+    ):
+        _make_fatal(fatal_adverse_event, off.event_on, user)
+    with pghistory.context(user=user.pk, reason=f"Schedule rebuilt: {reason}"):
+        followup_schedule_build(records.patient)
+    return off
