@@ -54,8 +54,6 @@ class PatientFacts:
     death_on: dt.date | None = None
     hsct_on: dt.date | None = None
     end_of_treatment_on: dt.date | None = None
-    off_study_on: dt.date | None = None
-    off_study_reason: str = ""
     # Imported from a legacy system: survival and transplant dates only, no response data,
     # so the patient counts in OS (and OS censored at HSCT) but not in EFS, LFS or responses.
     imported: bool = False
@@ -371,7 +369,6 @@ def _recorded_facts(cutoff: dt.date, *, sites, patient_ids) -> list[PatientFacts
     for pid, reason, on in of_these(OffStudy).values_list("patient_id", "reason", "event_on"):
         if pid not in facts:
             continue
-        facts[pid].off_study_on, facts[pid].off_study_reason = on, reason
         if reason == protocol.OffStudyReason.DEATH:
             facts[pid].death_on = on
         else:

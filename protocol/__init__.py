@@ -132,8 +132,6 @@ MUTATION_GENES: tuple[str, ...] = (
     "CEBPA",
 )
 
-ECOG_SCORES = (0, 1, 2, 3, 4)
-
 
 class Regimen(models.TextChoices):
     """Salvage regimen, chosen by the investigator before randomization."""
