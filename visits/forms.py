@@ -41,8 +41,7 @@ class RecordForm(forms.Form):
     ):
         fields = form.entered_fields
         if instance is not None and "initial" not in kwargs:
-            kwargs["initial"] = {name: getattr(instance, name) for name in fields}
-            kwargs["initial"]["version"] = instance.version
+            kwargs["initial"] = {name: getattr(instance, name) for name in (*fields, "version")}
         super().__init__(*args, **kwargs)
         self.fields.update(
             forms.fields_for_model(

@@ -20,7 +20,7 @@ from accounts.permissions import user_can_enter_data_at
 from patients.selectors import patient_get_for
 from visits import crfs, services
 from visits import serializers as outputs
-from visits.models import AdverseEvent, FollowUpVisit
+from visits.models import AdverseEvent, FollowUpVisit, OffStudy
 from visits.records import RECORD_KINDS, RecordKind
 
 _ERRORS = {
@@ -123,7 +123,7 @@ def record_write_apis(kind: RecordKind) -> tuple[type[APIView], type[APIView]]:
             if version is None:
                 raise exceptions.ValidationError({"version": ["Give the version you read."]})
             extras = _extras(kind, values, patient)
-            if kind.name == "off-study" and "fatal_adverse_event" not in request.data:
+            if isinstance(record, OffStudy) and "fatal_adverse_event" not in request.data:
                 extras["fatal_adverse_event"] = record.fatal_adverse_event
             kind.update(
                 **{kind.record_argument: record},
@@ -133,7 +133,7 @@ def record_write_apis(kind: RecordKind) -> tuple[type[APIView], type[APIView]]:
                 reason=reason,
                 **extras,
             )
-            return Response(output(kind.model.objects.get(pk=record.pk)).data)
+            return Response(output(kind.model._default_manager.get(pk=record.pk)).data)
 
     prefix = "".join(part.capitalize() for part in kind.name.split("-"))
     CreateApi.__name__, UpdateApi.__name__ = f"{prefix}CreateApi", f"{prefix}UpdateApi"

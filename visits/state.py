@@ -15,7 +15,6 @@ from locks.services import ensure_unlocked
 from patients.models import Patient
 from randomization.models import Randomization
 from visits.models import (
-    AdverseEvent,
     EndOfTreatment,
     OffStudy,
     ResponseAssessment,
@@ -116,9 +115,3 @@ def date_errors(
 def raise_if(errors: Errors) -> None:
     if errors:
         raise ValidationError(errors)
-
-
-def adverse_event_of(records: PatientRecords, pk: int | None) -> AdverseEvent | None:
-    if pk is None:
-        return None
-    return AdverseEvent.objects.filter(patient=records.patient, pk=pk).first()

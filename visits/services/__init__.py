@@ -22,7 +22,6 @@ from visits.services.end_of_treatment import end_of_treatment_record, end_of_tre
 from visits.services.follow_up import (
     first_randomization_on,
     followup_schedule_build,
-    followup_schedules_rebuild_all,
     followup_visit_miss,
     followup_visit_record,
 )
@@ -41,7 +40,6 @@ __all__ = [
     "end_of_treatment_update",
     "first_randomization_on",
     "followup_schedule_build",
-    "followup_schedules_rebuild_all",
     "followup_visit_miss",
     "followup_visit_record",
     "off_study_record",

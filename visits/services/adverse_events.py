@@ -48,7 +48,7 @@ def _adverse_event_errors(records: PatientRecords, event: AdverseEvent) -> Error
             "Grade 5 is a fatal event: record the death (off study, cause: "
             "adverse event) naming this event, which then becomes grade 5.",
         )
-    if is_the_fatal_event:
+    if is_the_fatal_event and off_study:
         if event.grade != protocol.FATAL_GRADE:
             add_error(
                 errors,

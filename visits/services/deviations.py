@@ -27,7 +27,7 @@ def cycle_deviations_check(records: PatientRecords, cycle: TreatmentCycle) -> No
                 description=f"Cycle {cycle.number} started {cycle.started_on:%d/%m/%Y}: "
                 f"{kind.label.lower()}.",
             )
-        elif applies and existing.corrected_at is not None:
+        elif applies and existing is not None and existing.corrected_at is not None:
             existing.corrected_at = None
             existing.save(update_fields=["corrected_at", "updated_at"])
         elif not applies and existing is not None and existing.corrected_at is None:

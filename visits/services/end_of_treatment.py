@@ -42,7 +42,7 @@ def _end_of_treatment_errors(records: PatientRecords, eot: EndOfTreatment) -> Er
         .order_by("performed_on")
         .first()
     )
-    if done is not None and eot.ended_on and eot.ended_on >= done.performed_on:
+    if done and done.performed_on and eot.ended_on and eot.ended_on >= done.performed_on:
         add_error(
             errors,
             "ended_on",
@@ -82,7 +82,7 @@ def end_of_treatment_update(
 ) -> EndOfTreatment:
     """Correct the end of treatment; the schedule is rebuilt, keeping completed visits."""
     records = patient_records_for_update(eot.patient, user)
-    eot = records.end_of_treatment
+    eot = records.end_of_treatment or eot  # as stored, read under the patient's lock
     entry_validate(
         eot, values, form=crfs.END_OF_TREATMENT, records=records, check=_end_of_treatment_errors
     )

@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-import pghistory
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Min
@@ -15,7 +14,6 @@ from django.utils import timezone
 import protocol
 from accounts.models import User
 from audit.records import record_update
-from locks.models import DataLock
 from patients.models import Patient
 from randomization.models import Randomization
 from visits import crfs, schedule
@@ -43,7 +41,9 @@ def followup_schedule_build(patient: Patient) -> list[FollowUpVisit]:
             pk__in=[v.pk for v in existing.values() if not v.is_completed]
         ).delete()
         return []
-    plan = schedule.planned_visits(eot.ended_on, schedule.end_of_study(first_randomization_on()))
+    first_randomized_on = first_randomization_on()
+    assert first_randomized_on is not None, "an end of treatment follows a randomization"
+    plan = schedule.planned_visits(eot.ended_on, schedule.end_of_study(first_randomized_on))
     off_study = OffStudy.objects.filter(patient=patient).first()
     if off_study is not None:
         # Only visits whose window closed before the patient left remain owed; one whose
@@ -73,23 +73,6 @@ def followup_schedule_build(patient: Patient) -> list[FollowUpVisit]:
                 updated_at=timezone.now(),
             )
     return list(FollowUpVisit.objects.filter(patient=patient).order_by("month"))
-
-
-def followup_schedules_rebuild_all(*, reason: str) -> int:
-    """Rebuild every schedule, e.g. after the first randomization date was corrected.
-
-    Locked patients are left as they are: their data are frozen for an analysis.
-    """
-    locked = DataLock.objects.filter(unlocked_at__isnull=True)
-    patients = (
-        Patient.objects.filter(end_of_treatment__isnull=False)
-        .exclude(pk__in=locked.exclude(patient=None).values("patient"))
-        .exclude(site__in=locked.exclude(site=None).values("site"))
-    )
-    with pghistory.context(reason=reason):
-        for patient in patients:
-            followup_schedule_build(patient)
-    return patients.count()
 
 
 def _visit_errors(records: PatientRecords, visit: FollowUpVisit) -> Errors:

@@ -37,7 +37,7 @@ def _latest_dated_record(records: PatientRecords) -> tuple[dt.date, str] | None:
     dated += [
         (v.performed_on, f"follow-up visit {v.label}")
         for v in FollowUpVisit.objects.filter(patient=records.patient, performed_on__isnull=False)
-        if v.vital_status != protocol.VitalStatus.DEAD
+        if v.performed_on and v.vital_status != protocol.VitalStatus.DEAD
     ]
     dated += [
         (d, "an adverse event")
@@ -151,19 +151,20 @@ def off_study_update(
     off.fatal_adverse_event = fatal_adverse_event
     errors = field_errors(off, form=crfs.OFF_STUDY, exclude=_NOT_TYPED)
     errors = errors or _off_study_errors(records, off, fatal_adverse_event)
-    releases_previous = previous_fatal is not None and previous_fatal != fatal_adverse_event
-    if releases_previous and previous_fatal_event_grade not in range(1, protocol.FATAL_GRADE):
+    # The event that was fatal and no longer is: its true grade must be given.
+    released = previous_fatal if previous_fatal != fatal_adverse_event else None
+    if released and previous_fatal_event_grade not in range(1, protocol.FATAL_GRADE):
         add_error(
             errors,
             "previous_fatal_event_grade",
-            f"The death is no longer attributed to {previous_fatal.display_term}: give that "
+            f"The death is no longer attributed to {released.display_term}: give that "
             "event's true grade (1-4).",
         )
     raise_if(errors)
-    if releases_previous:
-        previous_fatal.grade = previous_fatal_event_grade
+    if released and previous_fatal_event_grade is not None:  # refused above without one
+        released.grade = previous_fatal_event_grade
         record_update(
-            previous_fatal,
+            released,
             fields=["grade"],
             expected_version=None,
             user=user,

@@ -64,7 +64,7 @@ def transplant_update(
     reason: str,
 ) -> Transplant:
     records = patient_records_for_update(transplant.patient, user)
-    transplant = records.transplant
+    transplant = records.transplant or transplant  # as stored, read under the patient's lock
     entry_validate(
         transplant, values, form=crfs.TRANSPLANT, records=records, check=_transplant_errors
     )
