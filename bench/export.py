@@ -197,7 +197,7 @@ def _copy_sql() -> str:
     return (
         f"COPY (SELECT p.study_id, s.number, v.month, v.target_on, v.window_opens_on, "
         f"v.window_closes_on, v.performed_on, v.vital_status, v.disease_status, "
-        f"v.missed_reason, v.updated_at "
+        f"v.new_therapy, v.transplant_since_last, v.missed_reason, v.updated_at "
         f"FROM {t['visit']} v JOIN {t['patient']} p ON p.id = v.patient_id "
         f"JOIN {t['site']} s ON s.id = p.site_id "
         f"WHERE p.site_id IN (SELECT id FROM {t['site']}) "
@@ -323,13 +323,13 @@ def _profile_generator(top: int) -> None:
     from django.db import connections
 
     from accounts.models import User
-    from endpoints.exports.tables import DATASETS, export_csv
+    from endpoints.exports.tables import datasets, export_csv
 
     user = User.objects.get(username=USERNAME)
     profile = cProfile.Profile()
     began = time.perf_counter()
     profile.enable()
-    size = sum(len(chunk) for chunk in export_csv(DATASETS[DATASET], user, dt.date.today()))
+    size = sum(len(chunk) for chunk in export_csv(datasets()[DATASET], user, dt.date.today()))
     profile.disable()
     print(
         f"\ncProfile of export_csv in-process: {_mb(size):.1f} MB of CSV in "

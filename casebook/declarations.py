@@ -86,6 +86,9 @@ class Odm:
     rows: str
     repeat_key: str | None = None
     form_name: str = ""  # defaults to the form's plural title
+    # The ItemGroupDef's name: one row. Defaults to the form's title when the form repeats
+    # (IG "Treatment cycle" in F "Treatment cycles"), to the form's ODM name when single.
+    group_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,18 @@ class Form:
     @property
     def plural(self) -> str:
         return self.plural_title or f"{self.title}s"
+
+    @property
+    def odm_form_name(self) -> str:
+        """The FormDef's name in the ODM export."""
+        return self.odm.form_name or self.plural
+
+    @property
+    def odm_group_name(self) -> str:
+        """The ItemGroupDef's name in the ODM export: what one row is called."""
+        if self.odm.group_name:
+            return self.odm.group_name
+        return self.odm_form_name if self.single else self.title
 
     @cached_property
     def _items_by_name(self) -> dict[str, Item]:

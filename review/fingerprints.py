@@ -1,4 +1,9 @@
-"""Fingerprints of what was verified or signed, to tell later whether it changed."""
+"""Fingerprints of what was verified or signed, to tell later whether it changed.
+
+A verification mark or a signature stores the fingerprint of the values it covered; the same
+data must always give the same fingerprint, or an upgrade would break every stored signature
+(tests/review/test_fingerprint_compatibility.py pins one).
+"""
 
 from __future__ import annotations
 
@@ -8,19 +13,39 @@ from typing import Any
 
 from django.db.models import Model
 
+from casebook.registry import FormNotDeclared
+from casebook.registry import site as casebook
 from patients.models import Patient
+from randomization.models import Randomization
 
-# Bookkeeping columns that change without the data changing.
+# Bookkeeping columns that change without the data changing (records outside the casebook
+# declarations; a declared form says the same in `fingerprint_ignores`).
 _IGNORED = {"id", "version", "created_at", "updated_at", "created_by"}
+# The order a casebook fingerprint lists the declared forms' records in. Signatures stored
+# before the forms were declared list adverse events before the off-study record (the
+# timeline shows them the other way round), so this order stays; a form declared later
+# comes after these, in timeline order.
+_SIGNED_ORDER = (
+    "visits.TreatmentCycle",
+    "visits.ResponseAssessment",
+    "visits.Transplant",
+    "visits.EndOfTreatment",
+    "visits.FollowUpVisit",
+    "visits.AdverseEvent",
+    "visits.OffStudy",
+)
+
+
+def _stored_fields(model: type[Model]) -> tuple[str, ...]:
+    try:
+        return casebook.form_of(model).fingerprint_fields
+    except FormNotDeclared:
+        return tuple(f.name for f in model._meta.concrete_fields if f.name not in _IGNORED)
 
 
 def record_values(record: Model, field_name: str = "") -> dict[str, Any]:
     """The record's data values (one field's if named), as stored."""
-    names = (
-        [field_name]
-        if field_name
-        else [f.name for f in record._meta.concrete_fields if f.name not in _IGNORED]
-    )
+    names = [field_name] if field_name else _stored_fields(type(record))
     return {
         name: getattr(record, f"{name}_id" if record._meta.get_field(name).is_relation else name)
         for name in names
@@ -32,10 +57,9 @@ def fingerprint(values: Any) -> str:
 
 
 def casebook_records(patient: Patient) -> list[Model]:
-    """Every record of the patient's casebook, one query per kind of record."""
-    from randomization.models import Randomization
-    from visits import models as v
-
+    """Every record of the patient's casebook: the patient, the screening and its answers,
+    the randomization, then each declared form's records in timeline order. One query per
+    kind of record."""
     # Re-read: a patient object held by the caller may be out of date.
     patient = Patient.objects.select_related("screening").get(pk=patient.pk)
     records: list[Model] = [patient]
@@ -44,18 +68,23 @@ def casebook_records(patient: Patient) -> list[Model]:
         records.append(screening)
         records += list(screening.answers.order_by("code"))
     records += list(Randomization.objects.filter(patient=patient))
-    for model in (
-        v.TreatmentCycle,
-        v.ResponseAssessment,
-        v.Transplant,
-        v.EndOfTreatment,
-        v.FollowUpVisit,
-        v.AdverseEvent,
-        v.OffStudy,
-    ):
-        records += list(model.objects.filter(patient=patient).order_by("pk"))
+    for form in casebook:
+        records += list(form.model._default_manager.filter(patient=patient).order_by("pk"))
     return records
 
 
+def _signed_rank(record: Model) -> int:
+    label = record._meta.label
+    if label in _SIGNED_ORDER:
+        return _SIGNED_ORDER.index(label)
+    try:
+        casebook.form_of(type(record))
+    except FormNotDeclared:
+        return -1  # the patient, screening, answers and randomization: first, as listed
+    return len(_SIGNED_ORDER)  # a form declared later: after these, in timeline order
+
+
 def casebook_fingerprint(patient: Patient) -> str:
-    return fingerprint([[r._meta.label, r.pk, record_values(r)] for r in casebook_records(patient)])
+    # A stable sort: within a rank, records keep the order casebook_records gives them.
+    records = sorted(casebook_records(patient), key=_signed_rank)
+    return fingerprint([[r._meta.label, r.pk, record_values(r)] for r in records])

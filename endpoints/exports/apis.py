@@ -12,7 +12,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from endpoints.exports.tables import DATASETS, data_dictionary, export_csv, export_json
+from endpoints.exports.tables import data_dictionary, datasets, export_csv, export_json
 
 _WRITERS = {
     "csv": (export_csv, "text/csv; charset=utf-8"),
@@ -43,7 +43,7 @@ class ExportApi(APIView):
         },
     )
     def get(self, request, dataset: str, fmt: str):
-        if dataset not in DATASETS or fmt not in _WRITERS:
+        if dataset not in datasets() or fmt not in _WRITERS:
             raise Http404("No such export.")
         raw = request.query_params.get("cutoff")
         try:
@@ -54,7 +54,7 @@ class ExportApi(APIView):
             raise exceptions.ValidationError({"cutoff": ["The cut-off cannot be in the future."]})
         writer, content_type = _WRITERS[fmt]
         response = StreamingHttpResponse(
-            writer(DATASETS[dataset], request.user, cutoff), content_type=content_type
+            writer(datasets()[dataset], request.user, cutoff), content_type=content_type
         )
         response["Content-Disposition"] = f'attachment; filename="{dataset}_{cutoff:%Y%m%d}.{fmt}"'
         response["X-Data-Cutoff"] = cutoff.isoformat()
@@ -62,7 +62,8 @@ class ExportApi(APIView):
 
 
 class DataDictionaryApi(APIView):
-    """Every export's columns: name, label and type."""
+    """Every export's columns: name, label, type, unit, plausible range, help text, and
+    whether the value is entered by a coordinator or derived."""
 
     @extend_schema(tags=["exports"], responses={200: OpenApiTypes.OBJECT})
     def get(self, request):

@@ -7,18 +7,19 @@ per patient, keyed by the pseudonymous study ID. Empty values are left out.
 
 Patients are read BATCH_SIZE at a time, each kind of record fetched for the whole batch in
 one query, so the number of queries grows with the number of batches, never with the number
-of patients, and memory stays flat. Everything is read in one REPEATABLE READ transaction:
-the document is one consistent snapshot however long the download takes.
+of patients, and memory stays flat. Everything is read in one REPEATABLE READ transaction
+(`snapshot`, as the other exports): the document is one consistent snapshot however long
+the download takes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from django.db import connection, transaction
 from django.db.models import Manager, Min, Model, QuerySet
 from django.utils import timezone
 
@@ -30,25 +31,23 @@ from endpoints.exports.odm_audit import AuditTrails, Change, users_referenced
 from endpoints.exports.odm_forms import (
     METADATA_VERSION_NAME,
     METADATA_VERSION_OID,
-    STUDY_EVENTS,
     ItemGroup,
     StudyEvent,
     code_lists,
     item_groups,
+    measurement_units,
+    study_events,
 )
+from endpoints.exports.snapshot import snapshot
 from patients.models import Patient
 from patients.selectors import patients_visible_to
 
 BATCH_SIZE = 500
 ODM_NAMESPACE = "http://www.cdisc.org/ns/odm/v1.3"
 SYSTEM_USER_OID = "USR.SYSTEM"
-# The records every patient of a batch is read with (the `rows` paths of odm_forms): the
-# one-to-one records joined to the patient, the others in one query each for the batch.
-_JOINED = ("site", "screening", "randomization", "transplant", "end_of_treatment", "off_study")
-_PREFETCHED = ("screening__answers", "cycles", "responses", "followup_visits", "adverse_events")
 # The accounts listed in AdminData by id; None stands for the system.
 Users = dict[int | None, User | None]
-_USER_TYPES = {
+_USER_TYPES: dict[str, str] = {
     Role.SPONSOR: "Sponsor",
     Role.COORDINATOR: "Investigator",
     Role.INVESTIGATOR: "Investigator",
@@ -62,12 +61,7 @@ def odm_export(user: User, *, with_audit: bool) -> Iterator[str]:
     nothing stays open or locked. Inside a caller's transaction (a test's, a task's) the
     caller's snapshot is the one read.
     """
-    outermost = not connection.in_atomic_block
-    with transaction.atomic():
-        if outermost:
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        yield from _document(user, with_audit=with_audit)
+    yield from snapshot(lambda: _document(user, with_audit=with_audit))
 
 
 def _document(user: User, *, with_audit: bool) -> Iterator[str]:
@@ -96,15 +90,43 @@ def _document(user: User, *, with_audit: bool) -> Iterator[str]:
     yield xml.end("ClinicalData") + xml.end("ODM") + "\n"
 
 
+@functools.cache
+def _relations() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return the relations every patient of a batch is read with, from the `rows` paths of
+    the forms: the one-to-one records joined to the patient, the others in one query each
+    for the whole batch. A newly declared form is read the same way, with no change here."""
+    paths = {"site"}
+    for event in study_events():
+        if event.repeat_over:
+            paths.add(event.repeat_over)
+        for form in event.forms:
+            for group in form.item_groups:
+                paths.add(".".join(filter(None, (event.repeat_over, group.rows))))
+    joined: set[str] = set()
+    prefetched: set[str] = set()
+    for path in filter(None, paths):
+        model: Any = Patient
+        steps: list[str] = []
+        many = False
+        for step in path.split("."):
+            field = model._meta.get_field(step)
+            many = many or field.one_to_many or field.many_to_many
+            steps.append(step)
+            (prefetched if many else joined).add("__".join(steps))
+            model = field.related_model
+    return tuple(sorted(joined)), tuple(sorted(prefetched))
+
+
 def _batches(patients: QuerySet[Patient]) -> Iterator[list[Patient]]:
     """Yield the patients in study ID order, BATCH_SIZE at a time, with all their records."""
+    joined, prefetched = _relations()
     after = ""
     while True:
         batch = list(
             patients.filter(study_id__gt=after)
             .order_by("study_id")
-            .select_related(*_JOINED)
-            .prefetch_related(*_PREFETCHED)[:BATCH_SIZE]
+            .select_related(*joined)
+            .prefetch_related(*prefetched)[:BATCH_SIZE]
         )
         if batch:
             yield batch
@@ -151,8 +173,26 @@ def _study() -> str:
         + xml.element("StudyDescription", protocol.STUDY_NAME)
         + xml.element("ProtocolName", protocol.STUDY_ID)
         + xml.end("GlobalVariables")
+        + _basic_definitions()
         + _metadata_version()
         + xml.end("Study")
+    )
+
+
+def _basic_definitions() -> str:
+    """Return the measurement units the items are recorded in (none: nothing)."""
+    units = measurement_units()
+    if not units:
+        return ""
+    return (
+        xml.start("BasicDefinitions")
+        + "".join(
+            xml.start("MeasurementUnit", {"OID": unit.oid, "Name": unit.symbol})
+            + xml.translated("Symbol", unit.symbol)
+            + xml.end("MeasurementUnit")
+            for unit in units
+        )
+        + xml.end("BasicDefinitions")
     )
 
 
@@ -162,6 +202,7 @@ def _yes(value: bool) -> str:
 
 def _metadata_version() -> str:
     """Return the MetaDataVersion: its children in the order the schema requires."""
+    events = study_events()
     parts = [
         xml.start("MetaDataVersion", {"OID": METADATA_VERSION_OID, "Name": METADATA_VERSION_NAME}),
         xml.start("Protocol"),
@@ -171,10 +212,10 @@ def _metadata_version() -> str:
             "StudyEventRef",
             {"StudyEventOID": event.oid, "OrderNumber": n, "Mandatory": _yes(n == 1)},
         )
-        for n, event in enumerate(STUDY_EVENTS, start=1)
+        for n, event in enumerate(events, start=1)
     ]
     parts.append(xml.end("Protocol"))
-    for event in STUDY_EVENTS:
+    for event in events:
         parts.append(
             xml.start(
                 "StudyEventDef",
@@ -192,13 +233,13 @@ def _metadata_version() -> str:
                 {
                     "FormOID": form.oid,
                     "OrderNumber": n,
-                    "Mandatory": _yes(event is STUDY_EVENTS[0]),
+                    "Mandatory": _yes(event is events[0]),
                 },
             )
             for n, form in enumerate(event.forms, start=1)
         ]
         parts.append(xml.end("StudyEventDef"))
-    for event in STUDY_EVENTS:
+    for event in events:
         for form in event.forms:
             parts.append(
                 xml.start("FormDef", {"OID": form.oid, "Name": form.name, "Repeating": "No"})
@@ -247,6 +288,8 @@ def _metadata_version() -> str:
             if item.description:
                 parts.append(xml.translated("Description", item.description))
             parts.append(xml.translated("Question", item.question))
+            if item.unit is not None:
+                parts.append(xml.empty("MeasurementUnitRef", {"MeasurementUnitOID": item.unit.oid}))
             if item.code_list is not None:
                 parts.append(xml.empty("CodeListRef", {"CodeListOID": item.code_list.oid}))
             parts.append(xml.end("ItemDef"))
@@ -279,7 +322,7 @@ def _location_oid(site: Site) -> str:
     return f"LOC.{site.code}"
 
 
-def _admin_data(sites: list[Site], users: Users, today: dt.date) -> str:
+def _admin_data(sites: Sequence[Site], users: Users, today: dt.date) -> str:
     parts = [xml.start("AdminData", {"StudyOID": protocol.STUDY_ID})]
     for user_id, account in sorted(users.items(), key=lambda u: (u[0] is None, u[0] or 0)):
         if account is None:
@@ -338,7 +381,7 @@ def _rows(subject: Any, path: str) -> list[Model]:
     """Return the records at `path` from the subject ("" is the subject itself)."""
     current = [subject]
     for step in filter(None, path.split(".")):
-        found = []
+        found: list[Any] = []
         for record in current:
             value = getattr(record, step, None)  # a missing one-to-one record is None
             if isinstance(value, Manager):
@@ -350,7 +393,7 @@ def _rows(subject: Any, path: str) -> list[Model]:
 
 
 def _occurrences(event: StudyEvent, patient: Patient) -> list[tuple[str | None, Any]]:
-    if not event.repeating:
+    if event.repeat_over is None or event.key is None:
         return [(None, patient)]
     return [(str(getattr(row, event.key)), row) for row in _rows(patient, event.repeat_over)]
 
@@ -411,7 +454,7 @@ def _subject_data(patient: Patient, trails: AuditTrails | None, users: Users) ->
         xml.start("SubjectData", {"SubjectKey": patient.study_id}),
         xml.empty("SiteRef", {"LocationOID": location_oid}),
     ]
-    for event in STUDY_EVENTS:
+    for event in study_events():
         for repeat_key, subject in _occurrences(event, patient):
             forms = []
             for form in event.forms:

@@ -13,7 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Model, QuerySet
 
@@ -32,7 +32,8 @@ class Change:
     source: str
 
 
-def _change(event: Model) -> Change:
+def _change(event: Any) -> Change:
+    # `event` is one of django-pghistory's event models (untyped: its fields are Any)
     context = event.pgh_context or {}
     return Change(
         user_id=_user_id(context.get("user")),
@@ -56,6 +57,11 @@ def _distinct_models(groups: Iterable[ItemGroup]) -> list[tuple[type[Model], str
     )
 
 
+def _events(model: type[Model]) -> QuerySet[Any]:
+    """Return the audit events of a model's records (django-pghistory's event model)."""
+    return cast(Any, model).pgh_event_model.objects.all()
+
+
 def users_referenced(patients: QuerySet, groups: Iterable[ItemGroup]) -> set[int | None]:
     """Return the ids of the accounts (None: the system) that wrote these patients' records.
 
@@ -63,7 +69,8 @@ def users_referenced(patients: QuerySet, groups: Iterable[ItemGroup]) -> set[int
     clinical data that refer to them.
     """
     queries = [
-        model.pgh_event_model.objects.filter(**{f"{audit_by}__in": patients.values("pk")})
+        _events(model)
+        .filter(**{f"{audit_by}__in": patients.values("pk")})
         .order_by()
         .values_list("pgh_context__user", flat=True)
         for model, audit_by in _distinct_models(groups)
@@ -83,9 +90,9 @@ class AuditTrails:
         """Read the events of every audited kind of record: one query per kind."""
         events: dict[tuple[type[Model], Any], list[Model]] = defaultdict(list)
         for model, audit_by in _distinct_models(groups):
-            for event in model.pgh_event_model.objects.filter(
-                **{f"{audit_by}__in": patient_ids}
-            ).order_by("pgh_id"):
+            for event in (
+                _events(model).filter(**{f"{audit_by}__in": patient_ids}).order_by("pgh_id")
+            ):
                 events[(model, event.pgh_obj_id)].append(event)
         return cls(events)
 

@@ -1,38 +1,38 @@
 """The trial's case report forms as the ODM export declares them (MetaDataVersion).
 
-One form per kind of record, in the study event where it is collected. Each item group
-reads one model; its items are the model's fields, whose ODM data type, length and code
-list follow from the Django field, so a field added to a model needs one word here and a
-changed choice list changes the code list by itself.
+One form per kind of record, in the study event where it is collected. The forms declared
+in the casebook (`casebook.site`: cycles, responses, adverse events, ...) are read from their
+declarations: FormDef F.<code>, ItemGroupDef IG.<code>, ItemDef IT.<prefix>.<FIELD> with the
+declared label as question and the declared unit as measurement unit. The screening,
+demographics, mutations, eligibility and randomization groups are declared here.
 
-Where a record's rows are found is written as a path from the study event's subject (the
-patient, or one follow-up visit): `"cycles"`, `"screening.answers"`. The export prefetches
-exactly these paths, batch by batch.
+Each item's ODM data type, length and code list follow from the Django field, so a changed
+choice list changes the code list by itself. Where a record's rows are found is written as a
+path from the study event's subject (the patient, or one follow-up visit): `"cycles"`,
+`"screening.answers"`; the export fetches exactly these paths, batch by batch.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 import protocol
+from casebook.declarations import Form as CaseReportForm
+from casebook.registry import site as casebook
 from patients.models import CriterionAnswer, Patient, Screening, ScreeningOutcome
 from randomization.models import Randomization
-from visits.models import (
-    AdverseEvent,
-    EndOfTreatment,
-    FollowUpVisit,
-    OffStudy,
-    ResponseAssessment,
-    Transplant,
-    TreatmentCycle,
-)
 
 METADATA_VERSION_OID = f"MDV.{protocol.STUDY_ID}.1"
 METADATA_VERSION_NAME = f"{protocol.STUDY_ID} case report forms, version 1"
@@ -43,6 +43,12 @@ class CodeList:
     oid: str
     name: str
     items: tuple[tuple[str, str], ...]  # (coded value, decode)
+
+
+@dataclass(frozen=True)
+class MeasurementUnit:
+    oid: str
+    symbol: str  # as declared: "mg/m²", "×10⁹/L"
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,7 @@ class Item:
     significant_digits: int | None = None
     code_list: CodeList | None = None
     description: str = ""
+    unit: MeasurementUnit | None = None
 
     def read(self, row: Any) -> Any:
         """Return the item's value in a record or in one of the record's audit events."""
@@ -180,29 +187,74 @@ def _question(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _field_item(
+    group: str,
+    model: type[models.Model],
+    name: str,
+    *,
+    question: str = "",
+    description: str | None = None,
+    unit: str = "",
+) -> Item:
+    """Return the item of one field, typed from the Django field."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    length: int | None
+    digits: int | None
+    if isinstance(field, models.DecimalField):
+        length, digits = field.max_digits, field.decimal_places
+    else:
+        length, digits = getattr(field, "max_length", None), None
+    return Item(
+        oid=f"IT.{group}.{name.upper()}",
+        name=name,
+        question=question or _question(str(field.verbose_name)),
+        data_type=_data_type(field),
+        field=field.attname,
+        mandatory=not field.blank,
+        length=length,
+        significant_digits=digits,
+        code_list=(_code_list(field.choices, f"{group}.{name.upper()}") if field.choices else None),
+        description=str(field.help_text) if description is None else description,
+        unit=_measurement_unit(unit) if unit else None,
+    )
+
+
 def field_items(group: str, model: type[models.Model], *names: str) -> tuple[Item, ...]:
     """Return the items of these fields, typed from the Django fields."""
-    items = []
-    for name in names:
-        field = model._meta.get_field(name)
-        decimal = isinstance(field, models.DecimalField)
-        items.append(
-            Item(
-                oid=f"IT.{group}.{name.upper()}",
-                name=name,
-                question=_question(str(field.verbose_name)),
-                data_type=_data_type(field),
-                field=field.attname,
-                mandatory=not field.blank,
-                length=field.max_digits if decimal else getattr(field, "max_length", None),
-                significant_digits=field.decimal_places if decimal else None,
-                code_list=(
-                    _code_list(field.choices, f"{group}.{name.upper()}") if field.choices else None
-                ),
-                description=str(field.help_text),
-            )
+    return tuple(_field_item(group, model, name) for name in names)
+
+
+def form_items(form: CaseReportForm) -> tuple[Item, ...]:
+    """Return the items of a declared form: its fields, as declared, in declared order."""
+    return tuple(
+        _field_item(
+            form.odm.item_prefix,
+            form.model,
+            name,
+            question=form.label(name),
+            description=form.help_text(name),
+            unit=form.item(name).unit,
         )
-    return tuple(items)
+        for name in form.field_names
+    )
+
+
+_UNITS: dict[str, MeasurementUnit] = {}
+_POWER_OF_TEN = re.compile("×10([⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)")
+
+
+def _measurement_unit(symbol: str) -> MeasurementUnit:
+    """Return the MeasurementUnit of a declared unit: MU.MG_M2 for mg/m², MU.10E9_L for
+    ×10⁹/L, MU.PERCENT for %. Two symbols never share an OID."""
+    if symbol not in _UNITS:
+        words = _POWER_OF_TEN.sub(lambda m: "10E" + m.group(1), symbol).replace("%", "PERCENT")
+        words = unicodedata.normalize("NFKC", words)  # superscript digits: plain digits
+        oid = "MU." + re.sub(r"[^A-Za-z0-9-]+", "_", words).strip("_").upper()
+        if any(unit.oid == oid for unit in _UNITS.values()):
+            raise ImproperlyConfigured(f"Units {symbol!r} and another share the OID {oid}.")
+        _UNITS[symbol] = MeasurementUnit(oid=oid, symbol=symbol)
+    return _UNITS[symbol]
 
 
 def json_items(
@@ -292,124 +344,23 @@ RANDOMIZATION = ItemGroup(
         question="Stratification level: {key}",
     ),
 )
-CYCLE = ItemGroup(
-    "IG.CYCLE",
-    "Treatment cycle",
-    TreatmentCycle,
-    rows="cycles",
-    key="number",
-    items=field_items(
-        "CY",
-        TreatmentCycle,
-        "number",
-        "phase",
-        "started_on",
-        "ended_on",
-        "amsacrine_mg_m2",
-        "cytarabine_mg_m2",
-        "azacitidine_mg_m2",
-        "dexamethasone_given",
-        "dexamethasone_mg",
-        "delay_days",
-        "dose_reduced",
-        "modification_note",
-    ),
-)
-RESPONSE = ItemGroup(
-    "IG.RESPONSE",
-    "Response assessment",
-    ResponseAssessment,
-    rows="responses",
-    key="pk",
-    items=field_items(
-        "RS",
-        ResponseAssessment,
-        "assessed_on",
-        "after_cycle",
-        "category",
-        "marrow_blasts_pct",
-        "anc",
-        "platelets",
-        "circulating_blasts",
-        "auer_rods",
-        "extramedullary_disease",
-        "transfusion_dependent",
-        "mrd_negative",
-    ),
-)
-TRANSPLANT = ItemGroup(
-    "IG.TRANSPLANT",
-    "Allogeneic transplant",
-    Transplant,
-    rows="transplant",
-    items=field_items("TX", Transplant, "transplanted_on", "donor_type", "conditioning"),
-)
-END_OF_TREATMENT = ItemGroup(
-    "IG.END_OF_TREATMENT",
-    "End of treatment",
-    EndOfTreatment,
-    rows="end_of_treatment",
-    items=field_items("EOT", EndOfTreatment, "ended_on", "reason", "note"),
-)
-FOLLOW_UP = ItemGroup(
-    "IG.FOLLOW_UP",
-    "Follow-up visit",
-    FollowUpVisit,
-    rows="",
-    items=field_items(
-        "FU",
-        FollowUpVisit,
-        "month",
-        "target_on",
-        "window_opens_on",
-        "window_closes_on",
-        "performed_on",
-        "vital_status",
-        "disease_status",
-        "new_therapy",
-        "transplant_since_last",
-        "missed_reason",
-    ),
-)
-OFF_STUDY = ItemGroup(
-    "IG.OFF_STUDY",
-    "Off study",
-    OffStudy,
-    rows="off_study",
-    items=field_items(
-        "OS",
-        OffStudy,
-        "reason",
-        "event_on",
-        "death_cause",
-        "fatal_adverse_event",
-        "data_use",
-        "note",
-    ),
-)
-ADVERSE_EVENT = ItemGroup(
-    "IG.ADVERSE_EVENT",
-    "Adverse event",
-    AdverseEvent,
-    rows="adverse_events",
-    key="pk",
-    items=field_items(
-        "AE",
-        AdverseEvent,
-        "term",
-        "term_specified",
-        "grade",
-        "serious",
-        "onset_on",
-        "resolved_on",
-        "related_to_dexamethasone",
-        "related_to_salvage",
-        "action_taken",
-        "sae_reviewed_at",
-    ),
-)
 
-STUDY_EVENTS: tuple[StudyEvent, ...] = (
+
+def form_item_group(form: CaseReportForm) -> ItemGroup:
+    """Return the ItemGroupDef of a declared form."""
+    return ItemGroup(
+        f"IG.{form.odm.code}",
+        form.odm_group_name,
+        form.model,
+        rows=form.odm.rows,
+        key=form.odm.repeat_key,
+        items=form_items(form),
+    )
+
+
+# The study events, in the order of the protocol, with the forms not declared in the
+# casebook; study_events() adds each declared form to the event it names.
+_STUDY_EVENTS: tuple[StudyEvent, ...] = (
     StudyEvent(
         "SE.SCREENING",
         "Screening",
@@ -422,42 +373,53 @@ STUDY_EVENTS: tuple[StudyEvent, ...] = (
         "Scheduled",
         (Form("F.RANDOMIZATION", "Randomization", (RANDOMIZATION,)),),
     ),
-    StudyEvent(
-        "SE.TREATMENT",
-        "Salvage treatment",
-        "Scheduled",
-        (
-            Form("F.CYCLE", "Treatment cycles", (CYCLE,)),
-            Form("F.RESPONSE", "Response assessments", (RESPONSE,)),
-            Form("F.TRANSPLANT", "Allogeneic transplant", (TRANSPLANT,)),
-            Form("F.END_OF_TREATMENT", "End of treatment", (END_OF_TREATMENT,)),
-        ),
-    ),
+    StudyEvent("SE.TREATMENT", "Salvage treatment", "Scheduled", ()),
     StudyEvent(
         "SE.FOLLOW_UP",
         "Follow-up visit",
         "Scheduled",
-        (Form("F.FOLLOW_UP", "Follow-up visit", (FOLLOW_UP,)),),
+        (),
         repeat_over="followup_visits",
         key="month",
     ),
-    StudyEvent(
-        "SE.OFF_STUDY",
-        "Off study",
-        "Unscheduled",
-        (Form("F.OFF_STUDY", "Off study", (OFF_STUDY,)),),
-    ),
-    StudyEvent(
-        "SE.SAFETY",
-        "Safety",
-        "Common",
-        (Form("F.ADVERSE_EVENT", "Adverse events", (ADVERSE_EVENT,)),),
-    ),
+    StudyEvent("SE.OFF_STUDY", "Off study", "Unscheduled", ()),
+    StudyEvent("SE.SAFETY", "Safety", "Common", ()),
 )
 
 
+@functools.cache
+def study_events() -> tuple[StudyEvent, ...]:
+    """Return every study event with its forms: those above, then the declared forms of
+    the event in timeline order (read once the casebook is complete, then kept)."""
+    if not apps.ready:
+        raise ImproperlyConfigured("The ODM forms are read once the casebook is complete.")
+    declared: dict[str, list[Form]] = {event.oid: [] for event in _STUDY_EVENTS}
+    for form in casebook:
+        if form.odm.study_event not in declared:
+            raise ImproperlyConfigured(
+                f"Form {form.name!r} names the unknown study event {form.odm.study_event!r}."
+            )
+        declared[form.odm.study_event].append(
+            Form(f"F.{form.odm.code}", form.odm_form_name, (form_item_group(form),))
+        )
+    return tuple(
+        dataclasses.replace(event, forms=event.forms + tuple(declared[event.oid]))
+        for event in _STUDY_EVENTS
+    )
+
+
 def item_groups() -> list[ItemGroup]:
-    return [group for event in STUDY_EVENTS for form in event.forms for group in form.item_groups]
+    return [group for event in study_events() for form in event.forms for group in form.item_groups]
+
+
+def measurement_units() -> list[MeasurementUnit]:
+    """Return the units of the items, each once, in the order the items use them."""
+    seen: dict[str, MeasurementUnit] = {}
+    for group in item_groups():
+        for item in group.items:
+            if item.unit is not None:
+                seen.setdefault(item.unit.oid, item.unit)
+    return list(seen.values())
 
 
 def code_lists() -> list[CodeList]:

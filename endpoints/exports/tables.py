@@ -2,7 +2,9 @@
 
 Each dataset is declared once (its columns, with labels and types, and how its rows are
 produced); the CSV and JSON writers, the data dictionary and the tests all read the same
-declaration. Rows are produced batch by batch inside one REPEATABLE READ transaction, so an
+declaration. The raw tables are the casebook's declared forms (`casebook.site`): one table
+per form, one column per declared field, labelled, typed and described as declared. Rows
+are produced batch by batch inside one REPEATABLE READ transaction (`snapshot`), so an
 export is one consistent snapshot and memory stays flat whatever the size of the trial.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -18,10 +21,13 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
-from django.db import connection, transaction
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from django.db.models import Case, F, Func, TextField, Value, When
 from django.db.models.functions import Cast, Concat, LPad
 from django.utils import timezone
@@ -30,6 +36,8 @@ import protocol
 from accounts.models import User
 from accounts.permissions import user_sees_every_site
 from accounts.selectors import sites_visible_to
+from casebook.declarations import Form, Number
+from casebook.registry import site as casebook
 from endpoints.datasets import (
     PatientFacts,
     imported_facts,
@@ -37,9 +45,9 @@ from endpoints.datasets import (
     patient_facts,
     time_to_event_rows,
 )
+from endpoints.exports.snapshot import snapshot
 from locks.selectors import locked_patient_share
 from randomization.models import Randomization
-from visits import models as visit_models
 
 BATCH = 1000
 SERVER_CURSOR_ROWS = 5000
@@ -53,10 +61,22 @@ ADTTE_PARAMETERS = {
 
 @dataclass(frozen=True)
 class Column:
+    """One column, and what the data dictionary says of it.
+
+    `entered` columns hold what a coordinator typed; the others are derived (identifiers,
+    values the services set, analysis variables). `minimum`/`maximum` are the plausible
+    range the services enforce.
+    """
+
     name: str
     label: str
     type: str  # text, integer, decimal, date, datetime, boolean
     value: Callable[[Any], Any]
+    unit: str = ""
+    minimum: Number | None = None
+    maximum: Number | None = None
+    help_text: str = ""
+    entered: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,7 +142,13 @@ ADSL = Dataset(
         Column("SUBJID", "Subject identifier for the study", "text", lambda r: r.facts.study_id),
         Column("SITEID", "Study site identifier", "text", lambda r: r.facts.site),
         Column("SEX", "Sex", "text", lambda r: r.facts.sex),
-        Column("AGE", "Age at informed consent (years)", "integer", lambda r: r.facts.age),
+        Column(
+            "AGE",
+            "Age at informed consent (years)",
+            "integer",
+            lambda r: r.facts.age,
+            unit="years",
+        ),
         Column(
             "TRT01P",
             "Planned treatment (arm as randomized)",
@@ -194,7 +220,7 @@ ADTTE = Dataset(
         Column("TRT01P", "Planned treatment", "text", lambda r: _ARM_CODE[r[0].arm]),
         Column("PARAMCD", "Parameter code", "text", lambda r: r[1].parameter),
         Column("PARAM", "Parameter", "text", lambda r: ADTTE_PARAMETERS[r[1].parameter]),
-        Column("AVAL", "Analysis value (days)", "integer", lambda r: r[1].days),
+        Column("AVAL", "Analysis value (days)", "integer", lambda r: r[1].days, unit="days"),
         Column("CNSR", "Censoring (1 = censored, 0 = event)", "integer", lambda r: r[1].censored),
         Column("STARTDT", "Time-to-event origin date", "date", lambda r: r[1].start_on),
         Column("ADT", "Analysis date (event or censoring)", "date", lambda r: r[1].end_on),
@@ -230,21 +256,23 @@ def _as_text(field: str, kind: str):
     return Cast(F(field), output_field=TextField())
 
 
-def _model_dataset(
-    name: str, model, description: str, fields: tuple[str, ...], types: dict[str, str]
-) -> Dataset:
-    """A raw table, rendered as text by the database: the fast path for large exports."""
+def _raw_table(form: Form) -> Dataset:
+    """The raw table of a declared form, rendered as text by the database: the fast path
+    for large exports. Its columns: the patient, every declared field, the last change."""
+    fields = form.field_names
+    types = {name: form.data_type(name) for name in fields}
     expressions = {
         "c_usubjid": Concat(
             Value(f"{protocol.STUDY_ID}-"), F("patient__study_id"), output_field=TextField()
         ),
         "c_siteid": LPad(Cast(F("patient__site__number"), output_field=TextField()), 2, Value("0")),
-        **{f"c_{f}": _as_text(f, types.get(f, "text")) for f in fields},
+        **{f"c_{name}": _as_text(name, types[name]) for name in fields},
+        "c_updated_at": _as_text("updated_at", "datetime"),
     }
 
     def query(user: User) -> tuple[str, tuple]:
         return (
-            model.objects.filter(patient__site__in=sites_visible_to(user))
+            form.model._default_manager.filter(patient__site__in=sites_visible_to(user))
             .order_by("pk")
             .annotate(**expressions)
             .values_list(*expressions)
@@ -256,28 +284,41 @@ def _model_dataset(
         # blocks, skipping per-row conversions the cells (already text) do not need.
         sql, params = query(user)
         connection.ensure_connection()
-        with connection.connection.cursor(name=f"export_{name.replace('-', '_')}") as cursor:
+        with connection.connection.cursor(name=f"export_{form.name.replace('-', '_')}") as cursor:
             cursor.itersize = SERVER_CURSOR_ROWS
             cursor.execute(sql, params)
             while block := cursor.fetchmany(SERVER_CURSOR_ROWS):
                 yield from block
 
+    def declared(position: int, name: str) -> Column:
+        item = form.item(name)
+        return Column(
+            name.upper(),
+            form.label(name),
+            types[name],
+            itemgetter(position),
+            unit=item.unit,
+            minimum=item.minimum,
+            maximum=item.maximum,
+            help_text=form.help_text(name),
+            entered=item.entered,
+        )
+
     columns = (
         Column("USUBJID", "Unique subject identifier", "text", itemgetter(0)),
         Column("SITEID", "Study site identifier", "text", itemgetter(1)),
-        *(
-            Column(
-                f.upper(),
-                str(model._meta.get_field(f).verbose_name),
-                types.get(f, "text"),
-                itemgetter(i + 2),
-            )
-            for i, f in enumerate(fields)
+        *(declared(i + 2, name) for i, name in enumerate(fields)),
+        Column(
+            "UPDATED_AT",
+            "Last changed (UTC)",
+            "datetime",
+            itemgetter(len(fields) + 2),
+            help_text="When the record was last written; to pick up changes since an export.",
         ),
     )
     return Dataset(
-        name=name,
-        description=description,
+        name=form.name,
+        description=form.export_description or f"{form.plural} (raw).",
         columns=columns,
         rows=rows,
         uses_cutoff=False,
@@ -286,109 +327,13 @@ def _model_dataset(
     )
 
 
-RAW_TABLES = (
-    _model_dataset(
-        "cycles",
-        visit_models.TreatmentCycle,
-        "Treatment cycles (raw).",
-        (
-            "number",
-            "phase",
-            "started_on",
-            "ended_on",
-            "amsacrine_mg_m2",
-            "cytarabine_mg_m2",
-            "azacitidine_mg_m2",
-            "dexamethasone_given",
-            "dexamethasone_mg",
-            "delay_days",
-            "dose_reduced",
-        ),
-        {
-            "number": "integer",
-            "started_on": "date",
-            "ended_on": "date",
-            "amsacrine_mg_m2": "decimal",
-            "cytarabine_mg_m2": "decimal",
-            "azacitidine_mg_m2": "decimal",
-            "dexamethasone_given": "boolean",
-            "dexamethasone_mg": "decimal",
-            "delay_days": "integer",
-            "dose_reduced": "boolean",
-        },
-    ),
-    _model_dataset(
-        "responses",
-        visit_models.ResponseAssessment,
-        "Response assessments (raw).",
-        (
-            "assessed_on",
-            "after_cycle",
-            "category",
-            "marrow_blasts_pct",
-            "anc",
-            "platelets",
-            "mrd_negative",
-        ),
-        {
-            "assessed_on": "date",
-            "after_cycle": "integer",
-            "marrow_blasts_pct": "decimal",
-            "anc": "decimal",
-            "platelets": "decimal",
-            "mrd_negative": "boolean",
-        },
-    ),
-    _model_dataset(
-        "follow-up-visits",
-        visit_models.FollowUpVisit,
-        "Follow-up visits (raw).",
-        (
-            "month",
-            "target_on",
-            "window_opens_on",
-            "window_closes_on",
-            "performed_on",
-            "vital_status",
-            "disease_status",
-            "missed_reason",
-            "updated_at",
-        ),
-        {
-            "month": "integer",
-            "target_on": "date",
-            "window_opens_on": "date",
-            "window_closes_on": "date",
-            "performed_on": "date",
-            "updated_at": "datetime",
-        },
-    ),
-    _model_dataset(
-        "adverse-events",
-        visit_models.AdverseEvent,
-        "Adverse events (raw).",
-        (
-            "term",
-            "term_specified",
-            "grade",
-            "serious",
-            "onset_on",
-            "resolved_on",
-            "related_to_dexamethasone",
-            "related_to_salvage",
-            "action_taken",
-        ),
-        {"grade": "integer", "serious": "boolean", "onset_on": "date", "resolved_on": "date"},
-    ),
-    _model_dataset(
-        "off-study",
-        visit_models.OffStudy,
-        "Off-study events (raw).",
-        ("reason", "event_on", "death_cause", "data_use"),
-        {"event_on": "date"},
-    ),
-)
-DATASETS: dict[str, Dataset] = {d.name: d for d in (ADSL, ADTTE, *RAW_TABLES)}
+@functools.cache
+def datasets() -> dict[str, Dataset]:
+    """Every export by name: ADSL, ADTTE, then one raw table per declared form, in timeline
+    order (built once the casebook is complete, then kept)."""
+    if not apps.ready:
+        raise ImproperlyConfigured("The exports are read once the casebook is complete.")
+    return {d.name: d for d in (ADSL, ADTTE, *(_raw_table(form) for form in casebook))}
 
 
 def _text(value: Any) -> Any:
@@ -399,23 +344,6 @@ def _text(value: Any) -> Any:
     if isinstance(value, bool):
         return "Y" if value else "N"
     return value
-
-
-def _snapshot(rows: Callable[[], Iterator[Any]]) -> Iterator[Any]:
-    """Run the row source inside one REPEATABLE READ transaction (a consistent snapshot).
-
-    Read-only: nothing is locked, and a client that goes away mid-stream only closes the
-    generator, which ends the transaction.
-    """
-    outermost = not connection.in_atomic_block
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            if outermost:  # inside a caller's transaction, its snapshot is the one read
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            # The rows are read through a server-side cursor, which PostgreSQL plans for the
-            # first 10% of rows by default; an export reads them all.
-            cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
-        yield from rows()
 
 
 class _CopyCancelled(Exception):
@@ -525,13 +453,13 @@ def export_csv(dataset: Dataset, user: User, cutoff: dt.date) -> Iterator[str]:
         digest.update(header.encode())
         yield header
         copied = _CopyStream(*dataset.copy_query(user))
-        for chunk in _snapshot(lambda: iter(copied)):
+        for chunk in snapshot(lambda: iter(copied)):
             digest.update(chunk.encode())
             yield chunk
         yield f"# rows={copied.rows}; sha256={digest.hexdigest()}\n"
         return
     count = 0
-    for batch in _batches(_snapshot(lambda: dataset.rows(user, cutoff)), 2000):
+    for batch in _batches(snapshot(lambda: dataset.rows(user, cutoff)), 2000):
         if dataset.preformatted:
             writer.writerows(batch)
         else:
@@ -562,7 +490,7 @@ def export_json(dataset: Dataset, user: User, cutoff: dt.date) -> Iterator[str]:
     yield json.dumps(head)[:-1] + ', "rows": ['
     digest = hashlib.sha256()
     count = 0
-    for row in _snapshot(lambda: dataset.rows(user, cutoff)):
+    for row in snapshot(lambda: dataset.rows(user, cutoff)):
         cells = (
             (c.value(row) for c in dataset.columns)
             if dataset.preformatted
@@ -578,14 +506,34 @@ def export_json(dataset: Dataset, user: User, cutoff: dt.date) -> Iterator[str]:
     yield f'], "row_count": {count}, "sha256": "{digest.hexdigest()}"}}'
 
 
+def _number(value: Number | None) -> int | float | None:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
 def data_dictionary() -> list[dict[str, Any]]:
-    """Describe every dataset and column, for the dictionary endpoint."""
+    """Describe every dataset and column, for the dictionary endpoint: a raw table's
+    columns as their form declares them (label, unit, plausible range, help text, and
+    whether a coordinator enters the value or the system derives it)."""
     return [
         {
             "dataset": d.name,
             "description": d.description,
             "uses_cutoff": d.uses_cutoff,
-            "columns": [{"name": c.name, "label": c.label, "type": c.type} for c in d.columns],
+            "columns": [
+                {
+                    "name": c.name,
+                    "label": c.label,
+                    "type": c.type,
+                    "unit": c.unit,
+                    "minimum": _number(c.minimum),
+                    "maximum": _number(c.maximum),
+                    "help_text": c.help_text,
+                    "origin": "entered" if c.entered else "derived",
+                }
+                for c in d.columns
+            ],
         }
-        for d in DATASETS.values()
+        for d in datasets().values()
     ]

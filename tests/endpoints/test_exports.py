@@ -114,6 +114,70 @@ def test_it_describes_every_exported_column(sponsor):
     }
 
 
+# Each raw table is a declared form: the patient, every field of the form as the casebook
+# declares it (visits/crfs.py), and when the row was last written.
+RAW_TABLE_COLUMNS = {
+    "cycles": "NUMBER,PHASE,STARTED_ON,ENDED_ON,AMSACRINE_MG_M2,CYTARABINE_MG_M2,"
+    "AZACITIDINE_MG_M2,DEXAMETHASONE_GIVEN,DEXAMETHASONE_MG,DELAY_DAYS,DOSE_REDUCED,"
+    "MODIFICATION_NOTE",
+    "responses": "ASSESSED_ON,AFTER_CYCLE,CATEGORY,MARROW_BLASTS_PCT,ANC,PLATELETS,"
+    "CIRCULATING_BLASTS,AUER_RODS,EXTRAMEDULLARY_DISEASE,TRANSFUSION_DEPENDENT,MRD_NEGATIVE",
+    "transplant": "TRANSPLANTED_ON,DONOR_TYPE,CONDITIONING",
+    "end-of-treatment": "ENDED_ON,REASON,NOTE",
+    "follow-up-visits": "MONTH,TARGET_ON,WINDOW_OPENS_ON,WINDOW_CLOSES_ON,PERFORMED_ON,"
+    "VITAL_STATUS,DISEASE_STATUS,NEW_THERAPY,TRANSPLANT_SINCE_LAST,MISSED_REASON",
+    "off-study": "REASON,EVENT_ON,DEATH_CAUSE,FATAL_ADVERSE_EVENT,DATA_USE,NOTE",
+    "adverse-events": "TERM,TERM_SPECIFIED,GRADE,SERIOUS,ONSET_ON,RESOLVED_ON,"
+    "RELATED_TO_DEXAMETHASONE,RELATED_TO_SALVAGE,ACTION_TAKEN,SAE_REVIEWED_AT",
+}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_it_exports_each_form_as_a_raw_table_of_its_declared_fields(data_manager, fmt):
+    client = APIClient()
+    client.force_authenticate(data_manager)
+
+    for name, fields in RAW_TABLE_COLUMNS.items():
+        text = _get(client, f"/api/v1/exports/{name}.{fmt}")
+        if fmt == "csv":
+            columns = next(line for line in text.splitlines() if not line.startswith("#"))
+        else:
+            columns = ",".join(json.loads(text)["columns"])
+        assert columns == f"USUBJID,SITEID,{fields},UPDATED_AT", name
+
+
+def test_it_describes_a_raw_column_with_its_unit_range_help_and_origin(sponsor):
+    client = APIClient()
+    client.force_authenticate(sponsor)
+    datasets = {
+        d["dataset"]: d for d in client.get("/api/v1/exports/dictionary/").json()["datasets"]
+    }
+    cycles = {c["name"]: c for c in datasets["cycles"]["columns"]}
+    visits = {c["name"]: c for c in datasets["follow-up-visits"]["columns"]}
+
+    assert datasets["transplant"]["description"] == "Allogeneic stem-cell transplants (raw)."
+    assert cycles["CYTARABINE_MG_M2"] == {
+        "name": "CYTARABINE_MG_M2",
+        "label": "Cytarabine (mg/m², total)",
+        "type": "decimal",
+        "unit": "mg/m²",
+        "minimum": 0,
+        "maximum": 25000,
+        "help_text": "",
+        "origin": "entered",
+    }
+    assert cycles["NUMBER"]["origin"] == "derived"  # numbered by the service, never typed
+    assert cycles["ENDED_ON"]["help_text"] == (
+        "Leave empty while the cycle is running; only one cycle may be open."
+    )
+    assert visits["WINDOW_OPENS_ON"]["origin"] == "derived"
+    assert visits["PERFORMED_ON"]["origin"] == "entered"
+    assert visits["UPDATED_AT"]["type"] == "datetime"
+    assert {"name": "AVAL", "unit": "days", "origin": "derived"}.items() <= {
+        c["name"]: c for c in datasets["adtte"]["columns"]
+    }["AVAL"].items()
+
+
 def test_it_exports_with_queries_that_do_not_grow_with_the_rows(
     site_a, coordinator, data_manager, frozen_today
 ):

@@ -132,6 +132,7 @@ def test_every_reference_in_the_clinical_data_is_defined(trial, sponsor, audit):
         "Location"
     )
     assert used("//odm:UserRef/@UserOID") <= defined("User")
+    assert used("//odm:MeasurementUnitRef/@MeasurementUnitOID") <= defined("MeasurementUnit")
     for item in document.xpath("//odm:ItemData[@Value]", namespaces=NS):
         code_list = document.xpath(
             f"//odm:ItemDef[@OID='{item.get('ItemOID')}']/odm:CodeListRef/@CodeListOID",
@@ -141,6 +142,35 @@ def test_every_reference_in_the_clinical_data_is_defined(trial, sponsor, audit):
             assert item.get("Value") in document.xpath(
                 f"//odm:CodeList[@OID='{code_list[0]}']/odm:CodeListItem/@CodedValue", namespaces=NS
             ), item.get("ItemOID")
+
+
+def test_it_keeps_every_published_oid(sponsor):
+    published = [
+        line.split()
+        for line in (Path(__file__).parent / "published_oids.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    document = _export(sponsor, audit=False)
+
+    tags = sorted({tag for tag, _ in published})
+    found = document.xpath(" | ".join(f"//odm:{tag}" for tag in tags), namespaces=NS)
+    assert [[etree.QName(e).localname, e.get("OID")] for e in found] == published
+
+
+def test_it_gives_declared_units_as_measurement_units(sponsor):
+    document = _export(sponsor, audit=False)
+
+    def unit_of(item: str) -> list[str]:
+        return document.xpath(
+            f"//odm:MeasurementUnit[@OID=//odm:ItemDef[@OID='{item}']/odm:MeasurementUnitRef"
+            "/@MeasurementUnitOID]/odm:Symbol/odm:TranslatedText/text()",
+            namespaces=NS,
+        )
+
+    assert unit_of("IT.CY.CYTARABINE_MG_M2") == ["mg/m²"]
+    assert unit_of("IT.RS.PLATELETS") == ["×10⁹/L"]
+    assert unit_of("IT.RS.MARROW_BLASTS_PCT") == ["%"]
+    assert unit_of("IT.AE.GRADE") == []
 
 
 def test_it_gives_one_subject_per_patient_keyed_by_study_id_at_its_site(trial, sponsor):
