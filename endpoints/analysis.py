@@ -99,7 +99,9 @@ def _comparison(
     return result
 
 
-def _cox_summary(durations, events, arms, labels) -> dict[str, Any]:
+def _cox_summary(
+    durations: list[int], events: list[int], arms: list[str], labels: list[str] | None
+) -> dict[str, Any]:
     """The hazard ratio, or why it cannot be estimated on these data (e.g. every stratum
     holds one arm only, or no event in one arm): reported, not raised."""
     try:

@@ -11,7 +11,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 import protocol
@@ -91,7 +93,14 @@ def last_known_alive(facts: PatientFacts, cutoff: dt.date) -> dt.date:
     return min(latest, cutoff)
 
 
-def _row(facts, parameter, start, end, event, description) -> TimeToEvent:
+def _row(
+    facts: PatientFacts,
+    parameter: str,
+    start: dt.date,
+    end: dt.date,
+    event: int,
+    description: str,
+) -> TimeToEvent:
     return TimeToEvent(
         facts.study_id, parameter, start, end, (end - start).days, event, description
     )
@@ -299,7 +308,9 @@ def imported_facts(cutoff: dt.date, *, sites: Iterable[int] | None = None) -> li
     ]
 
 
-def _recorded_facts(cutoff: dt.date, *, sites, patient_ids) -> list[PatientFacts]:
+def _recorded_facts(
+    cutoff: dt.date, *, sites: Iterable[int] | None, patient_ids: Iterable[int] | None
+) -> list[PatientFacts]:
     randomizations = Randomization.objects.select_related(
         "patient", "patient__site", "patient__screening"
     ).order_by("randomized_at")
@@ -329,10 +340,12 @@ def _recorded_facts(cutoff: dt.date, *, sites, patient_ids) -> list[PatientFacts
 
     restricted = sites is not None or patient_ids is not None
 
-    def of_these(model):
+    def of_these(model: type[Model]) -> QuerySet[Any]:
         """The model's rows, for the loaded patients only when a subset was asked for."""
         return (
-            model.objects.filter(patient_id__in=list(facts)) if restricted else model.objects.all()
+            model._default_manager.filter(patient_id__in=list(facts))
+            if restricted
+            else model._default_manager.all()
         )
 
     for pid, start, end in of_these(TreatmentCycle).values_list(

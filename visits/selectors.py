@@ -123,7 +123,7 @@ def patient_timeline(patient: Patient, today: dt.date | None = None) -> PatientT
     """Return the patient's timeline: screening → randomization → ... → off study."""
     today = today or timezone.localdate()
 
-    def one(model_name: str):
+    def one(model_name: str) -> Any:
         return getattr(patient, model_name, None)
 
     def listed(record: Any) -> list[Any]:

@@ -23,7 +23,9 @@ class LogRank:
     strata: tuple[str, ...] = ()
 
 
-def _observed_expected(durations: np.ndarray, events: np.ndarray, treated: np.ndarray):
+def _observed_expected(
+    durations: np.ndarray, events: np.ndarray, treated: np.ndarray
+) -> tuple[float, float, float, float]:
     """Return (O - E, variance, O, E) for the treated group, hypergeometric, R's survdiff."""
     o_minus_e = variance = observed = expected = 0.0
     for t in np.unique(durations[events == 1]):

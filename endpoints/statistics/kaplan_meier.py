@@ -65,7 +65,9 @@ class KaplanMeier:
         return lower, upper
 
 
-def _interval(surv: np.ndarray, se_cumhaz: np.ndarray, conf_type: str, z: float):
+def _interval(
+    surv: np.ndarray, se_cumhaz: np.ndarray, conf_type: str, z: float
+) -> tuple[list[float | None], list[float | None]]:
     """Pointwise confidence limits as R's survfit computes them; None where undefined."""
     with np.errstate(divide="ignore", invalid="ignore"):
         if conf_type == "log":
