@@ -1,7 +1,16 @@
-"""Demo data: sites, one account per role and realistic screened patients.
+"""Demo data: a trial that is running today, written through the real services.
 
-Deterministic for a given seed (dates are anchored on a fixed day, not on today), so two
-runs with the same seed give the same trial. Everything is written through the services.
+The trial has been recruiting for about two years up to the day the demo is loaded (today in
+the trial's time zone): its first patients are in follow-up or dead, its latest are screened,
+awaiting randomization or on their first cycle. Every date is counted back from today, none
+is later.
+
+Reproducible for a given seed in everything but the arms. Who is screened where and when,
+their values, their randomization times and their clinical course come from
+`random.Random(seed)`; the arms come from the real `patient_randomize`, i.e. from the trial's
+concealed allocation sequence (`secrets`), and differ from one run to the next. No draw depends
+on the arm (only the dexamethasone given with each cycle follows it, as the protocol says), so
+two runs on the same day with the same seed hold the same patients, dates and records.
 """
 
 from __future__ import annotations
@@ -12,23 +21,40 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 import protocol
 from accounts.models import Role, Site, User
 from accounts.services import staff_account_create
 from demo.course import demo_courses_seed
+from demo.monitoring import demo_review_seed
 from patients.models import Patient
 from patients.services import patient_screen
 from randomization.services import patient_randomize
 
 DEMO_PASSWORD = "trial-demo-2026"
-FIRST_SCREENING_ON = dt.date(2024, 1, 8)
+DEFAULT_PATIENTS = 60
+DEFAULT_SEED = 2018
+# The demo trial has been recruiting for this long when it is loaded.
+ACCRUAL_DAYS = 730
+
+
+@dataclass(frozen=True)
+class DemoSite:
+    number: int
+    name: str
+    opened_after_days: int  # sites join the trial one after another
+    weight: int  # its share of the patients once open
+
+
 SITES = (
-    (1, "CHU de Toulouse"),
-    (2, "CHU de Bordeaux"),
-    (3, "CHU de Montpellier"),
-    (4, "Hôpital Saint-Louis, Paris"),
+    DemoSite(1, "CHU de Toulouse", opened_after_days=0, weight=40),
+    DemoSite(2, "CHU de Bordeaux", opened_after_days=45, weight=25),
+    DemoSite(3, "CHU de Montpellier", opened_after_days=120, weight=20),
+    DemoSite(4, "Hôpital Saint-Louis, Paris", opened_after_days=270, weight=15),
 )
+# The monitor's sites: a monitor is assigned to some sites, not all.
+MONITORED_SITES = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -38,22 +64,52 @@ class DemoLogin:
     sites: str
 
 
+@dataclass(frozen=True)
+class DemoStaff:
+    coordinators: dict[int, User]  # by site number
+    data_manager: User
+    monitor: User
+
+
 def demo_logins() -> list[DemoLogin]:
     """Return the demo accounts as they exist in the database."""
     return [
         DemoLogin(
             u.username,
             u.get_role_display() if u.role else "administrator",
-            ", ".join(s.code for s in u.sites.all()) or "all sites",
+            (", ".join(s.code for s in u.sites.all()) or "all sites")
+            if u.role
+            else "no patients: the Django admin at /admin/",
         )
         for u in User.objects.prefetch_related("sites").order_by("role", "username")
     ]
 
 
-def _accounts(sites: list[Site]) -> dict[int, User]:
-    coordinators = {}
-    for site in sites:
-        coordinators[site.number] = staff_account_create(
+def screening_days(rng: random.Random, *, patients: int, today: dt.date) -> list[dt.date]:
+    """Return the patients' screening dates, in order, spread over the last ACCRUAL_DAYS.
+
+    Any number of patients fits (several a day when there are many) and none is screened
+    after today: the dates are drawn inside the accrual period, not stepped from its start.
+    """
+    first = today - dt.timedelta(days=ACCRUAL_DAYS)
+    return sorted(first + dt.timedelta(days=rng.randint(0, ACCRUAL_DAYS)) for _ in range(patients))
+
+
+def randomization_time(
+    rng: random.Random, *, screened_on: dt.date, today: dt.date
+) -> dt.datetime | None:
+    """Return when an eligible patient is randomized, a few days after screening, in working
+    hours of the trial's time zone; None when that day has not come yet (still to randomize)."""
+    day = screened_on + dt.timedelta(days=rng.randint(1, 6))
+    at = dt.time(rng.randint(8, 17), rng.randint(0, 59))
+    if day >= today:
+        return None
+    return dt.datetime.combine(day, at, tzinfo=timezone.get_current_timezone())
+
+
+def _accounts(sites: dict[int, Site]) -> DemoStaff:
+    coordinators = {
+        site.number: staff_account_create(
             username=f"coord{site.code}",
             password=DEMO_PASSWORD,
             role=Role.COORDINATOR,
@@ -61,24 +117,34 @@ def _accounts(sites: list[Site]) -> dict[int, User]:
             first_name="Coordinator",
             last_name=site.name,
         )
+        for site in sites.values()
+    }
     staff_account_create(
         username="inv01",
         password=DEMO_PASSWORD,
         role=Role.INVESTIGATOR,
-        sites=sites[:1],
+        sites=[sites[1]],
         first_name="Investigator",
-        last_name=sites[0].name,
+        last_name=sites[1].name,
     )
-    staff_account_create(username="dm", password=DEMO_PASSWORD, role=Role.DATA_MANAGER)
+    monitor = staff_account_create(
+        username="mon01",
+        password=DEMO_PASSWORD,
+        role=Role.MONITOR,
+        sites=[sites[n] for n in MONITORED_SITES],
+        first_name="Monitor",
+        last_name="Sites " + " and ".join(sites[n].code for n in MONITORED_SITES),
+    )
+    dm = staff_account_create(username="dm", password=DEMO_PASSWORD, role=Role.DATA_MANAGER)
     staff_account_create(username="sponsor", password=DEMO_PASSWORD, role=Role.SPONSOR)
     staff_account_create(username="stat", password=DEMO_PASSWORD, role=Role.STATISTICIAN)
     admin = User(username="admin", is_staff=True, is_superuser=True)
     admin.set_password(DEMO_PASSWORD)
     admin.save()
-    return coordinators
+    return DemoStaff(coordinators=coordinators, data_manager=dm, monitor=monitor)
 
 
-def _baseline(rng: random.Random, screened_on: dt.date, age: int) -> dict:
+def _baseline(rng: random.Random, screened_on: dt.date) -> dict:
     status = rng.choices(list(protocol.DiseaseStatus), weights=[30, 45, 15, 10])[0]
     status_on = screened_on - dt.timedelta(days=rng.randint(0, 21))
     diagnosis_on = status_on - dt.timedelta(days=rng.randint(120, 900))
@@ -105,24 +171,19 @@ def _baseline(rng: random.Random, screened_on: dt.date, age: int) -> dict:
     }
 
 
-@transaction.atomic
-def demo_trial_seed(*, patients: int, seed: int) -> list[Patient]:
-    """Create the demo trial; refuse to run on a database that already holds sites."""
-    if Site.objects.exists():
-        raise RuntimeError("The database already holds a trial: demo data not loaded.")
-    rng = random.Random(seed)
-    sites = [Site.objects.create(number=n, name=name) for n, name in SITES]
-    coordinators = _accounts(sites)
+def _screening_log(
+    rng: random.Random, *, patients: int, sites: dict[int, Site], staff: DemoStaff, today: dt.date
+) -> list[Patient]:
+    """Screen the patients in date order; randomize most of the eligible ones."""
     exclusions = [
         c for c in protocol.ELIGIBILITY_CRITERIA if c.kind is protocol.CriterionKind.EXCLUSION
     ]
+    first_day = today - dt.timedelta(days=ACCRUAL_DAYS)
     created = []
-    days_between = max(1, 700 // max(patients, 1))
-    for index in range(patients):
-        site = rng.choices(sites, weights=[40, 25, 20, 15])[0]
-        screened_on = FIRST_SCREENING_ON + dt.timedelta(
-            days=index * days_between + rng.randint(0, days_between)
-        )
+    for screened_on in screening_days(rng, patients=patients, today=today):
+        open_sites = [s for s in SITES if (screened_on - first_day).days >= s.opened_after_days]
+        site = sites[rng.choices(open_sites, weights=[s.weight for s in open_sites])[0].number]
+        coordinator = staff.coordinators[site.number]
         consent_on = screened_on - dt.timedelta(days=rng.choice([0, 0, 1, 2]))
         age = rng.randint(19, 82)
         year_of_birth = consent_on.year - age - rng.choice([0, 1])
@@ -131,13 +192,13 @@ def demo_trial_seed(*, patients: int, seed: int) -> list[Patient]:
             c.code: c.kind is protocol.CriterionKind.INCLUSION
             for c in protocol.ELIGIBILITY_CRITERIA
         }
-        baseline = _baseline(rng, screened_on, age)
+        baseline = _baseline(rng, screened_on)
         if rng.random() < 0.18:  # a screen failure, with a reason drawn from the checklist
             failed = rng.choice([*exclusions, protocol.criterion("INC_SALVAGE")])
             answers[failed.code] = not answers[failed.code]
         patient = patient_screen(
             site=site,
-            user=coordinators[site.number],
+            user=coordinator,
             sex=rng.choice("FM"),
             year_of_birth=year_of_birth,
             answers=answers,
@@ -149,15 +210,37 @@ def demo_trial_seed(*, patients: int, seed: int) -> list[Patient]:
             },
         )
         created.append(patient)
-        if patient.screening.is_eligible and rng.random() < 0.9:
-            regimen = rng.choices(list(protocol.Regimen.values), weights=[45, 55])[0]
-            at = dt.datetime.combine(
-                screened_on + dt.timedelta(days=rng.randint(1, 6)),
-                dt.time(9 + rng.randint(0, 8), rng.randint(0, 59)),
-                tzinfo=dt.UTC,
-            )
+        # Older patients are mostly offered azacitidine rather than intensive chemotherapy.
+        regimen = rng.choices(
+            list(protocol.Regimen.values), weights=[45, 55] if age < 70 else [10, 90]
+        )[0]
+        randomized_at = randomization_time(rng, screened_on=screened_on, today=today)
+        declined = rng.random() < 0.08  # eligible, but the patient chose not to take part
+        if patient.screening.is_eligible and randomized_at is not None and not declined:
             patient_randomize(
-                patient=patient, user=coordinators[site.number], regimen=regimen, randomized_at=at
+                patient=patient, user=coordinator, regimen=regimen, randomized_at=randomized_at
             )
-    demo_courses_seed(rng=rng, coordinators=coordinators, reviewer=User.objects.get(username="dm"))
+    return created
+
+
+@transaction.atomic
+def demo_trial_seed(*, patients: int, seed: int) -> list[Patient]:
+    """Create the demo trial up to today; refuse to run on a database that already holds sites."""
+    if Site.objects.exists():
+        raise RuntimeError("The database already holds a trial: demo data not loaded.")
+    today = timezone.localdate()
+    rng = random.Random(seed)
+    sites = {s.number: Site.objects.create(number=s.number, name=s.name) for s in SITES}
+    staff = _accounts(sites)
+    created = _screening_log(rng, patients=patients, sites=sites, staff=staff, today=today)
+    demo_courses_seed(
+        seed=seed, coordinators=staff.coordinators, reviewer=staff.data_manager, today=today
+    )
+    demo_review_seed(
+        seed=seed,
+        coordinators=staff.coordinators,
+        data_manager=staff.data_manager,
+        monitor=staff.monitor,
+        today=today,
+    )
     return created
