@@ -36,19 +36,28 @@ _SIGNED_ORDER = (
 )
 
 
-def _stored_fields(model: type[Model]) -> tuple[str, ...]:
-    try:
-        return casebook.form_of(model).fingerprint_fields
-    except FormNotDeclared:
-        return tuple(f.name for f in model._meta.concrete_fields if f.name not in _IGNORED)
+def _stored_value(record: Model, name: str) -> Any:
+    return getattr(record, f"{name}_id" if record._meta.get_field(name).is_relation else name)
 
 
 def record_values(record: Model, field_name: str = "") -> dict[str, Any]:
-    """The record's data values (one field's if named), as stored."""
-    names = [field_name] if field_name else _stored_fields(type(record))
+    """The record's data values (one field's if named), as stored.
+
+    A field its form declares as added after signatures were given counts only once it holds
+    a value: an upgrade that adds an empty field leaves every stored fingerprint valid.
+    """
+    if field_name:
+        return {field_name: _stored_value(record, field_name)}
+    try:
+        form = casebook.form_of(type(record))
+    except FormNotDeclared:
+        names = [f.name for f in record._meta.concrete_fields if f.name not in _IGNORED]
+        return {name: _stored_value(record, name) for name in names}
+    values = {name: _stored_value(record, name) for name in form.fingerprint_fields}
     return {
-        name: getattr(record, f"{name}_id" if record._meta.get_field(name).is_relation else name)
-        for name in names
+        name: value
+        for name, value in values.items()
+        if name not in form.fingerprint_added_fields or value not in (None, "")
     }
 
 

@@ -7,12 +7,14 @@ below is built by hand, with fixed ids and values, so its fingerprint is one fix
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
 import pytest
 
 from accounts.models import Role, Site, User
+from casebook.registry import site as declared_forms
 from patients.models import CriterionAnswer, Patient, Screening
 from randomization.models import Randomization, Stratum
 from review.fingerprints import casebook_fingerprint, fingerprint, record_values
@@ -202,3 +204,18 @@ def test_a_verified_record_keeps_the_fingerprint_it_had_before(casebook):
 
     assert fingerprint(record_values(cycle)) == CYCLE_FINGERPRINT
     assert fingerprint(record_values(cycle, "delay_days")) == fingerprint({"delay_days": 4})
+
+
+def test_a_field_added_to_a_form_counts_only_once_it_holds_a_value(casebook, monkeypatch):
+    # As if cycles' modification note had been added after signatures were given.
+    cycles = declared_forms.form("cycles")
+    monkeypatch.setitem(
+        declared_forms._forms,
+        "cycles",
+        dataclasses.replace(cycles, fingerprint_added_fields=("modification_note",)),
+    )
+    never_noted = TreatmentCycle.objects.get(pk=9101)
+    noted = TreatmentCycle.objects.get(pk=9102)
+
+    assert "modification_note" not in record_values(never_noted)
+    assert record_values(noted)["modification_note"] == "Neutropenia"
