@@ -7,15 +7,18 @@ save is refused, never silently overwriting the first.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
 import pghistory
+from django.contrib.auth import get_user_model
 
 # The audit trail sits below accounts: any user model will do.
 from django.contrib.auth.models import AbstractBaseUser as User
 from django.db.models import F, Model
 from django.utils import timezone
+from pghistory.models import Events
 
 from refusals import Refused
 
@@ -34,20 +37,41 @@ class VersionConflict(Refused):
     """Somebody else saved the record after this editor opened it: a stale version.
 
     A conflict, yet a field error under `version` (400), not a 409: pages show it beside
-    the form, and API clients have always read it as a field error.
+    the form, and API clients have always read it as a field error. The message names who
+    saved last and when, from the audit trail, so the editor knows whom to ask.
     """
 
     def __init__(self, record: Model) -> None:
-        current = type(record)._default_manager.filter(pk=record.pk).values("updated_at").first()
-        when = f" at {timezone.localtime(current['updated_at']):%H:%M}" if current else ""
+        who, when = _last_save(record)
+        by = f" by {who}" if who else ""
+        at = f" on {timezone.localtime(when):%d/%m/%Y at %H:%M}" if when else ""
         super().__init__(
             {
                 "version": [
-                    f"This record was changed by someone else{when} after you opened it. "
-                    "Nothing was saved: reload it to see their change, then apply yours again."
+                    f"This record was changed by someone else after you opened it: saved{by}"
+                    f"{at}. Nothing was saved: reload it to see their change, then apply "
+                    "yours again."
                 ]
             }
         )
+
+
+def _last_save(record: Model) -> tuple[str, dt.datetime | None]:
+    """Return who saved the record last (their name, else their username) and when.
+
+    Who comes from the audit trail's last event of the record; when from the record's own
+    `updated_at`, the time the application stamped on that save.
+    """
+    stored = type(record)._default_manager.filter(pk=record.pk).values("updated_at").first()
+    event = Events.objects.tracks(record).order_by("-pgh_created_at", "-pgh_id").first()
+    when = stored["updated_at"] if stored else None
+    user_id = (event.pgh_context or {}).get("user") if event is not None else None
+    user = get_user_model()._default_manager.filter(pk=user_id).first() if user_id else None
+    if user is None:
+        return "", when
+    full_name = getattr(user, "get_full_name", lambda: "")().strip()
+    username = user.get_username()
+    return (f"{full_name} ({username})" if full_name else username), when
 
 
 def record_create(record: R, *, user: User, reason: str = "Initial entry") -> R:

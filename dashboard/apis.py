@@ -19,7 +19,8 @@ from patients.serializers import PatientOutput, ScreeningUpdateInput
 
 
 class PatientDetailApi(APIView):
-    """One patient; PATCH corrects the screening and requires a `reason`."""
+    """One patient; PATCH corrects the screening and requires a `reason` and the `version`
+    read."""
 
     serializer_class = PatientOutput
 
@@ -32,7 +33,10 @@ class PatientDetailApi(APIView):
         request=ScreeningUpdateInput,
         responses={
             200: PatientOutput,
-            400: OpenApiResponse(description="Field errors; `reason` missing."),
+            400: OpenApiResponse(
+                description="Field errors; `reason` or `version` missing; `version` stale "
+                "(someone saved a correction since you read it). Nothing saved."
+            ),
             403: OpenApiResponse(description="Your role or site may not correct this patient."),
             404: NOT_FOUND,
         },
@@ -46,7 +50,13 @@ class PatientDetailApi(APIView):
         values = dict(data.validated_data)
         reason = values.pop("reason", "")
         answers = values.pop("answers", None)
+        version = values.pop("version")
         screening_correct(
-            patient=patient, user=request.user, reason=reason, changes=values, answers=answers
+            patient=patient,
+            user=request.user,
+            reason=reason,
+            changes=values,
+            answers=answers,
+            version=version,
         )
         return Response(PatientOutput(patient_get_for(request.user, study_id)).data)

@@ -67,6 +67,7 @@ def screening_edit(request: AuthenticatedHttpRequest, study_id: str) -> HttpResp
                 reason=form.cleaned_data["reason"],
                 changes=changes,
                 answers=form.answers(),
+                version=form.cleaned_data["version"],
             )
         except ValidationError as exc:
             show_on_form(form, exc)

@@ -29,8 +29,13 @@ def screening_correct(
     reason: str,
     changes: Mapping[str, Any],
     answers: Mapping[str, bool] | None = None,
+    version: int | None,
 ) -> Patient:
-    """Correct a patient's screening and record what the correction means for the trial."""
+    """Correct a patient's screening and record what the correction means for the trial.
+
+    `version` is the screening's version the page or API client showed: a correction saved
+    by someone else since refuses this one (None: no check, for a caller that read nothing).
+    """
     randomization = Randomization.objects.filter(patient=patient).first()
     randomized_on = (
         timezone.localtime(randomization.randomized_at).date() if randomization else None
@@ -42,6 +47,7 @@ def screening_correct(
         changes=changes,
         answers=answers,
         randomized_on=randomized_on,
+        version=version,
     )
     if randomization is not None:
         deviation_randomized_ineligible_check(patient=patient)

@@ -54,6 +54,9 @@ class ScreeningForm(forms.Form):
                 initial=protocol.MutationResult.NOT_TESTED,
             )
         if patient is not None:
+            # The version the editor saw: a correction saved by someone else meanwhile
+            # refuses this one instead of being silently undone by it.
+            self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput)
             self.fields["reason"] = forms.CharField(
                 label="Reason for change",
                 widget=forms.Textarea(attrs={"rows": 2}),
@@ -66,7 +69,11 @@ class ScreeningForm(forms.Form):
     @staticmethod
     def _initial_from(patient: Patient) -> dict[str, Any]:
         screening = patient.screening
-        initial: dict[str, Any] = {"sex": patient.sex, "year_of_birth": patient.year_of_birth}
+        initial: dict[str, Any] = {
+            "sex": patient.sex,
+            "year_of_birth": patient.year_of_birth,
+            "version": screening.version,
+        }
         initial.update({name: getattr(screening, name) for name in SCREENING_FIELDS})
         for answer in screening.answers.all():
             initial[rules.criterion_field(answer.code)] = "yes" if answer.answer else "no"

@@ -104,6 +104,10 @@ class Screening(models.Model):
     failure_reason = models.TextField(blank=True, editable=False)
     note = models.TextField(blank=True, help_text="Anything else the screening log should say.")
 
+    # Counts the corrections of the screening, the checklist and the patient's sex and year
+    # of birth (corrected together, on one form): a correction made from an older version
+    # than the stored one is refused, so two editors cannot silently undo each other.
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -50,14 +50,28 @@ class PatientScreenInput(_ScreeningValuesInput):
 
 
 class ScreeningUpdateInput(_ScreeningValuesInput):
-    """Partial correction of a screening: only the fields sent are changed."""
+    """Partial correction of a screening: only the fields sent are changed.
+
+    Read with `partial=True`, which makes every field optional; `version` is required all
+    the same (see `validate`), as on the visit records' corrections.
+    """
 
     sex = serializers.ChoiceField(protocol.Sex.choices, required=False)
     year_of_birth = serializers.IntegerField(min_value=1900, max_value=2100, required=False)
     answers = serializers.DictField(child=serializers.BooleanField(), required=False)
+    version = serializers.IntegerField(
+        min_value=1,
+        help_text="The patient's `version` you read; if someone saved a correction since, "
+        "nothing is saved and the answer names who and when (400 under `version`).",
+    )
     reason = serializers.CharField(
         required=True, allow_blank=False, help_text="Why the saved data are being changed."
     )
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("version") is None:
+            raise serializers.ValidationError({"version": ["Give the version you read."]})
+        return attrs
 
 
 class CriterionAnswerOutput(serializers.ModelSerializer):
@@ -97,6 +111,12 @@ class ScreeningOutput(serializers.ModelSerializer):
 class PatientOutput(serializers.ModelSerializer):
     site = serializers.IntegerField(source="site.number")
     screening = ScreeningOutput(read_only=True)
+    version = serializers.IntegerField(
+        source="screening.version",
+        read_only=True,
+        help_text="Send it back with a correction (PATCH): counts the corrections of the "
+        "screening, its checklist and the patient's sex and year of birth.",
+    )
 
     class Meta:
         model = Patient
@@ -106,6 +126,7 @@ class PatientOutput(serializers.ModelSerializer):
             "sex",
             "year_of_birth",
             "screening",
+            "version",
             "created_at",
             "updated_at",
         ]

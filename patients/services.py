@@ -18,7 +18,7 @@ from django.utils import timezone
 import protocol
 from accounts.models import Site, User
 from accounts.permissions import user_can_enter_data_at
-from audit.records import ReasonRequired
+from audit.records import ReasonRequired, VersionConflict
 from locks.services import ensure_site_unlocked, ensure_unlocked
 from patients import rules
 from patients.models import CriterionAnswer, Patient, Screening, ScreeningOutcome
@@ -199,14 +199,17 @@ def screening_update(
     changes: Mapping[str, Any],
     answers: Mapping[str, bool] | None = None,
     randomized_on: dt.date | None = None,
+    version: int | None = None,
 ) -> Patient:
     """Correct a patient's screening; the reason for change goes into the audit trail.
 
     `changes` may hold patient fields (sex, year of birth) and screening fields; `answers`,
     when given, replaces the checklist. The outcome is decided again from the result.
     `randomized_on` is the day a randomized patient was randomized: consent and screening
-    must precede it. The layers above draw the other consequences of a correction
-    (see `dashboard.services.screening_correct`).
+    must precede it. `version` is the screening's version the editor saw: if someone saved
+    a correction since, nothing is saved (VersionConflict); pages and the API always give
+    it (None only for a caller that read nothing it could overwrite). The layers above draw
+    the other consequences of a correction (see `dashboard.services.screening_correct`).
     """
     _require_data_entry(user, patient.site)
     if not (reason or "").strip():
@@ -224,6 +227,10 @@ def screening_update(
     )
     ensure_unlocked(patient)
     record = Screening.objects.select_for_update().get(patient=patient)
+    # Checked under the row lock: a simultaneous correction either committed before (and
+    # this one sees its version) or waits for this one to finish.
+    if version is not None and record.version != version:
+        raise VersionConflict(record)
     current_answers = {a.code: a.answer for a in record.answers.all()}
     new_answers = {**current_answers, **(answers or {})}
     for name, value in changes.items():
@@ -251,6 +258,7 @@ def screening_update(
     if errors:
         raise ScreeningRefused(errors)
     _decide_outcome(record, new_answers)
+    record.version += 1
 
     with pghistory.context(user=user.pk, reason=reason.strip()):
         patient.save()

@@ -2,7 +2,10 @@
 
 A verification mark or a signature stores the fingerprint of the values it covered; the same
 data must always give the same fingerprint, or an upgrade would break every stored signature
-(tests/review/test_fingerprint_compatibility.py pins one).
+(tests/review/test_fingerprint_compatibility.py pins one). Fingerprints cover clinical values
+only: what a form declares in `fingerprint_ignores` (bookkeeping, an SAE's review) is left
+out. Changing what they cover needs a migration re-stamping the stored ones, as review
+migration 0004 did when an SAE's review was left out.
 """
 
 from __future__ import annotations

@@ -191,6 +191,18 @@ ADVERSE_EVENT = Form(
         Item("action_taken"),
         Item("sae_reviewed_at", entered=False),
     ),
+    # An SAE's review (who marked it reviewed, when) is the reviewer's acknowledgement, not
+    # clinical data: marking it reviewed breaks no signature and clears no verification.
+    # Signatures and marks stored before were re-stamped (review migration 0004).
+    fingerprint_ignores=(
+        "id",
+        "version",
+        "created_at",
+        "updated_at",
+        "created_by",
+        "sae_reviewed_at",
+        "sae_reviewed_by",
+    ),
 )
 
 site.register(

@@ -156,7 +156,12 @@ def test_it_answers_404_to_a_coordinator_correcting_another_sites_patient_and_ch
     client, coordinator, both_sites_screened
 ):
     client.force_login(coordinator)
-    data = {**_screening_form_data(7), "ecog": 3, "reason": "Trying another site's record"}
+    data = {
+        **_screening_form_data(7),
+        "ecog": 3,
+        "version": 1,
+        "reason": "Trying another site's record",
+    }
 
     response = client.post(f"/patients/{OTHER_SITE_PATIENT}/screening/edit/", data)
 
@@ -269,7 +274,7 @@ def test_it_lets_only_the_patients_own_coordinator_patch_it(
 ):
     response = _api_as(request, role).patch(
         f"/api/v1/patients/{study_id}/",
-        {"ecog": 2, "reason": "ECOG re-assessed from the source document"},
+        {"ecog": 2, "version": 1, "reason": "ECOG re-assessed from the source document"},
         format="json",
     )
 

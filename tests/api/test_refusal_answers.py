@@ -161,7 +161,7 @@ def test_it_answers_400_to_a_change_of_locked_data(
     data_lock(user=data_manager, patient=patient_a, reason="Interim cut-off")
 
     response = api_as(coordinator).patch(
-        "/api/v1/patients/03-001/", {"ecog": 2, "reason": "typo"}, format="json"
+        "/api/v1/patients/03-001/", {"ecog": 2, "version": 1, "reason": "typo"}, format="json"
     )
 
     assert refusals == [DataLocked]

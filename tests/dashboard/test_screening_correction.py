@@ -43,6 +43,7 @@ def test_it_records_a_deviation_when_a_randomized_patient_proves_ineligible(
         reason=REASON,
         changes={},
         answers=_answers(EXC_CNS=True),
+        version=1,
     )
 
     deviation = ProtocolDeviation.objects.get(patient=randomized, kind=INELIGIBLE)
@@ -60,9 +61,15 @@ def test_it_keeps_the_deviation_marked_corrected_when_the_patient_is_eligible_ag
         reason=REASON,
         changes={},
         answers=_answers(EXC_CNS=True),
+        version=1,
     )
     screening_correct(
-        patient=randomized, user=coordinator, reason=REASON, changes={}, answers=_answers()
+        patient=randomized,
+        user=coordinator,
+        reason=REASON,
+        changes={},
+        answers=_answers(),
+        version=2,
     )
 
     deviation = ProtocolDeviation.objects.get(patient=randomized, kind=INELIGIBLE)
@@ -76,6 +83,7 @@ def test_it_records_no_deviation_for_a_patient_not_randomized(patient_a, coordin
         reason=REASON,
         changes={},
         answers=_answers(EXC_CNS=True),
+        version=1,
     )
 
     assert not ProtocolDeviation.objects.filter(patient=patient_a).exists()
@@ -90,6 +98,7 @@ def test_it_refuses_a_consent_dated_after_the_randomization(randomized, coordina
             user=coordinator,
             reason=REASON,
             changes={"consent_on": randomized_on + dt.timedelta(days=1)},
+            version=1,
         )
 
     assert "consent_on" in refused.value.message_dict
@@ -100,7 +109,7 @@ def test_the_api_correction_draws_the_same_consequence(randomized, coordinator, 
     client.force_login(coordinator)
     answer = client.patch(
         reverse("api-patient-detail", args=[randomized.study_id]),
-        {"reason": REASON, "answers": _answers(EXC_CNS=True)},
+        {"reason": REASON, "answers": _answers(EXC_CNS=True), "version": 1},
         content_type="application/json",
     )
 

@@ -213,7 +213,7 @@ def test_it_corrects_a_screening_given_a_reason_and_audits_old_new_and_reason(pa
 
     response = api.patch(
         f"{PATIENTS}03-001/",
-        {"ecog": 2, "reason": "ECOG misread from the clinic letter"},
+        {"ecog": 2, "version": 1, "reason": "ECOG misread from the clinic letter"},
         format="json",
     )
 
@@ -232,7 +232,7 @@ def test_it_audits_a_changed_criterion_answer_with_the_reason(patient_a):
 
     response = api.patch(
         f"{PATIENTS}03-001/",
-        {"answers": {"EXC_CNS": True}, "reason": "CNS disease on MRI"},
+        {"answers": {"EXC_CNS": True}, "version": 1, "reason": "CNS disease on MRI"},
         format="json",
     )
 
@@ -248,7 +248,11 @@ def test_it_audits_a_changed_criterion_answer_with_the_reason(patient_a):
 
 @pytest.mark.parametrize(
     "body",
-    [{"ecog": 2}, {"ecog": 2, "reason": ""}, {"ecog": 2, "reason": "   "}],
+    [
+        {"ecog": 2, "version": 1},
+        {"ecog": 2, "version": 1, "reason": ""},
+        {"ecog": 2, "version": 1, "reason": "   "},
+    ],
     ids=["no reason", "empty reason", "blank reason"],
 )
 def test_it_refuses_a_correction_without_a_reason_and_changes_nothing(patient_a, body):
@@ -273,6 +277,7 @@ def test_it_refuses_a_correction_breaking_a_rule_and_keeps_its_valid_parts_unsav
             "sex": "M",
             "ecog": 2,
             "consent_on": "2025-03-05",
+            "version": 1,
             "reason": "Dates copied from the consent form",
         },
         format="json",
@@ -294,7 +299,9 @@ def test_it_refuses_a_correction_by_anyone_but_a_coordinator(
     api = _logged_in(username)
 
     response = api.patch(
-        f"{PATIENTS}03-001/", {"ecog": 2, "reason": "Monitoring visit finding"}, format="json"
+        f"{PATIENTS}03-001/",
+        {"ecog": 2, "version": 1, "reason": "Monitoring visit finding"},
+        format="json",
     )
 
     assert response.status_code == 403

@@ -3,21 +3,31 @@
 Verification marks and signatures store a fingerprint; if the same data gave another
 fingerprint after an upgrade, every stored signature would read as broken. The casebook
 below is built by hand, with fixed ids and values, so its fingerprint is one fixed number.
+
+A deliberate change of what a fingerprint covers comes with a migration that re-stamps the
+stored fingerprints, pinned here too: an SAE's review left out (review migration 0004) turns
+the casebook's fingerprint of before into one fixed new number.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import importlib
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 
 from accounts.models import Role, Site, User
 from casebook.registry import site as declared_forms
 from patients.models import CriterionAnswer, Patient, Screening
 from randomization.models import Randomization, Stratum
 from review.fingerprints import casebook_fingerprint, fingerprint, record_values
+from review.models import Signature
+from review.selectors import signature_state
 from visits.models import (
     AdverseEvent,
     EndOfTreatment,
@@ -33,6 +43,15 @@ from visits.models import (
 # test pass, since a different value means every stored signature would break.
 CASEBOOK_FINGERPRINT = "aae6fae104f5dd10ee16cdf140ea1b4f1ded0d65429514d02bd254bc3f9a6129"
 CYCLE_FINGERPRINT = "5331520113c679dd6f1e8e39f5de909f7fad6cd1ac866094655ac09b02eb35da"
+# The same casebook once an SAE's review (sae_reviewed_at/by) was left out of fingerprints
+# (issue 11): what the upgrade re-stamps CASEBOOK_FINGERPRINT to. Never update it either.
+CASEBOOK_FINGERPRINT_WITHOUT_SAE_REVIEW = (
+    "fe47db50b476c7d0d61d33a97d5c58e87376ee044f5f8f783b89aba133b7f3eb"
+)
+# The fingerprint computation before the SAE's review was left out: the adverse event's
+# bookkeeping only.
+BOOKKEEPING = ("id", "version", "created_at", "updated_at", "created_by")
+SAE_REVIEW_LEFT_OUT = "0004_fingerprints_leave_out_sae_review"
 
 
 @pytest.fixture
@@ -195,8 +214,41 @@ def casebook(db) -> Patient:
     return patient
 
 
-def test_a_casebook_keeps_the_fingerprint_it_had_before_the_forms_were_declared(casebook):
+def test_a_casebook_keeps_the_fingerprint_it_had_before_the_forms_were_declared(
+    casebook, monkeypatch
+):
+    # Counting an SAE's review again, as fingerprints did until issue 11.
+    adverse_events = declared_forms.form("adverse-events")
+    monkeypatch.setitem(
+        declared_forms._forms,
+        "adverse-events",
+        dataclasses.replace(adverse_events, fingerprint_ignores=BOOKKEEPING),
+    )
+
     assert casebook_fingerprint(casebook) == CASEBOOK_FINGERPRINT
+
+
+def test_a_casebook_has_one_fixed_fingerprint_without_the_sae_review(casebook):
+    assert casebook_fingerprint(casebook) == CASEBOOK_FINGERPRINT_WITHOUT_SAE_REVIEW
+
+
+def test_a_casebook_signed_before_the_sae_review_was_left_out_stays_signed(casebook):
+    signature = Signature.objects.create(
+        pk=9101,
+        patient=casebook,
+        signed_by_id=9101,
+        signer_name="fp_coord",
+        fingerprint=CASEBOOK_FINGERPRINT,
+    )
+    migration = importlib.import_module(f"review.migrations.{SAE_REVIEW_LEFT_OUT}")
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    apps = loader.project_state(("review", SAE_REVIEW_LEFT_OUT)).apps
+
+    migration.restamp(apps, SimpleNamespace(connection=connection))
+
+    restamped = Signature.objects.get(pk=signature.pk).fingerprint
+    assert restamped == CASEBOOK_FINGERPRINT_WITHOUT_SAE_REVIEW
+    assert signature_state(casebook).valid
 
 
 def test_a_verified_record_keeps_the_fingerprint_it_had_before(casebook):

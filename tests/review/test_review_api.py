@@ -93,7 +93,9 @@ def test_it_locks_and_unlocks_through_the_api(patient_a, data_manager, coordinat
     assert locked.status_code == 201
 
     refused = _api(coordinator).patch(
-        f"/api/v1/patients/{patient_a.study_id}/", {"ecog": 2, "reason": "typo"}, format="json"
+        f"/api/v1/patients/{patient_a.study_id}/",
+        {"ecog": 2, "version": 1, "reason": "typo"},
+        format="json",
     )
     assert refused.status_code == 400
     assert "locked" in str(refused.json())
