@@ -17,7 +17,13 @@ import numpy as np
 from lifelines.exceptions import ConvergenceError
 
 import protocol
-from endpoints.datasets import REMISSION, PatientFacts, TimeToEvent, time_to_event_rows
+from endpoints.datasets import (
+    REMISSION,
+    PatientFacts,
+    TimeToEvent,
+    best_response,
+    time_to_event_rows,
+)
 from endpoints.statistics.comparison import cox, logrank
 from endpoints.statistics.cumulative_incidence import cumulative_incidence
 from endpoints.statistics.follow_up import median_follow_up
@@ -166,18 +172,13 @@ def _endpoint(
     }
 
 
-def _best_response(facts: PatientFacts, cutoff: dt.date) -> str | None:
-    order = ["CR", "CRi", "MLFS", "PR", "resistant", "progression", "relapse"]
-    seen = [a.category for a in facts.assessments if a.on <= cutoff]
-    return min(seen, key=order.index) if seen else None
-
-
 def _responses(facts: Sequence[PatientFacts], cutoff: dt.date) -> dict[str, Any]:
     counts: dict[str, Counter] = {arm: Counter() for arm in (TREATMENT, REFERENCE)}
     for patient in facts:
         if patient.imported:  # no response data came with legacy outcomes
             continue
-        counts[patient.arm][_best_response(patient, cutoff) or "not assessed"] += 1
+        # Responses to protocol treatment only: up to the end of treatment or allo-HSCT.
+        counts[patient.arm][best_response(patient, cutoff) or "not assessed"] += 1
     rates: dict[str, Any] = {}
     for label, categories in (("ORR (CR+CRi+MLFS)", ORR_CATEGORIES), ("CR/CRi", REMISSION)):
         by_arm = {}

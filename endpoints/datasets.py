@@ -36,6 +36,7 @@ class Assessment:
     on: dt.date
     category: str
     after_cycle: int | None
+    timepoint: str = ""  # protocol.ResponseTimepoint
 
 
 @dataclass
@@ -56,13 +57,16 @@ class PatientFacts:
     death_on: dt.date | None = None
     hsct_on: dt.date | None = None
     end_of_treatment_on: dt.date | None = None
+    # Off study other than by death (consent withdrawn, lost to follow-up, ...): the date.
+    left_study_on: dt.date | None = None
     # Imported from a legacy system: survival and transplant dates only, no response data,
     # so the patient counts in OS (and OS censored at HSCT) but not in EFS, LFS or responses.
     imported: bool = False
 
     @property
-    def response_after_cycle(self) -> int:
-        return protocol.REGIMEN_PLANS[self.regimen].response_after_cycle
+    def evaluation(self) -> protocol.ResponseTimepoint:
+        """The protocol evaluation of the patient's regimen (end of induction, post cycle 3)."""
+        return protocol.REGIMEN_PLANS[self.regimen].evaluation
 
 
 @dataclass(frozen=True)
@@ -138,9 +142,69 @@ def overall_survival_censored_at_transplant(facts: PatientFacts, cutoff: dt.date
     )
 
 
-def _first_remission(facts: PatientFacts, cutoff: dt.date) -> dt.date | None:
+# --- Responses to protocol treatment and the protocol evaluation -----------------------
+
+_BEST_FIRST = list(protocol.ResponseCategory.values)  # CR, CRi, MLFS, PR, resistant, ...
+_EVALUATION_NAMES = {
+    protocol.ResponseTimepoint.END_OF_INDUCTION: "end-of-induction evaluation",
+    protocol.ResponseTimepoint.POST_CYCLE_3: "post-cycle-3 evaluation",
+}
+
+
+def protocol_evaluation(facts: PatientFacts, cutoff: dt.date) -> Assessment | None:
+    """The protocol evaluation recorded by the cut-off (one per patient), or None."""
+    return next(
+        (a for a in facts.assessments if a.timepoint == facts.evaluation and a.on <= cutoff),
+        None,
+    )
+
+
+def protocol_treatment_ends_on(facts: PatientFacts, cutoff: dt.date) -> dt.date | None:
+    """The end of protocol treatment by the cut-off: end of treatment or allo-HSCT,
+    whichever first; None while neither is recorded by then."""
+    days = [d for d in (facts.end_of_treatment_on, facts.hsct_on) if d and d <= cutoff]
+    return min(days, default=None)
+
+
+def responses_to_protocol_treatment(facts: PatientFacts, cutoff: dt.date) -> list[Assessment]:
+    """The assessments that measure the response to protocol treatment, by the cut-off.
+
+    Those dated up to the end of treatment or the allo-HSCT, whichever first (a follow-up
+    assessment never), and the protocol evaluation wherever it falls: it measures the
+    protocol's treatment even when treatment stopped before it. A response after an
+    allo-HSCT is the transplant's, not the salvage therapy's.
+    """
+    end = protocol_treatment_ends_on(facts, cutoff)
+    return [
+        a
+        for a in facts.assessments
+        if a.on <= cutoff
+        and (
+            a.timepoint == facts.evaluation
+            or (
+                a.timepoint != protocol.ResponseTimepoint.FOLLOW_UP and (end is None or a.on <= end)
+            )
+        )
+    ]
+
+
+def best_response(facts: PatientFacts, cutoff: dt.date) -> str | None:
+    """The best response to protocol treatment by the cut-off (CR, CRi, MLFS, PR, resistant,
+    progression, relapse, best first); None when no assessment counts."""
+    seen = [a.category for a in responses_to_protocol_treatment(facts, cutoff)]
+    return min(seen, key=_BEST_FIRST.index) if seen else None
+
+
+def _first_remission(
+    facts: PatientFacts, cutoff: dt.date, *, until: dt.date | None = None
+) -> dt.date | None:
+    """The first CR/CRi in response to protocol treatment (on or before `until` if given)."""
     return min(
-        (a.on for a in facts.assessments if a.category in REMISSION and a.on <= cutoff),
+        (
+            a.on
+            for a in responses_to_protocol_treatment(facts, cutoff)
+            if a.category in REMISSION and (until is None or a.on <= until)
+        ),
         default=None,
     )
 
@@ -160,27 +224,55 @@ def _first_event(candidates: list[tuple[dt.date, str]]) -> tuple[dt.date, str]:
     return min(candidates, key=lambda event: (event[0], event[1] != "Relapse"))
 
 
-def induction_failed(facts: PatientFacts, cutoff: dt.date) -> bool:
-    """No CR/CRi at the formal evaluation (after IC induction, after AZA cycle 3)."""
-    formal = [
-        a
+def induction_failure(facts: PatientFacts, cutoff: dt.date) -> str | None:
+    """Why the patient is an induction failure by the cut-off (EFS event dated at
+    randomization), or None (README, "Derivations", EFS).
+
+    No CR/CRi by the protocol evaluation: the evaluation, recorded, shows no CR/CRi and
+    none came before it. Without an evaluation and without any CR/CRi, the patient fails
+    once the evaluation can no longer show a remission: progression (a response of
+    progressive disease, or a relapse reported at follow-up), death, the end of protocol
+    treatment (end of treatment or allo-HSCT) or leaving the study (withdrawal, loss to
+    follow-up), whichever first. Otherwise the patient is not yet at the evaluation.
+    """
+    name = _EVALUATION_NAMES[facts.evaluation]
+    evaluation = protocol_evaluation(facts, cutoff)
+    if evaluation is not None:
+        if _first_remission(facts, cutoff, until=evaluation.on) is None:
+            return f"Induction failure: {evaluation.category} at the {name}"
+        return None
+    if _first_remission(facts, cutoff) is not None:
+        return None
+    progression = [
+        a.on
         for a in facts.assessments
-        if a.on <= cutoff
-        and a.after_cycle is not None
-        and a.after_cycle >= facts.response_after_cycle
+        if a.category == protocol.ResponseCategory.PROGRESSION and a.on <= cutoff
+    ] + [d for d in facts.relapse_dates if d <= cutoff]
+    # In this order on one day: what the disease did, then what followed from it.
+    reasons = [
+        (min(progression, default=None), "progression"),
+        (facts.death_on, "death"),
+        (facts.hsct_on, "allo-HSCT"),
+        (facts.end_of_treatment_on, "end of treatment"),
+        (facts.left_study_on, "off study"),
     ]
-    if not formal:
-        return False
-    evaluation = min(formal, key=lambda a: a.on)
-    reached = [a for a in facts.assessments if a.on <= evaluation.on and a.category in REMISSION]
-    return not reached
+    known = [(on, i, why) for i, (on, why) in enumerate(reasons) if on and on <= cutoff]
+    if not known:
+        return None
+    return f"Induction failure: {min(known)[2]} before the {name}"
 
 
 def event_free_survival(facts: PatientFacts, cutoff: dt.date) -> TimeToEvent:
-    """EFS: induction failure (dated at randomization), relapse or death, whichever first."""
-    if induction_failed(facts, cutoff):
-        return _row(facts, "EFS", facts.randomized_on, facts.randomized_on, 1, "Induction failure")
-    remission = _first_remission(facts, cutoff)
+    """EFS: induction failure (dated at randomization), relapse or death, whichever first.
+
+    Censored at the last date known alive: in CR/CRi without relapse or death, or not yet
+    at the protocol evaluation (README, "Derivations").
+    """
+    failure = induction_failure(facts, cutoff)
+    if failure is not None:
+        return _row(facts, "EFS", facts.randomized_on, facts.randomized_on, 1, failure)
+    evaluation = protocol_evaluation(facts, cutoff)
+    remission = _first_remission(facts, cutoff, until=evaluation.on if evaluation else None)
     candidates = []
     if remission:
         candidates += [(d, "Relapse") for d in _relapses(facts, remission, cutoff)]
@@ -195,12 +287,15 @@ def event_free_survival(facts: PatientFacts, cutoff: dt.date) -> TimeToEvent:
         facts.randomized_on,
         last_known_alive(facts, cutoff),
         0,
-        "Censored: last known alive",
+        "Censored: last known alive"
+        if remission
+        else "Censored: protocol evaluation not yet reached",
     )
 
 
 def leukaemia_free_survival(facts: PatientFacts, cutoff: dt.date) -> TimeToEvent | None:
-    """LFS (CR/CRi patients only): from the first CR/CRi to relapse or death."""
+    """LFS (CR/CRi patients only): from the first CR/CRi in response to protocol treatment
+    to relapse or death."""
     remission = _first_remission(facts, cutoff)
     if remission is None:
         return None
@@ -352,12 +447,14 @@ def _recorded_facts(
         "patient_id", "started_on", "ended_on"
     ):
         contact(pid, start, end)
-    for pid, on, category, after in of_these(ResponseAssessment).values_list(
-        "patient_id", "assessed_on", "category", "after_cycle"
+    for pid, on, category, after, timepoint in (
+        of_these(ResponseAssessment)
+        .order_by("assessed_on", "pk")
+        .values_list("patient_id", "assessed_on", "category", "after_cycle", "timepoint")
     ):
         contact(pid, on)
         if pid in facts:
-            facts[pid].assessments.append(Assessment(on, category, after))
+            facts[pid].assessments.append(Assessment(on, category, after, timepoint))
     for pid, on in of_these(Transplant).values_list("patient_id", "transplanted_on"):
         contact(pid, on)
         if pid in facts:
@@ -386,6 +483,7 @@ def _recorded_facts(
             facts[pid].death_on = on
         else:
             contact(pid, on)  # withdrawal date, or the last date known alive if lost
+            facts[pid].left_study_on = on
     for pid, patient in facts.items():
         patient.contact_dates = [
             d for d in contacts[pid] if patient.death_on is None or d <= patient.death_on

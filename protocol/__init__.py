@@ -7,6 +7,7 @@ change to this module.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -207,20 +208,65 @@ class Drug(models.TextChoices):
     DEXAMETHASONE = "dexamethasone", "Dexamethasone"
 
 
+class ResponseTimepoint(models.TextChoices):
+    """Which assessment a response assessment is, recorded with it.
+
+    The protocol evaluates response at one declared point per regimen (PROTOCOL.md: after IC
+    induction, after AZA cycle 3): that assessment, and no other, decides induction failure in
+    EFS. The other timepoints say where an assessment sits in the patient's course. When each
+    one may be dated is `RegimenPlan.evaluation_opens_on` and visits/timepoints.py.
+    """
+
+    # The protocol evaluations, one per regimen (RegimenPlan.evaluation); one per patient.
+    END_OF_INDUCTION = "end_of_induction", "End-of-induction evaluation (intensive)"
+    POST_CYCLE_3 = "post_cycle_3", "Post-cycle-3 evaluation (azacitidine)"
+    # On treatment after the protocol evaluation: IC consolidation, AZA cycle 4 onwards.
+    LATER_CYCLE = "later_cycle", "Later cycle (on treatment, after the evaluation)"
+    # After the end of protocol treatment or the allo-HSCT, whichever first.
+    FOLLOW_UP = "follow_up", "Follow-up (after the end of treatment or allo-HSCT)"
+    # Any other time: a day-14 aplasia marrow, an assessment before the evaluation is due,
+    # a suspected relapse.
+    UNSCHEDULED = "unscheduled", "Unscheduled (e.g. day-14 marrow)"
+
+
 @dataclass(frozen=True)
 class RegimenPlan:
-    """The cycles a salvage regimen allows and when response is assessed."""
+    """The cycles a salvage regimen allows and when response is assessed.
+
+    The protocol evaluation (`evaluation`) follows cycle `response_after_cycle` once that
+    cycle is completed: the day after its recorded end, or, while no end is recorded and the
+    regimen has a fixed cycle length (azacitidine: 28 days, a [setting] of PROTOCOL.md), from
+    the day that length is over (start + 28 days, the earliest day the next cycle may start).
+    An assessment on cycle 3 day 1 is therefore not the post-cycle-3 evaluation. The
+    evaluation is dated no later than the day the next cycle starts.
+    """
 
     regimen: Regimen
     drugs: tuple[Drug, ...]
     max_cycles: int | None  # None: cycles go on until progression
     response_after_cycle: int  # the cycle after which response is formally assessed
+    evaluation: ResponseTimepoint  # the protocol evaluation that follows that cycle
     cycle_length_days: int | None  # minimum days from one cycle's start to the next
+    # The day of the evaluated cycle (its start is day 1) from which an assessment is
+    # *proposed* as the protocol evaluation: IC is evaluated at haematological recovery
+    # (ELN 2017: usually days 21-42), so a day-14 aplasia marrow is proposed as unscheduled.
+    # A coordinator may still record an earlier assessment as the evaluation.
+    evaluation_proposed_from_day: int | None = None
 
     def phase_of(self, number: int) -> CyclePhase:
         if self.regimen is Regimen.AZACITIDINE:
             return CyclePhase.AZACITIDINE
         return CyclePhase.INDUCTION if number == 1 else CyclePhase.CONSOLIDATION
+
+    def evaluation_opens_on(self, started_on: dt.date, ended_on: dt.date | None) -> dt.date | None:
+        """Return the first day the protocol evaluation may be dated, given the start and the
+        recorded end (None while open) of cycle `response_after_cycle`; None while that cycle
+        is open and the regimen has no fixed cycle length (record its end first)."""
+        if ended_on is not None:
+            return ended_on + dt.timedelta(days=1)
+        if self.cycle_length_days:
+            return started_on + dt.timedelta(days=self.cycle_length_days)
+        return None
 
 
 REGIMEN_PLANS: dict[str, RegimenPlan] = {
@@ -229,16 +275,23 @@ REGIMEN_PLANS: dict[str, RegimenPlan] = {
         (Drug.AMSACRINE, Drug.CYTARABINE),
         max_cycles=4,
         response_after_cycle=1,
+        evaluation=ResponseTimepoint.END_OF_INDUCTION,
         cycle_length_days=None,
+        evaluation_proposed_from_day=21,
     ),
     Regimen.AZACITIDINE: RegimenPlan(
         Regimen.AZACITIDINE,
         (Drug.AZACITIDINE,),
         max_cycles=None,
         response_after_cycle=3,
+        evaluation=ResponseTimepoint.POST_CYCLE_3,
         cycle_length_days=28,
     ),
 }
+# The timepoints that are a protocol evaluation; a patient has at most one.
+PROTOCOL_EVALUATIONS: tuple[ResponseTimepoint, ...] = tuple(
+    plan.evaluation for plan in REGIMEN_PLANS.values()
+)
 # The arm whose patients must receive dexamethasone with every cycle.
 DEXAMETHASONE_ARM = Arm.DEX
 

@@ -65,6 +65,10 @@ RESPONSE = Form(
     entered_by=DATA_ENTRY_ROLES,
     timeline_order=40,
     export_description="Response assessments (raw).",
+    # The timepoint came after signatures were given. Every assessment got one by rule when
+    # it came (visits migration 0004_responseassessment_timepoint): a casebook signed before
+    # then did not attest it, and reads as changed until signed again.
+    fingerprint_added_fields=("timepoint",),
     odm=Odm(
         "SE.TREATMENT",
         "RESPONSE",
@@ -75,6 +79,8 @@ RESPONSE = Form(
     ),
     items=(
         Item("assessed_on"),
+        # Which assessment this is (protocol.ResponseTimepoint); proposed from the course.
+        Item("timepoint"),
         Item("after_cycle", entered=False),
         Item("category"),
         Item("marrow_blasts_pct", unit="%", minimum=0, maximum=100),

@@ -89,6 +89,15 @@ class TreatmentCycle(ClinicalRecord):
 class ResponseAssessment(ClinicalRecord):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="responses")
     assessed_on = models.DateField("assessed on")
+    # Which assessment this is; the protocol evaluation (end of induction, post cycle 3)
+    # decides induction failure in EFS. The services hold it to the patient's course.
+    timepoint = models.CharField(
+        max_length=20,
+        choices=protocol.ResponseTimepoint.choices,
+        help_text="The protocol evaluation (end of induction for intensive chemotherapy, "
+        "after 3 completed cycles for azacitidine), a later cycle, follow-up, or unscheduled "
+        "(e.g. a day-14 marrow). Proposed from the patient's course.",
+    )
     after_cycle = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     category = models.CharField(max_length=20, choices=protocol.ResponseCategory.choices)
     marrow_blasts_pct = models.DecimalField(
@@ -109,6 +118,14 @@ class ResponseAssessment(ClinicalRecord):
 
     class Meta:
         ordering = ["patient", "assessed_on", "pk"]
+        constraints = [
+            # The last line of defence behind the service's refusal: one protocol evaluation.
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(timepoint__in=protocol.PROTOCOL_EVALUATIONS),
+                name="one_protocol_evaluation_per_patient",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.patient} {self.category} on {self.assessed_on}"

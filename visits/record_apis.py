@@ -33,6 +33,17 @@ _ERRORS = {
 }
 
 
+# What a response recorded without a timepoint gets (visits/timepoints.py).
+TIMEPOINT_DEFAULT = (
+    "Which assessment this is. When omitted, the one the patient's course expects on "
+    "assessed_on: the protocol evaluation if it is not recorded yet and is due (end_of_induction "
+    "for intensive chemotherapy, after cycle 1 has ended and from day 21 of induction, so a "
+    "day-14 marrow is unscheduled; post_cycle_3 for azacitidine, once cycle 3 is completed); "
+    "later_cycle on treatment after it; follow_up from the end of treatment or allo-HSCT; "
+    "otherwise unscheduled. A timepoint the course does not allow is refused."
+)
+
+
 def _editable_patient(request, study_id: str):
     patient = patient_get_for(request.user, study_id)
     if not user_can_enter_data_at(request.user, patient.site):
@@ -62,7 +73,10 @@ def _input_serializer(kind: RecordKind, *, correcting: bool) -> type[serializers
         )
         fields["reason"] = serializers.CharField(help_text="Why the saved data change.")
     entered = kind.form.entered_fields  # as declared in visits/crfs.py
-    fields["Meta"] = type("Meta", (), {"model": kind.form.model, "fields": [*entered, *fields]})
+    meta: dict = {"model": kind.form.model, "fields": [*entered, *fields]}
+    if kind.form is crfs.RESPONSE and not correcting:
+        meta["extra_kwargs"] = {"timepoint": {"required": False, "help_text": TIMEPOINT_DEFAULT}}
+    fields["Meta"] = type("Meta", (), meta)
     prefix = "".join(part.capitalize() for part in kind.name.split("-"))
     name = f"{prefix}{'Correction' if correcting else 'Entry'}Input"
     return type(name, (serializers.ModelSerializer,), fields)

@@ -10,12 +10,13 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+import protocol
 from accounts.models import Site, User
 from casebook.declarations import Form
 from casebook.registry import site as casebook
 from patients.models import Patient
 from patients.selectors import patients_visible_to
-from visits import crfs
+from visits import crfs, timepoints
 from visits.models import (
     AdverseEvent,
     FollowUpVisit,
@@ -228,3 +229,27 @@ def open_deviations(user: User, site: Site | None = None) -> QuerySet[ProtocolDe
         .select_related("patient", "cycle")
         .order_by("-detected_at")
     )
+
+
+def response_timepoint_proposed(
+    patient: Patient, on: dt.date | None = None
+) -> protocol.ResponseTimepoint:
+    """Return the timepoint a response assessed on `on` (today by default) is expected to be
+    in the patient's course: the protocol evaluation once it is due and not yet recorded, a
+    later cycle on treatment after it, follow-up after the end of treatment or allo-HSCT,
+    otherwise unscheduled (visits/timepoints.py; the service records the same when an API
+    client leaves it out)."""
+    on = on or timezone.localdate()
+    course = timepoints.course_of(
+        regimen=patient.randomization.regimen,
+        cycles=patient.cycles.order_by("number"),
+        end_of_treatment=getattr(patient, "end_of_treatment", None),
+        transplant=getattr(patient, "transplant", None),
+    )
+    points = [
+        timepoints.Point(pk, assessed_on, timepoint)
+        for pk, assessed_on, timepoint in patient.responses.values_list(
+            "pk", "assessed_on", "timepoint"
+        )
+    ]
+    return timepoints.timepoint_expected(course, points, on)

@@ -20,7 +20,7 @@ import json
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from operator import itemgetter
 from typing import Any
@@ -38,11 +38,14 @@ from accounts.permissions import user_sees_every_site
 from accounts.selectors import sites_visible_to
 from casebook.declarations import Form, Number
 from casebook.registry import site as casebook
+from endpoints import derivations
 from endpoints.datasets import (
     PatientFacts,
+    best_response,
     imported_facts,
     last_known_alive,
     patient_facts,
+    protocol_evaluation,
     time_to_event_rows,
 )
 from endpoints.exports.snapshot import snapshot
@@ -52,11 +55,8 @@ from randomization.models import Randomization
 BATCH = 1000
 SERVER_CURSOR_ROWS = 5000
 COPY_BLOCK_CHARS = 1 << 16
-ADTTE_PARAMETERS = {
-    "OS": "Overall survival",
-    "EFS": "Event-free survival",
-    "LFS": "Leukaemia-free survival (CR/CRi patients)",
-}
+# The parameters ADTTE carries; how each is derived is endpoints/derivations.py.
+ADTTE_PARAMETERS = {code: derivations.DERIVATIONS[code].name for code in ("OS", "EFS", "LFS")}
 
 
 @dataclass(frozen=True)
@@ -130,6 +130,12 @@ def _adsl_rows(user: User, cutoff: dt.date) -> Iterator[_AdslRow]:
 
 
 _ARM_CODE = {"dex": "DEX", "control": "CONTROL"}
+_EVALUATION_HELP = (
+    "The response assessment recorded with the timepoint of the patient's regimen "
+    "(end_of_induction for intensive chemotherapy, post_cycle_3 for azacitidine: the raw "
+    "responses table's TIMEPOINT), on or before the cut-off; empty when none is. EFS's "
+    "induction failure is read from it (ADTTE parameters)."
+)
 
 ADSL = Dataset(
     name="adsl",
@@ -198,6 +204,27 @@ ADSL = Dataset(
                 else last_known_alive(r.facts, r.cutoff)
             ),
         ),
+        Column(
+            "EVALDT",
+            "Date of the protocol evaluation",
+            "date",
+            lambda r: getattr(protocol_evaluation(r.facts, r.cutoff), "on", None),
+            help_text=_EVALUATION_HELP,
+        ),
+        Column(
+            "EVALRSP",
+            "Response at the protocol evaluation",
+            "text",
+            lambda r: getattr(protocol_evaluation(r.facts, r.cutoff), "category", None),
+            help_text=_EVALUATION_HELP,
+        ),
+        Column(
+            "BESTRSP",
+            "Best response to protocol treatment",
+            "text",
+            lambda r: best_response(r.facts, r.cutoff),
+            help_text=f"{derivations.RESPONSES_TO_PROTOCOL_TREATMENT} {derivations.BEST_RESPONSE}",
+        ),
     ),
     rows=_adsl_rows,
 )
@@ -212,7 +239,9 @@ def _adtte_rows(user: User, cutoff: dt.date):
 ADTTE = Dataset(
     name="adtte",
     description="Time-to-event analysis dataset: one row per patient and parameter "
-    "(OS, EFS; LFS for patients in CR/CRi). AVAL in days from STARTDT.",
+    "(OS, EFS; LFS for patients in CR/CRi). AVAL in days from STARTDT. How each parameter "
+    "is derived (population, start, event, event date, censoring and its date): this "
+    "dataset's `parameters` in the data dictionary.",
     columns=(
         Column("STUDYID", "Study identifier", "text", lambda r: protocol.STUDY_ID),
         Column("USUBJID", "Unique subject identifier", "text", lambda r: _usubjid(r[1].study_id)),
@@ -224,7 +253,15 @@ ADTTE = Dataset(
         Column("CNSR", "Censoring (1 = censored, 0 = event)", "integer", lambda r: r[1].censored),
         Column("STARTDT", "Time-to-event origin date", "date", lambda r: r[1].start_on),
         Column("ADT", "Analysis date (event or censoring)", "date", lambda r: r[1].end_on),
-        Column("EVNTDESC", "Event or censoring description", "text", lambda r: r[1].description),
+        Column(
+            "EVNTDESC",
+            "Event or censoring description",
+            "text",
+            lambda r: r[1].description,
+            help_text="Death; Relapse; Induction failure: why (dated at randomization, e.g. "
+            "'Induction failure: resistant at the end-of-induction evaluation'); Censored: "
+            "last known alive; Censored: protocol evaluation not yet reached (EFS).",
+        ),
     ),
     rows=_adtte_rows,
 )
@@ -512,6 +549,11 @@ def _number(value: Number | None) -> int | float | None:
     return value
 
 
+def _parameters() -> list[dict[str, str]]:
+    """How each ADTTE parameter is derived (endpoints/derivations.py)."""
+    return [asdict(derivations.DERIVATIONS[code]) for code in ADTTE_PARAMETERS]
+
+
 def data_dictionary() -> list[dict[str, Any]]:
     """Describe every dataset and column, for the dictionary endpoint: a raw table's
     columns as their form declares them (label, unit, plausible range, help text, and
@@ -521,6 +563,7 @@ def data_dictionary() -> list[dict[str, Any]]:
             "dataset": d.name,
             "description": d.description,
             "uses_cutoff": d.uses_cutoff,
+            **({"parameters": _parameters()} if d.name == ADTTE.name else {}),
             "columns": [
                 {
                     "name": c.name,

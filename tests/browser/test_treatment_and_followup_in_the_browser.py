@@ -242,6 +242,7 @@ def test_it_records_the_treatment_and_puts_the_month_3_visit_on_the_worklist(
     expect(page.locator("#timeline-responses tbody tr td")).to_have_text(
         [
             _dmy(assessed_on),
+            protocol.ResponseTimepoint.END_OF_INDUCTION.label,  # as the form proposed it
             "1",
             protocol.ResponseCategory.CR.label,
             "2.5",
@@ -261,6 +262,7 @@ def test_it_records_the_treatment_and_puts_the_month_3_visit_on_the_worklist(
         Decimal(180),
     )
     assert (response.after_cycle, response.mrd_negative) == (1, True)
+    assert response.timepoint == protocol.ResponseTimepoint.END_OF_INDUCTION
 
     # The end of treatment after the induction; the follow-up schedule is built from it.
     page.get_by_role("link", name="Record the end of treatment").click()

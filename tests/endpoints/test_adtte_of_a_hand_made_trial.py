@@ -70,7 +70,8 @@ def test_it_exports_exactly_the_expected_time_to_event_rows(
     # 03-002: CR on 2 April, relapse on 15 May, alive (last contact: the relapse).
     _response(relapsed, coordinator, dt.date(2025, 4, 2), "CR")
     _response(relapsed, coordinator, dt.date(2025, 5, 15), "relapse")
-    # 03-003: resistant after induction (an EFS event at day 0), alive on 10 April.
+    # 03-003: resistant at the end-of-induction evaluation (an EFS event at day 0), alive on
+    # 10 April.
     _response(refractory, coordinator, dt.date(2025, 4, 10), "resistant")
 
     client = APIClient()
@@ -96,7 +97,13 @@ def test_it_exports_exactly_the_expected_time_to_event_rows(
         ("03-002", "EFS"): (71, 0, "2025-03-05", "2025-05-15", "Relapse"),
         ("03-002", "LFS"): (43, 0, "2025-04-02", "2025-05-15", "Relapse"),
         ("03-003", "OS"): (36, 1, "2025-03-05", "2025-04-10", "Censored: last known alive"),
-        ("03-003", "EFS"): (0, 0, "2025-03-05", "2025-03-05", "Induction failure"),
+        ("03-003", "EFS"): (
+            0,
+            0,
+            "2025-03-05",
+            "2025-03-05",
+            "Induction failure: resistant at the end-of-induction evaluation",
+        ),
     }
 
 

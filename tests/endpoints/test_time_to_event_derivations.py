@@ -67,21 +67,49 @@ def test_it_censors_at_randomization_a_patient_never_seen_again():
 
 
 def test_it_dates_induction_failure_at_randomization_in_efs():
-    patient = _patient(
-        assessments=[Assessment(dt.date(2024, 2, 20), "resistant", 1)], death_on=dt.date(2024, 6, 1)
-    )
+    evaluation = Assessment(dt.date(2024, 2, 20), "resistant", 1, "end_of_induction")
+    patient = _patient(assessments=[evaluation], death_on=dt.date(2024, 6, 1))
     row = event_free_survival(patient, CUTOFF)
 
-    assert (row.days, row.event, row.description) == (0, 1, "Induction failure")
+    assert (row.days, row.event, row.description) == (
+        0,
+        1,
+        "Induction failure: resistant at the end-of-induction evaluation",
+    )
 
 
-def test_it_judges_azacitidine_induction_after_cycle_three():
-    early = Assessment(dt.date(2024, 3, 1), "resistant", 2)  # before the formal evaluation
+# This test was `test_it_judges_azacitidine_induction_after_cycle_three`, which encoded the
+# defect of issue 11: it passed because EFS judged induction on "the first assessment after
+# cycle 3 started", and left a patient censored whatever happened before it. The protocol
+# evaluates AZA after 3 completed cycles, at the post-cycle-3 evaluation; a resistant
+# assessment before it decides nothing yet, a progression before it is induction failure
+# (tests/endpoints/test_efs_from_the_protocol_evaluation.py has the hand-made courses).
+def test_it_waits_for_the_post_cycle_3_evaluation_to_judge_azacitidine_induction():
+    early = Assessment(dt.date(2024, 3, 1), "resistant", 2, "unscheduled")
     patient = _patient(
         regimen="azacitidine", assessments=[early], contact_dates=[dt.date(2024, 4, 1)]
     )
+    row = event_free_survival(patient, CUTOFF)
 
-    assert event_free_survival(patient, CUTOFF).event == 0
+    assert (row.end_on, row.event, row.description) == (
+        dt.date(2024, 4, 1),
+        0,
+        "Censored: protocol evaluation not yet reached",
+    )
+
+
+def test_it_makes_azacitidine_progression_before_cycle_three_an_induction_failure():
+    progression = Assessment(dt.date(2024, 3, 1), "progression", 2, "unscheduled")
+    patient = _patient(
+        regimen="azacitidine", assessments=[progression], contact_dates=[dt.date(2024, 4, 1)]
+    )
+    row = event_free_survival(patient, CUTOFF)
+
+    assert (row.days, row.event, row.description) == (
+        0,
+        1,
+        "Induction failure: progression before the post-cycle-3 evaluation",
+    )
 
 
 def test_it_takes_relapse_or_death_whichever_first_after_remission():

@@ -57,6 +57,7 @@ def test_it_heads_the_columns_with_the_declared_labels(client, ic_patient, coord
     ]
     assert page.xpath("//li[@id='timeline-responses']//th/text()") == [
         "Assessed on",
+        "Timepoint",
         "After cycle",
         "Category",
         "Marrow blasts (%)",
