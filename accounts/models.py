@@ -19,6 +19,7 @@ class Role(models.TextChoices):
     SPONSOR = "sponsor", "Sponsor"
     STATISTICIAN = "statistician", "Trial statistician"
     MONITOR = "monitor", "Clinical research monitor"
+    DMC = "dmc", "Data monitoring committee"
 
 
 # Roles whose view of patients is limited to the sites they are assigned to.
@@ -26,7 +27,9 @@ SITE_BOUND_ROLES = frozenset({Role.COORDINATOR, Role.INVESTIGATOR, Role.MONITOR}
 # Roles that may enter or correct clinical data at their sites.
 DATA_ENTRY_ROLES = frozenset({Role.COORDINATOR})
 # Roles that may see results compared by arm while the trial runs.
-UNBLINDED_ROLES = frozenset({Role.STATISTICIAN})
+UNBLINDED_ROLES = frozenset({Role.STATISTICIAN, Role.DMC})
+# Roles that see them too once the statistician has unblinded the trial (final analysis).
+UNBLINDED_AFTER_TRIAL_UNBLINDING = frozenset({Role.SPONSOR})
 
 
 @audited()

@@ -8,8 +8,14 @@ they are assigned to; another site's patients do not even exist for them (select
     investigator   reviews SAEs and signs the casebooks of their sites
     monitor        verifies records against the source documents at their sites
     data manager   raises, closes and re-opens queries; locks data; reviews SAEs anywhere
-    statistician   the only unblinded role: results by arm, the allocation sequence
-    sponsor        reads everything pooled, changes nothing
+    statistician   unblinded: results by arm, the allocation sequence; unblinds the trial
+    dmc            the data monitoring committee: unblinded, reads everything, changes nothing
+    sponsor        reads everything pooled, changes nothing; by arm once the trial is unblinded
+
+Results by arm: while the trial runs, only the unblinded roles see arms joined to outcomes
+(exports, lists, ODM, analyses); the coordinator sees each of their patients' arms one patient
+at a time (open label: they give the drug). `randomization.blinding.arms_visible_to` asks
+`user_can_see_results_by_arm` with the trial's unblinding state, for every reader.
 
 Templates ask the role-level questions through `{% load permissions %}`
 (accounts/templatetags/permissions.py); questions about one site are answered in the view.
@@ -22,6 +28,7 @@ from django.contrib.auth.models import AnonymousUser
 from accounts.models import (
     DATA_ENTRY_ROLES,
     SITE_BOUND_ROLES,
+    UNBLINDED_AFTER_TRIAL_UNBLINDING,
     UNBLINDED_ROLES,
     Role,
     Site,
@@ -120,13 +127,34 @@ def user_can_lock_data(user: Account) -> bool:
 
 
 def user_can_see_arms(user: Account) -> bool:
-    """Return True for the unblinded role: results compared by arm while the trial runs."""
+    """Return True for the unblinded roles (statistician, data monitoring committee): results
+    compared by arm and arms joined to outcomes, while the trial runs."""
     return _role(user) in UNBLINDED_ROLES
+
+
+def user_can_see_results_by_arm(user: Account, *, trial_unblinded: bool) -> bool:
+    """Return True when this account may see arms joined to outcomes: the unblinded roles
+    always, the sponsor once the trial is unblinded (the final analysis). Ask it through
+    randomization.blinding.arms_visible_to, which knows whether the trial is unblinded."""
+    return user_can_see_arms(user) or (
+        trial_unblinded and _role(user) in UNBLINDED_AFTER_TRIAL_UNBLINDING
+    )
+
+
+def user_can_see_allocation_position(user: Account) -> bool:
+    """Return True for the unblinded roles: a patient's position in their stratum. Sites
+    never see it: in a small stratum it helps guess the next arm."""
+    return user_can_see_arms(user)
 
 
 def user_can_view_randomization_sequence(user: Account) -> bool:
     """Return True for the trial statistician (every viewing is recorded)."""
-    return user_can_see_arms(user)
+    return _role(user) == Role.STATISTICIAN
+
+
+def user_can_unblind_trial(user: Account) -> bool:
+    """Return True for the trial statistician, who unblinds the trial for the final analysis."""
+    return _role(user) == Role.STATISTICIAN
 
 
 def user_can_view_balance_report(user: Account) -> bool:

@@ -29,6 +29,10 @@ class Item:
     label: str = ""  # defaults to the model field's verbose name
     help_text: str = ""  # defaults to the model field's help text
     entered: bool = True
+    # The value tells the patient's arm (dexamethasone given, its relation to an adverse
+    # event): withheld from lists, exports and ODM for blinded readers while the trial runs
+    # (randomization.blinding), as the arm itself is.
+    reveals_arm: bool = False
 
     @property
     def bounded(self) -> bool:
@@ -137,6 +141,11 @@ class Form:
     def entered_fields(self) -> tuple[str, ...]:
         """The fields a coordinator types (the services set the others)."""
         return tuple(item.name for item in self.items if item.entered)
+
+    @property
+    def arm_revealing_fields(self) -> tuple[str, ...]:
+        """The fields that tell the patient's arm (withheld from blinded readers' lists)."""
+        return tuple(item.name for item in self.items if item.reveals_arm)
 
     @property
     def derived_fields(self) -> tuple[str, ...]:

@@ -138,6 +138,7 @@ def _accounts(sites: dict[int, Site]) -> DemoStaff:
     dm = staff_account_create(username="dm", password=DEMO_PASSWORD, role=Role.DATA_MANAGER)
     staff_account_create(username="sponsor", password=DEMO_PASSWORD, role=Role.SPONSOR)
     staff_account_create(username="stat", password=DEMO_PASSWORD, role=Role.STATISTICIAN)
+    staff_account_create(username="dmc", password=DEMO_PASSWORD, role=Role.DMC)
     admin = User(username="admin", is_staff=True, is_superuser=True)
     admin.set_password(DEMO_PASSWORD)
     admin.save()

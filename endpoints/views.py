@@ -1,7 +1,9 @@
 """The investigators' dashboard: survival figures, accrual and follow-up completeness.
 
-Comparative results (by arm) are shown only to unblinded roles; everyone else sees pooled
-figures. The heavy work happens on a Celery worker; the page only reads finished runs.
+Comparative results (by arm) are shown only to the accounts that may read them
+(randomization.blinding: the unblinded roles; the sponsor once the trial is unblinded);
+everyone else sees pooled figures. The page says whether the trial is unblinded. The heavy
+work happens on a Celery worker; the page only reads finished runs.
 """
 
 from __future__ import annotations
@@ -14,17 +16,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
-from accounts.permissions import user_can_recompute_analyses, user_can_see_arms
+from accounts.permissions import user_can_recompute_analyses, user_can_unblind_trial
 from endpoints import selectors, services
 from endpoints.analysis import blinded_view
 from endpoints.models import AnalysisRun
+from randomization.blinding import arms_visible_to, trial_unblinding
 from refusals.pages import attempt
 
 
 @login_required
 def analysis_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     run = selectors.latest_finished_run()
-    unblinded = user_can_see_arms(request.user)
+    unblinded = arms_visible_to(request.user)
     results = None
     if run is not None and run.results is not None:
         results = run.results if unblinded else blinded_view(run.results)
@@ -37,6 +40,8 @@ def analysis_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "unblinded": unblinded,
             "figure_kind": "by_arm" if unblinded else "pooled",
             "pending": selectors.latest_requested_run(),
+            "trial_unblinding": trial_unblinding(),
+            "can_unblind_trial": user_can_unblind_trial(request.user),
             "can_recompute": user_can_recompute_analyses(request.user),
             "accrual": selectors.accrual(),
             "completeness": selectors.follow_up_completeness(request.user),
@@ -78,8 +83,8 @@ def analysis_run_status(request: AuthenticatedHttpRequest, pk: int) -> JsonRespo
 def analysis_figure(
     request: AuthenticatedHttpRequest, pk: int, parameter: str, kind: str
 ) -> HttpResponse:
-    """A run's Kaplan-Meier SVG; the by-arm figure only for unblinded roles."""
-    if kind == "by_arm" and not user_can_see_arms(request.user):
+    """A run's Kaplan-Meier SVG; the by-arm figure only for accounts that may read it."""
+    if kind == "by_arm" and not arms_visible_to(request.user):
         raise PermissionDenied("Comparative results are confidential while the trial runs.")
     run = get_object_or_404(AnalysisRun, pk=pk, status=AnalysisRun.Status.DONE)
     svg = ((run.figures or {}).get(parameter) or {}).get(kind)

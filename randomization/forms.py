@@ -1,4 +1,5 @@
-"""The randomization form: the investigator's regimen choice and the eligibility confirmation."""
+"""The randomization form (the investigator's regimen choice and the eligibility
+confirmation) and the unblinding of the trial (reason and password)."""
 
 from __future__ import annotations
 
@@ -16,4 +17,17 @@ class RandomizeForm(forms.Form):
     confirm_eligible = forms.BooleanField(
         label="I confirm the patient is eligible and has signed the informed consent.",
         error_messages={"required": "Confirm eligibility before randomizing."},
+    )
+
+
+class TrialUnblindForm(forms.Form):
+    reason = forms.CharField(
+        label="Why the trial is unblinded",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="E.g. the final analysis at the end of the study; kept with your name.",
+    )
+    password = forms.CharField(
+        label="Re-enter your password to unblind the trial",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )

@@ -116,7 +116,9 @@ class Randomization(models.Model):
 
 
 class SequenceViewing(models.Model):
-    """A viewing of the used allocation sequence by an unblinded statistician; never changed."""
+    """A viewing of the arms given, never changed: the used allocation sequence (the
+    statistician), the randomization list, a dataset or ODM export with the arms (an
+    unblinded account). `what` says which."""
 
     viewed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     viewed_at = models.DateTimeField(auto_now_add=True)
@@ -132,3 +134,25 @@ class SequenceViewing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.viewed_by} viewed {self.what} at {self.viewed_at:%Y-%m-%d %H:%M}"
+
+
+class TrialUnblinding(models.Model):
+    """The unblinding of the trial for its final analysis: who, when and why. Once, never
+    undone: after it the sponsor sees results by arm too (accounts.permissions)."""
+
+    # One row per trial: the unique constraint is the last defence behind the service.
+    study = models.CharField(max_length=20, default=protocol.STUDY_ID, editable=False)
+    unblinded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    unblinded_at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(help_text="Why the trial is unblinded, e.g. the final analysis.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["study"], name="one_unblinding_per_trial")]
+        triggers = [
+            pgtrigger.Protect(
+                name="trial_unblinding_irreversible", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.study} unblinded by {self.unblinded_by} on {self.unblinded_at:%Y-%m-%d}"

@@ -9,19 +9,32 @@ import datetime as dt
 import secrets
 
 import pghistory
+from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Count
+from django.http import HttpRequest
 from django.utils import timezone
 
 import protocol
 from accounts.models import User
-from accounts.permissions import user_can_enter_data_at, user_can_view_randomization_sequence
+from accounts.permissions import (
+    user_can_enter_data_at,
+    user_can_unblind_trial,
+    user_can_view_randomization_sequence,
+)
 from locks.services import ensure_unlocked
 from patients.models import Patient, Screening
 from randomization.allocation import minimization_choose, permuted_block, stratum_key
+from randomization.blinding import arms_visible_to
 from randomization.design import current_design
-from randomization.models import AllocationSlot, Randomization, SequenceViewing, Stratum
+from randomization.models import (
+    AllocationSlot,
+    Randomization,
+    SequenceViewing,
+    Stratum,
+    TrialUnblinding,
+)
 from refusals import Conflict, Refused
 
 # The secure source behind every real allocation; tests and simulations never replace it.
@@ -225,3 +238,59 @@ def allocation_sequence_view_record(*, user: User, what: str) -> SequenceViewing
     if not user_can_view_randomization_sequence(user):
         raise PermissionDenied("Only the trial statistician may see the allocation sequence.")
     return SequenceViewing.objects.create(viewed_by=user, what=what)
+
+
+def arms_viewing_record(*, user: User, what: str) -> SequenceViewing:
+    """Record that an account read the arms given in a list or an export (the randomization
+    list, a dataset or ODM with the arms), as viewings of the allocation sequence are."""
+    if not arms_visible_to(user):
+        raise PermissionDenied("Results by arm are confidential while the trial runs.")
+    return SequenceViewing.objects.create(viewed_by=user, what=what)
+
+
+class UnblindingRefused(Refused):
+    """The trial cannot be unblinded as asked; the message says why."""
+
+
+class AlreadyUnblinded(Conflict):
+    """The trial is unblinded once; an unblinding is never repeated nor undone."""
+
+    def __init__(self, unblinding: TrialUnblinding):
+        super().__init__(
+            f"The trial was already unblinded on {unblinding.unblinded_at:%d/%m/%Y %H:%M} UTC "
+            f"by {unblinding.unblinded_by}.",
+            existing=unblinding,
+        )
+
+
+def trial_unblind(
+    *, user: User, reason: str, password: str, request: HttpRequest
+) -> TrialUnblinding:
+    """The statistician unblinds the trial for its final analysis, once and for good.
+
+    As for the casebook signature, the password is re-entered and checked by authenticate()
+    outside any transaction, so a failed attempt is logged and counts towards the account
+    lockout. The row records who, when and why; a trigger refuses to change or delete it,
+    and from then on the sponsor reads results by arm (randomization.blinding).
+    """
+    if not user_can_unblind_trial(user):
+        raise PermissionDenied("Only the trial statistician unblinds the trial.")
+    reason = reason.strip()
+    if not reason:
+        raise UnblindingRefused(
+            {"reason": ["Give the reason for unblinding the trial, e.g. the final analysis."]}
+        )
+    existing = TrialUnblinding.objects.select_related("unblinded_by").first()
+    if existing is not None:
+        raise AlreadyUnblinded(existing)
+    if authenticate(request, username=user.get_username(), password=password) != user:
+        raise UnblindingRefused({"password": ["Wrong password: the trial was not unblinded."]})
+    try:
+        # Savepoint: two statisticians unblinding at once meet the unique constraint, and
+        # the second is answered with the first's unblinding.
+        with transaction.atomic(), pghistory.context(user=user.pk, reason=reason):
+            return TrialUnblinding.objects.create(unblinded_by=user, reason=reason)
+    except IntegrityError:
+        raise AlreadyUnblinded(
+            TrialUnblinding.objects.select_related("unblinded_by").get()
+        ) from None

@@ -15,4 +15,5 @@ urlpatterns = [
     ),
     path("randomization/balance/", views.balance_report, name="randomization-balance"),
     path("randomization/sequence/", views.allocation_sequence, name="randomization-sequence"),
+    path("randomization/unblinding/", views.trial_unblind, name="randomization-unblinding"),
 ]

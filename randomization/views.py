@@ -1,4 +1,5 @@
-"""Randomization pages: randomize, the printable confirmation, balance and sequence reports."""
+"""Randomization pages: randomize, the printable confirmation, balance and sequence reports,
+and the unblinding of the trial."""
 
 from __future__ import annotations
 
@@ -8,13 +9,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.http import AuthenticatedHttpRequest
-from accounts.permissions import user_can_enter_data_at, user_can_view_balance_report
+from accounts.permissions import (
+    user_can_enter_data_at,
+    user_can_unblind_trial,
+    user_can_view_balance_report,
+)
+from locks.selectors import locked_patient_share
 from patients.selectors import patient_get_for
 from randomization import selectors, services
-from randomization.forms import RandomizeForm
-from randomization.models import Randomization
+from randomization.blinding import trial_unblinding
+from randomization.forms import RandomizeForm, TrialUnblindForm
+from randomization.models import Randomization, TrialUnblinding
 from refusals.pages import show_on_form
 
 
@@ -92,4 +100,46 @@ def allocation_sequence(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         "randomization/sequence.html",
         {"allocations": selectors.used_allocation_sequence()},
+    )
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@login_required
+def trial_unblind(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The statistician unblinds the trial for the final analysis: reason and password."""
+    if not user_can_unblind_trial(request.user):
+        raise PermissionDenied("Only the trial statistician unblinds the trial.")
+    unblinding = trial_unblinding()
+    form = TrialUnblindForm(request.POST or None) if unblinding is None else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        try:
+            services.trial_unblind(
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                password=form.cleaned_data["password"],
+                request=request,
+            )
+        except services.AlreadyUnblinded as exc:
+            messages.info(request, str(exc))
+        except ValidationError as exc:
+            show_on_form(form, exc)
+            return _unblinding_page(request, form, unblinding)
+        else:
+            messages.success(
+                request, "The trial is unblinded: the sponsor now sees results by arm."
+            )
+        return redirect("randomization-unblinding")
+    return _unblinding_page(request, form, unblinding)
+
+
+def _unblinding_page(
+    request: AuthenticatedHttpRequest,
+    form: TrialUnblindForm | None,
+    unblinding: TrialUnblinding | None,
+) -> HttpResponse:
+    return render(
+        request,
+        "randomization/unblinding.html",
+        {"form": form, "unblinding": unblinding, "locks": locked_patient_share()},
     )

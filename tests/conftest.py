@@ -89,6 +89,12 @@ def statistician(db):
 
 
 @pytest.fixture
+def dmc(db):
+    """A member of the data monitoring committee: unblinded, reads every site, changes nothing."""
+    return UserFactory(username="dmc", role=Role.DMC)
+
+
+@pytest.fixture
 def patient_a(site_a, coordinator, frozen_today):
     return screen_patient(site=site_a, user=coordinator)
 

@@ -50,8 +50,10 @@ CYCLE = Form(
         Item("amsacrine_mg_m2", unit="mg/m²", minimum=0, maximum=1500),
         Item("cytarabine_mg_m2", unit="mg/m²", minimum=0, maximum=25000),
         Item("azacitidine_mg_m2", unit="mg/m²", minimum=0, maximum=1500),
-        Item("dexamethasone_given"),
-        Item("dexamethasone_mg", unit="mg", minimum=0, maximum=1000),
+        # Dexamethasone is the arm's treatment: these tell the arm (withheld from blinded
+        # readers' lists, exports and ODM while the trial runs, randomization/blinding.py).
+        Item("dexamethasone_given", reveals_arm=True),
+        Item("dexamethasone_mg", unit="mg", minimum=0, maximum=1000, reveals_arm=True),
         Item("delay_days", unit="days", minimum=0, maximum=180),
         Item("dose_reduced"),
         Item("modification_note"),
@@ -192,7 +194,7 @@ ADVERSE_EVENT = Form(
         Item("serious"),
         Item("onset_on"),
         Item("resolved_on"),
-        Item("related_to_dexamethasone"),
+        Item("related_to_dexamethasone", reveals_arm=True),  # "not applicable": control
         Item("related_to_salvage"),
         Item("action_taken"),
         Item("sae_reviewed_at", entered=False),

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any, ClassVar
 
+from django.db.models import Model
 from rest_framework import serializers
 
 from api.lists import PatientRecordSerializer
 from casebook.declarations import Form
+from randomization.blinding import arms_visible_to
 from visits import crfs, models
 
 
@@ -44,9 +47,31 @@ class FormOutput(PatientRecordSerializer):
                     "created_at",
                     "updated_at",
                 ],
+                # Left out of a blinded reader's lists: optional in the documented answer.
+                "extra_kwargs": {
+                    name: {"required": False} for name in cls.form.arm_revealing_fields
+                },
             },
         )
         setattr(cls, "Meta", meta)  # noqa: B010 - built from the declaration, not written out
+
+    def to_representation(self, instance: Model) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if self._arms_withheld:
+            for name in self.form.arm_revealing_fields:
+                data.pop(name, None)
+        return data
+
+    @cached_property
+    def _arms_withheld(self) -> bool:
+        """In a list of records (many patients'), what tells the arm (declared `reveals_arm`:
+        dexamethasone) is withheld from a reader who may not see arms joined to outcomes
+        (randomization.blinding); one record answered to the coordinator who entered it
+        keeps it. Asked once per list, not per row."""
+        if not isinstance(self.parent, serializers.ListSerializer):
+            return False
+        request = self.context.get("request")
+        return request is None or not arms_visible_to(request.user)
 
 
 class CycleOutput(FormOutput):
@@ -85,8 +110,41 @@ class AdverseEventOutput(FormOutput):
     form = crfs.ADVERSE_EVENT
 
 
+# The deviations whose kind tells the arm (dexamethasone given in the control arm, missing
+# in the dexamethasone arm): a blinded reader's list shows them as one kind, which does not.
+ARM_REVEALING_DEVIATIONS = frozenset(
+    {models.ProtocolDeviation.Kind.DEX_GIVEN_TO_CONTROL, models.ProtocolDeviation.Kind.DEX_MISSING}
+)
+DEX_NOT_AS_RANDOMIZED = "dex_not_as_randomized"
+
+
 class DeviationOutput(PatientRecordSerializer):
     cycle = serializers.IntegerField(source="cycle.number", allow_null=True, read_only=True)
+    kind = serializers.ChoiceField(
+        [
+            *models.ProtocolDeviation.Kind.choices,
+            (DEX_NOT_AS_RANDOMIZED, "Dexamethasone not as randomized (arm withheld)"),
+        ],
+        read_only=True,
+        help_text="What departed from the protocol. A reader who may not see the arms gets "
+        "the two dexamethasone kinds as one, which does not tell the arm.",
+    )
+
+    def to_representation(self, instance: Model) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if data["kind"] in ARM_REVEALING_DEVIATIONS and self._arms_withheld:
+            data["kind"] = DEX_NOT_AS_RANDOMIZED
+            number = data["cycle"]
+            data["description"] = (
+                f"Cycle {number}: dexamethasone not as randomized (which way is withheld "
+                "while the trial is blinded)."
+            )
+        return data
+
+    @cached_property
+    def _arms_withheld(self) -> bool:
+        request = self.context.get("request")
+        return request is None or not arms_visible_to(request.user)
 
     class Meta:
         model = models.ProtocolDeviation

@@ -12,7 +12,15 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from endpoints.exports.tables import data_dictionary, datasets, export_csv, export_json
+from endpoints.exports.tables import (
+    arm_columns,
+    data_dictionary,
+    datasets,
+    export_csv,
+    export_json,
+)
+from randomization.blinding import arms_visible_to
+from randomization.services import arms_viewing_record
 
 _WRITERS = {
     "csv": (export_csv, "text/csv; charset=utf-8"),
@@ -26,6 +34,12 @@ class ExportApi(APIView):
     CSV starts with a `#` line giving the cut-off and extraction time and ends with a `#`
     line giving the row count and the SHA-256 of the lines in between; JSON carries the same
     in `cutoff`, `extracted_at`, `row_count` and `sha256` (of the `rows` array as sent).
+
+    While the trial runs, a reader who may not see the arms (all but the statistician and
+    the data monitoring committee; the sponsor once the trial is unblinded) gets each dataset
+    without the columns that tell the arm (TRT01P, TRT01A, the dexamethasone items): the
+    CSV's first line says `arms=withheld`, the JSON names them in `arms_withheld`. A reading
+    with the arms is recorded, as viewings of the allocation sequence are.
     """
 
     @extend_schema(
@@ -53,6 +67,8 @@ class ExportApi(APIView):
         if cutoff > timezone.localdate():
             raise exceptions.ValidationError({"cutoff": ["The cut-off cannot be in the future."]})
         writer, content_type = _WRITERS[fmt]
+        if arm_columns(datasets()[dataset]) and arms_visible_to(request.user):
+            arms_viewing_record(user=request.user, what=f"{dataset} export with the arms")
         response = StreamingHttpResponse(
             writer(datasets()[dataset], request.user, cutoff), content_type=content_type
         )

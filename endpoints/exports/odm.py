@@ -10,6 +10,10 @@ one query, so the number of queries grows with the number of batches, never with
 of patients, and memory stays flat. Everything is read in one REPEATABLE READ transaction
 (`snapshot`, as the other exports): the document is one consistent snapshot however long
 the download takes.
+
+While the trial runs, a reader who may not see the arms (randomization.blinding) gets no
+ItemData of the items that tell the arm (`reveals_arm`: the randomization's arm and position,
+the dexamethasone items); the MetaDataVersion is the same for every reader.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from endpoints.exports.odm_forms import (
 from endpoints.exports.snapshot import snapshot
 from patients.models import Patient
 from patients.selectors import patients_visible_to
+from randomization.blinding import arms_visible_to
 
 BATCH_SIZE = 500
 ODM_NAMESPACE = "http://www.cdisc.org/ns/odm/v1.3"
@@ -66,6 +71,7 @@ def odm_export(user: User, *, with_audit: bool) -> Iterator[str]:
 
 def _document(user: User, *, with_audit: bool) -> Iterator[str]:
     created_at = timezone.now().astimezone(dt.UTC)
+    arms = arms_visible_to(user)
     patients = patients_visible_to(user)
     # A site's metadata is in effect from its first consent (the export's day if none yet).
     sites = list(
@@ -86,7 +92,7 @@ def _document(user: User, *, with_audit: bool) -> Iterator[str]:
     for batch in _batches(patients):
         trails = AuditTrails.load([p.pk for p in batch], item_groups()) if with_audit else None
         for patient in batch:
-            yield _subject_data(patient, trails, users)
+            yield _subject_data(patient, trails, users, arms=arms)
     yield xml.end("ClinicalData") + xml.end("ODM") + "\n"
 
 
@@ -411,10 +417,18 @@ def _audit_record(change: Change, location_oid: str, users: Users) -> str:
 
 
 def _item_group_data(
-    group: ItemGroup, row: Model, trails: AuditTrails | None, users: Users, location_oid: str
+    group: ItemGroup,
+    row: Model,
+    trails: AuditTrails | None,
+    users: Users,
+    location_oid: str,
+    *,
+    arms: bool,
 ) -> str:
     items = []
     for item in group.items:
+        if item.reveals_arm and not arms:
+            continue
         value = item.value_text(item.read(row))
         change = trails.of_item(row, item) if trails is not None else None
         if value is None and change is None:
@@ -447,7 +461,7 @@ def _item_group_data(
     )
 
 
-def _subject_data(patient: Patient, trails: AuditTrails | None, users: Users) -> str:
+def _subject_data(patient: Patient, trails: AuditTrails | None, users: Users, *, arms: bool) -> str:
     # Records are entered at the patient's site, by its staff: the audit records' location.
     location_oid = _location_oid(patient.site)
     parts = [
@@ -459,7 +473,7 @@ def _subject_data(patient: Patient, trails: AuditTrails | None, users: Users) ->
             forms = []
             for form in event.forms:
                 groups = "".join(
-                    _item_group_data(group, row, trails, users, location_oid)
+                    _item_group_data(group, row, trails, users, location_oid, arms=arms)
                     for group in form.item_groups
                     for row in _rows(subject, group.rows)
                 )

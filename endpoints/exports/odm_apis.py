@@ -13,6 +13,8 @@ from rest_framework.views import APIView
 import protocol
 from endpoints.exports import xml_writing as xml
 from endpoints.exports.odm import odm_export
+from randomization.blinding import arms_visible_to
+from randomization.services import arms_viewing_record
 
 
 class XmlRenderer(BaseRenderer):
@@ -47,7 +49,9 @@ class OdmExportApi(APIView):
     One SubjectData per patient (SubjectKey: the study ID; SiteRef: the site), with the
     MetaDataVersion describing every form, item and code list. With `audit=true`, each
     record and value carries the AuditRecord of the change that gave it its current value.
-    Site-bound roles get their own sites' patients only.
+    Site-bound roles get their own sites' patients only. A reader who may not see the arms
+    gets no ItemData of the items that tell the arm (the randomization's arm and position,
+    the dexamethasone items); a reading with them is recorded.
     """
 
     renderer_classes = [JSONRenderer, XmlRenderer]
@@ -72,6 +76,8 @@ class OdmExportApi(APIView):
     def get(self, request):
         params = OdmExportInput(data=request.query_params)
         params.is_valid(raise_exception=True)
+        if arms_visible_to(request.user):
+            arms_viewing_record(user=request.user, what="ODM export with the arms")
         response = StreamingHttpResponse(
             odm_export(request.user, with_audit=params.validated_data["audit"]),
             content_type="application/xml; charset=utf-8",

@@ -67,6 +67,9 @@ class Item:
     code_list: CodeList | None = None
     description: str = ""
     unit: MeasurementUnit | None = None
+    # The value tells the patient's arm: no ItemData for a reader who may not see the arms
+    # (randomization.blinding); the metadata still describes the item.
+    reveals_arm: bool = False
 
     def read(self, row: Any) -> Any:
         """Return the item's value in a record or in one of the record's audit events."""
@@ -195,6 +198,7 @@ def _field_item(
     question: str = "",
     description: str | None = None,
     unit: str = "",
+    reveals_arm: bool = False,
 ) -> Item:
     """Return the item of one field, typed from the Django field."""
     field = model._meta.get_field(name)
@@ -217,6 +221,7 @@ def _field_item(
         code_list=(_code_list(field.choices, f"{group}.{name.upper()}") if field.choices else None),
         description=str(field.help_text) if description is None else description,
         unit=_measurement_unit(unit) if unit else None,
+        reveals_arm=reveals_arm,
     )
 
 
@@ -235,6 +240,7 @@ def form_items(form: CaseReportForm) -> tuple[Item, ...]:
             question=form.label(name),
             description=form.help_text(name),
             unit=form.item(name).unit,
+            reveals_arm=form.item(name).reveals_arm,
         )
         for name in form.field_names
     )
@@ -336,12 +342,20 @@ RANDOMIZATION = ItemGroup(
     "Randomization",
     Randomization,
     rows="randomization",
-    items=field_items("RA", Randomization, "regimen", "arm", "method", "sequence", "randomized_at")
-    + json_items(
-        "RA.STRATUM",
-        "stratum_levels",
-        protocol.STRATIFICATION_FACTORS,
-        question="Stratification level: {key}",
+    items=(
+        _field_item("RA", Randomization, "regimen"),
+        # The arm, and the position in the stratum that helps guess it: blinded readers
+        # get neither.
+        _field_item("RA", Randomization, "arm", reveals_arm=True),
+        _field_item("RA", Randomization, "method"),
+        _field_item("RA", Randomization, "sequence", reveals_arm=True),
+        _field_item("RA", Randomization, "randomized_at"),
+        *json_items(
+            "RA.STRATUM",
+            "stratum_levels",
+            protocol.STRATIFICATION_FACTORS,
+            question="Stratification level: {key}",
+        ),
     ),
 )
 

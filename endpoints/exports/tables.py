@@ -6,6 +6,11 @@ declaration. The raw tables are the casebook's declared forms (`casebook.site`):
 per form, one column per declared field, labelled, typed and described as declared. Rows
 are produced batch by batch inside one REPEATABLE READ transaction (`snapshot`), so an
 export is one consistent snapshot and memory stays flat whatever the size of the trial.
+
+While the trial runs, a reader who may not see the arms (randomization.blinding) gets every
+dataset without the columns that tell the arm (`reveals_arm`: TRT01P, TRT01A, the declared
+dexamethasone items): the writers ask, whoever calls them, so no export joins arms and
+outcomes for a blinded role.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import json
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 from operator import itemgetter
 from typing import Any
@@ -50,6 +55,7 @@ from endpoints.datasets import (
 )
 from endpoints.exports.snapshot import snapshot
 from locks.selectors import locked_patient_share
+from randomization.blinding import arms_visible_to
 from randomization.models import Randomization
 
 BATCH = 1000
@@ -77,6 +83,8 @@ class Column:
     maximum: Number | None = None
     help_text: str = ""
     entered: bool = False
+    # The column tells the patient's arm: left out for a reader who may not see the arms.
+    reveals_arm: bool = False
 
 
 @dataclass(frozen=True)
@@ -160,12 +168,14 @@ ADSL = Dataset(
             "Planned treatment (arm as randomized)",
             "text",
             lambda r: _ARM_CODE[r.facts.arm],
+            reveals_arm=True,
         ),
         Column(
             "TRT01A",
             "Actual treatment (intention to treat: as randomized)",
             "text",
             lambda r: _ARM_CODE[r.facts.arm],
+            reveals_arm=True,
         ),
         Column("RANDDT", "Date of randomization", "date", lambda r: r.facts.randomized_on),
         Column(
@@ -246,7 +256,9 @@ ADTTE = Dataset(
         Column("STUDYID", "Study identifier", "text", lambda r: protocol.STUDY_ID),
         Column("USUBJID", "Unique subject identifier", "text", lambda r: _usubjid(r[1].study_id)),
         Column("SITEID", "Study site identifier", "text", lambda r: r[0].site),
-        Column("TRT01P", "Planned treatment", "text", lambda r: _ARM_CODE[r[0].arm]),
+        Column(
+            "TRT01P", "Planned treatment", "text", lambda r: _ARM_CODE[r[0].arm], reveals_arm=True
+        ),
         Column("PARAMCD", "Parameter code", "text", lambda r: r[1].parameter),
         Column("PARAM", "Parameter", "text", lambda r: ADTTE_PARAMETERS[r[1].parameter]),
         Column("AVAL", "Analysis value (days)", "integer", lambda r: r[1].days, unit="days"),
@@ -293,10 +305,11 @@ def _as_text(field: str, kind: str):
     return Cast(F(field), output_field=TextField())
 
 
-def _raw_table(form: Form) -> Dataset:
+def _raw_table(form: Form, *, arms: bool = True) -> Dataset:
     """The raw table of a declared form, rendered as text by the database: the fast path
-    for large exports. Its columns: the patient, every declared field, the last change."""
-    fields = form.field_names
+    for large exports. Its columns: the patient, every declared field, the last change.
+    Without `arms`, the fields that tell the arm are left out (a blinded reader's table)."""
+    fields = tuple(n for n in form.field_names if arms or not form.item(n).reveals_arm)
     types = {name: form.data_type(name) for name in fields}
     expressions = {
         "c_usubjid": Concat(
@@ -339,6 +352,7 @@ def _raw_table(form: Form) -> Dataset:
             maximum=item.maximum,
             help_text=form.help_text(name),
             entered=item.entered,
+            reveals_arm=item.reveals_arm,
         )
 
     columns = (
@@ -365,12 +379,34 @@ def _raw_table(form: Form) -> Dataset:
 
 
 @functools.cache
-def datasets() -> dict[str, Dataset]:
+def datasets(*, arms: bool = True) -> dict[str, Dataset]:
     """Every export by name: ADSL, ADTTE, then one raw table per declared form, in timeline
-    order (built once the casebook is complete, then kept)."""
+    order (built once the casebook is complete, then kept). Without `arms`: each as a
+    reader who may not see the arms gets it, without the columns that tell the arm."""
     if not apps.ready:
         raise ImproperlyConfigured("The exports are read once the casebook is complete.")
-    return {d.name: d for d in (ADSL, ADTTE, *(_raw_table(form) for form in casebook))}
+    derived = (ADSL, ADTTE) if arms else (_without_arms(ADSL), _without_arms(ADTTE))
+    return {d.name: d for d in (*derived, *(_raw_table(form, arms=arms) for form in casebook))}
+
+
+def _without_arms(dataset: Dataset) -> Dataset:
+    if dataset.preformatted:  # its rows are text in column order: built without them
+        raise ImproperlyConfigured(f"{dataset.name}: a raw table is built without the arms.")
+    return replace(dataset, columns=tuple(c for c in dataset.columns if not c.reveals_arm))
+
+
+def dataset_seen_by(dataset: Dataset, user: User) -> Dataset:
+    """Return the dataset as this account may read it: whole for an account that may see
+    the arms (randomization.blinding), else without the columns that tell the arm."""
+    if arms_visible_to(user):
+        return dataset
+    blinded = datasets(arms=False)
+    return blinded[dataset.name] if dataset.name in blinded else _without_arms(dataset)
+
+
+def arm_columns(dataset: Dataset) -> list[str]:
+    """The dataset's columns that tell the arm (withheld from blinded readers)."""
+    return [c.name for c in dataset.columns if c.reveals_arm]
 
 
 def _text(value: Any) -> Any:
@@ -473,13 +509,17 @@ def _batches(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
 
 def export_csv(dataset: Dataset, user: User, cutoff: dt.date) -> Iterator[str]:
     """Stream the dataset as CSV: comment lines with the cut-off and extraction time first,
-    the columns, the rows, and a last comment line with the SHA-256 of the lines between."""
+    the columns, the rows, and a last comment line with the SHA-256 of the lines between.
+    `arms=withheld` says the columns that tell the arm were left out for this reader."""
     extracted = timezone.now().astimezone(dt.UTC).isoformat(timespec="seconds")
+    whole = dataset
+    dataset = dataset_seen_by(dataset, user)
     locks = locked_patient_share()
     yield (
         f"# {protocol.STUDY_ID} {dataset.name.upper()}; cutoff="
         f"{cutoff.isoformat() if dataset.uses_cutoff else 'none'}; extracted_at={extracted}; "
-        f"locked_patients={locks['locked']}/{locks['randomized']}\n"
+        f"locked_patients={locks['locked']}/{locks['randomized']}"
+        f"{'; arms=withheld' if dataset is not whole and arm_columns(whole) else ''}\n"
     )
     digest = hashlib.sha256()
     buffer = io.StringIO()
@@ -514,14 +554,18 @@ def export_csv(dataset: Dataset, user: User, cutoff: dt.date) -> Iterator[str]:
 
 
 def export_json(dataset: Dataset, user: User, cutoff: dt.date) -> Iterator[str]:
-    """Stream the dataset as one JSON object; `sha256` covers the `rows` array as sent."""
+    """Stream the dataset as one JSON object; `sha256` covers the `rows` array as sent.
+    `arms_withheld` names the columns that tell the arm, left out for this reader."""
     extracted = timezone.now().astimezone(dt.UTC).isoformat(timespec="seconds")
+    whole = dataset
+    dataset = dataset_seen_by(dataset, user)
     head = {
         "study": protocol.STUDY_ID,
         "dataset": dataset.name.upper(),
         "cutoff": cutoff.isoformat() if dataset.uses_cutoff else None,
         "extracted_at": extracted,
         "data_locks": locked_patient_share(),
+        "arms_withheld": [] if dataset is whole else arm_columns(whole),
         "columns": [c.name for c in dataset.columns],
     }
     yield json.dumps(head)[:-1] + ', "rows": ['
@@ -557,12 +601,15 @@ def _parameters() -> list[dict[str, str]]:
 def data_dictionary() -> list[dict[str, Any]]:
     """Describe every dataset and column, for the dictionary endpoint: a raw table's
     columns as their form declares them (label, unit, plausible range, help text, and
-    whether a coordinator enters the value or the system derives it)."""
+    whether a coordinator enters the value or the system derives it); for each dataset, the
+    columns withheld from a reader who may not see the arms."""
     return [
         {
             "dataset": d.name,
             "description": d.description,
             "uses_cutoff": d.uses_cutoff,
+            # Left out for a reader who may not see the arms while the trial runs.
+            "withheld_while_blinded": arm_columns(d),
             **({"parameters": _parameters()} if d.name == ADTTE.name else {}),
             "columns": [
                 {

@@ -1,5 +1,7 @@
-"""Analysis runs through the API: while the trial runs, only the unblinded statistician
-sees results compared by arm; every other role gets the pooled figures alone."""
+"""Analysis runs through the API: while the trial runs, only the unblinded roles (the trial
+statistician, the data monitoring committee) see results compared by arm; every other role
+gets the pooled figures alone (tests/api/test_results_by_arm_stay_confidential.py sweeps
+every role before and after the unblinding of the trial)."""
 
 from __future__ import annotations
 
@@ -59,8 +61,9 @@ def test_it_shows_a_blinded_role_only_pooled_results(role, request, finished_run
     assert set(_keys(results)) & BY_ARM_KEYS == set()
 
 
-def test_it_shows_the_statistician_results_by_arm(finished_run, statistician, api_as):
-    results = _results(api_as(statistician), finished_run)
+@pytest.mark.parametrize("role", ["statistician", "dmc"])
+def test_it_shows_the_unblinded_roles_results_by_arm(role, request, finished_run, api_as):
+    results = _results(api_as(request.getfixturevalue(role)), finished_run)
 
     assert {"by_arm", "comparison", "n_by_arm"} <= set(_keys(results))
     assert sum(results["n_by_arm"].values()) == 2

@@ -1,11 +1,12 @@
-"""The analyses dashboard: comparative results for the trial statistician only.
+"""The analyses dashboard: comparative results for the unblinded roles only.
 
 While the trial runs, results by arm are confidential (PROTOCOL.md, Standard analysis): the
-statistician sees the hazard ratio, the log-rank test and the curves by arm; investigators,
-data managers, coordinators and the sponsor see pooled figures only, and the by-arm figure
-is refused to them. The page also shows the cut-off, the run's time, accrual against the
-target and follow-up completeness. Tasks run eagerly here; tests of the real worker are in
-test_analysis_runs_on_a_worker.py.
+statistician and the data monitoring committee see the hazard ratio, the log-rank test and
+the curves by arm; investigators, data managers, coordinators and the sponsor see pooled
+figures only, and the by-arm figure is refused to them. Once the statistician has unblinded
+the trial for the final analysis, the sponsor sees the comparison too. The page also shows
+the cut-off, the run's time, accrual against the target and follow-up completeness. Tasks
+run eagerly here; tests of the real worker are in test_analysis_runs_on_a_worker.py.
 
 Measured on 10 September 2025: six patients randomized on 5 March 2025 at site 03, one
 death in each arm; the four survivors ended treatment on 19 May, so their M3 visit window
@@ -27,6 +28,7 @@ from endpoints import services
 from endpoints.models import AnalysisRun
 from endpoints.plots import ARM_STYLE
 from endpoints.templatetags.analysis import pvalue
+from randomization.models import TrialUnblinding
 from tests.factories import screen_patient
 from tests.visits.builders import (
     RANDOMIZED_AT,
@@ -119,8 +121,9 @@ def _section(page: str, section_id: str) -> str:
     return page[start : page.index("</section>", start)]
 
 
-def test_it_shows_the_statistician_the_comparison_by_arm(client, statistician, analysed):
-    client.force_login(statistician)
+@pytest.mark.parametrize("role", ["statistician", "dmc"])
+def test_it_shows_the_unblinded_roles_the_comparison_by_arm(client, request, role, analysed):
+    client.force_login(request.getfixturevalue(role))
     page = client.get(DASHBOARD).content.decode()
 
     comparison = analysed.results["endpoints"]["OS"]["comparison"]["unstratified"]
@@ -262,3 +265,16 @@ def test_it_shows_accrual_and_follow_up_completeness(client, statistician, trial
         "<td>03 CHU Toulouse</td><td>4</td><td>2</td><td>0</td><td>2</td><td>50.0%</td>"
         in completeness
     )
+
+
+def test_it_shows_the_sponsor_the_comparison_once_the_trial_is_unblinded(
+    client, sponsor, statistician, analysed
+):
+    TrialUnblinding.objects.create(unblinded_by=statistician, reason="Final analysis")
+    client.force_login(sponsor)
+
+    page = client.get(DASHBOARD).content.decode()
+
+    assert "The trial was unblinded for its final analysis" in page
+    assert "Hazard ratio (95% CI)" in page
+    assert client.get(_figure(analysed, "OS", "by_arm")).status_code == 200

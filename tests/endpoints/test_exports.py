@@ -133,9 +133,11 @@ RAW_TABLE_COLUMNS = {
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
-def test_it_exports_each_form_as_a_raw_table_of_its_declared_fields(data_manager, fmt):
+def test_it_exports_each_form_as_a_raw_table_of_its_declared_fields(statistician, fmt):
+    # The statistician's tables: every declared field, the arm's dexamethasone included
+    # (blinded readers' tables: tests/api/test_results_by_arm_stay_confidential.py).
     client = APIClient()
-    client.force_authenticate(data_manager)
+    client.force_authenticate(statistician)
 
     for name, fields in RAW_TABLE_COLUMNS.items():
         text = _get(client, f"/api/v1/exports/{name}.{fmt}")

@@ -56,7 +56,9 @@ def test_it_shows_the_statistician_only_used_allocations_and_records_the_viewing
     assert SequenceViewing.objects.filter(viewed_by=statistician).count() == 1
 
 
-@pytest.mark.parametrize("role_fixture", ["coordinator", "investigator", "data_manager", "sponsor"])
+@pytest.mark.parametrize(
+    "role_fixture", ["coordinator", "investigator", "data_manager", "sponsor", "dmc"]
+)
 def test_it_refuses_the_sequence_to_every_other_role(
     client, request, role_fixture, first_of_a_block
 ):
@@ -90,3 +92,20 @@ def test_it_shows_the_balance_report_to_statistician_and_data_manager(
     assert response.status_code == status
     if status == 200:
         assert response.context["report"].overall.total == 1
+
+
+def test_it_shows_the_coordinator_their_patients_arm_but_never_the_position(
+    client, coordinator, first_of_a_block
+):
+    # Open label: the site gives the drug, so it sees the arm of each of its patients, one
+    # patient at a time. The position in the stratum would help guess the next arm.
+    client.force_login(coordinator)
+    study_id = first_of_a_block.patient.study_id
+
+    confirmation = client.get(f"/patients/{study_id}/randomization/").content.decode()
+    patient_page = client.get(f"/patients/{study_id}/").content.decode()
+
+    arm = first_of_a_block.get_arm_display()
+    assert arm in confirmation and arm in patient_page
+    assert "allocation 1" not in confirmation
+    assert "in this stratum" not in confirmation
