@@ -316,6 +316,12 @@ PLATELETS_RECOVERY_AT_LEAST = 100  # ×10⁹/L
 # Responses after which the disease counts as controlled (allo-HSCT allowed from then on).
 DISEASE_CONTROLLED_RESPONSES = (ResponseCategory.CR, ResponseCategory.CRI, ResponseCategory.MLFS)
 REMISSION_RESPONSES = (ResponseCategory.CR, ResponseCategory.CRI)
+# A "recorded progression": azacitidine is given until progression, so no cycle starts after one.
+PROGRESSION_RESPONSES = (ResponseCategory.PROGRESSION, ResponseCategory.RELAPSE)
+# Consolidation is for patients in response after the induction: the responses of the overall
+# response rate (CR + CRi + MLFS, PROTOCOL.md). A PR, resistant or progressive disease at the
+# end-of-induction evaluation is not a response; nor is a relapse or progression since then.
+RESPONSES_ALLOWING_CONSOLIDATION = DISEASE_CONTROLLED_RESPONSES
 
 
 class EndOfTreatmentReason(models.TextChoices):
@@ -340,6 +346,91 @@ class Conditioning(models.TextChoices):
     MYELOABLATIVE = "mac", "Myeloablative"
     REDUCED_INTENSITY = "ric", "Reduced intensity"
     NON_MYELOABLATIVE = "nma", "Non-myeloablative"
+
+
+class DiseaseStatusAtTransplant(models.TextChoices):
+    """The disease at allo-HSCT: controlled (CR, CRi, MLFS) or not (PR, active disease)."""
+
+    CR = "CR", "Complete remission (CR)"
+    CRI = "CRi", "CR with incomplete haematological recovery (CRi)"
+    MLFS = "MLFS", "Morphologic leukaemia-free state (MLFS)"
+    PR = "PR", "Partial remission (PR)"
+    ACTIVE_DISEASE = "active", "Active disease (resistant, progressive or relapsed)"
+
+    @classmethod
+    def of_response(cls, category: str) -> DiseaseStatusAtTransplant:
+        """Return the status a response category shows: the remissions as they are, a PR as
+        a PR, anything else as active disease."""
+        return cls(category) if category in cls.values else cls.ACTIVE_DISEASE
+
+
+# The protocol allows allo-HSCT "providing the disease is controlled": these statuses only.
+DISEASE_CONTROLLED_AT_TRANSPLANT = (
+    DiseaseStatusAtTransplant.CR,
+    DiseaseStatusAtTransplant.CRI,
+    DiseaseStatusAtTransplant.MLFS,
+)
+
+
+class MrdAtTransplant(models.TextChoices):
+    NEGATIVE = "negative", "Negative (< 10⁻³ by flow cytometry)"
+    POSITIVE = "positive", "Positive"
+    NOT_DONE = "not_done", "Not done"
+
+
+# --- Protocol deviations --------------------------------------------------------------
+
+
+class DeviationSeverity(models.TextChoices):
+    """Major: may affect the randomized comparison, the primary endpoint or the patient's
+    safety (ICH E3 "important" deviations); minor: recorded and reviewed, neither."""
+
+    MAJOR = "major", "Major"
+    MINOR = "minor", "Minor"
+
+
+class DeviationKind(models.TextChoices):
+    """The departures from the protocol the system finds in the records (never blocking)."""
+
+    DEX_GIVEN_TO_CONTROL = "dex_given_to_control", "Dexamethasone given in the control arm"
+    DEX_MISSING = "dex_missing", "Dexamethasone not given in the dexamethasone arm"
+    RANDOMIZED_INELIGIBLE = "randomized_ineligible", "Randomized although not eligible"
+    TRANSPLANT_UNCONTROLLED = (
+        "transplant_uncontrolled",
+        "Allo-HSCT in uncontrolled disease",
+    )
+    AZACITIDINE_AFTER_PROGRESSION = (
+        "aza_after_progression",
+        "Azacitidine cycle started after recorded progression",
+    )
+    CONSOLIDATION_NOT_IN_RESPONSE = (
+        "consolidation_no_response",
+        "Consolidation given to a patient not in response",
+    )
+
+    @property
+    def severity(self) -> DeviationSeverity:
+        return DEVIATION_SEVERITIES[self]
+
+
+# The severity of each kind, with why; a reclassification is a reviewed change here, and the
+# deviations already recorded keep the severity they were found with.
+DEVIATION_SEVERITIES: dict[DeviationKind, DeviationSeverity] = {
+    # Either arm receiving the other's treatment blurs the randomized comparison.
+    DeviationKind.DEX_GIVEN_TO_CONTROL: DeviationSeverity.MAJOR,
+    DeviationKind.DEX_MISSING: DeviationSeverity.MAJOR,
+    # The patient is outside the population the trial studies.
+    DeviationKind.RANDOMIZED_INELIGIBLE: DeviationSeverity.MAJOR,
+    # The protocol allows allo-HSCT only once the disease is controlled: the patient's safety.
+    DeviationKind.TRANSPLANT_UNCONTROLLED: DeviationSeverity.MAJOR,
+    # The patient stays on the low-toxicity drug of the regimen chosen before randomization:
+    # neither the comparison (intention to treat) nor the patient's safety is at stake, but
+    # the data manager reviews why treatment went on.
+    DeviationKind.AZACITIDINE_AFTER_PROGRESSION: DeviationSeverity.MINOR,
+    # An intensive amsacrine-cytarabine cycle without the response it is meant to consolidate
+    # exposes the patient to its toxicity without the expected benefit.
+    DeviationKind.CONSOLIDATION_NOT_IN_RESPONSE: DeviationSeverity.MAJOR,
+}
 
 
 # --- Follow-up ------------------------------------------------------------------------
@@ -376,9 +467,14 @@ class FollowUpDiseaseStatus(models.TextChoices):
 
 
 class OffStudyReason(models.TextChoices):
+    """Why a patient's follow-up ends: death, consent withdrawal, loss to follow-up or end of
+    study, whichever first (PROTOCOL.md), or every scheduled follow-up visit behind them."""
+
     DEATH = "death", "Death"
     CONSENT_WITHDRAWN = "consent_withdrawn", "Consent withdrawn"
     LOST_TO_FOLLOW_UP = "lost_to_follow_up", "Lost to follow-up"
+    END_OF_STUDY = "end_of_study", "End of study reached"
+    FOLLOW_UP_COMPLETED = "follow_up_completed", "Follow-up completed"
 
 
 class DeathCause(models.TextChoices):

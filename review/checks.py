@@ -17,7 +17,13 @@ from django.utils import timezone
 import protocol
 from review import services
 from review.models import DataQuery, QueryStep
-from visits.models import FollowUpVisit, ResponseAssessment, TreatmentCycle
+from visits.models import (
+    FollowUpVisit,
+    ProtocolDeviation,
+    ResponseAssessment,
+    Transplant,
+    TreatmentCycle,
+)
 
 Finding = tuple[Model, str, str]  # record, field, text
 
@@ -81,6 +87,27 @@ def _long_overdue_visits(today: dt.date) -> Iterator[Finding]:
         )
 
 
+def _transplants_in_uncontrolled_disease(today: dt.date) -> Iterator[Finding]:
+    """The open major deviation of an allo-HSCT in uncontrolled disease asks the site to
+    confirm the disease status and the responses before it; a correction that shows the
+    disease controlled marks the deviation corrected, and the query then closes."""
+    deviations = {
+        d.patient_id: d
+        for d in ProtocolDeviation.objects.filter(
+            kind=ProtocolDeviation.Kind.TRANSPLANT_UNCONTROLLED, corrected_at__isnull=True
+        )
+    }
+    for transplant in Transplant.objects.filter(patient__in=list(deviations)).select_related(
+        "patient"
+    ):
+        yield (
+            transplant,
+            "disease_status",
+            f"Major protocol deviation: {deviations[transplant.patient_id].description} "
+            "Please confirm the disease status at HSCT and the response assessments before it.",
+        )
+
+
 AUTOMATIC_CHECKS: tuple[AutomaticCheck, ...] = (
     AutomaticCheck(
         "VISIT_OUT_OF_WINDOW",
@@ -96,6 +123,11 @@ AUTOMATIC_CHECKS: tuple[AutomaticCheck, ...] = (
         "VISIT_LONG_OVERDUE",
         f"Follow-up visit overdue for more than {LONG_OVERDUE_DAYS} days",
         _long_overdue_visits,
+    ),
+    AutomaticCheck(
+        "TRANSPLANT_UNCONTROLLED_DISEASE",
+        "Allo-HSCT in uncontrolled disease (a major protocol deviation)",
+        _transplants_in_uncontrolled_disease,
     ),
 )
 

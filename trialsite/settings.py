@@ -260,6 +260,7 @@ SPECTACULAR_SETTINGS = {
         "RelatednessEnum": "protocol.Relatedness",
         "ScreeningDiseaseStatusEnum": "protocol.DiseaseStatus",
         "FollowUpDiseaseStatusEnum": "protocol.FollowUpDiseaseStatus",
+        "DiseaseStatusAtTransplantEnum": "protocol.DiseaseStatusAtTransplant",
         "EndOfTreatmentReasonEnum": "protocol.EndOfTreatmentReason",
         "OffStudyReasonEnum": "protocol.OffStudyReason",
     },

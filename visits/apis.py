@@ -45,7 +45,8 @@ OffStudyListApi = scoped_list_api(
     model=models.OffStudy,
     serializer=serializers.OffStudyOutput,
     date_field="event_on",
-    description="Off-study events: death (with cause), consent withdrawal, lost to follow-up.",
+    description="Off-study events: death (with cause), consent withdrawal, lost to follow-up, "
+    "end of study reached, follow-up completed.",
 )
 AdverseEventListApi = scoped_list_api(
     name="AdverseEventListApi",
@@ -61,5 +62,6 @@ DeviationListApi = scoped_list_api(
     date_field=None,
     updated_field="updated_at",
     related=("patient", "patient__site", "cycle"),
-    description="Protocol deviations found by the system (kept, never blocking).",
+    description="Protocol deviations found by the system (kept, never blocking), each with "
+    "its severity (major or minor, declared per kind in the protocol).",
 )

@@ -107,7 +107,17 @@ TRANSPLANT = Form(
     odm=Odm(
         "SE.TREATMENT", "TRANSPLANT", "TX", rows="transplant", form_name="Allogeneic transplant"
     ),
-    items=(Item("transplanted_on"), Item("donor_type"), Item("conditioning")),
+    items=(
+        Item("transplanted_on"),
+        Item("donor_type"),
+        Item("conditioning"),
+        # Allo-HSCT is allowed once the disease is controlled: in uncontrolled disease it is
+        # recorded all the same, with a major protocol deviation (services/deviations.py).
+        Item("disease_status"),
+        Item("mrd_status"),
+    ),
+    # Added by issue 11: empty on transplants signed before, so no stored signature breaks.
+    fingerprint_added_fields=("disease_status", "mrd_status"),
 )
 
 END_OF_TREATMENT = Form(
@@ -153,7 +163,7 @@ FOLLOW_UP_VISIT = Form(
 
 OFF_STUDY = Form(
     name="off-study",
-    title="Off study (death, withdrawal, lost to follow-up)",
+    title="Off study (death, withdrawal, lost to follow-up, end of study, follow-up completed)",
     plural_title="Off-study events",
     model=OffStudy,
     entered_by=DATA_ENTRY_ROLES,

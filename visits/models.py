@@ -137,6 +137,22 @@ class Transplant(ClinicalRecord):
     transplanted_on = models.DateField("allo-HSCT on")
     donor_type = models.CharField(max_length=30, choices=protocol.DonorType.choices)
     conditioning = models.CharField(max_length=10, choices=protocol.Conditioning.choices)
+    # Empty only on transplants recorded before the item existed: every entry and correction
+    # gives it, or takes it from the last response before the HSCT (services/transplant.py).
+    disease_status = models.CharField(
+        "disease status at HSCT",
+        max_length=10,
+        choices=protocol.DiseaseStatusAtTransplant.choices,
+        blank=True,
+        help_text="Left empty: taken from the last response assessed on or before the HSCT.",
+    )
+    mrd_status = models.CharField(
+        "MRD at HSCT",
+        max_length=10,
+        choices=protocol.MrdAtTransplant.choices,
+        blank=True,
+        help_text="If known.",
+    )
 
     def __str__(self) -> str:
         return f"{self.patient} allo-HSCT on {self.transplanted_on}"
@@ -241,12 +257,13 @@ class AdverseEvent(ClinicalRecord):
 
 @audited()
 class OffStudy(ClinicalRecord):
-    """Death, consent withdrawal or loss to follow-up: the end of the patient's schedule."""
+    """Death, consent withdrawal, loss to follow-up, end of study or follow-up completed: the
+    end of the patient's schedule."""
 
     patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="off_study")
     reason = models.CharField(max_length=20, choices=protocol.OffStudyReason.choices)
     event_on = models.DateField(
-        help_text="Date of death, of withdrawal, or last date known alive if lost."
+        help_text="Date of death, of withdrawal, or else the last date known alive."
     )
     death_cause = models.CharField(max_length=20, choices=protocol.DeathCause.choices, blank=True)
     fatal_adverse_event = models.OneToOneField(
@@ -276,16 +293,15 @@ class OffStudy(ClinicalRecord):
 class ProtocolDeviation(models.Model):
     """A departure from the protocol found by the system; kept and listed, never blocking."""
 
-    class Kind(models.TextChoices):
-        DEX_GIVEN_TO_CONTROL = "dex_given_to_control", "Dexamethasone given in the control arm"
-        DEX_MISSING = "dex_missing", "Dexamethasone not given in the dexamethasone arm"
-        RANDOMIZED_INELIGIBLE = "randomized_ineligible", "Randomized although not eligible"
+    Kind = protocol.DeviationKind  # declared with each kind's severity in protocol/
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="deviations")
     cycle = models.ForeignKey(
         TreatmentCycle, null=True, blank=True, on_delete=models.PROTECT, related_name="deviations"
     )
     kind = models.CharField(max_length=30, choices=Kind.choices)
+    # The kind's severity when found (protocol.DEVIATION_SEVERITIES), kept as it was then.
+    severity = models.CharField(max_length=10, choices=protocol.DeviationSeverity.choices)
     description = models.CharField(max_length=300)
     detected_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

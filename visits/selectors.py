@@ -25,6 +25,7 @@ from visits.models import (
     TreatmentCycle,
 )
 from visits.schedule import VisitStatus, visit_status
+from visits.services.transplant import disease_status_proposed, last_response_on_or_before
 
 
 def status_of(visit: FollowUpVisit, today: dt.date | None = None) -> str:
@@ -219,7 +220,8 @@ def serious_adverse_events_pending_review(
 
 
 def open_deviations(user: User, site: Site | None = None) -> QuerySet[ProtocolDeviation]:
-    """Return the protocol deviations at the visible sites that no correction has removed."""
+    """Return the protocol deviations at the visible sites that no correction has removed,
+    major ones first."""
     patients = patients_visible_to(user)
     if site is not None:
         patients = patients.filter(site=site)
@@ -227,7 +229,7 @@ def open_deviations(user: User, site: Site | None = None) -> QuerySet[ProtocolDe
         ProtocolDeviation.objects.filter(patient__in=patients.values("pk"))
         .filter(Q(corrected_at__isnull=True))
         .select_related("patient", "cycle")
-        .order_by("-detected_at")
+        .order_by("severity", "-detected_at")  # "major" sorts before "minor"
     )
 
 
@@ -253,3 +255,20 @@ def response_timepoint_proposed(
         )
     ]
     return timepoints.timepoint_expected(course, points, on)
+
+
+def transplant_values_proposed(patient: Patient, today: dt.date | None = None) -> dict[str, str]:
+    """Return the disease status and MRD a new allo-HSCT form proposes: those of the last
+    response recorded to date (the service takes the status from the last response on or
+    before the HSCT's date when the coordinator leaves it empty)."""
+    today = today or timezone.localdate()
+    responses = list(patient.responses.order_by("assessed_on", "pk"))
+    last = last_response_on_or_before(responses, today)
+    if last is None:
+        return {}
+    mrd = {True: protocol.MrdAtTransplant.NEGATIVE, False: protocol.MrdAtTransplant.POSITIVE}
+    return {
+        "disease_status": disease_status_proposed(responses, today) or "",
+        # Nothing proposed when that assessment did not measure it.
+        "mrd_status": "" if last.mrd_negative is None else mrd[last.mrd_negative],
+    }

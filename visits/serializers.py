@@ -153,6 +153,7 @@ class DeviationOutput(PatientRecordSerializer):
             "study_id",
             "site",
             "kind",
+            "severity",
             "cycle",
             "description",
             "detected_at",

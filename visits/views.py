@@ -88,6 +88,8 @@ def _form(
     request: AuthenticatedHttpRequest, kind: RecordKind, patient: Patient, instance: Model | None
 ) -> RecordForm:
     form = RecordForm(request.POST or None, form=kind.form, instance=instance)
+    if instance is None and kind.form is crfs.TRANSPLANT:
+        form.initial.update(selectors.transplant_values_proposed(patient))
     if instance is None and kind.form is crfs.RESPONSE:
         form.initial["timepoint"] = selectors.response_timepoint_proposed(patient)
     for name, make in _extra_fields(kind).items():

@@ -37,7 +37,7 @@ def test_it_shows_the_declared_forms_in_timeline_order(client, ic_patient, coord
         "Allo-HSCT",
         "End of treatment",
         "Follow-up visits",
-        "Off study (death, withdrawal, lost to follow-up)",
+        "Off study (death, withdrawal, lost to follow-up, end of study, follow-up completed)",
         "Adverse events",
     ]
 

@@ -1,4 +1,12 @@
-"""Off study: death, consent withdrawal or loss to follow-up; the schedule ends there."""
+"""Off study: death, consent withdrawal, loss to follow-up, end of study reached or
+follow-up completed; the schedule ends there.
+
+The follow-up goes on until death, consent withdrawal, loss to follow-up or the end of study,
+whichever first (PROTOCOL.md). "End of study reached" is dated on or after the end of study
+(5 years after the first patient's randomization); "follow-up completed" once every
+scheduled follow-up visit is done or missed. Both, like a withdrawal or a loss, date the
+last time the patient was known alive: OS is censored there (endpoints/datasets.py).
+"""
 
 from __future__ import annotations
 
@@ -14,10 +22,10 @@ import protocol
 from accounts.models import User
 from audit.records import record_create, record_update
 from patients.models import Patient
-from visits import crfs
+from visits import crfs, schedule
 from visits.models import AdverseEvent, FollowUpVisit, OffStudy
 from visits.services.entry import add_error, field_errors, values_apply
-from visits.services.follow_up import followup_schedule_build
+from visits.services.follow_up import first_randomization_on, followup_schedule_build
 from visits.state import Errors, PatientRecords, date_errors, patient_records_for_update, raise_if
 
 # Set by the service from its own argument, not typed as a field of the form.
@@ -78,11 +86,67 @@ def _off_study_errors(
         add_error(
             errors, "fatal_adverse_event", "Only when the death is caused by an adverse event."
         )
+    if off.reason == protocol.OffStudyReason.END_OF_STUDY:
+        _end_of_study_errors(off, errors)
+    if off.reason == protocol.OffStudyReason.FOLLOW_UP_COMPLETED:
+        _follow_up_completed_errors(records, off, errors)
     if off.reason == protocol.OffStudyReason.CONSENT_WITHDRAWN and not off.data_use:
         add_error(errors, "data_use", "Say which data may still be used.")
     if off.reason != protocol.OffStudyReason.CONSENT_WITHDRAWN and off.data_use:
         add_error(errors, "data_use", "Only for a consent withdrawal.")
     return errors
+
+
+def _end_of_study_errors(off: OffStudy, errors: Errors) -> None:
+    """The end of study is reached on or after its date, not before."""
+    first_on = first_randomization_on()
+    if first_on is None or off.event_on is None:
+        return
+    ends_on = schedule.end_of_study(first_on)
+    if off.event_on < ends_on:
+        add_error(
+            errors,
+            "event_on",
+            f"The study ends on {ends_on:%d/%m/%Y}, "
+            f"{protocol.END_OF_STUDY_AFTER_FIRST_RANDOMIZATION_YEARS} years after the first "
+            f"patient's randomization ({first_on:%d/%m/%Y}): the end of study is reached on "
+            "or after that date.",
+        )
+
+
+def _follow_up_completed_errors(records: PatientRecords, off: OffStudy, errors: Errors) -> None:
+    """Follow-up is completed when every visit of the schedule (from the end of treatment to
+    the end of study) is done or missed; it is dated no earlier than the last visit done."""
+    eot = records.end_of_treatment
+    first_on = first_randomization_on()
+    if eot is None or first_on is None:
+        add_error(
+            errors,
+            "reason",
+            "Follow-up starts at the end of treatment, and none is recorded: "
+            "there is no follow-up to complete.",
+        )
+        return
+    plan = schedule.planned_visits(eot.ended_on, schedule.end_of_study(first_on))
+    visits = {v.month: v for v in FollowUpVisit.objects.filter(patient=records.patient)}
+    completed = {month for month, visit in visits.items() if visit.is_completed}
+    owed = [f"M{p.month}" for p in plan if p.month not in completed]
+    if owed:
+        add_error(
+            errors,
+            "reason",
+            f"Follow-up is completed once every scheduled visit is done or missed: "
+            f"{', '.join(owed)} {'is' if len(owed) == 1 else 'are'} not.",
+        )
+    done = sorted((v.performed_on, v.label) for v in visits.values() if v.performed_on)
+    if done and off.event_on and off.event_on < done[-1][0]:
+        last_on, label = done[-1]
+        add_error(
+            errors,
+            "event_on",
+            f"The date is the last known alive: not before visit {label}, done on "
+            f"{last_on:%d/%m/%Y}.",
+        )
 
 
 def _make_fatal(event: AdverseEvent, died_on: dt.date, user: User) -> None:

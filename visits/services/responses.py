@@ -16,6 +16,7 @@ from audit.records import record_create, record_update
 from patients.models import Patient
 from visits import crfs, responses, timepoints
 from visits.models import ResponseAssessment
+from visits.services.deviations import course_deviations_check
 from visits.services.entry import add_error, entry_validate
 from visits.state import Errors, PatientRecords, date_errors, patient_records_for_update
 
@@ -83,21 +84,6 @@ def _response_errors(
             )
         }
     )
-    transplant = records.transplant
-    if transplant is not None:
-        controlled = [r for r in records.responses if r.pk != assessment.pk] + [assessment]
-        if not any(
-            r.category in protocol.DISEASE_CONTROLLED_RESPONSES
-            and r.assessed_on <= transplant.transplanted_on
-            for r in controlled
-        ):
-            return {
-                "category": [
-                    f"The allo-HSCT on {transplant.transplanted_on:%d/%m/%Y} "
-                    "rests on a controlled disease recorded before it: this "
-                    "correction would leave none."
-                ]
-            }
     had_remission = any(
         r.category in protocol.REMISSION_RESPONSES
         and r.assessed_on <= assessment.assessed_on
@@ -139,7 +125,11 @@ def response_record(
         check=functools.partial(_response_errors, stored=stored),
     )
     assessment.after_cycle = _after_cycle(records, assessment.assessed_on)
-    return record_create(assessment, user=user)
+    record_create(assessment, user=user)
+    # A response changes which cycles follow a progression and whether the disease was
+    # controlled at the HSCT: those deviations are judged again (deviations.py).
+    course_deviations_check(patient=records.patient)
+    return assessment
 
 
 @transaction.atomic
@@ -164,10 +154,12 @@ def response_update(
         check=functools.partial(_response_errors, stored=stored),
     )
     assessment.after_cycle = _after_cycle(records, assessment.assessed_on)
-    return record_update(
+    record_update(
         assessment,
         fields=[*values.keys(), "after_cycle"],
         expected_version=version,
         user=user,
         reason=reason,
     )
+    course_deviations_check(patient=records.patient)
+    return assessment

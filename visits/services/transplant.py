@@ -1,8 +1,14 @@
-"""The allo-HSCT: one per patient, allowed once the disease is controlled."""
+"""The allo-HSCT: one per patient, allowed once the disease is controlled.
+
+A transplant in uncontrolled disease is a real event: it is recorded all the same, with the
+disease status at HSCT, and the system records a major protocol deviation (deviations.py)
+on which an automatic query follows (review/checks.py).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -13,45 +19,68 @@ from accounts.models import User
 from audit.records import record_create, record_update
 from patients.models import Patient
 from visits import crfs
-from visits.models import Transplant
+from visits.models import ResponseAssessment, Transplant
+from visits.services.deviations import course_deviations_check
 from visits.services.entry import add_error, entry_validate
 from visits.state import Errors, PatientRecords, date_errors, patient_records_for_update
 
 
+def last_response_on_or_before(
+    responses: Sequence[ResponseAssessment], on: dt.date
+) -> ResponseAssessment | None:
+    """Return the last response assessed on or before `on` (responses in date order)."""
+    return next((r for r in reversed(responses) if r.assessed_on <= on), None)
+
+
+def disease_status_proposed(
+    responses: Sequence[ResponseAssessment], on: dt.date
+) -> protocol.DiseaseStatusAtTransplant | None:
+    """Return the disease status the last response on or before the HSCT shows, if any."""
+    last = last_response_on_or_before(responses, on)
+    return protocol.DiseaseStatusAtTransplant.of_response(last.category) if last else None
+
+
+def _with_status_proposed(
+    records: PatientRecords, values: Mapping[str, Any], stored: Transplant | None
+) -> Mapping[str, Any]:
+    """Fill in a disease status left empty from the last response on or before the HSCT."""
+    on = values.get("transplanted_on", stored.transplanted_on if stored else None)
+    status = values.get("disease_status", stored.disease_status if stored else "")
+    proposed = disease_status_proposed(records.responses, on) if on and not status else None
+    return {**values, "disease_status": proposed} if proposed else values
+
+
 def _transplant_errors(records: PatientRecords, transplant: Transplant) -> Errors:
     errors = date_errors(records, {"transplanted_on": transplant.transplanted_on})
-    if errors:
-        return errors
-    controlled = [
-        r
-        for r in records.responses
-        if r.category in protocol.DISEASE_CONTROLLED_RESPONSES
-        and r.assessed_on <= transplant.transplanted_on
-    ]
-    if not controlled:
-        labels = ", ".join(c.value for c in protocol.DISEASE_CONTROLLED_RESPONSES)
+    if not transplant.disease_status and transplant.transplanted_on:
         add_error(
             errors,
-            "transplanted_on",
-            f"Allo-HSCT is allowed once the disease is controlled: "
-            f"no {labels} is recorded on or before this date.",
+            "disease_status",
+            f"Give the disease status at HSCT: no response is recorded on or before "
+            f"{transplant.transplanted_on:%d/%m/%Y} to take it from.",
         )
     return errors
 
 
 @transaction.atomic
 def transplant_record(*, patient: Patient, user: User, values: Mapping[str, Any]) -> Transplant:
-    """Record the allo-HSCT, allowed once the disease is controlled."""
+    """Record the allo-HSCT; in uncontrolled disease, with a major protocol deviation.
+
+    A disease status left empty is taken from the last response on or before the HSCT.
+    """
     records = patient_records_for_update(patient, user)
     if records.transplant is not None:
         raise ValidationError(
             {"transplanted_on": ["An allo-HSCT is already recorded: correct it instead."]}
         )
     transplant = Transplant(patient=records.patient, created_by=user)
+    values = _with_status_proposed(records, values, None)
     entry_validate(
         transplant, values, form=crfs.TRANSPLANT, records=records, check=_transplant_errors
     )
-    return record_create(transplant, user=user)
+    record_create(transplant, user=user)
+    course_deviations_check(patient=records.patient)
+    return transplant
 
 
 @transaction.atomic
@@ -63,11 +92,15 @@ def transplant_update(
     version: int | None,
     reason: str,
 ) -> Transplant:
+    """Correct the allo-HSCT; whether the disease was controlled is judged again."""
     records = patient_records_for_update(transplant.patient, user)
     transplant = records.transplant or transplant  # as stored, read under the patient's lock
+    values = _with_status_proposed(records, values, transplant)
     entry_validate(
         transplant, values, form=crfs.TRANSPLANT, records=records, check=_transplant_errors
     )
-    return record_update(
+    record_update(
         transplant, fields=values.keys(), expected_version=version, user=user, reason=reason
     )
+    course_deviations_check(patient=records.patient)
+    return transplant
