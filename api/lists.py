@@ -5,7 +5,9 @@ Kept apart from api/base.py, which DRF's settings import while DRF itself loads.
 
 from __future__ import annotations
 
-from django.db.models import Model
+from collections.abc import Callable
+
+from django.db.models import Model, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
@@ -21,11 +23,15 @@ class ScopedListApi(generics.ListAPIView):
     date_field: str | None = None
     updated_field: str | None = "updated_at"
     related: tuple[str, ...] = ("patient", "patient__site")
+    # Adds the values each row computes when read (an adverse event's TEAE flag), if any.
+    computed: Callable[[QuerySet], QuerySet] | None = None
 
     def get_queryset(self):
         queryset = self.model._default_manager.filter(
             **{f"{self.site_path}__in": sites_visible_to(self.request.user)}
         ).select_related(*self.related)
+        if self.computed is not None:
+            queryset = self.computed(queryset)
         return RecordFilters.apply(
             queryset,
             self.request.query_params,
@@ -45,6 +51,7 @@ def scoped_list_api(
     site_path: str = "patient__site",
     related: tuple[str, ...] = ("patient", "patient__site"),
     description: str = "",
+    computed: Callable[[QuerySet], QuerySet] | None = None,
 ) -> type[ScopedListApi]:
     """Build a documented list endpoint for one kind of record."""
     doc = description or f"List {model._meta.verbose_name_plural}."
@@ -55,6 +62,7 @@ def scoped_list_api(
         "updated_field": updated_field,
         "site_path": site_path,
         "related": related,
+        "computed": staticmethod(computed) if computed else None,
         "__doc__": doc,
     }
     view = type(name, (ScopedListApi,), attrs)

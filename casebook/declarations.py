@@ -3,12 +3,14 @@ place in the casebook (who enters it, the timeline, ODM, exports, fingerprints).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
 from django.db import models
+from django.db.models import QuerySet
 
 Number = int | Decimal
 
@@ -76,6 +78,24 @@ def with_unit(text: str, unit: str) -> str:
 
 
 @dataclass(frozen=True)
+class Computed:
+    """A value of each record that no one types and nothing stores: computed when read, from
+    the record and the patient's other records (an adverse event's treatment-emergent flag).
+
+    Shown on the timeline, answered by the API and exported with its dictionary entry beside
+    the items; left out of ODM (the clinical data as collected) and of fingerprints (nothing
+    stored changes with it). `expression` builds the query expression on the form's model,
+    when read, so a setting it uses is the one in force then.
+    """
+
+    name: str
+    label: str
+    data_type: str  # text, integer, decimal, date or boolean, as Form.data_type
+    expression: Callable[[], Any]
+    help_text: str = ""
+
+
+@dataclass(frozen=True)
 class Odm:
     """Where the form sits in the CDISC ODM export.
 
@@ -109,6 +129,7 @@ class Form:
     plural_title: str = ""
     single: bool = False  # one per patient (transplant, end of treatment, off study)
     export_description: str = ""
+    computed: tuple[Computed, ...] = ()  # values computed when read, after the items
     # Bookkeeping fields left out of fingerprints: they change without the data changing.
     # The fingerprint covers every other stored field, declared or not, so a change by any
     # path (form, API, SQL) breaks a signature; changing this set breaks stored signatures.
@@ -131,6 +152,10 @@ class Form:
             raise ValueError(f"Form {self.name!r} declares a field twice.")
         for name in names:
             self.model._meta.get_field(name)  # a typo fails at start-up, not in a page
+        stored = {f.name for f in self.model._meta.get_fields()}
+        for value in self.computed:
+            if value.name in stored or value.name in names:
+                raise ValueError(f"Form {self.name!r}: {value.name!r} is a stored field.")
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -146,6 +171,17 @@ class Form:
     def arm_revealing_fields(self) -> tuple[str, ...]:
         """The fields that tell the patient's arm (withheld from blinded readers' lists)."""
         return tuple(item.name for item in self.items if item.reveals_arm)
+
+    @property
+    def computed_names(self) -> tuple[str, ...]:
+        """The values computed when read (not stored), in the order people read them."""
+        return tuple(value.name for value in self.computed)
+
+    def with_computed(self, queryset: QuerySet) -> QuerySet:
+        """Return the form's records with each computed value annotated under its name."""
+        if not self.computed:
+            return queryset
+        return queryset.annotate(**{value.name: value.expression() for value in self.computed})
 
     @property
     def derived_fields(self) -> tuple[str, ...]:

@@ -494,11 +494,20 @@ class WithdrawnDataUse(models.TextChoices):
 
 
 class Relatedness(models.TextChoices):
+    """How related an adverse event is to a drug, as the investigator judges it."""
+
     NOT_RELATED = "not_related", "Not related"
     UNLIKELY = "unlikely", "Unlikely"
     POSSIBLE = "possible", "Possible"
     PROBABLE = "probable", "Probable"
     DEFINITE = "definite", "Definite"
+    # Dexamethasone only: a control-arm patient who received none has nothing to judge.
+    NOT_APPLICABLE = "not_applicable", "Not applicable (no dexamethasone received)"
+
+
+# The judgements proper. Salvage therapy's relatedness is always one of these (every patient
+# receives it); so is dexamethasone's, except for a control-arm patient who received none.
+RELATEDNESS_JUDGED = tuple(r for r in Relatedness if r is not Relatedness.NOT_APPLICABLE)
 
 
 class ActionTaken(models.TextChoices):

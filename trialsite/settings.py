@@ -285,6 +285,12 @@ TRIAL_STRATIFICATION_FACTORS = env_list(
 )
 TRIAL_BLOCK_SIZES = env_int_list("TRIAL_BLOCK_SIZES", default=[2, 4])
 TRIAL_MINIMIZATION_PROBABILITY = env_float("TRIAL_MINIMIZATION_PROBABILITY", 0.8)
+# Safety: an adverse event is treatment-emergent (TEAE) from the first study dose (start of
+# cycle 1) to this many days after the last (end of the last cycle).
+TRIAL_TEAE_WINDOW_DAYS = env_int("TRIAL_TEAE_WINDOW_DAYS", 30, minimum=0)
+# A dose further than this from the regimen's planned dose (protocol/doses.py) is saved with
+# a warning to the coordinator; outside its plausible range (visits/crfs.py) it is refused.
+TRIAL_DOSE_TOLERANCE_PERCENT = env_int("TRIAL_DOSE_TOLERANCE_PERCENT", 10, minimum=0)
 
 LOGGING = {
     "version": 1,

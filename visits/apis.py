@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api.lists import scoped_list_api
-from visits import models, serializers
+from visits import crfs, models, serializers
 
 CycleListApi = scoped_list_api(
     name="CycleListApi",
@@ -53,7 +53,9 @@ AdverseEventListApi = scoped_list_api(
     model=models.AdverseEvent,
     serializer=serializers.AdverseEventOutput,
     date_field="onset_on",
-    description="Adverse events coded with CTCAE v5.0 terms and grades.",
+    description="Adverse events coded with CTCAE v5.0 terms and grades, each with its "
+    "treatment-emergent flag (TEAE), derived from the cycles when read.",
+    computed=crfs.ADVERSE_EVENT.with_computed,
 )
 DeviationListApi = scoped_list_api(
     name="DeviationListApi",

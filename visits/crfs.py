@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from accounts.models import DATA_ENTRY_ROLES
-from casebook.declarations import Form, Item, Odm
+from casebook.declarations import Computed, Form, Item, Odm
 from casebook.registry import site
 from visits.models import (
     AdverseEvent,
@@ -22,6 +22,8 @@ from visits.models import (
     Transplant,
     TreatmentCycle,
 )
+from visits.treatment_emergence import HELP_TEXT as TEAE_HELP_TEXT
+from visits.treatment_emergence import treatment_emergent
 
 GIGA_PER_LITRE = "×10⁹/L"
 
@@ -208,6 +210,16 @@ ADVERSE_EVENT = Form(
         Item("related_to_salvage"),
         Item("action_taken"),
         Item("sae_reviewed_at", entered=False),
+    ),
+    # Derived from the cycles when read (visits/treatment_emergence.py), never typed.
+    computed=(
+        Computed(
+            "treatment_emergent",
+            "Treatment-emergent (TEAE)",
+            "boolean",
+            expression=treatment_emergent,
+            help_text=TEAE_HELP_TEXT,
+        ),
     ),
     # An SAE's review (who marked it reviewed, when) is the reviewer's acknowledgement, not
     # clinical data: marking it reviewed breaks no signature and clears no verification.

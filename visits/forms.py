@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import Model
 
 from casebook.declarations import Form
-from visits.ctcae import CTCAE_TERMS, OTHER_SPECIFY
+from visits.ctcae import CTCAE_TERMS, OTHER_SPECIFY, grades_text
 
 
 def _widgets(form: Form) -> dict[str, forms.Widget | type[forms.Widget]]:
@@ -62,7 +62,10 @@ class RecordForm(forms.Form):
                 label="CTCAE v5.0 term",
                 choices=[
                     ("", "---------"),
-                    *[(t, f"{t} ({soc})") for t, soc in CTCAE_TERMS],
+                    *[
+                        (t.name, f"{t.name} ({t.system_organ_class}; {grades_text(t.grades)})")
+                        for t in CTCAE_TERMS
+                    ],
                     (OTHER_SPECIFY, OTHER_SPECIFY),
                 ],
             )

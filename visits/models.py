@@ -226,9 +226,16 @@ class AdverseEvent(ClinicalRecord):
     serious = models.BooleanField("serious (SAE)", default=False)
     onset_on = models.DateField("onset on")
     resolved_on = models.DateField("resolved on", null=True, blank=True)
-    related_to_dexamethasone = models.CharField(max_length=20, choices=protocol.Relatedness.choices)
+    related_to_dexamethasone = models.CharField(
+        max_length=20,
+        choices=protocol.Relatedness.choices,
+        help_text="'Not applicable' only for a control-arm patient who received no "
+        "dexamethasone before the onset; then it is required.",
+    )
     related_to_salvage = models.CharField(
-        "related to salvage therapy", max_length=20, choices=protocol.Relatedness.choices
+        "related to salvage therapy",
+        max_length=20,
+        choices=[(r.value, r.label) for r in protocol.RELATEDNESS_JUDGED],
     )
     action_taken = models.CharField(
         max_length=20, choices=protocol.ActionTaken.choices, default=protocol.ActionTaken.NONE

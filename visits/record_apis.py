@@ -10,6 +10,7 @@ POST   /api/v1/patients/{study_id}/follow-up-visits/M{month}/miss/   mark it mis
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -22,6 +23,7 @@ from visits import crfs, services
 from visits import serializers as outputs
 from visits.models import AdverseEvent, FollowUpVisit, OffStudy
 from visits.records import RECORD_KINDS, RecordKind
+from visits.services.entry import Saved
 
 _ERRORS = {
     400: OpenApiResponse(
@@ -100,15 +102,21 @@ def record_write_apis(kind: RecordKind) -> tuple[type[APIView], type[APIView]]:
         _input_serializer(kind, correcting=False),
         _input_serializer(kind, correcting=True),
     )
-    output = outputs.FormOutput.of(kind.form)
+    # The record as saved (with its values computed when read) and the warnings it raised.
+    answer = outputs.FormOutput.answer_of(kind.form)
     tag = ["data entry"]
+
+    def answered(saved: Saved[Model]) -> dict:
+        records = kind.form.with_computed(kind.model._default_manager.all())
+        record = records.get(pk=saved.record.pk)
+        return answer(record, context={"warnings": saved.warnings}).data
 
     class CreateApi(APIView):
         @extend_schema(
             summary=f"Record: {kind.title.lower()}",
             tags=tag,
             request=entry,
-            responses={201: output, **_ERRORS},
+            responses={201: answer, **_ERRORS},
         )
         def post(self, request, study_id: str):
             patient = _editable_patient(request, study_id)
@@ -116,15 +124,15 @@ def record_write_apis(kind: RecordKind) -> tuple[type[APIView], type[APIView]]:
             data.is_valid(raise_exception=True)
             values = dict(data.validated_data)
             extras = _extras(kind, values, patient)
-            record = kind.create(patient=patient, user=request.user, values=values, **extras)
-            return Response(output(record).data, status=status.HTTP_201_CREATED)
+            saved = kind.record(patient=patient, user=request.user, values=values, **extras)
+            return Response(answered(saved), status=status.HTTP_201_CREATED)
 
     class UpdateApi(APIView):
         @extend_schema(
             summary=f"Correct: {kind.title.lower()}",
             tags=tag,
             request=correction,
-            responses={200: output, **_ERRORS},
+            responses={200: answer, **_ERRORS},
         )
         def patch(self, request, study_id: str, pk: int | None = None):
             patient = _editable_patient(request, study_id)
@@ -139,7 +147,7 @@ def record_write_apis(kind: RecordKind) -> tuple[type[APIView], type[APIView]]:
             extras = _extras(kind, values, patient)
             if isinstance(record, OffStudy) and "fatal_adverse_event" not in request.data:
                 extras["fatal_adverse_event"] = record.fatal_adverse_event
-            kind.update(
+            saved = kind.correct(
                 **{kind.record_argument: record},
                 user=request.user,
                 values=values,
@@ -147,7 +155,7 @@ def record_write_apis(kind: RecordKind) -> tuple[type[APIView], type[APIView]]:
                 reason=reason,
                 **extras,
             )
-            return Response(output(kind.model._default_manager.get(pk=record.pk)).data)
+            return Response(answered(saved))
 
     prefix = "".join(part.capitalize() for part in kind.name.split("-"))
     CreateApi.__name__, UpdateApi.__name__ = f"{prefix}CreateApi", f"{prefix}UpdateApi"

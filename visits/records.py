@@ -10,19 +10,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Model
 
 from casebook.declarations import Form
 from visits import crfs, services
+from visits.services.entry import Saved
 
 
 @dataclass(frozen=True)
 class RecordKind:
     form: Form
-    create: Callable[..., Model]
-    update: Callable[..., Model]
+    create: Callable[..., Model | Saved[Any]]  # a cycle's services return warnings too
+    update: Callable[..., Model | Saved[Any]]
     record_argument: str  # the update service's keyword for the record
+
+    def record(self, **arguments: Any) -> Saved[Model]:
+        """Create through the kind's service: the record, and the warnings it raised."""
+        return _saved(self.create(**arguments))
+
+    def correct(self, **arguments: Any) -> Saved[Model]:
+        """Correct through the kind's service: the record, and the warnings it raised."""
+        return _saved(self.update(**arguments))
 
     @property
     def name(self) -> str:  # as in URLs: cycles, responses, ...
@@ -44,6 +54,10 @@ class RecordKind:
     @property
     def single(self) -> bool:  # one per patient (transplant, end of treatment, off study)
         return self.form.single
+
+
+def _saved(result: Model | Saved[Any]) -> Saved[Model]:
+    return result if isinstance(result, Saved) else Saved(result)
 
 
 RECORD_KINDS: dict[str, RecordKind] = {

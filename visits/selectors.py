@@ -63,11 +63,10 @@ class TimelineSection:
 
     @property
     def rows(self) -> list[tuple[Any, list[str]]]:
-        """Each record with its declared fields as shown (for the plain table)."""
-        return [
-            (record, [_shown(record, name) for name in self.form.field_names])
-            for record in self.records
-        ]
+        """Each record with its declared fields, then its computed values, as shown (for the
+        plain table)."""
+        names = (*self.form.field_names, *self.form.computed_names)
+        return [(record, [_shown(record, name) for name in names]) for record in self.records]
 
 
 def _shown(record: Any, name: str) -> str:
@@ -115,8 +114,9 @@ def _timeline_sections(patient: Patient, known: dict[str, list[Any]]) -> list[Ti
         if form.name in known:
             records = known[form.name]
         else:
-            records = list(form.model._default_manager.filter(patient=patient))
+            records = list(form.with_computed(form.model._default_manager.filter(patient=patient)))
         labels = {name: form.label(name) for name in form.field_names}
+        labels.update({value.name: value.label for value in form.computed})
         sections.append(TimelineSection(form=form, records=records, labels=labels))
     return sections
 
@@ -136,7 +136,10 @@ def patient_timeline(patient: Patient, today: dt.date | None = None) -> PatientT
     transplant, end_of_treatment = one("transplant"), one("end_of_treatment")
     visits = [(v, status_of(v, today)) for v in patient.followup_visits.order_by("month")]
     off_study = one("off_study")
-    adverse_events = list(patient.adverse_events.order_by("onset_on", "pk"))
+    # With their TEAE flag, computed from the cycles as they stand (treatment_emergence.py).
+    adverse_events = list(
+        crfs.ADVERSE_EVENT.with_computed(patient.adverse_events.order_by("onset_on", "pk"))
+    )
     known: dict[str, list[Any]] = {
         crfs.CYCLE.name: cycles,
         crfs.RESPONSE.name: responses,

@@ -1,5 +1,7 @@
 """API shapes of the treatment, follow-up and safety records: each declared form's fields
-(visits/crfs.py), so a field added to a form is in its API answer."""
+(visits/crfs.py), so a field added to a form is in its API answer; the values computed when
+read (an adverse event's TEAE flag) follow them. An entry or a correction is answered with
+the record and the warnings its values raised (`warnings`)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,18 @@ from casebook.declarations import Form
 from randomization.blinding import arms_visible_to
 from visits import crfs, models
 
+# The API field of a value computed when read, by its declared type (read-only).
+_COMPUTED_FIELDS: dict[str, type[serializers.Field]] = {
+    "boolean": serializers.BooleanField,
+    "integer": serializers.IntegerField,
+    "date": serializers.DateField,
+    "text": serializers.CharField,
+}
+WARNINGS_HELP = (
+    "What to check in the values just saved (a dose off the regimen's planned dose, "
+    "dexamethasone against the patient's arm): saved all the same. Empty when none."
+)
+
 
 class FormOutput(PatientRecordSerializer):
     # A declared form's record as the API answers it: who (study ID, site), every declared
@@ -22,16 +36,33 @@ class FormOutput(PatientRecordSerializer):
 
     form: ClassVar[Form]
     extra_fields: ClassVar[tuple[str, ...]] = ()  # declared on the serializer, before the form's
+    answers_saving: ClassVar[bool] = False  # the answer to an entry: with its `warnings`
     _by_form: ClassVar[dict[str, type[FormOutput]]] = {}
+    _answers: ClassVar[dict[str, type[FormOutput]]] = {}
 
     @classmethod
     def of(cls, form: Form) -> type[FormOutput]:
         """Return the output serializer of a declared form."""
         return cls._by_form[form.name]
 
+    @classmethod
+    def answer_of(cls, form: Form) -> type[FormOutput]:
+        """Return the answer to an entry or a correction of a form: its output, with the
+        warnings the saved values raised (read from the serializer's context)."""
+        if form.name not in cls._answers:
+            output = cls.of(form)
+            name = output.__name__.removesuffix("Output") + "Saved"
+            cls._answers[form.name] = type(name, (output, _Warnings), {"answers_saving": True})
+        return cls._answers[form.name]
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        FormOutput._by_form[cls.form.name] = cls
+        if not cls.answers_saving:
+            FormOutput._by_form[cls.form.name] = cls
+        for value in cls.form.computed:
+            cls._declared_fields[value.name] = _COMPUTED_FIELDS[value.data_type](
+                read_only=True, help_text=value.help_text
+            )
         meta = type(
             "Meta",
             (),
@@ -43,9 +74,11 @@ class FormOutput(PatientRecordSerializer):
                     "site",
                     *cls.extra_fields,
                     *cls.form.field_names,
+                    *cls.form.computed_names,
                     "version",
                     "created_at",
                     "updated_at",
+                    *(["warnings"] if cls.answers_saving else []),
                 ],
                 # Left out of a blinded reader's lists: optional in the documented answer.
                 "extra_kwargs": {
@@ -72,6 +105,14 @@ class FormOutput(PatientRecordSerializer):
             return False
         request = self.context.get("request")
         return request is None or not arms_visible_to(request.user)
+
+
+class _Warnings(serializers.Serializer):
+    # The warnings an entry raised, given by the view in the context: {"warnings": [...]}.
+    warnings = serializers.SerializerMethodField(help_text=WARNINGS_HELP)
+
+    def get_warnings(self, record: Model) -> list[str]:
+        return list(self.context.get("warnings", ()))
 
 
 class CycleOutput(FormOutput):

@@ -34,6 +34,7 @@ from visits.models import (
     FollowUpVisit,
 )
 from visits.records import RECORD_KINDS, RecordKind
+from visits.services.entry import Saved
 
 
 def _fatal_event_field(patient: Patient, editing: bool) -> forms.Field:
@@ -115,6 +116,15 @@ def _extras(kind: RecordKind, form: RecordForm) -> dict[str, Any]:
     }
 
 
+def _saved_message(request: AuthenticatedHttpRequest, done: str, saved: Saved[Model]) -> None:
+    """Say the record is saved, and, in the same message, what its values warn of: the
+    coordinator checks a dose off the plan now, not when a monitor finds it."""
+    if saved.warnings:
+        messages.warning(request, " ".join([done, "Please check:", *saved.warnings]))
+    else:
+        messages.success(request, done)
+
+
 @login_required
 def record_new(request: AuthenticatedHttpRequest, study_id: str, kind_name: str) -> HttpResponse:
     """Record a new cycle, response, transplant, end of treatment, AE or off-study event."""
@@ -124,11 +134,11 @@ def record_new(request: AuthenticatedHttpRequest, study_id: str, kind_name: str)
     if request.method == "POST" and form.is_valid():
         extras = {k: v for k, v in _extras(kind, form).items() if k != "previous_fatal_event_grade"}
         try:
-            kind.create(patient=patient, user=request.user, values=form.values(), **extras)
+            saved = kind.record(patient=patient, user=request.user, values=form.values(), **extras)
         except ValidationError as exc:
             show_on_form(form, exc)
         else:
-            messages.success(request, f"{kind.title} recorded for {patient.study_id}.")
+            _saved_message(request, f"{kind.title} recorded for {patient.study_id}.", saved)
             return redirect("patient-detail", study_id=patient.study_id)
     return _render(request, kind, patient, form, None)
 
@@ -145,7 +155,7 @@ def record_edit(
     form = _form(request, kind, patient, instance)
     if request.method == "POST" and form.is_valid():
         try:
-            kind.update(
+            saved = kind.correct(
                 **{kind.record_argument: instance},
                 user=request.user,
                 values=form.values(),
@@ -156,7 +166,7 @@ def record_edit(
         except ValidationError as exc:
             show_on_form(form, exc)
         else:
-            messages.success(request, f"{kind.title} of {patient.study_id} corrected.")
+            _saved_message(request, f"{kind.title} of {patient.study_id} corrected.", saved)
             return redirect("patient-detail", study_id=patient.study_id)
     return _render(request, kind, patient, form, instance)
 

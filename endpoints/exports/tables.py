@@ -307,22 +307,27 @@ def _as_text(field: str, kind: str):
 
 def _raw_table(form: Form, *, arms: bool = True) -> Dataset:
     """The raw table of a declared form, rendered as text by the database: the fast path
-    for large exports. Its columns: the patient, every declared field, the last change.
-    Without `arms`, the fields that tell the arm are left out (a blinded reader's table)."""
+    for large exports. Its columns: the patient, every declared field, the values computed
+    when read (a TEAE flag), the last change. Without `arms`, the fields that tell the arm
+    are left out (a blinded reader's table)."""
     fields = tuple(n for n in form.field_names if arms or not form.item(n).reveals_arm)
     types = {name: form.data_type(name) for name in fields}
+    computed = {value.name: value for value in form.computed}
     expressions = {
         "c_usubjid": Concat(
             Value(f"{protocol.STUDY_ID}-"), F("patient__study_id"), output_field=TextField()
         ),
         "c_siteid": LPad(Cast(F("patient__site__number"), output_field=TextField()), 2, Value("0")),
         **{f"c_{name}": _as_text(name, types[name]) for name in fields},
+        **{f"c_{name}": _as_text(name, value.data_type) for name, value in computed.items()},
         "c_updated_at": _as_text("updated_at", "datetime"),
     }
 
     def query(user: User) -> tuple[str, tuple]:
         return (
-            form.model._default_manager.filter(patient__site__in=sites_visible_to(user))
+            form.with_computed(
+                form.model._default_manager.filter(patient__site__in=sites_visible_to(user))
+            )
             .order_by("pk")
             .annotate(**expressions)
             .values_list(*expressions)
@@ -355,15 +360,26 @@ def _raw_table(form: Form, *, arms: bool = True) -> Dataset:
             reveals_arm=item.reveals_arm,
         )
 
+    def derived(position: int, name: str) -> Column:
+        value = computed[name]
+        return Column(
+            name.upper(),
+            value.label,
+            value.data_type,
+            itemgetter(position),
+            help_text=value.help_text,
+        )
+
     columns = (
         Column("USUBJID", "Unique subject identifier", "text", itemgetter(0)),
         Column("SITEID", "Study site identifier", "text", itemgetter(1)),
         *(declared(i + 2, name) for i, name in enumerate(fields)),
+        *(derived(i + 2 + len(fields), name) for i, name in enumerate(computed)),
         Column(
             "UPDATED_AT",
             "Last changed (UTC)",
             "datetime",
-            itemgetter(len(fields) + 2),
+            itemgetter(len(fields) + len(computed) + 2),
             help_text="When the record was last written; to pick up changes since an export.",
         ),
     )

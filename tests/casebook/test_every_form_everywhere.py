@@ -21,7 +21,14 @@ RAW_TABLE_EXTRAS = ("USUBJID", "SITEID", "UPDATED_AT")
 
 
 def _columns(form) -> list[str]:
-    return ["USUBJID", "SITEID", *(name.upper() for name in form.field_names), "UPDATED_AT"]
+    """The declared fields, then the values computed when read (a TEAE flag)."""
+    return [
+        "USUBJID",
+        "SITEID",
+        *(name.upper() for name in form.field_names),
+        *(name.upper() for name in form.computed_names),
+        "UPDATED_AT",
+    ]
 
 
 def test_the_casebook_declares_the_seven_forms_of_the_protocol():
@@ -53,7 +60,8 @@ def test_every_form_is_in_the_api_schema_with_every_declared_field(client, db):
         }
         assert outputs, f"{form.name}: no API path answers with its records"
         for output in outputs:
-            missing = set(form.field_names) - set(schemas[output]["properties"])
+            declared = {*form.field_names, *form.computed_names}
+            missing = declared - set(schemas[output]["properties"])
             assert not missing, f"{form.name} ({output}) lacks {sorted(missing)}"
         described += 1
     assert described == len(casebook)
@@ -95,6 +103,10 @@ def test_every_form_is_in_the_data_dictionary_as_declared(data_manager):
             assert (column["minimum"], column["maximum"]) == (item.minimum, item.maximum)
             assert column["help_text"] == form.help_text(name)
             assert column["origin"] == ("entered" if item.entered else "derived")
+        for value in form.computed:
+            column = columns[value.name.upper()]
+            assert (column["label"], column["type"]) == (value.label, value.data_type)
+            assert (column["help_text"], column["origin"]) == (value.help_text, "derived")
         assert all(columns[name]["origin"] == "derived" for name in RAW_TABLE_EXTRAS)
 
 

@@ -56,12 +56,14 @@ MODELS = (
     DataLock,
 )
 # What follows the arm: the arm, its slot in the concealed sequence, and the dexamethasone
-# given with each cycle (so also which deviation a cycle raises, never whether it raises one).
+# given with each cycle (so also which deviation a cycle raises, never whether it raises one,
+# and whether an event's relatedness to dexamethasone is "not applicable").
 ARM_DEPENDENT = {
     (Randomization, "arm"),
     (Randomization, "slot"),
     (TreatmentCycle, "dexamethasone_given"),
     (TreatmentCycle, "dexamethasone_mg"),
+    (AdverseEvent, "related_to_dexamethasone"),
     (ProtocolDeviation, "kind"),
     (ProtocolDeviation, "description"),
 }

@@ -89,7 +89,7 @@ def record_cycle(
         patient=patient,
         user=user,
         values=cycle_values(randomization, started_on, ended_on, **overrides),
-    )
+    ).record
 
 
 def response_values(
@@ -124,7 +124,20 @@ def record_response(
     )
 
 
-def adverse_event_values(onset_on: dt.date, **overrides: Any) -> dict[str, Any]:
+def dexamethasone_relatedness(patient: Patient, onset_on: dt.date) -> str:
+    """Return a relatedness to dexamethasone the rules accept for the patient: judged
+    ("possible") in the dexamethasone arm or after a dose, else "not applicable"."""
+    exposed = patient.cycles.filter(dexamethasone_given=True, started_on__lte=onset_on).exists()
+    if patient.randomization.arm == protocol.DEXAMETHASONE_ARM or exposed:
+        return protocol.Relatedness.POSSIBLE
+    return protocol.Relatedness.NOT_APPLICABLE
+
+
+def adverse_event_values(
+    onset_on: dt.date, patient: Patient | None = None, **overrides: Any
+) -> dict[str, Any]:
+    """Return a grade 3 serious sepsis; its relatedness to dexamethasone follows the
+    patient's arm and doses when the patient is given ("possible" otherwise)."""
     values: dict[str, Any] = {
         "term": "Sepsis",
         "term_specified": "",
@@ -132,7 +145,11 @@ def adverse_event_values(onset_on: dt.date, **overrides: Any) -> dict[str, Any]:
         "serious": True,
         "onset_on": onset_on,
         "resolved_on": None,
-        "related_to_dexamethasone": protocol.Relatedness.POSSIBLE,
+        "related_to_dexamethasone": (
+            dexamethasone_relatedness(patient, onset_on)
+            if patient is not None
+            else protocol.Relatedness.POSSIBLE
+        ),
         "related_to_salvage": protocol.Relatedness.PROBABLE,
         "action_taken": protocol.ActionTaken.DELAYED,
     }
@@ -144,7 +161,7 @@ def record_adverse_event(
     patient: Patient, user: User, onset_on: dt.date, **overrides: Any
 ) -> AdverseEvent:
     return services.adverse_event_record(
-        patient=patient, user=user, values=adverse_event_values(onset_on, **overrides)
+        patient=patient, user=user, values=adverse_event_values(onset_on, patient, **overrides)
     )
 
 

@@ -118,7 +118,7 @@ def test_it_accepts_a_delayed_reduced_cycle_with_its_reason(ic_patient, coordina
         modification_note="Grade 3 sepsis: start delayed, cytarabine -25%",
     )
 
-    cycle = cycle_record(patient=ic_patient, user=coordinator, values=values)
+    cycle = cycle_record(patient=ic_patient, user=coordinator, values=values).record
 
     assert (cycle.number, cycle.delay_days, cycle.dose_reduced) == (1, 7, True)
 

@@ -39,7 +39,7 @@ def one_patient_per_arm(site_a, coordinator, frozen_today) -> dict[str, Randomiz
 
 def _first_cycle(randomization: Randomization, user, dexamethasone) -> TreatmentCycle:
     values = cycle_values(randomization, dt.date(2025, 3, 6), dt.date(2025, 3, 12), **dexamethasone)
-    return cycle_record(patient=randomization.patient, user=user, values=values)
+    return cycle_record(patient=randomization.patient, user=user, values=values).record
 
 
 def test_it_records_a_deviation_when_a_control_patient_receives_dexamethasone(
@@ -130,7 +130,7 @@ def test_it_reopens_the_deviation_when_a_later_correction_brings_the_cause_back(
         values=follows_arm(dex),
         version=cycle.version,
         reason="Dose found in the nursing chart",
-    )
+    ).record
 
     cycle_update(
         cycle=cycle,

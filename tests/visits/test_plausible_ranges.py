@@ -202,10 +202,13 @@ def test_it_takes_marrow_blasts_up_to_100_percent_and_no_more(after_cycle_1, coo
 @pytest.mark.parametrize("grade", [1, 4])
 def test_it_takes_a_ctcae_grade_from_1(ic_patient, coordinator, grade):
     # Grade 5 is in range too, but only through the record of a death (test_fatal_...).
+    # Anemia: a term CTCAE v5.0 grades from 1 (sepsis starts at 3: test_adverse_event_safety_...).
     event = services.adverse_event_record(
         patient=ic_patient,
         user=coordinator,
-        values=adverse_event_values(dt.date(2025, 3, 10), grade=grade, serious=False),
+        values=adverse_event_values(
+            dt.date(2025, 3, 10), ic_patient, term="Anemia", grade=grade, serious=False
+        ),
     )
 
     assert event.grade == grade
@@ -223,7 +226,7 @@ def test_it_refuses_a_grade_outside_ctcae(ic_patient, coordinator, grade, messag
         lambda: services.adverse_event_record(
             patient=ic_patient,
             user=coordinator,
-            values=adverse_event_values(dt.date(2025, 3, 10), grade=grade),
+            values=adverse_event_values(dt.date(2025, 3, 10), ic_patient, grade=grade),
         )
     )
 

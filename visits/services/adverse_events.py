@@ -1,4 +1,11 @@
-"""Adverse events (CTCAE v5.0 term and grade) and the review of serious ones."""
+"""Adverse events (CTCAE v5.0 term and grade) and the review of serious ones.
+
+The safety rules held here: a term takes only the grades CTCAE v5.0 defines for it; grade 5
+is a death, reached only through the death's record (visits/services/off_study.py), and is
+always serious; relatedness to dexamethasone is 'not applicable' for a control-arm patient
+who received none before the onset, and is judged for everyone else. Whether an event is
+treatment-emergent is derived when read (visits/treatment_emergence.py), never typed.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +23,7 @@ from audit.records import record_create, record_update
 from locks.services import ensure_unlocked
 from patients.models import Patient
 from visits import crfs
-from visits.ctcae import CTCAE_TERM_NAMES, OTHER_SPECIFY
+from visits.ctcae import CTCAE_TERM_NAMES, OTHER_SPECIFY, allowed_grades, grade_refusal
 from visits.models import AdverseEvent
 from visits.services.entry import add_error, entry_validate
 from visits.state import Errors, PatientRecords, date_errors, patient_records_for_update
@@ -37,16 +44,40 @@ def _adverse_event_errors(records: PatientRecords, event: AdverseEvent) -> Error
         add_error(errors, "term_specified", f"Only for '{OTHER_SPECIFY}'.")
     if event.resolved_on and event.onset_on and event.resolved_on < event.onset_on:
         add_error(errors, "resolved_on", "Cannot precede the onset.")
+    _grade_errors(records, event, errors)
+    _relatedness_errors(records, event, errors)
+    return errors
+
+
+def _grade_errors(records: PatientRecords, event: AdverseEvent, errors: Errors) -> None:
+    """Grade 5 is a death, recorded with the death and always serious; and each term has
+    only the grades CTCAE v5.0 defines for it."""
     off_study = records.off_study
     is_the_fatal_event = bool(
         off_study and event.pk and off_study.fatal_adverse_event_id == event.pk
     )
-    if event.grade == protocol.FATAL_GRADE and not is_the_fatal_event:
+    if allowed_grades(event.term) == (protocol.FATAL_GRADE,) and not is_the_fatal_event:
+        add_error(
+            errors,
+            "term",
+            f"'{event.term}' has grade 5 only in CTCAE v5.0: a death whose cause is not "
+            "known is recorded on the off-study form (death, cause unknown), not as an "
+            "adverse event.",
+        )
+    elif event.grade == protocol.FATAL_GRADE and not is_the_fatal_event:
         add_error(
             errors,
             "grade",
             "Grade 5 is a fatal event: record the death (off study, cause: "
             "adverse event) naming this event, which then becomes grade 5.",
+        )
+    elif refusal := grade_refusal(event.term, event.grade):
+        add_error(errors, "grade", refusal)
+    if event.grade == protocol.FATAL_GRADE and not event.serious:
+        add_error(
+            errors,
+            "serious",
+            "A grade 5 event (a death) is always serious (SAE): keep it marked serious.",
         )
     if is_the_fatal_event and off_study:
         if event.grade != protocol.FATAL_GRADE:
@@ -61,7 +92,46 @@ def _adverse_event_errors(records: PatientRecords, event: AdverseEvent) -> Error
                 "resolved_on",
                 f"A fatal event ends on the date of death ({off_study.event_on:%d/%m/%Y}).",
             )
-    return errors
+
+
+def _relatedness_errors(records: PatientRecords, event: AdverseEvent, errors: Errors) -> None:
+    """Relatedness to dexamethasone is judged for every patient who received it, and for
+    every patient of the dexamethasone arm; for a control-arm patient who received none
+    before the onset there is nothing to judge: 'not applicable', and only that."""
+    not_applicable = event.related_to_dexamethasone == protocol.Relatedness.NOT_APPLICABLE
+    if records.randomization.arm == protocol.DEXAMETHASONE_ARM:
+        if not_applicable:
+            add_error(
+                errors,
+                "related_to_dexamethasone",
+                "The patient is in the dexamethasone arm: say how related the event is to "
+                "dexamethasone ('not applicable' is for a control-arm patient who received "
+                "none).",
+            )
+        return
+    exposed_in = next(
+        (
+            c
+            for c in records.cycles
+            if c.dexamethasone_given and event.onset_on and c.started_on <= event.onset_on
+        ),
+        None,
+    )
+    if exposed_in is None and not not_applicable:
+        add_error(
+            errors,
+            "related_to_dexamethasone",
+            "The patient is in the control arm and received no dexamethasone before the "
+            "onset: relatedness to dexamethasone is 'not applicable'.",
+        )
+    elif exposed_in is not None and not_applicable:
+        add_error(
+            errors,
+            "related_to_dexamethasone",
+            f"This control-arm patient received dexamethasone in cycle {exposed_in.number} "
+            f"(started {exposed_in.started_on:%d/%m/%Y}; a protocol deviation) before the "
+            "onset: say how related the event is to it.",
+        )
 
 
 @transaction.atomic

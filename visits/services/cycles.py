@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pghistory
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -16,15 +17,15 @@ from accounts.models import User
 from audit.records import record_create, record_update
 from patients.models import Patient
 from visits import crfs
+from visits.doses import DOSE_FIELDS, cycle_dose_warnings
 from visits.models import ResponseAssessment, TreatmentCycle
 from visits.services.deviations import cycle_deviations_check
-from visits.services.entry import add_error, entry_validate
+from visits.services.entry import Saved, add_error, entry_validate
 from visits.state import Errors, PatientRecords, date_errors, patient_records_for_update
 
-_DRUG_FIELDS = {
-    protocol.Drug.AMSACRINE: "amsacrine_mg_m2",
-    protocol.Drug.CYTARABINE: "cytarabine_mg_m2",
-    protocol.Drug.AZACITIDINE: "azacitidine_mg_m2",
+# The salvage drugs, each required in its regimen's cycles and refused in the other's.
+_SALVAGE_DOSE_FIELDS = {
+    drug: field for drug, field in DOSE_FIELDS.items() if drug is not protocol.Drug.DEXAMETHASONE
 }
 
 
@@ -119,7 +120,7 @@ def _cycle_errors(records: PatientRecords, cycle: TreatmentCycle) -> Errors:
             "started_on",
             f"A response was assessed on {first_response:%d/%m/%Y}: cycle 1 started before it.",
         )
-    for drug, field in _DRUG_FIELDS.items():
+    for drug, field in _SALVAGE_DOSE_FIELDS.items():
         dose = getattr(cycle, field)
         if drug in plan.drugs and (dose is None or dose <= 0):
             add_error(errors, field, f"Required for a {plan.regimen.label.lower()} cycle.")
@@ -142,9 +143,23 @@ def _cycle_errors(records: PatientRecords, cycle: TreatmentCycle) -> Errors:
     return errors
 
 
+def _warnings(records: PatientRecords, cycle: TreatmentCycle) -> tuple[str, ...]:
+    return cycle_dose_warnings(
+        cycle=cycle,
+        arm=records.randomization.arm,
+        tolerance_percent=settings.TRIAL_DOSE_TOLERANCE_PERCENT,
+    )
+
+
 @transaction.atomic
-def cycle_record(*, patient: Patient, user: User, values: Mapping[str, Any]) -> TreatmentCycle:
-    """Record the next treatment cycle; its number and phase follow from the regimen."""
+def cycle_record(
+    *, patient: Patient, user: User, values: Mapping[str, Any]
+) -> Saved[TreatmentCycle]:
+    """Record the next treatment cycle; its number and phase follow from the regimen.
+
+    Saved with the warnings its doses raise (off the planned dose, dexamethasone against
+    the arm), for the coordinator to check at once.
+    """
     records = patient_records_for_update(patient, user)
     number = len(records.cycles) + 1
     cycle = TreatmentCycle(
@@ -154,7 +169,7 @@ def cycle_record(*, patient: Patient, user: User, values: Mapping[str, Any]) -> 
     record_create(cycle, user=user)
     cycle_deviations_check(records, cycle)
     _responses_after_cycle_refresh(records.patient, user)
-    return cycle
+    return Saved(cycle, _warnings(records, cycle))
 
 
 @transaction.atomic
@@ -165,15 +180,16 @@ def cycle_update(
     values: Mapping[str, Any],
     version: int | None,
     reason: str,
-) -> TreatmentCycle:
-    """Correct a cycle; the checks run again against its neighbours."""
+) -> Saved[TreatmentCycle]:
+    """Correct a cycle; the checks run again against its neighbours, and its doses are
+    compared with the plan again."""
     records = patient_records_for_update(cycle.patient, user)
     cycle = next(c for c in records.cycles if c.pk == cycle.pk)
     entry_validate(cycle, values, form=crfs.CYCLE, records=records, check=_cycle_errors)
     record_update(cycle, fields=values.keys(), expected_version=version, user=user, reason=reason)
     cycle_deviations_check(records, cycle)
     _responses_after_cycle_refresh(records.patient, user)
-    return cycle
+    return Saved(cycle, _warnings(records, cycle))
 
 
 def _responses_after_cycle_refresh(patient: Patient, user: User) -> None:

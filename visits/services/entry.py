@@ -5,13 +5,28 @@ visits/crfs.py), then run the form's own checks; any refusal saves nothing."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db.models import Model
 
 from casebook.declarations import Form, number_text
 from visits.state import Errors, PatientRecords, raise_if
+
+RecordT = TypeVar("RecordT", bound=Model)
+
+
+@dataclass(frozen=True)
+class Saved(Generic[RecordT]):
+    """A saved record and the warnings its values raised (a dose off the planned one).
+
+    A warning never refuses: the record is saved, and whoever entered it is told at once
+    (the page's message, the API answer's `warnings`) to check what they typed.
+    """
+
+    record: RecordT
+    warnings: tuple[str, ...] = ()
 
 
 def add_error(errors: Errors, field: str, message: str) -> None:

@@ -23,6 +23,7 @@ from accounts.models import User
 from audit.records import record_create, record_update
 from patients.models import Patient
 from visits import crfs, schedule
+from visits.ctcae import allowed_grades, grade_refusal, grades_text
 from visits.models import AdverseEvent, FollowUpVisit, OffStudy
 from visits.services.entry import add_error, field_errors, values_apply
 from visits.services.follow_up import first_randomization_on, followup_schedule_build
@@ -82,6 +83,14 @@ def _off_study_errors(
             )
         elif off.event_on and fatal_event.onset_on > off.event_on:
             add_error(errors, "fatal_adverse_event", "That event began after the date of death.")
+        elif protocol.FATAL_GRADE not in allowed_grades(fatal_event.term):
+            add_error(
+                errors,
+                "fatal_adverse_event",
+                f"'{fatal_event.term}' has {grades_text(allowed_grades(fatal_event.term))} in "
+                "CTCAE v5.0, no grade 5: name the event that caused the death (record it "
+                "first if needed).",
+            )
     elif fatal_event is not None:
         add_error(
             errors, "fatal_adverse_event", "Only when the death is caused by an adverse event."
@@ -150,10 +159,16 @@ def _follow_up_completed_errors(records: PatientRecords, off: OffStudy, errors: 
 
 
 def _make_fatal(event: AdverseEvent, died_on: dt.date, user: User) -> None:
+    """The event named by the death becomes grade 5, ends on the date of death and is serious
+    (grade 5 always is); if it was not serious, it now awaits an SAE review."""
     event.grade, event.resolved_on = protocol.FATAL_GRADE, died_on
+    fields = ["grade", "resolved_on"]
+    if not event.serious:
+        event.serious, event.sae_reviewed_at, event.sae_reviewed_by = True, None, None
+        fields += ["serious", "sae_reviewed_at", "sae_reviewed_by"]
     record_update(
         event,
-        fields=["grade", "resolved_on"],
+        fields=fields,
         expected_version=None,
         user=user,
         reason="Fatal outcome recorded with the death",
@@ -224,6 +239,12 @@ def off_study_update(
             f"The death is no longer attributed to {released.display_term}: give that "
             "event's true grade (1-4).",
         )
+    elif (
+        released
+        and previous_fatal_event_grade is not None
+        and (refusal := grade_refusal(released.term, previous_fatal_event_grade))
+    ):
+        add_error(errors, "previous_fatal_event_grade", refusal)
     raise_if(errors)
     if released and previous_fatal_event_grade is not None:  # refused above without one
         released.grade = previous_fatal_event_grade
@@ -244,6 +265,7 @@ def off_study_update(
     if fatal_adverse_event is not None and (
         fatal_adverse_event.grade != protocol.FATAL_GRADE
         or fatal_adverse_event.resolved_on != off.event_on
+        or not fatal_adverse_event.serious
     ):
         _make_fatal(fatal_adverse_event, off.event_on, user)
     with pghistory.context(user=user.pk, reason=f"Schedule rebuilt: {reason}"):
