@@ -12,6 +12,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from endpoints.exports import csv_cells
 from endpoints.exports.tables import (
     arm_columns,
     data_dictionary,
@@ -34,6 +35,9 @@ class ExportApi(APIView):
     CSV starts with a `#` line giving the cut-off and extraction time and ends with a `#`
     line giving the row count and the SHA-256 of the lines in between; JSON carries the same
     in `cutoff`, `extracted_at`, `row_count` and `sha256` (of the `rows` array as sent).
+    In CSV, a text cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
+    leading `'` (no formula runs in a spreadsheet); numbers are unchanged, JSON keeps the
+    values as stored.
 
     While the trial runs, a reader who may not see the arms (all but the statistician and
     the data monitoring committee; the sponsor once the trial is unblinded) gets each dataset
@@ -79,8 +83,9 @@ class ExportApi(APIView):
 
 class DataDictionaryApi(APIView):
     """Every export's columns: name, label, type, unit, plausible range, help text, and
-    whether the value is entered by a coordinator or derived."""
+    whether the value is entered by a coordinator or derived; `csv_text_cells` says how a
+    CSV writes a text that a spreadsheet would run as a formula."""
 
     @extend_schema(tags=["exports"], responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
-        return Response({"datasets": data_dictionary()})
+        return Response({"csv_text_cells": csv_cells.RULE, "datasets": data_dictionary()})

@@ -16,7 +16,6 @@ outcomes for a blinded role.
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime as dt
 import functools
 import hashlib
@@ -53,6 +52,7 @@ from endpoints.datasets import (
     protocol_evaluation,
     time_to_event_rows,
 )
+from endpoints.exports.csv_cells import CsvRows, csv_cell, csv_text_sql
 from endpoints.exports.snapshot import snapshot
 from locks.selectors import locked_patient_share
 from randomization.blinding import arms_visible_to
@@ -322,17 +322,31 @@ def _raw_table(form: Form, *, arms: bool = True) -> Dataset:
         **{f"c_{name}": _as_text(name, value.data_type) for name, value in computed.items()},
         "c_updated_at": _as_text("updated_at", "datetime"),
     }
+    text_columns = {
+        "c_usubjid",
+        "c_siteid",
+        *(f"c_{name}" for name in fields if types[name] == "text"),
+        *(f"c_{name}" for name, value in computed.items() if value.data_type == "text"),
+    }
+    # For CSV, the declared text columns as csv_cell writes them (no formula); JSON keeps them.
+    in_csv = {
+        alias: csv_text_sql(expression) if alias in text_columns else expression
+        for alias, expression in expressions.items()
+    }
 
-    def query(user: User) -> tuple[str, tuple]:
+    def query(user: User, *, cells: dict[str, Any] = expressions) -> tuple[str, tuple]:
         return (
             form.with_computed(
                 form.model._default_manager.filter(patient__site__in=sites_visible_to(user))
             )
             .order_by("pk")
-            .annotate(**expressions)
-            .values_list(*expressions)
+            .annotate(**cells)
+            .values_list(*cells)
             .query.sql_with_params()
         )
+
+    def csv_query(user: User) -> tuple[str, tuple]:
+        return query(user, cells=in_csv)
 
     def rows(user: User, cutoff: dt.date):
         # The ORM writes the SQL; a server-side cursor of the driver reads the text rows in
@@ -390,7 +404,7 @@ def _raw_table(form: Form, *, arms: bool = True) -> Dataset:
         rows=rows,
         uses_cutoff=False,
         preformatted=True,
-        copy_query=query,
+        copy_query=csv_query,
     )
 
 
@@ -433,6 +447,16 @@ def _text(value: Any) -> Any:
     if isinstance(value, bool):
         return "Y" if value else "N"
     return value
+
+
+def _csv_row(dataset: Dataset, row: Any) -> list[Any]:
+    """The row's cells for CSV, text neutralised by csv_cell (decided by the value's type;
+    a preformatted row is all text already, so by the column's declared type)."""
+    if dataset.preformatted:
+        return [
+            csv_cell(c.value(row)) if c.type == "text" else c.value(row) for c in dataset.columns
+        ]
+    return [_text(csv_cell(c.value(row))) for c in dataset.columns]
 
 
 class _CopyCancelled(Exception):
@@ -539,8 +563,8 @@ def export_csv(dataset: Dataset, user: User, cutoff: dt.date) -> Iterator[str]:
     )
     digest = hashlib.sha256()
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([c.name for c in dataset.columns])
+    writer = CsvRows(buffer)
+    writer.write([[c.name for c in dataset.columns]])
     if dataset.copy_query is not None:
         header = buffer.getvalue()
         digest.update(header.encode())
@@ -553,10 +577,7 @@ def export_csv(dataset: Dataset, user: User, cutoff: dt.date) -> Iterator[str]:
         return
     count = 0
     for batch in _batches(snapshot(lambda: dataset.rows(user, cutoff)), 2000):
-        if dataset.preformatted:
-            writer.writerows(batch)
-        else:
-            writer.writerows([_text(c.value(row)) for c in dataset.columns] for row in batch)
+        writer.write(_csv_row(dataset, row) for row in batch)
         count += len(batch)
         chunk = buffer.getvalue()
         digest.update(chunk.encode())
