@@ -5,3 +5,13 @@ class AuditConfig(AppConfig):
     name = "audit"
     label = "audit"
     verbose_name = "Audit trail"
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from audit.database import database_privileges_after_migrate
+
+        # After every migrate: each table gets exactly its kind's grants for the app role.
+        post_migrate.connect(
+            database_privileges_after_migrate, dispatch_uid="audit.database_privileges"
+        )

@@ -12,6 +12,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from trialsite.embedded_postgres import DEFAULT_APP_ROLE, DEFAULT_OWNER_ROLE
 from trialsite.environment import (
     env_bool,
     env_float,
@@ -109,6 +110,13 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Least privilege (audit/database.py, README "Database roles"): migrations run as the owner
+# role; the web app, worker and beat connect as the application role, which may only write
+# rows (audit events: add only). `manage.py setup_database_roles` creates both.
+DB_OWNER_ROLE = env_str("DB_OWNER_ROLE", default=DEFAULT_OWNER_ROLE)
+DB_APP_ROLE = env_str("DB_APP_ROLE", default=DEFAULT_APP_ROLE)
+DB_OWNER_PASSWORD = env_str("DB_OWNER_PASSWORD", default="")
+DB_APP_PASSWORD = env_str("DB_APP_PASSWORD", default="")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss"))
