@@ -27,8 +27,11 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(INSTALLED)
 
+# As in production: roles set up by the superuser, migrations by the owner, the app as the
+# application role (trialsite/embedded_postgres.py; README "Database roles").
 run: $(INSTALLED)
-	DEBUG=true $(BIN)/python manage.py migrate --no-input
+	DEBUG=true EMBEDDED_DATABASE_ROLE=superuser $(BIN)/python manage.py setup_database_roles
+	DEBUG=true EMBEDDED_DATABASE_ROLE=owner $(BIN)/python manage.py migrate --no-input
 	DEBUG=true $(BIN)/python manage.py seed_demo
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
 
