@@ -23,7 +23,7 @@ SUPERUSER = "postgres"
 
 
 def embedded_database_role() -> str:
-    """Return the role to connect as: EMBEDDED_DATABASE_ROLE=superuser|owner|app (default app).
+    """Return the role EMBEDDED_DATABASE_ROLE=superuser|owner|app names (default: app).
 
     The server trusts local connections, so no password is needed; what a role may do is
     still what its grants say.
@@ -57,14 +57,17 @@ def embedded_database_url() -> str:
     if role != SUPERUSER and "1 row" not in server.psql(
         f"SELECT 1 FROM pg_roles WHERE rolname = '{role}';"
     ):
-        raise RuntimeError(
-            f"The embedded database has no role {role} yet: `make run` creates it, or "
-            "EMBEDDED_DATABASE_ROLE=superuser python manage.py setup_database_roles."
-        )
+        if "EMBEDDED_DATABASE_ROLE" in os.environ:
+            raise RuntimeError(
+                f"The embedded database has no role {role} yet: `make run` creates it, or "
+                "EMBEDDED_DATABASE_ROLE=superuser python manage.py setup_database_roles."
+            )
+        # A fresh server before its first `make run`: no roles to connect as yet.
+        role = SUPERUSER
     info = server.get_postmaster_info()
     host = quote(str(info.socket_dir), safe="") if info.socket_dir else info.hostname
     port = f":{info.port}" if info.port else ""
-    return f"postgres://{embedded_database_role()}@{host}{port}/{DATABASE_NAME}"
+    return f"postgres://{role}@{host}{port}/{DATABASE_NAME}"
 
 
 def use_embedded_database_if_unconfigured() -> None:
