@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from audit.tracking import audited
@@ -12,9 +13,15 @@ class AnalysisRun(models.Model):
     """A survival analysis computed by a Celery worker.
 
     The worker claims a queued run with a conditional update (queued → running), so two
-    workers never compute the same run; a run stuck in running past the time limit is put
-    back in the queue by the periodic sweep, and after 3 attempts it fails with the reason.
+    workers never compute the same run, and holds it by a lease it renews while computing.
+    A run whose lease expired (its worker died) is taken over by the next message for it, or
+    put back in the queue by the periodic sweep; after 3 attempts it fails with the reason.
+    The attempt number is the claim's token: a worker that lost its lease cannot write.
     """
+
+    QUEUE_UNAVAILABLE = _(
+        "The analysis queue is unavailable; your request is recorded and will run when it is back."
+    )
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -40,6 +47,15 @@ class AnalysisRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    lease_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="Until when the worker computing the run holds it."
+    )
+    sent_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the run was last handed to the queue; empty while the queue was "
+        "unavailable (the sweep sends it when the queue is back).",
+    )
     results = models.JSONField(null=True, blank=True)
     figures = models.JSONField(null=True, blank=True, help_text="SVG figures by name.")
     error = models.TextField(blank=True)
@@ -57,6 +73,11 @@ class AnalysisRun(models.Model):
 
     def __str__(self) -> str:
         return f"Analysis at cut-off {self.cutoff} ({self.get_status_display()})"
+
+    @property
+    def waiting_for_the_queue(self) -> bool:
+        """Recorded while the queue (the broker) was unavailable, and not sent since."""
+        return self.status == self.Status.QUEUED and self.sent_at is None
 
     @property
     def duration_seconds(self) -> float | None:

@@ -29,6 +29,18 @@ def latest_requested_run() -> AnalysisRun | None:
     return AnalysisRun.objects.order_by("-requested_at", "-pk").first()
 
 
+def analysis_run_lease_left(run_id: int) -> float | None:
+    """Seconds until the lease of the worker computing a run expires; None if not running."""
+    expires_at = (
+        AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.RUNNING)
+        .values_list("lease_expires_at", flat=True)
+        .first()
+    )
+    if expires_at is None:
+        return None
+    return max((expires_at - timezone.now()).total_seconds(), 0.0)
+
+
 @dataclass(frozen=True)
 class AccrualRow:
     site: Site

@@ -2,7 +2,9 @@
 
 The web request only records the run and queues it (after commit); the Celery worker
 computes it. Each step is idempotent, so a task delivered twice or re-queued after a worker
-died does no harm.
+died does no harm. A worker holds the run it computes by a lease it renews; a run whose lease
+expired is taken over, and the attempt number makes the claim's token, so a worker that lost
+its run cannot overwrite the result of the one that took it over.
 """
 
 from __future__ import annotations
@@ -12,14 +14,17 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import threading
 from collections.abc import Sequence
 from functools import partial
+from types import TracebackType
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 import protocol
 from accounts.models import User
@@ -108,28 +113,125 @@ def analysis_run_request(
     run = AnalysisRun.objects.create(
         cutoff=cutoff, strata_factors=factors, fingerprint=fingerprint, requested_by=user
     )
-    # robust: a broker that is down must not turn the saved request into an error page;
-    # the sweep sends the run again later.
-    transaction.on_commit(lambda: _enqueue(run.pk), robust=True)
+
+    def send() -> None:
+        # Sent once committed, so the worker finds the run. A broker that is down leaves it
+        # waiting for the queue (sent_at empty; the page says so) and the sweep sends it.
+        run.sent_at = analysis_run_send(run_id=run.pk)
+
+    transaction.on_commit(send, robust=True)
     return run
 
 
-def _enqueue(run_id: int) -> None:
+def analysis_run_send(*, run_id: int) -> dt.datetime | None:
+    """Hand a run to the queue and record when; None, and a warning, if the broker is down.
+
+    The publish gives up within about two seconds (CELERY_BROKER_TRANSPORT_OPTIONS and
+    CELERY_TASK_PUBLISH_RETRY_POLICY), so a request does not hang on a dead broker.
+    """
     from endpoints.tasks import analysis_run_execute_task
 
-    analysis_run_execute_task.delay(run_id)
+    try:
+        analysis_run_execute_task.delay(run_id)
+    except BrokerUnavailable as error:
+        logger.warning(
+            "The analysis queue is unavailable (%s): run %s is recorded and waits for the sweep",
+            error,
+            run_id,
+        )
+        return None
+    sent_at = timezone.now()
+    AnalysisRun.objects.filter(pk=run_id).update(sent_at=sent_at)
+    return sent_at
 
 
-def analysis_run_claim(run_id: int) -> bool:
-    """Move a queued run to running; True only for the one caller whose update changed it."""
-    claimed = AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.QUEUED).update(
+def _lease_duration() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.ANALYSIS_LEASE_SECONDS)
+
+
+def analysis_run_claim(run_id: int) -> int | None:
+    """Take a run to compute: a queued one, or a running one whose worker's lease expired.
+
+    Returns the attempt number the caller now holds, the token its later writes are
+    conditional on; None when the run is not to be taken (done, failed, held by a live
+    worker, or out of attempts: the sweep fails it).
+    """
+    now = timezone.now()
+    claimable = Q(status=AnalysisRun.Status.QUEUED) | Q(
         status=AnalysisRun.Status.RUNNING,
-        started_at=timezone.now(),
-        attempts=F("attempts") + 1,
-        error="",
-        updated_at=timezone.now(),
+        lease_expires_at__lt=now,
+        attempts__lt=settings.ANALYSIS_MAX_ATTEMPTS,
     )
-    return claimed == 1
+    with transaction.atomic():
+        # The conditional update locks the row until commit: a second claimer waits, then
+        # re-reads the row, which no longer matches. The attempt is read under that lock.
+        claimed = AnalysisRun.objects.filter(claimable, pk=run_id).update(
+            status=AnalysisRun.Status.RUNNING,
+            started_at=now,
+            lease_expires_at=now + _lease_duration(),
+            attempts=F("attempts") + 1,
+            error="",
+            updated_at=now,
+        )
+        if not claimed:
+            return None
+        return AnalysisRun.objects.values_list("attempts", flat=True).get(pk=run_id)
+
+
+def analysis_run_lease_renew(*, run_id: int, attempt: int) -> bool:
+    """Extend the lease of the worker holding `attempt`; False once another took the run over."""
+    renewed = AnalysisRun.objects.filter(
+        pk=run_id, status=AnalysisRun.Status.RUNNING, attempts=attempt
+    ).update(lease_expires_at=timezone.now() + _lease_duration())
+    return renewed == 1
+
+
+class LeaseKept:
+    """Renew a run's lease from a thread every third of ANALYSIS_LEASE_SECONDS while it is
+    computed: one step of the computation may take minutes, and a live worker must keep its run.
+    """
+
+    def __init__(self, *, run_id: int, attempt: int) -> None:
+        self.run_id, self.attempt = run_id, attempt
+        self.lost = threading.Event()
+        self._done = threading.Event()
+        self._thread = threading.Thread(
+            target=self._renew, name=f"analysis-run-{run_id}-lease", daemon=True
+        )
+
+    def __enter__(self) -> LeaseKept:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _renew(self) -> None:
+        try:
+            while not self._done.wait(settings.ANALYSIS_LEASE_SECONDS / 3):
+                try:
+                    renewed = analysis_run_lease_renew(run_id=self.run_id, attempt=self.attempt)
+                except DatabaseError as error:
+                    # PostgreSQL restarting: try again at the next beat with a new connection.
+                    logger.warning("Analysis run %s: lease not renewed (%s)", self.run_id, error)
+                    connection.close()
+                    continue
+                if not renewed:
+                    self.lost.set()
+                    logger.warning(
+                        "Analysis run %s: attempt %s lost its lease to another worker",
+                        self.run_id,
+                        self.attempt,
+                    )
+                    return
+        finally:
+            connection.close()  # this thread's own connection
 
 
 def _figures(results: dict, computed_at: str) -> dict[str, dict[str, str]]:
@@ -156,15 +258,29 @@ def _figures(results: dict, computed_at: str) -> dict[str, dict[str, str]]:
 
 
 def analysis_run_execute(*, run_id: int) -> AnalysisRun | None:
-    """Claim and compute a run; a run another worker holds, or already done, is left alone.
-
-    On an error the run goes back to the queue for another attempt, or fails with the
-    reason once the attempts are used up; the error is re-raised for Celery to retry.
-    """
-    if not analysis_run_claim(run_id):
-        logger.info("Analysis run %s not queued: nothing to do", run_id)
+    """Claim and compute a run, renewing its lease meanwhile; a run a live worker holds, or
+    already done, is left alone."""
+    attempt = analysis_run_claim(run_id)
+    if attempt is None:
+        logger.info("Analysis run %s is not waiting for a worker: nothing to do", run_id)
         return None
+    logger.info("Analysis run %s claimed: attempt %s", run_id, attempt)
+    with LeaseKept(run_id=run_id, attempt=attempt):
+        return analysis_run_compute(run_id=run_id, attempt=attempt)
+
+
+def analysis_run_compute(*, run_id: int, attempt: int) -> AnalysisRun | None:
+    """Compute a claimed run and store the results, if `attempt` still holds the run.
+
+    A worker whose lease expired (it was stalled) and whose run was taken over writes
+    nothing, so the newer attempt's result stands. On an error the run goes back to the
+    queue for another attempt, or fails with the reason once the attempts are used up; the
+    error is re-raised for Celery to retry.
+    """
     run = AnalysisRun.objects.get(pk=run_id)
+    held = AnalysisRun.objects.filter(
+        pk=run_id, status=AnalysisRun.Status.RUNNING, attempts=attempt
+    )
     try:
         facts = patient_facts(run.cutoff)
         results = analysis_compute(facts, run.cutoff, run.strata_factors)
@@ -172,64 +288,76 @@ def analysis_run_execute(*, run_id: int) -> AnalysisRun | None:
         json.dumps(results, allow_nan=False)  # JSON columns refuse NaN: fail here, with reason
         computed_at = timezone.now().strftime("%Y-%m-%d %H:%M UTC")
         figures = _figures(results, computed_at)
-        with transaction.atomic():
-            AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.RUNNING).update(
-                status=AnalysisRun.Status.DONE,
-                finished_at=timezone.now(),
-                results=results,
-                figures=figures,
-                updated_at=timezone.now(),
-                fingerprint=data_fingerprint(facts, run.cutoff, run.strata_factors),
-            )
+        finished = held.update(
+            status=AnalysisRun.Status.DONE,
+            finished_at=timezone.now(),
+            lease_expires_at=None,
+            results=results,
+            figures=figures,
+            updated_at=timezone.now(),
+            fingerprint=data_fingerprint(facts, run.cutoff, run.strata_factors),
+        )
     except Exception as exc:
-        final = run.attempts >= settings.ANALYSIS_MAX_ATTEMPTS
-        AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.RUNNING).update(
+        final = attempt >= settings.ANALYSIS_MAX_ATTEMPTS
+        held.update(
             status=AnalysisRun.Status.FAILED if final else AnalysisRun.Status.QUEUED,
             error=f"{type(exc).__name__}: {exc}"[:2000],
             finished_at=timezone.now() if final else None,
+            lease_expires_at=None,
             updated_at=timezone.now(),
         )
         raise
+    if not finished:
+        logger.warning(
+            "Analysis run %s: attempt %s was taken over by another worker; its result is discarded",
+            run_id,
+            attempt,
+        )
+        return None
+    logger.info("Analysis run %s done: attempt %s", run_id, attempt)
     return AnalysisRun.objects.get(pk=run_id)
 
 
 def analysis_runs_sweep(*, now: dt.datetime | None = None) -> list[int]:
-    """Re-queue runs stuck in running past the time limit (a worker died); fail the hopeless.
+    """Re-queue runs whose worker stopped renewing its lease (it died); fail the hopeless;
+    send the runs the queue has not received (it was unavailable) or lost.
 
-    Returns the ids put back in the queue, which are then sent to the workers again.
+    Runs every ANALYSIS_SWEEP_SECONDS. Returns the ids put back in the queue.
     """
     now = now or timezone.now()
     limit = now - dt.timedelta(seconds=settings.ANALYSIS_TIME_LIMIT_SECONDS)
-    stuck = AnalysisRun.objects.filter(status=AnalysisRun.Status.RUNNING, started_at__lt=limit)
-    failed = stuck.filter(attempts__gte=settings.ANALYSIS_MAX_ATTEMPTS).update(
+    stopped = AnalysisRun.objects.filter(status=AnalysisRun.Status.RUNNING).filter(
+        # Runs claimed before leases existed have none: the time limit tells, as it did.
+        Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True, started_at__lt=limit)
+    )
+    failed = stopped.filter(attempts__gte=settings.ANALYSIS_MAX_ATTEMPTS).update(
         status=AnalysisRun.Status.FAILED,
         finished_at=now,
+        lease_expires_at=None,
         updated_at=now,
-        error=f"Stopped after {settings.ANALYSIS_MAX_ATTEMPTS} attempts: the worker did not "
-        "finish within the time limit.",
+        error=f"Stopped after {settings.ANALYSIS_MAX_ATTEMPTS} attempts: the worker stopped "
+        "before finishing (it died or ran past the time limit).",
     )
-    requeued = list(stuck.values_list("pk", flat=True))
+    requeued = list(stopped.values_list("pk", flat=True))
     AnalysisRun.objects.filter(pk__in=requeued, status=AnalysisRun.Status.RUNNING).update(
         status=AnalysisRun.Status.QUEUED,
+        lease_expires_at=None,
+        sent_at=None,
         updated_at=now,
-        error="Re-queued: the worker did not finish in time.",
+        error="Re-queued: the worker stopped before finishing.",
     )
     if failed:
         logger.warning(
             "%s analysis runs failed after %s attempts", failed, settings.ANALYSIS_MAX_ATTEMPTS
         )
-    # A queued run whose message was lost (broker down at commit, broker restarted) is sent
-    # again; a duplicate message is harmless, the claim lets one worker through.
-    forgotten = list(
-        AnalysisRun.objects.filter(
-            status=AnalysisRun.Status.QUEUED,
-            requested_at__lt=now - dt.timedelta(seconds=QUEUED_RESEND_SECONDS),
-        )
-        .exclude(pk__in=requeued)
-        .values_list("pk", flat=True)
+    # Sent: the runs just re-queued, those recorded while the queue was unavailable, and
+    # those whose message was lost (broker restarted) long enough ago. A duplicate message
+    # is harmless: the claim lets one worker through.
+    unsent = AnalysisRun.objects.filter(status=AnalysisRun.Status.QUEUED).filter(
+        Q(sent_at__isnull=True) | Q(sent_at__lt=now - dt.timedelta(seconds=QUEUED_RESEND_SECONDS))
     )
-    for run_id in [*requeued, *forgotten]:
-        transaction.on_commit(partial(_enqueue, run_id), robust=True)
+    for run_id in unsent.values_list("pk", flat=True):
+        transaction.on_commit(partial(analysis_run_send, run_id=run_id), robust=True)
     return requeued
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from endpoints import services
+from endpoints import selectors, services
 
 
 @shared_task(
@@ -18,20 +18,29 @@ from endpoints import services
     soft_time_limit=settings.ANALYSIS_TIME_LIMIT_SECONDS - 30,
 )
 def analysis_run_execute_task(self, run_id: int) -> None:
-    """Compute one analysis run; on an error, retry while attempts remain."""
+    """Compute one analysis run; on an error, retry while attempts remain.
+
+    A message for a run another worker holds (a message delivered again because the pool
+    process computing it died) comes back when that worker's lease would expire, and takes
+    the run over if nobody renewed the lease.
+    """
     try:
-        services.analysis_run_execute(run_id=run_id)
+        computed = services.analysis_run_execute(run_id=run_id)
     except Exception as exc:
         from endpoints.models import AnalysisRun
 
         if AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.QUEUED).exists():
             raise self.retry(exc=exc, countdown=5) from exc
         raise
+    if computed is None and not self.request.is_eager:
+        lease_left = selectors.analysis_run_lease_left(run_id)
+        if lease_left is not None:
+            analysis_run_execute_task.apply_async((run_id,), countdown=lease_left + 1)
 
 
 @shared_task(name="endpoints.analysis_runs_sweep")
 def analysis_runs_sweep_task() -> int:
-    """Put runs whose worker died back in the queue."""
+    """Put runs whose worker died back in the queue; send those the queue has not received."""
     return len(services.analysis_runs_sweep())
 
 

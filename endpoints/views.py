@@ -52,12 +52,16 @@ def analysis_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def analysis_recompute(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Queue a new analysis at today's cut-off (served at once if the data did not change)."""
+    """Queue a new analysis at today's cut-off (served at once if the data did not change);
+    with the queue unavailable, record it and say so."""
     if not user_can_recompute_analyses(request.user):
         raise PermissionDenied("Your role may view the analyses but not start them.")
     run = attempt(request, lambda: services.analysis_run_request(user=request.user))
     if run is not None and run.served_from_id:
         messages.info(request, "No data changed since the last analysis: its results are shown.")
+    elif run is not None and run.waiting_for_the_queue:
+        # Recorded, not queued: the broker is down; the sweep sends the run when it is back.
+        messages.warning(request, AnalysisRun.QUEUE_UNAVAILABLE)
     elif run is not None:
         messages.success(request, "Analysis queued: a worker is computing it.")
     return redirect("analysis-dashboard")

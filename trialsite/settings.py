@@ -110,6 +110,9 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A persistent connection is tested before a request reuses it: after a PostgreSQL restart
+# the dead connection is replaced instead of failing the request with a 500.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Least privilege (audit/database.py, README "Database roles"): migrations run as the owner
 # role; the web app, worker and beat connect as the application role, which may only write
 # rows (audit events: add only). `manage.py setup_database_roles` creates both.
@@ -122,7 +125,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss"))
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that is down or hung answers within half a second, so a request that
+            # only throttles through the cache degrades (api/throttling.py) instead of waiting.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -140,7 +149,25 @@ CELERY_TIMEZONE = "UTC"
 # before it is over (visibility timeout), and the sweep re-queues runs stuck past it.
 ANALYSIS_TIME_LIMIT_SECONDS = env_int("ANALYSIS_TIME_LIMIT_SECONDS", 600, minimum=60)
 ANALYSIS_MAX_ATTEMPTS = env_int("ANALYSIS_MAX_ATTEMPTS", 3, minimum=1)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * ANALYSIS_TIME_LIMIT_SECONDS}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 2 * ANALYSIS_TIME_LIMIT_SECONDS,
+    # A broker that is down or hung fails a publish within about a second, so a Recompute
+    # records its run and answers; the sweep sends the run once the broker is back.
+    "socket_connect_timeout": 1,
+    "socket_timeout": 1,
+}
+# One immediate retry of a publish (it reconnects after a Redis restart), then give up.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0,
+    "interval_max": 0,
+}
+# A worker computing a run renews its lease every third of this; a run whose lease has
+# expired (its worker died) is taken over by the next message or the sweep, which runs every
+# ANALYSIS_SWEEP_SECONDS: a dead worker's run is running again within a minute.
+ANALYSIS_LEASE_SECONDS = env_int("ANALYSIS_LEASE_SECONDS", 45, minimum=3)
+ANALYSIS_SWEEP_SECONDS = env_int("ANALYSIS_SWEEP_SECONDS", 15, minimum=1)
 CELERY_IMPORTS = ["trialsite.tasks", "endpoints.tasks", "review.tasks"]
 CELERY_BEAT_SCHEDULE = {
     "sessions-clear-expired": {
@@ -149,7 +176,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "analysis-runs-sweep": {
         "task": "endpoints.analysis_runs_sweep",
-        "schedule": 5 * 60,
+        "schedule": ANALYSIS_SWEEP_SECONDS,
     },
     "review-automatic-queries": {
         "task": "review.automatic_queries_refresh",
@@ -246,7 +273,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "api.base.IdCursorPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    # Counts in Redis; in this process's memory while Redis is unreachable (api/throttling.py).
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.UserRateThrottleWithFallback"],
     "DEFAULT_THROTTLE_RATES": {"user": env_str("API_THROTTLE_RATE", default="2000/hour")},
 }
 
