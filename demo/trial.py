@@ -20,6 +20,7 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
+import pghistory
 from django.db import transaction
 from django.utils import timezone
 
@@ -231,8 +232,10 @@ def demo_trial_seed(*, patients: int, seed: int) -> list[Patient]:
         raise RuntimeError("The database already holds a trial: demo data not loaded.")
     today = timezone.localdate()
     rng = random.Random(seed)
-    sites = {s.number: Site.objects.create(number=s.number, name=s.name) for s in SITES}
-    staff = _accounts(sites)
+    # Sites and accounts exist before any author does: the audit trail names the command.
+    with pghistory.context(system="seed_demo"):
+        sites = {s.number: Site.objects.create(number=s.number, name=s.name) for s in SITES}
+        staff = _accounts(sites)
     created = _screening_log(rng, patients=patients, sites=sites, staff=staff, today=today)
     demo_courses_seed(
         seed=seed, coordinators=staff.coordinators, reviewer=staff.data_manager, today=today

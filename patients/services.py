@@ -178,11 +178,12 @@ def patient_screen(
     # cannot draw the same sequence number; the counter only grows, so an ID is never reused.
     locked_site = Site.objects.select_for_update().get(pk=site.pk)
     locked_site.last_patient_sequence += 1
-    locked_site.save(update_fields=["last_patient_sequence"])
     patient.sequence = locked_site.last_patient_sequence
     patient.study_id = Patient.format_study_id(locked_site, patient.sequence)
 
     with pghistory.context(user=user.pk, reason=INITIAL_ENTRY_REASON):
+        # In the context too: the site's audited counter would otherwise change unattributed.
+        locked_site.save(update_fields=["last_patient_sequence"])
         patient.save()
         record.patient = patient
         record.save()

@@ -168,7 +168,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # ANALYSIS_SWEEP_SECONDS: a dead worker's run is running again within a minute.
 ANALYSIS_LEASE_SECONDS = env_int("ANALYSIS_LEASE_SECONDS", 45, minimum=3)
 ANALYSIS_SWEEP_SECONDS = env_int("ANALYSIS_SWEEP_SECONDS", 15, minimum=1)
-CELERY_IMPORTS = ["trialsite.tasks", "endpoints.tasks", "review.tasks"]
+CELERY_IMPORTS = ["trialsite.tasks", "endpoints.tasks", "review.tasks", "audit.tasks"]
 CELERY_BEAT_SCHEDULE = {
     "sessions-clear-expired": {
         "task": "trialsite.sessions_clear_expired",
@@ -185,6 +185,11 @@ CELERY_BEAT_SCHEDULE = {
     "analysis-nightly-refresh": {
         "task": "endpoints.analysis_nightly_refresh",
         "schedule": crontab(hour=2, minute=30),
+    },
+    # The audit trail's hash chain verified, and the day's digest of its head recorded.
+    "audit-trail-verify": {
+        "task": "audit.verify_audit_trail",
+        "schedule": crontab(hour=1, minute=15),
     },
 }
 
