@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "audit",
     "locks",
     "casebook",
+    "idempotency",
     "patients",
     "randomization",
     "visits",
@@ -65,6 +66,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: static files keep their caching and need no policy of their own.
+    "csp.middleware.CSPMiddleware",
+    "trialsite.no_store.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -72,6 +76,8 @@ MIDDLEWARE = [
     "audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A creating POST sent again (API Idempotency-Key, a page's form token) gets its first answer.
+    "idempotency.middleware.IdempotencyMiddleware",
     # AxesMiddleware turns a locked-out log-in into the lockout response; keep it last.
     "axes.middleware.AxesMiddleware",
 ]
@@ -168,7 +174,13 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # ANALYSIS_SWEEP_SECONDS: a dead worker's run is running again within a minute.
 ANALYSIS_LEASE_SECONDS = env_int("ANALYSIS_LEASE_SECONDS", 45, minimum=3)
 ANALYSIS_SWEEP_SECONDS = env_int("ANALYSIS_SWEEP_SECONDS", 15, minimum=1)
-CELERY_IMPORTS = ["trialsite.tasks", "endpoints.tasks", "review.tasks", "audit.tasks"]
+CELERY_IMPORTS = [
+    "trialsite.tasks",
+    "endpoints.tasks",
+    "review.tasks",
+    "audit.tasks",
+    "idempotency.tasks",
+]
 CELERY_BEAT_SCHEDULE = {
     "sessions-clear-expired": {
         "task": "trialsite.sessions_clear_expired",
@@ -190,6 +202,11 @@ CELERY_BEAT_SCHEDULE = {
     "audit-trail-verify": {
         "task": "audit.verify_audit_trail",
         "schedule": crontab(hour=1, minute=15),
+    },
+    # Answers kept for a resent creating POST (Idempotency-Key, form token) last 24 hours.
+    "idempotency-requests-expire": {
+        "task": "idempotency.requests_expire",
+        "schedule": 60 * 60,
     },
 }
 
@@ -248,6 +265,22 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): scripts, styles, images and connections from this
+# site only; no inline script or style (each page's JavaScript is a file in static/js/, the
+# accrual bars are SVG); no plugin, no framing, forms post here only. The API docs page
+# relaxes it for its own styles (trialsite/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 LANGUAGE_CODE = "en-gb"
 # Trial dates are local calendar dates at the sponsor (Toulouse); timestamps are stored in UTC.
@@ -277,7 +310,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.base.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "api.base.IdCursorPagination",
     "PAGE_SIZE": 100,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, stating the Idempotency-Key header on every authenticated POST.
+    "DEFAULT_SCHEMA_CLASS": "idempotency.schema.IdempotentAutoSchema",
     # Counts in Redis; in this process's memory while Redis is unreachable (api/throttling.py).
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.UserRateThrottleWithFallback"],
     "DEFAULT_THROTTLE_RATES": {"user": env_str("API_THROTTLE_RATE", default="2000/hour")},
@@ -288,7 +322,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Pseudonymised data of the dexamethasone in R/R AML trial for sponsors and data "
         "managers; data entry for site coordinators. Token (`Authorization: Token ...`) or "
-        "session authentication. Errors: 400 with field errors, 401, 403, 404, 409, 429."
+        "session authentication. Errors: 400 with field errors, 401, 403, 404, 409, 429. "
+        "Creating POSTs take an optional `Idempotency-Key` header (e.g. a UUID): the same "
+        "key and body sent again within 24 hours get the first answer again and create "
+        "nothing; the key with another body is a 422."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -7,7 +7,9 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import pghistory
 import pytest
@@ -118,3 +120,83 @@ def test_the_data_dictionary_states_the_rule(statistician):
     described = _client(statistician).get("/api/v1/exports/dictionary/").json()
 
     assert "leading single quote" in described["csv_text_cells"]
+
+
+# --- Content-Security-Policy ---------------------------------------------------------------
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
+EVENT_HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.IGNORECASE)
+STYLE_ATTRIBUTE = re.compile(r"<[^>]*\sstyle\s*=", re.IGNORECASE)
+
+
+def _directives(header: str) -> dict[str, set[str]]:
+    return {
+        name: set(values)
+        for name, *values in (part.split() for part in header.split(";") if part.strip())
+    }
+
+
+def test_every_page_has_a_policy_with_no_inline_script(client, coordinator, patient_a):
+    client.force_login(coordinator)
+
+    for url in ("/login/", "/", "/patients/03-001/", "/analyses/"):
+        policy = _directives(client.get(url)["Content-Security-Policy"])
+
+        assert policy["default-src"] == {"'self'"}, url
+        assert policy["script-src"] == {"'self'"}, url
+        assert policy["style-src"] == {"'self'"}, url
+        assert policy["object-src"] == {"'none'"}, url
+        assert policy["base-uri"] == {"'self'"}, url
+        assert policy["frame-ancestors"] == {"'none'"}, url
+        assert policy["form-action"] == {"'self'"}, url
+
+
+@pytest.mark.parametrize("path", sorted(TEMPLATES.rglob("*.html")), ids=lambda p: p.name)
+def test_no_template_has_an_inline_script_handler_or_style(path):
+    html = path.read_text()
+
+    assert not INLINE_SCRIPT.findall(html), "move the script to static/js/"
+    assert not EVENT_HANDLER.findall(html), "bind the handler from a static/js/ file"
+    assert not STYLE_ATTRIBUTE.findall(html), "use a class of static/trial.css"
+
+
+def test_the_api_docs_page_runs_no_inline_script(client):
+    policy = _directives(client.get("/api/docs/")["Content-Security-Policy"])
+
+    assert policy["script-src"] == {"'self'"}
+    assert policy["frame-ancestors"] == {"'none'"}
+
+
+# --- Cache-Control: no-store ---------------------------------------------------------------
+
+
+def _no_store(response) -> bool:
+    return "no-store" in response.get("Cache-Control", "")
+
+
+def test_patient_pages_are_never_stored(client, coordinator, patient_a):
+    client.force_login(coordinator)
+
+    for url in ("/", "/patients/03-001/", "/worklist/", "/review/queries/"):
+        assert _no_store(client.get(url)), url
+
+
+def test_api_answers_are_never_stored(coordinator, patient_a):
+    api = _client(coordinator)
+
+    assert _no_store(api.get("/api/v1/patients/"))
+    assert _no_store(api.get("/api/v1/patients/03-001/"))
+    assert _no_store(APIClient().get("/api/v1/patients/"))  # a 401 too
+
+
+def test_static_files_keep_their_caching(client, coordinator, settings):
+    settings.WHITENOISE_USE_FINDERS = True  # serve from static/ without collectstatic
+    settings.WHITENOISE_AUTOREFRESH = True
+    client.force_login(coordinator)
+
+    response = client.get("/static/js/analyses.js")
+
+    assert response.status_code == 200
+    assert not _no_store(response)
+    assert "max-age" in response["Cache-Control"]
