@@ -119,7 +119,10 @@ def test_it_seals_every_event_row_at_commit_into_one_chain(coordinator, site_a):
     assert (report.head_seq, report.head_hash) == (links[-1].seq, links[-1].hash)
 
 
-def test_every_event_table_carries_the_chain_trigger_even_after_a_later_migrate():
+def test_every_event_table_carries_the_chain_trigger_even_after_a_later_migrate(
+    coordinator, site_a
+):
+    patient = screen_patient(site=site_a, user=coordinator)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname, t.tgdeferrable, t.tginitdeferred, t.tgenabled "
@@ -135,14 +138,19 @@ def test_every_event_table_carries_the_chain_trigger_even_after_a_later_migrate(
         # Deferred to the commit, and fired even under session_replication_role = replica.
         assert triggers.get(model._meta.db_table) == [True, True, "A"], model._meta.label
 
-    # A table left without it (a new event model, or a dropped trigger) gets it at migrate.
+    # A table left without it (a new event model, or a dropped trigger) gets it at migrate,
+    # and the rows it holds by then are sealed first.
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TRIGGER {CHAIN_TRIGGER} ON patients_patientevent")
+        cursor.execute("UPDATE patients_patient SET sex = 'M' WHERE id = %s", [patient.pk])
+        cursor.execute("SELECT max(pgh_id) FROM patients_patientevent")
+        (written_meanwhile,) = cursor.fetchone()
     try:
         call_command("migrate", verbosity=0)
     finally:
         missing = chain_triggers_install()
     assert missing == []  # migrate had put it back
+    assert _link_of("patients_patientevent", written_meanwhile).seq == ChainLink.objects.count()
     assert verify_chain().intact
 
 
