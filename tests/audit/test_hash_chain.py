@@ -424,3 +424,51 @@ def test_the_nightly_task_records_the_digest_and_raises_breaks_and_unattributed_
     assert not result["intact"]
     assert result["unattributed"] == unattributed_before + 1
     assert ChainDigest.objects.count() == 2
+
+
+def test_the_application_role_s_writes_are_sealed_but_it_cannot_write_the_chain(
+    coordinator, site_a
+):
+    patient = screen_patient(site=site_a, user=coordinator)
+    db = settings.DATABASES["default"]
+    role = f"{db['NAME']}_chain_app"  # roles are cluster-wide: named after this test database
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP ROLE IF EXISTS {role}")
+        cursor.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'chain-test-only'")
+        cursor.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
+        cursor.execute(f"GRANT SELECT, UPDATE ON patients_patient TO {role}")
+        cursor.execute(f"GRANT SELECT, INSERT ON patients_patientevent TO {role}")
+        cursor.execute(f"GRANT SELECT ON audit_chainlink, audit_chaindigest TO {role}")
+    app = psycopg2.connect(
+        dbname=db["NAME"],
+        user=role,
+        password="chain-test-only",
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+    )
+    try:
+        with app.cursor() as cursor:
+            cursor.execute("UPDATE patients_patient SET sex = 'M' WHERE id = %s", [patient.pk])
+        app.commit()
+        # Sealed at commit by the owner's function, though the role may only read the chain.
+        assert ChainLink.objects.order_by("-seq").first().event_table == "patients_patientevent"
+        for forgery in (
+            "SELECT audit_chain_append('patients_patientevent', 1, 'forged')",
+            "INSERT INTO audit_chainlink VALUES (999999, 't', 1, 'd', 'p', 'h', now())",
+            "INSERT INTO audit_chaindigest (recorded_at, recorded_on, last_seq, head_hash, "
+            "link_count) VALUES (now(), current_date, 1, 'h', 1)",
+        ):
+            with pytest.raises(psycopg2.errors.InsufficientPrivilege), app.cursor() as cursor:
+                cursor.execute(forgery)
+            app.rollback()
+        # It may record the day's digest, of the head as it is, through the owner's function.
+        with app.cursor() as cursor:
+            cursor.execute("SELECT last_seq FROM audit_chain_digest_record()")
+            assert cursor.fetchone()[0] == ChainLink.objects.count()
+        app.commit()
+    finally:
+        app.close()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP OWNED BY {role}")
+            cursor.execute(f"DROP ROLE {role}")
+    assert verify_chain().intact
