@@ -8,10 +8,16 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm, UsernameField
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from accounts.forms import AdminLogInForm
 from accounts.models import AccessEvent, Site, SiteAssignment, User
 from accounts.services import staff_role_change
+from audit.records import REASON_MAX_LENGTH, reason_for_change
+
+# The admin's log-in refuses an over-long username as the pages' does (accounts/forms.py).
+admin.site.login_form = AdminLogInForm
 
 
 @admin.register(Site)
@@ -32,7 +38,7 @@ class StaffChangeForm(UserChangeForm):
     role_change_reason = forms.CharField(
         label="Reason for the role change",
         required=False,
-        max_length=200,
+        max_length=REASON_MAX_LENGTH,
         help_text="Required when the role changes; kept with the change in the audit trail.",
     )
 
@@ -44,11 +50,15 @@ class StaffChangeForm(UserChangeForm):
     def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
         reason = self.cleaned_data.get("role_change_reason", "")
-        if "role" in self.changed_data and not reason.strip():
-            self.add_error(
-                "role_change_reason",
-                "Give the reason for the role change: the audit trail keeps it.",
-            )
+        if "role" in self.changed_data:
+            try:
+                reason_for_change(
+                    reason,
+                    field="role_change_reason",
+                    missing="Give the reason for the role change: the audit trail keeps it.",
+                )
+            except ValidationError as refused:
+                self.add_error(None, refused)
         return cleaned
 
 

@@ -86,6 +86,11 @@ def user_can_close_queries(user: Account) -> bool:
     return _role(user) == Role.DATA_MANAGER
 
 
+def user_can_answer_queries(user: Account) -> bool:
+    """Return True for the role that answers queries (a coordinator, at their sites)."""
+    return user_can_enter_data(user)
+
+
 def user_can_answer_queries_at(user: Account, site: Site) -> bool:
     """Return True for a coordinator of the site: the site answers its queries."""
     return user_can_enter_data_at(user, site)
@@ -99,6 +104,11 @@ def user_can_verify_source(user: Account) -> bool:
 def user_can_verify_source_at(user: Account, site: Site) -> bool:
     """Return True for a monitor assigned to this site."""
     return user_can_verify_source(user) and _works_at(user, site)
+
+
+def user_can_sign_casebooks(user: Account) -> bool:
+    """Return True for the investigator, who signs the casebooks of their sites."""
+    return _role(user) == Role.INVESTIGATOR
 
 
 def user_can_sign_casebook(user: Account, site: Site) -> bool:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
 from accounts.permissions import user_can_enter_data, user_is_site_bound
+from accounts.selectors import sites_visible_to
 from refusals import Conflict, field_errors_of
 
 
@@ -48,9 +51,15 @@ class IdCursorPagination(CursorPagination):
 
 
 class DataEntryOrReadOnly(BasePermission):
-    """Reads for every signed-in role; writes refused (403, before any input is read) to the
-    all-sites roles, which never enter data. A site-bound role is judged on the patient's
-    site once the patient is found, so another site's patient stays a 404."""
+    """Reads for every signed-in role; a write only for a role that makes it, else 403
+    before any input is read (an investigator's incomplete write is refused, not answered
+    with field errors).
+
+    A view's writes are data entry (the coordinator) unless the view names its own question
+    of accounts.permissions as `may_write(user)` (the data manager raises queries, the
+    monitor verifies). Another site's patient stays a 404 for a site-bound role, refused
+    or not (its existence is not told); the views judge the site of a role that may write.
+    """
 
     message = "Your role may read these data but not change them."
 
@@ -58,9 +67,22 @@ class DataEntryOrReadOnly(BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        return (
-            request.method in SAFE_METHODS or user_can_enter_data(user) or user_is_site_bound(user)
-        )
+        if request.method in SAFE_METHODS:
+            return True
+        may_write = getattr(view, "may_write", None)
+        if may_write(user) if may_write is not None else user_can_enter_data(user):
+            return True
+        study_id = view.kwargs.get("study_id")
+        if study_id is not None and user_is_site_bound(user) and not _sees_patient(user, study_id):
+            raise Http404("No such patient.")
+        return False
+
+
+def _sees_patient(user, study_id: str) -> bool:
+    """Whether the patient is among this account's sites' (named by app label: patients
+    sit above this layer)."""
+    patients = apps.get_model("patients", "Patient")._default_manager
+    return patients.filter(study_id=study_id, site__in=sites_visible_to(user)).exists()
 
 
 MAX_UTC_OFFSET = dt.timedelta(hours=14)

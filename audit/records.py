@@ -21,16 +21,46 @@ from django.utils import timezone
 from pghistory.models import Events
 
 from refusals import Refused
+from refusals.text import CONTROL_CHARACTER_MESSAGE, CONTROL_CHARACTERS, has_visible_text
 
 # Any audited model: the functions below return the record they were given, typed as given.
 R = TypeVar("R", bound=Model)
 
 
-class ReasonRequired(Refused):
-    """An edit of saved data without a reason for change (400 under `reason`)."""
+# A reason is copied into every audit event of its change: one short paragraph. Every form
+# and serializer asking for a reason declares this bound, so the pages and the schema show it.
+REASON_MAX_LENGTH = 300
+REASON_MISSING = "Give a reason for the change."
 
-    def __init__(self) -> None:
-        super().__init__({"reason": ["A reason for change is required to edit saved data."]})
+
+class ReasonRequired(Refused):
+    """An edit of saved data without a reason for change that says something (400 under
+    `reason`, or the field the page or API calls it)."""
+
+    def __init__(self, message: str = REASON_MISSING, *, field: str = "reason") -> None:
+        super().__init__({field: [message]})
+
+
+def reason_for_change(
+    reason: str | None, *, field: str = "reason", missing: str = REASON_MISSING
+) -> str:
+    """Return the reason as the audit trail keeps it (stripped), or refuse it.
+
+    The one rule for every reason (corrections, locks, unlocks, unblinding, a missed visit,
+    a role change): visible text (whitespace or a zero-width space alone is no reason), no
+    control character, at most REASON_MAX_LENGTH characters.
+    """
+    reason = (reason or "").strip()
+    if not has_visible_text(reason):
+        raise ReasonRequired(missing, field=field)
+    if CONTROL_CHARACTERS.search(reason):
+        raise ReasonRequired(CONTROL_CHARACTER_MESSAGE, field=field)
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ReasonRequired(
+            f"Keep the reason to {REASON_MAX_LENGTH} characters (it has {len(reason)}).",
+            field=field,
+        )
+    return reason
 
 
 class VersionConflict(Refused):
@@ -89,8 +119,7 @@ def record_update(
     A conditional UPDATE ... WHERE version = expected: atomic in the database, so two
     simultaneous saves cannot both succeed.
     """
-    if not (reason or "").strip():
-        raise ReasonRequired()
+    reason = reason_for_change(reason)
     # Every corrected record has `version` and `updated_at` (visits.models.ClinicalRecord),
     # a class this layer below cannot name.
     versioned: Any = record
@@ -98,7 +127,7 @@ def record_update(
         expected_version = versioned.version
     values = {name: getattr(record, name) for name in fields}
     now = timezone.now()
-    with pghistory.context(user=user.pk, reason=reason.strip()):
+    with pghistory.context(user=user.pk, reason=reason):
         changed = (
             type(record)
             ._default_manager.filter(pk=record.pk, version=expected_version)

@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from accounts.models import Site, User
 from audit.tracking import audited
+from refusals.text import no_control_characters
 
 
 @audited(event_table="review_datalockevent")
@@ -27,14 +28,14 @@ class DataLock(models.Model):
     site = models.ForeignKey(
         Site, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    reason = models.CharField(max_length=300)
+    reason = models.CharField(max_length=300, validators=[no_control_characters])
     locked_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     locked_at = models.DateTimeField(auto_now_add=True)
     unlocked_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     unlocked_at = models.DateTimeField(null=True, blank=True)
-    unlock_reason = models.CharField(max_length=300, blank=True)
+    unlock_reason = models.CharField(max_length=300, blank=True, validators=[no_control_characters])
 
     class Meta:
         db_table = "review_datalock"

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Site, User
 from accounts.permissions import user_can_lock_data
+from audit.records import reason_for_change
 from locks.models import DataLock
 from locks.selectors import PatientAtSite, active_lock, active_site_lock, patients
 from refusals import Refused
@@ -55,8 +56,7 @@ def data_lock(
 ) -> DataLock:
     """Freeze a patient's casebook or a whole site before an analysis cut-off."""
     _require_data_manager(user)
-    if not reason.strip():
-        raise ValidationError({"reason": ["Say why the data are locked (e.g. the cut-off)."]})
+    reason = reason_for_change(reason, missing="Say why the data are locked (e.g. the cut-off).")
     if (patient is None) == (site is None):
         raise ValidationError({"__all__": ["Lock a patient or a site."]})
     # Take the row locks that every writing service takes first, so a write already past
@@ -67,11 +67,11 @@ def data_lock(
         # The site row is what a new screening locks first: none slips in after the lock.
         Site.objects.select_for_update().filter(pk=site.pk).first()
         list(patients().select_for_update().filter(site=site).values_list("pk"))
-    with pghistory.context(user=user.pk, reason=f"Locked: {reason.strip()}"):
+    with pghistory.context(user=user.pk, reason=f"Locked: {reason}"):
         return DataLock.objects.create(
             patient_id=patient.pk if patient is not None else None,
             site=site,
-            reason=reason.strip(),
+            reason=reason,
             locked_by=user,
         )
 
@@ -80,12 +80,11 @@ def data_lock(
 def data_unlock(*, user: User, lock: DataLock, reason: str) -> DataLock:
     """Unlock, with the reason kept in the audit trail."""
     _require_data_manager(user)
-    if not reason.strip():
-        raise ValidationError({"unlock_reason": ["Unlocking needs a reason."]})
+    reason = reason_for_change(reason, field="unlock_reason", missing="Unlocking needs a reason.")
     lock = DataLock.objects.select_for_update().get(pk=lock.pk)
     if lock.unlocked_at is not None:
         return lock
-    lock.unlocked_by, lock.unlocked_at, lock.unlock_reason = user, timezone.now(), reason.strip()
-    with pghistory.context(user=user.pk, reason=f"Unlocked: {reason.strip()}"):
+    lock.unlocked_by, lock.unlocked_at, lock.unlock_reason = user, timezone.now(), reason
+    with pghistory.context(user=user.pk, reason=f"Unlocked: {reason}"):
         lock.save(update_fields=["unlocked_by", "unlocked_at", "unlock_reason"])
     return lock

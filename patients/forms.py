@@ -8,6 +8,7 @@ from django import forms
 
 import protocol
 from accounts.models import Site
+from audit.records import REASON_MAX_LENGTH
 from patients import rules
 from patients.models import Patient, Screening
 from patients.services import SCREENING_FIELDS
@@ -59,6 +60,7 @@ class ScreeningForm(forms.Form):
             self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput)
             self.fields["reason"] = forms.CharField(
                 label="Reason for change",
+                max_length=REASON_MAX_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 2}),
                 help_text="Required: kept in the audit trail with the old and new values.",
             )

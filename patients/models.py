@@ -12,6 +12,7 @@ from django.db import models
 import protocol
 from accounts.models import Site, User
 from audit.tracking import audited
+from refusals.text import FREE_TEXT_MAX_LENGTH, no_control_characters
 
 
 @audited()
@@ -102,7 +103,12 @@ class Screening(models.Model):
 
     outcome = models.CharField(max_length=20, choices=ScreeningOutcome.choices, editable=False)
     failure_reason = models.TextField(blank=True, editable=False)
-    note = models.TextField(blank=True, help_text="Anything else the screening log should say.")
+    note = models.CharField(
+        max_length=FREE_TEXT_MAX_LENGTH,
+        blank=True,
+        validators=[no_control_characters],
+        help_text="Anything else the screening log should say.",
+    )
 
     # Counts the corrections of the screening, the checklist and the patient's sex and year
     # of birth (corrected together, on one form): a correction made from an older version

@@ -6,7 +6,9 @@ from rest_framework import serializers
 
 import protocol
 from accounts.models import Site
+from audit.records import REASON_MAX_LENGTH
 from patients.models import CriterionAnswer, Patient, Screening
+from refusals.text import FREE_TEXT_MAX_LENGTH, no_control_characters
 
 
 class _ScreeningValuesInput(serializers.Serializer):
@@ -30,13 +32,18 @@ class _ScreeningValuesInput(serializers.Serializer):
     )
     eln_risk = serializers.ChoiceField(protocol.ElnRisk.choices, required=False, allow_blank=True)
     mutations = serializers.DictField(
-        child=serializers.CharField(),
+        child=serializers.CharField(max_length=20),
         required=False,
         help_text="{gene: detected | not_detected | not_tested}",
     )
     prior_lines = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     prior_allo_hsct = serializers.BooleanField(required=False, allow_null=True)
-    note = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=FREE_TEXT_MAX_LENGTH,
+        validators=[no_control_characters],
+    )
 
 
 class PatientScreenInput(_ScreeningValuesInput):
@@ -65,7 +72,10 @@ class ScreeningUpdateInput(_ScreeningValuesInput):
         "nothing is saved and the answer names who and when (400 under `version`).",
     )
     reason = serializers.CharField(
-        required=True, allow_blank=False, help_text="Why the saved data are being changed."
+        required=True,
+        allow_blank=False,
+        max_length=REASON_MAX_LENGTH,
+        help_text="Why the saved data are being changed.",
     )
 
     def validate(self, attrs: dict) -> dict:

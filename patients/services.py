@@ -18,7 +18,7 @@ from django.utils import timezone
 import protocol
 from accounts.models import Site, User
 from accounts.permissions import user_can_enter_data_at
-from audit.records import ReasonRequired, VersionConflict
+from audit.records import ReasonRequired, VersionConflict, reason_for_change
 from locks.services import ensure_site_unlocked, ensure_unlocked
 from patients import rules
 from patients.models import CriterionAnswer, Patient, Screening, ScreeningOutcome
@@ -213,8 +213,7 @@ def screening_update(
     the other consequences of a correction (see `dashboard.services.screening_correct`).
     """
     _require_data_entry(user, patient.site)
-    if not (reason or "").strip():
-        raise ReasonForChangeRequired()
+    reason = reason_for_change(reason)
     unknown = set(changes) - set(PATIENT_FIELDS) - set(SCREENING_FIELDS)
     if unknown:
         raise ScreeningRefused(
@@ -261,7 +260,7 @@ def screening_update(
     _decide_outcome(record, new_answers)
     record.version += 1
 
-    with pghistory.context(user=user.pk, reason=reason.strip()):
+    with pghistory.context(user=user.pk, reason=reason):
         patient.save()
         record.save()
         _save_answers(record, new_answers)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 
 import protocol
+from audit.records import REASON_MAX_LENGTH
 
 
 class RandomizeForm(forms.Form):
@@ -23,6 +24,7 @@ class RandomizeForm(forms.Form):
 class TrialUnblindForm(forms.Form):
     reason = forms.CharField(
         label="Why the trial is unblinded",
+        max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="E.g. the final analysis at the end of the study; kept with your name.",
     )

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 import protocol
 from accounts.models import User
+from audit.records import REASON_MAX_LENGTH
 from audit.tracking import audited
 from patients.models import Patient
 
@@ -144,7 +145,10 @@ class TrialUnblinding(models.Model):
     study = models.CharField(max_length=20, default=protocol.STUDY_ID, editable=False)
     unblinded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     unblinded_at = models.DateTimeField(auto_now_add=True)
-    reason = models.TextField(help_text="Why the trial is unblinded, e.g. the final analysis.")
+    reason = models.CharField(
+        max_length=REASON_MAX_LENGTH,
+        help_text="Why the trial is unblinded, e.g. the final analysis.",
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["study"], name="one_unblinding_per_trial")]

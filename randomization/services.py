@@ -23,6 +23,7 @@ from accounts.permissions import (
     user_can_unblind_trial,
     user_can_view_randomization_sequence,
 )
+from audit.records import reason_for_change
 from locks.services import ensure_unlocked
 from patients.models import Patient, Screening
 from randomization.allocation import minimization_choose, permuted_block, stratum_key
@@ -275,11 +276,9 @@ def trial_unblind(
     """
     if not user_can_unblind_trial(user):
         raise PermissionDenied("Only the trial statistician unblinds the trial.")
-    reason = reason.strip()
-    if not reason:
-        raise UnblindingRefused(
-            {"reason": ["Give the reason for unblinding the trial, e.g. the final analysis."]}
-        )
+    reason = reason_for_change(
+        reason, missing="Give the reason for unblinding the trial, e.g. the final analysis."
+    )
     existing = TrialUnblinding.objects.select_related("unblinded_by").first()
     if existing is not None:
         raise AlreadyUnblinded(existing)

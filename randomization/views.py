@@ -31,6 +31,8 @@ from refusals.pages import show_on_form
 def patient_randomize(request: AuthenticatedHttpRequest, study_id: str) -> HttpResponse:
     """Confirm eligibility and regimen, then randomize; a repeat shows the existing result."""
     patient = patient_get_for(request.user, study_id)
+    if request.method == "POST" and not user_can_enter_data_at(request.user, patient.site):
+        raise PermissionDenied("Only a coordinator of this site can randomize its patients.")
     existing = Randomization.objects.filter(patient=patient).first()
     if existing is not None:
         if request.method == "POST":

@@ -8,10 +8,17 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import (
+    user_can_answer_queries,
+    user_can_close_queries,
+    user_can_lock_data,
+    user_can_raise_queries,
+    user_can_sign_casebooks,
+    user_can_verify_source,
+)
 from accounts.selectors import sites_visible_to
 from api.lists import PatientRecordSerializer, scoped_list_api
 from locks.models import DataLock
@@ -20,7 +27,7 @@ from locks.services import data_lock, data_unlock
 from patients.selectors import patient_get_for
 from review import selectors, services
 from review.fingerprints import casebook_records
-from review.models import DataQuery
+from review.models import DataQuery, QueryStep
 
 _REFUSED = {
     400: OpenApiResponse(description="Field errors, or the step is not allowed now."),
@@ -76,21 +83,40 @@ QueryListApi = scoped_list_api(
 )
 
 
+def _bound(model, name: str) -> int:
+    """The max_length the model declares for a text field: serializers state the same."""
+    return model._meta.get_field(name).max_length
+
+
 class RecordReferenceInput(serializers.Serializer):
-    record_type = serializers.CharField(help_text="app_label.model, e.g. visits.treatmentcycle")
+    record_type = serializers.CharField(
+        max_length=100, help_text="app_label.model, e.g. visits.treatmentcycle"
+    )
     record_id = serializers.IntegerField()
     # The input is called field_name, as DRF's Field calls its own name: hence the ignore.
     field_name = serializers.CharField(  # type: ignore[assignment]
-        required=False, allow_blank=True, default=""
+        required=False, allow_blank=True, default="", max_length=_bound(DataQuery, "field_name")
     )
 
 
 class QueryRaiseInput(RecordReferenceInput):
-    text = serializers.CharField()
+    text = serializers.CharField(max_length=_bound(DataQuery, "text"))
 
 
 class StepInput(serializers.Serializer):
-    text = serializers.CharField(required=False, allow_blank=True, default="")
+    text = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=_bound(QueryStep, "text")
+    )
+
+
+class UnlockInput(serializers.Serializer):
+    text = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=_bound(DataLock, "unlock_reason"),
+        help_text="Why the data are unlocked (kept in the audit trail).",
+    )
 
 
 def _record(patient, reference: dict):
@@ -106,7 +132,8 @@ def _record(patient, reference: dict):
 
 
 class QueryRaiseApi(APIView):
-    permission_classes = [IsAuthenticated]  # the review roles are checked by the services
+    def may_write(self, user) -> bool:
+        return user_can_raise_queries(user)
 
     @extend_schema(
         tags=["data review"], request=QueryRaiseInput, responses={201: QueryOutput, **_REFUSED}
@@ -125,12 +152,16 @@ class QueryRaiseApi(APIView):
 
 
 class QueryStepApi(APIView):
-    permission_classes = [IsAuthenticated]  # the review roles are checked by the services
     STEPS = {
         "answer": services.query_answer,
         "close": services.query_close,
         "reopen": services.query_reopen,
     }
+
+    def may_write(self, user) -> bool:
+        if self.kwargs.get("action") == "answer":
+            return user_can_answer_queries(user)
+        return user_can_close_queries(user)  # close, re-open (any other step is a 404)
 
     @extend_schema(
         tags=["data review"], request=StepInput, responses={200: QueryOutput, **_REFUSED}
@@ -184,7 +215,8 @@ class ReviewStateApi(APIView):
 
 
 class VerifyApi(APIView):
-    permission_classes = [IsAuthenticated]  # the review roles are checked by the services
+    def may_write(self, user) -> bool:
+        return user_can_verify_source(user)
 
     @extend_schema(
         tags=["data review"],
@@ -204,7 +236,8 @@ class VerifyApi(APIView):
 
 
 class SignApi(APIView):
-    permission_classes = [IsAuthenticated]  # the review roles are checked by the services
+    def may_write(self, user) -> bool:
+        return user_can_sign_casebooks(user)
 
     @extend_schema(
         tags=["data review"],
@@ -225,13 +258,14 @@ class SignApi(APIView):
 
 
 class LockInput(serializers.Serializer):
-    study_id = serializers.CharField(required=False)
+    study_id = serializers.CharField(required=False, max_length=10)
     site = serializers.IntegerField(required=False)
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=_bound(DataLock, "reason"))
 
 
 class LockApi(APIView):
-    permission_classes = [IsAuthenticated]  # the review roles are checked by the services
+    def may_write(self, user) -> bool:
+        return user_can_lock_data(user)
 
     @extend_schema(
         tags=["data review"],
@@ -255,16 +289,17 @@ class LockApi(APIView):
 
 
 class UnlockApi(APIView):
-    permission_classes = [IsAuthenticated]  # the review roles are checked by the services
+    def may_write(self, user) -> bool:
+        return user_can_lock_data(user)
 
     @extend_schema(
         tags=["data review"],
-        request=StepInput,
+        request=UnlockInput,
         responses={200: OpenApiResponse(description="Unlocked."), **_REFUSED},
     )
     def post(self, request, pk: int):
         lock = get_object_or_404(DataLock, pk=pk)
-        data = StepInput(data=request.data)
+        data = UnlockInput(data=request.data)
         data.is_valid(raise_exception=True)
         lock = data_unlock(user=request.user, lock=lock, reason=data.validated_data["text"])
         return Response({"unlocked": lock.pk})

@@ -16,6 +16,7 @@ from django.db.models import Q
 from accounts.models import User
 from audit.tracking import audited
 from patients.models import Patient
+from refusals.text import FREE_TEXT_MAX_LENGTH, no_control_characters
 
 
 class RecordReference(models.Model):
@@ -48,7 +49,7 @@ class DataQuery(RecordReference):
     check_code = models.CharField(
         max_length=40, blank=True, help_text="The automatic check that raised it."
     )
-    text = models.TextField()
+    text = models.CharField(max_length=FREE_TEXT_MAX_LENGTH, validators=[no_control_characters])
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
     )
@@ -84,7 +85,9 @@ class QueryStep(models.Model):
 
     query = models.ForeignKey(DataQuery, on_delete=models.PROTECT, related_name="steps")
     action = models.CharField(max_length=10, choices=Action.choices)
-    text = models.TextField(blank=True)
+    text = models.CharField(
+        max_length=FREE_TEXT_MAX_LENGTH, blank=True, validators=[no_control_characters]
+    )
     by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
 

@@ -22,6 +22,7 @@ from accounts.permissions import (
     user_can_verify_source_at,
 )
 from patients.models import Patient
+from refusals.text import text_checked
 from review.fingerprints import casebook_fingerprint, fingerprint, record_values
 from review.models import DataQuery, QueryStep, Signature, SourceVerification
 
@@ -66,13 +67,14 @@ def query_raise(
         _require(user_can_raise_queries(user))
     if not text.strip():
         raise ValidationError({"text": ["Say what is doubtful about the value."]})
+    text = text_checked(DataQuery, "text", text.strip())  # pages post it raw
     with pghistory.context(
         user=user.pk if user else None,
         reason=f"Query raised{f' by check {check_code}' if check_code else ''}",
     ):
         query = DataQuery.objects.create(
             **_reference(record, field_name),
-            text=text.strip(),
+            text=text,
             raised_by=user,
             kind=DataQuery.Kind.AUTOMATIC if user is None else DataQuery.Kind.MANUAL,
             check_code=check_code,
@@ -92,6 +94,7 @@ def _move(
     text: str,
     allowed_from: tuple[str, ...],
 ) -> DataQuery:
+    text = text_checked(QueryStep, "text", text)  # pages post it raw
     query = DataQuery.objects.select_for_update().get(pk=query.pk)
     if query.status not in allowed_from:
         raise ValidationError(

@@ -10,13 +10,16 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.http import AuthenticatedHttpRequest
+from accounts.http import AuthenticatedHttpRequest, write_allowed, writes_allowed_for
 from accounts.permissions import (
+    user_can_answer_queries,
     user_can_answer_queries_at,
     user_can_close_queries,
     user_can_lock_data,
     user_can_raise_queries,
     user_can_sign_casebook,
+    user_can_sign_casebooks,
+    user_can_verify_source,
     user_can_verify_source_at,
 )
 from accounts.selectors import site_chosen, sites_visible_to
@@ -79,6 +82,7 @@ def patient_review(request: AuthenticatedHttpRequest, study_id: str) -> HttpResp
 @require_POST
 def query_raise(request: AuthenticatedHttpRequest, study_id: str) -> HttpResponse:
     patient = patient_get_for(request.user, study_id)
+    write_allowed(request.user, user_can_raise_queries)
     return _done(
         request,
         study_id,
@@ -97,6 +101,9 @@ def query_raise(request: AuthenticatedHttpRequest, study_id: str) -> HttpRespons
 def query_step(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     query = get_object_or_404(DataQuery, pk=pk)
     patient = patient_get_for(request.user, query.patient.study_id)  # 404 for another site
+    write_allowed(
+        request.user, user_can_answer_queries if action == "answer" else user_can_close_queries
+    )
     steps = {
         "answer": (services.query_answer, "Query answered."),
         "close": (services.query_close, "Query closed."),
@@ -117,6 +124,7 @@ def query_step(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpR
 @require_POST
 def record_verify(request: AuthenticatedHttpRequest, study_id: str) -> HttpResponse:
     patient = patient_get_for(request.user, study_id)
+    write_allowed(request.user, user_can_verify_source)
     return _done(
         request,
         study_id,
@@ -131,6 +139,7 @@ def record_verify(request: AuthenticatedHttpRequest, study_id: str) -> HttpRespo
 @require_POST
 def casebook_sign(request: AuthenticatedHttpRequest, study_id: str) -> HttpResponse:
     patient = patient_get_for(request.user, study_id)
+    write_allowed(request.user, user_can_sign_casebooks)
     return _done(
         request,
         study_id,
@@ -148,6 +157,7 @@ def casebook_sign(request: AuthenticatedHttpRequest, study_id: str) -> HttpRespo
 @require_POST
 def patient_lock(request: AuthenticatedHttpRequest, study_id: str) -> HttpResponse:
     patient = patient_get_for(request.user, study_id)
+    write_allowed(request.user, user_can_lock_data)
     return _done(
         request,
         study_id,
@@ -160,6 +170,7 @@ def patient_lock(request: AuthenticatedHttpRequest, study_id: str) -> HttpRespon
 
 @login_required
 @require_POST
+@writes_allowed_for(user_can_lock_data)
 def lock_release(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lock = get_object_or_404(DataLock, pk=pk)
     attempt(

@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "trialsite.no_store.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # A control character in the path or query string is a 400 before any view reads it.
+    "refusals.middleware.ControlCharactersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -319,6 +321,12 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "NCT03765541 trial API",
+    # JSON nested at most 64 deep, no control character in any string (api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DESCRIPTION": (
         "Pseudonymised data of the dexamethasone in R/R AML trial for sponsors and data "
         "managers; data entry for site coordinators. Token (`Authorization: Token ...`) or "

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import Model
 
+from audit.records import REASON_MAX_LENGTH
 from casebook.declarations import Form
 from visits.ctcae import CTCAE_TERMS, OTHER_SPECIFY, grades_text
 
@@ -73,6 +74,7 @@ class RecordForm(forms.Form):
             self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput)
             self.fields["reason"] = forms.CharField(
                 label="Reason for change",
+                max_length=REASON_MAX_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 2}),
                 help_text="Required: kept in the audit trail with the old and new values.",
             )

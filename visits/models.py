@@ -16,6 +16,7 @@ import protocol
 from accounts.models import User
 from audit.tracking import audited
 from patients.models import Patient
+from refusals.text import no_control_characters
 
 _DOSE: dict[str, Any] = {
     "max_digits": 8,
@@ -64,7 +65,9 @@ class TreatmentCycle(ClinicalRecord):
     dexamethasone_mg = models.DecimalField("dexamethasone (mg, total)", **_DOSE)
     delay_days = models.PositiveSmallIntegerField("delay (days)", default=0)
     dose_reduced = models.BooleanField("dose reduced", default=False)
-    modification_note = models.CharField("delay / reduction reason", max_length=300, blank=True)
+    modification_note = models.CharField(
+        "delay / reduction reason", max_length=300, blank=True, validators=[no_control_characters]
+    )
 
     class Meta:
         ordering = ["patient", "number"]
@@ -165,7 +168,7 @@ class EndOfTreatment(ClinicalRecord):
     )
     ended_on = models.DateField("treatment ended on")
     reason = models.CharField(max_length=20, choices=protocol.EndOfTreatmentReason.choices)
-    note = models.CharField(max_length=300, blank=True)
+    note = models.CharField(max_length=300, blank=True, validators=[no_control_characters])
 
     def __str__(self) -> str:
         return f"{self.patient} end of treatment on {self.ended_on}"
@@ -187,10 +190,13 @@ class FollowUpVisit(ClinicalRecord):
         max_length=20, choices=protocol.FollowUpDiseaseStatus.choices, blank=True
     )
     new_therapy = models.CharField(
-        "new anti-leukaemic therapy since last visit", max_length=300, blank=True
+        "new anti-leukaemic therapy since last visit",
+        max_length=300,
+        blank=True,
+        validators=[no_control_characters],
     )
     transplant_since_last = models.BooleanField("allo-HSCT since last visit", null=True, blank=True)
-    missed_reason = models.CharField(max_length=300, blank=True)
+    missed_reason = models.CharField(max_length=300, blank=True, validators=[no_control_characters])
 
     class Meta:
         ordering = ["patient", "month"]
@@ -219,7 +225,9 @@ class FollowUpVisit(ClinicalRecord):
 class AdverseEvent(ClinicalRecord):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="adverse_events")
     term = models.CharField("CTCAE v5.0 term", max_length=120)
-    term_specified = models.CharField("term (if 'Other, specify')", max_length=200, blank=True)
+    term_specified = models.CharField(
+        "term (if 'Other, specify')", max_length=200, blank=True, validators=[no_control_characters]
+    )
     grade = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(protocol.FATAL_GRADE)]
     )
@@ -282,7 +290,7 @@ class OffStudy(ClinicalRecord):
         choices=protocol.WithdrawnDataUse.choices,
         blank=True,
     )
-    note = models.CharField(max_length=300, blank=True)
+    note = models.CharField(max_length=300, blank=True, validators=[no_control_characters])
 
     class Meta:
         verbose_name_plural = "off-study events"
@@ -309,7 +317,7 @@ class ProtocolDeviation(models.Model):
     kind = models.CharField(max_length=30, choices=Kind.choices)
     # The kind's severity when found (protocol.DEVIATION_SEVERITIES), kept as it was then.
     severity = models.CharField(max_length=10, choices=protocol.DeviationSeverity.choices)
-    description = models.CharField(max_length=300)
+    description = models.CharField(max_length=300, validators=[no_control_characters])
     detected_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     corrected_at = models.DateTimeField(

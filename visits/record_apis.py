@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import user_can_enter_data_at
+from audit.records import REASON_MAX_LENGTH
 from patients.selectors import patient_get_for
 from visits import crfs, services
 from visits import serializers as outputs
@@ -73,7 +74,9 @@ def _input_serializer(kind: RecordKind, *, correcting: bool) -> type[serializers
         fields["version"] = serializers.IntegerField(
             help_text="The version you read; a later save by someone else refuses yours."
         )
-        fields["reason"] = serializers.CharField(help_text="Why the saved data change.")
+        fields["reason"] = serializers.CharField(
+            max_length=REASON_MAX_LENGTH, help_text="Why the saved data change."
+        )
     entered = kind.form.entered_fields  # as declared in visits/crfs.py
     meta: dict = {"model": kind.form.model, "fields": [*entered, *fields]}
     if kind.form is crfs.RESPONSE and not correcting:
@@ -165,7 +168,10 @@ def record_write_apis(kind: RecordKind) -> tuple[type[APIView], type[APIView]]:
 class VisitRecordInput(serializers.ModelSerializer):
     version = serializers.IntegerField()
     reason = serializers.CharField(
-        required=False, allow_blank=True, help_text="Required when correcting a visit already done."
+        required=False,
+        allow_blank=True,
+        max_length=REASON_MAX_LENGTH,
+        help_text="Required when correcting a visit already done.",
     )
 
     class Meta:

@@ -147,8 +147,16 @@ def record_new(request: AuthenticatedHttpRequest, study_id: str, kind_name: str)
 def record_edit(
     request: AuthenticatedHttpRequest, study_id: str, kind_name: str, pk: int | None = None
 ) -> HttpResponse:
-    """Correct a record: reason for change required, refused if someone saved in between."""
+    """Correct a record: reason for change required, refused if someone saved in between.
+
+    A one-per-patient record (end of treatment, transplant, off study) is found by the
+    patient alone; a repeated one (cycles, responses, adverse events) only by its id, as
+    the record API does: `cycles/edit/` looked a patient's only cycle up and broke (500)
+    once there were two.
+    """
     kind = _kind(kind_name)
+    if (pk is None) != kind.single:
+        raise Http404("Choose which record to correct from the patient's page.")
     patient = _editable_patient(request, study_id)
     lookup = {"pk": pk} if pk is not None else {}
     instance = get_object_or_404(kind.model, patient=patient, **lookup)

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404
+from rest_framework import exceptions
 
 import protocol
 from api.base import exception_handler
@@ -194,9 +195,10 @@ def test_it_answers_403_with_a_detail_when_the_role_may_not(
 
     response = api_as(coordinator).post(f"/api/v1/queries/{query.pk}/close/", {}, format="json")
 
-    assert refusals == [PermissionDenied]
+    # Refused by the default permission, before the input is read (issue 12, item 3).
+    assert refusals == [exceptions.PermissionDenied]
     assert response.status_code == 403
-    assert response.json() == {"detail": "Your role may not do this."}
+    assert response.json() == {"detail": "Your role may read these data but not change them."}
 
 
 def test_it_answers_404_with_a_detail_for_what_the_account_cannot_see(

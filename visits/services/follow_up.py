@@ -13,7 +13,7 @@ from django.utils import timezone
 
 import protocol
 from accounts.models import User
-from audit.records import record_update
+from audit.records import reason_for_change, record_update
 from patients.models import Patient
 from randomization.models import Randomization
 from visits import crfs, schedule
@@ -137,8 +137,9 @@ def followup_visit_miss(
     visit = FollowUpVisit.objects.get(pk=visit.pk)
     if visit.performed_on is not None:
         raise ValidationError({"missed_reason": ["This visit is recorded as done."]})
-    if not missed_reason.strip():
-        raise ValidationError({"missed_reason": ["Say why the visit was missed."]})
+    missed_reason = reason_for_change(
+        missed_reason, field="missed_reason", missing="Say why the visit was missed."
+    )
     if visit.window_opens_on > timezone.localdate():
         raise ValidationError(
             {
@@ -148,7 +149,7 @@ def followup_visit_miss(
                 ]
             }
         )
-    visit.missed_reason = missed_reason.strip()
+    visit.missed_reason = missed_reason
     return record_update(
         visit, fields=["missed_reason"], expected_version=version, user=user, reason="Visit missed"
     )
