@@ -32,6 +32,7 @@ class AnalysisRunOutput(serializers.ModelSerializer):
             "strata_factors",
             "status",
             "requested_at",
+            "sent_at",
             "updated_at",
             "started_at",
             "finished_at",
