@@ -12,13 +12,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from io import StringIO
 
 import pghistory.models
 import pgtrigger
 import psycopg2
 import pytest
 from django.apps import apps
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from psycopg2 import errors
 
@@ -317,21 +318,42 @@ def test_migrate_gives_back_exactly_the_grants_and_the_guard(roles, settings):
         cursor.execute("RESET ROLE")
 
 
+def _privileges_and_owners() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, c.relacl::text, pg_get_userbyid(c.relowner)"
+            " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = 'public' ORDER BY c.relname"
+        )
+        return cursor.fetchall()
+
+
 @pytest.mark.django_db
-def test_setting_up_twice_changes_nothing(roles):
-    def privileges() -> list[tuple]:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT c.relname, c.relacl::text, pg_get_userbyid(c.relowner)"
-                " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                " WHERE n.nspname = 'public' ORDER BY c.relname"
-            )
-            return cursor.fetchall()
+def test_the_command_run_twice_changes_nothing(roles, settings):
+    settings.DB_OWNER_ROLE, settings.DB_APP_ROLE = roles.owner, roles.app
+    before = _privileges_and_owners()
+    output = StringIO()
 
-    before = privileges()
-    database_roles_setup(roles=roles)
+    call_command("setup_database_roles", stdout=output)
 
-    assert privileges() == before
+    assert _privileges_and_owners() == before
+    assert f"{roles.app} reads and writes rows only" in output.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_command_refuses_to_demote_a_superuser(roles, settings):
+    """DB_APP_ROLE naming the server's superuser must not strip it of its rights."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        (superuser,) = cursor.fetchone()
+    settings.DB_OWNER_ROLE, settings.DB_APP_ROLE = roles.owner, superuser
+
+    with pytest.raises(CommandError, match="is a superuser"):
+        call_command("setup_database_roles")
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        assert cursor.fetchone() == (True,)
 
 
 @contextmanager
@@ -361,3 +383,19 @@ def test_the_app_screens_and_randomizes_as_the_application_role(roles, frozen_to
         assert allocation.arm
         PatientEvent = apps.get_model("patients", "PatientEvent")
         assert PatientEvent.objects.filter(pgh_obj_id=patient.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_owner_alone_can_reapply_the_grants(roles):
+    """Connected as the owner (no right to create roles), the command applies the grants."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"GRANT TRUNCATE ON accounts_siteevent TO {roles.app}")
+
+    with _the_app_connected_as(roles.owner, roles.owner_password):
+        database_roles_setup(roles=roles)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT has_table_privilege(%s, 'accounts_siteevent', 'TRUNCATE')", [roles.app]
+        )
+        assert cursor.fetchone() == (False,)
