@@ -193,7 +193,6 @@ class LeaseKept:
 
     def __init__(self, *, run_id: int, attempt: int) -> None:
         self.run_id, self.attempt = run_id, attempt
-        self.lost = threading.Event()
         self._done = threading.Event()
         self._thread = threading.Thread(
             target=self._renew, name=f"analysis-run-{run_id}-lease", daemon=True
@@ -222,8 +221,7 @@ class LeaseKept:
                     logger.warning("Analysis run %s: lease not renewed (%s)", self.run_id, error)
                     connection.close()
                     continue
-                if not renewed:
-                    self.lost.set()
+                if not renewed:  # its result will not be written either
                     logger.warning(
                         "Analysis run %s: attempt %s lost its lease to another worker",
                         self.run_id,
