@@ -10,9 +10,10 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm, UsernameField
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from knox.models import AuthToken
 
 from accounts.forms import AdminLogInForm
-from accounts.models import AccessEvent, Site, SiteAssignment, User
+from accounts.models import AccessEvent, LockoutRelease, Site, SiteAssignment, User
 from accounts.services import staff_role_change
 from audit.records import REASON_MAX_LENGTH, reason_for_change
 
@@ -109,4 +110,52 @@ class AccessEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: AccessEvent | None = None) -> bool:
+        return False
+
+
+# knox's own admin lists token digests and lets an administrator create a token for anyone
+# (shown to the administrator), who could then act as that person in the audit trail.
+if admin.site.is_registered(AuthToken):
+    admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """API tokens, listed but not readable: whose, since and until when. Nobody creates one
+    here, and no page shows a token's digest (its key). To end an account's tokens, change
+    its password or deactivate it (accounts/signals.py)."""
+
+    list_display = ["user", "created", "expiry"]
+    list_display_links = None
+    fields = ["user", "created", "expiry"]  # a view page, if reached, shows no digest or key
+    list_filter = ["user__role"]
+    search_fields = ["user__username", "user__last_name"]
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuthToken | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuthToken | None = None) -> bool:
+        return False
+
+
+@admin.register(LockoutRelease)
+class LockoutReleaseAdmin(admin.ModelAdmin):
+    list_display = ["released_at", "username", "ip_address", "released_by", "reason"]
+    search_fields = ["username"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: LockoutRelease | None = None
+    ) -> bool:
+        return False
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: LockoutRelease | None = None
+    ) -> bool:
         return False

@@ -71,6 +71,16 @@ class User(AbstractUser):
     class Meta:
         ordering = ["username"]
 
+    @property
+    def staff_id(self) -> str:
+        """A stable name for the account that is not its log-in name (half of a credential)."""
+        return f"staff-{self.pk}"
+
+    @property
+    def display_name(self) -> str:
+        """Who did something, as API answers show it: the full name, else the staff ID."""
+        return self.get_full_name().strip() or self.staff_id
+
 
 @audited()
 class SiteAssignment(models.Model):
@@ -94,6 +104,8 @@ class AccessEvent(models.Model):
     class Kind(models.TextChoices):
         LOGIN = "login", "Logged in"
         LOGIN_FAILED = "login_failed", "Failed log-in"
+        # The username was locked at that address: the password was not even checked.
+        LOCKED_OUT = "locked_out", "Refused while locked out"
         LOGOUT = "logout", "Logged out"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -106,6 +118,12 @@ class AccessEvent(models.Model):
 
     class Meta:
         ordering = ["-occurred_at"]
+        # The lockout counts a username's failures at one address (accounts/lockouts.py).
+        indexes = [
+            models.Index(
+                fields=["username", "ip_address", "occurred_at"], name="access_event_by_client"
+            )
+        ]
         triggers = [
             pgtrigger.Protect(
                 name="access_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete
@@ -114,3 +132,37 @@ class AccessEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.username} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class LockoutRelease(models.Model):
+    """A data manager or administrator ending a log-in lockout early: who, whom, when, why.
+
+    Kept for the audit trail and never changed; it also starts the count of failures that
+    lengthens the next lockout again (accounts/lockouts.py).
+    """
+
+    username = models.CharField(max_length=150, help_text="The username that was locked.")
+    # The account, when the username is one; PROTECT: accounts are never deleted.
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="lockout_releases"
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="lockouts_released"
+    )
+    reason = models.CharField(max_length=300)
+    released_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-released_at"]
+        triggers = [
+            pgtrigger.Protect(
+                name="lockout_release_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.username} unlocked by {self.released_by} at {self.released_at:%Y-%m-%d %H:%M}"
+        )

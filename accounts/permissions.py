@@ -183,3 +183,9 @@ def user_can_recompute_analyses(user: Account) -> bool:
 def user_can_open_admin(user: Account) -> bool:
     """Return True for the trial's system administrators, as Django's admin site decides."""
     return user.is_active and user.is_staff
+
+
+def user_can_release_lockouts(user: Account) -> bool:
+    """Return True for the data manager and the trial's administrators, who may end a log-in
+    lockout early (the people the lockout message sends a locked-out colleague to)."""
+    return _role(user) == Role.DATA_MANAGER or user_can_open_admin(user)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 import pghistory
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
+from knox.models import AuthToken
 
-from accounts.models import AccessEvent, Role, Site, SiteAssignment, User
+from accounts.lockouts import client_address
+from accounts.models import AccessEvent, LockoutRelease, Role, Site, SiteAssignment, User
+from accounts.permissions import user_can_release_lockouts
+from accounts.selectors import api_token_ttl_for
+from refusals import Refused
+from refusals.text import has_visible_text
 
 
 def access_event_record(
@@ -17,7 +26,7 @@ def access_event_record(
     """Append one entry to the access log."""
     ip_address = path = None
     if request is not None:
-        ip_address = request.META.get("REMOTE_ADDR") or None
+        ip_address = client_address(request)
         path = request.path[:200]
     return AccessEvent.objects.create(
         kind=kind, username=username, user=user, ip_address=ip_address, path=path or ""
@@ -61,3 +70,61 @@ def staff_role_change(*, user: User, role: Role | str, reason: str) -> User:
         user.role = Role(role) if role else ""
         user.save(update_fields=["role"])
     return user
+
+
+# --- Log-in lockouts ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def lockout_release(
+    *, username: str, ip_address: str | None, released_by: User, reason: str
+) -> LockoutRelease:
+    """End a username's lockout at one address early, with who released it and why.
+
+    The release is kept for the audit trail and starts the count that lengthens the next
+    lockout again. The failures django-axes counted for that username at that address go.
+    """
+    from axes.models import AccessAttempt
+
+    if not user_can_release_lockouts(released_by):
+        raise PermissionDenied("Only a data manager or the trial's administrator may unlock.")
+    reason = reason.strip()
+    if not has_visible_text(reason):
+        raise Refused({"reason": ["Say why the account is unlocked (checked with whom)."]})
+    release = LockoutRelease(
+        username=username,
+        user=User.objects.filter(username=username).first(),
+        ip_address=ip_address,
+        released_by=released_by,
+        reason=reason,
+    )
+    release.full_clean()
+    release.save()
+    # This address only (axes.utils.reset would take every address when there is none).
+    AccessAttempt.objects.filter(username=username, ip_address=ip_address).delete()
+    return release
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+
+def api_token_issue(*, user: User) -> tuple[AuthToken, str]:
+    """Issue a new API token for a log-in; return its row and the token, shown this once.
+
+    Only a digest is stored. Each log-in gets a token of its own, ending after the account's
+    time to live (api_token_ttl_for).
+    """
+    AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()  # ended ones
+    ttl: dt.timedelta = api_token_ttl_for(user)
+    return AuthToken.objects.create(user=user, expiry=ttl)
+
+
+def api_token_revoke(*, token: AuthToken) -> None:
+    """End one API token now (an API log-out)."""
+    token.delete()
+
+
+def api_tokens_revoke_all(*, user: User) -> int:
+    """End every API token of the account (a new password, a deactivated account)."""
+    count, _ = AuthToken.objects.filter(user=user).delete()
+    return count

@@ -87,7 +87,7 @@ class VersionConflict(Refused):
 
 
 def _last_save(record: Model) -> tuple[str, dt.datetime | None]:
-    """Return who saved the record last (their name, else their username) and when.
+    """Return who saved the record last (their name, else their staff ID) and when.
 
     Who comes from the audit trail's last event of the record; when from the record's own
     `updated_at`, the time the application stamped on that save.
@@ -99,9 +99,8 @@ def _last_save(record: Model) -> tuple[str, dt.datetime | None]:
     user = get_user_model()._default_manager.filter(pk=user_id).first() if user_id else None
     if user is None:
         return "", when
-    full_name = getattr(user, "get_full_name", lambda: "")().strip()
-    username = user.get_username()
-    return (f"{full_name} ({username})" if full_name else username), when
+    # The API answers this message too: a name or staff ID, never a log-in name.
+    return getattr(user, "display_name", ""), when
 
 
 def record_create(record: R, *, user: User, reason: str = "Initial entry") -> R:

@@ -34,7 +34,8 @@ class HistoryEntry:
     at: dt.datetime
     action: str
     record: str
-    username: str | None
+    username: str | None  # the log-in name: pages of the site only, never an API answer
+    by: str | None  # full name, else staff ID (User.display_name): what the API shows
     reason: str | None
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
@@ -61,11 +62,9 @@ def history_of(*records: Model) -> list[HistoryEntry]:
         ),
     )
     user_ids = {e.pgh_context.get("user") for e in events if e.pgh_context}
-    usernames: dict[int | None, str] = dict(
-        get_user_model()
-        .objects.filter(pk__in=[u for u in user_ids if u])
-        .values_list("pk", "username")
-    )
+    accounts = get_user_model().objects.in_bulk([u for u in user_ids if u])
+    usernames = {pk: account.get_username() for pk, account in accounts.items()}
+    names = {pk: getattr(account, "display_name", "") for pk, account in accounts.items()}
     entries = []
     for event in events:
         context = event.pgh_context or {}
@@ -92,6 +91,7 @@ def history_of(*records: Model) -> list[HistoryEntry]:
                     )
                 ),
                 username=usernames.get(context.get("user")),
+                by=names.get(context.get("user")),
                 reason=context.get("reason"),
                 changes=changes,
             )

@@ -146,6 +146,6 @@ class HistoryEntryOutput(serializers.Serializer):
     at = serializers.DateTimeField()
     action = serializers.CharField()
     record = serializers.CharField()
-    username = serializers.CharField(allow_null=True)
+    by = serializers.CharField(allow_null=True, help_text="Full name, else staff ID.")
     reason = serializers.CharField(allow_null=True)
     changes = serializers.DictField()

@@ -23,7 +23,8 @@ class RandomizationOutput(serializers.ModelSerializer):
 
     study_id = serializers.CharField(source="patient.study_id")
     stratum = serializers.CharField(source="stratum.label")
-    randomized_by = serializers.CharField(source="randomized_by.username")
+    # Who randomized, by name or staff ID: a log-in name is half of a credential.
+    randomized_by = serializers.CharField(source="randomized_by.display_name")
 
     class Meta:
         model = Randomization

@@ -66,7 +66,7 @@ class QueryOutput(PatientRecordSerializer):
             {
                 "action": s.action,
                 "text": s.text,
-                "by": s.by.username if s.by else None,
+                "by": s.by.display_name if s.by else None,
                 "at": s.at.isoformat(),
             }
             for s in query.steps.all()
@@ -198,7 +198,7 @@ class ReviewStateApi(APIView):
                 "signature": None
                 if signature.signature is None
                 else {
-                    "signer": signature.signature.signer_name,
+                    "signer": signature.signature.signed_by.display_name,
                     "signed_at": signature.signature.signed_at.isoformat(),
                     "meaning": signature.signature.meaning,
                     "valid": signature.valid,

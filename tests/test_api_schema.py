@@ -24,13 +24,13 @@ from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
-from rest_framework.authtoken.models import Token
 from rest_framework.throttling import UserRateThrottle
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Err
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from accounts.models import User
+from accounts.services import api_token_issue
 from endpoints.services import analysis_run_execute, analysis_run_request
 from tests.api.histories import patient_with_every_record
 from tests.factories import screen_patient
@@ -132,8 +132,8 @@ def application(settings) -> Iterator[WSGIHandler]:
 def _authorization(user: User) -> dict[str, str]:
     # Time is frozen, so the throttle's hour never passes; forget earlier runs' requests.
     cache.delete(UserRateThrottle.cache_format % {"scope": "user", "ident": user.pk})
-    token, _ = Token.objects.get_or_create(user=user)
-    return {"Authorization": f"Token {token.key}"}
+    _, token = api_token_issue(user=user)
+    return {"Authorization": f"Token {token}"}
 
 
 @pytest.fixture

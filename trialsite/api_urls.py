@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from accounts.apis import ObtainTokenApi, SiteListApi
+from accounts.apis import LogOutTokenApi, ObtainTokenApi, SiteListApi
 from dashboard.apis import PatientDetailApi
 from endpoints.apis import AnalysisRunListApi
 from endpoints.exports.apis import DataDictionaryApi, ExportApi
@@ -15,6 +15,7 @@ from visits.record_apis import urlpatterns_for_records
 
 urlpatterns = [
     path("auth/token/", ObtainTokenApi.as_view(), name="api-token"),
+    path("auth/logout/", LogOutTokenApi.as_view(), name="api-logout"),
     path("sites/", SiteListApi.as_view(), name="api-site-list"),
     path("patients/", patient_apis.PatientListApi.as_view(), name="api-patient-list"),
     path(

@@ -6,6 +6,7 @@ ALLOWED_HOSTS, DATABASE_URL and REDIS_URL, and `manage.py check --deploy` is the
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -41,7 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
@@ -69,9 +70,9 @@ MIDDLEWARE = [
     # Below WhiteNoise: static files keep their caching and need no policy of their own.
     "csp.middleware.CSPMiddleware",
     "trialsite.no_store.NoStoreMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
     # A control character in the path or query string is a 400 before any view reads it.
     "refusals.middleware.ControlCharactersMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -118,9 +119,6 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-# A persistent connection is tested before a request reuses it: after a PostgreSQL restart
-# the dead connection is replaced instead of failing the request with a 500.
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Least privilege (audit/database.py, README "Database roles"): migrations run as the owner
 # role; the web app, worker and beat connect as the application role, which may only write
 # rows (audit events: add only). `manage.py setup_database_roles` creates both.
@@ -128,6 +126,9 @@ DB_OWNER_ROLE = env_str("DB_OWNER_ROLE", default=DEFAULT_OWNER_ROLE)
 DB_APP_ROLE = env_str("DB_APP_ROLE", default=DEFAULT_APP_ROLE)
 DB_OWNER_PASSWORD = env_str("DB_OWNER_PASSWORD", default="")
 DB_APP_PASSWORD = env_str("DB_APP_PASSWORD", default="")
+# A persistent connection is tested before a request reuses it: after a PostgreSQL restart
+# the dead connection is replaced instead of failing the request with a 500.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss"))
@@ -191,6 +192,8 @@ CELERY_BEAT_SCHEDULE = {
     "analysis-runs-sweep": {
         "task": "endpoints.analysis_runs_sweep",
         "schedule": ANALYSIS_SWEEP_SECONDS,
+        # A sweep no worker took in time is dropped: the next one does its work.
+        "options": {"expires": ANALYSIS_SWEEP_SECONDS},
     },
     "review-automatic-queries": {
         "task": "review.automatic_queries_refresh",
@@ -238,16 +241,27 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
-AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1, minimum=1)
-# Lock the account, not the address: coordinators of one hospital share an outgoing IP.
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Lock a username at one client address, not the account for everyone: five wrong passwords
+# sent from elsewhere do not lock the coordinator out at her desk (accounts/lockouts.py).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The cool-off grows: the first lockout lasts LOGIN_COOLOFF_MINUTES, each further one at the
+# same address within a day twice as long, up to LOGIN_COOLOFF_MAX_HOURS.
+LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1)
+LOGIN_COOLOFF_MAX_HOURS = env_int("LOGIN_COOLOFF_MAX_HOURS", 24, minimum=1)
+AXES_COOLOFF_TIME = "accounts.lockouts.cool_off"
+# Each lockout keeps its own end (the cool-off differs per username and address), so clearing
+# expired lockouts never ends another, longer one.
+AXES_USE_ATTEMPT_EXPIRATION = True
+# An attempt refused during a lockout is logged (AccessEvent "locked_out") but neither
+# restarts nor lengthens that lockout: its length is known when it starts.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The client address: REMOTE_ADDR, or, behind TRUSTED_PROXY_COUNT reverse proxies (the TLS
+# proxy of docker-compose: 1), the address that many hops from the right of X-Forwarded-For.
+# Leave it 0 when clients reach gunicorn directly, or anyone could pick their address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.lockouts.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-SILENCED_SYSTEM_CHECKS = [
-    # axes.W006 wants the IP address in the lockout key. We lock by username on purpose:
-    # the password is guessed per account, and locking an IP would lock a whole hospital.
-    "axes.W006",
-]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 # 30-minute idle timeout: every request pushes the expiry forward.
@@ -304,11 +318,17 @@ STORAGES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["api.base.DataEntryOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON nested at most 64 deep, no control character in any string (api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "api.base.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "api.base.IdCursorPagination",
     "PAGE_SIZE": 100,
@@ -319,14 +339,20 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"user": env_str("API_THROTTLE_RATE", default="2000/hour")},
 }
 
+# API tokens (django-rest-knox): stored as SHA-512 digests, shown once, ending after
+# API_TOKEN_TTL_HOURS; the accounts named in API_INTEGRATION_ACCOUNTS (a sponsor's statistics
+# server, read-only sponsor role only) get API_INTEGRATION_TOKEN_TTL_DAYS instead.
+API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 8, minimum=1)
+API_INTEGRATION_ACCOUNTS = env_list("API_INTEGRATION_ACCOUNTS", default=[])
+API_INTEGRATION_TOKEN_TTL_DAYS = env_int("API_INTEGRATION_TOKEN_TTL_DAYS", 30, minimum=1)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "NCT03765541 trial API",
-    # JSON nested at most 64 deep, no control character in any string (api/parsers.py).
-    "DEFAULT_PARSER_CLASSES": [
-        "api.parsers.BoundedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
     "DESCRIPTION": (
         "Pseudonymised data of the dexamethasone in R/R AML trial for sponsors and data "
         "managers; data entry for site coordinators. Token (`Authorization: Token ...`) or "

@@ -22,3 +22,4 @@ register.filter("can_view_balance_report", permissions.user_can_view_balance_rep
 register.filter("can_unblind_trial", permissions.user_can_unblind_trial)
 register.filter("can_recompute_analyses", permissions.user_can_recompute_analyses)
 register.filter("can_open_admin", permissions.user_can_open_admin)
+register.filter("can_release_lockouts", permissions.user_can_release_lockouts)

@@ -347,7 +347,8 @@ def _admin_data(sites: Sequence[Site], users: Users, today: dt.date) -> str:
                     "UserType": _USER_TYPES.get(account.role, "Other"),
                 },
             )
-            + xml.element("LoginName", account.username)
+            # The staff ID, not the log-in name (half of a credential).
+            + xml.element("LoginName", account.staff_id)
             + (
                 xml.element("DisplayName", account.get_full_name())
                 if account.get_full_name()

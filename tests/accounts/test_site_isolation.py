@@ -13,11 +13,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 import protocol
-from accounts.models import Role
+from accounts.models import Role, User
+from accounts.services import api_token_issue
 from patients import rules
 from patients.models import Patient
 from tests.factories import ScreeningValuesFactory, UserFactory
@@ -49,8 +49,8 @@ def _page_client(client, request, role: str):
 
 def _api_client(user) -> APIClient:
     api = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, token = api_token_issue(user=user)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return api
 
 
@@ -301,7 +301,7 @@ def test_it_shows_the_own_site_patient_history_to_every_role(request, both_sites
     response = _api_as(request, role).get(f"/api/v1/patients/{OWN_SITE_PATIENT}/history/")
 
     assert response.status_code == 200
-    assert response.json()[0]["username"] == "coord_a"
+    assert response.json()[0]["by"] == f"staff-{User.objects.get(username='coord_a').pk}"
 
 
 def test_it_shows_a_coordinator_of_two_sites_the_patients_of_both(

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import pytest
 import time_machine
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.throttling import UserRateThrottle
 
 from accounts.models import User
+from accounts.services import api_token_issue
 from endpoints.services import analysis_run_request
 from patients.models import Patient
 from tests.api.histories import patient_with_every_record
@@ -35,8 +35,8 @@ def api_as() -> Callable[[User | None], APIClient]:
             # The throttle's hour never passes while time is frozen, and each test database
             # gives the same ids to its accounts: forget the requests of earlier runs.
             cache.delete(UserRateThrottle.cache_format % {"scope": "user", "ident": user.pk})
-            token, _ = Token.objects.get_or_create(user=user)
-            api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            _, token = api_token_issue(user=user)
+            api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         return api
 
     return client_for

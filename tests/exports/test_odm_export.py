@@ -235,7 +235,7 @@ def test_it_gives_a_corrected_value_the_reason_for_its_change(trial, sponsor, co
     ]
     assert document.xpath(
         f"//odm:User[@OID='USR.{coordinator.pk}']/odm:LoginName/text()", namespaces=NS
-    ) == ["coord_a"]
+    ) == [f"staff-{coordinator.pk}"]
 
 
 def test_it_keeps_a_withdrawn_value_as_an_empty_item_with_its_audit_record(trial, sponsor):

@@ -41,7 +41,7 @@ def coordinator_api(coordinator) -> APIClient:
 
 
 def test_it_answers_201_with_the_arm_and_the_stratum_but_not_the_position(
-    coordinator_api, patient_a
+    coordinator_api, coordinator, patient_a
 ):
     response = coordinator_api.post(
         _randomize_url("03-001"), {"regimen": "intensive"}, format="json"
@@ -62,7 +62,7 @@ def test_it_answers_201_with_the_arm_and_the_stratum_but_not_the_position(
     # see it.
     assert "sequence" not in body
     assert body["method"] == "blocks"
-    assert body["randomized_by"] == "coord_a"
+    assert body["randomized_by"] == f"staff-{coordinator.pk}"  # no full name: the staff ID
     saved = Randomization.objects.get(patient=patient_a)
     assert saved.arm == body["arm"] == saved.slot.arm
 

@@ -1,0 +1,59 @@
+"""The lockouts page: a data manager or administrator sees who is locked out and unlocks."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts.http import AuthenticatedHttpRequest
+from accounts.permissions import user_can_release_lockouts
+from accounts.selectors import lockout_releases_recent, lockouts_current
+from accounts.services import lockout_release
+from refusals.pages import attempt
+from refusals.text import no_control_characters
+
+
+class LockoutReleaseForm(forms.Form):
+    username = forms.CharField(max_length=150, validators=[no_control_characters])
+    ip_address = forms.GenericIPAddressField(required=False)
+    reason = forms.CharField(max_length=300, validators=[no_control_characters])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lockouts(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Usernames locked at an address now; unlocking one needs a reason, kept with who did it."""
+    if not user_can_release_lockouts(request.user):
+        raise PermissionDenied("Data managers and the trial's administrators unlock accounts.")
+    if request.method == "POST":
+        form = LockoutReleaseForm(request.POST)
+        if form.is_valid():
+            values = form.cleaned_data
+            attempt(
+                request,
+                lambda: lockout_release(
+                    username=values["username"],
+                    ip_address=values["ip_address"] or None,
+                    released_by=request.user,
+                    reason=values["reason"],
+                ),
+                success=f"{values['username']} may log in again from that address.",
+            )
+        else:
+            messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
+        return redirect("lockouts")
+    return render(
+        request,
+        "accounts/lockouts.html",
+        {
+            "lockouts": lockouts_current(),
+            "releases": lockout_releases_recent(),
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+        },
+    )
