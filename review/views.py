@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
@@ -42,15 +44,55 @@ def _record_from(patient, token: str):
     raise ValidationError({"record": ["Choose a record of this patient's casebook."]})
 
 
-def _done(request: AuthenticatedHttpRequest, study_id: str, action, message: str) -> HttpResponse:
-    """Run a review action; show its refusal as a message, never as an error page."""
-    attempt(request, action, success=message)
-    return redirect("review-patient", study_id=study_id)
+@dataclass(frozen=True)
+class Typed:
+    """What was typed into one of the review page's forms when its action was refused:
+    the page is shown again with the values kept and the reason beside that form."""
+
+    form: str
+    values: dict[str, str]
+    errors: list[str]
+    pk: int | None = None
+    fields: dict[str, list[str]] = field(default_factory=dict)
+
+
+# Never sent back to the browser, even to the person who typed it.
+_NOT_KEPT = {"csrfmiddlewaretoken", "password", "form_token"}
+
+
+def _done(
+    request: AuthenticatedHttpRequest,
+    patient,
+    action,
+    message: str,
+    *,
+    form: str,
+    pk: int | None = None,
+) -> HttpResponse:
+    """Run a review action. Done: say so and show the review page. Refused: show the page
+    again (400) with what was typed kept and the reason beside the form that sent it."""
+    try:
+        action()
+    except ValidationError as exc:
+        typed = Typed(
+            form=form,
+            pk=pk,
+            values={k: v for k, v in request.POST.items() if k not in _NOT_KEPT},
+            errors=exc.messages,
+        )
+        return _review_page(request, patient, typed=typed, status=400)
+    messages.success(request, message)
+    return redirect("review-patient", study_id=patient.study_id)
 
 
 @login_required
 def patient_review(request: AuthenticatedHttpRequest, study_id: str) -> HttpResponse:
-    patient = patient_get_for(request.user, study_id)
+    return _review_page(request, patient_get_for(request.user, study_id))
+
+
+def _review_page(
+    request: AuthenticatedHttpRequest, patient, *, typed: Typed | None = None, status: int = 200
+) -> HttpResponse:
     reviews = selectors.casebook_review(patient)
     return render(
         request,
@@ -74,7 +116,9 @@ def patient_review(request: AuthenticatedHttpRequest, study_id: str) -> HttpResp
             "can_sign": user_can_sign_casebook(request.user, patient.site),
             "can_lock": user_can_lock_data(request.user),
             "verified": sum(1 for r in reviews if r.verification_current),
+            "typed": typed,
         },
+        status=status,
     )
 
 
@@ -85,7 +129,7 @@ def query_raise(request: AuthenticatedHttpRequest, study_id: str) -> HttpRespons
     write_allowed(request.user, user_can_raise_queries)
     return _done(
         request,
-        study_id,
+        patient,
         lambda: services.query_raise(
             user=request.user,
             record=_record_from(patient, request.POST.get("record", "")),
@@ -93,6 +137,7 @@ def query_raise(request: AuthenticatedHttpRequest, study_id: str) -> HttpRespons
             text=request.POST.get("text", ""),
         ),
         "Query raised.",
+        form="raise-query",
     )
 
 
@@ -114,9 +159,11 @@ def query_step(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpR
     step, message = steps[action]
     return _done(
         request,
-        patient.study_id,
+        patient,
         lambda: step(user=request.user, query=query, text=request.POST.get("text", "")),
         message,
+        form=action,
+        pk=query.pk,
     )
 
 
@@ -127,11 +174,12 @@ def record_verify(request: AuthenticatedHttpRequest, study_id: str) -> HttpRespo
     write_allowed(request.user, user_can_verify_source)
     return _done(
         request,
-        study_id,
+        patient,
         lambda: services.record_verify(
             user=request.user, record=_record_from(patient, request.POST.get("record", ""))
         ),
         "Marked verified against the source.",
+        form="verify",
     )
 
 
@@ -142,7 +190,7 @@ def casebook_sign(request: AuthenticatedHttpRequest, study_id: str) -> HttpRespo
     write_allowed(request.user, user_can_sign_casebooks)
     return _done(
         request,
-        study_id,
+        patient,
         lambda: services.casebook_sign(
             user=request.user,
             patient=patient,
@@ -150,6 +198,7 @@ def casebook_sign(request: AuthenticatedHttpRequest, study_id: str) -> HttpRespo
             request=request,
         ),
         "Casebook signed.",
+        form="sign",
     )
 
 
@@ -160,11 +209,12 @@ def patient_lock(request: AuthenticatedHttpRequest, study_id: str) -> HttpRespon
     write_allowed(request.user, user_can_lock_data)
     return _done(
         request,
-        study_id,
+        patient,
         lambda: data_lock(
             user=request.user, patient=patient, reason=request.POST.get("reason", "")
         ),
         "Patient's data locked.",
+        form="lock",
     )
 
 
@@ -173,13 +223,15 @@ def patient_lock(request: AuthenticatedHttpRequest, study_id: str) -> HttpRespon
 @writes_allowed_for(user_can_lock_data)
 def lock_release(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lock = get_object_or_404(DataLock, pk=pk)
-    attempt(
-        request,
-        lambda: data_unlock(user=request.user, lock=lock, reason=request.POST.get("reason", "")),
-        success="Unlocked; the reason is kept in the audit trail.",
-    )
+
+    def unlock() -> None:
+        data_unlock(user=request.user, lock=lock, reason=request.POST.get("reason", ""))
+
+    success = "Unlocked; the reason is kept in the audit trail."
     if lock.patient is not None:
-        return redirect("review-patient", study_id=lock.patient.study_id)
+        patient = patient_get_for(request.user, lock.patient.study_id)
+        return _done(request, patient, unlock, success, form="unlock")
+    attempt(request, unlock, success=success)
     return redirect("review-locks")
 
 

@@ -3,7 +3,8 @@
 Each role sees the forms of its part of the review: the coordinator answers queries, the
 data manager raises, closes, re-opens and locks, the investigator signs, the monitor
 verifies. Another site's patient does not exist for a site-bound account. A refusal comes
-back as a message on the page, never as an error page.
+back on the page itself (400), beside the form that sent it, with what was typed kept; never
+as an error page.
 """
 
 from __future__ import annotations
@@ -33,6 +34,12 @@ def _screening(patient) -> Screening:
 
 def _messages(page) -> list[str]:
     return [str(m) for m in page.context["messages"]]
+
+
+def _refused(page) -> list[str]:
+    """The reasons the page gives beside the refused form: shown again, not redirected."""
+    assert page.status_code == 400 and not page.redirect_chain
+    return page.context["typed"].errors
 
 
 @pytest.fixture
@@ -137,8 +144,12 @@ def test_it_refuses_a_query_on_another_patients_record(client, patient_a, patien
         follow=True,
     )
 
-    assert _messages(page) == ["Choose a record of this patient's casebook."]
+    assert _refused(page) == ["Choose a record of this patient's casebook."]
     assert not DataQuery.objects.exists()
+    # The question typed is still there, next to the reason.
+    html = page.content.decode()
+    assert ">Wrong patient?</textarea>" in html
+    assert "Choose a record of this patient&#x27;s casebook." in html
 
 
 def test_it_shows_an_empty_question_as_a_message(client, patient_a, data_manager):
@@ -146,7 +157,7 @@ def test_it_shows_an_empty_question_as_a_message(client, patient_a, data_manager
 
     page = client.post(f"{REVIEW}query/", {"record": _token(patient_a), "text": " "}, follow=True)
 
-    assert _messages(page) == ["Say what is doubtful about the value."]
+    assert _refused(page) == ["Say what is doubtful about the value."]
     assert not DataQuery.objects.exists()
 
 
@@ -159,7 +170,9 @@ def test_it_shows_a_field_the_record_does_not_have_as_a_message(client, patient_
         follow=True,
     )
 
-    assert page.status_code == 200
+    assert _refused(page)
+    html = page.content.decode()
+    assert 'value="platelet"' in html and ">Platelets?</textarea>" in html
     assert not DataQuery.objects.exists()
 
 
@@ -196,7 +209,7 @@ def test_an_empty_answer_comes_back_as_a_message(client, query, coordinator):
 
     page = client.post(f"/review/queries/{query.pk}/answer/", {"text": ""}, follow=True)
 
-    assert _messages(page) == ["Give the answer: the explanation or the correction."]
+    assert _refused(page) == ["Give the answer: the explanation or the correction."]
     assert DataQuery.objects.get(pk=query.pk).status == DataQuery.Status.OPEN
 
 
@@ -230,7 +243,7 @@ def test_an_invalid_step_comes_back_as_a_message(client, query, data_manager):
 
     page = client.post(f"/review/queries/{query.pk}/reopen/", {"text": "Again."}, follow=True)
 
-    assert _messages(page) == ["This query is open: it cannot be reopened."]
+    assert _refused(page) == ["This query is open: it cannot be reopened."]
 
 
 @pytest.mark.parametrize("action", ["close", "reopen"])
@@ -282,9 +295,11 @@ def test_a_wrong_password_at_signing_comes_back_as_a_message(client, patient_a, 
 
     page = client.post(f"{REVIEW}sign/", {"password": "not-my-password"}, follow=True)
 
-    assert _messages(page) == ["Wrong password: the casebook was not signed."]
+    assert _refused(page) == ["Wrong password: the casebook was not signed."]
     assert not Signature.objects.exists()
-    assert "Not signed" in page.content.decode()
+    html = page.content.decode()
+    assert "Not signed" in html
+    assert "not-my-password" not in html  # a password is never sent back
 
 
 def test_the_investigator_signs_from_the_page(client, patient_a, investigator):
@@ -340,9 +355,9 @@ def test_an_unlock_without_a_reason_comes_back_as_a_message(client, patient_a, d
     lock = data_lock(user=data_manager, patient=patient_a, reason="Cut-off 31/05/2025")
     client.force_login(data_manager)
 
-    page = client.post(f"/review/locks/{lock.pk}/unlock/", {"reason": ""}, follow=True)
+    page = client.post(f"/review/locks/{lock.pk}/unlock/", {"reason": "\u200b"}, follow=True)
 
-    assert _messages(page) == ["Unlocking needs a reason."]
+    assert _refused(page) == ["Unlocking needs a reason."]
     assert DataLock.objects.get(pk=lock.pk).active is True
 
 
