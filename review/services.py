@@ -22,7 +22,7 @@ from accounts.permissions import (
     user_can_verify_source_at,
 )
 from patients.models import Patient
-from refusals.text import text_checked
+from refusals.text import has_visible_text, text_checked
 from review.fingerprints import casebook_fingerprint, fingerprint, record_values
 from review.models import DataQuery, QueryStep, Signature, SourceVerification
 
@@ -65,7 +65,7 @@ def query_raise(
     """Raise a query on a record or one of its fields (a data manager, or the system)."""
     if user is not None:
         _require(user_can_raise_queries(user))
-    if not text.strip():
+    if not has_visible_text(text):
         raise ValidationError({"text": ["Say what is doubtful about the value."]})
     text = text_checked(DataQuery, "text", text.strip())  # pages post it raw
     with pghistory.context(
@@ -116,7 +116,7 @@ def query_answer(*, user: User, query: DataQuery, text: str) -> DataQuery:
     """The site answers: it explains, or says which correction it made (audited with reason)."""
     if not user_can_answer_queries_at(user, query.patient.site):
         raise PermissionDenied("Queries are answered by a coordinator of the patient's site.")
-    if not text.strip():
+    if not has_visible_text(text):
         raise ValidationError({"text": ["Give the answer: the explanation or the correction."]})
     return _move(
         query,
@@ -145,7 +145,7 @@ def query_close(*, user: User | None, query: DataQuery, text: str = "") -> DataQ
 @transaction.atomic
 def query_reopen(*, user: User, query: DataQuery, text: str) -> DataQuery:
     _require(user_can_close_queries(user))
-    if not text.strip():
+    if not has_visible_text(text):
         raise ValidationError({"text": ["Say why the query is re-opened."]})
     return _move(
         query,

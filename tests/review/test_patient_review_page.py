@@ -152,10 +152,11 @@ def test_it_refuses_a_query_on_another_patients_record(client, patient_a, patien
     assert "Choose a record of this patient&#x27;s casebook." in html
 
 
-def test_it_shows_an_empty_question_as_a_message(client, patient_a, data_manager):
+@pytest.mark.parametrize("text", [" ", "\u200b"], ids=["blank", "zero-width space"])
+def test_it_shows_an_empty_question_as_a_message(client, patient_a, data_manager, text):
     client.force_login(data_manager)
 
-    page = client.post(f"{REVIEW}query/", {"record": _token(patient_a), "text": " "}, follow=True)
+    page = client.post(f"{REVIEW}query/", {"record": _token(patient_a), "text": text}, follow=True)
 
     assert _refused(page) == ["Say what is doubtful about the value."]
     assert not DataQuery.objects.exists()
