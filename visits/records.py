@@ -85,3 +85,12 @@ RECORD_KINDS: dict[str, RecordKind] = {
         ),
     )
 }
+
+
+def record_kinds_register(*kinds: RecordKind) -> None:
+    """Add the record kinds an app above visits declares (from its AppConfig.ready()), so
+    the record pages and the API serve them like visits' own: one way in for every form."""
+    for kind in kinds:
+        if RECORD_KINDS.get(kind.name, kind) is not kind:
+            raise ValueError(f"Record kind {kind.name!r} is registered twice.")
+        RECORD_KINDS[kind.name] = kind
