@@ -1,0 +1,3 @@
+"""biology models."""
+
+from __future__ import annotations

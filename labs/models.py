@@ -1,0 +1,3 @@
+"""labs models."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""medications models."""
+
+from __future__ import annotations
