@@ -3,6 +3,7 @@
 from django.urls import path
 
 from accounts.apis import LogOutTokenApi, ObtainTokenApi, SiteListApi
+from biology import apis as biology_apis
 from dashboard.apis import PatientDetailApi
 from endpoints.apis import AnalysisRunListApi
 from endpoints.exports.apis import DataDictionaryApi, ExportApi
@@ -34,6 +35,11 @@ urlpatterns = [
         name="api-patient-randomize",
     ),
     path("randomizations/", RandomizationListApi.as_view(), name="api-randomization-list"),
+    path(
+        "biology-specimens/",
+        biology_apis.SpecimenListApi.as_view(),
+        name="api-biology-specimen-list",
+    ),
     path("cycles/", visit_apis.CycleListApi.as_view(), name="api-cycle-list"),
     path("responses/", visit_apis.ResponseListApi.as_view(), name="api-response-list"),
     path("transplants/", visit_apis.TransplantListApi.as_view(), name="api-transplant-list"),

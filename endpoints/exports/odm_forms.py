@@ -381,6 +381,8 @@ _STUDY_EVENTS: tuple[StudyEvent, ...] = (
         "Scheduled",
         (Form("F.SCREENING", "Screening", (DEMOGRAPHICS, SCREENING, MUTATIONS, ELIGIBILITY)),),
     ),
+    # Karyotype and mutations: at screening, again at an on-study relapse (biology/crfs.py).
+    StudyEvent("SE.BIOLOGY", "Biology (karyotype and mutations)", "Unscheduled", ()),
     StudyEvent(
         "SE.RANDOMIZATION",
         "Randomization",

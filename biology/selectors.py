@@ -1,0 +1,79 @@
+"""Reads of the biology: the screening specimen's genetics and the ELN risk derived from it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import protocol
+from biology import crfs
+from biology.eln import Abnormality, Genetics, Risk, eln2017, eln2022
+from biology.models import KaryotypeResult, Specimen, SpecimenTimepoint
+from patients.models import Patient
+
+_MUTATED = {
+    protocol.MutationResult.DETECTED: True,
+    protocol.MutationResult.NOT_DETECTED: False,
+}
+
+
+def specimen_genetics(specimen: Specimen) -> Genetics:
+    """Return what the specimen says, as the ELN tables read it."""
+    return Genetics(
+        karyotype_known=specimen.karyotype in (KaryotypeResult.NORMAL, KaryotypeResult.ABNORMAL),
+        abnormalities=frozenset(a for a in Abnormality if getattr(specimen, a.value)),
+        mutated={gene: _MUTATED.get(getattr(specimen, gene)) for gene in crfs.GENES},
+        flt3_itd_allelic_ratio=specimen.flt3_itd_allelic_ratio,
+        tp53_vaf=specimen.tp53_vaf,
+    )
+
+
+@dataclass(frozen=True)
+class ElnRisk:
+    """The ELN risk derived from the screening specimen, beside the investigator's entry."""
+
+    specimen: Specimen | None
+    eln2017: Risk
+    eln2022: Risk
+    investigator: str  # protocol.ElnRisk value, or "" when not entered
+
+    @property
+    def investigator_disagrees(self) -> bool:
+        """The investigator's entry (the screening form's ELN 2017 risk group) differs from
+        the risk derived by the same version, both being known."""
+        derived = self.eln2017
+        return bool(
+            self.investigator and derived != Risk.NOT_ASSESSABLE and derived != self.investigator
+        )
+
+
+def _risk(patient: Patient, specimen: Specimen | None) -> ElnRisk:
+    screening = getattr(patient, "screening", None)
+    investigator = screening.eln_risk if screening is not None else ""
+    if specimen is None:
+        return ElnRisk(None, Risk.NOT_ASSESSABLE, Risk.NOT_ASSESSABLE, investigator)
+    genetics = specimen_genetics(specimen)
+    return ElnRisk(specimen, eln2017(genetics), eln2022(genetics), investigator)
+
+
+def screening_specimens(patient_ids: Iterable[int]) -> dict[int, Specimen]:
+    """Return each patient's screening specimen, by patient id (one query)."""
+    specimens = Specimen.objects.filter(
+        patient_id__in=list(patient_ids), timepoint=SpecimenTimepoint.SCREENING
+    )
+    return {specimen.patient_id: specimen for specimen in specimens}
+
+
+def eln_risk(patient: Patient) -> ElnRisk:
+    """Return the ELN 2017 and 2022 risk derived from the patient's screening specimen."""
+    specimen = Specimen.objects.filter(
+        patient=patient, timepoint=SpecimenTimepoint.SCREENING
+    ).first()
+    return _risk(patient, specimen)
+
+
+def eln_risks(patients: Iterable[Patient]) -> dict[int, ElnRisk]:
+    """Return the derived ELN risk of each patient (screening loaded with the patients)."""
+    patients = list(patients)
+    specimens = screening_specimens(p.pk for p in patients)
+    return {p.pk: _risk(p, specimens.get(p.pk)) for p in patients}

@@ -1,0 +1,15 @@
+"""A randomized patient to record biology for (today is 2 June 2025)."""
+
+from __future__ import annotations
+
+import pytest
+
+import protocol
+from tests.visits.builders import randomize
+
+
+@pytest.fixture
+def ic_patient(patient_a, coordinator):
+    """patient_a, screened on 4 March 2025, randomized on 5 March with intensive salvage."""
+    randomize(patient_a, coordinator, protocol.Regimen.INTENSIVE)
+    return patient_a
