@@ -24,6 +24,7 @@ from endpoints.datasets import (
     best_response,
     time_to_event_rows,
 )
+from endpoints.mrd_negativity import mrd_negativity
 from endpoints.statistics.comparison import cox, logrank
 from endpoints.statistics.cumulative_incidence import cumulative_incidence
 from endpoints.statistics.follow_up import median_follow_up
@@ -252,6 +253,7 @@ def analysis_compute(
         },
         "relapse_incidence": _relapse_incidence(rows, facts_by_id),
         "responses": _responses(facts, cutoff),
+        "mrd_negativity": mrd_negativity(facts, cutoff),
         "transplant_rate": {
             arm: clopper_pearson(
                 sum(1 for f in facts if f.arm == arm and f.hsct_on and f.hsct_on <= cutoff),
@@ -272,5 +274,6 @@ def blinded_view(results: dict[str, Any]) -> dict[str, Any]:
         "endpoints": {p: {"pooled": e["pooled"]} for p, e in results["endpoints"].items()},
         "relapse_incidence": {"pooled": results["relapse_incidence"]["pooled"]},
         "responses": {"pooled": results["responses"]["pooled"]},
+        "mrd_negativity": {"pooled": (results.get("mrd_negativity") or {}).get("pooled")},
         "data_locks": results.get("data_locks"),
     }

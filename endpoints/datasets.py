@@ -22,6 +22,7 @@ from visits.models import (
     AdverseEvent,
     EndOfTreatment,
     FollowUpVisit,
+    MrdAssessment,
     OffStudy,
     ResponseAssessment,
     Transplant,
@@ -62,6 +63,8 @@ class PatientFacts:
     # Imported from a legacy system: survival and transplant dates only, no response data,
     # so the patient counts in OS (and OS censored at HSCT) but not in EFS, LFS or responses.
     imported: bool = False
+    # Dates of the MRD assessments negative by flow cytometry (< 10⁻³, PROTOCOL.md).
+    mrd_flow_negative_on: list[dt.date] = field(default_factory=list)
 
     @property
     def evaluation(self) -> protocol.ResponseTimepoint:
@@ -463,6 +466,13 @@ def _recorded_facts(
         contact(pid, on)
         if pid in facts:
             facts[pid].end_of_treatment_on = on
+    for pid, on in (
+        of_these(MrdAssessment)
+        .filter(method=protocol.MrdMethod.FLOW, negative=True)
+        .values_list("patient_id", "assessed_on")
+    ):
+        if pid in facts:
+            facts[pid].mrd_flow_negative_on.append(on)
     for pid, on, vital, disease in (
         of_these(FollowUpVisit)
         .filter(performed_on__isnull=False)

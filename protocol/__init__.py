@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 
 from django.db import models
@@ -376,6 +377,45 @@ class MrdAtTransplant(models.TextChoices):
     NEGATIVE = "negative", "Negative (< 10⁻³ by flow cytometry)"
     POSITIVE = "positive", "Positive"
     NOT_DONE = "not_done", "Not done"
+
+
+# --- Measurable residual disease (MRD) ---------------------------------------------
+
+
+class MrdTimepoint(models.TextChoices):
+    AFTER_INDUCTION = "after_induction", "After induction (at the protocol evaluation)"
+    BEFORE_CONSOLIDATION = "before_consolidation", "Before consolidation"
+    BEFORE_HSCT = "before_hsct", "Before allo-HSCT"
+    FOLLOW_UP = "follow_up", "Follow-up"
+
+
+class MrdMethod(models.TextChoices):
+    FLOW = "flow", "Multiparameter flow cytometry"
+    NPM1_QPCR = "npm1_qpcr", "NPM1 qPCR"
+    OTHER = "other", "Other (specify)"
+
+
+class MrdResult(models.TextChoices):
+    VALUE = "value", "Detected: a value"
+    BELOW_SENSITIVITY = "below_sensitivity", "Negative below the assay's sensitivity"
+
+
+# PROTOCOL.md: MRD negativity is < 10⁻³ by flow cytometry (a fraction of the cells counted).
+MRD_FLOW_NEGATIVE_BELOW = Decimal("0.001")
+# NPM1 qPCR (ELN 2021 MRD recommendations): any detected transcript is MRD positive,
+# whatever its level; negative when not detected by an assay at least this sensitive.
+MRD_QPCR_SENSITIVITY_AT_LEAST = Decimal("0.001")
+# The response assessment an MRD result is read against: the protocol evaluation for an
+# after-induction MRD, else the assessment closest in date within this many days.
+MRD_MATCHING_RESPONSE_WITHIN_DAYS = 14
+# Morphologically active disease (≥ 5% marrow blasts, ELN 2017 "resistant" includes PR):
+# an MRD below 10⁻³ of the cells cannot sit beside it.
+MORPHOLOGICALLY_ACTIVE_RESPONSES = (
+    ResponseCategory.PR,
+    ResponseCategory.RESISTANT,
+    ResponseCategory.PROGRESSION,
+    ResponseCategory.RELAPSE,
+)
 
 
 # --- Protocol deviations --------------------------------------------------------------

@@ -42,6 +42,7 @@ urlpatterns = [
     ),
     path("cycles/", visit_apis.CycleListApi.as_view(), name="api-cycle-list"),
     path("responses/", visit_apis.ResponseListApi.as_view(), name="api-response-list"),
+    path("mrd-assessments/", visit_apis.MrdListApi.as_view(), name="api-mrd-list"),
     path("transplants/", visit_apis.TransplantListApi.as_view(), name="api-transplant-list"),
     path(
         "ends-of-treatment/",

@@ -19,6 +19,14 @@ ResponseListApi = scoped_list_api(
     date_field="assessed_on",
     description="Response assessments (ELN 2017 / IWG) with the values they rest on.",
 )
+MrdListApi = scoped_list_api(
+    name="MrdListApi",
+    model=models.MrdAssessment,
+    serializer=serializers.MrdOutput,
+    date_field="assessed_on",
+    description="MRD assessments (flow cytometry, NPM1 qPCR, other), each with its "
+    "negativity derived by the protocol's rule (< 10⁻³ by flow).",
+)
 TransplantListApi = scoped_list_api(
     name="TransplantListApi",
     model=models.Transplant,

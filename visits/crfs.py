@@ -17,11 +17,13 @@ from visits.models import (
     AdverseEvent,
     EndOfTreatment,
     FollowUpVisit,
+    MrdAssessment,
     OffStudy,
     ResponseAssessment,
     Transplant,
     TreatmentCycle,
 )
+from visits.mrd import NEGATIVITY_HELP
 from visits.treatment_emergence import HELP_TEXT as TEAE_HELP_TEXT
 from visits.treatment_emergence import treatment_emergent
 
@@ -95,6 +97,35 @@ RESPONSE = Form(
         Item("extramedullary_disease"),
         Item("transfusion_dependent"),
         Item("mrd_negative"),
+    ),
+)
+
+MRD = Form(
+    name="mrd",
+    title="MRD assessment",
+    model=MrdAssessment,
+    entered_by=DATA_ENTRY_ROLES,
+    timeline_order=45,
+    export_description="Measurable residual disease assessments (raw); the analysis "
+    "dataset is ADMRD.",
+    odm=Odm(
+        "SE.TREATMENT",
+        "MRD",
+        "MRD",
+        rows="mrd_assessments",
+        repeat_key="pk",
+        form_name="MRD assessments",
+    ),
+    items=(
+        Item("assessed_on"),
+        Item("timepoint"),
+        Item("method"),
+        Item("method_other"),
+        # From 10⁻⁶ (the best NGS/qPCR assays) to 10⁻² (a slipped digit beyond either).
+        Item("sensitivity", minimum=Decimal("0.000001"), maximum=Decimal("0.01")),
+        Item("result"),
+        Item("value", minimum=0, maximum=1),
+        Item("negative", entered=False, help_text=NEGATIVITY_HELP),
     ),
 )
 
@@ -236,5 +267,5 @@ ADVERSE_EVENT = Form(
 )
 
 site.register(
-    CYCLE, RESPONSE, TRANSPLANT, END_OF_TREATMENT, FOLLOW_UP_VISIT, OFF_STUDY, ADVERSE_EVENT
+    CYCLE, RESPONSE, MRD, TRANSPLANT, END_OF_TREATMENT, FOLLOW_UP_VISIT, OFF_STUDY, ADVERSE_EVENT
 )

@@ -134,6 +134,56 @@ class ResponseAssessment(ClinicalRecord):
         return f"{self.patient} {self.category} on {self.assessed_on}"
 
 
+_FRACTION: dict[str, Any] = {
+    "max_digits": 11,
+    "decimal_places": 10,
+    "null": True,
+    "blank": True,
+    "validators": [MinValueValidator(0), MaxValueValidator(1)],
+}
+
+
+@audited()
+class MrdAssessment(ClinicalRecord):
+    """Measurable residual disease, many per patient: the assay, its sensitivity, the result,
+    and the negativity the services derive from them (visits/mrd.py)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="mrd_assessments")
+    assessed_on = models.DateField("sample taken on")
+    timepoint = models.CharField(max_length=30, choices=protocol.MrdTimepoint.choices)
+    method = models.CharField(max_length=20, choices=protocol.MrdMethod.choices)
+    method_other = models.CharField(
+        "other method", max_length=120, blank=True, validators=[no_control_characters]
+    )
+    sensitivity = models.DecimalField(
+        "assay sensitivity",
+        help_text="The lowest fraction the assay detects, as a decimal: 0.001 for 10⁻³, "
+        "0.0001 for 10⁻⁴, 0.00001 for 10⁻⁵.",
+        **_FRACTION,
+    )
+    result = models.CharField(max_length=20, choices=protocol.MrdResult.choices)
+    value = models.DecimalField(
+        "MRD value (fraction)",
+        help_text="Residual leukaemic cells (flow) or NPM1 transcript ratio (qPCR), as a "
+        "fraction between 0 and 1: 0.0005 for 5 × 10⁻⁴. Only for a detected result.",
+        **_FRACTION,
+    )
+    negative = models.BooleanField("MRD negative", null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["patient", "assessed_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(result="value", value__isnull=False)
+                | Q(result="below_sensitivity", value__isnull=True),
+                name="mrd_value_only_when_detected",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} MRD on {self.assessed_on}"
+
+
 @audited()
 class Transplant(ClinicalRecord):
     patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="transplant")

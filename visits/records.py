@@ -65,6 +65,7 @@ RECORD_KINDS: dict[str, RecordKind] = {
     for kind in (
         RecordKind(crfs.CYCLE, services.cycle_record, services.cycle_update, "cycle"),
         RecordKind(crfs.RESPONSE, services.response_record, services.response_update, "assessment"),
+        RecordKind(crfs.MRD, services.mrd_record, services.mrd_update, "mrd"),
         RecordKind(
             crfs.TRANSPLANT, services.transplant_record, services.transplant_update, "transplant"
         ),

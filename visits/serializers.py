@@ -123,6 +123,10 @@ class ResponseOutput(FormOutput):
     form = crfs.RESPONSE
 
 
+class MrdOutput(FormOutput):
+    form = crfs.MRD
+
+
 class TransplantOutput(FormOutput):
     form = crfs.TRANSPLANT
 

@@ -415,7 +415,11 @@ def datasets(*, arms: bool = True) -> dict[str, Dataset]:
     reader who may not see the arms gets it, without the columns that tell the arm."""
     if not apps.ready:
         raise ImproperlyConfigured("The exports are read once the casebook is complete.")
-    derived = (ADSL, ADTTE) if arms else (_without_arms(ADSL), _without_arms(ADTTE))
+    # The analysis datasets declared in their own modules, which build on this one.
+    from endpoints.exports.admrd import ADMRD
+
+    analysis = (ADSL, ADTTE, ADMRD)
+    derived = analysis if arms else tuple(_without_arms(d) for d in analysis)
     return {d.name: d for d in (*derived, *(_raw_table(form, arms=arms) for form in casebook))}
 
 

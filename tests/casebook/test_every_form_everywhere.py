@@ -35,6 +35,7 @@ def test_the_casebook_declares_the_seven_forms_of_the_protocol():
     assert [form.name for form in casebook] == [
         "cycles",
         "responses",
+        "mrd",
         "transplant",
         "end-of-treatment",
         "follow-up-visits",
@@ -91,7 +92,7 @@ def test_every_form_is_in_the_data_dictionary_as_declared(data_manager):
         d["dataset"]: d for d in client.get("/api/v1/exports/dictionary/").json()["datasets"]
     }
 
-    assert set(datasets) - {"adsl", "adtte"} == {form.name for form in casebook}
+    assert set(datasets) - {"adsl", "adtte", "admrd"} == {form.name for form in casebook}
     for form in casebook:
         columns = {c["name"]: c for c in datasets[form.name]["columns"]}
         assert list(columns) == _columns(form)

@@ -17,6 +17,7 @@ def test_it_lists_the_seven_forms_after_randomization_in_timeline_order():
     assert [form.name for form in site] == [
         "cycles",
         "responses",
+        "mrd",
         "transplant",
         "end-of-treatment",
         "follow-up-visits",

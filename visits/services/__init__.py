@@ -25,6 +25,7 @@ from visits.services.follow_up import (
     followup_visit_miss,
     followup_visit_record,
 )
+from visits.services.mrd import mrd_record, mrd_update
 from visits.services.off_study import off_study_record, off_study_update
 from visits.services.responses import response_record, response_update
 from visits.services.transplant import transplant_record, transplant_update
@@ -42,6 +43,8 @@ __all__ = [
     "followup_schedule_build",
     "followup_visit_miss",
     "followup_visit_record",
+    "mrd_record",
+    "mrd_update",
     "off_study_record",
     "off_study_update",
     "response_record",
