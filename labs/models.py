@@ -1,3 +1,101 @@
-"""labs models."""
+"""Blood counts and transfusions: one record per sample or per transfusion, each linked to
+the treatment cycle whose window holds its date (labs/windows.py).
+
+Every record carries a `version` (visits.models.ClinicalRecord): a save made from an
+out-of-date form is refused instead of silently overwriting a colleague's.
+"""
 
 from __future__ import annotations
+
+from typing import Any
+
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from audit.tracking import audited
+from patients.models import Patient
+from visits.models import ClinicalRecord, TreatmentCycle
+
+_COUNT: dict[str, Any] = {
+    "max_digits": 6,
+    "decimal_places": 2,
+    "validators": [MinValueValidator(0)],
+}
+
+
+class TransfusionProduct(models.TextChoices):
+    RED_CELLS = "red_cells", "Red blood cells"
+    PLATELETS = "platelets", "Platelets"
+
+
+@audited()
+class BloodCount(ClinicalRecord):
+    """One blood sample's counts. ANC and platelets are required: the duration of
+    myelosuppression and count recovery are derived from them (labs/derivations.py)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="blood_counts")
+    # Set by the service from `cycle_number`, once the date is checked against its window.
+    cycle = models.ForeignKey(
+        TreatmentCycle,
+        on_delete=models.PROTECT,
+        related_name="blood_counts",
+        null=True,
+        editable=False,
+    )
+    cycle_number = models.PositiveSmallIntegerField(
+        "cycle", help_text="The treatment cycle the sample belongs to (1 = first cycle)."
+    )
+    sampled_on = models.DateField(
+        "sampled on",
+        help_text="Within the cycle's window: from its start to the day before the next "
+        "cycle starts (the last cycle: to its day 60).",
+    )
+    anc = models.DecimalField("ANC (absolute neutrophil count)", **_COUNT)
+    platelets = models.DecimalField("platelets", **_COUNT)
+    haemoglobin = models.DecimalField(
+        "haemoglobin", null=True, blank=True, max_digits=4, decimal_places=1
+    )
+    wbc = models.DecimalField("WBC (white blood cells)", null=True, blank=True, **_COUNT)
+    peripheral_blasts_pct = models.DecimalField(
+        "peripheral blasts", null=True, blank=True, max_digits=5, decimal_places=1
+    )
+
+    class Meta:
+        ordering = ["patient", "sampled_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "sampled_on"], name="one_blood_count_per_patient_and_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} counts on {self.sampled_on:%d/%m/%Y}"
+
+
+@audited()
+class Transfusion(ClinicalRecord):
+    """One transfusion of red cells or platelets. A platelet transfusion in the 7 days
+    before a count hides a platelet recovery (labs/derivations.py)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="transfusions")
+    cycle = models.ForeignKey(
+        TreatmentCycle,
+        on_delete=models.PROTECT,
+        related_name="transfusions",
+        null=True,
+        editable=False,
+    )
+    cycle_number = models.PositiveSmallIntegerField(
+        "cycle", help_text="The treatment cycle the transfusion was given in."
+    )
+    given_on = models.DateField("given on")
+    product = models.CharField(max_length=20, choices=TransfusionProduct.choices)
+    units = models.PositiveSmallIntegerField(
+        "units", help_text="Bags (red cells) or adult doses (platelets)."
+    )
+
+    class Meta:
+        ordering = ["patient", "given_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.patient} {self.get_product_display()} on {self.given_on:%d/%m/%Y}"

@@ -16,6 +16,8 @@ from visits.records import RECORD_KINDS
 def test_it_lists_the_seven_forms_after_randomization_in_timeline_order():
     assert [form.name for form in site] == [
         "cycles",
+        "blood-counts",
+        "transfusions",
         "responses",
         "mrd",
         "transplant",
@@ -32,7 +34,7 @@ def test_it_finds_a_form_by_name_and_by_model():
     assert site.form("cycles") is crfs.CYCLE
     assert site.form_of(TreatmentCycle) is crfs.CYCLE
     with pytest.raises(FormNotDeclared):
-        site.form("blood-counts")
+        site.form("no-such-form")
 
 
 def test_every_record_kind_of_the_pages_and_the_api_is_a_registered_form():

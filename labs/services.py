@@ -1,0 +1,138 @@
+"""Writes of blood counts and transfusions.
+
+Each function locks the patient (visits.state), takes only the form's declared fields,
+validates them (types, choices, the plausible ranges declared in labs/crfs.py), then checks
+the date against the patient's course: within the window of the cycle named, not in the
+future, not before the randomization, not after the death. Any refusal saves nothing.
+Corrections give a reason and the version read (audit.records.record_update).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+
+from accounts.models import User
+from audit.records import record_create, record_update
+from casebook.declarations import Form
+from labs import crfs
+from labs.models import BloodCount, Transfusion
+from labs.windows import cycle_windows
+from patients.models import Patient
+from visits.services.entry import add_error, field_errors, values_apply
+from visits.state import Errors, PatientRecords, date_errors, patient_records_for_update, raise_if
+
+LabRecord = BloodCount | Transfusion
+
+
+def _date_field(record: LabRecord) -> str:
+    return "sampled_on" if isinstance(record, BloodCount) else "given_on"
+
+
+def _window_errors(records: PatientRecords, record: LabRecord) -> Errors:
+    """The date lies in the window of the cycle named (labs/windows.py), and the cycle
+    exists; also today, the randomization and the death bound it (visits.state)."""
+    name = _date_field(record)
+    day = getattr(record, name)
+    errors = date_errors(records, {name: day})
+    windows = cycle_windows(records.cycles)
+    window = windows.get(record.cycle_number)
+    if window is None:
+        recorded = ", ".join(str(n) for n in sorted(windows)) or "none yet"
+        add_error(
+            errors,
+            "cycle_number",
+            f"Cycle {record.cycle_number} is not recorded for this patient (cycles recorded: "
+            f"{recorded}). Record the cycle first.",
+        )
+    elif not window.holds(day):
+        add_error(
+            errors,
+            name,
+            f"{day:%d/%m/%Y} is outside cycle {window.number}'s window "
+            f"({window.opens_on:%d/%m/%Y} to {window.closes_on:%d/%m/%Y}): from the cycle's "
+            "start to the day before the next cycle starts (the last cycle: to its day 60).",
+        )
+    return errors
+
+
+def _one_count_a_day_errors(records: PatientRecords, count: BloodCount) -> Errors:
+    twin = (
+        BloodCount.objects.filter(patient=records.patient, sampled_on=count.sampled_on)
+        .exclude(pk=count.pk)
+        .first()
+    )
+    if twin is None:
+        return {}
+    return {
+        "sampled_on": [
+            f"Counts of {count.sampled_on:%d/%m/%Y} are already recorded: correct that "
+            "record (one sample a day is kept, the one closest to 8 a.m.)."
+        ]
+    }
+
+
+def _validated(
+    records: PatientRecords, record: LabRecord, values: Mapping[str, Any], form: Form
+) -> None:
+    """Apply the values and refuse them (nothing saved) if a field or a rule says no; then
+    link the record to its cycle."""
+    values_apply(record, values, allowed=form.entered_fields)
+    errors = field_errors(record, form=form, exclude=("patient", "created_by", "cycle"))
+    if not errors:
+        errors = _window_errors(records, record)
+        if isinstance(record, BloodCount) and not errors:
+            errors = _one_count_a_day_errors(records, record)
+    raise_if(errors)
+    record.cycle = next(c for c in records.cycles if c.number == record.cycle_number)
+
+
+@transaction.atomic
+def blood_count_record(*, patient: Patient, user: User, values: Mapping[str, Any]) -> BloodCount:
+    """Record one sample's blood counts."""
+    records = patient_records_for_update(patient, user)
+    count = BloodCount(patient=records.patient, created_by=user)
+    _validated(records, count, values, crfs.BLOOD_COUNT)
+    return record_create(count, user=user)
+
+
+@transaction.atomic
+def blood_count_update(
+    *, count: BloodCount, user: User, values: Mapping[str, Any], version: int | None, reason: str
+) -> BloodCount:
+    """Correct a sample's counts (reason for change and the version read required)."""
+    records = patient_records_for_update(count.patient, user)
+    count = BloodCount.objects.get(pk=count.pk)
+    _validated(records, count, values, crfs.BLOOD_COUNT)
+    return record_update(
+        count, fields=[*values, "cycle"], expected_version=version, user=user, reason=reason
+    )
+
+
+@transaction.atomic
+def transfusion_record(*, patient: Patient, user: User, values: Mapping[str, Any]) -> Transfusion:
+    """Record a transfusion of red cells or platelets."""
+    records = patient_records_for_update(patient, user)
+    transfusion = Transfusion(patient=records.patient, created_by=user)
+    _validated(records, transfusion, values, crfs.TRANSFUSION)
+    return record_create(transfusion, user=user)
+
+
+@transaction.atomic
+def transfusion_update(
+    *,
+    transfusion: Transfusion,
+    user: User,
+    values: Mapping[str, Any],
+    version: int | None,
+    reason: str,
+) -> Transfusion:
+    """Correct a transfusion (reason for change and the version read required)."""
+    records = patient_records_for_update(transfusion.patient, user)
+    transfusion = Transfusion.objects.get(pk=transfusion.pk)
+    _validated(records, transfusion, values, crfs.TRANSFUSION)
+    return record_update(
+        transfusion, fields=[*values, "cycle"], expected_version=version, user=user, reason=reason
+    )
