@@ -28,6 +28,7 @@ import protocol
 from accounts.models import Role, Site, User
 from accounts.services import staff_account_create
 from demo.course import demo_courses_seed
+from demo.medications import demo_medications_seed
 from demo.monitoring import demo_review_seed
 from patients.models import Patient
 from patients.services import patient_screen
@@ -240,6 +241,7 @@ def demo_trial_seed(*, patients: int, seed: int) -> list[Patient]:
     demo_courses_seed(
         seed=seed, coordinators=staff.coordinators, reviewer=staff.data_manager, today=today
     )
+    demo_medications_seed(seed=seed, coordinators=staff.coordinators, today=today)
     demo_review_seed(
         seed=seed,
         coordinators=staff.coordinators,

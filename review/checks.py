@@ -15,6 +15,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 import protocol
+from medications.selectors import corticosteroids_for_review
 from review import services
 from review.models import DataQuery, QueryStep
 from visits.models import (
@@ -128,6 +129,11 @@ AUTOMATIC_CHECKS: tuple[AutomaticCheck, ...] = (
         "TRANSPLANT_UNCONTROLLED_DISEASE",
         "Allo-HSCT in uncontrolled disease (a major protocol deviation)",
         _transplants_in_uncontrolled_disease,
+    ),
+    AutomaticCheck(
+        "CORTICOSTEROID_OUTSIDE_PROTOCOL",
+        "Systemic corticosteroid during protocol treatment outside the protocol's indications",
+        corticosteroids_for_review,
     ),
 )
 

@@ -9,6 +9,7 @@ from endpoints.apis import AnalysisRunListApi
 from endpoints.exports.apis import DataDictionaryApi, ExportApi
 from endpoints.exports.odm_apis import OdmExportApi
 from labs import apis as lab_apis
+from medications import apis as medication_apis
 from patients import apis as patient_apis
 from randomization.apis import PatientRandomizeApi, RandomizationListApi
 from review import apis as review_apis
@@ -60,6 +61,11 @@ urlpatterns = [
         "adverse-events/", visit_apis.AdverseEventListApi.as_view(), name="api-adverse-event-list"
     ),
     path("deviations/", visit_apis.DeviationListApi.as_view(), name="api-deviation-list"),
+    path(
+        "concomitant-medications/",
+        medication_apis.ConcomitantMedicationListApi.as_view(),
+        name="api-concomitant-medication-list",
+    ),
     path("blood-counts/", lab_apis.BloodCountListApi.as_view(), name="api-blood-count-list"),
     path("transfusions/", lab_apis.TransfusionListApi.as_view(), name="api-transfusion-list"),
     path("analysis-runs/", AnalysisRunListApi.as_view(), name="api-analysis-run-list"),

@@ -33,6 +33,7 @@ def _columns(form) -> list[str]:
 
 def test_the_casebook_declares_the_seven_forms_of_the_protocol():
     assert [form.name for form in casebook] == [
+        "biology",
         "cycles",
         "blood-counts",
         "transfusions",

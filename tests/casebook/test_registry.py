@@ -15,6 +15,7 @@ from visits.records import RECORD_KINDS
 
 def test_it_lists_the_seven_forms_after_randomization_in_timeline_order():
     assert [form.name for form in site] == [
+        "biology",
         "cycles",
         "blood-counts",
         "transfusions",
