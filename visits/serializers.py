@@ -180,9 +180,11 @@ class DeviationOutput(PatientRecordSerializer):
         if data["kind"] in ARM_REVEALING_DEVIATIONS and self._arms_withheld:
             data["kind"] = DEX_NOT_AS_RANDOMIZED
             number = data["cycle"]
+            # None: a concomitant medication's dexamethasone (medications/services.py).
+            where = f"Cycle {number}: d" if number is not None else "D"
             data["description"] = (
-                f"Cycle {number}: dexamethasone not as randomized (which way is withheld "
-                "while the trial is blinded)."
+                f"{where}examethasone not as randomized (which way is withheld while the "
+                "trial is blinded)."
             )
         return data
 

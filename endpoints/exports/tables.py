@@ -416,9 +416,10 @@ def datasets(*, arms: bool = True) -> dict[str, Dataset]:
     if not apps.ready:
         raise ImproperlyConfigured("The exports are read once the casebook is complete.")
     # The analysis datasets declared in their own modules, which build on this one.
+    from endpoints.exports.adcm import ADCM
     from endpoints.exports.admrd import ADMRD
 
-    analysis = (ADSL, ADTTE, ADMRD)
+    analysis = (ADSL, ADTTE, ADMRD, ADCM)
     derived = analysis if arms else tuple(_without_arms(d) for d in analysis)
     return {d.name: d for d in (*derived, *(_raw_table(form, arms=arms) for form in casebook))}
 

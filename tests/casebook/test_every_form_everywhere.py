@@ -44,6 +44,7 @@ def test_the_casebook_declares_the_seven_forms_of_the_protocol():
         "follow-up-visits",
         "off-study",
         "adverse-events",
+        "concomitant-medications",
     ]
 
 
@@ -95,7 +96,7 @@ def test_every_form_is_in_the_data_dictionary_as_declared(data_manager):
         d["dataset"]: d for d in client.get("/api/v1/exports/dictionary/").json()["datasets"]
     }
 
-    assert set(datasets) - {"adsl", "adtte", "admrd"} == {form.name for form in casebook}
+    assert set(datasets) - {"adsl", "adtte", "admrd", "adcm"} == {form.name for form in casebook}
     for form in casebook:
         columns = {c["name"]: c for c in datasets[form.name]["columns"]}
         assert list(columns) == _columns(form)
