@@ -128,6 +128,9 @@ class Form:
     odm: Odm
     plural_title: str = ""
     single: bool = False  # one per patient (transplant, end of treatment, off study)
+    # Entered at screening, before randomization (disease history, prior regimens): shown
+    # on the timeline with the screening, and entered before the patient is randomized.
+    at_screening: bool = False
     export_description: str = ""
     computed: tuple[Computed, ...] = ()  # values computed when read, after the items
     # Bookkeeping fields left out of fingerprints: they change without the data changing.

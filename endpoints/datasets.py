@@ -17,6 +17,7 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 import protocol
+from patients.history_selectors import HistoryFacts, history_facts
 from randomization.models import Randomization
 from visits.models import (
     AdverseEvent,
@@ -63,6 +64,9 @@ class PatientFacts:
     # Imported from a legacy system: survival and transplant dates only, no response data,
     # so the patient counts in OS (and OS censored at HSCT) but not in EFS, LFS or responses.
     imported: bool = False
+    # The disease history before the study and what is derived from it (ADSL's DISSTDER,
+    # CR1DUR, PRIORHSCT, PRIORLINES; patients/history.py); empty for imported patients.
+    history: HistoryFacts = field(default_factory=HistoryFacts)
     # Dates of the MRD assessments negative by flow cytometry (< 10⁻³, PROTOCOL.md).
     mrd_flow_negative_on: list[dt.date] = field(default_factory=list)
 
@@ -431,6 +435,8 @@ def _recorded_facts(
             age=r.patient.screening.age_at_consent,
             randomized_on=randomized_on,
         )
+    for pid, history in history_facts(facts).items():
+        facts[pid].history = history
     contacts: dict[int, list[dt.date]] = defaultdict(list)
 
     def contact(patient_id: int, *days: dt.date | None) -> None:

@@ -12,6 +12,7 @@ from django.db import models
 import protocol
 from accounts.models import Site, User
 from audit.tracking import audited
+from protocol import prior_therapy
 from refusals.text import FREE_TEXT_MAX_LENGTH, no_control_characters
 
 
@@ -172,3 +173,118 @@ class CriterionAnswer(models.Model):
     def fails(self) -> bool:
         # Judged on the kind stored with the answer, so an amended checklist cannot rewrite it.
         return self.answer != (self.kind == protocol.CriterionKind.INCLUSION)
+
+
+# --- Prior therapy and disease history (issue 13 item 4) -------------------------------
+# Entered at screening (before randomization, correctable after with a reason); the
+# services (patients/history_services.py) derive the disease status, the CR1 duration and
+# the lines of therapy from them (patients/history.py), for the patient's history record.
+
+
+@audited()
+class PriorRegimen(models.Model):
+    """One regimen the patient received for AML before the study, with its best response."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="prior_regimens")
+    regimen = models.CharField(max_length=30, choices=prior_therapy.PriorRegimenName.choices)
+    regimen_other = models.CharField(
+        "other regimen",
+        max_length=FREE_TEXT_MAX_LENGTH,
+        blank=True,
+        validators=[no_control_characters],
+        help_text="Only for 'Other': the regimen's name.",
+    )
+    started_on = models.DateField("started on")
+    ended_on = models.DateField("ended on", null=True, blank=True)
+    cytarabine_containing = models.BooleanField(
+        "cytarabine-containing",
+        null=True,
+        blank=True,
+        help_text="Derived from a listed regimen (leave empty); say yes or no for 'Other'.",
+    )
+    best_response = models.CharField(max_length=20, choices=prior_therapy.PriorResponse.choices)
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["started_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_on__isnull=True)
+                | models.Q(ended_on__gte=models.F("started_on")),
+                name="prior_regimen_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        name = self.regimen_other or self.get_regimen_display()
+        return f"{name} from {self.started_on:%d/%m/%Y}"
+
+
+@audited()
+class DiseaseHistory(models.Model):
+    """The course of the AML before the study: first remission, relapses, prior allo-HSCT;
+    with what the services derive from it and from the prior regimens."""
+
+    patient = models.OneToOneField(
+        Patient, on_delete=models.PROTECT, related_name="disease_history"
+    )
+    first_cr_on = models.DateField(
+        "first complete remission (CR/CRi) on",
+        null=True,
+        blank=True,
+        help_text="Leave empty if the disease never reached a CR or CRi.",
+    )
+    first_relapse_on = models.DateField("first relapse on", null=True, blank=True)
+    relapses = models.PositiveSmallIntegerField(
+        "relapses before study entry",
+        default=0,
+        help_text="Counting the relapse that brings the patient to the study; 0 if never in CR.",
+    )
+    prior_hsct_on = models.DateField(
+        "prior allo-HSCT on", null=True, blank=True, help_text="Empty: no prior allo-HSCT."
+    )
+
+    # Derived by the services whenever the history, a prior regimen or the screening changes.
+    disease_status_derived = models.CharField(
+        "disease status (derived)",
+        max_length=30,
+        choices=protocol.DiseaseStatus.choices,
+        blank=True,
+        editable=False,
+    )
+    cr1_days = models.PositiveIntegerField("CR1 duration", null=True, blank=True, editable=False)
+    relapse_timing = models.CharField(
+        "first relapse (early / late)",
+        max_length=10,
+        choices=prior_therapy.RelapseTiming.choices,
+        blank=True,
+        editable=False,
+    )
+    prior_lines_counted = models.PositiveSmallIntegerField(
+        "prior lines of therapy (counted)", null=True, blank=True, editable=False
+    )
+    prior_cytarabine = models.BooleanField(
+        "prior cytarabine exposure", null=True, blank=True, editable=False
+    )
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name_plural = "disease histories"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(first_relapse_on__isnull=True)
+                | models.Q(first_cr_on__isnull=False, first_relapse_on__gt=models.F("first_cr_on")),
+                name="disease_history_relapse_after_first_cr",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Disease history of {self.patient}"

@@ -21,6 +21,7 @@ from accounts.permissions import user_can_enter_data_at
 from audit.records import ReasonRequired, VersionConflict, reason_for_change
 from locks.services import ensure_site_unlocked, ensure_unlocked
 from patients import rules
+from patients.history_services import disease_history_derive
 from patients.models import CriterionAnswer, Patient, Screening, ScreeningOutcome
 from refusals import Refused
 
@@ -264,4 +265,6 @@ def screening_update(
         patient.save()
         record.save()
         _save_answers(record, new_answers)
+    # The derived disease status reads the screening's date of relapse or refractoriness.
+    disease_history_derive(patient=patient, user=user, reason=reason)
     return patient

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 import protocol
 from medications.selectors import corticosteroids_for_review
+from patients.history_selectors import disease_status_disagreements, prior_lines_disagreements
 from review import services
 from review.models import DataQuery, QueryStep
 from visits.models import (
@@ -134,6 +135,16 @@ AUTOMATIC_CHECKS: tuple[AutomaticCheck, ...] = (
         "CORTICOSTEROID_OUTSIDE_PROTOCOL",
         "Systemic corticosteroid during protocol treatment outside the protocol's indications",
         corticosteroids_for_review,
+    ),
+    AutomaticCheck(
+        "DISEASE_STATUS_MISMATCH",
+        "Disease status derived from the history differs from the screening's",
+        disease_status_disagreements,
+    ),
+    AutomaticCheck(
+        "PRIOR_LINES_MISMATCH",
+        "Lines of therapy counted from the prior regimens differ from the screening's",
+        prior_lines_disagreements,
     ),
 )
 

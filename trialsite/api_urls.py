@@ -4,6 +4,7 @@ from django.urls import path
 
 from accounts.apis import LogOutTokenApi, ObtainTokenApi, SiteListApi
 from biology import apis as biology_apis
+from dashboard import disease_history
 from dashboard.apis import PatientDetailApi
 from endpoints.apis import AnalysisRunListApi
 from endpoints.exports.apis import DataDictionaryApi, ExportApi
@@ -37,6 +38,16 @@ urlpatterns = [
         name="api-patient-randomize",
     ),
     path("randomizations/", RandomizationListApi.as_view(), name="api-randomization-list"),
+    path(
+        "disease-histories/",
+        disease_history.DiseaseHistoryListApi.as_view(),
+        name="api-disease-history-list",
+    ),
+    path(
+        "prior-regimens/",
+        disease_history.PriorRegimenListApi.as_view(),
+        name="api-prior-regimen-list",
+    ),
     path(
         "biology-specimens/",
         biology_apis.SpecimenListApi.as_view(),

@@ -99,6 +99,15 @@ class PatientTimeline:
     sections: list[TimelineSection]
 
     @property
+    def sections_at_screening(self) -> list[TimelineSection]:
+        """The forms entered at screening (disease history, ...): shown before randomization."""
+        return [s for s in self.sections if s.form.at_screening]
+
+    @property
+    def sections_after_randomization(self) -> list[TimelineSection]:
+        return [s for s in self.sections if not s.form.at_screening]
+
+    @property
     def open_cycle(self) -> TreatmentCycle | None:
         return next((c for c in self.cycles if c.ended_on is None), None)
 

@@ -55,6 +55,7 @@ from endpoints.datasets import (
 from endpoints.exports.csv_cells import CsvRows, csv_cell, csv_text_sql
 from endpoints.exports.snapshot import snapshot
 from locks.selectors import locked_patient_share
+from patients import history
 from randomization.blinding import arms_visible_to
 from randomization.models import Randomization
 
@@ -189,6 +190,54 @@ ADSL = Dataset(
             lambda r: r.facts.disease_status,
         ),
         Column("REGIMEN", "Salvage regimen", "text", lambda r: r.facts.regimen),
+        Column(
+            "DISSTDER",
+            "Disease status at study entry, derived from the disease history",
+            "text",
+            lambda r: r.facts.history.disease_status_derived or None,
+            help_text=history.STATUS_HELP,
+        ),
+        Column(
+            "CR1DUR",
+            "Duration of the first complete remission (CR1)",
+            "integer",
+            lambda r: r.facts.history.cr1_days,
+            unit="days",
+            help_text=history.CR1_HELP,
+        ),
+        Column(
+            "CR1DURGR",
+            "First relapse early or late (CR1 < or >= 12 months)",
+            "text",
+            lambda r: r.facts.history.relapse_timing or None,
+            help_text=history.RELAPSE_TIMING_HELP,
+        ),
+        Column(
+            "PRIORHSCT",
+            "Prior allo-HSCT (screening)",
+            "boolean",
+            lambda r: r.facts.history.prior_hsct,
+        ),
+        Column(
+            "PRHSCTDT",
+            "Date of the prior allo-HSCT (disease history)",
+            "date",
+            lambda r: r.facts.history.prior_hsct_on,
+        ),
+        Column(
+            "PRIORLINES",
+            "Prior lines of therapy, counted from the prior regimens",
+            "integer",
+            lambda r: r.facts.history.prior_lines_counted,
+            help_text=history.LINES_HELP,
+        ),
+        Column(
+            "PRIORARA",
+            "Prior cytarabine exposure (any prior regimen with cytarabine)",
+            "boolean",
+            lambda r: r.facts.history.prior_cytarabine,
+            help_text=history.CYTARABINE_HELP,
+        ),
         Column(
             "EOTDT",
             "Date of end of treatment",

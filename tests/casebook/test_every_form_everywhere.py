@@ -33,6 +33,8 @@ def _columns(form) -> list[str]:
 
 def test_the_casebook_declares_the_seven_forms_of_the_protocol():
     assert [form.name for form in casebook] == [
+        "disease-history",
+        "prior-regimens",
         "biology",
         "cycles",
         "blood-counts",
