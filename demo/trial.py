@@ -30,6 +30,7 @@ from accounts.services import staff_account_create
 from demo.course import demo_courses_seed
 from demo.medications import demo_medications_seed
 from demo.monitoring import demo_review_seed
+from demo.mrd import demo_mrd_seed
 from patients.models import Patient
 from patients.services import patient_screen
 from randomization.services import patient_randomize
@@ -242,6 +243,7 @@ def demo_trial_seed(*, patients: int, seed: int) -> list[Patient]:
         seed=seed, coordinators=staff.coordinators, reviewer=staff.data_manager, today=today
     )
     demo_medications_seed(seed=seed, coordinators=staff.coordinators, today=today)
+    demo_mrd_seed(seed=seed, coordinators=staff.coordinators)
     demo_review_seed(
         seed=seed,
         coordinators=staff.coordinators,
