@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+
+from django.db.models import Model
 
 import protocol
 from biology import crfs
 from biology.eln import Abnormality, Genetics, Risk, eln2017, eln2022
 from biology.models import KaryotypeResult, Specimen, SpecimenTimepoint
-from patients.models import Patient
+from patients.models import Patient, Screening
 
 _MUTATED = {
     protocol.MutationResult.DETECTED: True,
@@ -39,12 +42,18 @@ class ElnRisk:
 
     @property
     def investigator_disagrees(self) -> bool:
-        """The investigator's entry (the screening form's ELN 2017 risk group) differs from
-        the risk derived by the same version, both being known."""
+        """The investigator's entry differs from the risk derived by the version it names
+        (the screening form asks for the ELN 2017 risk group), both being known. Compared
+        with ELN 2022 instead, a correct 2017 entry would be questioned wherever the two
+        versions differ (NPM1 with FLT3-ITD low, CEBPA, the myelodysplasia-related genes)."""
         derived = self.eln2017
         return bool(
             self.investigator and derived != Risk.NOT_ASSESSABLE and derived != self.investigator
         )
+
+    @property
+    def derived_label(self) -> str:
+        return f"ELN 2017 {self.eln2017.label.lower()}, ELN 2022 {self.eln2022.label.lower()}"
 
 
 def _risk(patient: Patient, specimen: Specimen | None) -> ElnRisk:
@@ -77,3 +86,27 @@ def eln_risks(patients: Iterable[Patient]) -> dict[int, ElnRisk]:
     patients = list(patients)
     specimens = screening_specimens(p.pk for p in patients)
     return {p.pk: _risk(p, specimens.get(p.pk)) for p in patients}
+
+
+def eln_risk_disagreements(today: dt.date) -> Iterator[tuple[Model, str, str]]:
+    """The screenings whose ELN risk group (the investigator's entry) differs from the risk
+    derived from the screening specimen: an automatic query on the entry (review/checks.py),
+    closed by itself once a correction of either makes them agree."""
+    specimens = Specimen.objects.filter(timepoint=SpecimenTimepoint.SCREENING).select_related(
+        "patient__screening"
+    )
+    labels = dict(protocol.ElnRisk.choices)
+    for specimen in specimens:
+        screening: Screening | None = getattr(specimen.patient, "screening", None)
+        if screening is None:
+            continue
+        risk = _risk(specimen.patient, specimen)
+        if risk.investigator_disagrees:
+            yield (
+                screening,
+                "eln_risk",
+                f"The ELN 2017 risk group entered ({labels[screening.eln_risk].lower()}) "
+                f"differs from the risk derived from the screening specimen of "
+                f"{specimen.collected_on:%d/%m/%Y} ({risk.derived_label}): please check "
+                "the risk group, or the karyotype and mutations.",
+            )

@@ -15,6 +15,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 import protocol
+from biology.selectors import eln_risk_disagreements
 from medications.selectors import corticosteroids_for_review
 from patients.history_selectors import disease_status_disagreements, prior_lines_disagreements
 from review import services
@@ -135,6 +136,12 @@ AUTOMATIC_CHECKS: tuple[AutomaticCheck, ...] = (
         "CORTICOSTEROID_OUTSIDE_PROTOCOL",
         "Systemic corticosteroid during protocol treatment outside the protocol's indications",
         corticosteroids_for_review,
+    ),
+    AutomaticCheck(
+        "ELN_RISK_MISMATCH",
+        "ELN risk group entered at screening differs from the risk derived from the "
+        "screening specimen's karyotype and mutations",
+        eln_risk_disagreements,
     ),
     AutomaticCheck(
         "DISEASE_STATUS_MISMATCH",
