@@ -24,12 +24,14 @@ from endpoints.datasets import (
     best_response,
     time_to_event_rows,
 )
+from endpoints.early_mortality import early_mortality
 from endpoints.mrd_negativity import mrd_negativity
 from endpoints.statistics.comparison import cox, logrank
 from endpoints.statistics.cumulative_incidence import cumulative_incidence
 from endpoints.statistics.follow_up import median_follow_up
 from endpoints.statistics.kaplan_meier import kaplan_meier
 from endpoints.statistics.response_rates import clopper_pearson, fisher_p
+from endpoints.subgroups import os_subgroups
 
 TREATMENT, REFERENCE = protocol.Arm.DEX.value, protocol.Arm.CONTROL.value
 RISK_TIMES = (0, 90, 180, 365, 730)
@@ -252,6 +254,8 @@ def analysis_compute(
             for p in ("OS", "EFS", "LFS", "OS_HSCT_CENSORED")
         },
         "relapse_incidence": _relapse_incidence(rows, facts_by_id),
+        "early_mortality": early_mortality(os_rows, facts_by_id),
+        "os_subgroups": os_subgroups(os_rows, facts_by_id),  # comparative only: never blinded
         "responses": _responses(facts, cutoff),
         "mrd_negativity": mrd_negativity(facts, cutoff),
         "transplant_rate": {
@@ -273,6 +277,7 @@ def blinded_view(results: dict[str, Any]) -> dict[str, Any]:
         "median_follow_up_days": results["median_follow_up_days"],
         "endpoints": {p: {"pooled": e["pooled"]} for p, e in results["endpoints"].items()},
         "relapse_incidence": {"pooled": results["relapse_incidence"]["pooled"]},
+        "early_mortality": {"pooled": (results.get("early_mortality") or {}).get("pooled")},
         "responses": {"pooled": results["responses"]["pooled"]},
         "mrd_negativity": {"pooled": (results.get("mrd_negativity") or {}).get("pooled")},
         "data_locks": results.get("data_locks"),

@@ -17,6 +17,7 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 import protocol
+from endpoints.selectors import baseline_biology
 from patients.history_selectors import HistoryFacts, history_facts
 from randomization.models import Randomization
 from visits.models import (
@@ -69,6 +70,9 @@ class PatientFacts:
     history: HistoryFacts = field(default_factory=HistoryFacts)
     # Dates of the MRD assessments negative by flow cytometry (< 10⁻³, PROTOCOL.md).
     mrd_flow_negative_on: list[dt.date] = field(default_factory=list)
+    # Baseline biology the subgroup analysis reads ({"NPM1": "detected", "eln_risk": ...}),
+    # from endpoints.selectors.baseline_biology; empty for imported patients.
+    baseline: dict[str, str] = field(default_factory=dict)
 
     @property
     def evaluation(self) -> protocol.ResponseTimepoint:
@@ -434,6 +438,7 @@ def _recorded_facts(
             sex=r.patient.sex,
             age=r.patient.screening.age_at_consent,
             randomized_on=randomized_on,
+            baseline=baseline_biology(r.patient.screening),
         )
     for pid, history in history_facts(facts).items():
         facts[pid].history = history

@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless: the worker has no screen
 import matplotlib.pyplot as plt
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 ARM_STYLE = {
     "dex": ("#1f5fa8", "Salvage + dexamethasone"),
@@ -85,6 +86,77 @@ def km_svg(
     table.text(0, 1.1, "Number at risk (time ≥ t, days)", fontsize=7, va="bottom")
     # Room on the left for the at-risk table's row labels (tight_layout ignores them).
     figure.subplots_adjust(left=0.26, right=0.97, top=0.9, bottom=0.04, hspace=0.25)
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg")
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def _hr_text(level: dict[str, Any]) -> str:
+    if level["hr"] is None:
+        return "not estimable"
+    return f"{level['hr']:.2f} ({level['hr_lower']:.2f}–{level['hr_upper']:.2f})"
+
+
+def _p_text(p: float | None) -> str:
+    if p is None:
+        return "—"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def forest_svg(subgroups: dict[str, Any], *, cutoff: str, computed_at: str) -> str:
+    """Return an SVG forest plot: HR DEX vs CONTROL (95% CI, log scale) per subgroup level,
+    deaths/patients per arm, and each factor's interaction p; non-estimable HRs are named."""
+    rows: list[tuple[str, dict[str, Any] | None, str]] = [
+        ("All patients", subgroups["overall"], "")
+    ]
+    for factor in subgroups["factors"]:
+        rows.append((factor["label"], None, _p_text(factor["interaction"]["p"])))
+        rows += [(f"   {level['label']}", level, "") for level in factor["levels"]]
+    drawn = [r[1] for r in rows if r[1] and r[1]["hr"] is not None]
+    low = min([d["hr_lower"] for d in drawn] + [0.5])
+    high = max([d["hr_upper"] for d in drawn] + [2.0])
+    low, high = max(low / 1.2, 1e-3), min(high * 1.2, 1e3)
+    height = 1.2 + 0.28 * len(rows)
+    figure, axis = plt.subplots(figsize=(10, height))
+    axis.set_xscale("log")
+    axis.set_xlim(low, high)
+    axis.set_ylim(len(rows) - 0.4, -1.4)
+    axis.axvline(1.0, color="#555555", linewidth=0.8)
+    colour = ARM_STYLE["dex"][0]
+    text: dict[str, Any] = {"fontsize": 8, "va": "center", "transform": axis.get_yaxis_transform()}
+    for column, x in (("Subgroup", -1.25), ("DEX d/n", -0.68), ("CONTROL d/n", -0.36)):
+        axis.text(x, -1, column, fontweight="bold", **text)
+    axis.text(1.03, -1, "HR (95% CI)", fontweight="bold", **text)
+    axis.text(1.5, -1, "interaction p", fontweight="bold", **text)
+    for y, (label, level, p_text) in enumerate(rows):
+        axis.text(-1.25, y, label, fontweight="normal" if level else "bold", **text)
+        if p_text:
+            axis.text(1.5, y, p_text, **text)
+        if level is None:
+            continue
+        for arm, x in (("dex", -0.68), ("control", -0.36)):
+            counts = level["by_arm"][arm]
+            axis.text(x, y, f"{counts['events']}/{counts['n']}", **text)
+        axis.text(1.03, y, _hr_text(level), **text)
+        if level["hr"] is not None:
+            axis.plot([level["hr_lower"], level["hr_upper"]], [y, y], color=colour, linewidth=1.2)
+            axis.plot([level["hr"]], [y], "s", color=colour, markersize=5)
+    axis.set_yticks([])
+    axis.xaxis.set_major_locator(
+        FixedLocator([t for t in (0.1, 0.25, 0.5, 1, 2, 4, 10) if low <= t <= high])
+    )
+    axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.xaxis.set_minor_formatter(NullFormatter())
+    axis.set_xlabel("Hazard ratio, DEX vs CONTROL (log scale) · < 1 favours DEX", fontsize=8)
+    axis.set_title(
+        f"Overall survival by subgroup · cut-off {cutoff} · computed {computed_at}\n"
+        "Cox (Efron ties) per level, 95% Wald CI; interaction: likelihood-ratio test",
+        fontsize=9,
+    )
+    for side in ("left", "right", "top"):
+        axis.spines[side].set_visible(False)
+    figure.subplots_adjust(left=0.4, right=0.64, top=1 - 0.75 / height, bottom=0.55 / height)
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg")
     plt.close(figure)

@@ -13,8 +13,26 @@ from django.utils import timezone
 from accounts.models import Site, User
 from accounts.selectors import sites_visible_to
 from endpoints.models import AnalysisRun
+from patients.models import Screening
 from randomization.models import Randomization
 from visits.models import FollowUpVisit
+
+# The baseline biology the analyses read, and the only place they read it.
+SUBGROUP_GENES = ("NPM1", "RUNX1", "FLT3-ITD")
+
+
+def baseline_biology(screening: Screening) -> dict[str, str]:
+    """Return the mutation results and ELN risk at screening that the subgroups read.
+
+    Today: the screening panel and the investigator's ELN entry (already loaded with the
+    patient: no query). When the biology form's screening specimen and its derived ELN risk
+    are the reference, they are read here instead, and nothing else changes.
+    """
+    panel = screening.mutations or {}
+    return {
+        **{gene: panel.get(gene, "") for gene in SUBGROUP_GENES},
+        "eln_risk": screening.eln_risk,
+    }
 
 
 def latest_finished_run() -> AnalysisRun | None:

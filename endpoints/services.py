@@ -31,7 +31,7 @@ from accounts.models import User
 from endpoints.analysis import RISK_TIMES, analysis_compute
 from endpoints.datasets import PatientFacts, patient_facts
 from endpoints.models import AnalysisRun
-from endpoints.plots import km_svg
+from endpoints.plots import forest_svg, km_svg
 from locks.selectors import locked_patient_share
 
 logger = logging.getLogger(__name__)
@@ -251,6 +251,13 @@ def _figures(results: dict, computed_at: str) -> dict[str, dict[str, str]]:
                 computed_at=computed_at,
                 risk_times=list(RISK_TIMES),
             ),
+        }
+    if results.get("os_subgroups"):
+        # Comparative only: served to the roles that may read results by arm.
+        figures["OS_SUBGROUPS"] = {
+            "by_arm": forest_svg(
+                results["os_subgroups"], cutoff=results["cutoff"], computed_at=computed_at
+            )
         }
     return figures
 
