@@ -466,9 +466,10 @@ def datasets(*, arms: bool = True) -> dict[str, Dataset]:
         raise ImproperlyConfigured("The exports are read once the casebook is complete.")
     # The analysis datasets declared in their own modules, which build on this one.
     from endpoints.exports.adcm import ADCM
+    from endpoints.exports.adlb import ADLB
     from endpoints.exports.admrd import ADMRD
 
-    analysis = (ADSL, ADTTE, ADMRD, ADCM)
+    analysis = (ADSL, ADTTE, ADMRD, ADCM, ADLB)
     derived = analysis if arms else tuple(_without_arms(d) for d in analysis)
     return {d.name: d for d in (*derived, *(_raw_table(form, arms=arms) for form in casebook))}
 
@@ -689,6 +690,13 @@ def _parameters() -> list[dict[str, str]]:
     return [asdict(derivations.DERIVATIONS[code]) for code in ADTTE_PARAMETERS]
 
 
+def _adlb_parameters() -> list[dict[str, str]]:
+    """How each ADLB parameter is measured or derived (labs/derivations.py)."""
+    from endpoints.exports.adlb import parameters
+
+    return parameters()
+
+
 def data_dictionary() -> list[dict[str, Any]]:
     """Describe every dataset and column, for the dictionary endpoint: a raw table's
     columns as their form declares them (label, unit, plausible range, help text, and
@@ -702,6 +710,7 @@ def data_dictionary() -> list[dict[str, Any]]:
             # Left out for a reader who may not see the arms while the trial runs.
             "withheld_while_blinded": arm_columns(d),
             **({"parameters": _parameters()} if d.name == ADTTE.name else {}),
+            **({"parameters": _adlb_parameters()} if d.name == "adlb" else {}),
             "columns": [
                 {
                     "name": c.name,

@@ -98,7 +98,8 @@ def test_every_form_is_in_the_data_dictionary_as_declared(data_manager):
         d["dataset"]: d for d in client.get("/api/v1/exports/dictionary/").json()["datasets"]
     }
 
-    assert set(datasets) - {"adsl", "adtte", "admrd", "adcm"} == {form.name for form in casebook}
+    analysis_datasets = {"adsl", "adtte", "admrd", "adcm", "adlb"}
+    assert set(datasets) - analysis_datasets == {form.name for form in casebook}
     for form in casebook:
         columns = {c["name"]: c for c in datasets[form.name]["columns"]}
         assert list(columns) == _columns(form)
