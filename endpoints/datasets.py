@@ -17,6 +17,7 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 import protocol
+from biology.selectors import ElnRisk, eln_risks
 from endpoints.selectors import baseline_biology
 from patients.history_selectors import HistoryFacts, history_facts
 from randomization.models import Randomization
@@ -65,6 +66,9 @@ class PatientFacts:
     # Imported from a legacy system: survival and transplant dates only, no response data,
     # so the patient counts in OS (and OS censored at HSCT) but not in EFS, LFS or responses.
     imported: bool = False
+    # The ELN risk derived from the screening specimen, beside the investigator's entry, and
+    # the specimen (biology.selectors.eln_risks); None for imported patients.
+    biology: ElnRisk | None = None
     # The disease history before the study and what is derived from it (ADSL's DISSTDER,
     # CR1DUR, PRIORHSCT, PRIORLINES; patients/history.py); empty for imported patients.
     history: HistoryFacts = field(default_factory=HistoryFacts)
@@ -442,6 +446,8 @@ def _recorded_facts(
         )
     for pid, history in history_facts(facts).items():
         facts[pid].history = history
+    for pid, risk in eln_risks(r.patient for r in randomizations if r.patient_id in facts).items():
+        facts[pid].biology = risk
     contacts: dict[int, list[dt.date]] = defaultdict(list)
 
     def contact(patient_id: int, *days: dt.date | None) -> None:

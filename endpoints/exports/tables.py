@@ -40,6 +40,7 @@ import protocol
 from accounts.models import User
 from accounts.permissions import user_sees_every_site
 from accounts.selectors import sites_visible_to
+from biology.baseline import BASELINE_VARIABLES, BaselineVariable
 from casebook.declarations import Form, Number
 from casebook.registry import site as casebook
 from endpoints import derivations
@@ -146,6 +147,19 @@ _EVALUATION_HELP = (
     "induction failure is read from it (ADTTE parameters)."
 )
 
+
+def _baseline_biology(variable: BaselineVariable) -> Column:
+    """An ADSL column of the baseline biology (biology/baseline.py); empty for a patient
+    imported from the legacy system, who has no specimen here."""
+    return Column(
+        variable.name,
+        variable.label,
+        variable.type,
+        lambda r: variable.value(r.facts.biology) if r.facts.biology is not None else None,
+        help_text=variable.help_text,
+    )
+
+
 ADSL = Dataset(
     name="adsl",
     description="Subject-level analysis dataset: one row per randomized patient.",
@@ -238,6 +252,7 @@ ADSL = Dataset(
             lambda r: r.facts.history.prior_cytarabine,
             help_text=history.CYTARABINE_HELP,
         ),
+        *(_baseline_biology(variable) for variable in BASELINE_VARIABLES),
         Column(
             "EOTDT",
             "Date of end of treatment",
