@@ -89,20 +89,37 @@ class _RiskSets:
             for j in range(i, p):
                 s2[:, i, j] = s2[:, j, i] = np.cumsum(wx[:, i] * x[:, j])[self.size - 1]
         ev_w, ev_x = w[self.e], x[self.e]
-        d0 = np.bincount(self.group, weights=ev_w, minlength=self.n_groups)
-        d1 = np.zeros((self.n_groups, p))
-        np.add.at(d1, self.group, ev_w[:, None] * ev_x)
-        d2 = np.zeros((self.n_groups, p, p))
-        np.add.at(d2, self.group, (ev_w[:, None] * ev_x)[:, :, None] * ev_x[:, None, :])
+        n, group = self.n_groups, self.group
+
+        def by_group(values: np.ndarray) -> np.ndarray:
+            return np.bincount(group, weights=values, minlength=n)
+
+        # Tied deaths' sums per death time.
+        d0 = by_group(ev_w)
+        d1 = np.column_stack([by_group(ev_w * ev_x[:, i]) for i in range(p)]).reshape(n, p)
+        d2 = np.empty((n, p, p))
+        for i in range(p):
+            for j in range(i, p):
+                d2[:, i, j] = d2[:, j, i] = by_group(ev_w * ev_x[:, i] * ev_x[:, j])
+        # Efron: the k-th of d tied deaths sees the risk set less k/d of the tied deaths'
+        # weight, a0_k = s0 - f_k d0 (f_k = k/d). The sums over k of 1/a0_k, f_k/a0_k,
+        # 1/a0_k², f_k/a0_k², f_k²/a0_k² per death time carry every term below, so the
+        # p × p arrays are built per death time, not per death.
         g = self.rank_group
-        frac = self.rank / self.ties[g]
-        a0 = s0[g] - frac * d0[g]
-        a1 = s1[g] - frac[:, None] * d1[g]
-        a2 = s2[g] - frac[:, None, None] * d2[g]
-        mean = a1 / a0[:, None]
+        f = self.rank / self.ties[g]
+        a0 = s0[g] - f * d0[g]
+        c1, c2 = by_group(1 / a0), by_group(f / a0)
+        c3, c4, c5 = by_group(1 / a0**2), by_group(f / a0**2), by_group(f**2 / a0**2)
         loglik = float(eta[self.e].sum() - (np.log(a0) + shift).sum())
-        score = ev_x.sum(axis=0) - mean.sum(axis=0)
-        information = (a2 / a0[:, None, None]).sum(axis=0) - np.einsum("ki,kj->ij", mean, mean)
+        score = ev_x.sum(axis=0) - (s1 * c1[:, None] - d1 * c2[:, None]).sum(axis=0)
+        s1s1 = np.einsum("g,gi,gj->ij", c3, s1, s1)
+        s1d1 = np.einsum("g,gi,gj->ij", c4, s1, d1)
+        d1d1 = np.einsum("g,gi,gj->ij", c5, d1, d1)
+        information = (
+            np.einsum("g,gij->ij", c1, s2)
+            - np.einsum("g,gij->ij", c2, d2)
+            - (s1s1 - s1d1 - s1d1.T + d1d1)
+        )
         return loglik, score, information
 
 
