@@ -96,13 +96,17 @@ def _hazard_ratio(durations: np.ndarray, events: np.ndarray, treated: np.ndarray
             "not_estimable": "Deaths in one arm only: the hazard ratio is not finite.",
         }
     coef = float(fit.coef[0])
+    with np.errstate(over="ignore"):
+        interval = [float(np.exp(coef + k * Z_95 * se)) for k in (0, -1, 1)]
+    if not np.isfinite(interval).all():  # JSON holds no infinity: said in words instead
+        return {**figures, "not_estimable": "The confidence interval is not finite."}
     return {
         **figures,
         "coef": coef,
         "se": se,
-        "hr": float(np.exp(coef)),
-        "hr_lower": float(np.exp(coef - Z_95 * se)),
-        "hr_upper": float(np.exp(coef + Z_95 * se)),
+        "hr": interval[0],
+        "hr_lower": interval[1],
+        "hr_upper": interval[2],
     }
 
 
@@ -128,6 +132,8 @@ def _interaction(
             "not_estimable": "No level holds both arms besides one: no interaction to test.",
         }
     lr = max(2 * (full_fit.loglik - reduced_fit.loglik), 0.0)
+    if not np.isfinite(lr):
+        return {"lr_chisq": None, "df": df, "p": None, "not_estimable": "No finite likelihood."}
     return {
         "lr_chisq": lr,
         "df": df,
