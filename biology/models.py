@@ -19,6 +19,8 @@ from patients.models import Patient
 from refusals.text import no_control_characters
 from visits.models import ClinicalRecord
 
+MUTATION_DETECTED = protocol.MutationResult.DETECTED
+
 
 class SpecimenTimepoint(models.TextChoices):
     SCREENING = "screening", "Screening (disease at entry)"
@@ -164,3 +166,27 @@ class Specimen(ClinicalRecord):
 
     def __str__(self) -> str:
         return f"{self.patient} biology {self.timepoint} {self.collected_on}"
+
+    @property
+    def abnormalities_found(self) -> list[str]:
+        """The structured abnormalities ticked, as their labels (for the timeline)."""
+        return [
+            str(field.verbose_name)
+            for field in self._meta.concrete_fields
+            if isinstance(field, models.BooleanField) and getattr(self, field.name)
+        ]
+
+    @property
+    def mutations_detected(self) -> list[str]:
+        """Each mutation detected, with its VAF where known: "NPM1 (VAF 41.5 %)"."""
+        found = []
+        for field in self._meta.concrete_fields:
+            if field.choices is None or getattr(self, field.name) != MUTATION_DETECTED:
+                continue
+            vaf = getattr(self, f"{field.name}_vaf", None)
+            found.append(
+                f"{field.verbose_name} (VAF {vaf.normalize():f} %)"
+                if vaf
+                else str(field.verbose_name)
+            )
+        return found

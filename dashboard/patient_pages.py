@@ -13,6 +13,7 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import user_can_enter_data, user_can_enter_data_at
 from accounts.selectors import sites_for_data_entry
 from audit.selectors import history_of
+from biology.selectors import eln_risk
 from dashboard.services import screening_correct
 from patients import selectors, services
 from patients.forms import ScreeningForm
@@ -96,6 +97,8 @@ def patient_detail(request: AuthenticatedHttpRequest, study_id: str) -> HttpResp
             and patient.screening.is_eligible
             and user_can_enter_data_at(request.user, patient.site),
             "screening": patient.screening,
+            # Derived from the screening specimen, shown beside the investigator's entry.
+            "eln": eln_risk(patient),
             "history": history_of(patient, patient.screening),
             "can_edit": user_can_enter_data_at(request.user, patient.site),
             "edit_url": reverse("screening-edit", args=[patient.study_id]),
