@@ -26,6 +26,7 @@ from endpoints.datasets import (
 )
 from endpoints.early_mortality import early_mortality
 from endpoints.mrd_negativity import mrd_negativity
+from endpoints.myelosuppression import myelosuppression, myelosuppression_pooled
 from endpoints.statistics.comparison import cox, logrank
 from endpoints.statistics.cumulative_incidence import cumulative_incidence
 from endpoints.statistics.follow_up import median_follow_up
@@ -258,6 +259,7 @@ def analysis_compute(
         "os_subgroups": os_subgroups(os_rows, facts_by_id),  # comparative only: never blinded
         "responses": _responses(facts, cutoff),
         "mrd_negativity": mrd_negativity(facts, cutoff),
+        "myelosuppression": myelosuppression(facts),
         "transplant_rate": {
             arm: clopper_pearson(
                 sum(1 for f in facts if f.arm == arm and f.hsct_on and f.hsct_on <= cutoff),
@@ -280,5 +282,6 @@ def blinded_view(results: dict[str, Any]) -> dict[str, Any]:
         "early_mortality": {"pooled": (results.get("early_mortality") or {}).get("pooled")},
         "responses": {"pooled": results["responses"]["pooled"]},
         "mrd_negativity": {"pooled": (results.get("mrd_negativity") or {}).get("pooled")},
+        "myelosuppression": myelosuppression_pooled(results.get("myelosuppression")),
         "data_locks": results.get("data_locks"),
     }

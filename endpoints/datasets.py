@@ -19,6 +19,8 @@ from django.utils import timezone
 import protocol
 from biology.selectors import ElnRisk, eln_risks
 from endpoints.selectors import baseline_biology
+from labs.derivations import CycleCounts
+from labs.selectors import lab_courses
 from patients.history_selectors import HistoryFacts, history_facts
 from randomization.models import Randomization
 from visits.models import (
@@ -77,6 +79,9 @@ class PatientFacts:
     # Baseline biology the subgroup analysis reads ({"NPM1": "detected", "eln_risk": ...}),
     # from endpoints.selectors.baseline_biology; empty for imported patients.
     baseline: dict[str, str] = field(default_factory=dict)
+    # Cycle 1's myelosuppression and count recovery (labs/derivations.py), when it has
+    # counts on or before the cut-off; None otherwise and for imported patients.
+    first_cycle_counts: CycleCounts | None = None
 
     @property
     def evaluation(self) -> protocol.ResponseTimepoint:
@@ -490,6 +495,9 @@ def _recorded_facts(
     ):
         if pid in facts:
             facts[pid].mrd_flow_negative_on.append(on)
+    for pid, course in lab_courses(patient_ids=list(facts), cutoff=cutoff).items():
+        if any(count.cycle_number == 1 for count in course.counts):
+            facts[pid].first_cycle_counts = course.derived[0]
     for pid, on, vital, disease in (
         of_these(FollowUpVisit)
         .filter(performed_on__isnull=False)
