@@ -29,6 +29,7 @@ from accounts.models import Role, Site, User
 from accounts.services import staff_account_create
 from demo.biology import demo_biology_seed
 from demo.course import demo_courses_seed
+from demo.labs import demo_labs_seed
 from demo.medications import demo_medications_seed
 from demo.monitoring import demo_review_seed
 from demo.mrd import demo_mrd_seed
@@ -245,6 +246,7 @@ def demo_trial_seed(*, patients: int, seed: int) -> list[Patient]:
     )
     demo_medications_seed(seed=seed, coordinators=staff.coordinators, today=today)
     demo_mrd_seed(seed=seed, coordinators=staff.coordinators)
+    demo_labs_seed(seed=seed, coordinators=staff.coordinators, today=today)
     demo_biology_seed(seed=seed, coordinators=staff.coordinators)
     demo_review_seed(
         seed=seed,
