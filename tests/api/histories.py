@@ -10,8 +10,10 @@ import datetime as dt
 
 import protocol
 from accounts.models import Site, User
+from medications.services import concomitant_medication_record
 from patients.models import Patient
 from tests.factories import screen_patient
+from tests.medications.builders import medication_values
 from tests.visits.builders import (
     PARIS,
     contradicts_arm,
@@ -54,6 +56,13 @@ def patient_with_every_record(*, site: Site, user: User, randomized_on: dt.date)
         **contradicts_arm(randomization),
     )
     record_adverse_event(patient, user, randomized_on + 5 * day)
+    concomitant_medication_record(
+        patient=patient,
+        user=user,
+        values=medication_values(
+            started_on=randomized_on + day, stopped_on=randomized_on + 8 * day
+        ),
+    )
     record_end_of_treatment(patient, user, randomized_on + 8 * day)
     record_response(patient, user, randomized_on + 25 * day, protocol.ResponseCategory.CR)
     services.transplant_record(

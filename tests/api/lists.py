@@ -60,6 +60,7 @@ LISTS = (
     ListEndpoint("follow-up-visits", "target_on"),
     ListEndpoint("off-study", "event_on"),
     ListEndpoint("adverse-events", "onset_on"),
+    ListEndpoint("concomitant-medications", "started_on"),
     ListEndpoint("deviations", None),
     ListEndpoint("analysis-runs", "cutoff", by_site=False),
 )

@@ -73,6 +73,10 @@ TABLE = {
     "exports/off-study.json":        (N,  N,   N,   N,   N,      N,   N),
     "exports/adverse-events.csv":    (N,  N,   N,   N,   U,      Y,   Y),
     "exports/adverse-events.json":   (N,  N,   N,   N,   U,      Y,   Y),
+    "exports/concomitant-medications.csv":  (N,  N,   N,   N,   N,      N,   N),
+    "exports/concomitant-medications.json": (N,  N,   N,   N,   N,      N,   N),
+    "exports/adcm.csv":              (N,  N,   N,   N,   U,      Y,   Y),
+    "exports/adcm.json":             (N,  N,   N,   N,   U,      Y,   Y),
     "exports/odm/":                  (N,  N,   N,   N,   U,      Y,   Y),
     "patients/":                     (N,  N,   N,   N,   N,      N,   N),
     "randomizations/":               (N,  N,   N,   N,   U,      Y,   Y),
@@ -83,6 +87,7 @@ TABLE = {
     "follow-up-visits/":             (N,  N,   N,   N,   N,      N,   N),
     "off-study/":                    (N,  N,   N,   N,   N,      N,   N),
     "adverse-events/":               (N,  N,   N,   N,   U,      Y,   Y),
+    "concomitant-medications/":      (N,  N,   N,   N,   N,      N,   N),
     "deviations/":                   (N,  N,   N,   N,   U,      Y,   Y),
     "analysis-runs/":                (N,  N,   N,   N,   U,      Y,   Y),
 }
@@ -95,6 +100,7 @@ ARM_COLUMNS = {
     "DEXAMETHASONE_GIVEN",
     "DEXAMETHASONE_MG",
     "RELATED_TO_DEXAMETHASONE",
+    "DEVFL",  # ADCM: only a control-arm patient's dexamethasone opens a deviation
 }
 ARM_FIELDS = {
     "arm",
