@@ -26,6 +26,7 @@ def test_it_lists_the_seven_forms_after_randomization_in_timeline_order():
         "follow-up-visits",
         "off-study",
         "adverse-events",
+        "concomitant-medications",
     ]
     orders = [form.timeline_order for form in site]
     assert orders == sorted(orders) and len(set(orders)) == len(orders)

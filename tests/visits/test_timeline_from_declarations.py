@@ -39,6 +39,7 @@ def test_it_shows_the_declared_forms_in_timeline_order(client, ic_patient, coord
         "Follow-up visits",
         "Off study (death, withdrawal, lost to follow-up, end of study, follow-up completed)",
         "Adverse events",
+        "Concomitant medications",
     ]
 
 
