@@ -29,6 +29,7 @@ from accounts.models import Role, Site, User
 from accounts.services import staff_account_create
 from demo.biology import demo_biology_seed
 from demo.course import demo_courses_seed
+from demo.disease_history import demo_disease_history_seed
 from demo.labs import demo_labs_seed
 from demo.medications import demo_medications_seed
 from demo.monitoring import demo_review_seed
@@ -241,6 +242,7 @@ def demo_trial_seed(*, patients: int, seed: int) -> list[Patient]:
         sites = {s.number: Site.objects.create(number=s.number, name=s.name) for s in SITES}
         staff = _accounts(sites)
     created = _screening_log(rng, patients=patients, sites=sites, staff=staff, today=today)
+    demo_disease_history_seed(seed=seed, coordinators=staff.coordinators)
     demo_courses_seed(
         seed=seed, coordinators=staff.coordinators, reviewer=staff.data_manager, today=today
     )

@@ -254,22 +254,18 @@ class DiseaseHistory(models.Model):
         max_length=30,
         choices=protocol.DiseaseStatus.choices,
         blank=True,
-        editable=False,
     )
-    cr1_days = models.PositiveIntegerField("CR1 duration", null=True, blank=True, editable=False)
+    cr1_days = models.PositiveIntegerField("CR1 duration", null=True, blank=True)
     relapse_timing = models.CharField(
         "first relapse (early / late)",
         max_length=10,
         choices=prior_therapy.RelapseTiming.choices,
         blank=True,
-        editable=False,
     )
     prior_lines_counted = models.PositiveSmallIntegerField(
-        "prior lines of therapy (counted)", null=True, blank=True, editable=False
+        "prior lines of therapy (counted)", null=True, blank=True
     )
-    prior_cytarabine = models.BooleanField(
-        "prior cytarabine exposure", null=True, blank=True, editable=False
-    )
+    prior_cytarabine = models.BooleanField("prior cytarabine exposure", null=True, blank=True)
 
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

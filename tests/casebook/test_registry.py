@@ -15,6 +15,8 @@ from visits.records import RECORD_KINDS
 
 def test_it_lists_the_seven_forms_after_randomization_in_timeline_order():
     assert [form.name for form in site] == [
+        "disease-history",
+        "prior-regimens",
         "biology",
         "cycles",
         "blood-counts",
