@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import Any
 
 import protocol
 from accounts.models import User
@@ -37,7 +38,7 @@ def _course(rng: random.Random, patient: Patient) -> tuple[list[dict], dict]:
     induction = rng.choice(
         [PriorRegimenName.SEVEN_PLUS_THREE, PriorRegimenName.IDARUBICIN_CYTARABINE]
     )
-    first = {"regimen": induction, "started_on": _day(diagnosis_on, 5)}
+    first: dict[str, Any] = {"regimen": induction, "started_on": _day(diagnosis_on, 5)}
     first["ended_on"] = _day(first["started_on"], 6)
     if status == Status.PRIMARY_REFRACTORY:
         first["best_response"] = rng.choice([PriorResponse.PR, PriorResponse.NO_RESPONSE])

@@ -116,9 +116,7 @@ def test_a_regimen_before_the_diagnosis_or_after_screening_is_refused(patient_a,
     assert "After the screening visit" in _errors(refused)["ended_on"][0]
 
 
-def test_cytarabine_is_derived_for_a_listed_regimen_and_asked_for_another(
-    patient_a, coordinator
-):
+def test_cytarabine_is_derived_for_a_listed_regimen_and_asked_for_another(patient_a, coordinator):
     with pytest.raises(ValidationError) as refused:
         prior_regimen_record(
             patient=patient_a,
