@@ -16,8 +16,10 @@ from audit.tracking import audited
 from patients.models import Patient
 from visits.models import ClinicalRecord, TreatmentCycle
 
+# Wide enough that a count typed per µL (platelets 150000) reaches the plausible-range
+# check, whose message names the unit, rather than a message about digits.
 _COUNT: dict[str, Any] = {
-    "max_digits": 6,
+    "max_digits": 9,
     "decimal_places": 2,
     "validators": [MinValueValidator(0)],
 }
@@ -53,11 +55,11 @@ class BloodCount(ClinicalRecord):
     anc = models.DecimalField("ANC (absolute neutrophil count)", **_COUNT)
     platelets = models.DecimalField("platelets", **_COUNT)
     haemoglobin = models.DecimalField(
-        "haemoglobin", null=True, blank=True, max_digits=4, decimal_places=1
+        "haemoglobin", null=True, blank=True, max_digits=6, decimal_places=1
     )
     wbc = models.DecimalField("WBC (white blood cells)", null=True, blank=True, **_COUNT)
     peripheral_blasts_pct = models.DecimalField(
-        "peripheral blasts", null=True, blank=True, max_digits=5, decimal_places=1
+        "peripheral blasts", null=True, blank=True, max_digits=6, decimal_places=1
     )
 
     class Meta:
