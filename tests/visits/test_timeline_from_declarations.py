@@ -33,6 +33,8 @@ def test_it_shows_the_declared_forms_in_timeline_order(client, ic_patient, coord
 
     assert [li.xpath("strong/text()")[0] for li in page.xpath(SECTIONS)] == [
         "Treatment cycles",
+        "Blood counts",
+        "Transfusions",
         "Response assessments",
         "Allo-HSCT",
         "End of treatment",
