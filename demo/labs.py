@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 
@@ -60,7 +61,7 @@ def demo_labs_seed(*, seed: int, coordinators: dict[int, User], today: dt.date) 
                 on = cycle.started_on + dt.timedelta(days=day - 1)
                 if on > min(today, window.closes_on):
                     break
-                values = {"cycle_number": cycle.number, "sampled_on": on}
+                values: dict[str, Any] = {"cycle_number": cycle.number, "sampled_on": on}
                 values |= _count(rng, day, recovers_on)
                 try:
                     services.blood_count_record(patient=patient, user=user, values=values)
