@@ -336,7 +336,7 @@ class EndOfTreatmentReason(models.TextChoices):
 
 
 class DonorType(models.TextChoices):
-    MATCHED_SIBLING = "matched_sibling", "Matched sibling"
+    MATCHED_SIBLING = "matched_sibling", "Matched related (sibling)"
     MATCHED_UNRELATED = "matched_unrelated", "Matched unrelated"
     MISMATCHED_UNRELATED = "mismatched_unrelated", "Mismatched unrelated"
     HAPLOIDENTICAL = "haploidentical", "Haploidentical"
@@ -347,6 +347,39 @@ class Conditioning(models.TextChoices):
     MYELOABLATIVE = "mac", "Myeloablative"
     REDUCED_INTENSITY = "ric", "Reduced intensity"
     NON_MYELOABLATIVE = "nma", "Non-myeloablative"
+
+
+class GraftSource(models.TextChoices):
+    PBSC = "pbsc", "Peripheral blood stem cells"
+    BONE_MARROW = "bm", "Bone marrow"
+    CORD_BLOOD = "cord", "Cord blood"
+
+
+class TransplantEventKind(models.TextChoices):
+    """What may follow an allo-HSCT: each recorded once it happens, linked to the HSCT it
+    follows (the first, or the second once there is one)."""
+
+    SECOND_HSCT = "second_hsct", "Second allo-HSCT"
+    DLI = "dli", "Donor lymphocyte infusion (DLI)"
+    ACUTE_GVHD = "acute_gvhd", "Acute GVHD"
+    CHRONIC_GVHD = "chronic_gvhd", "Chronic GVHD"
+
+
+class AcuteGvhdGrade(models.IntegerChoices):
+    """Acute GVHD, MAGIC consensus grades (Harris et al. 2016)."""
+
+    I = 1, "Grade I"  # noqa: E741 - the grade's own name
+    II = 2, "Grade II"
+    III = 3, "Grade III"
+    IV = 4, "Grade IV"
+
+
+class ChronicGvhdSeverity(models.TextChoices):
+    """Chronic GVHD, NIH 2014 global severity."""
+
+    MILD = "mild", "Mild (NIH)"
+    MODERATE = "moderate", "Moderate (NIH)"
+    SEVERE = "severe", "Severe (NIH)"
 
 
 class DiseaseStatusAtTransplant(models.TextChoices):

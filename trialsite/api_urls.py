@@ -58,6 +58,11 @@ urlpatterns = [
     path("mrd-assessments/", visit_apis.MrdListApi.as_view(), name="api-mrd-list"),
     path("transplants/", visit_apis.TransplantListApi.as_view(), name="api-transplant-list"),
     path(
+        "transplant-events/",
+        visit_apis.TransplantEventListApi.as_view(),
+        name="api-transplant-event-list",
+    ),
+    path(
         "ends-of-treatment/",
         visit_apis.EndOfTreatmentListApi.as_view(),
         name="api-end-of-treatment-list",

@@ -34,6 +34,15 @@ TransplantListApi = scoped_list_api(
     date_field="transplanted_on",
     description="Allogeneic stem-cell transplants.",
 )
+TransplantEventListApi = scoped_list_api(
+    name="TransplantEventListApi",
+    model=models.PostTransplantEvent,
+    serializer=serializers.TransplantEventOutput,
+    date_field="occurred_on",
+    description="After the allo-HSCT: second HSCT, donor lymphocyte infusions (CD3+ dose), "
+    "acute GVHD (grade I-IV) and chronic GVHD (NIH severity), each linked to the HSCT it "
+    "follows.",
+)
 EndOfTreatmentListApi = scoped_list_api(
     name="EndOfTreatmentListApi",
     model=models.EndOfTreatment,

@@ -19,6 +19,7 @@ from visits.models import (
     FollowUpVisit,
     MrdAssessment,
     OffStudy,
+    PostTransplantEvent,
     ResponseAssessment,
     Transplant,
     TreatmentCycle,
@@ -148,9 +149,44 @@ TRANSPLANT = Form(
         # recorded all the same, with a major protocol deviation (services/deviations.py).
         Item("disease_status"),
         Item("mrd_status"),
+        Item("graft_source"),
     ),
-    # Added by issue 11: empty on transplants signed before, so no stored signature breaks.
-    fingerprint_added_fields=("disease_status", "mrd_status"),
+    # Added by issues 11 and 13: empty on transplants signed before, so no stored signature
+    # breaks.
+    fingerprint_added_fields=("disease_status", "mrd_status", "graft_source"),
+)
+
+TRANSPLANT_EVENT = Form(
+    name="transplant-events",
+    title="After the allo-HSCT: second HSCT, DLI, GVHD",
+    plural_title="After the allo-HSCT (second HSCT, DLI, GVHD)",
+    model=PostTransplantEvent,
+    entered_by=DATA_ENTRY_ROLES,
+    timeline_order=55,
+    export_description="Second HSCT, donor lymphocyte infusions, acute and chronic GVHD (raw).",
+    odm=Odm(
+        "SE.TREATMENT",
+        "TRANSPLANT_EVENT",
+        "TXE",
+        rows="transplant_events",
+        repeat_key="pk",
+        form_name="After the allo-HSCT",
+        group_name="Transplant event",
+    ),
+    items=(
+        Item("kind"),
+        Item("occurred_on"),
+        Item("after_hsct", entered=False),
+        Item("donor_type"),
+        Item("conditioning"),
+        Item("graft_source"),
+        Item("disease_status"),
+        Item("mrd_status"),
+        # DLI doses run from 10⁵ to 10⁸ CD3+ cells/kg: 0.1 to 100 ×10⁶/kg, a digit either way.
+        Item("dli_cd3_per_kg", unit="×10⁶ CD3+ cells/kg", minimum=Decimal("0.01"), maximum=1000),
+        Item("acute_gvhd_grade"),
+        Item("chronic_gvhd_severity"),
+    ),
 )
 
 END_OF_TREATMENT = Form(
@@ -267,5 +303,13 @@ ADVERSE_EVENT = Form(
 )
 
 site.register(
-    CYCLE, RESPONSE, MRD, TRANSPLANT, END_OF_TREATMENT, FOLLOW_UP_VISIT, OFF_STUDY, ADVERSE_EVENT
+    CYCLE,
+    RESPONSE,
+    MRD,
+    TRANSPLANT,
+    TRANSPLANT_EVENT,
+    END_OF_TREATMENT,
+    FOLLOW_UP_VISIT,
+    OFF_STUDY,
+    ADVERSE_EVENT,
 )

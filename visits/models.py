@@ -206,9 +206,76 @@ class Transplant(ClinicalRecord):
         blank=True,
         help_text="If known.",
     )
+    # Added by issue 13: empty on transplants recorded before.
+    graft_source = models.CharField(
+        max_length=10, choices=protocol.GraftSource.choices, blank=True, help_text="If known."
+    )
 
     def __str__(self) -> str:
         return f"{self.patient} allo-HSCT on {self.transplanted_on}"
+
+
+@audited()
+class PostTransplantEvent(ClinicalRecord):
+    """What follows the allo-HSCT, many per patient: a second HSCT, donor lymphocyte
+    infusions, acute and chronic GVHD. Each is linked to the HSCT it follows (`after_hsct`,
+    1 or 2, set by the services); the first HSCT is the Transplant record."""
+
+    Kind = protocol.TransplantEventKind
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="transplant_events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    occurred_on = models.DateField("date", help_text="Of the HSCT, the infusion, or the onset.")
+    after_hsct = models.PositiveSmallIntegerField(
+        "after HSCT number", editable=False, help_text="The HSCT (1st or 2nd) it follows."
+    )
+    # A second HSCT: as the first is described.
+    donor_type = models.CharField(max_length=30, choices=protocol.DonorType.choices, blank=True)
+    conditioning = models.CharField(
+        max_length=10, choices=protocol.Conditioning.choices, blank=True
+    )
+    graft_source = models.CharField(max_length=10, choices=protocol.GraftSource.choices, blank=True)
+    disease_status = models.CharField(
+        "disease status at HSCT",
+        max_length=10,
+        choices=protocol.DiseaseStatusAtTransplant.choices,
+        blank=True,
+    )
+    mrd_status = models.CharField(
+        "MRD at HSCT", max_length=10, choices=protocol.MrdAtTransplant.choices, blank=True
+    )
+    # A donor lymphocyte infusion.
+    dli_cd3_per_kg = models.DecimalField(
+        "DLI dose (CD3+ cells ×10⁶/kg)",
+        max_digits=8,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    acute_gvhd_grade = models.PositiveSmallIntegerField(
+        "acute GVHD grade", choices=protocol.AcuteGvhdGrade.choices, null=True, blank=True
+    )
+    chronic_gvhd_severity = models.CharField(
+        "chronic GVHD severity",
+        max_length=10,
+        choices=protocol.ChronicGvhdSeverity.choices,
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["patient", "occurred_on", "pk"]
+        constraints = [
+            # The last line of defence behind the service's refusal: one second HSCT.
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(kind="second_hsct"),
+                name="one_second_hsct_per_patient",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} {self.get_kind_display()} on {self.occurred_on}"
 
 
 @audited()

@@ -70,6 +70,12 @@ RECORD_KINDS: dict[str, RecordKind] = {
             crfs.TRANSPLANT, services.transplant_record, services.transplant_update, "transplant"
         ),
         RecordKind(
+            crfs.TRANSPLANT_EVENT,
+            services.transplant_event_record,
+            services.transplant_event_update,
+            "event",
+        ),
+        RecordKind(
             crfs.END_OF_TREATMENT,
             services.end_of_treatment_record,
             services.end_of_treatment_update,

@@ -131,6 +131,10 @@ class TransplantOutput(FormOutput):
     form = crfs.TRANSPLANT
 
 
+class TransplantEventOutput(FormOutput):
+    form = crfs.TRANSPLANT_EVENT
+
+
 class EndOfTreatmentOutput(FormOutput):
     form = crfs.END_OF_TREATMENT
 

@@ -7,6 +7,7 @@ have every record a week apart: the date filters can then tell them apart on any
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import protocol
 from accounts.models import Site, User
@@ -72,6 +73,26 @@ def patient_with_every_record(*, site: Site, user: User, randomized_on: dt.date)
             "transplanted_on": randomized_on + 41 * day,
             "donor_type": protocol.DonorType.MATCHED_UNRELATED,
             "conditioning": protocol.Conditioning.REDUCED_INTENSITY,
+        },
+    )
+    services.mrd_record(
+        patient=patient,
+        user=user,
+        values={
+            "assessed_on": randomized_on + 25 * day,
+            "timepoint": protocol.MrdTimepoint.AFTER_INDUCTION,
+            "method": protocol.MrdMethod.FLOW,
+            "sensitivity": Decimal("0.0001"),
+            "result": protocol.MrdResult.BELOW_SENSITIVITY,
+        },
+    )
+    services.transplant_event_record(
+        patient=patient,
+        user=user,
+        values={
+            "kind": protocol.TransplantEventKind.ACUTE_GVHD,
+            "occurred_on": randomized_on + 60 * day,
+            "acute_gvhd_grade": protocol.AcuteGvhdGrade.II,
         },
     )
     visit = FollowUpVisit.objects.get(patient=patient, month=3)

@@ -42,6 +42,7 @@ def test_the_casebook_declares_the_seven_forms_of_the_protocol():
         "responses",
         "mrd",
         "transplant",
+        "transplant-events",
         "end-of-treatment",
         "follow-up-visits",
         "off-study",
@@ -108,7 +109,9 @@ def test_every_form_is_in_the_data_dictionary_as_declared(data_manager):
             assert column["label"] == form.label(name)
             assert column["type"] == form.data_type(name)
             assert column["unit"] == item.unit
-            assert (column["minimum"], column["maximum"]) == (item.minimum, item.maximum)
+            # JSON numbers: a decimal bound (an MRD sensitivity of 0.000001) as a float.
+            bounds = tuple(None if v is None else float(v) for v in (item.minimum, item.maximum))
+            assert (column["minimum"], column["maximum"]) == bounds
             assert column["help_text"] == form.help_text(name)
             assert column["origin"] == ("entered" if item.entered else "derived")
         for value in form.computed:

@@ -24,6 +24,7 @@ def test_it_lists_the_seven_forms_after_randomization_in_timeline_order():
         "responses",
         "mrd",
         "transplant",
+        "transplant-events",
         "end-of-treatment",
         "follow-up-visits",
         "off-study",

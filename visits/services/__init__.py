@@ -29,6 +29,7 @@ from visits.services.mrd import mrd_record, mrd_update
 from visits.services.off_study import off_study_record, off_study_update
 from visits.services.responses import response_record, response_update
 from visits.services.transplant import transplant_record, transplant_update
+from visits.services.transplant_events import transplant_event_record, transplant_event_update
 
 __all__ = [
     "adverse_event_record",
@@ -49,6 +50,8 @@ __all__ = [
     "off_study_update",
     "response_record",
     "response_update",
+    "transplant_event_record",
+    "transplant_event_update",
     "transplant_record",
     "transplant_update",
 ]
