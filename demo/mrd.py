@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 
 import protocol
 from accounts.models import User
+from demo.transplant_events import demo_transplant_events_seed
 from visits.models import ResponseAssessment, Transplant
 from visits.services import mrd_record
 
@@ -48,7 +49,8 @@ def _npm1(rng: random.Random, on: dt.date, timepoint: str) -> dict:
 
 
 def demo_mrd_seed(*, seed: int, coordinators: dict[int, User]) -> None:
-    """Record the MRD assessments of the demo patients who responded."""
+    """Record the MRD assessments of the demo patients who responded, then what followed
+    their allo-HSCT (demo/transplant_events.py): the one call of issue 13's items 2 and 6."""
     evaluations = ResponseAssessment.objects.filter(
         timepoint__in=protocol.PROTOCOL_EVALUATIONS, category__in=_RESPONDED
     ).select_related("patient", "patient__site")
@@ -72,3 +74,4 @@ def demo_mrd_seed(*, seed: int, coordinators: dict[int, User]) -> None:
                 mrd_record(patient=patient, user=user, values=values)
             except ValidationError:
                 continue  # a date the patient's course refuses (after a death): not entered
+    demo_transplant_events_seed(seed=seed, coordinators=coordinators)

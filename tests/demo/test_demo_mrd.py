@@ -1,5 +1,6 @@
 """The demo trial holds MRD assessments entered through the service: negative and positive
-ones by flow, at the protocol evaluation of responders, none dated after today."""
+ones by flow, at the protocol evaluation of responders, none dated after today; and events
+after the allo-HSCT (acute GVHD, DLI)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 import protocol
 from demo.trial import DEFAULT_SEED, demo_trial_seed
-from visits.models import MrdAssessment
+from visits.models import MrdAssessment, PostTransplantEvent, Transplant
 
 
 def test_the_demo_responders_have_flow_mrd_both_negative_and_positive(db):
@@ -21,3 +22,9 @@ def test_the_demo_responders_have_flow_mrd_both_negative_and_positive(db):
         assert flow.filter(negative=True).exists()
         assert flow.filter(negative=False).exists()
         assert not MrdAssessment.objects.filter(assessed_on__gt=timezone.localdate()).exists()
+        # What followed the transplants: GVHD and DLI, each linked to the first HSCT.
+        assert Transplant.objects.exists()
+        assert set(PostTransplantEvent.objects.values_list("after_hsct", flat=True)) == {1}
+        assert PostTransplantEvent.objects.filter(
+            kind=protocol.TransplantEventKind.ACUTE_GVHD
+        ).exists()

@@ -44,11 +44,10 @@ _KIND_ITEMS = {name for names in _ITEMS_OF.values() for name in names}
 
 
 def _second_hsct(patient: Patient, *, other_than: int | None) -> PostTransplantEvent | None:
-    return (
-        PostTransplantEvent.objects.filter(patient=patient, kind=Kind.SECOND_HSCT)
-        .exclude(pk=other_than)
-        .first()
-    )
+    seconds = PostTransplantEvent.objects.filter(patient=patient, kind=Kind.SECOND_HSCT)
+    if other_than is not None:
+        seconds = seconds.exclude(pk=other_than)
+    return seconds.first()
 
 
 def _event_errors(records: PatientRecords, event: PostTransplantEvent) -> Errors:
