@@ -13,6 +13,7 @@ import protocol
 from accounts.models import Site, User
 from medications.services import concomitant_medication_record
 from patients.models import Patient
+from tests.biology.builders import record_specimen
 from tests.factories import screen_patient
 from tests.medications.builders import medication_values
 from tests.visits.builders import (
@@ -57,6 +58,7 @@ def patient_with_every_record(*, site: Site, user: User, randomized_on: dt.date)
         **contradicts_arm(randomization),
     )
     record_adverse_event(patient, user, randomized_on + 5 * day)
+    record_specimen(patient, user, collected_on=randomized_on - day)
     concomitant_medication_record(
         patient=patient,
         user=user,

@@ -53,6 +53,7 @@ LISTS = (
     ListEndpoint("patients", "screening.screened_on"),
     # A randomization never changes: its time of change is the time it was given.
     ListEndpoint("randomizations", "randomized_at", since=dt.datetime(2025, 3, 1, tzinfo=dt.UTC)),
+    ListEndpoint("biology-specimens", "collected_on"),
     ListEndpoint("cycles", "started_on"),
     ListEndpoint("responses", "assessed_on"),
     ListEndpoint("mrd-assessments", "assessed_on"),

@@ -383,6 +383,7 @@ def test_the_export_of_the_demo_trial_is_valid(odm_schema, demo_sponsor):
         assert len(_subject_keys(document)) == 30
         assert set(document.xpath("//odm:StudyEventData/@StudyEventOID", namespaces=NS)) == {
             "SE.SCREENING",
+            "SE.BIOLOGY",
             "SE.RANDOMIZATION",
             "SE.TREATMENT",
             "SE.FOLLOW_UP",

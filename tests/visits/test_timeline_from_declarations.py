@@ -32,6 +32,7 @@ def test_it_shows_the_declared_forms_in_timeline_order(client, ic_patient, coord
     page = _page(client, coordinator)
 
     assert [li.xpath("strong/text()")[0] for li in page.xpath(SECTIONS)] == [
+        "Biology (karyotype and mutations)",
         "Treatment cycles",
         "Blood counts",
         "Transfusions",
