@@ -15,6 +15,7 @@ from medications.services import concomitant_medication_record
 from patients.models import Patient
 from tests.biology.builders import record_specimen
 from tests.factories import screen_patient
+from tests.labs.builders import record_count, record_transfusion
 from tests.medications.builders import medication_values
 from tests.visits.builders import (
     PARIS,
@@ -58,6 +59,8 @@ def patient_with_every_record(*, site: Site, user: User, randomized_on: dt.date)
         **contradicts_arm(randomization),
     )
     record_adverse_event(patient, user, randomized_on + 5 * day)
+    record_count(patient, user, 1, randomized_on + 10 * day)
+    record_transfusion(patient, user, 1, randomized_on + 10 * day)
     record_specimen(patient, user, collected_on=randomized_on - day)
     concomitant_medication_record(
         patient=patient,

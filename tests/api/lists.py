@@ -55,6 +55,8 @@ LISTS = (
     ListEndpoint("randomizations", "randomized_at", since=dt.datetime(2025, 3, 1, tzinfo=dt.UTC)),
     ListEndpoint("biology-specimens", "collected_on"),
     ListEndpoint("cycles", "started_on"),
+    ListEndpoint("blood-counts", "sampled_on"),
+    ListEndpoint("transfusions", "given_on"),
     ListEndpoint("responses", "assessed_on"),
     ListEndpoint("mrd-assessments", "assessed_on"),
     ListEndpoint("transplants", "transplanted_on"),

@@ -90,6 +90,8 @@ TABLE = {
     "randomizations/":               (N,  N,   N,   N,   U,      Y,   Y),
     "biology-specimens/":            (N,  N,   N,   N,   N,      N,   N),
     "cycles/":                       (N,  N,   N,   N,   U,      Y,   Y),
+    "blood-counts/":                 (N,  N,   N,   N,   N,      N,   N),
+    "transfusions/":                 (N,  N,   N,   N,   N,      N,   N),
     "responses/":                    (N,  N,   N,   N,   N,      N,   N),
     "mrd-assessments/":              (N,  N,   N,   N,   N,      N,   N),
     "transplants/":                  (N,  N,   N,   N,   N,      N,   N),
