@@ -12,7 +12,9 @@ from decimal import Decimal
 import protocol
 from accounts.models import Site, User
 from medications.services import concomitant_medication_record
+from patients.history_services import disease_history_record, prior_regimen_record
 from patients.models import Patient
+from protocol.prior_therapy import PriorRegimenName, PriorResponse
 from tests.biology.builders import record_specimen
 from tests.factories import screen_patient
 from tests.labs.builders import record_count, record_transfusion
@@ -59,6 +61,26 @@ def patient_with_every_record(*, site: Site, user: User, randomized_on: dt.date)
         **contradicts_arm(randomization),
     )
     record_adverse_event(patient, user, randomized_on + 5 * day)
+    induction_on = randomized_on - 600 * day
+    prior_regimen_record(
+        patient=patient,
+        user=user,
+        values={
+            "regimen": PriorRegimenName.SEVEN_PLUS_THREE,
+            "started_on": induction_on,
+            "ended_on": induction_on + 6 * day,
+            "best_response": PriorResponse.CR,
+        },
+    )
+    disease_history_record(
+        patient=patient,
+        user=user,
+        values={
+            "first_cr_on": induction_on + 30 * day,
+            "first_relapse_on": randomized_on - 10 * day,
+            "relapses": 1,
+        },
+    )
     record_count(patient, user, 1, randomized_on + 10 * day)
     record_transfusion(patient, user, 1, randomized_on + 10 * day)
     record_specimen(patient, user, collected_on=randomized_on - day)

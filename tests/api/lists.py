@@ -54,6 +54,8 @@ LISTS = (
     # A randomization never changes: its time of change is the time it was given.
     ListEndpoint("randomizations", "randomized_at", since=dt.datetime(2025, 3, 1, tzinfo=dt.UTC)),
     ListEndpoint("biology-specimens", "collected_on"),
+    ListEndpoint("disease-histories", None),
+    ListEndpoint("prior-regimens", "started_on"),
     ListEndpoint("cycles", "started_on"),
     ListEndpoint("blood-counts", "sampled_on"),
     ListEndpoint("transfusions", "given_on"),
