@@ -378,6 +378,9 @@ SPECTACULAR_SETTINGS = {
         "DiseaseStatusAtTransplantEnum": "protocol.DiseaseStatusAtTransplant",
         "EndOfTreatmentReasonEnum": "protocol.EndOfTreatmentReason",
         "OffStudyReasonEnum": "protocol.OffStudyReason",
+        # A response's category keeps its name beside the medications' (medications/drugs.py).
+        "CategoryEnum": "protocol.ResponseCategory",
+        "MedicationCategoryEnum": "medications.drugs.Category",
     },
 }
 
