@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -22,7 +23,7 @@ def demo_transplant_events_seed(*, seed: int, coordinators: dict[int, User]) -> 
     for transplant in Transplant.objects.select_related("patient__site").order_by("pk"):
         patient = transplant.patient
         rng = random.Random(f"{seed}:hsct-events:{patient.study_id}")
-        planned = []
+        planned: list[dict[str, Any]] = []
         if rng.random() < 0.5:
             planned.append(
                 {

@@ -77,7 +77,7 @@ def _done(
         typed = Typed(
             form=form,
             pk=pk,
-            values={k: v for k, v in request.POST.items() if k not in _NOT_KEPT},
+            values={k: str(v) for k, v in request.POST.items() if k not in _NOT_KEPT},
             errors=exc.messages,
         )
         return _review_page(request, patient, typed=typed, status=400)
