@@ -32,6 +32,9 @@ def test_it_shows_the_declared_forms_in_timeline_order(client, ic_patient, coord
     page = _page(client, coordinator)
 
     assert [li.xpath("strong/text()")[0] for li in page.xpath(SECTIONS)] == [
+        # Entered at screening: shown with the screening, before the randomization.
+        "Disease history",
+        "Prior regimens",
         "Biology (karyotype and mutations)",
         "Treatment cycles",
         "Blood counts",
@@ -85,7 +88,11 @@ def test_a_label_or_an_order_changed_in_the_declaration_changes_the_page(
     page = _page(client, coordinator)
 
     assert "Day 1 of the cycle" in page.xpath("//li[@id='timeline-cycles']//th/text()")
-    assert page.xpath(SECTIONS)[0].get("id") == "timeline-adverse-events"
+    at_screening = {f"timeline-{form.name}" for form in casebook if form.at_screening}
+    after_randomization = [
+        li.get("id") for li in page.xpath(SECTIONS) if li.get("id") not in at_screening
+    ]
+    assert after_randomization[0] == "timeline-adverse-events"
 
 
 @pytest.mark.parametrize("single", [False, True])
