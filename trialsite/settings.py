@@ -381,6 +381,9 @@ SPECTACULAR_SETTINGS = {
         # A response's category keeps its name beside the medications' (medications/drugs.py).
         "CategoryEnum": "protocol.ResponseCategory",
         "MedicationCategoryEnum": "medications.drugs.Category",
+        # Each gene of a biology specimen takes the same results (biology/models.py).
+        "MutationResultEnum": "protocol.MutationResult",
+        "SpecimenTimepointEnum": "biology.models.SpecimenTimepoint",
     },
 }
 
