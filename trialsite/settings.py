@@ -384,6 +384,14 @@ SPECTACULAR_SETTINGS = {
         # Each gene of a biology specimen takes the same results (biology/models.py).
         "MutationResultEnum": "protocol.MutationResult",
         "SpecimenTimepointEnum": "biology.models.SpecimenTimepoint",
+        # Fields of the same name on several forms keep names that say which.
+        "RegimenEnum": "protocol.Regimen",
+        "PriorRegimenEnum": "protocol.prior_therapy.PriorRegimenName",
+        "ResponseTimepointEnum": "protocol.ResponseTimepoint",
+        "MrdTimepointEnum": "protocol.MrdTimepoint",
+        "MrdMethodEnum": "protocol.MrdMethod",
+        "RandomizationMethodEnum": ["blocks", "minimization"],
+        "TransplantEventKindEnum": "protocol.TransplantEventKind",
     },
 }
 
