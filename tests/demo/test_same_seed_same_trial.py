@@ -16,6 +16,7 @@ import time_machine
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 
+import protocol
 from accounts.models import Site, User
 from demo.trial import demo_trial_seed
 from locks.models import DataLock
@@ -101,6 +102,20 @@ def _compared(model: type[models.Model], field: models.Field) -> bool:
     return not isinstance(field, models.DateTimeField) or model is Randomization
 
 
+def _shown_to_a_control_patient(row: models.Model) -> bool:
+    """The demo's one dexamethasone outside the protocol goes to its first control-arm
+    patient (demo/medications.py): who that is follows the arms, that there is one does not."""
+    if isinstance(row, QueryStep):
+        row = row.query
+    if isinstance(row, DataQuery):  # the query its medication raises
+        return row.check_code == "CORTICOSTEROID_OUTSIDE_PROTOCOL"
+    return (
+        isinstance(row, ProtocolDeviation)
+        and row.cycle_id is None
+        and row.kind == protocol.DeviationKind.DEX_GIVEN_TO_CONTROL
+    )
+
+
 def _trial() -> dict[str, list[str]]:
     """Every row of the demo's records, fields by natural keys, in a stable order."""
     trial = {}
@@ -108,6 +123,9 @@ def _trial() -> dict[str, list[str]]:
         fields = [f for f in model._meta.concrete_fields if _compared(model, f)]
         rows = []
         for row in model.objects.all():
+            if _shown_to_a_control_patient(row):
+                rows.append(f"{model.__name__} of the control-arm dexamethasone the demo shows")
+                continue
             values = {}
             for field in fields:
                 value = getattr(row, field.name)
