@@ -10,12 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
+import protocol
+from patients.models import Patient
+from randomization.services import patient_randomize
 from tests.factories import PASSWORD, screen_patient
+from visits.services import cycle_record
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # Long enough for a slow CI machine, short enough that a missing element fails quickly.
@@ -107,3 +112,54 @@ def patient_b(site_b, coordinator_b, today):
         diagnosis_on=today - dt.timedelta(days=500),
         disease_status_on=today - dt.timedelta(days=20),
     )
+
+
+@pytest.fixture
+def randomized_ago(site_a, coordinator, today) -> Callable[[int], Patient]:
+    """Return a maker of site A's patient randomized (intensive regimen) `days` ago, screened
+    10 days before; the dates are the real today's, as everywhere in these tests."""
+
+    def _randomized_ago(days: int) -> Patient:
+        consent_on = today - dt.timedelta(days=days + 10)
+        patient = screen_patient(
+            site=site_a,
+            user=coordinator,
+            year_of_birth=consent_on.year - 65,
+            age_at_consent=64,
+            consent_on=consent_on,
+            screened_on=today - dt.timedelta(days=days + 9),
+            diagnosis_on=today - dt.timedelta(days=500),
+            disease_status_on=today - dt.timedelta(days=days + 15),
+        )
+        patient_randomize(
+            patient=patient,
+            user=coordinator,
+            regimen=protocol.Regimen.INTENSIVE,
+            randomized_at=timezone.now() - dt.timedelta(days=days),
+        )
+        return patient
+
+    return _randomized_ago
+
+
+@pytest.fixture
+def induction_given(coordinator, today) -> Callable[..., None]:
+    """Return a recorder of a patient's induction (amsacrine-cytarabine, with dexamethasone
+    in the dexamethasone arm), given from `started` to `ended` days ago."""
+
+    def _induction_given(patient: Patient, *, started: int, ended: int) -> None:
+        dex = patient.randomization.arm == protocol.DEXAMETHASONE_ARM
+        cycle_record(
+            patient=patient,
+            user=coordinator,
+            values={
+                "started_on": today - dt.timedelta(days=started),
+                "ended_on": today - dt.timedelta(days=ended),
+                "amsacrine_mg_m2": Decimal(450),
+                "cytarabine_mg_m2": Decimal(3000),
+                "dexamethasone_given": dex,
+                "dexamethasone_mg": Decimal(160) if dex else None,
+            },
+        )
+
+    return _induction_given

@@ -8,13 +8,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-import protocol
 from biology.models import Specimen
-from randomization.services import patient_randomize
-from tests.factories import screen_patient
 
 pytestmark = pytest.mark.browser
 
@@ -22,26 +18,9 @@ DAY = dt.timedelta(days=1)
 
 
 @pytest.fixture
-def randomized(site_a, coordinator, today):
-    """A patient screened 12 days ago (ELN 2017 entered: intermediate), randomized 10 days ago."""
-    consent_on = today - 13 * DAY
-    patient = screen_patient(
-        site=site_a,
-        user=coordinator,
-        year_of_birth=consent_on.year - 65,
-        age_at_consent=64,
-        consent_on=consent_on,
-        screened_on=today - 12 * DAY,
-        diagnosis_on=today - 500 * DAY,
-        disease_status_on=today - 15 * DAY,
-    )
-    patient_randomize(
-        patient=patient,
-        user=coordinator,
-        regimen=protocol.Regimen.INTENSIVE,
-        randomized_at=timezone.now() - 10 * DAY,
-    )
-    return patient
+def randomized(randomized_ago):
+    """A patient screened 19 days ago (ELN 2017 entered: intermediate), randomized 10 days ago."""
+    return randomized_ago(10)
 
 
 def test_a_coordinator_enters_the_screening_specimen(

@@ -5,17 +5,11 @@ count is saved in its cycle and shown on the timeline. Real time: dates relative
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-import protocol
 from labs.models import BloodCount
-from randomization.services import patient_randomize
-from tests.factories import screen_patient
-from visits import services
 
 pytestmark = pytest.mark.browser
 
@@ -23,38 +17,10 @@ DAY = dt.timedelta(days=1)
 
 
 @pytest.fixture
-def in_induction(site_a, coordinator, today):
+def in_induction(randomized_ago, induction_given):
     """A patient randomized 20 days ago, in induction since 18 days ago."""
-    consent_on = today - 30 * DAY
-    patient = screen_patient(
-        site=site_a,
-        user=coordinator,
-        year_of_birth=consent_on.year - 65,
-        age_at_consent=64,
-        consent_on=consent_on,
-        screened_on=today - 29 * DAY,
-        diagnosis_on=today - 500 * DAY,
-        disease_status_on=today - 35 * DAY,
-    )
-    randomization = patient_randomize(
-        patient=patient,
-        user=coordinator,
-        regimen=protocol.Regimen.INTENSIVE,
-        randomized_at=timezone.now() - 20 * DAY,
-    )
-    dex = randomization.arm == protocol.DEXAMETHASONE_ARM
-    services.cycle_record(
-        patient=patient,
-        user=coordinator,
-        values={
-            "started_on": today - 18 * DAY,
-            "ended_on": today - 12 * DAY,
-            "amsacrine_mg_m2": Decimal(450),
-            "cytarabine_mg_m2": Decimal(3000),
-            "dexamethasone_given": dex,
-            "dexamethasone_mg": Decimal(160) if dex else None,
-        },
-    )
+    patient = randomized_ago(20)
+    induction_given(patient, started=18, ended=12)
     return patient
 
 

@@ -8,14 +8,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-import protocol
 from medications import drugs
 from medications.models import ConcomitantMedication
-from randomization.services import patient_randomize
-from tests.factories import screen_patient
 
 pytestmark = pytest.mark.browser
 
@@ -23,26 +19,9 @@ DAY = dt.timedelta(days=1)
 
 
 @pytest.fixture
-def randomized(site_a, coordinator, today):
+def randomized(randomized_ago):
     """A patient randomized 30 days ago (either arm: prophylaxis is the same in both)."""
-    consent_on = today - 40 * DAY
-    patient = screen_patient(
-        site=site_a,
-        user=coordinator,
-        year_of_birth=consent_on.year - 65,
-        age_at_consent=64,
-        consent_on=consent_on,
-        screened_on=today - 39 * DAY,
-        diagnosis_on=today - 500 * DAY,
-        disease_status_on=today - 45 * DAY,
-    )
-    patient_randomize(
-        patient=patient,
-        user=coordinator,
-        regimen=protocol.Regimen.INTENSIVE,
-        randomized_at=timezone.now() - 30 * DAY,
-    )
-    return patient
+    return randomized_ago(30)
 
 
 def test_a_coordinator_enters_antifungal_prophylaxis(

@@ -8,12 +8,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 import protocol
-from randomization.services import patient_randomize
-from tests.factories import screen_patient
 from visits import services
 from visits.models import MrdAssessment
 
@@ -23,38 +20,10 @@ DAY = dt.timedelta(days=1)
 
 
 @pytest.fixture
-def responder(site_a, coordinator, today):
+def responder(randomized_ago, induction_given, coordinator, today):
     """A patient randomized 100 days ago, in CR after the induction 60 days ago."""
-    consent_on = today - 110 * DAY
-    patient = screen_patient(
-        site=site_a,
-        user=coordinator,
-        year_of_birth=consent_on.year - 65,
-        age_at_consent=64,
-        consent_on=consent_on,
-        screened_on=today - 109 * DAY,
-        diagnosis_on=today - 500 * DAY,
-        disease_status_on=today - 115 * DAY,
-    )
-    randomization = patient_randomize(
-        patient=patient,
-        user=coordinator,
-        regimen=protocol.Regimen.INTENSIVE,
-        randomized_at=timezone.now() - 100 * DAY,
-    )
-    dex = randomization.arm == protocol.DEXAMETHASONE_ARM
-    services.cycle_record(
-        patient=patient,
-        user=coordinator,
-        values={
-            "started_on": today - 98 * DAY,
-            "ended_on": today - 92 * DAY,
-            "amsacrine_mg_m2": Decimal(450),
-            "cytarabine_mg_m2": Decimal(3000),
-            "dexamethasone_given": dex,
-            "dexamethasone_mg": Decimal(160) if dex else None,
-        },
-    )
+    patient = randomized_ago(100)
+    induction_given(patient, started=98, ended=92)
     services.response_record(
         patient=patient,
         user=coordinator,
