@@ -75,6 +75,7 @@ def analysis_run_status(request: AuthenticatedHttpRequest, pk: int) -> JsonRespo
         {
             "id": run.pk,
             "status": run.status,
+            "status_label": run.get_status_display(),  # what the page shows while it polls
             "attempts": run.attempts,
             "error": run.error,
             "cutoff": run.cutoff.isoformat(),

@@ -13,7 +13,7 @@
       })
       .then(function (run) {
         document.getElementById("run-status").textContent =
-          run.status + (run.error ? " · " + run.error : "");
+          run.status_label + (run.error ? " · " + run.error : "");
         if (run.status === "done") {
           window.location.reload();
         } else if (run.status !== "failed") {

@@ -203,6 +203,7 @@ def test_it_reports_a_run_s_progress_as_json(client, investigator, analysed):
     assert client.get(reverse("analysis-status", args=[analysed.pk])).json() == {
         "id": analysed.pk,
         "status": "done",
+        "status_label": "Done",
         "attempts": 1,
         "error": "",
         "cutoff": "2025-09-10",
@@ -211,6 +212,7 @@ def test_it_reports_a_run_s_progress_as_json(client, investigator, analysed):
     assert client.get(reverse("analysis-status", args=[queued.pk])).json() == {
         "id": queued.pk,
         "status": "queued",
+        "status_label": "Queued",
         "attempts": 0,
         "error": "",
         "cutoff": "2025-09-01",
