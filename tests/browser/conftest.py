@@ -20,7 +20,7 @@ import protocol
 from patients.models import Patient
 from randomization.services import patient_randomize
 from tests.factories import PASSWORD, screen_patient
-from visits.services import cycle_record
+from visits.services import cycle_record, response_record
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # Long enough for a slow CI machine, short enough that a missing element fails quickly.
@@ -163,3 +163,22 @@ def induction_given(coordinator, today) -> Callable[..., None]:
         )
 
     return _induction_given
+
+
+@pytest.fixture
+def responder(randomized_ago, induction_given, coordinator, today) -> Patient:
+    """A patient randomized 100 days ago, in CR after the induction 60 days ago."""
+    patient = randomized_ago(100)
+    induction_given(patient, started=98, ended=92)
+    response_record(
+        patient=patient,
+        user=coordinator,
+        values={
+            "assessed_on": today - dt.timedelta(days=60),
+            "category": protocol.ResponseCategory.CR,
+            "marrow_blasts_pct": Decimal("2.0"),
+            "anc": Decimal("1.8"),
+            "platelets": Decimal(180),
+        },
+    )
+    return patient

@@ -11,31 +11,11 @@ import pytest
 from playwright.sync_api import expect
 
 import protocol
-from visits import services
 from visits.models import MrdAssessment
 
 pytestmark = pytest.mark.browser
 
 DAY = dt.timedelta(days=1)
-
-
-@pytest.fixture
-def responder(randomized_ago, induction_given, coordinator, today):
-    """A patient randomized 100 days ago, in CR after the induction 60 days ago."""
-    patient = randomized_ago(100)
-    induction_given(patient, started=98, ended=92)
-    services.response_record(
-        patient=patient,
-        user=coordinator,
-        values={
-            "assessed_on": today - 60 * DAY,
-            "category": protocol.ResponseCategory.CR,
-            "marrow_blasts_pct": Decimal("2.0"),
-            "anc": Decimal("1.8"),
-            "platelets": Decimal(180),
-        },
-    )
-    return patient
 
 
 def test_a_coordinator_enters_a_flow_mrd_result(

@@ -30,23 +30,10 @@ def in_induction(randomized_ago, induction_given):
 
 
 @pytest.fixture
-def transplanted(randomized_ago, induction_given, coordinator, today):
+def transplanted(responder, coordinator, today):
     """A patient in CR after the induction, transplanted 40 days ago."""
-    patient = randomized_ago(100)
-    induction_given(patient, started=98, ended=92)
-    services.response_record(
-        patient=patient,
-        user=coordinator,
-        values={
-            "assessed_on": today - 60 * DAY,
-            "category": protocol.ResponseCategory.CR,
-            "marrow_blasts_pct": Decimal("2.0"),
-            "anc": Decimal("1.8"),
-            "platelets": Decimal(180),
-        },
-    )
     services.transplant_record(
-        patient=patient,
+        patient=responder,
         user=coordinator,
         values={
             "transplanted_on": today - 40 * DAY,
@@ -54,7 +41,7 @@ def transplanted(randomized_ago, induction_given, coordinator, today):
             "conditioning": protocol.Conditioning.REDUCED_INTENSITY,
         },
     )
-    return patient
+    return responder
 
 
 def test_a_coordinator_enters_a_platelet_transfusion(
