@@ -20,6 +20,7 @@ class Role(models.TextChoices):
     STATISTICIAN = "statistician", "Trial statistician"
     MONITOR = "monitor", "Clinical research monitor"
     DMC = "dmc", "Data monitoring committee"
+    PHARMACOVIGILANCE = "pharmacovigilance", "Pharmacovigilance"
 
 
 # Roles whose view of patients is limited to the sites they are assigned to.

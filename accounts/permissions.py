@@ -11,6 +11,8 @@ they are assigned to; another site's patients do not even exist for them (select
     statistician   unblinded: results by arm, the allocation sequence; unblinds the trial
     dmc            the data monitoring committee: unblinded, reads everything, changes nothing
     sponsor        reads everything pooled, changes nothing; by arm once the trial is unblinded
+    pharmacovigilance  the sponsor's safety desk: receives every SAE, assesses causality and
+                   expectedness, reports SUSARs; sees each case's treatment, pooled tables only
 
 Results by arm: while the trial runs, only the unblinded roles see arms joined to outcomes
 (exports, lists, ODM, analyses); the coordinator sees each of their patients' arms one patient
@@ -125,6 +127,38 @@ def user_can_review_sae(user: Account, site: Site) -> bool:
     """Return True for a data manager, or an investigator of the site where the SAE happened."""
     return _role(user) == Role.DATA_MANAGER or (
         _role(user) == Role.INVESTIGATOR and _works_at(user, site)
+    )
+
+
+# --- Safety: serious adverse events on the regulatory clock -------------------------------
+
+
+def user_can_report_sae_at(user: Account, site: Site) -> bool:
+    """Return True for a coordinator or an investigator of the site: they write the SAE
+    report (the coordinator drafts, the investigator completes it)."""
+    return _role(user) in (Role.COORDINATOR, Role.INVESTIGATOR) and _works_at(user, site)
+
+
+def user_can_submit_sae(user: Account, site: Site) -> bool:
+    """Return True for an investigator of the site, who signs and submits the SAE report."""
+    return _role(user) == Role.INVESTIGATOR and _works_at(user, site)
+
+
+def user_can_assess_saes(user: Account) -> bool:
+    """Return True for the sponsor's pharmacovigilance, who assesses causality and
+    expectedness of every SAE and reports SUSARs to the regulators."""
+    return _role(user) == Role.PHARMACOVIGILANCE
+
+
+def user_can_view_sponsor_safety(user: Account) -> bool:
+    """Return True for the all-sites roles that follow SAEs across the trial (the sponsor's
+    safety page): pharmacovigilance, sponsor, data manager, statistician, DMC."""
+    return _role(user) in (
+        Role.PHARMACOVIGILANCE,
+        Role.SPONSOR,
+        Role.DATA_MANAGER,
+        Role.STATISTICIAN,
+        Role.DMC,
     )
 
 

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class InterimConfig(AppConfig):
+    """Planned interim looks and their group-sequential stopping boundaries."""
+
+    name = "interim"
