@@ -2,6 +2,7 @@ from django.apps import AppConfig
 
 
 class OversightConfig(AppConfig):
-    """What the steering and data-monitoring committees read: the CONSORT flow and the DMC report."""
+    """What the steering and data-monitoring committees read: the CONSORT flow and the DMC
+    report."""
 
     name = "oversight"
