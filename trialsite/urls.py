@@ -23,4 +23,10 @@ urlpatterns = [
     path("", include("randomization.urls")),
     path("", include("visits.urls")),
     path("", include("endpoints.urls")),
+    path("", include("notices.urls")),
+    path("", include("safety.urls")),
+    path("", include("pharmacovigilance.urls")),
+    path("", include("oversight.urls")),
+    path("", include("interim.urls")),
+    path("", include("datacuts.urls")),
 ]
