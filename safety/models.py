@@ -1,0 +1,155 @@
+"""Serious adverse event reports: one case per serious adverse event, in numbered versions.
+
+Version 0 is the initial report, due 24 hours after the site became aware of the event;
+versions 1, 2, ... are the follow-up reports. A version is a draft until an investigator of
+the site signs it (password re-entered); a submitted version is never changed, by the
+service nor by SQL (a database trigger refuses it), so what the sponsor received stays as
+received.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pgtrigger
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import User
+from audit.tracking import audited
+from patients.models import Patient
+from protocol.safety import SAE_INITIAL_REPORT_WITHIN, SaeCausality, SaeOutcome
+from refusals.text import FREE_TEXT_MAX_LENGTH, no_control_characters
+from visits.models import AdverseEvent, ClinicalRecord
+
+NARRATIVE_MAX_LENGTH = 4000
+
+
+@audited()
+class SaeReport(ClinicalRecord):
+    """The case of one serious adverse event, from the site's awareness onwards."""
+
+    adverse_event = models.OneToOneField(
+        AdverseEvent, on_delete=models.PROTECT, related_name="sae_report"
+    )
+    # The patient, copied from the event, scopes the report to the patient's site.
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="sae_reports")
+    site_aware_at = models.DateTimeField(
+        "date and time the site became aware",
+        help_text="The 24-hour clock of the initial report starts here.",
+    )
+    opened_automatically = models.BooleanField(
+        default=False, help_text="Opened by the system from a death, not by a person."
+    )
+    sponsor_received_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the initial report was submitted: the sponsor's first knowledge.",
+    )
+    overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-site_aware_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"SAE {self.pk} of {self.patient}"
+
+    @property
+    def initial_due_at(self) -> dt.datetime:
+        """Return when the initial report is due: 24 hours after the site became aware."""
+        return self.site_aware_at + SAE_INITIAL_REPORT_WITHIN
+
+
+def _causality_field(verbose_name: str) -> models.CharField:
+    return models.CharField(verbose_name, max_length=20, choices=SaeCausality.choices, blank=True)
+
+
+@audited()
+class SaeReportVersion(ClinicalRecord):
+    """One version of the report: 0 the initial report, n the follow-up report n."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+
+    report = models.ForeignKey(SaeReport, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveSmallIntegerField(editable=False)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT, editable=False
+    )
+    results_in_death = models.BooleanField("results in death", default=False)
+    life_threatening = models.BooleanField("life-threatening", default=False)
+    hospitalisation = models.BooleanField("requires hospitalisation or prolongs it", default=False)
+    disability = models.BooleanField("persistent or significant disability", default=False)
+    congenital_anomaly = models.BooleanField("congenital anomaly / birth defect", default=False)
+    other_medically_important = models.BooleanField(
+        "other medically important event", default=False
+    )
+    narrative = models.TextField(
+        max_length=NARRATIVE_MAX_LENGTH, blank=True, validators=[no_control_characters]
+    )
+    relevant_tests = models.TextField(
+        "relevant tests and laboratory data",
+        max_length=FREE_TEXT_MAX_LENGTH,
+        blank=True,
+        validators=[no_control_characters],
+    )
+    outcome = models.CharField(max_length=30, choices=SaeOutcome.choices, blank=True)
+    dexamethasone_causality = _causality_field("causality: dexamethasone")
+    amsacrine_causality = _causality_field("causality: amsacrine")
+    cytarabine_causality = _causality_field("causality: cytarabine")
+    azacitidine_causality = _causality_field("causality: azacitidine")
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    submitted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    signer_name = models.CharField(max_length=300, blank=True, editable=False)
+    fingerprint = models.CharField(
+        max_length=64, blank=True, editable=False, help_text="SHA-256 of the submitted content."
+    )
+    submitted_late_by = models.DurationField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The initial report only: how long after its 24-hour deadline it came.",
+    )
+
+    class Meta:
+        ordering = ["report", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "number"], name="unique_sae_version_number"),
+            # One draft at a time: a follow-up starts once the last version is submitted.
+            models.UniqueConstraint(
+                fields=["report"], condition=Q(status="draft"), name="one_draft_per_sae_report"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft")
+                | (
+                    Q(submitted_at__isnull=False)
+                    & Q(submitted_by__isnull=False)
+                    & ~Q(fingerprint="")
+                    & ~Q(signer_name="")
+                ),
+                name="submitted_sae_version_is_signed",
+            ),
+        ]
+        triggers = [
+            # What the sponsor received is never changed, whatever the path (ORM, bulk, SQL).
+            pgtrigger.Protect(
+                name="submitted_sae_version_unchanged",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                condition=pgtrigger.Q(old__status="submitted"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.label}"
+
+    @property
+    def label(self) -> str:
+        return "initial report" if self.number == 0 else f"follow-up {self.number}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
