@@ -211,6 +211,29 @@ def user_can_recompute_analyses(user: Account) -> bool:
     return _role(user) in (Role.INVESTIGATOR, Role.DATA_MANAGER, Role.STATISTICIAN)
 
 
+# --- Oversight: the steering and data-monitoring committees --------------------------------
+
+
+def user_can_view_consort(user: Account) -> bool:
+    """Return True for the roles that read the trial's CONSORT flow (the steering committee's
+    page): investigators, sponsor, data manager, statistician, DMC. The diagram's counts are
+    trial-wide; the lists behind them keep each account to its own sites' patients."""
+    return _role(user) in (
+        Role.INVESTIGATOR,
+        Role.SPONSOR,
+        Role.DATA_MANAGER,
+        Role.STATISTICIAN,
+        Role.DMC,
+    )
+
+
+def user_can_view_dmc_open_report(user: Account) -> bool:
+    """Return True for the readers of the DMC report's open (pooled) part: the DMC, the
+    sponsor, the statistician, the data manager and the investigators (steering committee).
+    The closed part, by arm, is for `user_can_see_arms` only."""
+    return user_can_view_consort(user)
+
+
 # --- Administration ---------------------------------------------------------------------
 
 
