@@ -211,6 +211,19 @@ def user_can_recompute_analyses(user: Account) -> bool:
     return _role(user) in (Role.INVESTIGATOR, Role.DATA_MANAGER, Role.STATISTICIAN)
 
 
+def user_can_freeze_data_cuts(user: Account) -> bool:
+    """Return True for the statistician and the data manager, who freeze a data cut-off
+    into a package (the data manager without reading it: it holds results by arm)."""
+    return _role(user) in (Role.STATISTICIAN, Role.DATA_MANAGER)
+
+
+def user_can_list_data_cuts(user: Account) -> bool:
+    """Return True for the all-sites roles that follow the trial's data cuts (label, cut-off,
+    fingerprint, hash); downloading a package also needs randomization.blinding's
+    arms_visible_to, since it holds results by arm."""
+    return _role(user) in (Role.STATISTICIAN, Role.DMC, Role.DATA_MANAGER, Role.SPONSOR)
+
+
 # --- Oversight: the steering and data-monitoring committees --------------------------------
 
 
