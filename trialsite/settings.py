@@ -109,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "trialsite.context_processors.trial",
+                "notices.context_processors.unread_notices",
             ],
         },
     },
@@ -192,6 +193,7 @@ CELERY_IMPORTS = [
     "review.tasks",
     "audit.tasks",
     "idempotency.tasks",
+    "notices.tasks",
 ]
 CELERY_BEAT_SCHEDULE = {
     "sessions-clear-expired": {
@@ -222,7 +224,40 @@ CELERY_BEAT_SCHEDULE = {
         "task": "idempotency.requests_expire",
         "schedule": 60 * 60,
     },
+    # E-mails a broker outage or a lost worker left queued are queued again.
+    "notices-resend-queued": {
+        "task": "notices.resend_queued",
+        "schedule": 5 * 60,
+        "options": {"expires": 5 * 60},
+    },
 }
+
+# E-mail (notices): SMTP when EMAIL_HOST is set, else printed by the console backend (a
+# developer's first run); EMAIL_BACKEND overrides both (the file backend writes each message
+# to EMAIL_FILE_PATH). Sent by the worker after commit, retried with a growing wait.
+EMAIL_HOST = env_str("EMAIL_HOST", default="")
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=bool(EMAIL_HOST))
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", default=str(BASE_DIR / "sent-emails"))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="trial-notices@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address of this site as a mail client reaches it: e-mails carry absolute links.
+SITE_URL = env_url("SITE_URL", schemes=("http", "https")) or "http://127.0.0.1:8000"
+NOTICE_EMAIL_MAX_ATTEMPTS = env_int("NOTICE_EMAIL_MAX_ATTEMPTS", 6, minimum=1)
+NOTICE_EMAIL_RETRY_BACKOFF_SECONDS = env_int("NOTICE_EMAIL_RETRY_BACKOFF_SECONDS", 30, minimum=1)
+NOTICE_EMAIL_RETRY_BACKOFF_MAX_SECONDS = env_int(
+    "NOTICE_EMAIL_RETRY_BACKOFF_MAX_SECONDS", 10 * 60, minimum=1
+)
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"

@@ -1,0 +1,223 @@
+"""Telling people about a trial event: an in-app notice each, and an e-mail sent after commit.
+
+The caller's transaction stores the notices and the e-mails to send; the worker sends each
+e-mail once it is committed (`notices.send_email`), so a save never waits for a mail server
+and a rolled-back save tells nobody. A message names the study ID, the site number, the
+event, its deadline and a link, and nothing else about the patient.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Model
+from django.template.loader import render_to_string
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnavailable
+
+import protocol
+from accounts.models import Site, User
+from notices.models import Notice, NoticeKind, OutgoingEmail
+from notices.selectors import notice_recipients
+
+logger = logging.getLogger(__name__)
+
+# The facts a caller may add to a message: nothing that could identify a patient.
+ALLOWED_FACTS = frozenset({"deadline", "report"})
+
+
+class Unsendable(ValueError):
+    """A fact a notice may not carry (a programming error, not a user's)."""
+
+
+def notify(
+    kind: NoticeKind,
+    *,
+    site: Site | None,
+    study_id: str,
+    link: str,
+    facts: Mapping[str, str] | None = None,
+    about: Model | None = None,
+) -> None:
+    """Inside the caller's transaction: store an in-app notice for each recipient, and an
+    outgoing e-mail for each recipient with an address, sent by the worker after commit.
+
+    Recipients come from the notification rules (notices.selectors.notice_recipients).
+    `link` is the page's path (made absolute with SITE_URL in the e-mail); `facts` may hold
+    only `deadline` (as the reader should see it) and `report` (e.g. "follow-up 2").
+    `about` is the record the notice concerns (notices.selectors.notice_given asks about it).
+    """
+    kind = NoticeKind(kind)
+    message = notice_message(kind, site=site, study_id=study_id, link=link, facts=facts)
+    recipients = notice_recipients(kind=kind, site=site)
+    about_model = about._meta.label_lower if about is not None else ""
+    about_id = str(about.pk) if about is not None else ""
+    with transaction.atomic():
+        notices = Notice.objects.bulk_create(
+            Notice(
+                recipient=user,
+                kind=kind,
+                study_id=study_id,
+                site=site,
+                link=link,
+                text=message.subject,
+                about_model=about_model,
+                about_id=about_id,
+            )
+            for user in recipients
+        )
+        emails = OutgoingEmail.objects.bulk_create(
+            OutgoingEmail(
+                user=notice.recipient,
+                recipient=notice.recipient.email,
+                kind=kind,
+                notice=notice,
+                subject=message.subject,
+                body=message.body,
+            )
+            for notice in notices
+            if notice.recipient.email
+        )
+        for email in emails:
+            # Sent once committed, so the worker finds the row; robust: a broker that is down
+            # leaves the e-mail queued for notices.resend_queued, and the save stands.
+            transaction.on_commit(partial(outgoing_email_queue, outgoing_id=email.pk), robust=True)
+
+
+class NoticeMessage:
+    """A notice's subject (its in-app text too) and its e-mail body."""
+
+    def __init__(self, subject: str, body: str) -> None:
+        self.subject = subject
+        self.body = body
+
+
+def notice_message(
+    kind: NoticeKind,
+    *,
+    site: Site | None,
+    study_id: str,
+    link: str,
+    facts: Mapping[str, str] | None = None,
+) -> NoticeMessage:
+    """Render the subject and body of a kind of notice from templates/notices/email/."""
+    facts = dict(facts or {})
+    unknown = set(facts) - ALLOWED_FACTS
+    if unknown:
+        raise Unsendable(
+            f"A notice carries only {sorted(ALLOWED_FACTS)} besides the study ID, site and "
+            f"link; not {sorted(unknown)}."
+        )
+    context = {
+        "kind": kind.label,
+        "study_id": study_id,
+        "site": site.code if site is not None else "",
+        "deadline": facts.get("deadline", ""),
+        "report": facts.get("report", ""),
+        "link": absolute_link(link),
+        "trial": protocol.STUDY_ID,
+    }
+    subject = " ".join(render_to_string(f"notices/email/{kind.value}_subject.txt", context).split())
+    body = render_to_string(f"notices/email/{kind.value}.txt", context)
+    return NoticeMessage(subject=subject[:300], body=body)
+
+
+def absolute_link(link: str) -> str:
+    """Return the link as an address that works from a mail client (SITE_URL + path)."""
+    if link.startswith(("http://", "https://")):
+        return link
+    return settings.SITE_URL.rstrip("/") + "/" + link.lstrip("/")
+
+
+def outgoing_email_queue(*, outgoing_id: int) -> bool:
+    """Hand an e-mail to the worker; False, and a warning, when the broker is down (the e-mail
+    stays queued and notices.resend_queued sends it later)."""
+    from notices.tasks import send_email
+
+    try:
+        send_email.delay(outgoing_id)
+    except BrokerUnavailable as error:
+        logger.warning(
+            "The e-mail queue is unavailable (%s): e-mail %s waits for the resend",
+            error,
+            outgoing_id,
+        )
+        return False
+    return True
+
+
+def outgoing_email_send(*, outgoing_id: int) -> bool:
+    """Send one queued e-mail; True if it went now, False if it was sent or given up before.
+
+    The row is locked while the mail server is asked, so a task delivered twice, or resent
+    while the first is still running, waits and then finds it sent: each message goes once.
+    A failure is logged on the row (attempts, last error) and raised again, so the task
+    retries, until NOTICE_EMAIL_MAX_ATTEMPTS; then the e-mail is marked failed.
+    """
+    failure: OSError | None = None
+    with transaction.atomic():
+        email = OutgoingEmail.objects.select_for_update().filter(pk=outgoing_id).first()
+        if email is None or email.status != OutgoingEmail.Status.QUEUED:
+            return False
+        email.attempts += 1
+        email.last_attempt_at = timezone.now()
+        try:
+            EmailMessage(subject=email.subject, body=email.body, to=[email.recipient]).send()
+        except OSError as error:  # smtplib.SMTPException and socket errors alike
+            failure = error
+            email.last_error = f"{type(error).__name__}: {error}"[:2000]
+            if email.attempts >= settings.NOTICE_EMAIL_MAX_ATTEMPTS:
+                email.status = OutgoingEmail.Status.FAILED
+                logger.error(
+                    "E-mail %s failed after %s attempts: %s", email.pk, email.attempts, failure
+                )
+        else:
+            email.status = OutgoingEmail.Status.SENT
+            email.sent_at = timezone.now()
+        email.save(update_fields=["attempts", "last_attempt_at", "last_error", "status", "sent_at"])
+    if failure is not None and email.status == OutgoingEmail.Status.QUEUED:
+        raise failure
+    return failure is None
+
+
+def outgoing_emails_resend(*, now: dt.datetime | None = None) -> list[int]:
+    """Queue again the e-mails still waiting: queued over a minute ago and not tried lately
+    (a broker that was down, a worker that died between retries). Sending twice is harmless.
+
+    "Lately" is twice the longest wait between retries, so a message in its back-off is left
+    to its own retry.
+    """
+    now = now or timezone.now()
+    retrying = dt.timedelta(seconds=2 * settings.NOTICE_EMAIL_RETRY_BACKOFF_MAX_SECONDS)
+    waiting = (
+        OutgoingEmail.objects.filter(
+            status=OutgoingEmail.Status.QUEUED, created_at__lt=now - dt.timedelta(minutes=1)
+        )
+        .exclude(last_attempt_at__gte=now - retrying)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return [pk for pk in waiting if outgoing_email_queue(outgoing_id=pk)]
+
+
+@transaction.atomic
+def notice_mark_read(*, user: User, notice_id: int) -> bool:
+    """Mark one of the account's own notices read; another's is not found."""
+    return bool(
+        Notice.objects.filter(pk=notice_id, recipient=user, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+    )
+
+
+@transaction.atomic
+def notices_mark_all_read(*, user: User) -> int:
+    return Notice.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
