@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from notices import views
+
+urlpatterns = [
+    path("notices/", views.notice_list, name="notices"),
+    path("notices/<int:pk>/read/", views.notice_read, name="notice-read"),
+    path("notices/read-all/", views.notices_read_all, name="notices-read-all"),
+]
