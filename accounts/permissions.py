@@ -224,6 +224,18 @@ def user_can_list_data_cuts(user: Account) -> bool:
     return _role(user) in (Role.STATISTICIAN, Role.DMC, Role.DATA_MANAGER, Role.SPONSOR)
 
 
+def user_can_plan_interim_analyses(user: Account) -> bool:
+    """Return True for the trial statistician, who declares the interim analysis plan
+    (looks, alpha spending) and takes its looks."""
+    return _role(user) == Role.STATISTICIAN
+
+
+def user_can_view_interim_analyses(user: Account) -> bool:
+    """Return True for the unblinded roles (statistician, DMC): an interim look's observed
+    log-rank z compares the arms, so its page and API are theirs alone while the trial runs."""
+    return user_can_see_arms(user)
+
+
 # --- Oversight: the steering and data-monitoring committees --------------------------------
 
 
