@@ -1,0 +1,29 @@
+"""The cut-off (and part) a reader asks the CONSORT flow and the DMC report for."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+from oversight.models import DmcReportPart
+
+
+class CutoffForm(forms.Form):
+    cutoff = forms.DateField(
+        label="data cut-off",
+        required=False,
+        help_text="Events dated on or before this day count; empty: today.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean_cutoff(self) -> dt.date:
+        cutoff = self.cleaned_data.get("cutoff") or timezone.localdate()
+        if cutoff > timezone.localdate():
+            raise forms.ValidationError("The data cut-off cannot be in the future.")
+        return cutoff
+
+
+class DmcReportForm(CutoffForm):
+    part = forms.ChoiceField(choices=DmcReportPart.choices, initial=DmcReportPart.OPEN)

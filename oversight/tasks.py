@@ -1,0 +1,13 @@
+"""Celery tasks of the oversight app: thin, idempotent, given ids only."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from oversight import services
+
+
+@shared_task(name="oversight.consort_figure_draw", acks_late=True, reject_on_worker_lost=True)
+def consort_figure_draw_task(figure_id: int) -> str:
+    """Draw one CONSORT figure (SVG and PNG); a figure already drawn is left alone."""
+    return services.consort_figure_draw(figure_id=figure_id).status

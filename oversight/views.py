@@ -1,0 +1,143 @@
+"""The steering committee's CONSORT page, its downloads and the lists behind its counts.
+
+Blinded readers see one pooled column; the roles that may read results by arm
+(randomization.blinding.arms_visible_to) see one column per arm. The counts are the
+trial's; a list shows a site-bound reader only their own sites' patients.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+
+import protocol
+from accounts.http import AuthenticatedHttpRequest
+from accounts.models import User
+from accounts.permissions import user_can_view_consort
+from oversight import selectors, services
+from oversight.consort import ARMS, BOXES, BOXES_BY_KEY, consort_flow
+from oversight.forms import CutoffForm
+from oversight.models import ConsortFigure
+from randomization.blinding import arms_visible_to
+
+BLINDED_ARM_REFUSAL = "Counts by arm are confidential while the trial runs."
+
+
+def _require_consort_reader(user: User) -> None:
+    if not user_can_view_consort(user):
+        raise PermissionDenied("Your role does not read the trial's CONSORT flow.")
+
+
+def consort_rows(flow_counts: dict[str, dict[str, int]], by_arm: bool) -> list[dict]:
+    """The diagram as a table: one row per count, with each arm's beside it when shown."""
+    rows = []
+    for box in BOXES:
+        counts = flow_counts[box.key]
+        depth, parent = 0, box.parent
+        while parent:
+            depth, parent = depth + 1, BOXES_BY_KEY[parent].parent
+        rows.append(
+            {
+                "box": box,
+                "depth": depth,
+                "all": counts["all"],
+                "arms": [(arm, counts[arm]) for arm in ARMS] if by_arm and box.per_arm else [],
+                "arm_cells": by_arm and not box.per_arm,
+            }
+        )
+    return rows
+
+
+@login_required
+def consort_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    _require_consort_reader(request.user)
+    form = CutoffForm(request.GET)
+    if not form.is_valid():
+        return render(request, "oversight/consort.html", {"form": form}, status=400)
+    cutoff = form.cleaned_data["cutoff"]
+    by_arm = arms_visible_to(request.user)
+    flow = consort_flow(cutoff)
+    figure = services.consort_figure_request(cutoff=cutoff, by_arm=by_arm)
+    return render(
+        request,
+        "oversight/consort.html",
+        {
+            "form": form,
+            "cutoff": cutoff,
+            "by_arm": by_arm,
+            "arm_columns": [(arm, protocol.Arm(arm).label) for arm in ARMS],
+            "rows": consort_rows(flow.counts(by_arm=by_arm), by_arm),
+            "figure": figure,
+            "figure_svg": figure.svg if figure.status == ConsortFigure.Status.DONE else "",
+        },
+    )
+
+
+@login_required
+def consort_download(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
+    """The figure as SVG or PNG; 202 while the worker is still drawing it."""
+    _require_consort_reader(request.user)
+    form = CutoffForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
+    cutoff = form.cleaned_data["cutoff"]
+    by_arm = arms_visible_to(request.user)
+    figure = services.consort_figure_request(cutoff=cutoff, by_arm=by_arm)
+    if figure.status != ConsortFigure.Status.DONE:
+        response = HttpResponse(
+            "The figure is being drawn; ask again in a moment.",
+            status=202,
+            content_type="text/plain",
+        )
+        response["Retry-After"] = "5"
+        return response
+    name = f"consort-{cutoff.isoformat()}-{'by-arm' if by_arm else 'pooled'}.{kind}"
+    if kind == "svg":
+        response = HttpResponse(figure.svg, content_type="image/svg+xml")
+    else:
+        response = HttpResponse(bytes(figure.png or b""), content_type="image/png")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def consort_list(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
+    """The patients behind one count: study IDs, each to the patient's page."""
+    _require_consort_reader(request.user)
+    box = BOXES_BY_KEY.get(key)
+    if box is None:
+        raise Http404("No such box in the CONSORT flow.")
+    form = CutoffForm(request.GET)
+    if not form.is_valid():
+        return render(request, "oversight/consort_list.html", {"form": form}, status=400)
+    cutoff = form.cleaned_data["cutoff"]
+    by_arm = arms_visible_to(request.user)
+    arm = request.GET.get("arm") or None
+    if arm is not None:
+        if not by_arm:
+            raise PermissionDenied(BLINDED_ARM_REFUSAL)
+        if arm not in ARMS:
+            raise Http404("No such arm.")
+        if not box.per_arm:
+            arm = None
+    flow = consort_flow(cutoff)
+    patients = [
+        (path, patient, protocol.Arm(path.arm).label if by_arm and path.arm else "")
+        for path, patient in selectors.consort_box_patients(request.user, flow, key, arm)
+    ]
+    return render(
+        request,
+        "oversight/consort_list.html",
+        {
+            "form": form,
+            "box": box,
+            "label": box.label_for(arm),
+            "arm_label": protocol.Arm(arm).label if arm else "",
+            "cutoff": cutoff,
+            "patients": patients,
+            "count": flow.count(key, arm),
+            "show_arms": by_arm,
+        },
+    )
