@@ -18,8 +18,9 @@ from django.db.models import Q
 from accounts.models import User
 from audit.tracking import audited
 from patients.models import Patient
-from protocol.safety import SAE_INITIAL_REPORT_WITHIN, SaeCausality, SaeOutcome
+from protocol.safety import SaeCausality, SaeOutcome
 from refusals.text import FREE_TEXT_MAX_LENGTH, no_control_characters
+from safety.clock import duration_text, initial_due_at
 from visits.models import AdverseEvent, ClinicalRecord
 
 NARRATIVE_MAX_LENGTH = 4000
@@ -58,7 +59,7 @@ class SaeReport(ClinicalRecord):
     @property
     def initial_due_at(self) -> dt.datetime:
         """Return when the initial report is due: 24 hours after the site became aware."""
-        return self.site_aware_at + SAE_INITIAL_REPORT_WITHIN
+        return initial_due_at(self.site_aware_at)
 
 
 def _causality_field(verbose_name: str) -> models.CharField:
@@ -153,3 +154,8 @@ class SaeReportVersion(ClinicalRecord):
     @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @property
+    def late_text(self) -> str:
+        """Return how late the initial report came ('' when on time or a follow-up)."""
+        return duration_text(self.submitted_late_by) if self.submitted_late_by else ""

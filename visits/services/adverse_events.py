@@ -25,6 +25,7 @@ from patients.models import Patient
 from visits import crfs
 from visits.ctcae import CTCAE_TERM_NAMES, OTHER_SPECIFY, allowed_grades, grade_refusal
 from visits.models import AdverseEvent
+from visits.safety_hooks import serious_event_recorded
 from visits.services.entry import add_error, entry_validate
 from visits.state import Errors, PatientRecords, date_errors, patient_records_for_update
 
@@ -144,7 +145,10 @@ def adverse_event_record(
     entry_validate(
         event, values, form=crfs.ADVERSE_EVENT, records=records, check=_adverse_event_errors
     )
-    return record_create(event, user=user)
+    record_create(event, user=user)
+    if event.serious:
+        serious_event_recorded(event, user=user)
+    return event
 
 
 @transaction.atomic
@@ -161,7 +165,10 @@ def adverse_event_update(
     if event.serious and not was_serious:
         event.sae_reviewed_at, event.sae_reviewed_by = None, None
         fields += ["sae_reviewed_at", "sae_reviewed_by"]
-    return record_update(event, fields=fields, expected_version=version, user=user, reason=reason)
+    record_update(event, fields=fields, expected_version=version, user=user, reason=reason)
+    if event.serious and not was_serious:
+        serious_event_recorded(event, user=user)
+    return event
 
 
 @transaction.atomic

@@ -25,6 +25,7 @@ from patients.models import Patient
 from visits import crfs, schedule
 from visits.ctcae import allowed_grades, grade_refusal, grades_text
 from visits.models import AdverseEvent, FollowUpVisit, OffStudy
+from visits.safety_hooks import serious_event_recorded
 from visits.services.entry import add_error, field_errors, values_apply
 from visits.services.follow_up import first_randomization_on, followup_schedule_build
 from visits.state import Errors, PatientRecords, date_errors, patient_records_for_update, raise_if
@@ -173,6 +174,8 @@ def _make_fatal(event: AdverseEvent, died_on: dt.date, user: User) -> None:
         user=user,
         reason="Fatal outcome recorded with the death",
     )
+    # The death opens the event's SAE report, or a follow-up of the one already submitted.
+    serious_event_recorded(event, user=user, fatal=True)
 
 
 @transaction.atomic

@@ -1,0 +1,62 @@
+"""The SAE report's draft form and its submission form (password re-entered)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from safety.models import SaeReportVersion
+from safety.services import CONTENT_FIELDS
+
+_DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class SaeDraftForm(forms.ModelForm):
+    """The draft of one version; the initial report's draft also says when the site became
+    aware (the clock's start), in the trial's time zone."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    site_aware_at = forms.DateTimeField(
+        label="Date and time the site became aware",
+        input_formats=[_DATETIME_FORMAT],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_DATETIME_FORMAT),
+        help_text="The trial's time (Europe/Paris). The initial report is due 24 hours later.",
+    )
+
+    class Meta:
+        model = SaeReportVersion
+        fields = list(CONTENT_FIELDS)
+        widgets = {
+            "narrative": forms.Textarea(attrs={"rows": 6}),
+            "relevant_tests": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        draft: SaeReportVersion = self.instance
+        self.fields["version"].initial = draft.version
+        if draft.number == 0:
+            aware = timezone.localtime(draft.report.site_aware_at)
+            self.fields["site_aware_at"].initial = aware.replace(second=0, microsecond=0)
+        else:
+            del self.fields["site_aware_at"]
+
+    def _post_clean(self) -> None:
+        # The service validates and saves; the form only parses what was typed.
+        pass
+
+    def values(self) -> dict[str, Any]:
+        names = [*CONTENT_FIELDS, *(["site_aware_at"] if "site_aware_at" in self.fields else [])]
+        return {name: self.cleaned_data[name] for name in names}
+
+
+class SaeSubmitForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Your e-signature: you confirm this report is accurate and complete.",
+    )
