@@ -1,6 +1,6 @@
 from django.urls import path
 
-from endpoints import views
+from endpoints import safety_views, views
 
 urlpatterns = [
     path("analyses/", views.analysis_dashboard, name="analysis-dashboard"),
@@ -11,4 +11,6 @@ urlpatterns = [
         views.analysis_figure,
         name="analysis-figure",
     ),
+    path("analyses/safety/", safety_views.safety_tables_page, name="safety-tables"),
+    path("analyses/safety/<str:table>.csv", safety_views.safety_table_csv, name="safety-table-csv"),
 ]

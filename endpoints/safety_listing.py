@@ -1,0 +1,69 @@
+"""The columns of the line listing of serious adverse events, declared once for the page and
+the CSV (CDISC-style names for the CSV header, labels for the page), so both show the same.
+
+The arm and the relatedness to dexamethasone ("not applicable" is the control arm's answer)
+reveal the arm: a pooled listing leaves them out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import protocol
+from endpoints.safety_rows import SafetyEvent
+
+_ARMS = dict(protocol.Arm.choices)
+_RELATEDNESS = dict(protocol.Relatedness.choices)
+_ACTIONS = dict(protocol.ActionTaken.choices)
+
+
+@dataclass(frozen=True)
+class ListingColumn:
+    name: str  # the CSV header
+    label: str  # the page's header
+    value: Callable[[SafetyEvent, dt.date], str | int]
+    reveals_arm: bool = False
+
+
+def _received(event: SafetyEvent, cutoff: dt.date) -> str:
+    received = event.sae_received_at
+    return received.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%MZ") if received else ""
+
+
+def _resolved(event: SafetyEvent, cutoff: dt.date) -> str:
+    resolved = event.resolved_by(cutoff)
+    return resolved.isoformat() if resolved else ""
+
+
+LISTING_COLUMNS: tuple[ListingColumn, ...] = (
+    ListingColumn("USUBJID", "Study ID", lambda e, c: e.study_id),
+    ListingColumn("SITEID", "Site", lambda e, c: e.site),
+    ListingColumn("ARM", "Arm", lambda e, c: _ARMS.get(e.arm, e.arm), reveals_arm=True),
+    ListingColumn("AEDECOD", "Term", lambda e, c: e.preferred_term),
+    ListingColumn("AEBODSYS", "System organ class", lambda e, c: e.system_organ_class),
+    ListingColumn("AETOXGR", "Grade", lambda e, c: e.grade),
+    ListingColumn("AESTDTC", "Onset", lambda e, c: e.onset_on.isoformat()),
+    ListingColumn("AEENDTC", "Resolved", _resolved),
+    ListingColumn("AEOUT", "Outcome at the cut-off", lambda e, c: e.outcome(c)),
+    ListingColumn(
+        "AERELDEX",
+        "Related to dexamethasone",
+        lambda e, c: _RELATEDNESS.get(e.related_to_dexamethasone, e.related_to_dexamethasone),
+        reveals_arm=True,
+    ),
+    ListingColumn(
+        "AERELSAL",
+        "Related to salvage therapy",
+        lambda e, c: _RELATEDNESS.get(e.related_to_salvage, e.related_to_salvage),
+    ),
+    ListingColumn("AEACN", "Action taken", lambda e, c: _ACTIONS.get(e.action_taken, "")),
+    ListingColumn("TRTEMFL", "TEAE", lambda e, c: "Y" if e.treatment_emergent else "N"),
+    ListingColumn("SAEREPORT", "SAE report", lambda e, c: e.sae_report),
+    ListingColumn("SAERCVDTM", "Sponsor received (UTC)", _received),
+)
+
+
+def listing_columns(*, by_arm: bool) -> tuple[ListingColumn, ...]:
+    return tuple(c for c in LISTING_COLUMNS if by_arm or not c.reveals_arm)
