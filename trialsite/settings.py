@@ -224,6 +224,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "idempotency.requests_expire",
         "schedule": 60 * 60,
     },
+    # An SAE's initial report not submitted 24 hours after awareness: notified once.
+    "safety-sae-clock-sweep": {
+        "task": "safety.sae_clock_sweep",
+        "schedule": 15 * 60,
+        "options": {"expires": 15 * 60},
+    },
     # E-mails a broker outage or a lost worker left queued are queued again.
     "notices-resend-queued": {
         "task": "notices.resend_queued",
