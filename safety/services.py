@@ -367,7 +367,7 @@ def sae_submit(
     user: User,
     password: str,
     version: int | None,
-    request: HttpRequest | None,
+    request: HttpRequest,
 ) -> SaeReportVersion:
     """The investigator of the site signs and submits a report version, password re-entered.
 

@@ -14,7 +14,8 @@ from patients.models import Patient
 from protocol.safety import SaeCausality, SaeOutcome
 from safety.models import SaeReport, SaeReportVersion
 from safety.selectors import suspect_drugs_given
-from tests.factories import UserFactory
+from safety.services import sae_draft_save, sae_submit
+from tests.factories import PASSWORD, UserFactory
 from tests.visits.builders import randomize, record_adverse_event, record_cycle
 
 CYCLE_1_ON = dt.date(2025, 3, 6)
@@ -68,3 +69,28 @@ def complete_values(patient: Patient, **overrides: Any) -> dict[str, Any]:
     }
     values.update(overrides)
     return values
+
+
+@pytest.fixture
+def signing_request(rf):
+    """The request a submission is posted with: authenticate() and the lockout need one."""
+    return rf.post("/safety/sae/1/versions/0/submit/")
+
+
+def submit(report: SaeReport, user, request, password: str = PASSWORD) -> SaeReportVersion:
+    draft = draft_of(report)
+    return sae_submit(
+        draft=draft, user=user, password=password, version=draft.version, request=request
+    )
+
+
+def complete(report: SaeReport, user) -> SaeReportVersion:
+    draft = draft_of(report)
+    return sae_draft_save(
+        draft=draft, user=user, values=complete_values(report.patient), version=draft.version
+    )
+
+
+@pytest.fixture
+def monitor_a(site_a):
+    return UserFactory(username="mon_a", role=Role.MONITOR, sites=[site_a])
