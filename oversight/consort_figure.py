@@ -160,8 +160,9 @@ def consort_layout(flow: ConsortFlow, *, by_arm: bool, link: LinkMaker) -> Layou
             Box(x, y, width, tuple(_lines(flow, _keys(stage), arm, link)))
             for arm, x, width in columns
         ]
-        for above, below in zip(previous, row, strict=True):
-            arrows.append((above.centre, above.bottom, below.centre, below.y))
+        if previous:
+            for above, below in zip(previous, row, strict=True):
+                arrows.append((above.centre, above.bottom, below.centre, below.y))
         boxes += row
         bottom = max(b.bottom for b in row)
         stages.append(Stage(stage, y, bottom))

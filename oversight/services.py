@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from accounts.models import User
 from oversight.consort import ConsortFlow, consort_flow
@@ -35,7 +36,7 @@ def _send(figure_id: int) -> None:
 
     try:
         consort_figure_draw_task.delay(figure_id)
-    except Exception:  # the broker is down: the next view of the page asks again
+    except BrokerUnavailable:  # the next view of the page, a minute on, sends it again
         logger.warning("CONSORT figure %s: the queue is unavailable", figure_id, exc_info=True)
 
 
@@ -81,12 +82,17 @@ def consort_figure_draw(*, figure_id: int) -> ConsortFigure:
         )
         figure.save(update_fields=["status", "error"])
         return figure
-    layout = consort_layout(
-        flow,
-        by_arm=figure.by_arm,
-        link=lambda key, arm: consort_list_href(figure.cutoff, key, arm),
-    )
-    figure.svg, figure.png = consort_svg(layout), consort_png(layout)
+    try:
+        layout = consort_layout(
+            flow,
+            by_arm=figure.by_arm,
+            link=lambda key, arm: consort_list_href(figure.cutoff, key, arm),
+        )
+        figure.svg, figure.png = consort_svg(layout), consort_png(layout)
+    except Exception as exc:
+        figure.status, figure.error = ConsortFigure.Status.FAILED, f"{type(exc).__name__}: {exc}"
+        figure.save(update_fields=["status", "error"])
+        raise
     figure.status, figure.error, figure.drawn_at = ConsortFigure.Status.DONE, "", timezone.now()
     figure.save(update_fields=["svg", "png", "status", "error", "drawn_at"])
     return figure
