@@ -73,13 +73,22 @@ def expected_figures(results: dict[str, Any]) -> list[tuple[str, Any]]:
     return figures
 
 
+def _number(value: Any) -> str:
+    """The value as R reads it back exactly: NA, an integer, or a float's shortest repr."""
+    if value is None:
+        return "NA"
+    if isinstance(value, int):
+        return str(value)
+    return repr(float(value))  # numpy floats too: repr(np.float64) is not a number in R
+
+
 def expected_csv(results: dict[str, Any]) -> bytes:
     """`key,value` with NA for a missing figure; floats written to round-trip exactly."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["key", "value"])
     for key, value in expected_figures(results):
-        writer.writerow([key, "NA" if value is None else repr(value)])
+        writer.writerow([key, _number(value)])
     return buffer.getvalue().encode()
 
 
