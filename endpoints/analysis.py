@@ -79,7 +79,10 @@ def _curve_summary(rows: Sequence[TimeToEvent]) -> dict[str, Any] | None:
 
 
 def _comparison(
-    rows: Sequence[TimeToEvent], facts_by_id: dict[str, PatientFacts], strata_factors: Sequence[str]
+    rows: Sequence[TimeToEvent],
+    facts_by_id: dict[str, PatientFacts],
+    strata_factors: Sequence[str],
+    ties: str = "efron",
 ) -> dict[str, Any] | None:
     arms = [facts_by_id[r.study_id].arm for r in rows]
     if len(set(arms)) < 2 or sum(r.event for r in rows) == 0:
@@ -104,19 +107,29 @@ def _comparison(
                 "observed": test.observed,
                 "expected": test.expected,
             },
-            "cox": _cox_summary(durations, events, arms, labels),
+            "cox": _cox_summary(durations, events, arms, labels, ties),
         }
     return result
 
 
 def _cox_summary(
-    durations: list[int], events: list[int], arms: list[str], labels: list[str] | None
+    durations: list[int],
+    events: list[int],
+    arms: list[str],
+    labels: list[str] | None,
+    ties: str = "efron",
 ) -> dict[str, Any]:
     """The hazard ratio, or why it cannot be estimated on these data (e.g. every stratum
     holds one arm only, or no event in one arm): reported, not raised."""
     try:
         model = cox(
-            durations, events, arms, treatment=TREATMENT, reference=REFERENCE, strata=labels
+            durations,
+            events,
+            arms,
+            treatment=TREATMENT,
+            reference=REFERENCE,
+            strata=labels,
+            ties=ties,
         )
     except (ConvergenceError, np.linalg.LinAlgError, ZeroDivisionError) as exc:
         return {
@@ -129,7 +142,7 @@ def _cox_summary(
             "lr_p": None,
             "score_p": None,
             "ph_test_p": None,
-            "ties": "efron",
+            "ties": ties,
             "not_estimable": f"{type(exc).__name__}: {exc}"[:300],
         }
     finite = {
@@ -164,6 +177,7 @@ def _endpoint(
     rows: list[TimeToEvent],
     facts_by_id: dict[str, PatientFacts],
     strata_factors: Sequence[str],
+    ties: str = "efron",
 ) -> dict[str, Any]:
     mine = [r for r in rows if r.parameter == parameter]
     return {
@@ -172,7 +186,7 @@ def _endpoint(
             arm: _curve_summary([r for r in mine if facts_by_id[r.study_id].arm == arm])
             for arm in (TREATMENT, REFERENCE)
         },
-        "comparison": _comparison(mine, facts_by_id, strata_factors),
+        "comparison": _comparison(mine, facts_by_id, strata_factors, ties),
     }
 
 
@@ -236,9 +250,17 @@ def _relapse_incidence(
 
 
 def analysis_compute(
-    facts: Sequence[PatientFacts], cutoff: dt.date, strata_factors: Sequence[str]
+    facts: Sequence[PatientFacts],
+    cutoff: dt.date,
+    strata_factors: Sequence[str],
+    *,
+    ties: str = "efron",
 ) -> dict[str, Any]:
-    """Compute the standard analysis of PROTOCOL.md for this cut-off."""
+    """Compute the standard analysis of PROTOCOL.md for this cut-off.
+
+    The hazard ratios use Efron's ties, as R's coxph does by default (the worker's choice);
+    the statistician's command line may ask for Breslow's to compare with other software.
+    """
     facts_by_id = {f.study_id: f for f in facts}
     rows = time_to_event_rows(facts, cutoff)
     os_rows = [r for r in rows if r.parameter == "OS"]
@@ -251,7 +273,7 @@ def analysis_compute(
             [r.days for r in os_rows], [r.event for r in os_rows]
         ),
         "endpoints": {
-            p: _endpoint(p, rows, facts_by_id, strata_factors)
+            p: _endpoint(p, rows, facts_by_id, strata_factors, ties)
             for p in ("OS", "EFS", "LFS", "OS_HSCT_CENSORED")
         },
         "relapse_incidence": _relapse_incidence(rows, facts_by_id),

@@ -14,6 +14,7 @@ import hashlib
 import io
 import re
 
+import pghistory
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -118,4 +119,6 @@ def outcomes_import(*, content: str, filename: str, user: User) -> list[Imported
         ]
     if errors:
         raise ValidationError(errors)
-    return ImportedOutcome.objects.bulk_create(outcomes, batch_size=1000)
+    # The audit trail names who imported and from which file (never an unattributed write).
+    with pghistory.context(user=user.pk, reason=f"Outcomes imported from {source}"):
+        return ImportedOutcome.objects.bulk_create(outcomes, batch_size=1000)

@@ -60,7 +60,8 @@ def data_fingerprint(
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _checked_strata(strata_factors: Sequence[str] | None) -> list[str]:
+def analysis_strata_checked(strata_factors: Sequence[str] | None) -> list[str]:
+    """Return the strata to analyse (the default when None), or refuse those that cannot be."""
     factors = list(strata_factors) if strata_factors is not None else analysis_strata_default()
     allowed = [f for f in protocol.STRATIFICATION_FACTORS if f != "site"]
     unknown = [f for f in factors if f not in allowed]
@@ -76,6 +77,24 @@ def _checked_strata(strata_factors: Sequence[str] | None) -> list[str]:
     return factors
 
 
+def analysis_cutoff_checked(cutoff: dt.date) -> dt.date:
+    """Refuse a cut-off in the future: its data are not all entered yet."""
+    if cutoff > timezone.localdate():
+        raise ValidationError({"cutoff": ["The data cut-off cannot be in the future."]})
+    return cutoff
+
+
+def analysis_results(
+    *, cutoff: dt.date, strata_factors: Sequence[str], ties: str = "efron"
+) -> tuple[list[PatientFacts], dict]:
+    """The worker's computation of a cut-off: the facts read, and the results with the share
+    of locked data. The worker and the statistician's `analyze` command both call this."""
+    facts = patient_facts(cutoff)
+    results = analysis_compute(facts, cutoff, strata_factors, ties=ties)
+    results["data_locks"] = locked_patient_share()
+    return facts, results
+
+
 @transaction.atomic
 def analysis_run_request(
     *,
@@ -84,10 +103,8 @@ def analysis_run_request(
     user: User | None = None,
 ) -> AnalysisRun:
     """Queue an analysis of the data up to `cutoff`, or serve it from an identical finished run."""
-    cutoff = cutoff or timezone.localdate()
-    if cutoff > timezone.localdate():
-        raise ValidationError({"cutoff": ["The data cut-off cannot be in the future."]})
-    factors = _checked_strata(strata_factors)
+    cutoff = analysis_cutoff_checked(cutoff or timezone.localdate())
+    factors = analysis_strata_checked(strata_factors)
     fingerprint = data_fingerprint(patient_facts(cutoff), cutoff, factors)
     finished = (
         AnalysisRun.objects.filter(
@@ -287,9 +304,7 @@ def analysis_run_compute(*, run_id: int, attempt: int) -> AnalysisRun | None:
         pk=run_id, status=AnalysisRun.Status.RUNNING, attempts=attempt
     )
     try:
-        facts = patient_facts(run.cutoff)
-        results = analysis_compute(facts, run.cutoff, run.strata_factors)
-        results["data_locks"] = locked_patient_share()
+        facts, results = analysis_results(cutoff=run.cutoff, strata_factors=run.strata_factors)
         json.dumps(results, allow_nan=False)  # JSON columns refuse NaN: fail here, with reason
         computed_at = timezone.now().strftime("%Y-%m-%d %H:%M UTC")
         figures = _figures(results, computed_at)

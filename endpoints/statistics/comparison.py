@@ -12,6 +12,8 @@ from lifelines import CoxPHFitter
 from lifelines.statistics import logrank_test, proportional_hazard_test
 from scipy.stats import chi2, norm
 
+from endpoints.statistics.cox_efron import TIES, cox_efron
+
 
 @dataclass(frozen=True)
 class LogRank:
@@ -150,12 +152,16 @@ def cox(
 ) -> CoxModel:
     """Cox model of the hazard ratio treatment vs reference, optionally stratified.
 
-    lifelines' default stopping rule leaves a relative error of about 1e-6 on the
-    coefficient; it is tightened here so the fit matches R's converged one to 1e-8.
-    Breslow ties are not offered by lifelines' fitter and are refused.
+    Efron ties (R's default) are fitted by lifelines, whose default stopping rule leaves a
+    relative error of about 1e-6 on the coefficient; it is tightened here so the fit matches
+    R's converged one to 1e-8. lifelines has no Breslow ties: R's `ties = "breslow"` is
+    fitted by the project's own Newton-Raphson (statistics/cox_efron.py), with no
+    proportional-hazards test (None).
     """
-    if ties != "efron":
-        raise ValueError("lifelines fits Efron ties only")
+    if ties not in TIES:
+        raise ValueError(f"ties must be one of {TIES}, not {ties!r}")
+    if ties == "breslow":
+        return _cox_breslow(durations, events, groups, treatment, strata, alpha)
     frame = pd.DataFrame(
         {
             "T": np.asarray(durations, dtype=float),
@@ -208,4 +214,53 @@ def cox(
         n=len(frame),
         nevent=int(frame["E"].sum()),
         ph_test_p=ph_p,
+    )
+
+
+def _cox_breslow(
+    durations: Sequence[float],
+    events: Sequence[int],
+    groups: Sequence[str],
+    treatment: str,
+    strata: Sequence[str] | None,
+    alpha: float,
+) -> CoxModel:
+    """R's coxph(..., ties = "breslow"): the Wald interval and p, the likelihood-ratio and
+    score tests, from the project's own fit."""
+    times = np.asarray(durations, dtype=float)
+    event_flags = np.asarray(events, dtype=int)
+    treated = (np.asarray(groups) == treatment).astype(float)
+    labels = np.asarray(strata) if strata is not None else None
+    fit = cox_efron(times, event_flags, treated[:, None], ties="breslow", strata=labels)
+    if not fit.kept:  # one arm only (within every stratum): no hazard ratio
+        raise np.linalg.LinAlgError("the arm does not vary: no hazard ratio")
+    coef = float(fit.coef[0])
+    se = float(np.sqrt(fit.variance[0, 0]))
+    z = float(norm.ppf(1 - alpha / 2))
+    lr_chisq = 2 * (fit.loglik - fit.loglik_null)
+    score_chisq = _score_test_at_zero(
+        times,
+        event_flags,
+        treated,
+        labels if labels is not None else np.zeros(len(times)),
+        "breslow",
+    )
+    return CoxModel(
+        coef=coef,
+        se=se,
+        hr=float(np.exp(coef)),
+        hr_lower=float(np.exp(coef - z * se)),
+        hr_upper=float(np.exp(coef + z * se)),
+        wald_z=coef / se,
+        wald_p=float(2 * norm.sf(abs(coef / se))),
+        loglik_null=float(fit.loglik_null),
+        loglik=float(fit.loglik),
+        lr_chisq=float(lr_chisq),
+        lr_p=float(chi2.sf(lr_chisq, 1)),
+        score_chisq=float(score_chisq),
+        score_p=float(chi2.sf(score_chisq, 1)),
+        ties="breslow",
+        n=len(times),
+        nevent=int(event_flags.sum()),
+        ph_test_p=None,
     )
