@@ -230,6 +230,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15 * 60,
         "options": {"expires": 15 * 60},
     },
+    # A SUSAR due within 48 hours, or overdue for its report to the regulators: notified once each.
+    "pharmacovigilance-susar-clock-sweep": {
+        "task": "pharmacovigilance.susar_clock_sweep",
+        "schedule": 15 * 60,
+        "options": {"expires": 15 * 60},
+    },
     # E-mails a broker outage or a lost worker left queued are queued again.
     "notices-resend-queued": {
         "task": "notices.resend_queued",

@@ -1,0 +1,142 @@
+"""The assessment form (one set of fields per suspect drug) and the regulators' report forms:
+they parse what was typed; the services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from audit.records import REASON_MAX_LENGTH
+from pharmacovigilance.case_file import SuspectDrugLine
+from pharmacovigilance.classification import Expectedness, SponsorCausality
+from pharmacovigilance.models import REASON_LENGTH, Regulator, SponsorAssessment
+from pharmacovigilance.services import DrugOpinion, opinion_field
+
+_DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class AssessmentForm(forms.Form):
+    """The sponsor's causality and expectedness for each suspect drug; the expectedness is
+    proposed from the RSI in force. A revision asks for its reason and carries the version
+    of the assessment the assessor saw."""
+
+    comment = forms.CharField(
+        label="Sponsor's comment",
+        required=False,
+        max_length=SponsorAssessment._meta.get_field("comment").max_length,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        lines: list[SuspectDrugLine],
+        assessment: SponsorAssessment | None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        self.revision = assessment is not None
+        if assessment is not None:
+            self.fields["comment"].initial = assessment.comment
+        for line in lines:
+            drug, label, row = line.drug.value, line.drug.label, line.assessed
+            self.fields[opinion_field(drug, "sponsor_causality")] = forms.ChoiceField(
+                label=f"{label}: sponsor's causality",
+                choices=SponsorCausality.choices,
+                widget=forms.RadioSelect,
+                initial=row.sponsor_causality if row else None,
+            )
+            self.fields[opinion_field(drug, "sponsor_disagreement")] = forms.CharField(
+                label=f"{label}: why the sponsor disagrees with the investigator",
+                required=False,
+                max_length=REASON_LENGTH,
+                initial=row.sponsor_disagreement if row else "",
+                help_text="Needed only for 'not related' against a related investigator "
+                "opinion: both opinions are kept and reported.",
+            )
+            self.fields[opinion_field(drug, "expectedness")] = forms.ChoiceField(
+                label=f"{label}: expectedness",
+                choices=Expectedness.choices,
+                widget=forms.RadioSelect,
+                initial=row.expectedness if row else line.proposed,
+                help_text=f"Proposed from the RSI in force: {line.proposed.label.lower()}."
+                if line.proposed
+                else "No RSI in force.",
+            )
+            self.fields[opinion_field(drug, "expectedness_override")] = forms.CharField(
+                label=f"{label}: why the expectedness differs from the RSI's",
+                required=False,
+                max_length=REASON_LENGTH,
+                initial=row.expectedness_override if row else "",
+            )
+        if self.revision:
+            self.fields["version"] = forms.IntegerField(
+                widget=forms.HiddenInput, initial=assessment.version if assessment else None
+            )
+            self.fields["reason"] = forms.CharField(
+                label="Reason for the revision",
+                max_length=REASON_MAX_LENGTH,
+                help_text="Kept in the audit trail.",
+            )
+
+    def opinions(self) -> list[DrugOpinion]:
+        data = self.cleaned_data
+        return [
+            DrugOpinion(
+                drug=line.drug.value,
+                sponsor_causality=data.get(opinion_field(line.drug.value, "sponsor_causality"))
+                or "",
+                expectedness=data.get(opinion_field(line.drug.value, "expectedness")) or "",
+                expectedness_override=data.get(
+                    opinion_field(line.drug.value, "expectedness_override")
+                )
+                or "",
+                sponsor_disagreement=data.get(
+                    opinion_field(line.drug.value, "sponsor_disagreement")
+                )
+                or "",
+            )
+            for line in self.lines
+        ]
+
+    def drug_fields(self) -> list[tuple[SuspectDrugLine, list[forms.BoundField]]]:
+        """Each suspect drug's line with its four fields, for the page."""
+        names = (
+            "sponsor_causality",
+            "sponsor_disagreement",
+            "expectedness",
+            "expectedness_override",
+        )
+        return [
+            (line, [self[opinion_field(line.drug.value, name)] for name in names])
+            for line in self.lines
+        ]
+
+
+class RegulatorReportForm(forms.Form):
+    """The initial report of a SUSAR to the regulators: when, to whom, their reference."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reported_at = forms.DateTimeField(
+        label="Reported on (date and time)",
+        input_formats=[_DATETIME_FORMAT],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_DATETIME_FORMAT),
+        help_text="The trial's time (Europe/Paris).",
+    )
+    reported_to = forms.ChoiceField(label="Reported to", choices=Regulator.choices)
+    reference = forms.CharField(label="Regulator's reference", max_length=100)
+
+
+class FollowUpReportForm(forms.Form):
+    """The day-15 follow-up report of a fatal or life-threatening SUSAR."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reported_at = forms.DateTimeField(
+        label="Follow-up reported on (date and time)",
+        input_formats=[_DATETIME_FORMAT],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_DATETIME_FORMAT),
+        help_text="The trial's time (Europe/Paris).",
+    )
+    reference = forms.CharField(label="Regulator's reference", max_length=100)

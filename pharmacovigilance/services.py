@@ -1,0 +1,575 @@
+"""Writes of the sponsor's safety desk: the assessment of an SAE, drug by drug, the SUSAR it
+may make, and the SUSAR's reports to the regulators.
+
+Only pharmacovigilance writes here (accounts.permissions.user_can_assess_saes). Every write
+is in the audit trail with its reason; a revision of an assessment must say why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pghistory
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.permissions import user_can_assess_saes
+from audit.records import reason_for_change, record_create, record_update
+from locks.services import ensure_unlocked
+from notices.models import NoticeKind
+from notices.services import notify
+from pharmacovigilance.classification import (
+    DrugJudgement,
+    Expectedness,
+    SponsorCausality,
+    investigator_finds_related,
+    is_susar,
+)
+from pharmacovigilance.deadlines import Deadline
+from pharmacovigilance.models import (
+    DrugAssessment,
+    Regulator,
+    SponsorAssessment,
+    Susar,
+)
+from pharmacovigilance.selectors import (
+    expectedness_proposed,
+    fatal_or_life_threatening,
+    latest_submitted_version,
+    rsi_in_force,
+    susar_clock,
+    suspect_drugs_of,
+)
+from protocol.safety import SaeCausality, SuspectDrug
+from refusals import Refused
+from refusals.text import has_visible_text, text_checked
+from safety.models import SaeReport, SaeReportVersion
+
+Errors = dict[str, list[str]]
+ONLY_PHARMACOVIGILANCE = "The sponsor's pharmacovigilance assesses SAEs and reports SUSARs."
+_SERIOUSNESS_CRITERIA = (
+    "results_in_death",
+    "life_threatening",
+    "hospitalisation",
+    "disability",
+    "congenital_anomaly",
+    "other_medically_important",
+)
+
+
+@dataclass(frozen=True)
+class DrugOpinion:
+    """What pharmacovigilance says of one suspect drug. An empty expectedness confirms the
+    RSI's proposal; another one needs `expectedness_override`. A 'not related' against the
+    investigator's 'related' needs `sponsor_disagreement` (both opinions are kept)."""
+
+    drug: str
+    sponsor_causality: str
+    expectedness: str = ""
+    expectedness_override: str = ""
+    sponsor_disagreement: str = ""
+
+
+def opinion_field(drug: str, name: str) -> str:
+    """Return the name a page's form and the refusals give a drug's input, e.g.
+    'dexamethasone_sponsor_causality'."""
+    return f"{drug}_{name}"
+
+
+def _require_pharmacovigilance(user: User) -> None:
+    if not user_can_assess_saes(user):
+        raise PermissionDenied(ONLY_PHARMACOVIGILANCE)
+
+
+def _add(errors: Errors, field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def _drug_label(drug: str) -> str:
+    return SuspectDrug(drug).label
+
+
+def _serious(version: SaeReportVersion) -> bool:
+    """Serious when the report ticks at least one ICH E2A seriousness criterion."""
+    return any(getattr(version, name) for name in _SERIOUSNESS_CRITERIA)
+
+
+def _drug_rows(
+    *,
+    report: SaeReport,
+    version: SaeReportVersion,
+    opinions: Iterable[DrugOpinion],
+    on: dt.date,
+) -> list[DrugAssessment]:
+    """Check every opinion against the report and the RSI in force; return the unsaved rows,
+    or refuse them all with the reason beside each drug's input."""
+    errors: Errors = {}
+    by_drug = {opinion.drug: opinion for opinion in opinions}
+    suspects = suspect_drugs_of(version)
+    for drug in sorted(set(by_drug) - set(suspects)):
+        _add(
+            errors,
+            "__all__",
+            f"{drug}: not a suspect drug of this report (not given to the patient, or not a "
+            "drug of the trial): it has no assessment.",
+        )
+    rows = []
+    for drug, investigator_causality in suspects.items():
+        label = _drug_label(drug)
+        opinion = by_drug.get(drug)
+        rsi = rsi_in_force(drug, on=on)
+        if rsi is None:
+            _add(
+                errors,
+                opinion_field(drug, "expectedness"),
+                f"No reference safety information of {label} is in force on {on:%d/%m/%Y}: "
+                "enter it before assessing.",
+            )
+            continue
+        if opinion is None or opinion.sponsor_causality not in SponsorCausality.values:
+            _add(
+                errors,
+                opinion_field(drug, "sponsor_causality"),
+                f"Give the sponsor's causality for {label}: related or not related.",
+            )
+            continue
+        proposed = expectedness_proposed(rsi, report.adverse_event)
+        expectedness = opinion.expectedness or proposed
+        override = opinion.expectedness_override.strip()
+        if expectedness not in Expectedness.values:
+            _add(
+                errors,
+                opinion_field(drug, "expectedness"),
+                f"Choose expected or unexpected for {label}.",
+            )
+            continue
+        if expectedness == proposed:
+            override = ""
+        elif not has_visible_text(override):
+            listed = "lists" if proposed == Expectedness.EXPECTED else "does not list"
+            _add(
+                errors,
+                opinion_field(drug, "expectedness_override"),
+                f"The RSI in force ({rsi.document}) {listed} this reaction: say why the "
+                f"sponsor judges it {Expectedness(expectedness).label.split(' ')[0].lower()}.",
+            )
+        disagreement = opinion.sponsor_disagreement.strip()
+        downgrade = (
+            investigator_finds_related(investigator_causality)
+            and opinion.sponsor_causality == SponsorCausality.NOT_RELATED
+        )
+        if not downgrade:
+            disagreement = ""
+        elif not has_visible_text(disagreement):
+            _add(
+                errors,
+                opinion_field(drug, "sponsor_disagreement"),
+                f"The investigator finds {label} related "
+                f"({SaeCausality(investigator_causality).label.lower()}): the sponsor may "
+                "disagree but not downgrade it. Say why; both opinions are kept and reported, "
+                "and the case stays related (ICH E2A).",
+            )
+        override = text_checked(
+            DrugAssessment,
+            "expectedness_override",
+            override,
+            field=opinion_field(drug, "expectedness_override"),
+        )
+        disagreement = text_checked(
+            DrugAssessment,
+            "sponsor_disagreement",
+            disagreement,
+            field=opinion_field(drug, "sponsor_disagreement"),
+        )
+        rows.append(
+            DrugAssessment(
+                drug=drug,
+                investigator_causality=investigator_causality,
+                sponsor_causality=opinion.sponsor_causality,
+                sponsor_disagreement=disagreement,
+                rsi=rsi,
+                proposed_expectedness=proposed,
+                expectedness=expectedness,
+                expectedness_override=override,
+            )
+        )
+    if errors:
+        raise Refused(errors)
+    return rows
+
+
+def _case_link(report: SaeReport) -> str:
+    return reverse("pharmacovigilance-case", args=[report.pk])
+
+
+def _deadline_text(deadline: Deadline) -> str:
+    """Return a deadline as the reader should see it: its day, the Paris calendar day, UTC."""
+    return (
+        f"{deadline.label} day {deadline.day}: by the end of {deadline.due_on:%d/%m/%Y} "
+        f"({deadline.due_at.tzinfo}), {deadline.due_at.astimezone(dt.UTC):%d/%m/%Y %H:%M} UTC"
+    )
+
+
+def _notify(kind: NoticeKind, report: SaeReport, *, deadline: Deadline | None, what: str) -> None:
+    """Tell the people the notification rules name; no patient data beyond the study ID."""
+    facts = {"report": what}
+    if deadline is not None:
+        facts["deadline"] = _deadline_text(deadline)
+    notify(
+        kind,
+        site=report.patient.site,
+        study_id=report.patient.study_id,
+        link=_case_link(report),
+        facts=facts,
+        about=report,
+    )
+
+
+def _susar_classified(
+    assessment: SponsorAssessment, *, report: SaeReport, user: User, now: dt.datetime
+) -> None:
+    """Create, update, withdraw or reinstate the assessment's SUSAR; notify a new one."""
+    susar = Susar.objects.select_for_update().filter(assessment=assessment).first()
+    judgements = [
+        DrugJudgement(
+            drug=row.drug,
+            investigator_causality=row.investigator_causality,
+            sponsor_causality=row.sponsor_causality,
+            expectedness=row.expectedness,
+        )
+        for row in assessment.drugs.all()
+    ]
+    version = report.versions.get(number=assessment.assessed_version)
+    received = report.sponsor_received_at
+    assert received is not None  # sae_assess refuses a report the sponsor has not received
+    if is_susar(serious=_serious(version), judgements=judgements):
+        if susar is None:
+            susar = record_create(
+                Susar(
+                    assessment=assessment,
+                    classified_at=now,
+                    sponsor_received_at=received,
+                    fatal_or_life_threatening=assessment.fatal_or_life_threatening,
+                ),
+                user=user,
+                reason="SUSAR: serious, related and unexpected",
+            )
+        elif (
+            susar.withdrawn_at is not None
+            or susar.fatal_or_life_threatening != assessment.fatal_or_life_threatening
+        ):
+            reinstated = susar.withdrawn_at is not None
+            susar.withdrawn_at = None
+            susar.fatal_or_life_threatening = assessment.fatal_or_life_threatening
+            record_update(
+                susar,
+                fields=["withdrawn_at", "fatal_or_life_threatening"],
+                expected_version=None,
+                user=user,
+                reason="SUSAR again on revised assessment"
+                if reinstated
+                else "SUSAR seriousness revised",
+            )
+            if not reinstated:
+                return
+        else:
+            return
+        clock = susar_clock(susar, now=now)
+        _notify(
+            NoticeKind.SUSAR_CLASSIFIED,
+            report,
+            deadline=clock.open_deadline,
+            what=f"SUSAR {susar.pk}",
+        )
+    elif susar is not None and susar.withdrawn_at is None:
+        susar.withdrawn_at = now
+        record_update(
+            susar,
+            fields=["withdrawn_at"],
+            expected_version=None,
+            user=user,
+            reason="No longer a SUSAR on revised assessment",
+        )
+
+
+@transaction.atomic
+def sae_assess(
+    *,
+    report: SaeReport,
+    user: User,
+    opinions: Iterable[DrugOpinion],
+    comment: str = "",
+    reason: str = "",
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> SponsorAssessment:
+    """Record or revise pharmacovigilance's assessment of the last submitted SAE report:
+    per suspect drug, the sponsor's causality beside the investigator's (kept as reported)
+    and the expectedness against the RSI in force today; classify the SUSAR.
+
+    A revision needs a reason (audit trail) and starts from the assessment version the
+    assessor saw (`expected_version`), so a colleague's revision is never overwritten.
+    """
+    _require_pharmacovigilance(user)
+    now = now or timezone.now()
+    # One assessment of a case at a time: two assessors saving together take turns here.
+    report = (
+        SaeReport.objects.select_for_update(of=("self",))
+        .select_related("patient__site", "adverse_event")
+        .get(pk=report.pk)
+    )
+    ensure_unlocked(report.patient)
+    version = latest_submitted_version(report)
+    if version is None or report.sponsor_received_at is None:
+        raise Refused(
+            {"__all__": ["The site has not submitted the initial report: nothing to assess yet."]}
+        )
+    rows = _drug_rows(report=report, version=version, opinions=opinions, on=timezone.localdate(now))
+    comment = text_checked(SponsorAssessment, "comment", comment.strip())
+    existing = SponsorAssessment.objects.filter(report=report).first()
+    values = {
+        "assessed_version": version.number,
+        "fatal_or_life_threatening": fatal_or_life_threatening(version),
+        "comment": comment,
+        "assessed_at": now,
+        "assessed_by": user,
+    }
+    if existing is None:
+        why = f"Sponsor assessment of the {version.label}"
+        assessment = record_create(
+            SponsorAssessment(report=report, **values), user=user, reason=why
+        )
+        with pghistory.context(user=user.pk, reason=why):
+            for row in rows:
+                row.assessment = assessment
+            DrugAssessment.objects.bulk_create(rows)
+    else:
+        why = reason_for_change(reason)
+        assessment = existing
+        for name, value in values.items():
+            setattr(assessment, name, value)
+        record_update(
+            assessment,
+            fields=list(values),
+            expected_version=expected_version,
+            user=user,
+            reason=why,
+        )
+        _drugs_revised(assessment, rows, user=user, reason=why)
+    _susar_classified(assessment, report=report, user=user, now=now)
+    if existing is not None:
+        _notify(
+            NoticeKind.ASSESSMENT_CHANGED,
+            report,
+            deadline=None,
+            what=f"sponsor assessment of the {version.label}",
+        )
+    return assessment
+
+
+_DRUG_FIELDS = (
+    "investigator_causality",
+    "sponsor_causality",
+    "sponsor_disagreement",
+    "rsi",
+    "proposed_expectedness",
+    "expectedness",
+    "expectedness_override",
+)
+
+
+def _drugs_revised(
+    assessment: SponsorAssessment, rows: list[DrugAssessment], *, user: User, reason: str
+) -> None:
+    """Bring the assessment's drug rows to the revised ones, each change in the audit trail
+    (a drug no longer suspect in a follow-up report loses its row)."""
+    current = {row.drug: row for row in assessment.drugs.all()}
+    with pghistory.context(user=user.pk, reason=reason):
+        for row in rows:
+            kept = current.pop(row.drug, None)
+            if kept is None:
+                row.assessment = assessment
+                row.save()
+                continue
+            changed = [f for f in _DRUG_FIELDS if getattr(kept, f) != getattr(row, f)]
+            for name in changed:
+                setattr(kept, name, getattr(row, name))
+            if changed:
+                kept.save(update_fields=changed)
+        for gone in current.values():
+            gone.delete()
+
+
+# --- The report to the regulators ---------------------------------------------------------
+
+
+def _susar_for_write(susar: Susar, user: User) -> Susar:
+    _require_pharmacovigilance(user)
+    # One recording at a time: a second officer's report waits and then sees the first.
+    susar = (
+        Susar.objects.select_for_update(of=("self",))
+        .select_related("assessment__report__patient__site")
+        .get(pk=susar.pk)
+    )
+    if susar.withdrawn_at is not None:
+        raise Refused(
+            {"__all__": ["This case is no longer a SUSAR (revised assessment): not reported."]}
+        )
+    return susar
+
+
+def _reported_at_errors(susar: Susar, reported_at: dt.datetime | None, now: dt.datetime) -> Errors:
+    errors: Errors = {}
+    if reported_at is None:
+        _add(errors, "reported_at", "Give the date and time the report was sent.")
+    elif reported_at > now:
+        _add(errors, "reported_at", "The report cannot have been sent in the future.")
+    elif reported_at < susar.sponsor_received_at:
+        _add(
+            errors,
+            "reported_at",
+            "The report cannot precede the sponsor's first knowledge of the case "
+            f"({timezone.localtime(susar.sponsor_received_at):%d/%m/%Y %H:%M}).",
+        )
+    return errors
+
+
+@transaction.atomic
+def susar_report_record(
+    *,
+    susar: Susar,
+    user: User,
+    reported_at: dt.datetime | None,
+    reported_to: str,
+    reference: str,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Susar:
+    """Record that the SUSAR was reported to the regulators (ANSM / EudraVigilance): the
+    clock of its initial report stops.
+
+    A data lock does not refuse it: the lock freezes the patient's clinical data for an
+    analysis, and the report to the regulators is a legal duty on its own clock.
+    """
+    susar = _susar_for_write(susar, user)
+    now = now or timezone.now()
+    if susar.reported_at is not None:
+        raise Refused(
+            {
+                "reported_at": [
+                    "The report to the regulators is already recorded "
+                    f"({timezone.localtime(susar.reported_at):%d/%m/%Y %H:%M}, "
+                    f"{susar.reference})."
+                ]
+            }
+        )
+    errors = _reported_at_errors(susar, reported_at, now)
+    if reported_to not in Regulator.values:
+        _add(errors, "reported_to", "Choose to whom it was reported.")
+    if not has_visible_text(reference or ""):
+        _add(errors, "reference", "Give the regulator's reference (e.g. the EV case number).")
+    if errors:
+        raise Refused(errors)
+    susar.reported_at = reported_at
+    susar.reported_to = reported_to
+    susar.reference = text_checked(Susar, "reference", reference.strip())
+    susar.reported_by = user
+    return record_update(
+        susar,
+        fields=["reported_at", "reported_to", "reference", "reported_by"],
+        expected_version=expected_version,
+        user=user,
+        reason=f"SUSAR reported to {Regulator(reported_to).label}",
+    )
+
+
+@transaction.atomic
+def susar_follow_up_record(
+    *,
+    susar: Susar,
+    user: User,
+    reported_at: dt.datetime | None,
+    reference: str,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Susar:
+    """Record the follow-up report of a fatal or life-threatening SUSAR (due on day 15)."""
+    susar = _susar_for_write(susar, user)
+    now = now or timezone.now()
+    errors: Errors = {}
+    if not susar.fatal_or_life_threatening:
+        _add(errors, "__all__", "Only a fatal or life-threatening SUSAR has a day-15 follow-up.")
+    elif susar.reported_at is None:
+        _add(errors, "__all__", "Record the initial report to the regulators first.")
+    elif susar.follow_up_reported_at is not None:
+        _add(errors, "reported_at", "The follow-up report is already recorded.")
+    if errors:
+        raise Refused(errors)
+    errors = _reported_at_errors(susar, reported_at, now)
+    if (
+        reported_at is not None
+        and susar.reported_at is not None
+        and reported_at < susar.reported_at
+    ):
+        _add(errors, "reported_at", "The follow-up cannot precede the initial report.")
+    if not has_visible_text(reference or ""):
+        _add(errors, "reference", "Give the regulator's reference of the follow-up.")
+    if errors:
+        raise Refused(errors)
+    susar.follow_up_reported_at = reported_at
+    susar.follow_up_reference = text_checked(
+        Susar, "follow_up_reference", reference.strip(), field="reference"
+    )
+    susar.follow_up_reported_by = user
+    return record_update(
+        susar,
+        fields=["follow_up_reported_at", "follow_up_reference", "follow_up_reported_by"],
+        expected_version=expected_version,
+        user=user,
+        reason="SUSAR follow-up reported to the regulators",
+    )
+
+
+# --- The clock's sweep ---------------------------------------------------------------------
+
+
+def susar_clock_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Notify each SUSAR due within 48 hours, and each overdue one: once each per SUSAR.
+
+    Idempotent: the SUSAR is stamped by a conditional UPDATE in the notice's transaction, so
+    two sweeps running together notify once.
+    """
+    now = now or timezone.now()
+    counts = {"due_soon": 0, "overdue": 0}
+    pending = Susar.objects.filter(withdrawn_at__isnull=True).filter(
+        overdue_notified_at__isnull=True
+    )
+    for susar in pending.select_related("assessment__report__patient__site"):
+        clock = susar_clock(susar, now=now)
+        if clock.overdue:
+            kind, stamp, key = NoticeKind.SUSAR_OVERDUE, "overdue_notified_at", "overdue"
+        elif clock.due_soon and susar.due_soon_notified_at is None:
+            kind, stamp, key = NoticeKind.SUSAR_DUE_SOON, "due_soon_notified_at", "due_soon"
+        else:
+            continue
+        with (
+            transaction.atomic(),
+            pghistory.context(system="pharmacovigilance.susar_clock_sweep", reason=kind.label),
+        ):
+            if not Susar.objects.filter(pk=susar.pk, **{f"{stamp}__isnull": True}).update(
+                **{stamp: now}
+            ):
+                continue
+            _notify(
+                kind,
+                susar.assessment.report,
+                deadline=clock.open_deadline,
+                what=f"SUSAR {susar.pk}",
+            )
+            counts[key] += 1
+    return counts
