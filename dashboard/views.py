@@ -8,12 +8,12 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from accounts.http import AuthenticatedHttpRequest
-from accounts.permissions import user_can_review_saes
 from accounts.selectors import site_chosen, sites_for_data_entry, sites_visible_to
 from patients.models import ScreeningOutcome
 from patients.selectors import screening_log
 from review.selectors import query_counts
-from visits.selectors import open_deviations, serious_adverse_events_pending_review
+from safety.selectors import sae_reports_awaiting_submission
+from visits.selectors import open_deviations
 
 
 @login_required
@@ -36,9 +36,9 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "log": log,
             "totals": totals,
             "can_screen": sites_for_data_entry(request.user).exists(),
-            "pending_saes": serious_adverse_events_pending_review(request.user, site),
+            # SAEs whose initial or follow-up report the site has not submitted, on the clock.
+            "saes_awaiting": sae_reports_awaiting_submission(request.user, site),
             "deviations": open_deviations(request.user, site),
             "queries": query_counts(request.user, site),
-            "can_review_saes": user_can_review_saes(request.user),
         },
     )

@@ -80,15 +80,6 @@ def test_it_asks_for_a_review_again_when_an_event_becomes_serious(ic_patient, co
     assert list(pending(coordinator)) == [event]
 
 
-def test_it_shows_pending_saes_on_the_dashboard_with_the_review_button(client, sae, investigator):
-    client.force_login(investigator)
-
-    page = client.get("/")
-
-    assert 'id="pending-saes"' in page.text
-    assert f'action="/patients/03-001/adverse-events/{sae.pk}/review/"' in page.text
-
-
 def test_it_marks_the_sae_reviewed_from_the_dashboard(client, sae, investigator):
     client.force_login(investigator)
 
