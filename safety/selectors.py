@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 import protocol
-from accounts.models import User
+from accounts.models import Site, User
 from patients.models import Patient
 from patients.selectors import patients_visible_to
 from protocol.doses import planned_dose
@@ -44,11 +44,17 @@ def sae_report_get_for(user: User, pk: int) -> SaeReport:
     return report
 
 
-def sae_reports_awaiting_submission(user: User) -> QuerySet[SaeReport]:
-    """Return the visible reports with a version (initial or follow-up) not yet submitted,
-    the earliest deadline first."""
+def sae_reports_awaiting_submission(
+    user: User, site: Site | None = None
+) -> list[tuple[SaeReport, SaeClock]]:
+    """Return the visible reports (of one site if given) with a version, initial or follow-up,
+    not yet submitted, each with its clock; the earliest awareness first."""
     # At most one draft per report (a unique constraint): the join repeats no report.
-    return sae_reports_visible_to(user).filter(versions__status=_DRAFT).order_by("site_aware_at")
+    reports = sae_reports_visible_to(user).filter(versions__status=_DRAFT)
+    if site is not None:
+        reports = reports.filter(patient__site=site)
+    now = timezone.now()
+    return [(r, report_clock(r, now=now)) for r in reports.order_by("site_aware_at", "pk")[:200]]
 
 
 def report_clock(report: SaeReport, *, now: dt.datetime | None = None) -> SaeClock:
