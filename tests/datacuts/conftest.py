@@ -146,3 +146,21 @@ def package_files(content: bytes) -> dict[str, bytes]:
 
 def manifest_of(files: dict[str, bytes]) -> dict:
     return json.loads(files["manifest.json"])
+
+
+@pytest.fixture
+def small_cut(
+    site_a, coordinator, statistician, frozen_today, settings, django_capture_on_commit_callbacks
+):
+    """A cut of a trial of one randomized patient: quick to freeze, for what the content
+    does not decide (downloads, immutability)."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    patient = screen_patient(site=site_a, user=coordinator)
+    patient_randomize(
+        patient=patient, user=coordinator, regimen="intensive", randomized_at=RANDOMIZED
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        cut = services.data_cut_freeze(user=statistician, cutoff=CUTOFF, label="Small cut")
+    cut.refresh_from_db()
+    assert cut.status == DataCut.Status.FROZEN, cut.error
+    return cut

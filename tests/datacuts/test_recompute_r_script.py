@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import shutil
 import subprocess
 import zipfile
@@ -20,7 +22,7 @@ pytestmark = pytest.mark.skipif(RSCRIPT is None, reason="R (Rscript) is installe
 
 def _unzipped(cut, into: Path) -> Path:
     package = DataCutPackage.objects.get(cut=cut)
-    with zipfile.ZipFile(__import__("io").BytesIO(bytes(package.content))) as archive:
+    with zipfile.ZipFile(io.BytesIO(bytes(package.content))) as archive:
         archive.extractall(into)
     return into
 
@@ -39,8 +41,6 @@ def test_it_finds_every_os_and_efs_figure_of_the_results_again(frozen_cut, tmp_p
     assert run.returncode == 0, run.stdout + run.stderr
     lines = run.stdout.splitlines()
     verdicts = [line for line in lines if line.startswith(("PASS ", "FAIL "))]
-    import json
-
     results = json.loads((directory / "results.json").read_text())
     keys = [key for key, _ in expected_figures(results)]
     assert [line.split()[1] for line in verdicts] == keys
