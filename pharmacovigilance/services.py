@@ -362,13 +362,13 @@ def sae_assess(
         )
         _drugs_revised(assessment, rows, user=user, reason=why)
     _susar_classified(assessment, report=report, user=user, now=now)
-    if existing is not None:
-        _notify(
-            NoticeKind.ASSESSMENT_CHANGED,
-            report,
-            deadline=None,
-            what=f"sponsor assessment of the {version.label}",
-        )
+    # The first assessment too: the site's investigators learn how the sponsor judged it.
+    _notify(
+        NoticeKind.ASSESSMENT_CHANGED,
+        report,
+        deadline=None,
+        what=f"{'revised ' if existing else ''}sponsor assessment of the {version.label}",
+    )
     return assessment
 
 
