@@ -109,9 +109,9 @@ class SafetyEvent:
 
     def outcome(self, cutoff: dt.date) -> str:
         """Return the outcome known at the cut-off: fatal, resolved, or not resolved."""
-        if self.fatal:
-            return "Fatal"
-        return "Resolved" if self.resolved_by(cutoff) else "Not resolved"
+        if not self.resolved_by(cutoff):
+            return "Not resolved"  # a fatal event ends on the death: after the cut-off here
+        return "Fatal" if self.fatal else "Resolved"
 
     def resolved_by(self, cutoff: dt.date) -> dt.date | None:
         return self.resolved_on if self.resolved_on and self.resolved_on <= cutoff else None

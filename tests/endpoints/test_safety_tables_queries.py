@@ -1,0 +1,41 @@
+"""The safety tables cost the same number of queries with 5 or 20 treated patients, each
+with a serious adverse event (its SAE report read in the same query) and a grade 1 one."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from endpoints.safety_tables import safety_tables
+from tests.endpoints.safety_trial import CYCLE_ENDS, CYCLE_STARTS, adverse_event
+from tests.factories import screen_patient
+from tests.visits.builders import dexamethasone_relatedness, randomize, record_cycle
+
+
+def _treated(site, user, count: int) -> None:
+    for _ in range(count):
+        patient = screen_patient(site=site, user=user)
+        randomize(patient, user)
+        record_cycle(patient, user, CYCLE_STARTS, CYCLE_ENDS)
+        onset = dt.date(2025, 3, 9)
+        dex = dexamethasone_relatedness(patient, onset)
+        adverse_event(patient, user, onset, "Sepsis", 3, dex=dex, serious=True)
+        adverse_event(patient, user, onset, "Nausea", 1, dex=dex)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_patients(
+    site_a, coordinator, statistician, frozen_today, django_assert_max_num_queries
+):
+    _treated(site_a, coordinator, 5)
+    with CaptureQueriesContext(connection) as five:
+        assert safety_tables(user=statistician).groups[-1].n == 5
+    _treated(site_a, coordinator, 15)
+
+    with django_assert_max_num_queries(len(five.captured_queries)):
+        tables = safety_tables(user=statistician)
+    assert tables.groups[-1].n == 20
+    assert len(tables.listing) == 20
+    # The blinding question, the population, the events (with their SAE reports).
+    assert len(five.captured_queries) <= 5
