@@ -445,6 +445,9 @@ SPECTACULAR_SETTINGS = {
         "MrdMethodEnum": "protocol.MrdMethod",
         "RandomizationMethodEnum": ["blocks", "minimization"],
         "TransplantEventKindEnum": "protocol.TransplantEventKind",
+        # An SAE report's causality per suspect drug and its outcome (protocol/safety.py).
+        "SaeCausalityEnum": "protocol.safety.SaeCausality",
+        "SaeOutcomeEnum": "protocol.safety.SaeOutcome",
     },
 }
 
