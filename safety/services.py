@@ -69,8 +69,8 @@ CONTENT_FIELDS = (
 _NOT_TYPED = ("report", "created_by", "submitted_by")
 _JUDGED = {c.value for c in SAE_CAUSALITY_JUDGED}
 _DRAFT = SaeReportVersion.Status.DRAFT
-_WRITERS = "SAE reports are written by a coordinator or investigator of the site."
-_SIGNERS = "An investigator of the patient's site signs and submits the SAE report."
+WRITERS_ONLY = "SAE reports are written by a coordinator or investigator of the site."
+SIGNERS_ONLY = "An investigator of the patient's site signs and submits the SAE report."
 
 
 def _add(errors: Errors, field: str, message: str) -> None:
@@ -191,7 +191,7 @@ def _version_for_write(version: SaeReportVersion, user: User) -> SaeReportVersio
     submitted version."""
     patient = version.report.patient
     if not user_can_report_sae_at(user, patient.site):
-        raise PermissionDenied(_WRITERS)
+        raise PermissionDenied(WRITERS_ONLY)
     _patient_locked_for_write(patient)
     stored = (
         SaeReportVersion.objects.select_for_update()
@@ -318,7 +318,7 @@ def sae_follow_up_start(*, report: SaeReport, user: User) -> SaeReportVersion:
     """Start follow-up report n+1 as a copy of the last submitted version, to be completed
     with what is new; the versions already submitted stay as they were."""
     if not user_can_report_sae_at(user, report.patient.site):
-        raise PermissionDenied(_WRITERS)
+        raise PermissionDenied(WRITERS_ONLY)
     _patient_locked_for_write(report.patient)
     report = SaeReport.objects.select_for_update().get(pk=report.pk)
     draft = report.versions.filter(status=_DRAFT).first()
