@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+from typing import Any
+
 from django.db.models import QuerySet
 
 from accounts.models import User
 from accounts.permissions import user_can_see_arms
+from endpoints.models import AnalysisRun
 from oversight.consort import ConsortFlow, PatientPath
 from oversight.models import DmcReportGeneration, DmcReportPart
 from patients.models import Patient
@@ -28,3 +32,19 @@ def dmc_report_generations(user: User, limit: int = 50) -> QuerySet[DmcReportGen
     if not user_can_see_arms(user):
         generations = generations.filter(part=DmcReportPart.OPEN)
     return generations[:limit]
+
+
+def analysis_figures_inline(analysis: dict[str, Any]) -> dict[str, str]:
+    """Return the by-arm Kaplan-Meier figures of the report's run as data: URIs, so the
+    downloaded document holds them (only ever called for the closed part)."""
+    run_id = (analysis.get("run") or {}).get("id")
+    if analysis.get("status") != "done" or run_id is None:
+        return {}
+    figures = AnalysisRun.objects.values_list("figures", flat=True).get(pk=run_id) or {}
+    sources = {}
+    for name in analysis.get("endpoints", {}):
+        svg = (figures.get(name) or {}).get("by_arm")
+        if svg:
+            encoded = base64.b64encode(svg.encode()).decode()
+            sources[name] = f"data:image/svg+xml;base64,{encoded}"
+    return sources

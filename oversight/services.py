@@ -4,8 +4,6 @@ DMC report generated."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import logging
 from typing import Any
 from urllib.parse import urlencode
@@ -18,6 +16,7 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 from accounts.models import User
 from oversight.consort import ConsortFlow, consort_flow
 from oversight.consort_figure import consort_layout, consort_png, consort_svg
+from oversight.dmc_report import report_fingerprint
 from oversight.models import ConsortFigure, DmcReportGeneration
 
 logger = logging.getLogger(__name__)
@@ -98,12 +97,6 @@ def consort_figure_draw(*, figure_id: int) -> ConsortFigure:
     return figure
 
 
-def content_fingerprint(content: dict[str, Any]) -> str:
-    """SHA-256 of a report's content, as its JSON with sorted keys."""
-    payload = json.dumps(content, sort_keys=True, default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()
-
-
 def dmc_report_generation_record(
     *, user: User, cutoff: dt.date, part: str, channel: str, content: dict[str, Any]
 ) -> DmcReportGeneration:
@@ -113,5 +106,5 @@ def dmc_report_generation_record(
         cutoff=cutoff,
         part=part,
         channel=channel,
-        fingerprint=content_fingerprint(content),
+        fingerprint=report_fingerprint(content),
     )

@@ -7,7 +7,10 @@ trial's; a list shows a site-bound reader only their own sites' patients.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -15,11 +18,12 @@ from django.shortcuts import render
 import protocol
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
-from accounts.permissions import user_can_view_consort
+from accounts.permissions import user_can_see_arms, user_can_view_consort
 from oversight import selectors, services
 from oversight.consort import ARMS, BOXES, BOXES_BY_KEY, consort_flow
-from oversight.forms import CutoffForm
-from oversight.models import ConsortFigure
+from oversight.dmc_report import dmc_report, dmc_report_allowed
+from oversight.forms import CutoffForm, DmcReportForm
+from oversight.models import ConsortFigure, DmcReportGeneration, DmcReportPart
 from randomization.blinding import arms_visible_to
 
 BLINDED_ARM_REFUSAL = "Counts by arm are confidential while the trial runs."
@@ -141,3 +145,89 @@ def consort_list(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
             "show_arms": by_arm,
         },
     )
+
+
+# --- The DMC report -------------------------------------------------------------------
+
+
+def _dmc_part_allowed(request: AuthenticatedHttpRequest) -> str:
+    """Refuse first, before reading the cut-off: the closed part to any blinded role."""
+    part = request.GET.get("part") or DmcReportPart.OPEN
+    dmc_report_allowed(request.user, part if part in DmcReportPart.values else "")
+    return part
+
+
+def _dmc_context(
+    request: AuthenticatedHttpRequest, form: DmcReportForm, channel: str
+) -> dict[str, Any]:
+    cutoff, part = form.cleaned_data["cutoff"], form.cleaned_data["part"]
+    content = dmc_report(user=request.user, cutoff=cutoff, part=part)
+    generation = services.dmc_report_generation_record(
+        user=request.user, cutoff=cutoff, part=part, channel=channel, content=content
+    )
+    consort_svg = ""
+    if part == DmcReportPart.OPEN:
+        figure = services.consort_figure_request(cutoff=cutoff, by_arm=False)
+        consort_svg = figure.svg if figure.status == ConsortFigure.Status.DONE else ""
+    return {
+        "form": form,
+        "report": content,
+        "cutoff": cutoff,
+        "part": part,
+        "closed": part == DmcReportPart.CLOSED,
+        "generation": generation,
+        "consort_svg": consort_svg,
+        "consort_rows": consort_rows(
+            {k: {"all": n} for k, n in content["open"]["consort"]["counts"].items()}, False
+        )
+        if part == DmcReportPart.OPEN
+        else [],
+        "safety_tables": content.get("closed", {}).get("safety_tables"),
+        "can_see_arms": user_can_see_arms(request.user),
+    }
+
+
+@login_required
+def dmc_report_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    _dmc_part_allowed(request)
+    form = DmcReportForm(request.GET)
+    if not form.is_valid():
+        return render(request, "oversight/dmc_report.html", {"form": form}, status=400)
+    context = _dmc_context(request, form, DmcReportGeneration.Channel.PAGE)
+    context["figure_sources"] = {
+        name: endpoint["figure"]
+        for name, endpoint in context["report"]
+        .get("closed", {})
+        .get("analysis", {})
+        .get("endpoints", {})
+        .items()
+    }
+    context["generations"] = selectors.dmc_report_generations(request.user)
+    return render(request, "oversight/dmc_report.html", context)
+
+
+@login_required
+def dmc_report_download(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The report as one self-contained HTML document (its style and figures inside): print
+    it to PDF from a browser; A4, each part and section on its own pages."""
+    _dmc_part_allowed(request)
+    form = DmcReportForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
+    context = _dmc_context(request, form, DmcReportGeneration.Channel.DOWNLOAD)
+    context["stylesheets"] = [_static_text("trial.css"), _static_text("oversight.css")]
+    context["figure_sources"] = selectors.analysis_figures_inline(
+        context["report"].get("closed", {}).get("analysis", {})
+    )
+    response = render(request, "oversight/dmc_report_document.html", context)
+    name = f"dmc-report-{context['cutoff'].isoformat()}-{context['part']}.html"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _static_text(path: str) -> str:
+    found = finders.find(path)
+    if not found or isinstance(found, list):
+        return ""
+    with open(found, encoding="utf-8") as stylesheet:
+        return stylesheet.read()

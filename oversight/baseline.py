@@ -1,0 +1,188 @@
+"""The baseline characteristics table of the randomized patients, by column.
+
+The open part of the DMC report shows it by stratum (the randomization's levels: regimen,
+disease status, site), the closed part by arm. Read from the screening (age, sex, ECOG,
+disease status, ELN 2017 risk as entered) and the biology form (the ELN 2017 risk derived
+from the screening specimen, where one was entered); categorical rows are n (%) of the
+column, age the median (range).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+
+import protocol
+from biology.eln import Risk
+from biology.selectors import eln_risks
+from randomization.models import Randomization
+
+
+@dataclass(frozen=True)
+class BaselinePatient:
+    study_id: str
+    site: str
+    arm: str
+    regimen: str
+    stratum_disease_status: str  # the randomization's level: relapsed or refractory
+    age: int | None
+    sex: str
+    ecog: int | None
+    disease_status: str
+    eln_entered: str
+    eln_derived: str  # biology.eln.Risk value; "" without a screening specimen
+    prior_allo_hsct: bool | None
+
+
+Column = tuple[str, Callable[[BaselinePatient], bool]]
+
+
+def baseline_patients(cutoff: dt.date) -> list[BaselinePatient]:
+    """Return every patient randomized by the cut-off with their baseline (three queries)."""
+    randomizations = [
+        r
+        for r in Randomization.objects.select_related(
+            "patient", "patient__site", "patient__screening"
+        ).order_by("patient__study_id")
+        if timezone.localtime(r.randomized_at).date() <= cutoff
+    ]
+    derived = eln_risks(r.patient for r in randomizations)
+    patients = []
+    for r in randomizations:
+        screening = r.patient.screening
+        risk = derived.get(r.patient_id)
+        patients.append(
+            BaselinePatient(
+                study_id=r.patient.study_id,
+                site=r.patient.site.code,
+                arm=r.arm,
+                regimen=r.regimen,
+                stratum_disease_status=r.stratum_levels.get("disease_status", ""),
+                age=screening.age_at_consent,
+                sex=r.patient.sex,
+                ecog=screening.ecog,
+                disease_status=screening.disease_status,
+                eln_entered=screening.eln_risk,
+                eln_derived=(
+                    risk.eln2017.value if risk is not None and risk.specimen is not None else ""
+                ),
+                prior_allo_hsct=screening.prior_allo_hsct,
+            )
+        )
+    return patients
+
+
+def _percent(n: int, of: int) -> str:
+    return f"{n} ({100 * n / of:.0f}%)" if of else "0"
+
+
+def _age(members: Sequence[BaselinePatient]) -> str:
+    ages = [p.age for p in members if p.age is not None]
+    if not ages:
+        return "—"
+    return f"{statistics.median(ages):g} ({min(ages)}–{max(ages)})"
+
+
+def _categorical(
+    label: str,
+    levels: Sequence[tuple[Any, str]],
+    read: Callable[[BaselinePatient], Any],
+    groups: list[list[BaselinePatient]],
+) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = [{"label": label, "heading": True, "cells": []}]
+    for value, level_label in levels:
+        rows.append(
+            {
+                "label": level_label,
+                "heading": False,
+                "cells": [
+                    _percent(sum(1 for p in members if read(p) == value), len(members))
+                    for members in groups
+                ],
+            }
+        )
+    return rows
+
+
+ECOG_LEVELS = [(0, "0"), (1, "1"), (2, "2"), (3, "3"), (4, "4"), (None, "Not recorded")]
+ELN_LEVELS = [(v, label) for v, label in protocol.ElnRisk.choices] + [("", "Not recorded")]
+ELN_DERIVED_LEVELS = [(r.value, r.label) for r in Risk] + [("", "No screening specimen")]
+
+
+def baseline_table(patients: Sequence[BaselinePatient], columns: Sequence[Column]) -> dict:
+    """Return {"columns": [...], "rows": [...]}: n, age, sex, ECOG, disease status, regimen,
+    ELN 2017 risk (entered and derived), prior allo-HSCT, for each column's patients."""
+    groups = [[p for p in patients if belongs(p)] for _, belongs in columns]
+    rows: list[dict[str, Any]] = [
+        {"label": "Patients, n", "heading": False, "cells": [str(len(g)) for g in groups]},
+        {
+            "label": "Age at consent, median (range)",
+            "heading": False,
+            "cells": [_age(g) for g in groups],
+        },
+    ]
+    rows += _categorical("Sex", protocol.Sex.choices, lambda p: p.sex, groups)
+    rows += _categorical("ECOG performance status", ECOG_LEVELS, lambda p: p.ecog, groups)
+    rows += _categorical(
+        "Disease status", protocol.DiseaseStatus.choices, lambda p: p.disease_status, groups
+    )
+    rows += _categorical("Salvage regimen", protocol.Regimen.choices, lambda p: p.regimen, groups)
+    rows += _categorical(
+        "ELN 2017 risk (investigator)", ELN_LEVELS, lambda p: p.eln_entered, groups
+    )
+    rows += _categorical(
+        "ELN 2017 risk (derived from the screening specimen)",
+        ELN_DERIVED_LEVELS,
+        lambda p: p.eln_derived,
+        groups,
+    )
+    rows += _categorical(
+        "Prior allo-HSCT",
+        [(True, "Yes"), (False, "No"), (None, "Not recorded")],
+        lambda p: p.prior_allo_hsct,
+        groups,
+    )
+    return {"columns": [label for label, _ in columns], "rows": rows}
+
+
+def _everyone(patient: BaselinePatient) -> bool:
+    return True
+
+
+def _where(attribute: str, value: str) -> Callable[[BaselinePatient], bool]:
+    def belongs(patient: BaselinePatient) -> bool:
+        return bool(getattr(patient, attribute) == value)
+
+    return belongs
+
+
+def columns_by_stratum() -> list[Column]:
+    """All, then each regimen and each disease-status level of the randomization."""
+    columns: list[Column] = [("All randomized", _everyone)]
+    columns += [(label, _where("regimen", value)) for value, label in protocol.Regimen.choices]
+    columns += [
+        (f"Disease {level}", _where("stratum_disease_status", level))
+        for level in ("relapsed", "refractory")
+    ]
+    return columns
+
+
+def columns_by_site(patients: Sequence[BaselinePatient]) -> list[Column]:
+    """All, then each site that randomized someone (site is a stratification factor)."""
+    columns: list[Column] = [("All randomized", _everyone)]
+    columns += [
+        (f"Site {site}", _where("site", site)) for site in sorted({p.site for p in patients})
+    ]
+    return columns
+
+
+def columns_by_arm() -> list[Column]:
+    """All, then each arm: for the closed part only."""
+    columns: list[Column] = [("All randomized", _everyone)]
+    columns += [(label, _where("arm", value)) for value, label in protocol.Arm.choices]
+    return columns

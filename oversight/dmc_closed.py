@@ -1,0 +1,155 @@
+"""The closed part of the DMC report: everything by arm. Built only once the caller
+(oversight.dmc_report.dmc_report) has checked the reader may see arms.
+
+Survival, responses and early deaths come from the analysis run of the report's cut-off
+(endpoints.AnalysisRun, computed by the worker: the same code and figures as the Analyses
+page). When no run of that cut-off exists, a role that may start analyses queues one and
+the part says it is being computed; anyone else is told to ask the statistician.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+
+import protocol
+from accounts.models import User
+from accounts.permissions import user_can_recompute_analyses
+from endpoints import services as analysis_services
+from endpoints.models import AnalysisRun
+from oversight.baseline import baseline_patients, baseline_table, columns_by_arm
+from randomization.models import Randomization
+from visits.models import ProtocolDeviation
+
+ARMS = tuple(protocol.Arm.values)
+SURVIVAL_ENDPOINTS = {"OS": "Overall survival", "EFS": "Event-free survival"}
+
+
+def analysis_run_of(cutoff: dt.date) -> AnalysisRun | None:
+    """Return the latest finished analysis of exactly this cut-off."""
+    return (
+        AnalysisRun.objects.filter(cutoff=cutoff, status=AnalysisRun.Status.DONE)
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+
+
+def _curve(summary: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not summary:
+        return None
+    keys = ("n", "events", "median", "median_lower", "median_upper", "conf_type")
+    return {key: summary.get(key) for key in keys}
+
+
+def _comparison(comparison: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not comparison:
+        return None
+    shown = {}
+    for name in ("unstratified", "stratified"):
+        test = comparison.get(name)
+        if not test:
+            continue
+        cox = test["cox"]
+        shown[name] = {
+            "hr": cox.get("hr"),
+            "hr_lower": cox.get("hr_lower"),
+            "hr_upper": cox.get("hr_upper"),
+            "wald_p": cox.get("wald_p"),
+            "not_estimable": cox.get("not_estimable", ""),
+            "logrank_chisq": test["logrank"]["chisq"],
+            "logrank_p": test["logrank"]["p"],
+        }
+    return {"strata_factors": comparison.get("strata_factors", []), **shown}
+
+
+def analysis_section(run: AnalysisRun) -> dict[str, Any]:
+    """OS and EFS by arm with the comparison, response rates and early deaths of a run."""
+    results = run.results or {}
+    endpoints = {}
+    for parameter, title in SURVIVAL_ENDPOINTS.items():
+        endpoint = results["endpoints"][parameter]
+        endpoints[parameter] = {
+            "title": title,
+            "by_arm": {arm: _curve(endpoint["by_arm"].get(arm)) for arm in ARMS},
+            "comparison": _comparison(endpoint.get("comparison")),
+            "figure": reverse("analysis-figure", args=[run.pk, parameter, "by_arm"]),
+        }
+    responses = results.get("responses", {})
+    return {
+        "run": {
+            "id": run.pk,
+            "cutoff": run.cutoff.isoformat(),
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+            "fingerprint": run.fingerprint,
+        },
+        "n_by_arm": results.get("n_by_arm", {}),
+        "median_follow_up_days": results.get("median_follow_up_days"),
+        "endpoints": endpoints,
+        "response_rates": responses.get("rates", {}),
+        "best_response_by_arm": responses.get("best_response_by_arm", {}),
+        "early_mortality": (results.get("early_mortality") or {}).get("by_arm", {}),
+    }
+
+
+def analysis_at(cutoff: dt.date, *, user: User) -> dict[str, Any]:
+    run = analysis_run_of(cutoff)
+    if run is not None:
+        return {"status": "done", **analysis_section(run)}
+    if user_can_recompute_analyses(user):
+        queued = analysis_services.analysis_run_request(cutoff=cutoff, user=user)
+        if queued.status == AnalysisRun.Status.DONE:
+            return {"status": "done", **analysis_section(queued)}
+        return {"status": "queued", "run": {"id": queued.pk, "cutoff": cutoff.isoformat()}}
+    return {"status": "missing"}
+
+
+def deviations_at(cutoff: dt.date) -> dict[str, Any]:
+    """Protocol deviations found by the cut-off, by kind (with severity) and arm."""
+    arm_of = dict(Randomization.objects.values_list("patient_id", "arm"))
+    counts: Counter = Counter()
+    still_open: Counter = Counter()
+    for patient_id, kind, found_at, corrected_at in ProtocolDeviation.objects.values_list(
+        "patient_id", "kind", "detected_at", "corrected_at"
+    ):
+        if timezone.localtime(found_at).date() > cutoff:
+            continue
+        arm = arm_of.get(patient_id, "")
+        counts[(kind, arm)] += 1
+        if corrected_at is None or timezone.localtime(corrected_at).date() > cutoff:
+            still_open[(kind, arm)] += 1
+    rows = [
+        {
+            "kind": kind.label,
+            "severity": protocol.DEVIATION_SEVERITIES[kind].label,
+            "by_arm": [counts[(kind.value, arm)] for arm in ARMS],
+            "not_corrected": [still_open[(kind.value, arm)] for arm in ARMS],
+        }
+        for kind in protocol.DeviationKind
+    ]
+    return {"arms": [protocol.Arm(a).label for a in ARMS], "rows": rows}
+
+
+def safety_tables_at(cutoff: dt.date, *, user: User) -> Any:
+    """The SAE and TEAE tables by arm (endpoints.safety_tables), or None where that module
+    is not part of this version (the part then says so)."""
+    try:
+        from endpoints.safety_tables import safety_tables
+    except ImportError:
+        return None
+    return safety_tables(user=user, cutoff=cutoff, by_arm=True)
+
+
+def closed_part(cutoff: dt.date, *, user: User) -> dict[str, Any]:
+    patients = baseline_patients(cutoff)
+    tables = safety_tables_at(cutoff, user=user)
+    return {
+        "arms": {arm: protocol.Arm(arm).label for arm in ARMS},
+        "baseline_by_arm": baseline_table(patients, columns_by_arm()),
+        "analysis": analysis_at(cutoff, user=user),
+        "safety_tables": tables,  # rendered by its own fragment; JSON through report_json
+        "deviations": deviations_at(cutoff),
+    }

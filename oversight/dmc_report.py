@@ -1,0 +1,275 @@
+"""The DMC report of a cut-off: an open part, pooled, and a closed part, by arm.
+
+The open part (accrual, the CONSORT flow pooled, baseline characteristics by stratum, data
+completeness, overdue visits, queries) holds no arm anywhere: the steering committee, the
+sponsor and the data manager read it. The closed part (baseline by arm, OS and EFS with the
+hazard ratio and log-rank test, response rates, safety tables, early deaths, deviations) is
+built only for the roles that may see arms (accounts.permissions.user_can_see_arms): asked
+for by anyone else it is refused before a figure is read.
+
+Each part is a JSON-ready dictionary: the page and the downloaded document render it, the
+API returns it, and its SHA-256 is recorded with every generation (oversight.models).
+Counts are the whole trial's: no study ID appears in either part.
+"""
+
+from __future__ import annotations
+
+import calendar
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from collections import Counter, defaultdict
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+import protocol
+from accounts.models import Site, User
+from accounts.permissions import user_can_see_arms, user_can_view_dmc_open_report
+from oversight import dmc_closed
+from oversight.baseline import (
+    baseline_patients,
+    baseline_table,
+    columns_by_site,
+    columns_by_stratum,
+)
+from oversight.consort import consort_flow
+from oversight.models import DmcReportPart
+from randomization.models import Randomization
+from review.models import DataQuery
+from visits.models import EndOfTreatment, FollowUpVisit, TreatmentCycle
+
+CLOSED_REFUSAL = "The closed part of the DMC report is for the unblinded roles only."
+OPEN_REFUSAL = "Your role does not read the DMC report."
+OVERDUE_BANDS = ((1, 30, "1–30 days"), (31, 90, "31–90 days"), (91, None, "over 90 days"))
+QUERY_AGE_BANDS = ((0, 7, "up to 7 days"), (8, 30, "8–30 days"), (31, None, "over 30 days"))
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def report_json(content: dict[str, Any]) -> dict[str, Any]:
+    """Return the report as plain JSON values (the safety tables' dataclasses as objects)."""
+    return json.loads(json.dumps(content, default=_plain, allow_nan=False))
+
+
+def report_fingerprint(content: dict[str, Any]) -> str:
+    """SHA-256 of the report's JSON with sorted keys: what the generation record keeps."""
+    payload = json.dumps(report_json(content), sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def dmc_report_allowed(user: User, part: str) -> None:
+    """Refuse (403) a part this account may not read: the closed part to every blinded role."""
+    if part == DmcReportPart.CLOSED and not user_can_see_arms(user):
+        raise PermissionDenied(CLOSED_REFUSAL)
+    if not user_can_view_dmc_open_report(user) and not user_can_see_arms(user):
+        raise PermissionDenied(OPEN_REFUSAL)
+
+
+def _months(first: dt.date, last: dt.date) -> list[dt.date]:
+    months, month = [], first.replace(day=1)
+    while month <= last:
+        months.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def accrual_at(cutoff: dt.date) -> dict[str, Any]:
+    """Randomizations by month (cumulative, against the plan) and by site, by the cut-off."""
+    rows = [
+        (timezone.localtime(at).date(), site)
+        for at, site in Randomization.objects.values_list("randomized_at", "patient__site")
+    ]
+    rows = [(day, site) for day, site in rows if day <= cutoff]
+    target, period = settings.TRIAL_TARGET_ENROLMENT, settings.TRIAL_ACCRUAL_MONTHS
+    first = min((day for day, _ in rows), default=None)
+    by_month: list[dict[str, Any]] = []
+    if first is not None:
+        per_month = Counter(day.replace(day=1) for day, _ in rows)
+        cumulative = 0
+        for i, month in enumerate(_months(first, cutoff)):
+            cumulative += per_month[month]
+            month_end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+            planned = min(target, target * (i + 1) / period)
+            by_month.append(
+                {
+                    "month": month.isoformat(),
+                    "randomized": per_month[month],
+                    "cumulative": cumulative,
+                    "planned_cumulative": round(planned, 1),
+                    "complete_month": month_end <= cutoff,
+                }
+            )
+    per_site = Counter(site for _, site in rows)
+    sites = [
+        {"site": str(site), "randomized": per_site[site.pk]}
+        for site in Site.objects.order_by("number")
+    ]
+    elapsed = len(by_month)
+    return {
+        "target": target,
+        "accrual_months": period,
+        "first_randomization_on": first.isoformat() if first else None,
+        "randomized": len(rows),
+        "planned_by_cutoff": round(min(target, target * elapsed / period), 1),
+        "by_month": by_month,
+        "by_site": sites,
+    }
+
+
+def consort_at(cutoff: dt.date) -> dict[str, Any]:
+    """The CONSORT counts, pooled (the open part never splits by arm)."""
+    flow = consort_flow(cutoff)
+    return {
+        "counts": {key: row["all"] for key, row in flow.counts(by_arm=False).items()},
+        "fingerprint": flow.fingerprint(by_arm=False),
+    }
+
+
+def completeness_at(cutoff: dt.date) -> list[dict[str, Any]]:
+    """Per site: randomized, treated, ended treatment, and the follow-up visits whose window
+    closed before the cut-off: done (by then), missed, overdue."""
+    randomized = defaultdict(set)
+    for patient_id, site_id, at in Randomization.objects.values_list(
+        "patient_id", "patient__site", "randomized_at"
+    ):
+        if timezone.localtime(at).date() <= cutoff:
+            randomized[site_id].add(patient_id)
+    everyone = set().union(*randomized.values()) if randomized else set()
+    treated = set(
+        TreatmentCycle.objects.filter(patient_id__in=everyone, started_on__lte=cutoff)
+        .values_list("patient_id", flat=True)
+        .distinct()
+    )
+    ended = set(
+        EndOfTreatment.objects.filter(patient_id__in=everyone, ended_on__lte=cutoff).values_list(
+            "patient_id", flat=True
+        )
+    )
+    visits: dict[int, Counter] = defaultdict(Counter)
+    for site_id, performed_on, missed in FollowUpVisit.objects.filter(
+        patient_id__in=everyone, window_closes_on__lt=cutoff
+    ).values_list("patient__site", "performed_on", "missed_reason"):
+        visits[site_id]["expected"] += 1
+        if performed_on is not None and performed_on <= cutoff:
+            visits[site_id]["done"] += 1
+        elif missed:
+            visits[site_id]["missed"] += 1
+        else:
+            visits[site_id]["overdue"] += 1
+    rows = []
+    for site in Site.objects.order_by("number"):
+        ids = randomized.get(site.pk, set())
+        counts = visits[site.pk]
+        rows.append(
+            {
+                "site": str(site),
+                "randomized": len(ids),
+                "treated": len(ids & treated),
+                "ended_treatment": len(ids & ended),
+                "visits_expected": counts["expected"],
+                "visits_done": counts["done"],
+                "visits_missed": counts["missed"],
+                "visits_overdue": counts["overdue"],
+                "completeness": (
+                    round(100 * counts["done"] / counts["expected"]) if counts["expected"] else None
+                ),
+            }
+        )
+    return rows
+
+
+def _band(days: int, bands: tuple[tuple[int, int | None, str], ...]) -> str:
+    for low, high, label in bands:
+        if days >= low and (high is None or days <= high):
+            return label
+    return bands[0][2]
+
+
+def overdue_visits_at(cutoff: dt.date) -> dict[str, Any]:
+    """Follow-up visits overdue at the cut-off (window closed, neither done by then nor
+    missed), by site and by how long overdue; counts only."""
+    by_site: dict[str, Counter] = defaultdict(Counter)
+    for site, closes_on, performed_on in FollowUpVisit.objects.filter(
+        window_closes_on__lt=cutoff, missed_reason=""
+    ).values_list("patient__site__number", "window_closes_on", "performed_on"):
+        if performed_on is not None and performed_on <= cutoff:
+            continue
+        by_site[f"{site:02d}"][_band((cutoff - closes_on).days, OVERDUE_BANDS)] += 1
+    bands = [label for _, _, label in OVERDUE_BANDS]
+    rows = [
+        {"site": site, "bands": [counts[b] for b in bands], "total": sum(counts.values())}
+        for site, counts in sorted(by_site.items())
+    ]
+    return {"bands": bands, "rows": rows, "total": sum(r["total"] for r in rows)}
+
+
+def queries_at(cutoff: dt.date) -> dict[str, Any]:
+    """Queries raised by the cut-off: by status today, and the age at the cut-off of those
+    not closed, by site."""
+    statuses = [s for s, _ in DataQuery.Status.choices]
+    bands = [label for _, _, label in QUERY_AGE_BANDS]
+    by_site: dict[str, Counter] = defaultdict(Counter)
+    for site, status, raised_at in DataQuery.objects.values_list(
+        "patient__site__number", "status", "raised_at"
+    ):
+        raised_on = timezone.localtime(raised_at).date()
+        if raised_on > cutoff:
+            continue
+        row = by_site[f"{site:02d}"]
+        row[status] += 1
+        if status != DataQuery.Status.CLOSED:
+            row[_band((cutoff - raised_on).days, QUERY_AGE_BANDS)] += 1
+    rows = [
+        {
+            "site": site,
+            "by_status": [counts[s] for s in statuses],
+            "age_of_unresolved": [counts[b] for b in bands],
+        }
+        for site, counts in sorted(by_site.items())
+    ]
+    return {
+        "statuses": [label for _, label in DataQuery.Status.choices],
+        "age_bands": bands,
+        "rows": rows,
+        "totals": [sum(r["by_status"][i] for r in rows) for i in range(len(statuses))],
+    }
+
+
+def open_part(cutoff: dt.date) -> dict[str, Any]:
+    patients = baseline_patients(cutoff)
+    return {
+        "accrual": accrual_at(cutoff),
+        "consort": consort_at(cutoff),
+        "baseline_by_stratum": baseline_table(patients, columns_by_stratum()),
+        "baseline_by_site": baseline_table(patients, columns_by_site(patients)),
+        "completeness": completeness_at(cutoff),
+        "overdue_visits": overdue_visits_at(cutoff),
+        "queries": queries_at(cutoff),
+    }
+
+
+def dmc_report(*, user: User, cutoff: dt.date, part: str) -> dict[str, Any]:
+    """Return one part of the DMC report at the cut-off, refusing a part the account may
+    not read (PermissionDenied) before reading any figure."""
+    dmc_report_allowed(user, part)
+    content: dict[str, Any] = {
+        "study": protocol.STUDY_ID,
+        "title": f"Data monitoring committee report — {protocol.STUDY_NAME}",
+        "cutoff": cutoff.isoformat(),
+        "part": part,
+    }
+    if part == DmcReportPart.CLOSED:
+        content["closed"] = dmc_closed.closed_part(cutoff, user=user)
+    else:
+        content["open"] = open_part(cutoff)
+    return content
