@@ -25,6 +25,8 @@ class ListingColumn:
     label: str  # the page's header
     value: Callable[[SafetyEvent, dt.date], str | int]
     reveals_arm: bool = False
+    # Pharmacovigilance's SUSAR state: for the accounts that follow SAEs trial-wide.
+    sponsor_safety: bool = False
 
 
 def _received(event: SafetyEvent, cutoff: dt.date) -> str:
@@ -62,8 +64,13 @@ LISTING_COLUMNS: tuple[ListingColumn, ...] = (
     ListingColumn("TRTEMFL", "TEAE", lambda e, c: "Y" if e.treatment_emergent else "N"),
     ListingColumn("SAEREPORT", "SAE report", lambda e, c: e.sae_report),
     ListingColumn("SAERCVDTM", "Sponsor received (UTC)", _received),
+    ListingColumn("SUSAR", "SUSAR", lambda e, c: e.susar, sponsor_safety=True),
 )
 
 
-def listing_columns(*, by_arm: bool) -> tuple[ListingColumn, ...]:
-    return tuple(c for c in LISTING_COLUMNS if by_arm or not c.reveals_arm)
+def listing_columns(*, by_arm: bool, sponsor_safety: bool) -> tuple[ListingColumn, ...]:
+    return tuple(
+        c
+        for c in LISTING_COLUMNS
+        if (by_arm or not c.reveals_arm) and (sponsor_safety or not c.sponsor_safety)
+    )

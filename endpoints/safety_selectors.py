@@ -15,6 +15,9 @@ from safety.models import SaeReportVersion
 from visits.models import AdverseEvent, TreatmentCycle
 from visits.treatment_emergence import treatment_emergent
 
+# Pharmacovigilance's SUSAR of the event's SAE report, if any (one per assessed report).
+_SUSAR = "sae_report__sponsor_assessment__susar"
+
 
 def safety_population(*, user: User, cutoff: dt.date) -> list[SafetyPatient]:
     """Return the randomized patients of the visible sites with a cycle started on or
@@ -49,8 +52,8 @@ def _patient(patient: Patient) -> SafetyPatient:
 
 def adverse_events(*, user: User, cutoff: dt.date) -> list[SafetyEvent]:
     """Return the adverse events of the randomized patients of the visible sites with
-    onset on or before the cut-off, with their TEAE flag and their SAE report's state
-    (its latest version, as it stands today)."""
+    onset on or before the cut-off, with their TEAE flag, their SAE report's state (its
+    latest version) and its SUSAR state, as they stand today."""
     versions = SaeReportVersion.objects.filter(report__adverse_event=OuterRef("pk")).order_by(
         "-number"
     )
@@ -65,11 +68,29 @@ def adverse_events(*, user: User, cutoff: dt.date) -> list[SafetyEvent]:
             sae_version=Subquery(versions.values("number")[:1]),
             sae_status=Subquery(versions.values("status")[:1]),
             sae_received_at=F("sae_report__sponsor_received_at"),
+            susar_classified_at=F(f"{_SUSAR}__classified_at"),
+            susar_withdrawn_at=F(f"{_SUSAR}__withdrawn_at"),
+            susar_reported_at=F(f"{_SUSAR}__reported_at"),
         )
         .select_related("patient__site", "patient__randomization")
         .order_by("patient__site__number", "patient__sequence", "onset_on", "pk")
     )
     return [_event(e) for e in events]
+
+
+def _utc(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def _susar(event: AdverseEvent) -> str:
+    """Return the SUSAR state of the event's case: '' when pharmacovigilance found none."""
+    if event.susar_classified_at is None:  # type: ignore[attr-defined]
+        return ""
+    if event.susar_withdrawn_at is not None:  # type: ignore[attr-defined]
+        return f"SUSAR withdrawn {_utc(event.susar_withdrawn_at)}"  # type: ignore[attr-defined]
+    if event.susar_reported_at is not None:  # type: ignore[attr-defined]
+        return f"SUSAR reported {_utc(event.susar_reported_at)}"  # type: ignore[attr-defined]
+    return "SUSAR, not yet reported to the regulators"
 
 
 def _sae_report(version: int | None, status: str | None) -> str:
@@ -97,4 +118,5 @@ def _event(event: AdverseEvent) -> SafetyEvent:
         treatment_emergent=event.teae,  # type: ignore[attr-defined]
         sae_report=_sae_report(event.sae_version, event.sae_status),  # type: ignore[attr-defined]
         sae_received_at=event.sae_received_at,  # type: ignore[attr-defined]
+        susar=_susar(event),
     )

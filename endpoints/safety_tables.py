@@ -33,6 +33,7 @@ from django.utils import timezone
 
 import protocol
 from accounts.models import User
+from accounts.permissions import user_can_view_sponsor_safety
 from endpoints import safety_selectors
 from endpoints.safety_interest import SPECIAL_INTEREST
 from endpoints.safety_listing import ListingColumn, listing_columns
@@ -160,6 +161,8 @@ class SafetyTables:
     listing: tuple[SafetyEvent, ...]  # every serious adverse event by the cut-off
     # By arm only: control-arm patients of the population given dexamethasone (deviation).
     control_given_dexamethasone: tuple[str, ...] = ()
+    # The listing's SUSAR column: for the accounts that follow SAEs trial-wide.
+    shows_susar: bool = False
     population: str = POPULATION
     events: str = EVENTS
     exposure: str = EXPOSURE
@@ -167,7 +170,7 @@ class SafetyTables:
 
     @property
     def listing_columns(self) -> tuple[ListingColumn, ...]:
-        return listing_columns(by_arm=self.by_arm)
+        return listing_columns(by_arm=self.by_arm, sponsor_safety=self.shows_susar)
 
     @property
     def listing_cells(self) -> list[list[str | int]]:
@@ -193,6 +196,7 @@ def safety_tables(
         safety_selectors.adverse_events(user=user, cutoff=cutoff),
         cutoff=cutoff,
         by_arm=by_arm,
+        shows_susar=user_can_view_sponsor_safety(user),
     )
 
 
@@ -202,9 +206,10 @@ def tabulate(
     *,
     cutoff: dt.date,
     by_arm: bool,
+    shows_susar: bool = False,
 ) -> SafetyTables:
     """Return the tables of these patients and events at the cut-off (events after it are
-    left out), by arm or pooled."""
+    left out), by arm or pooled; the listing's SUSAR states only if `shows_susar`."""
     events = [e for e in events if e.onset_on <= cutoff]
     arm_of = {p.study_id: p.arm for p in patients}
     teaes = [e for e in events if e.treatment_emergent and e.study_id in arm_of]
@@ -222,6 +227,8 @@ def tabulate(
     listing = [e for e in events if e.serious]
     if not by_arm:
         listing = [replace(e, arm="", related_to_dexamethasone="") for e in listing]
+    if not shows_susar:
+        listing = [replace(e, susar="") for e in listing]
     return SafetyTables(
         cutoff=cutoff,
         by_arm=by_arm,
@@ -232,6 +239,7 @@ def tabulate(
         special_interest=_special_interest(teaes, groups, arm_of, counts),
         rates=_rates(teaes, groups, arm_of),
         listing=tuple(sorted(listing, key=lambda e: (e.site, e.study_id, e.onset_on))),
+        shows_susar=shows_susar,
         control_given_dexamethasone=tuple(
             p.study_id
             for p in patients
