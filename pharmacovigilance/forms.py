@@ -10,7 +10,7 @@ from django import forms
 from audit.records import REASON_MAX_LENGTH
 from pharmacovigilance.case_file import SuspectDrugLine
 from pharmacovigilance.classification import Expectedness, SponsorCausality
-from pharmacovigilance.models import REASON_LENGTH, Regulator, SponsorAssessment
+from pharmacovigilance.models import COMMENT_MAX_LENGTH, REASON_LENGTH, Regulator, SponsorAssessment
 from pharmacovigilance.services import DrugOpinion, opinion_field
 
 _DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -24,7 +24,7 @@ class AssessmentForm(forms.Form):
     comment = forms.CharField(
         label="Sponsor's comment",
         required=False,
-        max_length=SponsorAssessment._meta.get_field("comment").max_length,
+        max_length=COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 

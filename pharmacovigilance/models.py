@@ -14,6 +14,7 @@ from refusals.text import no_control_characters
 from safety.models import SaeReport
 
 REASON_LENGTH = 300
+COMMENT_MAX_LENGTH = 2000
 
 
 @audited()
@@ -93,7 +94,10 @@ class SponsorAssessment(models.Model):
         help_text="As reported in the assessed version: sets the SUSAR's 7-day clock."
     )
     comment = models.TextField(
-        "sponsor's comment", max_length=2000, blank=True, validators=[no_control_characters]
+        "sponsor's comment",
+        max_length=COMMENT_MAX_LENGTH,
+        blank=True,
+        validators=[no_control_characters],
     )
     assessed_at = models.DateTimeField()
     assessed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
