@@ -214,6 +214,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "endpoints.analysis_nightly_refresh",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Data cuts no worker has (queue down, message lost, worker died) sent again.
+    "datacuts-sweep": {
+        "task": "datacuts.data_cuts_sweep",
+        "schedule": 5 * 60,
+        "options": {"expires": 5 * 60},
+    },
     # The audit trail's hash chain verified, and the day's digest of its head recorded.
     "audit-trail-verify": {
         "task": "audit.verify_audit_trail",
