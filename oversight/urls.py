@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from oversight import apis, views
+from oversight import views
 
 urlpatterns = [
     path("oversight/consort/", views.consort_page, name="oversight-consort"),
@@ -10,17 +10,10 @@ urlpatterns = [
         name="oversight-consort-download",
     ),
     path("oversight/consort/<slug:key>/", views.consort_list, name="oversight-consort-list"),
-    path("oversight/dmc-report/", views.dmc_report_page, name="oversight-dmc-report"),
+    path("oversight/dmc-report/", views.dmc_report_page, name="oversight-report"),
     path(
         "oversight/dmc-report/download/",
         views.dmc_report_download,
-        name="oversight-dmc-report-download",
-    ),
-    # Under the API's prefix, served from here so the shared trialsite/api_urls.py is left
-    # to the other apps' concurrent edits; the API's settings apply by the view's class.
-    path(
-        "api/v1/oversight/dmc-report/",
-        apis.DmcReportApi.as_view(),
-        name="api-oversight-dmc-report",
+        name="oversight-report-download",
     ),
 ]

@@ -20,9 +20,9 @@ from oversight.models import DmcReportGeneration
 from tests.factories import UserFactory
 from tests.oversight.conftest import CUTOFF
 
-PAGE = reverse("oversight-dmc-report")
-DOWNLOAD = reverse("oversight-dmc-report-download")
-API = reverse("api-oversight-dmc-report")
+PAGE = reverse("oversight-report")
+DOWNLOAD = reverse("oversight-report-download")
+API = reverse("api-oversight-report")
 CLOSED = f"?cutoff={CUTOFF.isoformat()}&part=closed"
 BLINDED = [
     Role.COORDINATOR,

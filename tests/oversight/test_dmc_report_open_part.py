@@ -14,9 +14,9 @@ from oversight.baseline import baseline_patients, baseline_table, columns_by_arm
 from oversight.dmc_report import dmc_report
 from tests.oversight.conftest import CUTOFF
 
-PAGE = reverse("oversight-dmc-report")
-DOWNLOAD = reverse("oversight-dmc-report-download")
-API = reverse("api-oversight-dmc-report")
+PAGE = reverse("oversight-report")
+DOWNLOAD = reverse("oversight-report-download")
+API = reverse("api-oversight-report")
 OPEN = f"?cutoff={CUTOFF.isoformat()}&part=open"
 ARM_NAMES = [label for _, label in protocol.Arm.choices] + [
     ARM_STYLE[arm][1] for arm in protocol.Arm.values
