@@ -11,6 +11,7 @@ from endpoints.exports.apis import DataDictionaryApi, ExportApi
 from endpoints.exports.odm_apis import OdmExportApi
 from labs import apis as lab_apis
 from medications import apis as medication_apis
+from oversight.apis import DmcReportApi
 from patients import apis as patient_apis
 from randomization.apis import PatientRandomizeApi, RandomizationListApi
 from review import apis as review_apis
@@ -106,5 +107,6 @@ urlpatterns = [
     path("exports/odm/", OdmExportApi.as_view(), name="api-export-odm"),
     path("exports/dictionary/", DataDictionaryApi.as_view(), name="api-data-dictionary"),
     path("exports/<str:dataset>.<str:fmt>", ExportApi.as_view(), name="api-export"),
+    path("oversight/dmc-report/", DmcReportApi.as_view(), name="api-oversight-report"),
 ]
 urlpatterns += urlpatterns_for_records()
