@@ -9,12 +9,15 @@ from dashboard.apis import PatientDetailApi
 from endpoints.apis import AnalysisRunListApi
 from endpoints.exports.apis import DataDictionaryApi, ExportApi
 from endpoints.exports.odm_apis import OdmExportApi
+from interim.apis import InterimAnalysesApi
 from labs import apis as lab_apis
 from medications import apis as medication_apis
 from oversight.apis import DmcReportApi
 from patients import apis as patient_apis
+from pharmacovigilance import apis as pharmacovigilance_apis
 from randomization.apis import PatientRandomizeApi, RandomizationListApi
 from review import apis as review_apis
+from safety import apis as safety_apis
 from visits import apis as visit_apis
 from visits.record_apis import urlpatterns_for_records
 
@@ -86,6 +89,28 @@ urlpatterns = [
     path("blood-counts/", lab_apis.BloodCountListApi.as_view(), name="api-blood-count-list"),
     path("transfusions/", lab_apis.TransfusionListApi.as_view(), name="api-transfusion-list"),
     path("analysis-runs/", AnalysisRunListApi.as_view(), name="api-analysis-run-list"),
+    path("interim-analyses/", InterimAnalysesApi.as_view(), name="api-interim-analyses"),
+    path("sae-reports/", safety_apis.SaeReportListApi.as_view(), name="api-sae-report-list"),
+    path(
+        "sae-reports/<int:pk>/",
+        safety_apis.SaeReportDetailApi.as_view(),
+        name="api-sae-report-detail",
+    ),
+    path(
+        "sae-reports/<int:pk>/versions/<int:number>/",
+        safety_apis.SaeDraftApi.as_view(),
+        name="api-sae-draft",
+    ),
+    path(
+        "sae-reports/<int:pk>/versions/<int:number>/submit/",
+        safety_apis.SaeSubmitApi.as_view(),
+        name="api-sae-submit",
+    ),
+    path(
+        "sae-reports/<int:pk>/follow-ups/",
+        safety_apis.SaeFollowUpApi.as_view(),
+        name="api-sae-follow-up",
+    ),
     path("queries/", review_apis.QueryListApi.as_view(), name="api-query-list"),
     path(
         "queries/<int:pk>/<str:action>/", review_apis.QueryStepApi.as_view(), name="api-query-step"
@@ -104,6 +129,17 @@ urlpatterns = [
     path("patients/<str:study_id>/sign/", review_apis.SignApi.as_view(), name="api-sign"),
     path("locks/", review_apis.LockApi.as_view(), name="api-lock"),
     path("locks/<int:pk>/unlock/", review_apis.UnlockApi.as_view(), name="api-unlock"),
+    path(
+        "sae-assessments/",
+        pharmacovigilance_apis.AssessmentListApi.as_view(),
+        name="api-sae-assessment-list",
+    ),
+    path("susars/", pharmacovigilance_apis.SusarListApi.as_view(), name="api-susar-list"),
+    path(
+        "susars/<int:pk>/report/",
+        pharmacovigilance_apis.SusarReportApi.as_view(),
+        name="api-susar-report",
+    ),
     path("exports/odm/", OdmExportApi.as_view(), name="api-export-odm"),
     path("exports/dictionary/", DataDictionaryApi.as_view(), name="api-data-dictionary"),
     path("exports/<str:dataset>.<str:fmt>", ExportApi.as_view(), name="api-export"),

@@ -1,0 +1,85 @@
+"""The stopping boundary and the observed z as an SVG chart (matplotlib, no display needed)."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless, as endpoints/plots.py
+import matplotlib.pyplot as plt
+
+from interim.selectors import InterimOverview
+
+BOUNDARY, PLANNED, OBSERVED = "#a4262c", "#888888", "#1f5fa8"
+Z_SHOWN = 6.0  # boundaries above this (tiny early alpha) are drawn at the top edge
+
+
+def _shown(z: float | None) -> float:
+    return Z_SHOWN if z is None or not math.isfinite(z) else min(z, Z_SHOWN)
+
+
+def boundary_svg(overview: InterimOverview) -> str:
+    """Return an SVG of the efficacy boundary (and its mirror, two-sided) by information
+    fraction: as planned (dashed), as recomputed for the looks taken (solid), and each look's
+    observed log-rank z."""
+    plan = overview.plan
+    figure, axis = plt.subplots(figsize=(8, 4.6))
+    if plan is not None:
+        sides = (1, -1) if plan.sided == 2 else (1,)
+        for sign in sides:
+            axis.plot(
+                [b.information_fraction for b in overview.planned],
+                [sign * _shown(b.critical_value) for b in overview.planned],
+                "--o",
+                color=PLANNED,
+                markersize=4,
+                linewidth=1,
+                label="Boundary as planned" if sign == 1 else None,
+            )
+            if overview.looks:
+                axis.plot(
+                    [row.look.information_fraction for row in overview.looks],
+                    [sign * _shown(row.critical_value) for row in overview.looks],
+                    "-s",
+                    color=BOUNDARY,
+                    markersize=5,
+                    linewidth=1.6,
+                    label="Boundary at the looks taken" if sign == 1 else None,
+                )
+        if overview.looks:
+            xs = [row.look.information_fraction for row in overview.looks]
+            zs = [row.look.logrank_z for row in overview.looks]
+            axis.plot(xs, zs, "D", color=OBSERVED, markersize=7, label="Observed log-rank z")
+            for row in overview.looks:
+                axis.annotate(
+                    f"look {row.look.number}: z = {row.look.logrank_z:.2f}",
+                    (row.look.information_fraction, row.look.logrank_z),
+                    textcoords="offset points",
+                    xytext=(6, -12),
+                    fontsize=7,
+                    color=OBSERVED,
+                )
+        title = (
+            f"{plan.get_spending_display()}, alpha {plan.alpha:g} "
+            f"{'one' if plan.sided == 1 else 'two'}-sided · {plan.planned_deaths} deaths planned"
+        )
+    else:
+        title = "No interim analysis plan declared"
+    right = max([1.05] + [row.look.information_fraction + 0.05 for row in overview.looks])
+    axis.set_xlim(0, right)
+    axis.set_ylim(-Z_SHOWN - 0.3 if plan and plan.sided == 2 else -3, Z_SHOWN + 0.3)
+    axis.axhline(0, color="#555555", linewidth=0.8)
+    axis.axvline(1, color="#bbbbbb", linewidth=0.8, linestyle=":")
+    axis.set_xlabel("Information fraction (deaths / planned deaths)")
+    axis.set_ylabel("z (positive: benefit of dexamethasone)")
+    axis.set_title(title, fontsize=10)
+    axis.grid(alpha=0.3)
+    if plan is not None:
+        axis.legend(loc="lower right", fontsize=8)
+    figure.tight_layout()
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg")
+    plt.close(figure)
+    return buffer.getvalue()
