@@ -36,6 +36,8 @@ from refusals import Conflict, Refused
 logger = logging.getLogger(__name__)
 # A build running longer than this was lost with its worker: the next message takes it over.
 BUILD_STALE_SECONDS = 30 * 60
+# A cut still queued this long after it was sent: its message was lost (broker restarted).
+RESEND_SECONDS = 10 * 60
 
 
 class FrozenCutUnchangeable(Conflict):
@@ -169,16 +171,23 @@ def data_cut_build(*, cut_id: int) -> DataCut | None:
     return DataCut.objects.get(pk=cut_id)
 
 
-def data_cuts_sweep() -> list[int]:
-    """Send the cuts recorded while the queue was unavailable; return their ids."""
-    unsent = list(
-        DataCut.objects.filter(status=DataCut.Status.QUEUED, sent_at__isnull=True).values_list(
-            "pk", flat=True
+def data_cuts_sweep(*, now: dt.datetime | None = None) -> list[int]:
+    """Send again the cuts no worker has: recorded while the queue was unavailable, sent
+    long ago and still queued (the broker lost the message), or building past the time
+    limit (the worker died). Returns their ids; a duplicate message is harmless."""
+    now = now or timezone.now()
+    waiting = DataCut.objects.filter(
+        Q(status=DataCut.Status.QUEUED, sent_at__isnull=True)
+        | Q(status=DataCut.Status.QUEUED, sent_at__lt=now - dt.timedelta(seconds=RESEND_SECONDS))
+        | Q(
+            status=DataCut.Status.BUILDING,
+            started_at__lt=now - dt.timedelta(seconds=BUILD_STALE_SECONDS),
         )
     )
-    for cut_id in unsent:
+    ids = list(waiting.values_list("pk", flat=True))
+    for cut_id in ids:
         data_cut_send(cut_id=cut_id)
-    return unsent
+    return ids
 
 
 def data_cut_relabel(*, cut: DataCut, user: User, label: str) -> DataCut:

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
+from django.utils import timezone
 
 from datacuts import services
 from datacuts.models import DataCut
@@ -82,3 +83,32 @@ def test_only_the_statistician_and_the_data_manager_freeze(dmc, sponsor, coordin
         response = _page(user).post("/datacuts/freeze/", {"label": "Mine", "cutoff": "2025-06-01"})
         assert response.status_code == 403
     assert not DataCut.objects.exists()
+
+
+def test_the_sweep_sends_a_cut_recorded_while_the_queue_was_down(
+    statistician, frozen_today, settings
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    waiting = DataCut.objects.create(
+        label="Queue down", cutoff=frozen_today, strata_factors=[], requested_by=statistician
+    )
+    sent_long_ago = DataCut.objects.create(
+        label="Lost message",
+        cutoff=frozen_today,
+        strata_factors=[],
+        requested_by=statistician,
+        sent_at=timezone.now() - dt.timedelta(hours=1),
+    )
+    just_sent = DataCut.objects.create(
+        label="Just sent",
+        cutoff=frozen_today,
+        strata_factors=[],
+        requested_by=statistician,
+        sent_at=timezone.now(),
+    )
+
+    assert sorted(services.data_cuts_sweep()) == sorted([waiting.pk, sent_long_ago.pk])
+
+    statuses = dict(DataCut.objects.values_list("label", "status"))
+    assert statuses == {"Queue down": "frozen", "Lost message": "frozen", "Just sent": "queued"}
+    assert just_sent.pk not in services.data_cuts_sweep()
