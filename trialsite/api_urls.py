@@ -6,6 +6,7 @@ from accounts.apis import LogOutTokenApi, ObtainTokenApi, SiteListApi
 from biology import apis as biology_apis
 from dashboard import disease_history
 from dashboard.apis import PatientDetailApi
+from datacuts import apis as datacut_apis
 from endpoints.apis import AnalysisRunListApi
 from endpoints.exports.apis import DataDictionaryApi, ExportApi
 from endpoints.exports.odm_apis import OdmExportApi
@@ -89,6 +90,15 @@ urlpatterns = [
     path("blood-counts/", lab_apis.BloodCountListApi.as_view(), name="api-blood-count-list"),
     path("transfusions/", lab_apis.TransfusionListApi.as_view(), name="api-transfusion-list"),
     path("analysis-runs/", AnalysisRunListApi.as_view(), name="api-analysis-run-list"),
+    path("datacuts/", datacut_apis.DataCutListApi.as_view(), name="api-datacut-list"),
+    path(
+        "datacuts/<int:pk>/", datacut_apis.DataCutDetailApi.as_view(), name="api-datacut-detail"
+    ),
+    path(
+        "datacuts/<int:pk>/download/",
+        datacut_apis.DataCutDownloadApi.as_view(),
+        name="api-datacut-download",
+    ),
     path("interim-analyses/", InterimAnalysesApi.as_view(), name="api-interim-analyses"),
     path("sae-reports/", safety_apis.SaeReportListApi.as_view(), name="api-sae-report-list"),
     path(
