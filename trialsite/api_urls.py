@@ -91,9 +91,7 @@ urlpatterns = [
     path("transfusions/", lab_apis.TransfusionListApi.as_view(), name="api-transfusion-list"),
     path("analysis-runs/", AnalysisRunListApi.as_view(), name="api-analysis-run-list"),
     path("datacuts/", datacut_apis.DataCutListApi.as_view(), name="api-datacut-list"),
-    path(
-        "datacuts/<int:pk>/", datacut_apis.DataCutDetailApi.as_view(), name="api-datacut-detail"
-    ),
+    path("datacuts/<int:pk>/", datacut_apis.DataCutDetailApi.as_view(), name="api-datacut-detail"),
     path(
         "datacuts/<int:pk>/download/",
         datacut_apis.DataCutDownloadApi.as_view(),
