@@ -16,7 +16,6 @@ from medications import apis as medication_apis
 from oversight.apis import DmcReportApi
 from patients import apis as patient_apis
 from pharmacovigilance import apis as pharmacovigilance_apis
-from pharmacovigilance import apis as pharmacovigilance_apis
 from randomization.apis import PatientRandomizeApi, RandomizationListApi
 from review import apis as review_apis
 from safety import apis as safety_apis
@@ -138,17 +137,6 @@ urlpatterns = [
     path("patients/<str:study_id>/sign/", review_apis.SignApi.as_view(), name="api-sign"),
     path("locks/", review_apis.LockApi.as_view(), name="api-lock"),
     path("locks/<int:pk>/unlock/", review_apis.UnlockApi.as_view(), name="api-unlock"),
-    path(
-        "sae-assessments/",
-        pharmacovigilance_apis.AssessmentListApi.as_view(),
-        name="api-sae-assessment-list",
-    ),
-    path("susars/", pharmacovigilance_apis.SusarListApi.as_view(), name="api-susar-list"),
-    path(
-        "susars/<int:pk>/report/",
-        pharmacovigilance_apis.SusarReportApi.as_view(),
-        name="api-susar-report",
-    ),
     path(
         "sae-assessments/",
         pharmacovigilance_apis.AssessmentListApi.as_view(),
