@@ -13,6 +13,7 @@ import logging
 from collections.abc import Mapping
 from functools import partial
 
+import pghistory
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -23,7 +24,8 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 
 import protocol
 from accounts.models import Site, User
-from notices.models import Notice, NoticeKind, OutgoingEmail
+from notices.defaults import DEFAULT_RULES
+from notices.models import Notice, NoticeKind, NotificationRule, OutgoingEmail
 from notices.selectors import notice_recipients
 
 logger = logging.getLogger(__name__)
@@ -221,3 +223,18 @@ def notices_mark_all_read(*, user: User) -> int:
     return Notice.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+def notification_rules_seed() -> int:
+    """Create the default rules that are missing (notices/defaults.py); return how many.
+
+    A new database has them from migration 0002; a test database emptied between
+    transactional tests, or a trial whose rules were deleted, gets them back here.
+    """
+    created = 0
+    with pghistory.context(reason="Default notification rules"):
+        for kind, roles in DEFAULT_RULES.items():
+            for role in roles:
+                _, made = NotificationRule.objects.get_or_create(kind=kind, role=role, site=None)
+                created += made
+    return created
