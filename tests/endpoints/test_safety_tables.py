@@ -13,6 +13,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from endpoints.safety_tables import DAYS_PER_MONTH, safety_tables
+from randomization.models import TrialUnblinding
 from tests.endpoints.safety_trial import hand_made_trial
 
 
@@ -200,3 +201,12 @@ def test_the_pooled_tables_have_one_column_and_no_arm(trial, sponsor, statistici
         assert "ARM" not in [c.name for c in tables.listing_columns]
         assert "AERELDEX" not in [c.name for c in tables.listing_columns]
         assert all(e.arm == "" and e.related_to_dexamethasone == "" for e in tables.listing)
+
+
+def test_the_sponsor_reads_them_by_arm_once_the_trial_is_unblinded(trial, sponsor, statistician):
+    assert not safety_tables(user=sponsor).by_arm
+    TrialUnblinding.objects.create(unblinded_by=statistician, reason="Final analysis")
+
+    tables = safety_tables(user=sponsor)
+    assert tables.by_arm
+    assert _rows(tables.summary)["TEAE"] == (3, 2, 5)
