@@ -42,8 +42,9 @@ class InterimOverview:
 
     @property
     def finished(self) -> bool:
-        """The final analysis was taken, or a boundary crossed."""
-        return any(row.look.final or row.crossed for row in self.looks)
+        """The final analysis was taken: no look follows it. (A crossed boundary is the
+        committee's to weigh; a later look stays possible.)"""
+        return any(row.look.final for row in self.looks)
 
 
 def interim_overview() -> InterimOverview:
