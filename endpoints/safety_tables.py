@@ -12,7 +12,13 @@ before the cut-off; a patient counts once per row however many events they had. 
 v5.0 term is the MedDRA preferred term, its class the system organ class (visits.ctcae); an
 "Other, specify" event counts under its specified term, in "Other (SOC not coded)" (the form
 records no class for it). The listing has every serious adverse event by the cut-off,
-treatment-emergent or not.
+treatment-emergent or not. An event is read as recorded today: a grade 5 event whose death
+falls after the cut-off is still grade 5 (its outcome at the cut-off is "Not resolved").
+
+Exposure (the rates): from the start of the first cycle to 30 days after the end of treatment,
+or to the cut-off, the death or leaving the study if earlier, both days counted; a month is
+365.25 / 12 days. Rates are events, and patients with at least one event, per 100
+patient-months of the column's total exposure.
 
 Blinding: by arm only for the accounts that may read arms joined to outcomes
 (randomization.blinding.arms_visible_to); everyone else gets one pooled column and a listing
@@ -48,9 +54,10 @@ POPULATION = (
     "cycle started on or before the cut-off), in the arm they were randomized to."
 )
 EVENTS = (
-    "Treatment-emergent adverse events (onset from the first dose to 30 days after the last) "
-    "with onset on or before the cut-off; a patient counts once per row. 'Other, specify' "
-    "events count under their specified term, in 'Other (SOC not coded)'."
+    "Treatment-emergent adverse events (onset from the first dose to TRIAL_TEAE_WINDOW_DAYS, "
+    "30 by default, after the last) with onset on or before the cut-off; a patient counts "
+    "once per row. 'Other, specify' events count under their specified term, in 'Other (SOC "
+    "not coded)'."
 )
 EXPOSURE = (
     "Exposure: from the start of the first cycle to 30 days after the end of treatment, or to "
