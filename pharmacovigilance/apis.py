@@ -157,7 +157,7 @@ class _SponsorSafetyList(ScopedListApi):
 
 
 class _AssessmentInput(serializers.Serializer):
-    drug = serializers.ChoiceField(choices=SuspectDrug.choices)
+    suspect_drug = serializers.ChoiceField(choices=SuspectDrug.choices)
     sponsor_causality = serializers.ChoiceField(choices=SponsorCausality.choices)
     expectedness = serializers.ChoiceField(
         choices=Expectedness.choices,
@@ -234,7 +234,10 @@ class AssessmentListApi(_SponsorSafetyList):
         assessment = services.sae_assess(
             report=case.report,
             user=request.user,
-            opinions=[services.DrugOpinion(**drug) for drug in values["drugs"]],
+            opinions=[
+                services.DrugOpinion(drug=drug.pop("suspect_drug"), **drug)
+                for drug in values["drugs"]
+            ],
             comment=values["comment"],
             reason=values["reason"],
             expected_version=values["version"],

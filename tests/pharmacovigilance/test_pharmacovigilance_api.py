@@ -29,7 +29,7 @@ def _body(report, **overrides) -> dict:
     return {
         "sae_report": report.pk,
         "drugs": [
-            {"drug": o.drug, "sponsor_causality": "related", "expectedness": ""}
+            {"suspect_drug": o.drug, "sponsor_causality": "related", "expectedness": ""}
             for o in opinions(report)
         ],
         **overrides,
@@ -59,7 +59,7 @@ def test_a_refused_assessment_answers_400_with_field_errors(sae, pharmacovigilan
     answer = api.post(ASSESSMENTS, body, format="json")
 
     assert answer.status_code == 400
-    assert f"{body['drugs'][0]['drug']}_expectedness_override" in answer.json()
+    assert f"{body['drugs'][0]['suspect_drug']}_expectedness_override" in answer.json()
     assert not SponsorAssessment.objects.exists()
 
 
