@@ -141,3 +141,22 @@ def test_sites_are_refused(request, client, cases, role_fixture):
     assert client.get(reverse("pharmacovigilance-case", args=[cases["old"].pk])).status_code == 403
     susar = Susar.objects.get(assessment__report=cases["old"])
     assert client.get(reverse("pharmacovigilance-cioms", args=[susar.pk])).status_code == 403
+
+
+def test_every_page_header_counts_the_overdue_susars_for_pharmacovigilance(
+    client, pharmacovigilance, cases, on_20_june
+):
+    client.force_login(pharmacovigilance)
+
+    html = client.get(reverse("notices")).content.decode()
+
+    assert 'id="sponsor-safety-link"' in html
+    assert (
+        '<span class="badge status-overdue" id="overdue-susar-count">1 SUSAR overdue</span>' in html
+    )
+
+
+def test_the_header_has_no_sponsor_safety_link_for_a_site(client, coordinator, cases, on_20_june):
+    client.force_login(coordinator)
+
+    assert b"sponsor-safety-link" not in client.get(reverse("notices")).content
