@@ -48,8 +48,14 @@ class SaeDraftForm(forms.ModelForm):
         pass
 
     def values(self) -> dict[str, Any]:
-        names = [*CONTENT_FIELDS, *(["site_aware_at"] if "site_aware_at" in self.fields else [])]
-        return {name: self.cleaned_data[name] for name in names}
+        """Return what was typed; the awareness time only if changed (the field shows it to
+        the minute: an unchanged field must not move the clock by the seconds it hides)."""
+        values = {name: self.cleaned_data[name] for name in CONTENT_FIELDS}
+        if "site_aware_at" in self.fields:
+            typed = self.cleaned_data["site_aware_at"]
+            if typed != self.fields["site_aware_at"].initial:
+                values["site_aware_at"] = typed
+        return values
 
 
 class SaeSubmitForm(forms.Form):

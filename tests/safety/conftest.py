@@ -10,6 +10,7 @@ import pytest
 
 import protocol
 from accounts.models import Role
+from notices.services import notification_rules_seed
 from patients.models import Patient
 from protocol.safety import SaeCausality, SaeOutcome
 from safety.models import SaeReport, SaeReportVersion
@@ -20,6 +21,13 @@ from tests.visits.builders import randomize, record_adverse_event, record_cycle
 
 CYCLE_1_ON = dt.date(2025, 3, 6)
 ONSET_ON = dt.date(2025, 5, 30)
+
+
+@pytest.fixture(autouse=True)
+def _default_notification_rules(db):
+    """The default rules (who hears of an SAE) as migrated: a transactional test (a browser
+    test) empties the tables, migrated rows included."""
+    notification_rules_seed()
 
 
 @pytest.fixture

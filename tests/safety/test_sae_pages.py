@@ -117,3 +117,31 @@ def test_the_adverse_event_links_to_its_report(client, sae, coordinator):
     link = reverse("safety-sae-of-event", args=[sae.adverse_event_id])
     assert link in patient_page.content.decode()
     assert client.get(link).url == reverse("safety-sae-report", args=[sae.pk])
+
+
+def test_an_unchanged_awareness_time_does_not_move_the_clock(client, sae, coordinator):
+    """The form shows the time to the minute; saving it unchanged keeps the seconds."""
+    aware_at = TODAY - dt.timedelta(hours=2, seconds=42)  # 09:59:18 in Paris
+    _aware(sae, aware_at)
+    client.force_login(coordinator)
+
+    client.post(
+        reverse("safety-sae-edit", args=[sae.pk, 0]),
+        _form_data(sae, site_aware_at="2025-06-02T09:59"),
+    )
+
+    sae.refresh_from_db()
+    assert sae.site_aware_at == aware_at
+    assert draft_of(sae).hospitalisation  # the draft itself was saved
+
+
+def test_a_changed_awareness_time_is_saved_in_the_trials_zone(client, sae, coordinator):
+    client.force_login(coordinator)
+
+    client.post(
+        reverse("safety-sae-edit", args=[sae.pk, 0]),
+        _form_data(sae, site_aware_at="2025-06-02T08:15"),
+    )
+
+    sae.refresh_from_db()
+    assert sae.site_aware_at == dt.datetime(2025, 6, 2, 6, 15, tzinfo=dt.UTC)  # CEST is UTC+2

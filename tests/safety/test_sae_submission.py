@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, InternalError, transaction
 from pghistory.models import Events
 
+from locks.services import data_lock
 from notices.models import Notice, NoticeKind
 from protocol.safety import SaeOutcome
 from safety.models import SaeReportVersion
@@ -203,3 +204,16 @@ def test_pharmacovigilance_hears_of_each_submission(
         NoticeKind.SAE_SUBMITTED,
         NoticeKind.SAE_FOLLOW_UP_SUBMITTED,
     ]
+
+
+def test_a_locked_patients_report_is_not_submitted(
+    sae, coordinator, investigator, data_manager, signing_request
+):
+    complete(sae, coordinator)
+    data_lock(user=data_manager, reason="Interim cut-off", patient=sae.patient)
+
+    with pytest.raises(ValidationError) as refused:
+        submit(sae, investigator, signing_request)
+
+    assert "locked" in refused.value.messages[0]
+    assert draft_of(sae).submitted_at is None
