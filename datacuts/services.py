@@ -17,7 +17,7 @@ import logging
 import pghistory
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
@@ -88,13 +88,16 @@ def data_cut_freeze(*, user: User, cutoff: dt.date, label: str) -> DataCut:
         errors["cutoff"] = [f"The analysis strata {unknown} have no column in ADSL."]
     if errors:
         raise Refused(errors)
-    with transaction.atomic():
-        cut = record_create(
-            DataCut(label=label, cutoff=cutoff, strata_factors=factors, requested_by=user),
-            user=user,
-            reason=f"Data cut at {cutoff.isoformat()} requested",
-        )
-        transaction.on_commit(lambda: data_cut_send(cut_id=cut.pk), robust=True)
+    try:
+        with transaction.atomic():
+            cut = record_create(
+                DataCut(label=label, cutoff=cutoff, strata_factors=factors, requested_by=user),
+                user=user,
+                reason=f"Data cut at {cutoff.isoformat()} requested",
+            )
+    except IntegrityError:  # the same label asked for at the same moment: the first wins
+        raise Refused({"label": [f"A data cut is already named '{label}'."]}) from None
+    transaction.on_commit(lambda: data_cut_send(cut_id=cut.pk), robust=True)
     return cut
 
 
