@@ -7,6 +7,8 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 import protocol
@@ -160,3 +162,15 @@ def test_the_header_has_no_sponsor_safety_link_for_a_site(client, coordinator, c
     client.force_login(coordinator)
 
     assert b"sponsor-safety-link" not in client.get(reverse("notices")).content
+
+
+def test_the_page_reads_all_sites_in_a_fixed_number_of_queries(
+    client, pharmacovigilance, cases, on_20_june, site_b
+):
+    client.force_login(pharmacovigilance)
+    with CaptureQueriesContext(connection) as one_site:
+        client.get(PAGE, {"site": site_b.number})
+    with CaptureQueriesContext(connection) as every_site:
+        client.get(PAGE)
+
+    assert len(every_site) == len(one_site)
