@@ -69,7 +69,12 @@ def boundary_svg(overview: InterimOverview) -> str:
         title = "No interim analysis plan declared"
     right = max([1.05] + [row.look.information_fraction + 0.05 for row in overview.looks])
     axis.set_xlim(0, right)
-    axis.set_ylim(-Z_SHOWN - 0.3 if plan and plan.sided == 2 else -3, Z_SHOWN + 0.3)
+    observed = [row.look.logrank_z for row in overview.looks]
+    bottom = -Z_SHOWN - 0.3 if plan and plan.sided == 2 else -3.0
+    axis.set_ylim(
+        min([bottom] + [z - 0.5 for z in observed]),
+        max([Z_SHOWN + 0.3] + [z + 0.5 for z in observed]),
+    )
     axis.axhline(0, color="#555555", linewidth=0.8)
     axis.axvline(1, color="#bbbbbb", linewidth=0.8, linestyle=":")
     axis.set_xlabel("Information fraction (deaths / planned deaths)")
