@@ -145,6 +145,14 @@ def _accounts(sites: dict[int, Site]) -> DemoStaff:
     staff_account_create(username="sponsor", password=DEMO_PASSWORD, role=Role.SPONSOR)
     staff_account_create(username="stat", password=DEMO_PASSWORD, role=Role.STATISTICIAN)
     staff_account_create(username="dmc", password=DEMO_PASSWORD, role=Role.DMC)
+    # The sponsor's safety desk: assesses every SAE, reports SUSARs to the regulators.
+    staff_account_create(
+        username="pv",
+        password=DEMO_PASSWORD,
+        role=Role.PHARMACOVIGILANCE,
+        first_name="Pharmacovigilance",
+        last_name="Sponsor",
+    )
     admin = User(username="admin", is_staff=True, is_superuser=True)
     admin.set_password(DEMO_PASSWORD)
     admin.save()

@@ -42,6 +42,7 @@ def test_it_prints_every_login_with_its_role(db):
         "dm",
         "sponsor",
         "stat",
+        "pv",
         "admin",
     ):
         assert printed.count(f"\n  {username} ") == 2, username
