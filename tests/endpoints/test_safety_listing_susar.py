@@ -4,10 +4,14 @@ SUSAR; a site's account sees its report but not the SUSAR column."""
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
+from django.apps import apps
 
 from accounts.models import Role
 from endpoints.safety_tables import safety_tables
+from pharmacovigilance.models import ReferenceSafetyInformation
 from pharmacovigilance.services import sae_assess
 from tests.factories import UserFactory
 from tests.pharmacovigilance.conftest import CYCLE_1_ON, opinions, submit_sae
@@ -20,7 +24,18 @@ def pharmacovigilance(db):
 
 
 @pytest.fixture
-def susar(patient_a, coordinator, investigator, pharmacovigilance):
+def reference_safety_information(db):
+    """The four RSIs seeded by migration pharmacovigilance 0002, seeded again if a
+    transactional test (a browser test's live server) emptied the tables before this one."""
+    if not ReferenceSafetyInformation.objects.exists():
+        migration = importlib.import_module(
+            "pharmacovigilance.migrations.0002_reference_safety_information_seed"
+        )
+        migration.seed(apps, None)
+
+
+@pytest.fixture
+def susar(patient_a, coordinator, investigator, pharmacovigilance, reference_safety_information):
     """An unexpected serious pneumonitis (30 May), reported today and found a SUSAR."""
     randomize(patient_a, coordinator)
     record_cycle(patient_a, coordinator, CYCLE_1_ON)
