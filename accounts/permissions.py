@@ -133,6 +133,17 @@ def user_can_review_sae(user: Account, site: Site) -> bool:
 # --- Safety: serious adverse events on the regulatory clock -------------------------------
 
 
+def user_can_report_saes(user: Account) -> bool:
+    """Return True for the roles that write SAE reports (at their own sites): coordinator
+    and investigator."""
+    return _role(user) in (Role.COORDINATOR, Role.INVESTIGATOR)
+
+
+def user_can_submit_saes(user: Account) -> bool:
+    """Return True for the role that signs and submits SAE reports (at its own sites)."""
+    return _role(user) == Role.INVESTIGATOR
+
+
 def user_can_report_sae_at(user: Account, site: Site) -> bool:
     """Return True for a coordinator or an investigator of the site: they write the SAE
     report (the coordinator drafts, the investigator completes it)."""
