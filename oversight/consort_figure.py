@@ -31,7 +31,7 @@ from oversight.consort import (
     ConsortFlow,
 )
 
-WIDTH = 980
+WIDTH = 1120
 LINE_HEIGHT = 19
 PADDING = 8
 FONT_SIZE = 13  # px
@@ -142,7 +142,7 @@ def consort_layout(flow: ConsortFlow, *, by_arm: bool, link: LinkMaker) -> Layou
         width = (CONTENT_RIGHT - CONTENT_LEFT - 30) / 2
         columns = [(arm, CONTENT_LEFT + 10 + i * (width + 10), width) for i, arm in enumerate(ARMS)]
     else:
-        columns = [(None, content_centre - 230, 460)]
+        columns = [(None, randomized.centre - 230, 460)]  # straight under "Randomized"
     y = randomized.bottom + 40
     if by_arm:
         split = randomized.bottom + 20
@@ -152,7 +152,7 @@ def consort_layout(flow: ConsortFlow, *, by_arm: bool, link: LinkMaker) -> Layou
         for centre in centres:
             arrows.append((centre, split, centre, y))
     else:
-        arrows.append((randomized.centre, randomized.bottom, columns[0][1] + 230, y))
+        arrows.append((randomized.centre, randomized.bottom, randomized.centre, y))
 
     previous: list[Box] = []
     for stage in (ALLOCATION, FOLLOW_UP, ANALYSIS):

@@ -9,7 +9,8 @@ for by anyone else it is refused before a figure is read.
 
 Each part is a JSON-ready dictionary: the page and the downloaded document render it, the
 API returns it, and its SHA-256 is recorded with every generation (oversight.models).
-Counts are the whole trial's: no study ID appears in either part.
+Counts are the whole trial's; the open part names no patient (the closed part's safety
+listing, endpoints.safety_tables, does).
 """
 
 from __future__ import annotations
