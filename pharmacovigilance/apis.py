@@ -26,6 +26,7 @@ from pharmacovigilance.models import (
 )
 from pharmacovigilance.views import ONLY_SPONSOR_SAFETY
 from protocol.safety import SuspectDrug
+from randomization.blinding import arms_visible_to
 
 _REFUSED = {
     400: OpenApiResponse(description="Field errors: nothing was saved."),
@@ -37,6 +38,12 @@ _REFUSED = {
 def _require_viewer(user) -> None:
     if not user_can_view_sponsor_safety(user):
         raise PermissionDenied(ONLY_SPONSOR_SAFETY)
+
+
+def _treatment_context(user) -> dict[str, bool]:
+    """Whether the rows may show dexamethasone, the DEX arm's treatment: pharmacovigilance
+    (it needs each case's treatment for causality) and the roles that may see arms."""
+    return {"treatment_visible": user_can_assess_saes(user) or arms_visible_to(user)}
 
 
 # --- Output ---------------------------------------------------------------------------------
@@ -59,7 +66,10 @@ class AssessmentOutput(serializers.ModelSerializer):
     study_id = serializers.CharField(source="report.patient.study_id")
     site = serializers.IntegerField(source="report.patient.site.number")
     assessed_by = serializers.CharField(source="assessed_by.display_name")
-    drugs = DrugAssessmentOutput(many=True)
+    drugs = serializers.SerializerMethodField(
+        help_text="Each suspect drug. Dexamethasone (the DEX arm's treatment) only for "
+        "pharmacovigilance and the roles that may see arms (results by arm stay confidential)."
+    )
     susar = serializers.SerializerMethodField()
 
     class Meta:
@@ -79,6 +89,15 @@ class AssessmentOutput(serializers.ModelSerializer):
             "drugs",
             "susar",
         ]
+
+    @extend_schema_field(DrugAssessmentOutput(many=True))
+    def get_drugs(self, assessment: SponsorAssessment) -> list:
+        shown = [
+            row
+            for row in assessment.drugs.all()
+            if row.drug != SuspectDrug.DEXAMETHASONE or self.context.get("treatment_visible")
+        ]
+        return list(DrugAssessmentOutput(shown, many=True).data)
 
     def get_susar(self, assessment: SponsorAssessment) -> int | None:
         susar = getattr(assessment, "susar", None)
@@ -220,6 +239,9 @@ class AssessmentListApi(_SponsorSafetyList):
     def get_queryset(self):
         return super().get_queryset().prefetch_related("drugs__rsi")
 
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), **_treatment_context(self.request.user)}
+
     @extend_schema(
         summary="Assess an SAE report",
         tags=["pharmacovigilance"],
@@ -243,7 +265,8 @@ class AssessmentListApi(_SponsorSafetyList):
             expected_version=values["version"],
         )
         assessment = self.get_queryset().get(pk=assessment.pk)
-        return Response(AssessmentOutput(assessment).data, status=status.HTTP_200_OK)
+        output = AssessmentOutput(assessment, context=_treatment_context(request.user))
+        return Response(output.data, status=status.HTTP_200_OK)
 
 
 @extend_schema(

@@ -3,15 +3,20 @@ site); the assessment and the report to the regulators written by pharmacovigila
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework.throttling import UserRateThrottle
 
+import protocol
 from accounts.services import api_token_issue
 from pharmacovigilance.models import SponsorAssessment, Susar
 from pharmacovigilance.services import sae_assess
-from tests.pharmacovigilance.conftest import opinions
+from tests.pharmacovigilance.conftest import CYCLE_1_ON, opinions, submit_sae
+from tests.visits.builders import randomize, record_cycle
 
 ASSESSMENTS = "/api/v1/sae-assessments/"
 SUSARS = "/api/v1/susars/"
@@ -124,3 +129,41 @@ def test_pharmacovigilance_records_the_report_to_the_regulators(sae, pharmacovig
     assert refused.status_code == 403
     assert answer.status_code == 200, answer.json()
     assert answer.json()["deadlines"][0]["state"] == "reported"
+
+
+@pytest.fixture
+def dexamethasone_case(patient_a, coordinator, investigator, pharmacovigilance):
+    """A case whose patient received dexamethasone (whatever the arm), assessed."""
+    randomize(patient_a, coordinator, protocol.Regimen.INTENSIVE)
+    record_cycle(
+        patient_a,
+        coordinator,
+        CYCLE_1_ON,
+        dt.date(2025, 3, 12),
+        dexamethasone_given=True,
+        dexamethasone_mg=Decimal("160"),
+    )
+    report = submit_sae(patient_a, coordinator, investigator)
+    sae_assess(report=report, user=pharmacovigilance, opinions=opinions(report))
+    return report
+
+
+@pytest.mark.parametrize(
+    ("role_fixture", "sees_dexamethasone"),
+    [
+        ("pharmacovigilance", True),
+        ("statistician", True),
+        ("dmc", True),
+        ("sponsor", False),
+        ("data_manager", False),
+    ],
+)
+def test_dexamethasone_the_dex_arms_treatment_is_listed_only_where_arms_may_be_seen(
+    request, dexamethasone_case, role_fixture, sees_dexamethasone
+):
+    answer = api_for(request.getfixturevalue(role_fixture)).get(ASSESSMENTS)
+
+    (assessment,) = answer.json()["results"]
+    drugs = {d["drug"] for d in assessment["drugs"]}
+    assert {"amsacrine", "cytarabine"} <= drugs
+    assert ("dexamethasone" in drugs) is sees_dexamethasone
