@@ -105,12 +105,12 @@ urlpatterns = [
         name="api-sae-report-detail",
     ),
     path(
-        "sae-reports/<int:pk>/versions/<int:number>/",
+        "sae-report-versions/<int:pk>/",
         safety_apis.SaeDraftApi.as_view(),
         name="api-sae-draft",
     ),
     path(
-        "sae-reports/<int:pk>/versions/<int:number>/submit/",
+        "sae-report-versions/<int:pk>/submit/",
         safety_apis.SaeSubmitApi.as_view(),
         name="api-sae-submit",
     ),
