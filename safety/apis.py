@@ -14,7 +14,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.http import AuthenticatedRequest
-from accounts.permissions import user_can_report_sae_at, user_can_submit_sae
+from accounts.permissions import (
+    user_can_report_sae_at,
+    user_can_report_saes,
+    user_can_submit_sae,
+    user_can_submit_saes,
+)
 from api.base import IdCursorPagination
 from protocol.safety import SaeCausality, SaeOutcome
 from safety import selectors, services
@@ -53,6 +58,7 @@ class SaeVersionOutput(serializers.ModelSerializer):
     class Meta:
         model = SaeReportVersion
         fields = [
+            "id",
             "number",
             "name",
             "status",
@@ -172,8 +178,8 @@ class SaeSubmitInput(serializers.Serializer):
 
 
 def _writable(request, pk: int, *, submitting: bool = False) -> SaeReport:
-    """The report, if visible (else 404) and written by this account (else 403), before any
-    input is read."""
+    """The report, if visible (else 404) and written by this account at its site (else 403),
+    before any input is read."""
     report = selectors.sae_report_get_for(request.user, pk)
     site = report.patient.site
     allowed = user_can_submit_sae if submitting else user_can_report_sae_at
@@ -182,15 +188,23 @@ def _writable(request, pk: int, *, submitting: bool = False) -> SaeReport:
     return report
 
 
+def _writable_version(request, pk: int, *, submitting: bool = False) -> SaeReportVersion:
+    """The version of a report the account may see and write (else 404 / 403)."""
+    version = get_object_or_404(
+        SaeReportVersion, pk=pk, report__in=selectors.sae_reports_visible_to(request.user)
+    )
+    _writable(request, version.report_id, submitting=submitting)
+    return version
+
+
 class SaeDraftApi(APIView):
     def may_write(self, user) -> bool:
-        return True  # the site's question is asked once the report is found (_writable)
+        return user_can_report_saes(user)
 
     @extend_schema(tags=_TAGS, request=SaeDraftInput, responses={200: SaeVersionOutput, **_REFUSED})
-    def post(self, request, pk: int, number: int):
-        """Save the draft of a version (a coordinator or investigator of the site)."""
-        report = _writable(request, pk)
-        draft = get_object_or_404(SaeReportVersion, report=report, number=number)
+    def post(self, request, pk: int):
+        """Save the draft of a report version (a coordinator or investigator of the site)."""
+        draft = _writable_version(request, pk)
         data = SaeDraftInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -204,15 +218,14 @@ class SaeDraftApi(APIView):
 
 class SaeSubmitApi(APIView):
     def may_write(self, user) -> bool:
-        return True  # the site's question is asked once the report is found (_writable)
+        return user_can_submit_saes(user)
 
     @extend_schema(
         tags=_TAGS, request=SaeSubmitInput, responses={200: SaeVersionOutput, **_REFUSED}
     )
-    def post(self, request, pk: int, number: int):
+    def post(self, request, pk: int):
         """Sign and submit a version: an investigator of the site, password re-entered."""
-        report = _writable(request, pk, submitting=True)
-        draft = get_object_or_404(SaeReportVersion, report=report, number=number)
+        draft = _writable_version(request, pk, submitting=True)
         data = SaeSubmitInput(data=request.data)
         data.is_valid(raise_exception=True)
         submitted = services.sae_submit(
@@ -227,7 +240,7 @@ class SaeSubmitApi(APIView):
 
 class SaeFollowUpApi(APIView):
     def may_write(self, user) -> bool:
-        return True  # the site's question is asked once the report is found (_writable)
+        return user_can_report_saes(user)
 
     @extend_schema(tags=_TAGS, request=None, responses={201: SaeVersionOutput, **_REFUSED})
     def post(self, request, pk: int):

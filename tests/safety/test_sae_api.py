@@ -36,7 +36,7 @@ def test_another_site_neither_lists_nor_finds_the_report(sae, coordinator_b, inv
         api = _api(user)
         assert api.get("/api/v1/sae-reports/").json()["results"] == []
         assert api.get(f"/api/v1/sae-reports/{sae.pk}/").status_code == 404
-        draft_url = f"/api/v1/sae-reports/{sae.pk}/versions/0/"
+        draft_url = f"/api/v1/sae-report-versions/{draft_of(sae).pk}/"
         assert api.post(draft_url, {"version": 1}, format="json").status_code == 404
 
 
@@ -46,7 +46,7 @@ def test_pharmacovigilance_reads_every_sites_reports(sae, pharmacovigilance):
 
 def test_the_draft_is_saved_and_refused_with_field_errors(sae, coordinator):
     api = _api(coordinator)
-    url = f"/api/v1/sae-reports/{sae.pk}/versions/0/"
+    url = f"/api/v1/sae-report-versions/{draft_of(sae).pk}/"
 
     refused = api.post(
         url, {"version": 1, "azacitidine_causality": SaeCausality.PROBABLE}, format="json"
@@ -61,7 +61,7 @@ def test_the_draft_is_saved_and_refused_with_field_errors(sae, coordinator):
 
 def test_a_stale_version_is_a_field_error(sae, coordinator):
     api = _api(coordinator)
-    url = f"/api/v1/sae-reports/{sae.pk}/versions/0/"
+    url = f"/api/v1/sae-report-versions/{draft_of(sae).pk}/"
     api.post(url, {"version": 1, "narrative": "First."}, format="json")
 
     stale = api.post(url, {"version": 1, "narrative": "Second."}, format="json")
@@ -73,7 +73,7 @@ def test_a_stale_version_is_a_field_error(sae, coordinator):
 def test_the_investigator_submits_with_the_password(sae, coordinator, investigator):
     complete(sae, coordinator)
     api = _api(investigator)
-    url = f"/api/v1/sae-reports/{sae.pk}/versions/0/submit/"
+    url = f"/api/v1/sae-report-versions/{draft_of(sae).pk}/submit/"
     version = draft_of(sae).version
 
     wrong = api.post(url, {"version": version, "password": "nope"}, format="json")
@@ -91,7 +91,7 @@ def test_only_the_sites_investigator_submits(sae, request, who):
     user = request.getfixturevalue(who)
 
     response = _api(user).post(
-        f"/api/v1/sae-reports/{sae.pk}/versions/0/submit/",
+        f"/api/v1/sae-report-versions/{draft_of(sae).pk}/submit/",
         {"version": 1, "password": PASSWORD},
         format="json",
     )
