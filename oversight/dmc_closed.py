@@ -21,6 +21,7 @@ from accounts.models import User
 from accounts.permissions import user_can_recompute_analyses
 from endpoints import services as analysis_services
 from endpoints.models import AnalysisRun
+from endpoints.safety_tables import SafetyTables, safety_tables
 from oversight.baseline import baseline_patients, baseline_table, columns_by_arm
 from randomization.models import Randomization
 from visits.models import ProtocolDeviation
@@ -133,13 +134,9 @@ def deviations_at(cutoff: dt.date) -> dict[str, Any]:
     return {"arms": [protocol.Arm(a).label for a in ARMS], "rows": rows}
 
 
-def safety_tables_at(cutoff: dt.date, *, user: User) -> Any:
-    """The SAE and TEAE tables by arm (endpoints.safety_tables), or None where that module
-    is not part of this version (the part then says so)."""
-    try:
-        from endpoints.safety_tables import safety_tables
-    except ImportError:
-        return None
+def safety_tables_at(cutoff: dt.date, *, user: User) -> SafetyTables:
+    """The TEAE tables and the SAE listing by arm (endpoints.safety_tables), as the safety
+    page computes them for this reader."""
     return safety_tables(user=user, cutoff=cutoff, by_arm=True)
 
 

@@ -215,7 +215,9 @@ def dmc_report_download(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not form.is_valid():
         return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
     context = _dmc_context(request, form, DmcReportGeneration.Channel.DOWNLOAD)
-    context["stylesheets"] = [_static_text("trial.css"), _static_text("oversight.css")]
+    context["stylesheets"] = [
+        _static_text(name) for name in ("trial.css", "safety_tables.css", "oversight.css")
+    ]
     context["figure_sources"] = selectors.analysis_figures_inline(
         context["report"].get("closed", {}).get("analysis", {})
     )

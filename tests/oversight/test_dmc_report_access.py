@@ -80,11 +80,20 @@ def test_the_unblinded_roles_get_the_closed_part_and_each_generation_is_recorded
     text = page.content.decode()
     assert "CONFIDENTIAL — closed session" in text
     assert "Baseline characteristics by arm" in text
+    assert '<section class="safety-tables" id="safety-tables" data-by-arm="true">' in text
+    assert "Overview of treatment-emergent adverse events" in text
     assert 'filename="dmc-report-2025-05-20-closed.html"' in download["Content-Disposition"]
     assert "CONFIDENTIAL — closed session" in download.content.decode()
     assert api.json()["closed"]["baseline_by_arm"]["columns"][1:] == [
         "Salvage therapy + dexamethasone",
         "Salvage therapy alone",
+    ]
+    tables = api.json()["closed"]["safety_tables"]
+    assert tables["by_arm"] is True
+    assert [(g["code"], g["n"]) for g in tables["groups"]] == [
+        ("dex", 3),  # the safety population: a cycle started by the cut-off
+        ("control", 2),
+        ("total", 5),
     ]
     generations = list(DmcReportGeneration.objects.order_by("pk"))
     assert [(g.generated_by, g.part, g.cutoff, g.channel) for g in generations] == [
