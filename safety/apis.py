@@ -22,6 +22,7 @@ from accounts.permissions import (
 )
 from api.base import IdCursorPagination
 from protocol.safety import SaeCausality, SaeOutcome
+from randomization.blinding import arms_visible_to
 from safety import selectors, services
 from safety.clock import SaeClock
 from safety.models import SaeReport, SaeReportVersion
@@ -71,6 +72,15 @@ class SaeVersionOutput(serializers.ModelSerializer):
             "submitted_late_by_minutes",
         ]
 
+    def to_representation(self, instance: SaeReportVersion) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if self.context.get("arms_withheld"):
+            # "Not given" dexamethasone tells a control-arm patient: in a list of many
+            # patients' reports it is withheld from a reader blinded to the arms, as the
+            # adverse events' relatedness to dexamethasone is (visits/serializers.py).
+            data.pop("dexamethasone_causality", None)
+        return data
+
     def get_submitted_by(self, version: SaeReportVersion) -> str | None:
         return version.submitted_by.display_name if version.submitted_by else None
 
@@ -117,7 +127,9 @@ class SaeReportOutput(serializers.ModelSerializer):
 
 class SaeReportListApi(generics.ListAPIView):
     """SAE reports of the sites you may see, each with its versions and the 24-hour clock of
-    its initial report (deadline in the trial's zone and UTC)."""
+    its initial report (deadline in the trial's zone and UTC). A reader blinded to the arms
+    gets no dexamethasone causality here ('not given' tells the control arm); one report
+    (sae-reports/<id>/) has it."""
 
     request: AuthenticatedRequest
     serializer_class = SaeReportOutput
@@ -127,6 +139,11 @@ class SaeReportListApi(generics.ListAPIView):
         return selectors.sae_reports_visible_to(self.request.user).prefetch_related(
             "versions__submitted_by"
         )
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        # Asked once per list, not per row.
+        withheld = not arms_visible_to(self.request.user)
+        return {**super().get_serializer_context(), "arms_withheld": withheld}
 
     @extend_schema(tags=_TAGS)
     def get(self, request, *args, **kwargs):

@@ -98,3 +98,15 @@ def test_only_the_sites_investigator_submits(sae, request, who):
 
     assert response.status_code == 403
     assert draft_of(sae).status == SaeReportVersion.Status.DRAFT
+
+
+def test_a_list_withholds_dexamethasone_causality_from_a_reader_blinded_to_the_arms(
+    sae, sponsor, statistician
+):
+    """'Not given' dexamethasone would tell a control-arm patient in a list of many."""
+    blinded = _api(sponsor).get("/api/v1/sae-reports/").json()["results"][0]["versions"][0]
+    unblinded = _api(statistician).get("/api/v1/sae-reports/").json()["results"][0]["versions"][0]
+
+    assert "dexamethasone_causality" not in blinded
+    assert "amsacrine_causality" in blinded
+    assert "dexamethasone_causality" in unblinded
