@@ -18,6 +18,7 @@ import threading
 from collections.abc import Sequence
 from functools import partial
 from types import TracebackType
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -32,7 +33,7 @@ from endpoints.analysis import RISK_TIMES, analysis_compute
 from endpoints.datasets import PatientFacts, patient_facts
 from endpoints.models import AnalysisRun
 from endpoints.plots import forest_svg, km_svg
-from locks.selectors import locked_patient_share
+from locks.selectors import active_trial_lock, locked_patient_share
 
 logger = logging.getLogger(__name__)
 PLOTTED = {"OS": "Overall survival", "EFS": "Event-free survival"}
@@ -84,6 +85,17 @@ def analysis_cutoff_checked(cutoff: dt.date) -> dt.date:
     return cutoff
 
 
+def analysis_data_locks() -> dict[str, Any]:
+    """How many randomized patients' data are locked, and whether the whole trial is: the
+    final analysis is run on the trial's locked data, and its run says so."""
+    lock = active_trial_lock()
+    return {
+        **locked_patient_share(),
+        "trial_locked": lock is not None,
+        "trial_locked_at": lock.locked_at.isoformat() if lock else None,
+    }
+
+
 def analysis_results(
     *, cutoff: dt.date, strata_factors: Sequence[str], ties: str = "efron"
 ) -> tuple[list[PatientFacts], dict]:
@@ -91,7 +103,7 @@ def analysis_results(
     of locked data. The worker and the statistician's `analyze` command both call this."""
     facts = patient_facts(cutoff)
     results = analysis_compute(facts, cutoff, strata_factors, ties=ties)
-    results["data_locks"] = locked_patient_share()
+    results["data_locks"] = analysis_data_locks()
     return facts, results
 
 
@@ -123,7 +135,8 @@ def analysis_run_request(
             requested_by=user,
             started_at=now,
             finished_at=now,
-            results=finished.results,
+            # The same data, but perhaps locked since: the locks are those of today.
+            results={**(finished.results or {}), "data_locks": analysis_data_locks()},
             figures=finished.figures,
             served_from=finished,
         )

@@ -1,4 +1,4 @@
-"""Data locks: a patient's casebook or a whole site frozen before an analysis cut-off.
+"""Data locks: a patient's casebook, a whole site or the whole trial frozen before an analysis.
 
 Every writing service asks here before it writes, so locks sit below the clinical apps:
 the patient is named by its app label, never imported. The tables keep the names they had
@@ -17,7 +17,8 @@ from refusals.text import no_control_characters
 
 @audited(event_table="review_datalockevent")
 class DataLock(models.Model):
-    """Data frozen before an analysis cut-off: a patient's casebook or a whole site.
+    """Data frozen before an analysis cut-off: a patient's casebook, a whole site, or the
+    whole trial at its end (the final analysis is run on the locked data).
 
     Locked data change only after an unlock, itself audited with its reason.
     """
@@ -27,6 +28,16 @@ class DataLock(models.Model):
     )
     site = models.ForeignKey(
         Site, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The trial's registry number when the whole trial is locked. Nullable, not a boolean
+    # defaulting to false: the audit chain's digests strip nulls, so a nullable column added
+    # to the event table leaves the digests of the locks recorded before it unchanged.
+    trial = models.CharField(  # noqa: DJ001 (null, not "": see above)
+        max_length=20,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The trial's registry number when the whole trial's data are locked.",
     )
     reason = models.CharField(max_length=300, validators=[no_control_characters])
     locked_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
@@ -42,12 +53,24 @@ class DataLock(models.Model):
         ordering = ["-locked_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(patient__isnull=True) ^ Q(site__isnull=True),
-                name="lock_is_of_a_patient_or_a_site",
+                condition=(
+                    Q(patient__isnull=False, site__isnull=True, trial__isnull=True)
+                    | Q(patient__isnull=True, site__isnull=False, trial__isnull=True)
+                    | Q(patient__isnull=True, site__isnull=True, trial__isnull=False)
+                ),
+                name="lock_is_of_a_patient_a_site_or_the_trial",
+            ),
+            # One lock of the whole trial in force at a time.
+            models.UniqueConstraint(
+                fields=["trial"],
+                condition=Q(trial__isnull=False, unlocked_at__isnull=True),
+                name="one_active_trial_lock",
             ),
         ]
 
     def __str__(self) -> str:
+        if self.trial:
+            return f"Lock of the whole trial {self.trial}"
         return f"Lock of {self.patient or self.site}"
 
     @property

@@ -1,4 +1,8 @@
-"""Reads of the data locks: which lock freezes a patient, which are in force, how many."""
+"""Reads of the data locks: which lock freezes a patient, which are in force, how many.
+
+A lock of the whole trial (its end, before the final analysis) freezes every patient and
+every site: each read below counts it, so every writer that asks here refuses under it.
+"""
 
 from __future__ import annotations
 
@@ -28,15 +32,29 @@ def patients() -> QuerySet[Model]:
 
 
 def active_lock(patient: PatientAtSite) -> DataLock | None:
-    """Return the lock that freezes this patient's data, if any."""
-    return DataLock.objects.filter(
-        Q(patient_id=patient.pk) | Q(site_id=patient.site_id), unlocked_at__isnull=True
-    ).first()
+    """Return the lock that freezes this patient's data, if any (the trial's first)."""
+    return (
+        DataLock.objects.filter(
+            Q(patient_id=patient.pk) | Q(site_id=patient.site_id) | Q(trial__isnull=False),
+            unlocked_at__isnull=True,
+        )
+        .order_by("trial", "-locked_at")  # nulls last: a trial lock names the refusal
+        .first()
+    )
 
 
 def active_site_lock(site: Site) -> DataLock | None:
-    """Return the lock that freezes a whole site, if any."""
-    return DataLock.objects.filter(site=site, unlocked_at__isnull=True).first()
+    """Return the lock that freezes a whole site (or the whole trial), if any."""
+    return (
+        DataLock.objects.filter(Q(site=site) | Q(trial__isnull=False), unlocked_at__isnull=True)
+        .order_by("trial", "-locked_at")
+        .first()
+    )
+
+
+def active_trial_lock() -> DataLock | None:
+    """Return the lock of the whole trial in force, if any."""
+    return DataLock.objects.filter(trial__isnull=False, unlocked_at__isnull=True).first()
 
 
 def active_locks(user: User) -> QuerySet[DataLock]:
@@ -44,7 +62,7 @@ def active_locks(user: User) -> QuerySet[DataLock]:
     sites = sites_visible_to(user)
     return (
         DataLock.objects.filter(unlocked_at__isnull=True)
-        .filter(Q(patient__site__in=sites) | Q(site__in=sites))
+        .filter(Q(patient__site__in=sites) | Q(site__in=sites) | Q(trial__isnull=False))
         .select_related("patient", "site", "locked_by")
     )
 
@@ -59,10 +77,11 @@ def locked_patient_share(patient_ids: list[int] | None = None) -> dict[str, int]
     if patient_ids is not None:
         randomized = randomized.filter(pk__in=patient_ids)
     locks = DataLock.objects.filter(unlocked_at__isnull=True)
+    whole_trial = locks.filter(trial__isnull=False).exists()
     locked_patients = set(locks.exclude(patient=None).values_list("patient_id", flat=True))
     locked_sites = set(locks.exclude(site=None).values_list("site_id", flat=True))
     total = locked = 0
     for patient_id, site_id in randomized.values_list("pk", "site_id"):
         total += 1
-        locked += patient_id in locked_patients or site_id in locked_sites
+        locked += whole_trial or patient_id in locked_patients or site_id in locked_sites
     return {"locked": locked, "randomized": total}

@@ -1,4 +1,8 @@
-"""The lock check every writing service makes first, and the data manager's lock and unlock."""
+"""The lock check every writing service makes first, and the data manager's lock and unlock.
+
+Besides a patient or a site, the data manager locks the whole trial at its end: the final
+analysis is run on the locked data, and every entry is refused until an audited unlock.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+import protocol
 from accounts.models import Site, User
 from accounts.permissions import user_can_lock_data
 from audit.records import reason_for_change
 from locks.models import DataLock
-from locks.selectors import PatientAtSite, active_lock, active_site_lock, patients
+from locks.selectors import (
+    PatientAtSite,
+    active_lock,
+    active_site_lock,
+    active_trial_lock,
+    patients,
+)
 from refusals import Refused
 
 
@@ -19,7 +30,12 @@ class DataLocked(Refused):
     """The patient's data are frozen for an analysis; only an audited unlock opens them."""
 
     def __init__(self, lock: DataLock):
-        what = f"site {lock.site}" if lock.site_id else f"patient {lock.patient}"
+        if lock.trial:
+            what = f"the whole trial {lock.trial}"
+        elif lock.site_id:
+            what = f"site {lock.site}"
+        else:
+            what = f"patient {lock.patient}"
         super().__init__(
             {
                 "__all__": [
@@ -52,11 +68,18 @@ def _require_data_manager(user: User) -> None:
 
 @transaction.atomic
 def data_lock(
-    *, user: User, reason: str, patient: PatientAtSite | None = None, site: Site | None = None
+    *,
+    user: User,
+    reason: str,
+    patient: PatientAtSite | None = None,
+    site: Site | None = None,
+    whole_trial: bool = False,
 ) -> DataLock:
-    """Freeze a patient's casebook or a whole site before an analysis cut-off."""
+    """Freeze a patient's casebook, a whole site or the whole trial before an analysis."""
     _require_data_manager(user)
     reason = reason_for_change(reason, missing="Say why the data are locked (e.g. the cut-off).")
+    if whole_trial:
+        return _trial_lock(user=user, reason=reason, patient=patient, site=site)
     if (patient is None) == (site is None):
         raise ValidationError({"__all__": ["Lock a patient or a site."]})
     # Take the row locks that every writing service takes first, so a write already past
@@ -74,6 +97,29 @@ def data_lock(
             reason=reason,
             locked_by=user,
         )
+
+
+def _trial_lock(
+    *, user: User, reason: str, patient: PatientAtSite | None, site: Site | None
+) -> DataLock:
+    if patient is not None or site is not None:
+        raise ValidationError({"__all__": ["Lock the whole trial, or a patient or a site."]})
+    # Every site row, then every patient row: what a new screening and every writing
+    # service lock first, so a write already past its lock check finishes before the lock.
+    list(Site.objects.select_for_update().values_list("pk"))
+    list(patients().select_for_update().values_list("pk"))
+    already = active_trial_lock()
+    if already is not None:
+        raise ValidationError(
+            {
+                "__all__": [
+                    f"The whole trial is already locked since "
+                    f"{timezone.localtime(already.locked_at):%d/%m/%Y} ({already.reason})."
+                ]
+            }
+        )
+    with pghistory.context(user=user.pk, reason=f"Trial locked: {reason}"):
+        return DataLock.objects.create(trial=protocol.STUDY_ID, reason=reason, locked_by=user)
 
 
 @transaction.atomic

@@ -268,10 +268,19 @@ def query_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def locks(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Active locks; a data manager locks a whole site here."""
+    """Active locks; a data manager locks a whole site, or the whole trial, here."""
     if request.method == "POST":
         if not user_can_lock_data(request.user):
             raise PermissionDenied("Data managers lock data.")
+        if request.POST.get("whole_trial"):
+            attempt(
+                request,
+                lambda: data_lock(
+                    user=request.user, reason=request.POST.get("reason", ""), whole_trial=True
+                ),
+                success="The whole trial is locked.",
+            )
+            return redirect("review-locks")
         site = site_chosen(request.user, request.POST.get("site"))
         if site is None:
             raise Http404("Choose a site.")

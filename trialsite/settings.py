@@ -242,6 +242,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15 * 60,
         "options": {"expires": 15 * 60},
     },
+    # From the end of study on, every patient still followed is taken off study (visits).
+    "visits-end-of-study-close-out": {
+        "task": "visits.end_of_study_close_out",
+        "schedule": crontab(hour=0, minute=45),
+    },
     # E-mails a broker outage or a lost worker left queued are queued again.
     "notices-resend-queued": {
         "task": "notices.resend_queued",

@@ -24,8 +24,15 @@ from visits.models import (
     ResponseAssessment,
     TreatmentCycle,
 )
-from visits.schedule import VisitStatus, visit_status
+from visits.schedule import VisitStatus, end_of_study, visit_status
+from visits.services.follow_up import first_randomization_on
 from visits.services.transplant import disease_status_proposed, last_response_on_or_before
+
+
+def end_of_study_on() -> dt.date | None:
+    """The trial's end of study, 5 years after its first randomization; None before one."""
+    first = first_randomization_on()
+    return end_of_study(first) if first else None
 
 
 def status_of(visit: FollowUpVisit, today: dt.date | None = None) -> str:

@@ -58,6 +58,12 @@ def patient_records_for_update(patient: Patient, user: User) -> PatientRecords:
     """
     if not user_can_enter_data_at(user, patient.site):
         raise PermissionDenied(f"{user} may not enter data at site {patient.site.code}.")
+    return patient_records_locked(patient)
+
+
+def patient_records_locked(patient: Patient) -> PatientRecords:
+    """Lock the patient and return their records, refusing locked data; no user's permission
+    is asked: for the system's own writes (the end-of-study close-out), never a person's."""
     patient = (
         Patient.objects.select_for_update(of=("self",))
         .select_related("site", "screening")

@@ -94,6 +94,7 @@ def test_it_prints_exactly_the_documented_keys_for_every_endpoint(reference_tria
     expected_keys = {
         "analysis.cutoff", "analysis.strata", "analysis.ties", "analysis.n_randomized",
         "analysis.data_locks.locked", "analysis.data_locks.randomized",
+        "analysis.data_locks.trial_locked",
     }  # fmt: skip
     for endpoint in ENDPOINTS:
         expected_keys |= {f"{endpoint}.km.{arm}.{k}" for arm in ARMS for k in KM_KEYS}

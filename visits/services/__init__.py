@@ -18,6 +18,7 @@ from visits.services.adverse_events import (
 )
 from visits.services.cycles import cycle_record, cycle_update
 from visits.services.deviations import deviation_randomized_ineligible_check
+from visits.services.end_of_study import end_of_study_close_out
 from visits.services.end_of_treatment import end_of_treatment_record, end_of_treatment_update
 from visits.services.follow_up import (
     first_randomization_on,
@@ -38,6 +39,7 @@ __all__ = [
     "cycle_record",
     "cycle_update",
     "deviation_randomized_ineligible_check",
+    "end_of_study_close_out",
     "end_of_treatment_record",
     "end_of_treatment_update",
     "first_randomization_on",

@@ -43,12 +43,17 @@ def followup_schedule_build(patient: Patient) -> list[FollowUpVisit]:
         return []
     first_randomized_on = first_randomization_on()
     assert first_randomized_on is not None, "an end of treatment follows a randomization"
-    plan = schedule.planned_visits(eot.ended_on, schedule.end_of_study(first_randomized_on))
+    ends_on = schedule.end_of_study(first_randomized_on)
+    plan = schedule.planned_visits(eot.ended_on, ends_on)
     off_study = OffStudy.objects.filter(patient=patient).first()
     if off_study is not None:
         # Only visits whose window closed before the patient left remain owed; one whose
-        # window was still open at death (or withdrawal) can no longer be done.
-        plan = [p for p in plan if p.window_closes_on < off_study.event_on]
+        # window was still open at death (or withdrawal) can no longer be done. At the end
+        # of study, dated the last known alive, the visits owed before it stay owed.
+        left_on = off_study.event_on
+        if off_study.reason == protocol.OffStudyReason.END_OF_STUDY:
+            left_on = max(left_on, ends_on)
+        plan = [p for p in plan if p.window_closes_on < left_on]
     planned_months = {p.month for p in plan}
     FollowUpVisit.objects.filter(
         pk__in=[v.pk for m, v in existing.items() if m not in planned_months and not v.is_completed]

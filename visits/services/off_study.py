@@ -2,10 +2,13 @@
 follow-up completed; the schedule ends there.
 
 The follow-up goes on until death, consent withdrawal, loss to follow-up or the end of study,
-whichever first (PROTOCOL.md). "End of study reached" is dated on or after the end of study
-(5 years after the first patient's randomization); "follow-up completed" once every
+whichever first (PROTOCOL.md). "End of study reached" is recorded once the end of study has
+come (5 years after the first patient's randomization; the daily close-out records it for
+every patient still followed, services/end_of_study.py); "follow-up completed" once every
 scheduled follow-up visit is done or missed. Both, like a withdrawal or a loss, date the
-last time the patient was known alive: OS is censored there (endpoints/datasets.py).
+last time the patient was known alive, never before the patient's latest record: OS is
+censored there (endpoints/datasets.py), so a date later than the last contact would
+lengthen the follow-up the data show.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 import pghistory
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 import protocol
 from accounts.models import User
@@ -32,6 +36,13 @@ from visits.state import Errors, PatientRecords, date_errors, patient_records_fo
 
 # Set by the service from its own argument, not typed as a field of the form.
 _NOT_TYPED = ("patient", "created_by", "fatal_adverse_event")
+
+
+def last_known_alive_on(records: PatientRecords) -> tuple[dt.date, str]:
+    """The latest date the records show the patient alive, with what it is (at least the
+    randomization): what "end of study reached" is dated when nobody saw the patient since."""
+    latest = _latest_dated_record(records)
+    return latest or (records.randomized_on, "the randomization")
 
 
 def _latest_dated_record(records: PatientRecords) -> tuple[dt.date, str] | None:
@@ -97,7 +108,7 @@ def _off_study_errors(
             errors, "fatal_adverse_event", "Only when the death is caused by an adverse event."
         )
     if off.reason == protocol.OffStudyReason.END_OF_STUDY:
-        _end_of_study_errors(off, errors)
+        _end_of_study_errors(records, off, errors)
     if off.reason == protocol.OffStudyReason.FOLLOW_UP_COMPLETED:
         _follow_up_completed_errors(records, off, errors)
     if off.reason == protocol.OffStudyReason.CONSENT_WITHDRAWN and not off.data_use:
@@ -107,13 +118,23 @@ def _off_study_errors(
     return errors
 
 
-def _end_of_study_errors(off: OffStudy, errors: Errors) -> None:
-    """The end of study is reached on or after its date, not before."""
+def _end_of_study_errors(records: PatientRecords, off: OffStudy, errors: Errors) -> None:
+    """The end of study is reached once its date has come, not before; the date given is the
+    last known alive, not before the patient's latest record."""
     first_on = first_randomization_on()
     if first_on is None or off.event_on is None:
         return
     ends_on = schedule.end_of_study(first_on)
-    if off.event_on < ends_on:
+    if timezone.localdate() >= ends_on:
+        latest = last_known_alive_on(records)
+        if off.event_on < latest[0]:
+            add_error(
+                errors,
+                "event_on",
+                f"The date is the last known alive: not before {latest[1]}, dated "
+                f"{latest[0]:%d/%m/%Y}.",
+            )
+    elif off.event_on < ends_on:  # today, and so the date, is before the end of study
         add_error(
             errors,
             "event_on",

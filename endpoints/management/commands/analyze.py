@@ -38,8 +38,9 @@ arms {" and ".join(ARMS)} (median interval: 95%, log-log transform); <ep>.logran
 Wald 95% interval). n_at_risk is the number with time >= t at t = {", ".join(map(str, RISK_TIMES))}
 days: in JSON one object {{"0": n, "90": n, ...}}, in CSV one row per time
 (<ep>.km.<arm>.n_at_risk.90). The analysis itself under analysis.{{cutoff, strata, ties,
-n_randomized, data_locks.locked, data_locks.randomized}} (the patients entered here whose data
-are locked, of those randomized here). A figure that cannot be computed is null in JSON and
+n_randomized, data_locks.locked, data_locks.randomized, data_locks.trial_locked}} (the patients
+entered here whose data are locked, of those randomized here; whether the whole trial is locked,
+as for the final analysis). A figure that cannot be computed is null in JSON and
 empty in CSV. Without --strata the stratified figures use the protocol's analysis strata
 (TRIAL_ANALYSIS_STRATA, as the worker); --strata {UNSTRATIFIED} leaves them null.
 """
@@ -79,6 +80,7 @@ def analysis_figures(results: dict[str, Any], *, ties: str) -> dict[str, Any]:
         "analysis.n_randomized": results["n_randomized"],
         "analysis.data_locks.locked": locks.get("locked"),
         "analysis.data_locks.randomized": locks.get("randomized"),
+        "analysis.data_locks.trial_locked": locks.get("trial_locked"),
     }
     for parameter in ENDPOINTS:
         endpoint = results["endpoints"][parameter]
@@ -115,6 +117,8 @@ def figures_json(figures: dict[str, Any]) -> str:
 def _cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as in the JSON
     if isinstance(value, float):
         return repr(value)  # every digit: the shortest text that reads back as this float
     return str(value)
