@@ -96,3 +96,13 @@ def test_it_counts_accrual_completeness_and_queries_at_the_cut_off(consort_trial
     site_03 = next(r for name, r in by_site.items() if name.startswith("03"))
     assert (site_03["randomized"], site_03["treated"], site_03["ended_treatment"]) == (7, 5, 4)
     assert report["consort"]["counts"]["assessed"] == 13
+
+
+def test_it_reads_each_part_with_a_fixed_number_of_queries(
+    consort_trial, dmc, django_assert_max_num_queries
+):
+    """One query per table and section, whatever the number of patients (7 here)."""
+    with django_assert_max_num_queries(17):
+        dmc_report(user=dmc, cutoff=CUTOFF, part="open")
+    with django_assert_max_num_queries(7):
+        dmc_report(user=dmc, cutoff=CUTOFF, part="closed")
