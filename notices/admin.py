@@ -1,21 +1,48 @@
-"""Who receives what is configuration: the administrator edits the notification rules here.
-
-The e-mail log is read only: it is kept whole, never edited or deleted.
-"""
+"""Who receives what is configuration: the administrator edits the notification rules here,
+each change with its reason. The e-mail log is read only: kept whole, never edited."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from accounts.models import User
+from audit.records import REASON_MAX_LENGTH
 from notices.models import NotificationRule, OutgoingEmail
+from notices.services import notification_rule_save
+
+
+class NotificationRuleForm(forms.ModelForm):
+    reason = forms.CharField(
+        label="Reason for the change",
+        max_length=REASON_MAX_LENGTH,
+        help_text="Kept with the change in the audit trail.",
+    )
+
+    class Meta:
+        model = NotificationRule
+        fields = ["kind", "role", "site", "active"]
 
 
 @admin.register(NotificationRule)
 class NotificationRuleAdmin(admin.ModelAdmin):
+    form = NotificationRuleForm
     list_display = ("kind", "role", "site", "active")
     list_filter = ("kind", "role", "site", "active")
-    list_editable = ("active",)
+
+    def save_model(
+        self, request: HttpRequest, obj: NotificationRule, form: forms.Form, change: bool
+    ) -> None:
+        user = request.user
+        assert isinstance(user, User)  # the admin is behind its log-in
+        notification_rule_save(rule=obj, user=user, reason=form.cleaned_data["reason"])
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Rules are switched off (active), not deleted: the trail then reads plainly.
+        return False
 
 
 @admin.register(OutgoingEmail)
@@ -28,8 +55,8 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

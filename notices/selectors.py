@@ -16,9 +16,9 @@ def notice_recipients(*, kind: NoticeKind | str, site: Site | None) -> list[User
     reaches no site-bound account. An all-sites role is told about every site, unless the rule
     names one. Each account once, however many rules name it.
     """
-    rules = NotificationRule.objects.filter(kind=kind, active=True).filter(
-        Q(site__isnull=True) | Q(site=site) if site is not None else Q(site__isnull=True)
-    )
+    # A rule naming a site applies to that site's notices only.
+    applies = Q(site__isnull=True) | Q(site=site) if site is not None else Q(site__isnull=True)
+    rules = NotificationRule.objects.filter(applies, kind=kind, active=True)
     wanted = Q(pk__in=[])
     for role in set(rules.values_list("role", flat=True)):
         if role in SITE_BOUND_ROLES:

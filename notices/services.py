@@ -24,6 +24,7 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 
 import protocol
 from accounts.models import Site, User
+from audit.records import reason_for_change
 from notices.defaults import DEFAULT_RULES
 from notices.models import Notice, NoticeKind, NotificationRule, OutgoingEmail
 from notices.selectors import notice_recipients
@@ -238,3 +239,13 @@ def notification_rules_seed() -> int:
                 _, made = NotificationRule.objects.get_or_create(kind=kind, role=role, site=None)
                 created += made
     return created
+
+
+def notification_rule_save(*, rule: NotificationRule, user: User, reason: str) -> NotificationRule:
+    """Save a new or changed rule with who changed it and why in the audit trail: who hears of
+    an SAE is part of how the trial meets its reporting deadlines."""
+    reason = reason_for_change(reason)
+    rule.full_clean()
+    with transaction.atomic(), pghistory.context(user=user.pk, reason=reason):
+        rule.save()
+    return rule
