@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from protocol.safety import SaeCausality
@@ -13,6 +15,7 @@ from safety.models import SaeReport, SaeReportVersion
 from tests.conftest import TODAY
 from tests.factories import PASSWORD
 from tests.safety.conftest import complete, complete_values, draft_of
+from tests.visits.builders import record_adverse_event
 
 
 def _aware(report, at: dt.datetime) -> None:
@@ -145,3 +148,17 @@ def test_a_changed_awareness_time_is_saved_in_the_trials_zone(client, sae, coord
 
     sae.refresh_from_db()
     assert sae.site_aware_at == dt.datetime(2025, 6, 2, 6, 15, tzinfo=dt.UTC)  # CEST is UTC+2
+
+
+def test_the_list_page_costs_the_same_queries_for_one_sae_or_three(client, ic_patient, coordinator):
+    client.force_login(coordinator)
+    record_adverse_event(ic_patient, coordinator, dt.date(2025, 5, 20))
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("safety-sae-list"))
+    for day in (21, 22):
+        record_adverse_event(ic_patient, coordinator, dt.date(2025, 5, day))
+    with CaptureQueriesContext(connection) as three:
+        page = client.get(reverse("safety-sae-list")).content.decode()
+
+    assert page.count("Initial report due in") == 3
+    assert len(three) == len(one)
