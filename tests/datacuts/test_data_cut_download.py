@@ -103,3 +103,4 @@ def test_the_list_shows_what_identifies_each_cut(small_cut, dmc):
     assert listed["code_version"] == small_cut.code_version
     assert listed["size"] == small_cut.size
     assert listed["status"] == "frozen"
+    assert _api(dmc).get(f"/api/v1/datacuts/{small_cut.pk}/").json() == listed
