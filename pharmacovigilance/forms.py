@@ -11,7 +11,9 @@ from audit.records import REASON_MAX_LENGTH
 from pharmacovigilance.case_file import SuspectDrugLine
 from pharmacovigilance.classification import Expectedness, SponsorCausality
 from pharmacovigilance.models import COMMENT_MAX_LENGTH, REASON_LENGTH, Regulator, SponsorAssessment
-from pharmacovigilance.services import DrugOpinion, opinion_field
+from pharmacovigilance.services import SYSTEM_ORGAN_CLASSES, DrugOpinion, opinion_field
+from protocol.safety import SuspectDrug
+from visits.ctcae import CTCAE_TERMS
 
 _DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -140,3 +142,29 @@ class FollowUpReportForm(forms.Form):
         help_text="The trial's time (Europe/Paris).",
     )
     reference = forms.CharField(label="Regulator's reference", max_length=100)
+
+
+class RsiVersionForm(forms.Form):
+    """A new version of a drug's reference safety information and its expected reactions."""
+
+    drug = forms.ChoiceField(choices=SuspectDrug.choices)
+    document = forms.CharField(
+        max_length=200, help_text='e.g. "SmPC Dexamethasone Mylan 4 mg, rev. 2024-03"'
+    )
+    effective_from = forms.DateField(
+        label="Effective from",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Today at the earliest: an RSI is never retroactive.",
+    )
+    terms = forms.MultipleChoiceField(
+        label="Expected reactions (CTCAE v5.0 terms)",
+        required=False,
+        choices=[(t.name, t.name) for t in sorted(CTCAE_TERMS, key=lambda t: t.name)],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    system_organ_classes = forms.MultipleChoiceField(
+        label="Whole system organ classes expected",
+        required=False,
+        choices=[(c, c) for c in sorted(SYSTEM_ORGAN_CLASSES)],
+        widget=forms.CheckboxSelectMultiple,
+    )

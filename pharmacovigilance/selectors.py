@@ -330,3 +330,10 @@ def overdue_susar_count(user: User, *, now: dt.datetime | None = None) -> int:
         follow_up_reported_at__isnull=True,
     )
     return sum(1 for s in open_susars.distinct() if susar_clock(s, now=now).overdue)
+
+
+def rsi_versions() -> QuerySet[ReferenceSafetyInformation]:
+    """Return every RSI version with its expected reactions, by drug, the newest first."""
+    return ReferenceSafetyInformation.objects.prefetch_related("expected_reactions").order_by(
+        "drug", "-effective_from"
+    )

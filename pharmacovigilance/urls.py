@@ -20,6 +20,7 @@ urlpatterns = [
         views.susar_follow_up,
         name="pharmacovigilance-susar-follow-up",
     ),
+    path("pharmacovigilance/rsi/", views.rsi, name="pharmacovigilance-rsi"),
     path(
         "pharmacovigilance/susar/<int:pk>/cioms/",
         views.susar_cioms,

@@ -16,7 +16,12 @@ from accounts.models import Site
 from accounts.permissions import user_can_assess_saes, user_can_view_sponsor_safety
 from pharmacovigilance import selectors, services
 from pharmacovigilance.case_file import case_file
-from pharmacovigilance.forms import AssessmentForm, FollowUpReportForm, RegulatorReportForm
+from pharmacovigilance.forms import (
+    AssessmentForm,
+    FollowUpReportForm,
+    RegulatorReportForm,
+    RsiVersionForm,
+)
 from pharmacovigilance.models import Susar
 from refusals.pages import show_on_form
 
@@ -205,4 +210,32 @@ def susar_cioms(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "event": report.adverse_event,
             "sponsor_name": protocol.SPONSOR,
         },
+    )
+
+
+@login_required
+def rsi(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Every version of the reference safety information; pharmacovigilance enters a new
+    one (POST). Refused, the form comes back with what was typed (400)."""
+    _require_viewer(request)
+    can_enter = user_can_assess_saes(request.user)
+    form = RsiVersionForm(request.POST or None) if can_enter else None
+    status = 200
+    if request.method == "POST":
+        write_allowed(request.user, user_can_assess_saes)
+        assert form is not None
+        if form.is_valid():
+            try:
+                entered = services.rsi_version_enter(user=request.user, **form.cleaned_data)
+            except ValidationError as refused:
+                show_on_form(form, refused)
+            else:
+                messages.success(request, f"RSI version entered: {entered.document}.")
+                return redirect("pharmacovigilance-rsi")
+        status = 400
+    return render(
+        request,
+        "pharmacovigilance/rsi.html",
+        {"versions": selectors.rsi_versions(), "form": form},
+        status=status,
     )

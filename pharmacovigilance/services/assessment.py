@@ -1,9 +1,5 @@
-"""Writes of the sponsor's safety desk: the assessment of an SAE, drug by drug, the SUSAR it
-may make, and the SUSAR's reports to the regulators.
-
-Only pharmacovigilance writes here (accounts.permissions.user_can_assess_saes). Every write
-is in the audit trail with its reason; a revision of an assessment must say why.
-"""
+"""Pharmacovigilance's assessment of an SAE report, suspect drug by suspect drug, and the SUSAR
+it may make (created, updated, withdrawn or reinstated)."""
 
 from __future__ import annotations
 
@@ -12,17 +8,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pghistory
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.permissions import user_can_assess_saes
 from audit.records import reason_for_change, record_create, record_update
 from locks.services import ensure_unlocked
 from notices.models import NoticeKind
-from notices.services import notify
 from pharmacovigilance.classification import (
     DrugJudgement,
     Expectedness,
@@ -30,13 +22,7 @@ from pharmacovigilance.classification import (
     investigator_finds_related,
     is_susar,
 )
-from pharmacovigilance.deadlines import Deadline
-from pharmacovigilance.models import (
-    DrugAssessment,
-    Regulator,
-    SponsorAssessment,
-    Susar,
-)
+from pharmacovigilance.models import DrugAssessment, SponsorAssessment, Susar
 from pharmacovigilance.selectors import (
     expectedness_proposed,
     fatal_or_life_threatening,
@@ -45,13 +31,17 @@ from pharmacovigilance.selectors import (
     susar_clock,
     suspect_drugs_of,
 )
+from pharmacovigilance.services.desk import (
+    Errors,
+    add_error,
+    notify_case,
+    require_pharmacovigilance,
+)
 from protocol.safety import SaeCausality, SuspectDrug
 from refusals import Refused
 from refusals.text import has_visible_text, text_checked
 from safety.models import SaeReport, SaeReportVersion
 
-Errors = dict[str, list[str]]
-ONLY_PHARMACOVIGILANCE = "The sponsor's pharmacovigilance assesses SAEs and reports SUSARs."
 _SERIOUSNESS_CRITERIA = (
     "results_in_death",
     "life_threatening",
@@ -81,15 +71,6 @@ def opinion_field(drug: str, name: str) -> str:
     return f"{drug}_{name}"
 
 
-def _require_pharmacovigilance(user: User) -> None:
-    if not user_can_assess_saes(user):
-        raise PermissionDenied(ONLY_PHARMACOVIGILANCE)
-
-
-def _add(errors: Errors, field: str, message: str) -> None:
-    errors.setdefault(field, []).append(message)
-
-
 def _drug_label(drug: str) -> str:
     return SuspectDrug(drug).label
 
@@ -112,7 +93,7 @@ def _drug_rows(
     by_drug = {opinion.drug: opinion for opinion in opinions}
     suspects = suspect_drugs_of(version)
     for drug in sorted(set(by_drug) - set(suspects)):
-        _add(
+        add_error(
             errors,
             "__all__",
             f"{drug}: not a suspect drug of this report (not given to the patient, or not a "
@@ -124,7 +105,7 @@ def _drug_rows(
         opinion = by_drug.get(drug)
         rsi = rsi_in_force(drug, on=on)
         if rsi is None:
-            _add(
+            add_error(
                 errors,
                 opinion_field(drug, "expectedness"),
                 f"No reference safety information of {label} is in force on {on:%d/%m/%Y}: "
@@ -132,7 +113,7 @@ def _drug_rows(
             )
             continue
         if opinion is None or opinion.sponsor_causality not in SponsorCausality.values:
-            _add(
+            add_error(
                 errors,
                 opinion_field(drug, "sponsor_causality"),
                 f"Give the sponsor's causality for {label}: related or not related.",
@@ -142,7 +123,7 @@ def _drug_rows(
         expectedness = opinion.expectedness or proposed
         override = opinion.expectedness_override.strip()
         if expectedness not in Expectedness.values:
-            _add(
+            add_error(
                 errors,
                 opinion_field(drug, "expectedness"),
                 f"Choose expected or unexpected for {label}.",
@@ -152,7 +133,7 @@ def _drug_rows(
             override = ""
         elif not has_visible_text(override):
             listed = "lists" if proposed == Expectedness.EXPECTED else "does not list"
-            _add(
+            add_error(
                 errors,
                 opinion_field(drug, "expectedness_override"),
                 f"The RSI in force ({rsi.document}) {listed} this reaction: say why the "
@@ -166,7 +147,7 @@ def _drug_rows(
         if not downgrade:
             disagreement = ""
         elif not has_visible_text(disagreement):
-            _add(
+            add_error(
                 errors,
                 opinion_field(drug, "sponsor_disagreement"),
                 f"The investigator finds {label} related "
@@ -201,33 +182,6 @@ def _drug_rows(
     if errors:
         raise Refused(errors)
     return rows
-
-
-def _case_link(report: SaeReport) -> str:
-    return reverse("pharmacovigilance-case", args=[report.pk])
-
-
-def _deadline_text(deadline: Deadline) -> str:
-    """Return a deadline as the reader should see it: its day, the Paris calendar day, UTC."""
-    return (
-        f"{deadline.label} day {deadline.day}: by the end of {deadline.due_on:%d/%m/%Y} "
-        f"({deadline.due_at.tzinfo}), {deadline.due_at.astimezone(dt.UTC):%d/%m/%Y %H:%M} UTC"
-    )
-
-
-def _notify(kind: NoticeKind, report: SaeReport, *, deadline: Deadline | None, what: str) -> None:
-    """Tell the people the notification rules name; no patient data beyond the study ID."""
-    facts = {"report": what}
-    if deadline is not None:
-        facts["deadline"] = _deadline_text(deadline)
-    notify(
-        kind,
-        site=report.patient.site,
-        study_id=report.patient.study_id,
-        link=_case_link(report),
-        facts=facts,
-        about=report,
-    )
 
 
 def _susar_classified(
@@ -280,7 +234,7 @@ def _susar_classified(
         else:
             return
         clock = susar_clock(susar, now=now)
-        _notify(
+        notify_case(
             NoticeKind.SUSAR_CLASSIFIED,
             report,
             deadline=clock.open_deadline,
@@ -315,7 +269,7 @@ def sae_assess(
     A revision needs a reason (audit trail) and starts from the assessment version the
     assessor saw (`expected_version`), so a colleague's revision is never overwritten.
     """
-    _require_pharmacovigilance(user)
+    require_pharmacovigilance(user)
     now = now or timezone.now()
     # One assessment of a case at a time: two assessors saving together take turns here.
     report = (
@@ -363,7 +317,7 @@ def sae_assess(
         _drugs_revised(assessment, rows, user=user, reason=why)
     _susar_classified(assessment, report=report, user=user, now=now)
     # The first assessment too: the site's investigators learn how the sponsor judged it.
-    _notify(
+    notify_case(
         NoticeKind.ASSESSMENT_CHANGED,
         report,
         deadline=None,
@@ -403,173 +357,3 @@ def _drugs_revised(
                 kept.save(update_fields=changed)
         for gone in current.values():
             gone.delete()
-
-
-# --- The report to the regulators ---------------------------------------------------------
-
-
-def _susar_for_write(susar: Susar, user: User) -> Susar:
-    _require_pharmacovigilance(user)
-    # One recording at a time: a second officer's report waits and then sees the first.
-    susar = (
-        Susar.objects.select_for_update(of=("self",))
-        .select_related("assessment__report__patient__site")
-        .get(pk=susar.pk)
-    )
-    if susar.withdrawn_at is not None:
-        raise Refused(
-            {"__all__": ["This case is no longer a SUSAR (revised assessment): not reported."]}
-        )
-    return susar
-
-
-def _reported_at_errors(susar: Susar, reported_at: dt.datetime | None, now: dt.datetime) -> Errors:
-    errors: Errors = {}
-    if reported_at is None:
-        _add(errors, "reported_at", "Give the date and time the report was sent.")
-    elif reported_at > now:
-        _add(errors, "reported_at", "The report cannot have been sent in the future.")
-    elif reported_at < susar.sponsor_received_at:
-        _add(
-            errors,
-            "reported_at",
-            "The report cannot precede the sponsor's first knowledge of the case "
-            f"({timezone.localtime(susar.sponsor_received_at):%d/%m/%Y %H:%M}).",
-        )
-    return errors
-
-
-@transaction.atomic
-def susar_report_record(
-    *,
-    susar: Susar,
-    user: User,
-    reported_at: dt.datetime | None,
-    reported_to: str,
-    reference: str,
-    expected_version: int | None = None,
-    now: dt.datetime | None = None,
-) -> Susar:
-    """Record that the SUSAR was reported to the regulators (ANSM / EudraVigilance): the
-    clock of its initial report stops.
-
-    A data lock does not refuse it: the lock freezes the patient's clinical data for an
-    analysis, and the report to the regulators is a legal duty on its own clock.
-    """
-    susar = _susar_for_write(susar, user)
-    now = now or timezone.now()
-    if susar.reported_at is not None:
-        raise Refused(
-            {
-                "reported_at": [
-                    "The report to the regulators is already recorded "
-                    f"({timezone.localtime(susar.reported_at):%d/%m/%Y %H:%M}, "
-                    f"{susar.reference})."
-                ]
-            }
-        )
-    errors = _reported_at_errors(susar, reported_at, now)
-    if reported_to not in Regulator.values:
-        _add(errors, "reported_to", "Choose to whom it was reported.")
-    if not has_visible_text(reference or ""):
-        _add(errors, "reference", "Give the regulator's reference (e.g. the EV case number).")
-    if errors:
-        raise Refused(errors)
-    susar.reported_at = reported_at
-    susar.reported_to = reported_to
-    susar.reference = text_checked(Susar, "reference", reference.strip())
-    susar.reported_by = user
-    return record_update(
-        susar,
-        fields=["reported_at", "reported_to", "reference", "reported_by"],
-        expected_version=expected_version,
-        user=user,
-        reason=f"SUSAR reported to {Regulator(reported_to).label}",
-    )
-
-
-@transaction.atomic
-def susar_follow_up_record(
-    *,
-    susar: Susar,
-    user: User,
-    reported_at: dt.datetime | None,
-    reference: str,
-    expected_version: int | None = None,
-    now: dt.datetime | None = None,
-) -> Susar:
-    """Record the follow-up report of a fatal or life-threatening SUSAR (due on day 15)."""
-    susar = _susar_for_write(susar, user)
-    now = now or timezone.now()
-    errors: Errors = {}
-    if not susar.fatal_or_life_threatening:
-        _add(errors, "__all__", "Only a fatal or life-threatening SUSAR has a day-15 follow-up.")
-    elif susar.reported_at is None:
-        _add(errors, "__all__", "Record the initial report to the regulators first.")
-    elif susar.follow_up_reported_at is not None:
-        _add(errors, "reported_at", "The follow-up report is already recorded.")
-    if errors:
-        raise Refused(errors)
-    errors = _reported_at_errors(susar, reported_at, now)
-    if (
-        reported_at is not None
-        and susar.reported_at is not None
-        and reported_at < susar.reported_at
-    ):
-        _add(errors, "reported_at", "The follow-up cannot precede the initial report.")
-    if not has_visible_text(reference or ""):
-        _add(errors, "reference", "Give the regulator's reference of the follow-up.")
-    if errors:
-        raise Refused(errors)
-    susar.follow_up_reported_at = reported_at
-    susar.follow_up_reference = text_checked(
-        Susar, "follow_up_reference", reference.strip(), field="reference"
-    )
-    susar.follow_up_reported_by = user
-    return record_update(
-        susar,
-        fields=["follow_up_reported_at", "follow_up_reference", "follow_up_reported_by"],
-        expected_version=expected_version,
-        user=user,
-        reason="SUSAR follow-up reported to the regulators",
-    )
-
-
-# --- The clock's sweep ---------------------------------------------------------------------
-
-
-def susar_clock_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Notify each SUSAR due within 48 hours, and each overdue one: once each per SUSAR.
-
-    Idempotent: the SUSAR is stamped by a conditional UPDATE in the notice's transaction, so
-    two sweeps running together notify once.
-    """
-    now = now or timezone.now()
-    counts = {"due_soon": 0, "overdue": 0}
-    pending = Susar.objects.filter(withdrawn_at__isnull=True).filter(
-        overdue_notified_at__isnull=True
-    )
-    for susar in pending.select_related("assessment__report__patient__site"):
-        clock = susar_clock(susar, now=now)
-        if clock.overdue:
-            kind, stamp, key = NoticeKind.SUSAR_OVERDUE, "overdue_notified_at", "overdue"
-        elif clock.due_soon and susar.due_soon_notified_at is None:
-            kind, stamp, key = NoticeKind.SUSAR_DUE_SOON, "due_soon_notified_at", "due_soon"
-        else:
-            continue
-        with (
-            transaction.atomic(),
-            pghistory.context(system="pharmacovigilance.susar_clock_sweep", reason=kind.label),
-        ):
-            if not Susar.objects.filter(pk=susar.pk, **{f"{stamp}__isnull": True}).update(
-                **{stamp: now}
-            ):
-                continue
-            _notify(
-                kind,
-                susar.assessment.report,
-                deadline=clock.open_deadline,
-                what=f"SUSAR {susar.pk}",
-            )
-            counts[key] += 1
-    return counts
