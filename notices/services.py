@@ -171,7 +171,13 @@ def outgoing_email_send(*, outgoing_id: int) -> bool:
         email.attempts += 1
         email.last_attempt_at = timezone.now()
         try:
-            EmailMessage(subject=email.subject, body=email.body, to=[email.recipient]).send()
+            EmailMessage(
+                subject=email.subject,
+                body=email.body,
+                to=[email.recipient],
+                # Out-of-office replies are not sent back to an automatic message (RFC 3834).
+                headers={"Auto-Submitted": "auto-generated"},
+            ).send()
         except OSError as error:  # smtplib.SMTPException and socket errors alike
             failure = error
             email.last_error = f"{type(error).__name__}: {error}"[:2000]

@@ -45,6 +45,8 @@ def test_it_sends_a_message_once_when_its_task_runs_twice(queued):
     assert queued.last_attempt_at <= queued.sent_at
     sent = mail.outbox[0]
     assert (sent.subject, sent.body) == (queued.subject, queued.body)
+    assert sent.from_email == "trial-notices@localhost"
+    assert sent.extra_headers == {"Auto-Submitted": "auto-generated"}
 
 
 def test_it_retries_a_dropped_connection_and_then_sends(queued, settings, retries_in_process):
