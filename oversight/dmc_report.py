@@ -1,4 +1,5 @@
-"""The DMC report of a cut-off: an open part, pooled, and a closed part, by arm.
+"""The DMC report of a cut-off: an open part, pooled, and a closed part, by arm (or both in
+one document, the open part first, for the unblinded roles).
 
 The open part (accrual, the CONSORT flow pooled, baseline characteristics by stratum, data
 completeness, overdue visits, queries) holds no arm anywhere: the steering committee, the
@@ -69,8 +70,9 @@ def report_fingerprint(content: dict[str, Any]) -> str:
 
 
 def dmc_report_allowed(user: User, part: str) -> None:
-    """Refuse (403) a part this account may not read: the closed part to every blinded role."""
-    if part == DmcReportPart.CLOSED and not user_can_see_arms(user):
+    """Refuse (403) a part this account may not read: the closed part (alone or in the full
+    report) to every blinded role."""
+    if part in (DmcReportPart.CLOSED, DmcReportPart.FULL) and not user_can_see_arms(user):
         raise PermissionDenied(CLOSED_REFUSAL)
     if not user_can_view_dmc_open_report(user) and not user_can_see_arms(user):
         raise PermissionDenied(OPEN_REFUSAL)
@@ -269,8 +271,8 @@ def dmc_report(*, user: User, cutoff: dt.date, part: str) -> dict[str, Any]:
         "cutoff": cutoff.isoformat(),
         "part": part,
     }
-    if part == DmcReportPart.CLOSED:
-        content["closed"] = dmc_closed.closed_part(cutoff, user=user)
-    else:
+    if part in (DmcReportPart.OPEN, DmcReportPart.FULL):
         content["open"] = open_part(cutoff)
+    if part in (DmcReportPart.CLOSED, DmcReportPart.FULL):
+        content["closed"] = dmc_closed.closed_part(cutoff, user=user)
     return content

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -27,3 +28,10 @@ class CutoffForm(forms.Form):
 
 class DmcReportForm(CutoffForm):
     part = forms.ChoiceField(choices=DmcReportPart.choices, initial=DmcReportPart.OPEN)
+
+    def __init__(self, *args: Any, arms_visible: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        part = self.fields["part"]
+        if not arms_visible and isinstance(part, forms.ChoiceField):
+            # A blinded reader is offered the open part only.
+            part.choices = [(DmcReportPart.OPEN.value, DmcReportPart.OPEN.label)]

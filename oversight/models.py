@@ -41,6 +41,11 @@ class ConsortFigure(models.Model):
 class DmcReportPart(models.TextChoices):
     OPEN = "open", "Open part (pooled)"
     CLOSED = "closed", "Closed part (by arm)"
+    FULL = "full", "Open and closed parts"
+
+    @property
+    def has_closed_part(self) -> bool:
+        return self is not DmcReportPart.OPEN
 
 
 class DmcReportGeneration(models.Model):

@@ -166,7 +166,7 @@ def _dmc_context(
         user=request.user, cutoff=cutoff, part=part, channel=channel, content=content
     )
     consort_svg = ""
-    if part == DmcReportPart.OPEN:
+    if "open" in content:
         figure = services.consort_figure_request(cutoff=cutoff, by_arm=False)
         consort_svg = figure.svg if figure.status == ConsortFigure.Status.DONE else ""
     return {
@@ -174,13 +174,12 @@ def _dmc_context(
         "report": content,
         "cutoff": cutoff,
         "part": part,
-        "closed": part == DmcReportPart.CLOSED,
         "generation": generation,
         "consort_svg": consort_svg,
         "consort_rows": consort_rows(
             {k: {"all": n} for k, n in content["open"]["consort"]["counts"].items()}, False
         )
-        if part == DmcReportPart.OPEN
+        if "open" in content
         else [],
         "safety_tables": content.get("closed", {}).get("safety_tables"),
         "can_see_arms": user_can_see_arms(request.user),
@@ -190,7 +189,7 @@ def _dmc_context(
 @login_required
 def dmc_report_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     _dmc_part_allowed(request)
-    form = DmcReportForm(request.GET)
+    form = DmcReportForm(request.GET, arms_visible=user_can_see_arms(request.user))
     if not form.is_valid():
         return render(request, "oversight/dmc_report.html", {"form": form}, status=400)
     context = _dmc_context(request, form, DmcReportGeneration.Channel.PAGE)

@@ -39,14 +39,15 @@ def eager(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
 
 
+@pytest.mark.parametrize("part", ["closed", "full"])
 @pytest.mark.parametrize("role", BLINDED, ids=str)
 def test_it_refuses_the_closed_part_to_every_blinded_role_everywhere(
-    client, frozen_today, site_a, role
+    client, frozen_today, site_a, role, part
 ):
     client.force_login(UserFactory(username=f"u_{role}", role=role, sites=[site_a]))
 
     for url in (PAGE, DOWNLOAD, API):
-        response = client.get(url + CLOSED)
+        response = client.get(f"{url}?cutoff={CUTOFF.isoformat()}&part={part}")
         body = response.content.decode()
 
         assert response.status_code == 403, url
@@ -149,3 +150,18 @@ def test_the_roles_outside_the_committees_do_not_read_the_open_part_either(
 
     for url in (PAGE, DOWNLOAD, API):
         assert client.get(url + "?part=open").status_code == 403
+
+
+def test_the_full_report_is_one_document_open_part_first_then_the_closed_part(
+    client, dmc, consort_trial
+):
+    client.force_login(dmc)
+
+    document = client.get(DOWNLOAD + f"?cutoff={CUTOFF.isoformat()}&part=full").content.decode()
+
+    assert document.index('id="dmc-open"') < document.index('id="dmc-closed"')
+    assert document.count("CONFIDENTIAL — closed session") == 2  # print header and banner
+    assert document.index("CONFIDENTIAL") > document.index('id="dmc-closed"')
+    assert "<script" not in document and "<button" not in document
+    assert ".report-part + .report-part" in document  # the page break between the parts
+    assert DmcReportGeneration.objects.get().part == "full"
