@@ -34,8 +34,10 @@ from randomization.services import arms_viewing_record
 from refusals import Conflict, Refused
 
 logger = logging.getLogger(__name__)
-# A build running longer than this was lost with its worker: the next message takes it over.
-BUILD_STALE_SECONDS = 30 * 60
+# Freezing reads every dataset of the trial once: far longer than a page, bounded all the same.
+BUILD_TIME_LIMIT_SECONDS = 30 * 60
+# A build running past its time limit was lost with its worker: the next message takes it over.
+BUILD_STALE_SECONDS = BUILD_TIME_LIMIT_SECONDS + 5 * 60
 # A cut still queued this long after it was sent: its message was lost (broker restarted).
 RESEND_SECONDS = 10 * 60
 
@@ -250,4 +252,5 @@ def data_cut_package_read(*, cut: DataCut, user: User) -> bytes:
     arms_viewing_record(
         user=user, what=f"{protocol.STUDY_ID} data cut '{cut.label}' package ({cut.sha256[:12]})"
     )
+    logger.info("Data cut %s downloaded by %s (sha256 checked)", cut.pk, user.staff_id)
     return content

@@ -6,16 +6,13 @@ from celery import shared_task
 
 from datacuts import services
 
-# Freezing reads every dataset of the trial once: far longer than a page, bounded all the same.
-BUILD_TIME_LIMIT_SECONDS = 30 * 60
-
 
 @shared_task(
     name="datacuts.data_cut_build",
     acks_late=True,
     reject_on_worker_lost=True,
-    time_limit=BUILD_TIME_LIMIT_SECONDS,
-    soft_time_limit=BUILD_TIME_LIMIT_SECONDS - 60,
+    time_limit=services.BUILD_TIME_LIMIT_SECONDS,
+    soft_time_limit=services.BUILD_TIME_LIMIT_SECONDS - 60,
 )
 def data_cut_build_task(cut_id: int) -> str | None:
     """Freeze one data cut; a cut already frozen, failed or held by a live worker is left
