@@ -154,7 +154,7 @@ class SusarOutput(serializers.ModelSerializer):
                         "due_at": d.due_at,
                         "state": state.value,
                     }
-                    for d, state in clock.rows
+                    for d, state, _ in clock.rows
                 ],
                 many=True,
             ).data

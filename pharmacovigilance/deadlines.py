@@ -91,6 +91,15 @@ class ClockState(StrEnum):
     REPORTED_LATE = "reported_late"
 
 
+CLOCK_STATE_LABELS = {
+    ClockState.RUNNING: "running",
+    ClockState.DUE_SOON: "due within 48 hours",
+    ClockState.OVERDUE: "overdue",
+    ClockState.REPORTED: "reported on time",
+    ClockState.REPORTED_LATE: "reported late",
+}
+
+
 def clock_state(
     deadline: Deadline, *, reported_at: dt.datetime | None, now: dt.datetime
 ) -> ClockState:

@@ -63,7 +63,7 @@ class AssessmentForm(forms.Form):
                 choices=Expectedness.choices,
                 widget=forms.RadioSelect,
                 initial=row.expectedness if row else line.proposed,
-                help_text=f"Proposed from the RSI in force: {line.proposed.label.lower()}."
+                help_text=f"Proposed from the RSI in force: {line.proposed.label}."
                 if line.proposed
                 else "No RSI in force.",
             )

@@ -16,6 +16,7 @@ from accounts.models import Site, User
 from accounts.permissions import user_can_view_sponsor_safety
 from pharmacovigilance.classification import Expectedness
 from pharmacovigilance.deadlines import (
+    CLOCK_STATE_LABELS,
     ClockState,
     Deadline,
     DeadlineKind,
@@ -155,8 +156,12 @@ class SusarClock:
         return None
 
     @property
-    def rows(self) -> list[tuple[Deadline, ClockState]]:
-        return list(zip(self.deadlines, self.states, strict=True))
+    def rows(self) -> list[tuple[Deadline, ClockState, str]]:
+        """Each deadline, its state and the state as people say it."""
+        return [
+            (deadline, state, CLOCK_STATE_LABELS[state])
+            for deadline, state in zip(self.deadlines, self.states, strict=True)
+        ]
 
 
 def susar_clock(susar: Susar, *, now: dt.datetime | None = None) -> SusarClock:
