@@ -131,3 +131,11 @@ def test_it_writes_the_figures_to_a_file_when_asked(reference_trial, tmp_path):
     rows = dict(csv.reader(io.StringIO(target.read_text())))
     assert rows["os.km.dex.n_at_risk.90"] == "92"
     assert rows["efs.cox.hr"] == ""  # missing: an empty cell
+
+
+@pytest.mark.django_db
+def test_before_anyone_is_randomized_every_figure_is_missing():
+    figures = json.loads(analyze("--cutoff", CUTOFF, "--format", "json"))
+
+    assert figures["analysis.n_randomized"] == 0
+    assert all(v is None for k, v in figures.items() if not k.startswith("analysis."))
