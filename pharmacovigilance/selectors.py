@@ -326,15 +326,20 @@ def susar_get_for(user: User, pk: int) -> Susar:
 def overdue_susar_count(user: User, *, now: dt.datetime | None = None) -> int:
     """Return how many SUSARs are overdue (a report to the regulators past its deadline), for
     the header of an account that follows SAEs trial-wide; 0 for any other."""
+    if not user_can_view_sponsor_safety(user):
+        return 0
     now = now or timezone.now()
-    open_susars = susars_visible_to(user).filter(withdrawn_at__isnull=True).filter(
-        reported_at__isnull=True
-    ) | susars_visible_to(user).filter(
-        withdrawn_at__isnull=True,
-        fatal_or_life_threatening=True,
-        follow_up_reported_at__isnull=True,
+    # A report still owed: the initial one, or the day-15 follow-up of a fatal SUSAR.
+    owed = Q(reported_at__isnull=True) | Q(
+        fatal_or_life_threatening=True, follow_up_reported_at__isnull=True
     )
-    return sum(1 for s in open_susars.distinct() if susar_clock(s, now=now).overdue)
+    open_susars = Susar.objects.filter(owed, withdrawn_at__isnull=True).only(
+        "sponsor_received_at",
+        "fatal_or_life_threatening",
+        "reported_at",
+        "follow_up_reported_at",
+    )
+    return sum(1 for susar in open_susars if susar_clock(susar, now=now).overdue)
 
 
 def rsi_versions() -> QuerySet[ReferenceSafetyInformation]:
