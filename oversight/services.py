@@ -39,10 +39,13 @@ def _send(figure_id: int) -> None:
         logger.warning("CONSORT figure %s: the queue is unavailable", figure_id, exc_info=True)
 
 
-def consort_figure_request(*, cutoff: dt.date, by_arm: bool) -> ConsortFigure:
+def consort_figure_request(
+    *, cutoff: dt.date, by_arm: bool, flow: ConsortFlow | None = None
+) -> ConsortFigure:
     """Return the figure of the flow as it is now: the one already drawn if nothing changed,
-    else a new one queued for the worker (sent once this transaction commits)."""
-    flow = consort_flow(cutoff)
+    else a new one queued for the worker (sent once this transaction commits). A caller that
+    has just counted the flow of this cut-off passes it."""
+    flow = flow if flow is not None and flow.cutoff == cutoff else consort_flow(cutoff)
     fingerprint = flow.fingerprint(by_arm=by_arm)
     try:
         with transaction.atomic():

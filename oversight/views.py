@@ -63,7 +63,7 @@ def consort_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     cutoff = form.cleaned_data["cutoff"]
     by_arm = arms_visible_to(request.user)
     flow = consort_flow(cutoff)
-    figure = services.consort_figure_request(cutoff=cutoff, by_arm=by_arm)
+    figure = services.consort_figure_request(cutoff=cutoff, by_arm=by_arm, flow=flow)
     return render(
         request,
         "oversight/consort.html",
