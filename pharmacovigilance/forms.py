@@ -16,6 +16,8 @@ from protocol.safety import SuspectDrug
 from visits.ctcae import CTCAE_TERMS
 
 _DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+# A browser sends seconds too when the value has them.
+_DATETIME_INPUT_FORMATS = [_DATETIME_FORMAT, "%Y-%m-%dT%H:%M:%S"]
 
 
 class AssessmentForm(forms.Form):
@@ -123,7 +125,7 @@ class RegulatorReportForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reported_at = forms.DateTimeField(
         label="Reported on (date and time)",
-        input_formats=[_DATETIME_FORMAT],
+        input_formats=_DATETIME_INPUT_FORMATS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_DATETIME_FORMAT),
         help_text="The trial's time (Europe/Paris).",
     )
@@ -137,7 +139,7 @@ class FollowUpReportForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reported_at = forms.DateTimeField(
         label="Follow-up reported on (date and time)",
-        input_formats=[_DATETIME_FORMAT],
+        input_formats=_DATETIME_INPUT_FORMATS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_DATETIME_FORMAT),
         help_text="The trial's time (Europe/Paris).",
     )

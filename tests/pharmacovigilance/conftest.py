@@ -20,6 +20,10 @@ from safety.models import SaeReport, SaeReportVersion
 from safety.selectors import suspect_drugs_given
 from safety.services import sae_draft_save, sae_submit
 from tests.factories import PASSWORD, UserFactory
+from tests.pharmacovigilance.seeds import (
+    notification_rules_ensure,
+    reference_safety_information_ensure,
+)
 from tests.visits.builders import randomize, record_adverse_event, record_cycle
 
 CYCLE_1_ON = dt.date(2025, 3, 6)
@@ -28,6 +32,15 @@ ONSET_ON = dt.date(2025, 5, 30)
 UNEXPECTED_TERM = "Pneumonitis"
 # Listed by every RSI (its class, infections, is expected for all four drugs): expected.
 EXPECTED_TERM = "Sepsis"
+
+
+@pytest.fixture(autouse=True)
+def _seeded(request):
+    """The RSI and the notification rules the migrations seed, even after a flush."""
+    if "db" in request.fixturenames:
+        request.getfixturevalue("db")
+        reference_safety_information_ensure()
+        notification_rules_ensure()
 
 
 @pytest.fixture
