@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import partial
 
 import pghistory
@@ -93,12 +94,12 @@ def notify(
             transaction.on_commit(partial(outgoing_email_queue, outgoing_id=email.pk), robust=True)
 
 
+@dataclass(frozen=True)
 class NoticeMessage:
     """A notice's subject (its in-app text too) and its e-mail body."""
 
-    def __init__(self, subject: str, body: str) -> None:
-        self.subject = subject
-        self.body = body
+    subject: str
+    body: str
 
 
 def notice_message(

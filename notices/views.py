@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -46,7 +47,11 @@ def notice_read(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def notices_read_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     marked = services.notices_mark_all_read(user=request.user)
-    messages.success(request, f"{marked} notice{'' if marked == 1 else 's'} marked read.")
+    messages.success(
+        request,
+        ngettext("%(count)d notice marked read.", "%(count)d notices marked read.", marked)
+        % {"count": marked},
+    )
     return redirect(_back_to_list(request))
 
 

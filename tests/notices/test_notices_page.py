@@ -67,7 +67,9 @@ def test_another_accounts_notice_cannot_be_marked(client, told):
 def test_it_marks_all_of_ones_own_notices_read(client, told):
     client.force_login(told["investigator_a"])
 
-    client.post("/notices/read-all/")
+    page = client.post("/notices/read-all/", follow=True).content.decode()
+
+    assert "2 notices marked read." in page
 
     assert all(notice.read_at for notice in _mine(told["investigator_a"]))
     assert not any(notice.read_at for notice in _mine(told["coordinator_a"]))
