@@ -12,7 +12,7 @@ from protocol.safety import SaeOutcome
 from safety.models import SaeReport
 from tests.safety.conftest import ONSET_ON, complete, draft_of, submit
 from tests.visits.builders import death_values, record_adverse_event
-from visits.services import off_study_record
+from visits.services import off_study_record, off_study_update
 
 DIED_ON = dt.date(2025, 6, 1)
 
@@ -77,3 +77,27 @@ def test_a_grade_5_event_is_only_reached_through_the_death(ic_patient, coordinat
     _died_of(ic_patient, coordinator, event)
 
     assert SaeReport.objects.get().adverse_event.grade == protocol.FATAL_GRADE
+
+
+def test_a_death_attributed_on_correction_to_another_event_opens_that_events_sae(
+    ic_patient, coordinator
+):
+    sepsis = record_adverse_event(ic_patient, coordinator, ONSET_ON, serious=False)
+    bleed = record_adverse_event(
+        ic_patient, coordinator, ONSET_ON, term="Intracranial hemorrhage", serious=False
+    )
+    off = _died_of(ic_patient, coordinator, sepsis)
+
+    off_study_update(
+        off_study=off,
+        user=coordinator,
+        version=off.version,
+        values={},
+        reason="Autopsy: intracranial bleed",
+        fatal_adverse_event=bleed,
+        previous_fatal_event_grade=4,
+    )
+
+    report = SaeReport.objects.get(adverse_event=bleed)
+    assert report.opened_automatically
+    assert draft_of(report).outcome == SaeOutcome.FATAL
