@@ -117,6 +117,14 @@ def case_assess(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = selectors.sponsor_case_get_for(request.user, pk)
     write_allowed(request.user, user_can_assess_saes)
     file = case_file(case.report)
+    if file.assessment is not None and not request.POST.get("version"):
+        # The form was opened before a colleague's first assessment: not a revision of it.
+        messages.error(
+            request,
+            "Another assessor assessed this case after you opened it: nothing was saved. "
+            "Read their assessment, then revise it with a reason if you disagree.",
+        )
+        return redirect("pharmacovigilance-case", pk=pk)
     form = AssessmentForm(request.POST, lines=file.drugs, assessment=file.assessment)
     if form.is_valid():
         try:

@@ -117,3 +117,41 @@ def test_the_sponsor_may_not_record_the_report(client, sae, pharmacovigilance, s
     assert answer.status_code == 403
     susar.refresh_from_db()
     assert susar.reported_at is None
+
+
+def test_a_first_assessment_form_opened_before_a_colleagues_saves_nothing(
+    client, sae, pharmacovigilance
+):
+    client.force_login(pharmacovigilance)
+    colleague = sae_assess(report=sae, user=pharmacovigilance, opinions=opinions(sae))
+
+    answer = client.post(
+        reverse("pharmacovigilance-assess", args=[sae.pk]),
+        _assessment_post(sae, comment="Typed on a page opened before."),
+        follow=True,
+    )
+
+    assert "Another assessor assessed this case" in answer.content.decode()
+    colleague.refresh_from_db()
+    assert colleague.comment == "" and colleague.version == 1
+
+
+def test_a_stale_revision_on_the_page_names_the_conflict(client, sae, pharmacovigilance):
+    assessment = sae_assess(report=sae, user=pharmacovigilance, opinions=opinions(sae))
+    sae_assess(
+        report=sae,
+        user=pharmacovigilance,
+        opinions=opinions(sae),
+        comment="A colleague's revision.",
+        reason="Comment added",
+        expected_version=assessment.version,
+    )
+    client.force_login(pharmacovigilance)
+
+    answer = client.post(
+        reverse("pharmacovigilance-assess", args=[sae.pk]),
+        _assessment_post(sae, version=str(assessment.version), reason="Mine"),
+    )
+
+    assert answer.status_code == 400
+    assert "changed by someone else after you opened it" in answer.content.decode()
