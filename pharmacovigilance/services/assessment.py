@@ -304,6 +304,9 @@ def sae_assess(
             DrugAssessment.objects.bulk_create(rows)
     else:
         why = reason_for_change(reason)
+        if expected_version is None:
+            # A revision starts from the assessment its author read, never from a guess.
+            raise Refused({"version": ["Give the version of the assessment you revise."]})
         assessment = existing
         for name, value in values.items():
             setattr(assessment, name, value)

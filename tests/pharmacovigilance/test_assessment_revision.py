@@ -36,7 +36,13 @@ def assessed(sae, pharmacovigilance):
 
 def test_a_revision_without_a_reason_is_refused(sae, pharmacovigilance, assessed):
     with pytest.raises(ValidationError) as refused:
-        sae_assess(report=sae, user=pharmacovigilance, opinions=opinions(sae), reason=" ")
+        sae_assess(
+            report=sae,
+            user=pharmacovigilance,
+            opinions=opinions(sae),
+            reason=" ",
+            expected_version=assessed.version,
+        )
 
     assert "reason" in refused.value.message_dict
 
@@ -60,6 +66,13 @@ def test_a_revision_is_audited_with_who_and_why(sae, pharmacovigilance, assessed
     revised = Events.objects.tracks(cytarabine).order_by("pgh_created_at").last()
     assert revised.pgh_data["expectedness"] == "expected"
     assert revised.pgh_context["reason"] == reason
+
+
+def test_a_revision_needs_the_version_it_revises(sae, pharmacovigilance, assessed):
+    with pytest.raises(ValidationError) as refused:
+        sae_assess(report=sae, user=pharmacovigilance, opinions=opinions(sae), reason="Why")
+
+    assert "version" in refused.value.message_dict
 
 
 def test_a_stale_revision_is_refused(sae, pharmacovigilance, assessed):
@@ -98,6 +111,7 @@ def test_a_revision_that_no_longer_finds_a_susar_withdraws_it_and_keeps_it(
         user=pharmacovigilance,
         opinions=opinions(report, causality=SponsorCausality.NOT_RELATED),
         reason="Alternative cause confirmed: CMV pneumonitis.",
+        expected_version=assessed.version,
     )
 
     susar.refresh_from_db()
@@ -141,6 +155,7 @@ def test_a_follow_up_report_asks_for_a_new_assessment(
             user=pharmacovigilance,
             opinions=opinions(sae),
             reason="Follow-up 1: the patient died.",
+            expected_version=assessed.version,
         )
 
     case = sponsor_case_get_for(pharmacovigilance, sae.pk)
