@@ -226,12 +226,11 @@ def rsi(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every version of the reference safety information; pharmacovigilance enters a new
     one (POST). Refused, the form comes back with what was typed (400)."""
     _require_viewer(request)
-    can_enter = user_can_assess_saes(request.user)
-    form = RsiVersionForm(request.POST or None) if can_enter else None
-    status = 200
     if request.method == "POST":
-        write_allowed(request.user, user_can_assess_saes)
-        assert form is not None
+        write_allowed(request.user, user_can_assess_saes)  # before any input is read
+    form = RsiVersionForm(request.POST or None) if user_can_assess_saes(request.user) else None
+    status = 200
+    if request.method == "POST" and form is not None:
         if form.is_valid():
             try:
                 entered = services.rsi_version_enter(user=request.user, **form.cleaned_data)
