@@ -7,12 +7,16 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from audit.records import REASON_MAX_LENGTH
 from notices.models import NotificationRule, OutgoingEmail
-from notices.services import notification_rule_save
+from notices.services import notification_rule_save, outgoing_emails_send_again
+
+SEND_AGAIN_REASON = "Sent again from the admin after the mail server had failed"
 
 
 class NotificationRuleForm(forms.ModelForm):
@@ -51,6 +55,24 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     list_filter = ("status", "kind")
     search_fields = ("recipient", "subject")
     date_hierarchy = "created_at"
+    actions = ["send_again"]
+
+    @admin.action(description="Send the failed e-mails again", permissions=["view"])
+    def send_again(self, request: HttpRequest, queryset: QuerySet[OutgoingEmail]) -> None:
+        user = request.user
+        assert isinstance(user, User)  # the admin is behind its log-in
+        queued = outgoing_emails_send_again(
+            ids=list(queryset.values_list("pk", flat=True)), user=user, reason=SEND_AGAIN_REASON
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d failed e-mail queued again.",
+                "%(count)d failed e-mails queued again.",
+                len(queued),
+            )
+            % {"count": len(queued)},
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -108,10 +108,12 @@ class Notice(models.Model):
         return self.read_at is not None
 
 
+@audited()
 class OutgoingEmail(models.Model):
     """The e-mail log: every message queued, with each attempt's outcome; never deleted.
 
-    What was written (address, subject, body) never changes; only the sending fields do.
+    What was written (address, subject, body) never changes; only the sending fields do, and
+    the audit trail keeps each change (an attempt, a failure, an administrator's resend).
     """
 
     class Status(models.TextChoices):
@@ -137,6 +139,9 @@ class OutgoingEmail(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The attempts made before an administrator sent a failed e-mail again: it then gets
+    # NOTICE_EMAIL_MAX_ATTEMPTS more.
+    attempts_before_resend = models.PositiveSmallIntegerField(default=0)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)

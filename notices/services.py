@@ -182,7 +182,8 @@ def outgoing_email_send(*, outgoing_id: int) -> bool:
         except OSError as error:  # smtplib.SMTPException and socket errors alike
             failure = error
             email.last_error = f"{type(error).__name__}: {error}"[:2000]
-            if email.attempts >= settings.NOTICE_EMAIL_MAX_ATTEMPTS:
+            tried = email.attempts - email.attempts_before_resend
+            if tried >= settings.NOTICE_EMAIL_MAX_ATTEMPTS:
                 email.status = OutgoingEmail.Status.FAILED
                 logger.error(
                     "E-mail %s failed after %s attempts: %s", email.pk, email.attempts, failure
@@ -214,6 +215,24 @@ def outgoing_emails_resend(*, now: dt.datetime | None = None) -> list[int]:
         .values_list("pk", flat=True)
     )
     return [pk for pk in waiting if outgoing_email_queue(outgoing_id=pk)]
+
+
+def outgoing_emails_send_again(*, ids: list[int], user: User, reason: str) -> list[int]:
+    """Queue failed e-mails again (the mail server is back), each with the full number of
+    attempts; who and why go into the audit trail. Return the ids queued."""
+    reason = reason_for_change(reason)
+    with transaction.atomic(), pghistory.context(user=user.pk, reason=reason):
+        failed = list(
+            OutgoingEmail.objects.select_for_update()
+            .filter(pk__in=ids, status=OutgoingEmail.Status.FAILED)
+            .order_by("pk")
+        )
+        for email in failed:
+            email.status = OutgoingEmail.Status.QUEUED
+            email.attempts_before_resend = email.attempts
+            email.save(update_fields=["status", "attempts_before_resend"])
+            transaction.on_commit(partial(outgoing_email_queue, outgoing_id=email.pk), robust=True)
+    return [email.pk for email in failed]
 
 
 @transaction.atomic
