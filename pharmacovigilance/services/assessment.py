@@ -37,19 +37,10 @@ from pharmacovigilance.services.desk import (
     notify_case,
     require_pharmacovigilance,
 )
-from protocol.safety import SaeCausality, SuspectDrug
+from protocol.safety import SaeCausality, SeriousnessCriterion, SuspectDrug
 from refusals import Refused
 from refusals.text import has_visible_text, text_checked
 from safety.models import SaeReport, SaeReportVersion
-
-_SERIOUSNESS_CRITERIA = (
-    "results_in_death",
-    "life_threatening",
-    "hospitalisation",
-    "disability",
-    "congenital_anomaly",
-    "other_medically_important",
-)
 
 
 @dataclass(frozen=True)
@@ -77,7 +68,7 @@ def _drug_label(drug: str) -> str:
 
 def _serious(version: SaeReportVersion) -> bool:
     """Serious when the report ticks at least one ICH E2A seriousness criterion."""
-    return any(getattr(version, name) for name in _SERIOUSNESS_CRITERIA)
+    return any(getattr(version, criterion.value) for criterion in SeriousnessCriterion)
 
 
 def _drug_rows(
