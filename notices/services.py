@@ -56,6 +56,8 @@ def notify(
     `link` is the page's path (made absolute with SITE_URL in the e-mail); `facts` may hold
     only `deadline` (as the reader should see it) and `report` (e.g. "follow-up 2").
     `about` is the record the notice concerns (notices.selectors.notice_given asks about it).
+    Call it within the caller's audit context (a request, a service's reason, a task's
+    `system`): the e-mail log is in the audit trail.
     """
     kind = NoticeKind(kind)
     message = notice_message(kind, site=site, study_id=study_id, link=link, facts=facts)

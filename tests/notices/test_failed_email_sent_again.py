@@ -59,5 +59,6 @@ def test_an_administrator_sends_a_failed_email_again(
         Status.QUEUED,  # sent again
         Status.SENT,
     ]
+    assert trail[1].pgh_context == {"system": "notices.send_email"}
     assert trail[2].pgh_context["user"] == admin_user.pk
     assert "Sent again from the admin" in trail[2].pgh_context["reason"]
