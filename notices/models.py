@@ -137,6 +137,8 @@ class OutgoingEmail(models.Model):
     subject = models.CharField(max_length=300)
     body = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # When it was last handed to the broker; empty while the broker was down.
+    queued_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     # The attempts made before an administrator sent a failed e-mail again: it then gets

@@ -155,6 +155,7 @@ def outgoing_email_queue(*, outgoing_id: int) -> bool:
             outgoing_id,
         )
         return False
+    OutgoingEmail.objects.filter(pk=outgoing_id).update(queued_at=timezone.now())
     return True
 
 
@@ -200,19 +201,21 @@ def outgoing_email_send(*, outgoing_id: int) -> bool:
 
 
 def outgoing_emails_resend(*, now: dt.datetime | None = None) -> list[int]:
-    """Queue again the e-mails still waiting: queued over a minute ago and not tried lately
-    (a broker that was down, a worker that died between retries). Sending twice is harmless.
+    """Queue again the e-mails still waiting: logged over a minute ago, and neither handed to
+    the broker nor tried lately (the broker was down, a worker died between retries). Sending
+    twice is harmless.
 
-    "Lately" is twice the longest wait between retries, so a message in its back-off is left
-    to its own retry.
+    "Lately" is twice the longest wait between retries, so a message in its back-off, or in a
+    queue that long analyses hold up, is left alone rather than queued over and over.
     """
     now = now or timezone.now()
-    retrying = dt.timedelta(seconds=2 * settings.NOTICE_EMAIL_RETRY_BACKOFF_MAX_SECONDS)
+    lately = now - dt.timedelta(seconds=2 * settings.NOTICE_EMAIL_RETRY_BACKOFF_MAX_SECONDS)
     waiting = (
         OutgoingEmail.objects.filter(
             status=OutgoingEmail.Status.QUEUED, created_at__lt=now - dt.timedelta(minutes=1)
         )
-        .exclude(last_attempt_at__gte=now - retrying)
+        .exclude(queued_at__gte=lately)
+        .exclude(last_attempt_at__gte=lately)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
