@@ -6,7 +6,8 @@ they are assigned to; another site's patients do not even exist for them (select
 
     coordinator    screens, randomizes and enters data at their sites; answers queries
     investigator   reviews SAEs and signs the casebooks of their sites
-    monitor        verifies records against the source documents at their sites
+    monitor        verifies records against the source documents at their sites; raises
+                   queries there
     data manager   raises, closes and re-opens queries; locks data; reviews SAEs anywhere
     statistician   unblinded: results by arm, the allocation sequence; unblinds the trial
     dmc            the data monitoring committee: unblinded, reads everything, changes nothing
@@ -79,8 +80,17 @@ def user_can_enter_data_at(user: Account, site: Site) -> bool:
 
 
 def user_can_raise_queries(user: Account) -> bool:
-    """Return True for the data manager, who raises queries on the data."""
-    return _role(user) == Role.DATA_MANAGER
+    """Return True for the roles that raise queries on the data: the data manager (anywhere)
+    and the monitor (at their sites, see user_can_raise_queries_at)."""
+    return _role(user) in (Role.DATA_MANAGER, Role.MONITOR)
+
+
+def user_can_raise_queries_at(user: Account, site: Site) -> bool:
+    """Return True for the data manager, or a monitor assigned to this site: a monitor
+    queries what source verification finds doubtful at the sites they visit."""
+    return _role(user) == Role.DATA_MANAGER or (
+        _role(user) == Role.MONITOR and _works_at(user, site)
+    )
 
 
 def user_can_close_queries(user: Account) -> bool:

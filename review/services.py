@@ -17,6 +17,7 @@ from accounts.permissions import (
     user_can_answer_queries_at,
     user_can_close_queries,
     user_can_raise_queries,
+    user_can_raise_queries_at,
     user_can_sign_casebook,
     user_can_verify_source,
     user_can_verify_source_at,
@@ -62,9 +63,13 @@ def _require(allowed: bool) -> None:
 def query_raise(
     *, user: User | None, record: Model, field_name: str = "", text: str, check_code: str = ""
 ) -> DataQuery:
-    """Raise a query on a record or one of its fields (a data manager, or the system)."""
+    """Raise a query on a record or one of its fields (a data manager anywhere, a monitor at
+    their sites, or the system)."""
     if user is not None:
         _require(user_can_raise_queries(user))
+    reference = _reference(record, field_name)
+    if user is not None and not user_can_raise_queries_at(user, reference["patient"].site):
+        raise PermissionDenied("Monitors raise queries at the sites they are assigned to.")
     if not has_visible_text(text):
         raise ValidationError({"text": ["Say what is doubtful about the value."]})
     text = text_checked(DataQuery, "text", text.strip())  # pages post it raw
@@ -73,7 +78,7 @@ def query_raise(
         reason=f"Query raised{f' by check {check_code}' if check_code else ''}",
     ):
         query = DataQuery.objects.create(
-            **_reference(record, field_name),
+            **reference,
             text=text,
             raised_by=user,
             kind=DataQuery.Kind.AUTOMATIC if user is None else DataQuery.Kind.MANUAL,

@@ -19,6 +19,7 @@ from accounts.permissions import (
     user_can_close_queries,
     user_can_lock_data,
     user_can_raise_queries,
+    user_can_raise_queries_at,
     user_can_sign_casebook,
     user_can_sign_casebooks,
     user_can_verify_source,
@@ -110,7 +111,7 @@ def _review_page(
                 patient=patient, status=DataQuery.Status.CLOSED
             ),
             "can_answer": user_can_answer_queries_at(request.user, patient.site),
-            "can_raise_queries": user_can_raise_queries(request.user),
+            "can_raise_queries": user_can_raise_queries_at(request.user, patient.site),
             "can_close_queries": user_can_close_queries(request.user),
             "can_verify": user_can_verify_source_at(request.user, patient.site),
             "can_sign": user_can_sign_casebook(request.user, patient.site),

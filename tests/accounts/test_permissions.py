@@ -2,11 +2,11 @@
 
 The coordinator screens, randomizes and enters the data of their sites and answers queries;
 the investigator reviews SAEs and signs the casebooks of their sites; the monitor verifies
-records against the source at their sites; the data manager raises and closes queries,
-locks data and reviews SAEs anywhere; the statistician and the data monitoring committee
-are unblinded (the statistician alone sees the allocation sequence and unblinds the trial);
-the sponsor only reads, by arm once the trial is unblinded. Every staff member below works at
-site 03 when their role is site-bound.
+records against the source and raises queries at their sites; the data manager raises and
+closes queries, locks data and reviews SAEs anywhere; the statistician and the data
+monitoring committee are unblinded (the statistician alone sees the allocation sequence and
+unblinds the trial); the sponsor only reads, by arm once the trial is unblinded. Every staff
+member below works at site 03 when their role is site-bound.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ ROLE_QUESTIONS = {
     "user_is_site_bound":                   (Y,   Y,   Y,   N,   N,   N,      N),
     "user_sees_every_site":                 (N,   N,   N,   Y,   Y,   Y,      Y),
     "user_can_enter_data":                  (Y,   N,   N,   N,   N,   N,      N),
-    "user_can_raise_queries":               (N,   N,   N,   Y,   N,   N,      N),
+    "user_can_raise_queries":               (N,   N,   Y,   Y,   N,   N,      N),
     "user_can_close_queries":               (N,   N,   N,   Y,   N,   N,      N),
     "user_can_verify_source":               (N,   N,   Y,   N,   N,   N,      N),
     "user_can_review_saes":                 (N,   Y,   N,   Y,   N,   N,      N),
@@ -63,6 +63,7 @@ SITE_QUESTIONS = {
     "user_can_enter_data_at":     ((Y, N, N, N, N, N, N), (N, N, N, N, N, N, N)),
     "user_can_answer_queries_at": ((Y, N, N, N, N, N, N), (N, N, N, N, N, N, N)),
     "user_can_verify_source_at":  ((N, N, Y, N, N, N, N), (N, N, N, N, N, N, N)),
+    "user_can_raise_queries_at":  ((N, N, Y, Y, N, N, N), (N, N, N, Y, N, N, N)),
     "user_can_sign_casebook":     ((N, Y, N, N, N, N, N), (N, N, N, N, N, N, N)),
     "user_can_review_sae":        ((N, Y, N, Y, N, N, N), (N, N, N, Y, N, N, N)),
 }

@@ -2,9 +2,9 @@
 
 Each role sees the forms of its part of the review: the coordinator answers queries, the
 data manager raises, closes, re-opens and locks, the investigator signs, the monitor
-verifies. Another site's patient does not exist for a site-bound account. A refusal comes
-back on the page itself (400), beside the form that sent it, with what was typed kept; never
-as an error page.
+verifies and raises queries. Another site's patient does not exist for a site-bound account.
+A refusal comes back on the page itself (400), beside the form that sent it, with what was
+typed kept; never as an error page.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def _forms_on_page(html: str, query: DataQuery) -> set[str]:
         ("coordinator", {"answer"}),
         ("data_manager", {"raise", "close", "lock"}),
         ("investigator", {"sign"}),
-        ("monitor", {"verify"}),
+        ("monitor", {"verify", "raise"}),
         ("sponsor", set()),
     ],
 )

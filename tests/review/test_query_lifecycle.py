@@ -1,9 +1,10 @@
 """The life of a query on a value: raised, answered, closed, re-opened.
 
-A data manager raises a query on a record or one of its fields; a coordinator of the
-patient's site answers it (explains, or says what was corrected); the data manager closes
-it, or re-opens it if the answer does not settle it, even after closing. Every step is
-kept with who took it and when, and the steps can never be rewritten.
+A data manager (or a monitor of the patient's site) raises a query on a record or one of its
+fields; a coordinator of the patient's site answers it (explains, or says what was
+corrected); the data manager closes it, or re-opens it if the answer does not settle it,
+even after closing. Every step is kept with who took it and when, and the steps can never be
+rewritten.
 """
 
 from __future__ import annotations
@@ -174,8 +175,8 @@ def test_it_refuses_a_reopening_without_a_reason(query, data_manager):
 # Who may take which step -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("who", ["coordinator", "investigator", "monitor", "sponsor"])
-def test_only_a_data_manager_raises_a_query(request, patient_a, who):
+@pytest.mark.parametrize("who", ["coordinator", "investigator", "monitor_b", "sponsor"])
+def test_only_a_data_manager_or_a_monitor_of_the_site_raises_a_query(request, patient_a, who):
     user = request.getfixturevalue(who)
 
     with pytest.raises(PermissionDenied):
