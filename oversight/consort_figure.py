@@ -184,11 +184,14 @@ def _arrow_head(x1: float, y1: float, x2: float, y2: float) -> str:
 
 def consort_svg(layout: Layout) -> str:
     """Return the diagram as SVG: presentation attributes only (no style attribute, so the
-    page may inline it under its Content-Security-Policy), each count an <a href>."""
+    page may inline it under its Content-Security-Policy), each count an <a href>.
+
+    A group, not an image: an image's contents are hidden from assistive technology, and the
+    counts' links must stay reachable."""
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
         f'viewBox="0 0 {WIDTH} {layout.height:.0f}" width="{WIDTH}" '
-        f'height="{layout.height:.0f}" role="img" aria-labelledby="consort-title" '
+        f'height="{layout.height:.0f}" role="group" aria-labelledby="consort-title" '
         f'font-family="DejaVu Sans, Arial, sans-serif" font-size="{FONT_SIZE}">',
         f'<title id="consort-title">{escape(layout.title)}</title>',
         f'<rect x="0" y="0" width="{WIDTH}" height="{layout.height:.0f}" fill="#ffffff"/>',
