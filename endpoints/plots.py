@@ -1,101 +1,102 @@
-"""Kaplan-Meier figures as SVG, drawn by the worker with matplotlib (no display needed)."""
+"""The analyses' figures: Kaplan-Meier curves and the forest plot of OS by subgroup.
+
+The worker draws every figure of a run as SVG when it computes the run (`analysis_figures`);
+a PNG or PDF download is drawn again from the run's stored results (`analysis_figure_file`)
+by the same code, so the three files show the same figure. The house style (fonts, each
+arm's line style, censor mark and hatching, the files) is endpoints/figure_style.py.
+
+Kaplan-Meier time runs in months since randomization, ticked every 3 or 6 months, with the
+number at risk (time ≥ t, as R's summary(fit, times=)) printed under each tick and the rows
+named in the left margin. The by-arm figure, served to unblinded roles only, carries the
+hazard ratio and the log-rank p in its corner; the pooled one compares nothing.
+"""
 
 from __future__ import annotations
 
-import io
+import math
+from collections.abc import Sequence
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # headless: the worker has no screen
-import matplotlib.pyplot as plt
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
-ARM_STYLE = {
-    "dex": ("#1f5fa8", "Salvage + dexamethasone"),
-    "control": ("#a4262c", "Salvage alone"),
-    "pooled": ("#14314f", "All randomized patients"),
+from endpoints.figure_style import (
+    ARM_STYLES,
+    INK,
+    MONTH_DAYS,
+    drawing,
+    figure_file,
+    new_figure,
+)
+from endpoints.subgroups import SUBGROUP_FACTORS
+
+PLOTTED = {"OS": "Overall survival", "EFS": "Event-free survival"}
+FOREST = "OS_SUBGROUPS"  # the forest plot's name among a run's figures (by arm only)
+# Each arm's colour and label, as the legends and the at-risk rows name them.
+ARM_STYLE = {key: (style.colour, style.label) for key, style in ARM_STYLES.items()}
+STRATUM_FACTOR_LABELS = {factor.code: factor.label for factor in SUBGROUP_FACTORS} | {
+    "site": "Site"
 }
+# Follow-up up to this many months is ticked every 3 months; longer, every 6.
+QUARTERLY_TICKS_UP_TO_MONTHS = 24
+
+# Kaplan-Meier layout, in inches: the left margin holds the at-risk rows' labels.
+KM_WIDTH, KM_LEFT, KM_RIGHT, KM_MARGIN = 8.0, 1.95, 0.3, 0.25
+KM_TITLE, KM_PLOT, KM_AXIS_LABELS = 0.62, 3.5, 0.58
+KM_RISK_HEADER, KM_RISK_ROW, KM_BOTTOM = 0.3, 0.24, 0.12
 
 
-def _steps(times: list[float], values: list[float | None], start: float) -> tuple[list, list]:
+def strata_label(factors: Sequence[str]) -> str:
+    """Name the analysis strata as a reader would: 'Salvage regimen × Disease status'."""
+    return " × ".join(
+        STRATUM_FACTOR_LABELS.get(code, code.replace("_", " ").capitalize()) for code in factors
+    )
+
+
+def month_ticks(horizon_days: float) -> list[int]:
+    """Return the time axis's ticks in months: every 3 months for up to two years of
+    follow-up, every 6 beyond, the last at or past the longest follow-up."""
+    months = horizon_days / MONTH_DAYS
+    step = 3 if months <= QUARTERLY_TICKS_UP_TO_MONTHS else 6
+    last = max(step, step * math.ceil(months / step - 1e-9))
+    return list(range(0, last + 1, step))
+
+
+def n_at_risk(summary: dict[str, Any], day: float) -> int:
+    """Return the patients still under observation at `day`: time ≥ day.
+
+    Read from the curve's table, which keeps every distinct time with its survival and its
+    censorings: the deaths at a time are what the curve's drop says, d = n × (1 - S / previous S).
+    """
+    curve = summary["curve"]
+    at_risk, previous = summary["n"], 1.0
+    for time, surv, censored in zip(curve["time"], curve["surv"], curve["n_censor"], strict=True):
+        if time >= day:
+            break
+        events = round(at_risk * (1 - surv / previous)) if previous > 0 else 0
+        at_risk -= events + censored
+        previous = surv
+    return at_risk
+
+
+def _steps(days: list[float], values: list[float], start: float) -> tuple[list[float], list[float]]:
+    """A right-continuous step function from (0, start), in months."""
     xs, ys, current = [0.0], [start], start
-    for t, v in zip(times, values, strict=True):
-        xs += [t, t]
-        ys += [current, current if v is None else v]
-        current = current if v is None else v
+    for t, v in zip(days, values, strict=True):
+        xs += [t / MONTH_DAYS, t / MONTH_DAYS]
+        ys += [current, v]
+        current = v
     return xs, ys
 
 
-def km_svg(
-    curves: dict[str, dict[str, Any] | None],
-    *,
-    title: str,
-    cutoff: str,
-    computed_at: str,
-    risk_times: list[int],
-) -> str:
-    """Return an SVG of the curves (by arm or pooled) with CI bands and numbers at risk."""
-    figure, (axis, table) = plt.subplots(
-        2, 1, figsize=(8, 5.6), gridspec_kw={"height_ratios": [4, 1.1]}
-    )
-    horizon = max([max(c["curve"]["time"], default=0) for c in curves.values() if c] + [1])
-    for key, summary in curves.items():
-        if not summary:
-            continue
-        colour, label = ARM_STYLE[key]
-        curve = summary["curve"]
-        xs, ys = _steps(curve["time"], curve["surv"], 1.0)
-        axis.plot(xs, ys, color=colour, label=f"{label} (n={summary['n']})", linewidth=1.6)
-        _, lower = _steps(curve["time"], curve["lower"], 1.0)
-        _, upper = _steps(curve["time"], curve["upper"], 1.0)
-        axis.fill_between(xs, lower, upper, color=colour, alpha=0.15, linewidth=0)
-        censored = [
-            (t, s)
-            for t, s, c in zip(curve["time"], curve["surv"], curve["n_censor"], strict=True)
-            if c
-        ]
-        if censored:
-            axis.plot(*zip(*censored, strict=True), "|", color=colour, markersize=6)
-    axis.set_ylim(0, 1.02)
-    axis.set_xlim(0, horizon)
-    axis.set_ylabel("Survival probability")
-    axis.set_title(
-        f"{title}\ncut-off {cutoff} · computed {computed_at} · 95% CI (log-log)", fontsize=10
-    )
-    axis.grid(alpha=0.3)
-    axis.legend(loc="upper right", fontsize=8)
-    table.axis("off")
-    table.set_xlim(0, horizon)
-    shown = [t for t in risk_times if t <= horizon]
-    rows = [(key, s) for key, s in curves.items() if s]
-    for i, (key, summary) in enumerate(rows):
-        colour, label = ARM_STYLE[key]
-        y = 0.8 - i * 0.35
-        table.text(-0.01 * horizon, y, label, ha="right", va="center", fontsize=7, color=colour)
-        for t in shown:
-            table.text(
-                t,
-                y,
-                str(summary["at_risk"][str(t)]),
-                ha="center",
-                va="center",
-                fontsize=8,
-                color=colour,
-            )
-    table.text(0, 1.1, "Number at risk (time ≥ t, days)", fontsize=7, va="bottom")
-    # Room on the left for the at-risk table's row labels (tight_layout ignores them).
-    figure.subplots_adjust(left=0.26, right=0.97, top=0.9, bottom=0.04, hspace=0.25)
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg")
-    plt.close(figure)
-    return buffer.getvalue()
-
-
-def _hr_text(level: dict[str, Any]) -> str:
-    if level["hr"] is None:
-        return "not estimable"
-    return f"{level['hr']:.2f} ({level['hr_lower']:.2f}–{level['hr_upper']:.2f})"
+def _limits(curve: dict[str, Any], side: str) -> list[float]:
+    """A confidence limit at each time: 1 where the curve is still 1 (no event yet, the
+    log-log interval is undefined there), no band where the variance is infinite."""
+    return [
+        (1.0 if surv == 1 else math.nan) if limit is None else limit
+        for limit, surv in zip(curve[side], curve["surv"], strict=True)
+    ]
 
 
 def _p_text(p: float | None) -> str:
@@ -104,8 +105,213 @@ def _p_text(p: float | None) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def forest_svg(subgroups: dict[str, Any], *, cutoff: str, computed_at: str) -> str:
-    """Return an SVG forest plot: HR DEX vs CONTROL (95% CI, log scale) per subgroup level,
+def _hr_text(cox: dict[str, Any]) -> str:
+    if cox.get("hr") is None:
+        return "not estimable"
+    return f"{cox['hr']:.2f} ({cox['hr_lower']:.2f}–{cox['hr_upper']:.2f})"
+
+
+def comparison_lines(comparison: dict[str, Any]) -> list[str]:
+    """The corner's text: each analysis's hazard ratio (95% CI) and log-rank p."""
+    lines = ["DEX vs CONTROL: hazard ratio (95% CI), Cox; log-rank p"]
+    for name in ("unstratified", "stratified"):
+        analysis = comparison.get(name)
+        if not analysis:
+            continue
+        heading = (
+            "Unstratified"
+            if name == "unstratified"
+            else f"Stratified by {strata_label(comparison.get('strata_factors') or [])}"
+        )
+        p = analysis["logrank"]["p"]
+        p_text = f"p {_p_text(p)}" if p is not None and p < 0.001 else f"p = {_p_text(p)}"
+        lines.append(f"{heading}: HR {_hr_text(analysis['cox'])}; {p_text}")
+    return lines
+
+
+def km_figure(
+    curves: dict[str, dict[str, Any] | None],
+    *,
+    title: str,
+    cutoff: str,
+    computed_at: str,
+    comparison: dict[str, Any] | None = None,
+    ylabel: str = "Survival probability",
+) -> Figure:
+    """Return the Kaplan-Meier figure of `curves` (by arm, or pooled) with their 95% CI
+    bands, censor marks and numbers at risk; with `comparison`, its HR and log-rank p."""
+    rows = [(key, summary) for key, summary in curves.items() if summary]
+    horizon = max([max(s["curve"]["time"], default=0) for _, s in rows] + [1])
+    ticks = month_ticks(horizon)
+    risk_height = KM_RISK_HEADER + KM_RISK_ROW * max(len(rows), 1) + KM_BOTTOM
+    height = KM_TITLE + KM_PLOT + KM_AXIS_LABELS + risk_height
+    inner = KM_WIDTH - KM_LEFT - KM_RIGHT
+    with drawing():
+        figure = new_figure(KM_WIDTH, height)
+        axis = figure.add_axes(
+            (
+                KM_LEFT / KM_WIDTH,
+                (KM_AXIS_LABELS + risk_height) / height,
+                inner / KM_WIDTH,
+                KM_PLOT / height,
+            ),
+            gid="survival",
+        )
+        table = figure.add_axes(
+            (
+                KM_LEFT / KM_WIDTH,
+                KM_BOTTOM / height,
+                inner / KM_WIDTH,
+                (risk_height - KM_BOTTOM) / height,
+            ),
+            sharex=axis,
+            gid="at-risk",
+        )
+        for key, summary in rows:
+            style = ARM_STYLES[key]
+            curve = summary["curve"]
+            xs, ys = _steps(curve["time"], curve["surv"], 1.0)
+            _, lower = _steps(curve["time"], _limits(curve, "lower"), 1.0)
+            _, upper = _steps(curve["time"], _limits(curve, "upper"), 1.0)
+            axis.fill_between(
+                xs,
+                lower,
+                upper,
+                facecolor=to_rgba(style.colour, 0.12),
+                edgecolor=to_rgba(style.colour, 0.45),
+                hatch=style.band_hatch or None,
+                linewidth=0,
+            )
+            axis.plot(
+                xs,
+                ys,
+                color=style.colour,
+                linestyle=style.linestyle,
+                linewidth=1.6,
+                label=f"{style.label} (n = {summary['n']})",
+            )
+            censored = [
+                (t / MONTH_DAYS, s)
+                for t, s, c in zip(curve["time"], curve["surv"], curve["n_censor"], strict=True)
+                if c
+            ]
+            if censored:
+                axis.plot(
+                    [t for t, _ in censored],
+                    [s for _, s in censored],
+                    linestyle="none",
+                    marker=style.censor_marker,
+                    color=style.colour,
+                    markersize=7,
+                    markeredgewidth=1.1,
+                )
+        axis.set_xlim(0, ticks[-1])
+        axis.set_ylim(0, 1.02)
+        axis.xaxis.set_major_locator(FixedLocator(ticks))
+        axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        axis.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
+        axis.set_xlabel("Months since randomization")
+        axis.set_ylabel(ylabel)
+        axis.grid(axis="y", color="#bbbbbb", linewidth=0.5)
+        axis.legend(loc="upper right", fontsize=8, handlelength=3, borderaxespad=0.3)
+        figure.text(
+            KM_MARGIN / KM_WIDTH, 1 - 0.12 / height, title, fontsize=11, fontweight="bold", va="top"
+        )
+        figure.text(
+            KM_MARGIN / KM_WIDTH,
+            1 - 0.38 / height,
+            f"Cut-off {cutoff} · computed {computed_at} · Kaplan-Meier estimates with 95% CI "
+            "(log-log) · marks on the curves: censored",
+            fontsize=7.5,
+            va="top",
+        )
+        if comparison:
+            # The top right corner, under the legend: late in follow-up the curves are low.
+            axis.text(
+                0.985,
+                0.985 - 0.06 * len(rows),
+                "\n".join(comparison_lines(comparison)),
+                transform=axis.transAxes,
+                fontsize=7.5,
+                va="top",
+                ha="right",
+                multialignment="left",
+                linespacing=1.5,
+                gid="comparison",
+                bbox={
+                    "facecolor": (1, 1, 1, 0.85),
+                    "edgecolor": INK,
+                    "linewidth": 0.5,
+                    "pad": 4,
+                },
+            )
+        _at_risk_table(table, rows, ticks)
+    return figure
+
+
+def _at_risk_table(table: Any, rows: list[tuple[str, dict[str, Any]]], ticks: list[int]) -> None:
+    """The numbers at risk under the ticks; the rows' labels in the margin, clear of the
+    first column."""
+    table.set_ylim(0, len(rows) * KM_RISK_ROW + KM_RISK_HEADER)
+    table.axis("off")
+    margin = {"xytext": (-16, 0), "textcoords": "offset points", "ha": "right", "va": "center"}
+    top = len(rows) * KM_RISK_ROW
+    table.annotate(
+        "Number at risk",
+        xy=(0, top + KM_RISK_HEADER / 2),
+        xycoords=table.get_yaxis_transform(),
+        fontsize=8,
+        fontweight="bold",
+        **margin,
+    )
+    for i, (key, summary) in enumerate(rows):
+        style = ARM_STYLES[key]
+        y = top - (i + 0.5) * KM_RISK_ROW
+        table.annotate(
+            style.label,
+            xy=(0, y),
+            xycoords=table.get_yaxis_transform(),
+            fontsize=8,
+            color=style.colour,
+            gid=f"at-risk-label-{key}",
+            **margin,
+        )
+        for month in ticks:
+            table.text(
+                month,
+                y,
+                str(n_at_risk(summary, month * MONTH_DAYS)),
+                ha="center",
+                va="center",
+                fontsize=8,
+                color=style.colour,
+                gid=f"at-risk-{key}-{month}",
+            )
+
+
+def km_svg(
+    curves: dict[str, dict[str, Any] | None],
+    *,
+    title: str,
+    cutoff: str,
+    computed_at: str,
+    comparison: dict[str, Any] | None = None,
+    ylabel: str = "Survival probability",
+) -> str:
+    """Return the Kaplan-Meier figure (km_figure) as SVG."""
+    figure = km_figure(
+        curves,
+        title=title,
+        cutoff=cutoff,
+        computed_at=computed_at,
+        comparison=comparison,
+        ylabel=ylabel,
+    )
+    return figure_file(figure, "svg").decode()
+
+
+def forest_figure(subgroups: dict[str, Any], *, cutoff: str, computed_at: str) -> Figure:
+    """Return the forest plot: HR DEX vs CONTROL (95% CI, log scale) per subgroup level,
     deaths/patients per arm, and each factor's interaction p; non-estimable HRs are named."""
     rows: list[tuple[str, dict[str, Any] | None, str]] = [
         ("All patients", subgroups["overall"], "")
@@ -117,47 +323,123 @@ def forest_svg(subgroups: dict[str, Any], *, cutoff: str, computed_at: str) -> s
     low = min([d["hr_lower"] for d in drawn] + [0.5])
     high = max([d["hr_upper"] for d in drawn] + [2.0])
     low, high = max(low / 1.2, 1e-3), min(high * 1.2, 1e3)
-    height = 1.2 + 0.28 * len(rows)
-    figure, axis = plt.subplots(figsize=(10, height))
-    axis.set_xscale("log")
-    axis.set_xlim(low, high)
-    axis.set_ylim(len(rows) - 0.4, -1.4)
-    axis.axvline(1.0, color="#555555", linewidth=0.8)
-    colour = ARM_STYLE["dex"][0]
-    text: dict[str, Any] = {"fontsize": 8, "va": "center", "transform": axis.get_yaxis_transform()}
-    for column, x in (("Subgroup", -1.25), ("DEX d/n", -0.68), ("CONTROL d/n", -0.36)):
-        axis.text(x, -1, column, fontweight="bold", **text)
-    axis.text(1.03, -1, "HR (95% CI)", fontweight="bold", **text)
-    axis.text(1.5, -1, "interaction p", fontweight="bold", **text)
-    for y, (label, level, p_text) in enumerate(rows):
-        axis.text(-1.25, y, label, fontweight="normal" if level else "bold", **text)
-        if p_text:
-            axis.text(1.5, y, p_text, **text)
-        if level is None:
-            continue
-        for arm, x in (("dex", -0.68), ("control", -0.36)):
-            counts = level["by_arm"][arm]
-            axis.text(x, y, f"{counts['events']}/{counts['n']}", **text)
-        axis.text(1.03, y, _hr_text(level), **text)
-        if level["hr"] is not None:
-            axis.plot([level["hr_lower"], level["hr_upper"]], [y, y], color=colour, linewidth=1.2)
-            axis.plot([level["hr"]], [y], "s", color=colour, markersize=5)
-    axis.set_yticks([])
-    axis.xaxis.set_major_locator(
-        FixedLocator([t for t in (0.1, 0.25, 0.5, 1, 2, 4, 10) if low <= t <= high])
+    height = 1.3 + 0.28 * len(rows)
+    with drawing():
+        figure = new_figure(10, height)
+        axis = figure.add_subplot()
+        axis.set_xscale("log")
+        axis.set_xlim(low, high)
+        axis.set_ylim(len(rows) - 0.4, -1.4)
+        axis.axvline(1.0, color=INK, linewidth=0.8, linestyle=":")
+        text: dict[str, Any] = {
+            "fontsize": 8,
+            "va": "center",
+            "transform": axis.get_yaxis_transform(),
+        }
+        for column, x in (("Subgroup", -1.25), ("DEX d/n", -0.68), ("CONTROL d/n", -0.36)):
+            axis.text(x, -1, column, fontweight="bold", **text)
+        axis.text(1.03, -1, "HR (95% CI)", fontweight="bold", **text)
+        axis.text(1.5, -1, "Interaction p", fontweight="bold", **text)
+        for y, (label, level, p_text) in enumerate(rows):
+            axis.text(-1.25, y, label, fontweight="normal" if level else "bold", **text)
+            if p_text:
+                axis.text(1.5, y, p_text, **text)
+            if level is None:
+                continue
+            for arm, x in (("dex", -0.68), ("control", -0.36)):
+                counts = level["by_arm"][arm]
+                axis.text(x, y, f"{counts['events']}/{counts['n']}", **text)
+            axis.text(1.03, y, _hr_text(level), **text)
+            if level["hr"] is not None:
+                overall = y == 0
+                axis.plot([level["hr_lower"], level["hr_upper"]], [y, y], color=INK, linewidth=1.2)
+                # The overall estimate as a diamond, each level's as a square: apart in print.
+                axis.plot(
+                    [level["hr"]],
+                    [y],
+                    "D" if overall else "s",
+                    color=INK,
+                    markerfacecolor="white" if overall else INK,
+                    markersize=6 if overall else 5,
+                )
+        axis.set_yticks([])
+        axis.xaxis.set_major_locator(
+            FixedLocator([t for t in (0.1, 0.25, 0.5, 1, 2, 4, 10) if low <= t <= high])
+        )
+        axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        axis.xaxis.set_minor_formatter(NullFormatter())
+        axis.set_xlabel("Hazard ratio, DEX vs CONTROL (log scale) · < 1 favours DEX", fontsize=8)
+        figure.text(
+            0.02,
+            1 - 0.12 / height,
+            "Overall survival by subgroup",
+            fontsize=11,
+            fontweight="bold",
+            va="top",
+        )
+        figure.text(
+            0.02,
+            1 - 0.38 / height,
+            f"Cut-off {cutoff} · computed {computed_at} · Cox (Efron ties) per level, 95% Wald "
+            "CI; interaction: likelihood-ratio test · d/n: deaths/patients",
+            fontsize=7.5,
+            va="top",
+        )
+        for side in ("left", "right", "top"):
+            axis.spines[side].set_visible(False)
+        figure.subplots_adjust(left=0.4, right=0.64, top=1 - 0.8 / height, bottom=0.55 / height)
+    return figure
+
+
+def forest_svg(subgroups: dict[str, Any], *, cutoff: str, computed_at: str) -> str:
+    """Return the forest plot (forest_figure) as SVG."""
+    return figure_file(
+        forest_figure(subgroups, cutoff=cutoff, computed_at=computed_at), "svg"
+    ).decode()
+
+
+def analysis_figure(
+    results: dict[str, Any], *, name: str, kind: str, computed_at: str
+) -> Figure | None:
+    """Return one figure of a run's results: a plotted endpoint's by-arm or pooled curves,
+    or the forest plot (by arm only); None for a figure the results do not have."""
+    if name == FOREST:
+        if kind != "by_arm" or not results.get("os_subgroups"):
+            return None
+        return forest_figure(
+            results["os_subgroups"], cutoff=results["cutoff"], computed_at=computed_at
+        )
+    if name not in PLOTTED or kind not in ("by_arm", "pooled"):
+        return None
+    endpoint = results["endpoints"][name]
+    by_arm = kind == "by_arm"
+    return km_figure(
+        endpoint["by_arm"] if by_arm else {"pooled": endpoint["pooled"]},
+        title=f"{PLOTTED[name]} by arm" if by_arm else f"{PLOTTED[name]}, pooled",
+        cutoff=results["cutoff"],
+        computed_at=computed_at,
+        # The comparison only on the by-arm figure, which only unblinded roles are served.
+        comparison=endpoint.get("comparison") if by_arm else None,
+        ylabel=f"{PLOTTED[name]} probability",
     )
-    axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
-    axis.xaxis.set_minor_formatter(NullFormatter())
-    axis.set_xlabel("Hazard ratio, DEX vs CONTROL (log scale) · < 1 favours DEX", fontsize=8)
-    axis.set_title(
-        f"Overall survival by subgroup · cut-off {cutoff} · computed {computed_at}\n"
-        "Cox (Efron ties) per level, 95% Wald CI; interaction: likelihood-ratio test",
-        fontsize=9,
-    )
-    for side in ("left", "right", "top"):
-        axis.spines[side].set_visible(False)
-    figure.subplots_adjust(left=0.4, right=0.64, top=1 - 0.75 / height, bottom=0.55 / height)
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg")
-    plt.close(figure)
-    return buffer.getvalue()
+
+
+def analysis_figures(results: dict[str, Any], computed_at: str) -> dict[str, dict[str, str]]:
+    """Return every figure of a run's results as SVG, by name and kind, as the run keeps
+    them: each plotted endpoint by arm and pooled; the forest plot by arm, if computed."""
+    kinds = {name: ("by_arm", "pooled") for name in PLOTTED} | {FOREST: ("by_arm",)}
+    figures: dict[str, dict[str, str]] = {}
+    for name, names_kinds in kinds.items():
+        for kind in names_kinds:
+            figure = analysis_figure(results, name=name, kind=kind, computed_at=computed_at)
+            if figure is not None:
+                figures.setdefault(name, {})[kind] = figure_file(figure, "svg").decode()
+    return figures
+
+
+def analysis_figure_file(
+    results: dict[str, Any], *, name: str, kind: str, computed_at: str, file_format: str
+) -> bytes | None:
+    """Return one figure of a run's results as a file (svg, png or pdf), or None."""
+    figure = analysis_figure(results, name=name, kind=kind, computed_at=computed_at)
+    return None if figure is None else figure_file(figure, file_format)

@@ -29,14 +29,13 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 
 import protocol
 from accounts.models import User
-from endpoints.analysis import RISK_TIMES, analysis_compute
+from endpoints.analysis import analysis_compute
 from endpoints.datasets import PatientFacts, patient_facts
 from endpoints.models import AnalysisRun
-from endpoints.plots import forest_svg, km_svg
+from endpoints.plots import analysis_figures
 from locks.selectors import active_trial_lock, locked_patient_share
 
 logger = logging.getLogger(__name__)
-PLOTTED = {"OS": "Overall survival", "EFS": "Event-free survival"}
 QUEUED_RESEND_SECONDS = 5 * 60
 
 
@@ -263,33 +262,10 @@ class LeaseKept:
 
 
 def _figures(results: dict, computed_at: str) -> dict[str, dict[str, str]]:
-    figures: dict[str, dict[str, str]] = {}
-    for parameter, title in PLOTTED.items():
-        endpoint = results["endpoints"][parameter]
-        figures[parameter] = {
-            "by_arm": km_svg(
-                endpoint["by_arm"],
-                title=f"{title} by arm",
-                cutoff=results["cutoff"],
-                computed_at=computed_at,
-                risk_times=list(RISK_TIMES),
-            ),
-            "pooled": km_svg(
-                {"pooled": endpoint["pooled"]},
-                title=f"{title}, pooled",
-                cutoff=results["cutoff"],
-                computed_at=computed_at,
-                risk_times=list(RISK_TIMES),
-            ),
-        }
-    if results.get("os_subgroups"):
-        # Comparative only: served to the roles that may read results by arm.
-        figures["OS_SUBGROUPS"] = {
-            "by_arm": forest_svg(
-                results["os_subgroups"], cutoff=results["cutoff"], computed_at=computed_at
-            )
-        }
-    return figures
+    """Every figure of the run as SVG (endpoints/plots.py): the Kaplan-Meier curves by arm
+    and pooled, and the forest plot, which is comparative only and served to the roles that
+    may read results by arm."""
+    return analysis_figures(results, computed_at)
 
 
 def analysis_run_execute(*, run_id: int) -> AnalysisRun | None:

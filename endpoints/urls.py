@@ -11,6 +11,19 @@ urlpatterns = [
         views.analysis_figure,
         name="analysis-figure",
     ),
+    # The same figure to download, with the same access rules.
+    path(
+        "analyses/<int:pk>/figures/<str:parameter>/<str:kind>.png",
+        views.analysis_figure,
+        {"file_format": "png"},
+        name="analysis-figure-png",
+    ),
+    path(
+        "analyses/<int:pk>/figures/<str:parameter>/<str:kind>.pdf",
+        views.analysis_figure,
+        {"file_format": "pdf"},
+        name="analysis-figure-pdf",
+    ),
     path("analyses/safety/", safety_views.safety_tables_page, name="safety-tables"),
     path("analyses/safety/<str:table>.csv", safety_views.safety_table_csv, name="safety-table-csv"),
 ]

@@ -8,17 +8,21 @@ work happens on a Celery worker; the page only reads finished runs.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import user_can_recompute_analyses, user_can_unblind_trial
-from endpoints import selectors, services
+from endpoints import plots, selectors, services
 from endpoints.analysis import blinded_view
+from endpoints.figure_style import CONTENT_TYPES
 from endpoints.models import AnalysisRun
 from randomization.blinding import arms_visible_to, trial_unblinding
 from refusals.pages import attempt
@@ -86,15 +90,40 @@ def analysis_run_status(request: AuthenticatedHttpRequest, pk: int) -> JsonRespo
 
 @login_required
 def analysis_figure(
-    request: AuthenticatedHttpRequest, pk: int, parameter: str, kind: str
+    request: AuthenticatedHttpRequest,
+    pk: int,
+    parameter: str,
+    kind: str,
+    file_format: str = "svg",
 ) -> HttpResponse:
-    """A run's Kaplan-Meier SVG; the by-arm figure only for accounts that may read it."""
+    """A run's figure as SVG (as the worker drew it), PNG or PDF (drawn again from the run's
+    results by the same code); the by-arm figures only for accounts that may read them."""
     if kind == "by_arm" and not arms_visible_to(request.user):
         raise PermissionDenied("Comparative results are confidential while the trial runs.")
     run = get_object_or_404(AnalysisRun, pk=pk, status=AnalysisRun.Status.DONE)
     svg = ((run.figures or {}).get(parameter) or {}).get(kind)
     if svg is None:
         raise Http404("No such figure.")
-    response = HttpResponse(svg, content_type="image/svg+xml")
+    content: str | bytes | None = svg
+    if file_format != "svg":
+        content = plots.analysis_figure_file(
+            run.results or {},
+            name=parameter,
+            kind=kind,
+            computed_at=_computed_at(run),
+            file_format=file_format,
+        )
+        if content is None:
+            raise Http404("No such figure.")
+    response = HttpResponse(content, content_type=CONTENT_TYPES[file_format])
+    response["Content-Disposition"] = (
+        f'inline; filename="{parameter}_{kind}_run{run.pk}_{run.cutoff:%Y-%m-%d}.{file_format}"'
+    )
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+def _computed_at(run: AnalysisRun) -> str:
+    """When the run was computed, as its SVG figures say it (the worker's clock, UTC)."""
+    finished = run.finished_at or timezone.now()
+    return finished.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
