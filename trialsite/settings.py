@@ -370,6 +370,8 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", default="Europe/Paris")
 USE_I18N = True
 USE_TZ = True
+# Dates typed and shown day/month/year in every language, ISO accepted (trialsite/formats).
+FORMAT_MODULE_PATH = "trialsite.formats"
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
