@@ -26,6 +26,9 @@ _HIDDEN_FIELDS = frozenset(
     }
 )
 
+# Columns that name a row to a reader (an eligibility criterion's code and its text).
+_SUBJECT_FIELDS = frozenset({"code", "text"})
+
 
 @dataclass(frozen=True)
 class HistoryEntry:
@@ -38,6 +41,10 @@ class HistoryEntry:
     by: str | None  # full name, else staff ID (User.display_name): what the API shows
     reason: str | None
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    model: str = ""  # the audited model's label, 'patients.CriterionAnswer'
+    # What names the row to a reader (a criterion's code and the text it was asked with):
+    # pages show it (audit.reading), the API keeps `record`.
+    subject: dict[str, str] = field(default_factory=dict)
 
 
 def history_of(*records: Model) -> list[HistoryEntry]:
@@ -94,6 +101,12 @@ def history_of(*records: Model) -> list[HistoryEntry]:
                 by=names.get(context.get("user")),
                 reason=context.get("reason"),
                 changes=changes,
+                model=event.pgh_obj_model,
+                subject={
+                    k: str(v)
+                    for k, v in (event.pgh_data or {}).items()
+                    if k in _SUBJECT_FIELDS and v not in (None, "")
+                },
             )
         )
     return entries

@@ -19,6 +19,7 @@ from review.fingerprints import (
     fingerprint,
     record_values,
 )
+from review.labels import record_label
 from review.models import DataQuery, Signature, SourceVerification
 
 
@@ -94,10 +95,6 @@ class RecordReview:
     queries: list[DataQuery]
 
 
-def _label(record: Model) -> str:
-    return f"{str(record._meta.verbose_name).capitalize()} {record}"
-
-
 def casebook_review(patient: Patient) -> list[RecordReview]:
     """Each casebook record with its latest verification (still current or not) and queries."""
     records = casebook_records(patient)
@@ -113,7 +110,9 @@ def casebook_review(patient: Patient) -> list[RecordReview]:
         mark = verifications.get((ct, record.pk, ""))
         current = bool(mark and mark.fingerprint == fingerprint(record_values(record)))
         reviews.append(
-            RecordReview(record, _label(record), mark, current, queries.get((ct, record.pk), []))
+            RecordReview(
+                record, record_label(record), mark, current, queries.get((ct, record.pk), [])
+            )
         )
     return reviews
 

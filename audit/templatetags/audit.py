@@ -6,6 +6,9 @@ from typing import Any
 
 from django import template
 
+from audit import reading
+from audit.selectors import HistoryEntry
+
 register = template.Library()
 
 
@@ -19,3 +22,9 @@ def audit_value(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}: {audit_value(v)}" for k, v in value.items())
     return str(value)
+
+
+@register.filter
+def readable_history(entries: list[HistoryEntry]) -> list[reading.ReadableEntry]:
+    """Return the audit trail's entries with labels and formatted values, never codes."""
+    return reading.readable(entries)

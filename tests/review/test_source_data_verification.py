@@ -49,7 +49,7 @@ def test_it_shows_a_record_verified_by_the_monitor(patient_a, monitor):
     mark = record_verify(user=monitor, record=screening)
 
     review = _review_of(patient_a, screening)
-    assert review.label == "Screening Screening of 03-001"
+    assert review.label == "Screening on 04/03/2025"
     assert (review.verified, review.verification_current) == (mark, True)
     assert (mark.verified_by, mark.verified_at.date()) == (monitor, dt.date(2025, 6, 2))
     assert (mark.patient, mark.record, mark.field_name) == (patient_a, screening, "")

@@ -1,0 +1,176 @@
+"""Stored values as people read them: a field's verbose name, a choice's label, dates
+dd/mm/yyyy, booleans Yes/No; never a column name or a stored code.
+
+The audit trail keeps what the database holds (column names, choice codes, ISO dates), which
+the API and the exports give as they are; the pages of the audit trail and of the data review
+read them through these functions. Models are found by their label (apps.get_model), so the
+audit trail needs no import of the apps above it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+import protocol
+from audit.selectors import HistoryEntry
+
+NOTHING = "—"
+
+# JSON fields whose values are codes of a protocol vocabulary (gene → result).
+_JSON_VALUE_LABELS: dict[str, dict[str, str]] = {
+    "mutations": {str(k): str(v) for k, v in protocol.MutationResult.choices},
+}
+
+_SUBJECT_MAX = 120  # a row's text, as named in the audit trail's "Record" column
+
+_ACTIONS = {"insert": "Created", "update": "Changed", "delete": "Deleted"}
+
+
+def model_of(label: str) -> type[models.Model] | None:
+    """The model an audit event's label ('patients.Screening') names, if it still exists."""
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
+
+
+def field_of(model: type[models.Model] | None, name: str) -> models.Field | None:
+    """The model's field by name or column ('site_id' names the field 'site')."""
+    if model is None:
+        return None
+    for candidate in (name, name[:-3] if name.endswith("_id") else None):
+        if not candidate:
+            continue
+        try:
+            field = model._meta.get_field(candidate)
+        except FieldDoesNotExist:
+            continue
+        if isinstance(field, models.Field):
+            return field
+    return None
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def field_label(model: type[models.Model] | None, name: str) -> str:
+    """The field's verbose name, capitalized: 'marrow_blasts_pct' → 'Marrow blasts (%)'."""
+    field = field_of(model, name)
+    if field is None:
+        return _capitalized(name.removesuffix("_id").replace("_", " "))
+    return _capitalized(str(field.verbose_name))
+
+
+def date_text(value: dt.date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else NOTHING
+
+
+def moment_text(value: dt.datetime | None) -> str:
+    """A time stamp in the trial's time zone, dd/mm/yyyy HH:MM with the zone's name."""
+    if value is None:
+        return NOTHING
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{local:%d/%m/%Y %H:%M} {local.tzname() or ''}".strip()
+
+
+def value_text(model: type[models.Model] | None, name: str, value: Any) -> str:
+    """A stored value (as the model holds it, or as the audit trail's JSON keeps it) for
+    reading: the choice's label, the related record, dd/mm/yyyy, Yes/No; '—' for nothing."""
+    if value is None or value == "" or value == [] or value == {}:
+        return NOTHING
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    field = field_of(model, name)
+    if field is not None and field.choices:
+        labels = {str(k): str(v) for k, v in field.flatchoices}
+        if isinstance(value, list):
+            return ", ".join(labels.get(str(v), str(v)) for v in value)
+        return labels.get(str(value), str(value))
+    if field is not None and field.is_relation and field.related_model is not None:
+        related = field.related_model
+        if isinstance(value, models.Model):
+            return str(value)
+        found = related._default_manager.filter(pk=value).first()  # type: ignore[union-attr]
+        return str(found) if found is not None else str(value)
+    if isinstance(field, models.DateTimeField) or isinstance(value, dt.datetime):
+        moment = value if isinstance(value, dt.datetime) else parse_datetime(str(value))
+        return moment_text(moment) if moment else str(value)
+    if isinstance(field, models.DateField) or isinstance(value, dt.date):
+        day = value if isinstance(value, dt.date) else parse_date(str(value))
+        return date_text(day) if day else str(value)
+    if isinstance(value, dict):
+        labels = _JSON_VALUE_LABELS.get(name, {})
+        return ", ".join(
+            f"{k}: {labels.get(str(v), value_text(None, k, v))}" for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return ", ".join(value_text(None, name, v) for v in value)
+    if isinstance(value, Decimal | float):
+        return f"{value:g}" if isinstance(value, float) else str(value.normalize())
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str  # the field's verbose name
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class ReadableEntry:
+    """One audited change as the audit trail's page shows it."""
+
+    at: dt.datetime
+    action: str  # Created, Changed, Deleted
+    record: str  # "Screening", "Criterion answer: No APL (t(15;17))"
+    username: str | None
+    reason: str | None
+    changes: list[Change]
+
+
+def record_text(model: type[models.Model] | None, entry: HistoryEntry) -> str:
+    """What the audited row was, in words: its model's verbose name, and a criterion's text
+    (as it was asked) rather than its code."""
+    name = entry.model.split(".")[-1] if entry.model else entry.record.split(" ")[0]
+    title = _capitalized(str(model._meta.verbose_name)) if model is not None else name
+    described = entry.subject.get("text") or entry.subject.get("code")
+    if described and len(described) > _SUBJECT_MAX:
+        described = described[: _SUBJECT_MAX - 1].rstrip() + "…"
+    return f"{title}: {described}" if described else title
+
+
+def readable(entries: list[HistoryEntry]) -> list[ReadableEntry]:
+    """The audit trail's entries with labels and formatted values instead of codes."""
+    shown = []
+    for entry in entries:
+        model = model_of(entry.model) if entry.model else None
+        shown.append(
+            ReadableEntry(
+                at=entry.at,
+                action=_ACTIONS.get(entry.action, _capitalized(entry.action)),
+                record=record_text(model, entry),
+                username=entry.username,
+                reason=entry.reason,
+                changes=[
+                    Change(
+                        field_label(model, name),
+                        value_text(model, name, old),
+                        value_text(model, name, new),
+                    )
+                    for name, (old, new) in entry.changes.items()
+                    if name not in entry.subject  # named in the record column instead
+                ],
+            )
+        )
+    return shown
