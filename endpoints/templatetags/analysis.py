@@ -1,10 +1,12 @@
-"""Formatting of analysis figures: days, percentages, p-values, arm labels; None as n/a."""
+"""Formatting of analysis figures: days, percentages, p-values, arm and strata labels; None
+as n/a."""
 
 from __future__ import annotations
 
 from django import template
 
 import protocol
+from endpoints.plots import strata_label as _strata_label
 
 register = template.Library()
 NOT_AVAILABLE = "n/a"
@@ -34,3 +36,9 @@ def pvalue(value: float | None) -> str:
 @register.filter
 def arm_label(value: str) -> str:
     return dict(protocol.Arm.choices).get(value, value)
+
+
+@register.filter
+def strata_label(factors: list[str]) -> str:
+    """The analysis strata as a reader names them: 'Salvage regimen × Disease status'."""
+    return _strata_label(factors or [])
