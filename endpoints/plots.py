@@ -213,7 +213,16 @@ def km_figure(
         axis.set_xlabel("Months since randomization")
         axis.set_ylabel(ylabel)
         axis.grid(axis="y", color="#bbbbbb", linewidth=0.5)
-        axis.legend(loc="upper right", fontsize=8, handlelength=3, borderaxespad=0.3)
+        if rows:
+            axis.legend(loc="upper right", fontsize=8, handlelength=3, borderaxespad=0.3)
+        else:
+            axis.text(
+                0.5,
+                0.5,
+                "No patient to analyse at this cut-off",
+                ha="center",
+                transform=axis.transAxes,
+            )
         figure.text(
             KM_MARGIN / KM_WIDTH, 1 - 0.12 / height, title, fontsize=11, fontweight="bold", va="top"
         )

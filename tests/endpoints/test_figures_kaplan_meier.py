@@ -17,6 +17,7 @@ import datetime as dt
 import pytest
 
 from endpoints import plots
+from endpoints.analysis import analysis_compute
 from endpoints.statistics.kaplan_meier import kaplan_meier
 from tests.endpoints.figures_trial import MONTH, all_text, analysed, texts, x_tick_labels
 
@@ -192,3 +193,10 @@ def test_a_short_follow_up_is_ticked_every_3_months():
         data = early.os_rows(row)
         for month, (_, number) in _at_risk_by_tick(svg, row).items():
             assert number == str(sum(r.days >= int(month) * MONTH for r in data))
+
+
+def test_before_anyone_is_randomized_the_figures_say_there_is_no_one_to_analyse():
+    empty = analysis_compute([], dt.date(2025, 1, 1), ["regimen"])
+    svg = plots.analysis_figures(empty, COMPUTED_AT)["OS"]["by_arm"]
+    assert "No patient to analyse at this cut-off" in all_text(svg)
+    assert [label.text for label in x_tick_labels(svg)] == ["0", "3"]
