@@ -20,6 +20,7 @@ from django.db.models import F, Model
 from django.utils import timezone
 from pghistory.models import Events
 
+from audit.time_stamps import time_stamp
 from refusals import Refused
 from refusals.text import CONTROL_CHARACTER_MESSAGE, CONTROL_CHARACTERS, has_visible_text
 
@@ -74,7 +75,11 @@ class VersionConflict(Refused):
     def __init__(self, record: Model) -> None:
         who, when = _last_save(record)
         by = f" by {who}" if who else ""
-        at = f" on {timezone.localtime(when):%d/%m/%Y at %H:%M}" if when else ""
+        # The zone named, and UTC beside it: an editor in another zone reads the same time.
+        stamp = time_stamp(when) if when else None
+        at = (
+            f" on {stamp.date} at {stamp.time} {stamp.zone} ({stamp.utc_time} UTC)" if stamp else ""
+        )
         super().__init__(
             {
                 "version": [

@@ -20,17 +20,15 @@ from django.utils import timezone
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import user_is_site_bound
+from casebook.date_inputs import TrialDateField
 from endpoints.safety_csv import SAFETY_CSV_TABLES, safety_csv
 from endpoints.safety_tables import safety_tables
 from randomization.services import arms_viewing_record
 
 
 class CutoffForm(forms.Form):
-    cutoff = forms.DateField(
+    cutoff = TrialDateField(
         required=False,
-        input_formats=["%Y-%m-%d"],
-        error_messages={"invalid": "A date as YYYY-MM-DD."},
-        widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Events with onset on or before this day; today if empty.",
     )
 

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from audit.records import REASON_MAX_LENGTH
+from casebook.date_inputs import TrialDateField
 from endpoints.models import AnalysisRun
 from interim.models import Sidedness, SpendingFunction
 
@@ -75,4 +76,4 @@ class InterimLookForm(forms.Form):
 
 
 class AnalysisRequestForm(forms.Form):
-    cutoff = forms.DateField(label="Data cut-off", widget=forms.DateInput(attrs={"type": "date"}))
+    cutoff = TrialDateField(label="Data cut-off")

@@ -8,15 +8,15 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from casebook.date_inputs import TrialDateField
 from oversight.models import DmcReportPart
 
 
 class CutoffForm(forms.Form):
-    cutoff = forms.DateField(
+    cutoff = TrialDateField(
         label="data cut-off",
         required=False,
         help_text="Events dated on or before this day count; empty: today.",
-        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def clean_cutoff(self) -> dt.date:

@@ -9,12 +9,12 @@ from django import forms
 import protocol
 from accounts.models import Site
 from audit.records import REASON_MAX_LENGTH
+from casebook.date_inputs import TrialDateField
 from patients import rules
 from patients.models import Patient, Screening
 from patients.services import SCREENING_FIELDS
 
 _YES_NO = [("yes", "Yes"), ("no", "No")]
-_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ScreeningForm(forms.Form):
@@ -37,7 +37,7 @@ class ScreeningForm(forms.Form):
             forms.fields_for_model(
                 Screening,
                 fields=model_fields,
-                widgets={name: _DATE for name in rules.ALL_DATES},
+                field_classes={name: TrialDateField for name in rules.ALL_DATES},
             )
         )
         self.fields["note"].widget = forms.Textarea(attrs={"rows": 2})

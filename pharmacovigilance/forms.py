@@ -8,16 +8,13 @@ from typing import Any
 from django import forms
 
 from audit.records import REASON_MAX_LENGTH
+from casebook.date_inputs import TrialDateField, TrialDateTimeField
 from pharmacovigilance.case_file import SuspectDrugLine
 from pharmacovigilance.classification import Expectedness, SponsorCausality
 from pharmacovigilance.models import COMMENT_MAX_LENGTH, REASON_LENGTH, Regulator, SponsorAssessment
 from pharmacovigilance.services import SYSTEM_ORGAN_CLASSES, DrugOpinion, opinion_field
 from protocol.safety import SuspectDrug
 from visits.ctcae import CTCAE_TERMS
-
-_DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-# A browser sends seconds too when the value has them.
-_DATETIME_INPUT_FORMATS = [_DATETIME_FORMAT, "%Y-%m-%dT%H:%M:%S"]
 
 
 class AssessmentForm(forms.Form):
@@ -123,10 +120,8 @@ class RegulatorReportForm(forms.Form):
     """The initial report of a SUSAR to the regulators: when, to whom, their reference."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    reported_at = forms.DateTimeField(
+    reported_at = TrialDateTimeField(
         label="Reported on (date and time)",
-        input_formats=_DATETIME_INPUT_FORMATS,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_DATETIME_FORMAT),
         help_text="The trial's time (Europe/Paris).",
     )
     reported_to = forms.ChoiceField(label="Reported to", choices=Regulator.choices)
@@ -137,10 +132,8 @@ class FollowUpReportForm(forms.Form):
     """The day-15 follow-up report of a fatal or life-threatening SUSAR."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    reported_at = forms.DateTimeField(
+    reported_at = TrialDateTimeField(
         label="Follow-up reported on (date and time)",
-        input_formats=_DATETIME_INPUT_FORMATS,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_DATETIME_FORMAT),
         help_text="The trial's time (Europe/Paris).",
     )
     reference = forms.CharField(label="Regulator's reference", max_length=100)
@@ -153,9 +146,8 @@ class RsiVersionForm(forms.Form):
     document = forms.CharField(
         max_length=200, help_text='e.g. "SmPC Dexamethasone Mylan 4 mg, rev. 2024-03"'
     )
-    effective_from = forms.DateField(
+    effective_from = TrialDateField(
         label="Effective from",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Today at the earliest: an RSI is never retroactive.",
     )
     terms = forms.MultipleChoiceField(

@@ -7,10 +7,9 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from casebook.date_inputs import TrialDateTimeField
 from safety.models import SaeReportVersion
 from safety.services import CONTENT_FIELDS
-
-_DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 class SaeDraftForm(forms.ModelForm):
@@ -18,10 +17,8 @@ class SaeDraftForm(forms.ModelForm):
     aware (the clock's start), in the trial's time zone."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    site_aware_at = forms.DateTimeField(
+    site_aware_at = TrialDateTimeField(
         label="Date and time the site became aware",
-        input_formats=[_DATETIME_FORMAT],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_DATETIME_FORMAT),
         help_text="The trial's time (Europe/Paris). The initial report is due 24 hours later.",
     )
 

@@ -8,15 +8,18 @@ from django import forms
 from django.db.models import Model
 
 from audit.records import REASON_MAX_LENGTH
+from casebook.date_inputs import TrialDateField, TrialDateTimeField
 from casebook.declarations import Form
 from visits.ctcae import CTCAE_TERMS, OTHER_SPECIFY, grades_text
 
 
-def _widgets(form: Form) -> dict[str, forms.Widget | type[forms.Widget]]:
+def _field_classes(form: Form) -> dict[str, type[forms.Field]]:
+    """Dates (and times) typed dd/mm/yyyy in any browser locale (casebook/date_inputs.py)."""
+    classes = {"date": TrialDateField, "datetime": TrialDateTimeField}
     return {
-        name: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        name: classes[form.data_type(name)]
         for name in form.entered_fields
-        if form.data_type(name) == "date"
+        if form.data_type(name) in classes
     }
 
 
@@ -48,7 +51,7 @@ class RecordForm(forms.Form):
             forms.fields_for_model(
                 form.model,
                 fields=list(fields),
-                widgets=_widgets(form),
+                field_classes=_field_classes(form),
                 labels={name: form.label(name) for name in fields},
                 help_texts={name: _help_text(form, name) for name in fields},
             )

@@ -98,7 +98,7 @@ def test_it_says_who_saved_since_and_when(patient_a, first_editor, second_editor
     # Saved at the frozen 10:00 UTC, 12:00 in Paris.
     assert (
         "This record was changed by someone else after you opened it: saved by Anne Martin "
-        "on 02/06/2025 at 12:00. Nothing was saved"
+        "on 02/06/2025 at 12:00 CEST (10:00 UTC). Nothing was saved"
     ) in refused.text
 
 
