@@ -4,6 +4,7 @@ from dashboard import patient_pages, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("patients/find/", views.patient_find, name="patient-find"),
     path("screening/new/", patient_pages.screening_new, name="screening-new"),
     path("patients/<str:study_id>/", patient_pages.patient_detail, name="patient-detail"),
     path(

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -179,10 +180,24 @@ def record_edit(
     return _render(request, kind, patient, form, instance)
 
 
+def _return_to(request: AuthenticatedHttpRequest) -> str | None:
+    """The page to go back to once saved (`next`, e.g. the worklist with its filters), if it
+    is on this site; None for anything else, so a crafted link cannot send a coordinator
+    from a saved visit to another host."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    return None
+
+
 @login_required
 def visit_record(request: AuthenticatedHttpRequest, study_id: str, month: int) -> HttpResponse:
-    """Fill in a follow-up visit, or mark it missed with a reason."""
+    """Fill in a follow-up visit, or mark it missed with a reason; then back to the page it
+    was opened from (the worklist) when that page is on this site, else the patient's."""
     patient = _editable_patient(request, study_id)
+    return_to = _return_to(request)
     visit = get_object_or_404(FollowUpVisit, patient=patient, month=month)
     completed = visit.is_completed
     missing = request.method == "POST" and request.POST.get("action") == "miss"
@@ -209,7 +224,7 @@ def visit_record(request: AuthenticatedHttpRequest, study_id: str, month: int) -
                         version=missed_form.cleaned_data["version"],
                     )
                     messages.success(request, f"Visit {visit.label} marked missed.")
-                    return redirect("patient-detail", study_id=patient.study_id)
+                    return redirect(return_to or reverse("patient-detail", args=[patient.study_id]))
             elif form.is_valid():
                 services.followup_visit_record(
                     visit=visit,
@@ -219,7 +234,7 @@ def visit_record(request: AuthenticatedHttpRequest, study_id: str, month: int) -
                     reason=form.cleaned_data["reason"],
                 )
                 messages.success(request, f"Visit {visit.label} of {patient.study_id} recorded.")
-                return redirect("patient-detail", study_id=patient.study_id)
+                return redirect(return_to or reverse("patient-detail", args=[patient.study_id]))
         except ValidationError as exc:
             show_on_form(missed_form if missing else form, exc)
     return render(
@@ -232,6 +247,7 @@ def visit_record(request: AuthenticatedHttpRequest, study_id: str, month: int) -
             "missed_form": missed_form,
             "status": selectors.status_of(visit),
             "completed": completed,
+            "return_to": return_to,
         },
     )
 

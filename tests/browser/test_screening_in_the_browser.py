@@ -155,6 +155,8 @@ def test_it_puts_an_eligible_patient_and_a_screen_failure_in_the_screening_log(
             "71",
             "—",
             "Screen failure",
+            "Screen failure",  # status
+            "—",  # next due: nothing
             " ".join(_reason_lines(*failing)),
         ],
         use_inner_text=True,
