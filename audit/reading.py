@@ -59,7 +59,13 @@ def field_of(model: type[models.Model] | None, name: str) -> models.Field | None
     return None
 
 
+# Words a default verbose name spells in lower case ('sae report') that the trial writes in
+# capitals.
+_ACRONYMS = {"sae": "SAE", "ae": "AE", "mrd": "MRD", "hsct": "HSCT", "rsi": "RSI", "susar": "SUSAR"}
+
+
 def _capitalized(text: str) -> str:
+    text = " ".join(_ACRONYMS.get(word, word) for word in text.split(" "))
     return text[:1].upper() + text[1:]
 
 

@@ -129,3 +129,33 @@ def test_the_audit_trail_shows_labels_and_formatted_values(
     ):
         assert code not in history, code
     assert not ISO_DATE.search(history)
+
+
+def test_the_audit_trail_names_each_kind_of_record_and_its_values_in_words(
+    client, course, data_manager
+):
+    client.force_login(data_manager)
+
+    history = _between(client.get("/patients/03-001/").content.decode(), 'id="history"', "</table>")
+
+    for shown in (
+        "<td>Randomization</td>",
+        "Regimen: — → Intensive: amsacrine + cytarabine",
+        "Randomized at: — → 05/03/2025 09:00 CET",
+        "<td>Treatment cycle</td>",
+        "Phase: — → Induction",
+        "Cycle started on: — → 06/03/2025",
+        "Dose reduced: — → No",
+        "<td>Response assessment</td>",
+        "Category: — → Complete remission (CR)",
+        "Assessed on: — → 10/04/2025",
+        "<td>Adverse event</td>",
+        "CTCAE v5.0 term: — → Sepsis",
+        "Serious (SAE): — → Yes",
+        "Related to salvage therapy: — → Probable",
+        "<td>SAE report</td>",
+    ):
+        assert shown in history, shown
+    for code in ("intensive_", "started_on", "category", "related_to", "probable", "True"):
+        assert code not in history, code
+    assert not ISO_DATE.search(history)
