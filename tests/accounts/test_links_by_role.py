@@ -16,6 +16,7 @@ visit due; 07-001 at another site.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import deque
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -43,6 +44,12 @@ _NOT_FOLLOWED = ("/login/", "/logout/", "/admin/", "/api/", "/static/")
 # The same page for another patient or record adds nothing: two of each kind are enough.
 _PER_KIND = 2
 _MOST_PAGES = 250
+# The casebook's entry pages (screen, record, correct a form, record a visit): the
+# coordinator's alone.
+_CASEBOOK_ENTRY = re.compile(
+    r"GET /(screening/new/|patients/[^/]+/(screening/edit|[a-z-]+/new|[a-z-]+/(\d+/)?edit"
+    r"|visits/M\d+)/)"
+)
 
 
 @dataclass(frozen=True)
@@ -187,6 +194,11 @@ def test_no_link_or_form_shown_to_a_role_answers_403(request, client, trial, sit
     assert not refused, "\n".join(refused)
     assert len(visited) > 10, visited  # the crawl went through the trial's pages
     assert any("/patients/03-001/" in v for v in visited)
+    entry_forms = [v for v in visited if _CASEBOOK_ENTRY.match(v)]
+    if role == Role.COORDINATOR:  # the crawl does reach the forms, where they are shown
+        assert len(entry_forms) > 20, visited
+    else:
+        assert not entry_forms, entry_forms
 
 
 def test_the_administrators_landing_page_links_to_the_admin(client, db):
