@@ -186,7 +186,8 @@ def test_it_shows_the_worklist_page_with_the_visits_and_their_status(
         ("03-001", "M3"),
         ("03-002", "M3"),
     ]
-    assert 'href="/patients/03-001/visits/M3/"' in page.text
+    # The visit opens with the way back to this worklist (test_visit_return_to_worklist.py).
+    assert 'href="/patients/03-001/visits/M3/?next=%2Fworklist%2F"' in page.text
     assert '<span class="badge status-due">Due</span>' in page.text
     assert '<span class="badge status-upcoming">Upcoming</span>' in page.text
     assert "07-001" not in page.text
