@@ -82,3 +82,22 @@ def queried_field_label(model: type[models.Model] | None, name: str) -> str:
         except (FormNotDeclared, KeyError):
             pass
     return field_label(model, name)
+
+
+def field_named(record: models.Model, typed: str) -> str:
+    """The field of the record a person named, by its label ('Marrow blasts (%)', any case)
+    or its name; what was typed, stripped, when nothing matches (the service says so)."""
+    typed = typed.strip()
+    wanted = typed.casefold()
+    if not wanted:
+        return ""
+    model = type(record)
+    for field in model._meta.concrete_fields:
+        names = {
+            field.name.casefold(),
+            str(field.verbose_name).casefold(),
+            queried_field_label(model, field.name).casefold(),
+        }
+        if wanted in names:
+            return field.name
+    return typed

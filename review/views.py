@@ -34,6 +34,7 @@ from refusals.pages import attempt
 from review import selectors, services
 from review.checks import AUTOMATIC_CHECKS
 from review.fingerprints import casebook_records
+from review.labels import field_named
 from review.models import DataQuery
 
 
@@ -128,15 +129,20 @@ def _review_page(
 def query_raise(request: AuthenticatedHttpRequest, study_id: str) -> HttpResponse:
     patient = patient_get_for(request.user, study_id)
     write_allowed(request.user, user_can_raise_queries)
+
+    def raise_query() -> None:
+        record = _record_from(patient, request.POST.get("record", ""))
+        services.query_raise(
+            user=request.user,
+            record=record,
+            field_name=field_named(record, request.POST.get("field_name", "")),
+            text=request.POST.get("text", ""),
+        )
+
     return _done(
         request,
         patient,
-        lambda: services.query_raise(
-            user=request.user,
-            record=_record_from(patient, request.POST.get("record", "")),
-            field_name=request.POST.get("field_name", "").strip(),
-            text=request.POST.get("text", ""),
-        ),
+        raise_query,
         "Query raised.",
         form="raise-query",
     )
