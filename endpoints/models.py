@@ -31,8 +31,21 @@ class AnalysisRun(models.Model):
 
     cutoff = models.DateField("data cut-off")
     strata_factors = models.JSONField(default=list)
+    ties = models.CharField(
+        max_length=10, default="efron", help_text="How the Cox models handle tied times."
+    )
+    # Set by the worker when it reads the data (endpoints/fingerprint.py), not by the request.
     fingerprint = models.CharField(
-        max_length=64, db_index=True, help_text="SHA-256 of the cut-off, strata and the data."
+        max_length=64,
+        db_index=True,
+        blank=True,
+        help_text="SHA-256 of the cut-off, strata, ties and the data's state.",
+    )
+    data_seq = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text="The audit chain's last link when the worker read the data: what was "
+        "written after it is what the results do not include.",
     )
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
@@ -65,7 +78,7 @@ class AnalysisRun(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The finished run with the same fingerprint.",
+        help_text="The finished run with the same fingerprint, whose results the worker reused.",
     )
 
     class Meta:

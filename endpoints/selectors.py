@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Site, User
 from accounts.selectors import sites_visible_to
+from endpoints.fingerprint import DataChanges, data_changes_since
 from endpoints.models import AnalysisRun
 from patients.models import Screening
 from randomization.models import Randomization
@@ -38,6 +39,7 @@ def baseline_biology(screening: Screening) -> dict[str, str]:
 def latest_finished_run() -> AnalysisRun | None:
     return (
         AnalysisRun.objects.filter(status=AnalysisRun.Status.DONE)
+        .select_related("served_from")
         .order_by("-finished_at", "-pk")
         .first()
     )
@@ -45,6 +47,15 @@ def latest_finished_run() -> AnalysisRun | None:
 
 def latest_requested_run() -> AnalysisRun | None:
     return AnalysisRun.objects.order_by("-requested_at", "-pk").first()
+
+
+def changes_since_run(run: AnalysisRun) -> DataChanges | None:
+    """What was written since the run's worker read the data; None when nothing was (or
+    the run predates the fingerprint's point, `data_seq`, and cannot say)."""
+    if run.data_seq is None:
+        return None
+    changes = data_changes_since(run.data_seq)
+    return changes if changes else None
 
 
 def analysis_run_lease_left(run_id: int) -> float | None:

@@ -1,6 +1,7 @@
 """Requesting, claiming, computing and sweeping analysis runs.
 
-The web request only records the run and queues it (after commit); the Celery worker
+The web request only records the run and queues it (after commit), reading nothing of the
+trial; the Celery worker reads the data's state, reuses an identical finished run or
 computes it. Each step is idempotent, so a task delivered twice or re-queued after a worker
 died does no harm. A worker holds the run it computes by a lease it renews; a run whose lease
 expired is taken over, and the attempt number makes the claim's token, so a worker that lost
@@ -31,8 +32,10 @@ import protocol
 from accounts.models import User
 from endpoints.analysis import analysis_compute
 from endpoints.datasets import PatientFacts, patient_facts
+from endpoints.fingerprint import DataState, analysis_fingerprint, data_state
 from endpoints.models import AnalysisRun
 from endpoints.plots import analysis_figures
+from endpoints.statistics.cox_efron import TIES
 from locks.selectors import active_trial_lock, locked_patient_share
 
 logger = logging.getLogger(__name__)
@@ -47,7 +50,11 @@ def analysis_strata_default() -> list[str]:
 def data_fingerprint(
     facts: Sequence[PatientFacts], cutoff: dt.date, strata_factors: Sequence[str]
 ) -> str:
-    """SHA-256 of everything the analysis reads: same fingerprint, same results."""
+    """SHA-256 of every fact a frozen data cut holds (datacuts: its content's checksum).
+
+    Analysis runs do not use it: hashing every fact costs as much as reading them; their
+    fingerprint is the audit chain's head (endpoints/fingerprint.py).
+    """
     payload = json.dumps(
         {
             "cutoff": cutoff.isoformat(),
@@ -95,15 +102,54 @@ def analysis_data_locks() -> dict[str, Any]:
     }
 
 
+def analysis_ties_checked(ties: str) -> str:
+    """Refuse a way of handling tied times the Cox models do not know."""
+    if ties not in TIES:
+        raise ValidationError(
+            {"ties": [f"Ties are handled by {' or '.join(TIES)}, not by {ties!r}."]}
+        )
+    return ties
+
+
+@dataclasses.dataclass(frozen=True)
+class AnalysisInputs:
+    """What a run reads, all from one snapshot of the database."""
+
+    state: DataState
+    facts: list[PatientFacts]
+    data_locks: dict[str, Any]
+
+
+def analysis_inputs(cutoff: dt.date, *, facts: bool = True) -> AnalysisInputs:
+    """Read the audit chain's head, the facts and the locks in one REPEATABLE READ snapshot,
+    so the fingerprint stands for exactly the data the results are computed from (a write
+    committing meanwhile is in neither). Without `facts`, only the head and the locks."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost:  # within a caller's transaction, its snapshot is the one
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        state = data_state()
+        read = patient_facts(cutoff) if facts else []
+        return AnalysisInputs(state, read, analysis_data_locks())
+
+
 def analysis_results(
     *, cutoff: dt.date, strata_factors: Sequence[str], ties: str = "efron"
 ) -> tuple[list[PatientFacts], dict]:
-    """The worker's computation of a cut-off: the facts read, and the results with the share
-    of locked data. The worker and the statistician's `analyze` command both call this."""
-    facts = patient_facts(cutoff)
-    results = analysis_compute(facts, cutoff, strata_factors, ties=ties)
-    results["data_locks"] = analysis_data_locks()
-    return facts, results
+    """The computation of a cut-off: the facts read, and the results with the share of
+    locked data. The statistician's `analyze` command calls this; the worker too, through
+    analysis_run_compute."""
+    inputs = analysis_inputs(cutoff)
+    return inputs.facts, _results_of(inputs, cutoff, strata_factors, ties)
+
+
+def _results_of(
+    inputs: AnalysisInputs, cutoff: dt.date, strata_factors: Sequence[str], ties: str
+) -> dict:
+    results = analysis_compute(inputs.facts, cutoff, strata_factors, ties=ties)
+    results["data_locks"] = inputs.data_locks
+    return results
 
 
 @transaction.atomic
@@ -111,36 +157,22 @@ def analysis_run_request(
     *,
     cutoff: dt.date | None = None,
     strata_factors: Sequence[str] | None = None,
+    ties: str = "efron",
     user: User | None = None,
 ) -> AnalysisRun:
-    """Queue an analysis of the data up to `cutoff`, or serve it from an identical finished run."""
+    """Record an analysis of the data up to `cutoff` and queue it once committed.
+
+    Nothing of the trial is read here, so the request answers at once whatever its size:
+    the worker reads the data, and serves the run from an identical finished one when
+    nothing changed (analysis_run_compute).
+    """
     cutoff = analysis_cutoff_checked(cutoff or timezone.localdate())
     factors = analysis_strata_checked(strata_factors)
-    fingerprint = data_fingerprint(patient_facts(cutoff), cutoff, factors)
-    finished = (
-        AnalysisRun.objects.filter(
-            fingerprint=fingerprint, status=AnalysisRun.Status.DONE, served_from__isnull=True
-        )
-        .order_by("-finished_at")
-        .first()
-    )
-    if finished is not None:
-        now = timezone.now()
-        return AnalysisRun.objects.create(
-            cutoff=cutoff,
-            strata_factors=factors,
-            fingerprint=fingerprint,
-            status=AnalysisRun.Status.DONE,
-            requested_by=user,
-            started_at=now,
-            finished_at=now,
-            # The same data, but perhaps locked since: the locks are those of today.
-            results={**(finished.results or {}), "data_locks": analysis_data_locks()},
-            figures=finished.figures,
-            served_from=finished,
-        )
     run = AnalysisRun.objects.create(
-        cutoff=cutoff, strata_factors=factors, fingerprint=fingerprint, requested_by=user
+        cutoff=cutoff,
+        strata_factors=factors,
+        ties=analysis_ties_checked(ties),
+        requested_by=user,
     )
 
     def send() -> None:
@@ -280,9 +312,23 @@ def analysis_run_execute(*, run_id: int) -> AnalysisRun | None:
         return analysis_run_compute(run_id=run_id, attempt=attempt)
 
 
+def _identical_finished_run(run: AnalysisRun, fingerprint: str) -> AnalysisRun | None:
+    """The latest run computed (not itself reused) with the same parameters and data."""
+    return (
+        AnalysisRun.objects.filter(
+            fingerprint=fingerprint, status=AnalysisRun.Status.DONE, served_from__isnull=True
+        )
+        .exclude(pk=run.pk)
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+
+
 def analysis_run_compute(*, run_id: int, attempt: int) -> AnalysisRun | None:
     """Compute a claimed run and store the results, if `attempt` still holds the run.
 
+    First the data's state: when a finished run has the same parameters and data, its
+    results are reused (the run records which one it was served from), with today's locks.
     A worker whose lease expired (it was stalled) and whose run was taken over writes
     nothing, so the newer attempt's result stands. On an error the run goes back to the
     queue for another attempt, or fails with the reason once the attempts are used up; the
@@ -293,19 +339,40 @@ def analysis_run_compute(*, run_id: int, attempt: int) -> AnalysisRun | None:
         pk=run_id, status=AnalysisRun.Status.RUNNING, attempts=attempt
     )
     try:
-        facts, results = analysis_results(cutoff=run.cutoff, strata_factors=run.strata_factors)
-        json.dumps(results, allow_nan=False)  # JSON columns refuse NaN: fail here, with reason
-        computed_at = timezone.now().strftime("%Y-%m-%d %H:%M UTC")
-        figures = _figures(results, computed_at)
-        finished = held.update(
-            status=AnalysisRun.Status.DONE,
-            finished_at=timezone.now(),
-            lease_expires_at=None,
-            results=results,
-            figures=figures,
-            updated_at=timezone.now(),
-            fingerprint=data_fingerprint(facts, run.cutoff, run.strata_factors),
-        )
+        # The head alone first: no facts read when an identical run can be reused.
+        head = analysis_inputs(run.cutoff, facts=False)
+        fingerprint = _fingerprint(run, head.state)
+        finished = _identical_finished_run(run, fingerprint)
+        if finished is not None:
+            now = timezone.now()
+            done = held.update(
+                status=AnalysisRun.Status.DONE,
+                finished_at=now,
+                lease_expires_at=None,
+                # The same data, but perhaps locked since: the locks are those of today.
+                results={**(finished.results or {}), "data_locks": head.data_locks},
+                figures=finished.figures,
+                served_from=finished,
+                fingerprint=fingerprint,
+                data_seq=head.state.seq,
+                updated_at=now,
+            )
+        else:
+            inputs = analysis_inputs(run.cutoff)
+            results = _results_of(inputs, run.cutoff, run.strata_factors, run.ties)
+            json.dumps(results, allow_nan=False)  # JSON columns refuse NaN: fail here, with reason
+            computed_at = timezone.now().strftime("%Y-%m-%d %H:%M UTC")
+            figures = _figures(results, computed_at)
+            done = held.update(
+                status=AnalysisRun.Status.DONE,
+                finished_at=timezone.now(),
+                lease_expires_at=None,
+                results=results,
+                figures=figures,
+                updated_at=timezone.now(),
+                fingerprint=_fingerprint(run, inputs.state),
+                data_seq=inputs.state.seq,
+            )
     except Exception as exc:
         final = attempt >= settings.ANALYSIS_MAX_ATTEMPTS
         held.update(
@@ -316,15 +383,24 @@ def analysis_run_compute(*, run_id: int, attempt: int) -> AnalysisRun | None:
             updated_at=timezone.now(),
         )
         raise
-    if not finished:
+    if not done:
         logger.warning(
             "Analysis run %s: attempt %s was taken over by another worker; its result is discarded",
             run_id,
             attempt,
         )
         return None
-    logger.info("Analysis run %s done: attempt %s", run_id, attempt)
+    if finished is not None:
+        logger.info("Analysis run %s done: served from run %s", run_id, finished.pk)
+    else:
+        logger.info("Analysis run %s done: attempt %s", run_id, attempt)
     return AnalysisRun.objects.get(pk=run_id)
+
+
+def _fingerprint(run: AnalysisRun, state: DataState) -> str:
+    return analysis_fingerprint(
+        cutoff=run.cutoff, strata_factors=run.strata_factors, ties=run.ties, state=state
+    )
 
 
 def analysis_runs_sweep(*, now: dt.datetime | None = None) -> list[int]:
@@ -371,5 +447,6 @@ def analysis_runs_sweep(*, now: dt.datetime | None = None) -> list[int]:
 
 
 def analysis_nightly_refresh() -> AnalysisRun:
-    """The nightly analysis at today's cut-off (served from cache when nothing changed)."""
+    """The nightly analysis at today's cut-off (the worker reuses the last when nothing
+    changed)."""
     return analysis_run_request(cutoff=timezone.localdate())

@@ -27,6 +27,12 @@ from endpoints.models import AnalysisRun
 from randomization.blinding import arms_visible_to, trial_unblinding
 from refusals.pages import attempt
 
+# What the page shows of a run's progress while it polls the run's status.
+RUN_STEPS = [
+    (status, AnalysisRun.Status(status).label)
+    for status in (AnalysisRun.Status.QUEUED, AnalysisRun.Status.RUNNING, AnalysisRun.Status.DONE)
+]
+
 
 @login_required
 def analysis_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -44,6 +50,8 @@ def analysis_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "unblinded": unblinded,
             "figure_kind": "by_arm" if unblinded else "pooled",
             "pending": selectors.latest_requested_run(),
+            "run_steps": RUN_STEPS,
+            "changes": selectors.changes_since_run(run) if run is not None else None,
             "trial_unblinding": trial_unblinding(),
             "can_unblind_trial": user_can_unblind_trial(request.user),
             "can_recompute": user_can_recompute_analyses(request.user),
@@ -56,18 +64,23 @@ def analysis_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def analysis_recompute(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Queue a new analysis at today's cut-off (served at once if the data did not change);
-    with the queue unavailable, record it and say so."""
+    """Record and queue a new analysis at today's cut-off, and answer at once: the worker
+    computes it (or reuses an identical finished run) while the page shows its progress.
+    With the queue unavailable, record it and say so."""
     if not user_can_recompute_analyses(request.user):
         raise PermissionDenied("Your role may view the analyses but not start them.")
     run = attempt(request, lambda: services.analysis_run_request(user=request.user))
+    if run is not None:
+        run.refresh_from_db()  # an eager worker (no broker configured) has finished it
     if run is not None and run.served_from_id:
         messages.info(request, "No data changed since the last analysis: its results are shown.")
     elif run is not None and run.waiting_for_the_queue:
         # Recorded, not queued: the broker is down; the sweep sends the run when it is back.
         messages.warning(request, AnalysisRun.QUEUE_UNAVAILABLE)
     elif run is not None:
-        messages.success(request, "Analysis queued: a worker is computing it.")
+        messages.success(
+            request, "Analysis queued: a worker computes it; this page shows its progress."
+        )
     return redirect("analysis-dashboard")
 
 
