@@ -25,9 +25,16 @@ from audit.selectors import HistoryEntry
 
 NOTHING = "—"
 
-# JSON fields whose values are codes of a protocol vocabulary (gene → result).
+# JSON fields whose keys or values are codes of a protocol vocabulary (gene → result,
+# stratification factor → level).
 _JSON_VALUE_LABELS: dict[str, dict[str, str]] = {
     "mutations": {str(k): str(v) for k, v in protocol.MutationResult.choices},
+    "stratum_levels": {str(k): str(v) for k, v in protocol.Regimen.choices},
+}
+_JSON_KEY_LABELS: dict[str, dict[str, str]] = {
+    "stratum_levels": {
+        f: f.replace("_", " ").capitalize() for f in protocol.STRATIFICATION_FACTORS
+    },
 }
 
 _SUBJECT_MAX = 120  # a row's text, as named in the audit trail's "Record" column
@@ -116,8 +123,10 @@ def value_text(model: type[models.Model] | None, name: str, value: Any) -> str:
         return date_text(day) if day else str(value)
     if isinstance(value, dict):
         labels = _JSON_VALUE_LABELS.get(name, {})
+        keys = _JSON_KEY_LABELS.get(name, {})
         return ", ".join(
-            f"{k}: {labels.get(str(v), value_text(None, k, v))}" for k, v in value.items()
+            f"{keys.get(k, k)}: {labels.get(str(v), value_text(None, k, v))}"
+            for k, v in value.items()
         )
     if isinstance(value, list):
         return ", ".join(value_text(None, name, v) for v in value)

@@ -154,6 +154,8 @@ def test_the_audit_trail_names_each_kind_of_record_and_its_values_in_words(
         "<td>Randomization</td>",
         "Regimen: — → Intensive: amsacrine + cytarabine",
         "Randomized at: — → 05/03/2025 09:00 CET",
+        "Regimen: Intensive: amsacrine + cytarabine",  # the stratum's levels
+        "Disease status: relapsed",
         "<td>Treatment cycle</td>",
         "Phase: — → Induction",
         "Cycle started on: — → 06/03/2025",
@@ -168,7 +170,16 @@ def test_the_audit_trail_names_each_kind_of_record_and_its_values_in_words(
         "<td>SAE report</td>",
     ):
         assert shown in history, shown
-    for code in ("intensive_", "started_on", "category", "related_to", "probable", "True"):
+    for code in (
+        "intensive_",
+        "regimen: intensive",
+        "disease_status",
+        "started_on",
+        "category",
+        "related_to",
+        "probable",
+        "True",
+    ):
         assert code not in history, code
     assert not ISO_DATE.search(_changes(history))
 
