@@ -4,7 +4,8 @@ While the trial runs, results by arm are confidential (PROTOCOL.md, Standard ana
 statistician and the data monitoring committee download the by-arm curves, with the hazard
 ratio and the log-rank p in their corner, and the forest plot; every other role gets the
 pooled curves, which compare nothing, and is refused the by-arm figures in every format, as
-the SVG always was. The PNG and PDF are the run's figure drawn again from its results.
+the SVG always was, until the trial is unblinded for the sponsor. The PNG and PDF are the
+run's figure drawn again from its results.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from endpoints import plots
 from endpoints.models import AnalysisRun
+from randomization.models import TrialUnblinding
 from tests.endpoints.figures_trial import STRATA, analysed, texts
 
 BLINDED_ROLES = ["investigator", "data_manager", "coordinator", "sponsor"]
@@ -149,3 +151,14 @@ def test_the_dashboard_offers_each_role_its_own_figures_to_download(
     for file_format in FORMATS:
         assert f'href="{_url(run, "OS", "pooled", file_format)}" download' in page
         assert _url(run, "OS", "by_arm", file_format) not in page
+
+
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_the_sponsor_downloads_the_by_arm_figures_once_the_trial_is_unblinded(
+    client, run, sponsor, statistician, file_format
+):
+    client.force_login(sponsor)
+    assert client.get(_url(run, "OS", "by_arm", file_format)).status_code == 403
+    TrialUnblinding.objects.create(unblinded_by=statistician, reason="Final analysis")
+    response = client.get(_url(run, "OS", "by_arm", file_format))
+    assert (response.status_code, response["Content-Type"]) == (200, FORMATS[file_format])
