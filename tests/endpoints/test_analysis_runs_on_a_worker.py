@@ -4,8 +4,9 @@ The page only records a run and queues it; `celery -A trialsite worker` claims a
 it, holding it by a lease it renews. A worker killed mid-run leaves its run in `running`: the
 sweep puts it back in the queue once its lease has expired, and a fresh worker completes it
 (test_analysis_run_lease.py: within a minute, with no help from the test). A run that keeps failing
-stops after ANALYSIS_MAX_ATTEMPTS, with the reason. Unchanged data are served from the
-finished run. Only one claim of a run wins, so a message delivered twice does no harm.
+stops after ANALYSIS_MAX_ATTEMPTS, with the reason. Unchanged data are served by the worker
+from the finished run (tests/endpoints/test_recompute_on_a_worker.py). Only one claim of
+a run wins, so a message delivered twice does no harm.
 
 The workers run against the pytest test database, as in tests/test_processes.py.
 """
@@ -317,7 +318,7 @@ def test_it_fails_a_stuck_run_once_its_attempts_are_used_up(broker, settings):
     assert not services.analysis_run_claim(run.pk)  # a late message cannot revive it
 
 
-def test_it_serves_unchanged_data_from_the_finished_run_and_queues_a_new_one_after_a_death(
+def test_it_serves_unchanged_data_from_the_finished_run_and_computes_a_new_one_after_a_death(
     broker, trial, coordinator, statistician
 ):
     first = services.analysis_run_request(cutoff=CUTOFF, user=statistician)
@@ -325,27 +326,24 @@ def test_it_serves_unchanged_data_from_the_finished_run_and_queues_a_new_one_aft
         _wait_until(_status_is(first, Status.DONE), worker, "the worker to finish the run")
     first.refresh_from_db()
 
+    # The request only queues; the worker finds the same data and reuses the finished run.
     again = services.analysis_run_request(cutoff=CUTOFF, user=statistician)
+    assert (_run(again).status, _run(again).served_from) == (Status.QUEUED, None)
+    with celery_worker() as worker:
+        _wait_until(_status_is(again, Status.DONE), worker, "the worker to serve the run")
     again.refresh_from_db()
-    assert (again.status, again.served_from, again.fingerprint) == (
-        Status.DONE,
-        first,
-        first.fingerprint,
-    )
+    assert (again.served_from, again.fingerprint, again.attempts) == (first, first.fingerprint, 1)
     assert (again.results, again.figures) == (first.results, first.figures)
-    assert broker.control.purge() == 0  # no message: nothing for a worker to compute
 
     survivor = _alive(trial)[0].patient
     off_study_record(patient=survivor, user=coordinator, values=death_values(dt.date(2025, 5, 20)))
     after_death = services.analysis_run_request(cutoff=CUTOFF, user=statistician)
+    with celery_worker() as worker:
+        _wait_until(_status_is(after_death, Status.DONE), worker, "the worker to compute it")
     after_death.refresh_from_db()
-    assert (after_death.status, after_death.served_from, after_death.results) == (
-        Status.QUEUED,
-        None,
-        None,
-    )
+    assert after_death.served_from is None
     assert after_death.fingerprint != first.fingerprint
-    assert broker.control.purge() == 1  # one message: a worker will compute it
+    assert after_death.results["endpoints"]["OS"]["pooled"]["events"] == 3
 
 
 def test_it_lets_only_one_of_two_simultaneous_claims_take_a_run(broker):
