@@ -212,6 +212,16 @@ def test_the_administrators_landing_page_links_to_the_admin(client, db):
     assert client.get("/admin/").status_code == 200
 
 
+def test_no_link_or_form_shown_to_the_administrator_answers_403(client, trial):
+    """The administrator has no role: no patient, and no page that refuses them either."""
+    client.force_login(User.objects.create_user(username="admin", is_staff=True))
+
+    refused, visited = crawl(client)
+
+    assert not refused, "\n".join(refused)
+    assert not [v for v in visited if "/patients/0" in v]
+
+
 def test_a_staff_role_sees_no_administration_link(client, trial, coordinator):
     client.force_login(coordinator)
 
