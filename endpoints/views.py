@@ -137,6 +137,8 @@ def analysis_figure(
 
 
 def _computed_at(run: AnalysisRun) -> str:
-    """When the run was computed, as its SVG figures say it (the worker's clock, UTC)."""
-    finished = run.finished_at or timezone.now()
+    """When the run was computed, as its SVG figures say it (the worker's clock, UTC); a run
+    served from an identical finished run shows that run's figures, and its time."""
+    computed = run.served_from if run.served_from_id and run.served_from else run
+    finished = computed.finished_at or timezone.now()
     return finished.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")

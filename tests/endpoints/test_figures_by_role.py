@@ -162,3 +162,19 @@ def test_the_sponsor_downloads_the_by_arm_figures_once_the_trial_is_unblinded(
     TrialUnblinding.objects.create(unblinded_by=statistician, reason="Final analysis")
     response = client.get(_url(run, "OS", "by_arm", file_format))
     assert (response.status_code, response["Content-Type"]) == (200, FORMATS[file_format])
+
+
+def test_a_run_served_from_an_identical_one_downloads_that_runs_figure(client, run, statistician):
+    served = AnalysisRun.objects.create(
+        cutoff=run.cutoff,
+        strata_factors=STRATA,
+        fingerprint=run.fingerprint,
+        status=AnalysisRun.Status.DONE,
+        finished_at=FINISHED_AT + dt.timedelta(days=3),
+        results=run.results,
+        figures=run.figures,
+        served_from=run,
+    )
+    client.force_login(statistician)
+    served_pdf = client.get(_url(served, "OS", "by_arm", "pdf")).content
+    assert served_pdf == client.get(_url(run, "OS", "by_arm", "pdf")).content
