@@ -34,7 +34,7 @@ class RecordReference(models.Model):
 
 @audited()
 class DataQuery(RecordReference):
-    """A question on a value, raised by a data manager or by an automatic check."""
+    """A question on a value, raised by a data manager, a monitor or an automatic check."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -42,7 +42,7 @@ class DataQuery(RecordReference):
         CLOSED = "closed", "Closed"
 
     class Kind(models.TextChoices):
-        MANUAL = "manual", "Raised by a data manager"
+        MANUAL = "manual", "Raised by a data manager or a monitor"
         AUTOMATIC = "automatic", "Raised by an automatic check"
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
