@@ -174,6 +174,8 @@ def test_it_puts_an_eligible_patient_and_a_screen_failure_in_the_screening_log(
             "64",
             "First relapse",
             "Eligible",
+            "Eligible, not randomized",  # status
+            "Randomization",  # next due
             "",
         ]
     )

@@ -337,7 +337,7 @@ def test_it_records_the_month_3_visit_from_the_worklist(
     row = page.locator("#worklist tbody tr").filter(has_text=study_id)
     expect(row.locator("td").nth(2)).to_have_text("M3")
     row.get_by_role("link", name="Record").click()
-    page.wait_for_url(f"{patient_url}visits/M3/")
+    page.wait_for_url(f"{patient_url}visits/M3/?next=%2Fworklist%2F")
     expect(page.get_by_role("heading", level=1)).to_have_text(
         f"Follow-up visit M3 · patient {study_id}"
     )
@@ -353,8 +353,10 @@ def test_it_records_the_month_3_visit_from_the_worklist(
     page.get_by_label("Allo-HSCT since last visit").select_option(label="No")
     page.get_by_role("button", name="Save visit").click()
 
-    page.wait_for_url(patient_url)
+    # Back to the worklist the visit was opened from.
+    page.wait_for_url(f"{live_server.url}/worklist/")
     expect(page.get_by_role("status")).to_have_text(f"Visit M3 of {study_id} recorded.")
+    page.goto(patient_url)
     rows = page.locator("#timeline-followup tbody tr")
     expect(rows.nth(0).locator("td")).to_have_text(
         [
