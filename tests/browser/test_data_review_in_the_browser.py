@@ -68,8 +68,9 @@ def test_a_query_goes_from_the_data_manager_to_the_site_and_back(
     page.get_by_role("link", name="Data review").click()
     page.wait_for_url(review_url)
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Data review · patient {study_id}")
-    page.get_by_label("Record").select_option(label=f"Screening Screening of {study_id}")
-    page.get_by_label("Field (optional)").fill("ecog")
+    screened_on = patient_a.screening.screened_on
+    page.get_by_label("Record").select_option(label=f"Screening on {screened_on:%d/%m/%Y}")
+    page.get_by_label("Field (optional)").fill("ECOG performance status")
     page.get_by_label("Question").fill(QUESTION)
     page.get_by_role("button", name="Raise query").click()
 
@@ -78,7 +79,7 @@ def test_a_query_goes_from_the_data_manager_to_the_site_and_back(
     query = DataQuery.objects.get()
     shown = page.locator(f"#query-{query.pk}")
     expect(shown.locator(".badge")).to_have_text("Open")
-    expect(shown).to_contain_text(f"ecog: {QUESTION}")
+    expect(shown).to_contain_text(f"ECOG performance status: {QUESTION}")
     expect(shown.locator(".steps-list li")).to_have_text([re.compile(rf"^Raised by dm on {WHEN}$")])
     screenshot("query-raised")
     _log_out(page)
