@@ -17,7 +17,7 @@ from django.utils import timezone
 @dataclass(frozen=True)
 class TimeStamp:
     local: str  # "02/12/2026 20:38 CET"
-    utc: str  # "2026-12-02 19:38 UTC"
+    utc: str  # "02/12/2026 19:38 UTC"
     iso: str  # "2026-12-02T19:38:00+00:00", for <time datetime>
     date: str  # "02/12/2026", the local date
     time: str  # "20:38", the local time
@@ -37,7 +37,7 @@ def time_stamp(value: dt.datetime) -> TimeStamp:
     zone = local.tzname() or str(timezone.get_default_timezone())
     return TimeStamp(
         local=f"{local:%d/%m/%Y %H:%M} {zone}",
-        utc=f"{utc:%Y-%m-%d %H:%M} UTC",
+        utc=f"{utc:%d/%m/%Y %H:%M} UTC",
         iso=utc.replace(microsecond=0).isoformat(),
         date=f"{local:%d/%m/%Y}",
         time=f"{local:%H:%M}",

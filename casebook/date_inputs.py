@@ -24,6 +24,8 @@ DATETIME_PATTERN = (
     r"\d{1,2}/\d{1,2}/\d{4}[ T]\d{1,2}:\d{2}(:\d{2})?"
     r"|\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(:\d{2})?"
 )
+# The button static/js/date-input.js adds beside the input (typing needs no script).
+CALENDAR_LABEL = _("Calendar")
 INVALID_DATE = _("Enter a date as dd/mm/yyyy.")
 INVALID_DATETIME = _("Enter a date and time as dd/mm/yyyy hh:mm.")
 
@@ -49,6 +51,7 @@ class DateTextInput(forms.DateInput):
                 "autocomplete": "off",
                 "size": 10,
                 "data-date-input": "date",
+                "data-calendar-label": CALENDAR_LABEL,
                 **(attrs or {}),
             }
         )
@@ -70,6 +73,7 @@ class DateTimeTextInput(forms.DateTimeInput):
                 "autocomplete": "off",
                 "size": 16,
                 "data-date-input": "datetime",
+                "data-calendar-label": CALENDAR_LABEL,
                 **(attrs or {}),
             }
         )

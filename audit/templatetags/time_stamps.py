@@ -17,7 +17,7 @@ register = template.Library()
 def trial_time(value: dt.datetime | None) -> SafeString | str:
     """Return the time in the trial's zone with its zone, UTC on hover; "" for none.
 
-    `<time datetime="2026-12-02T19:38:00+00:00" title="2026-12-02 19:38 UTC">02/12/2026
+    `<time datetime="2026-12-02T19:38:00+00:00" title="02/12/2026 19:38 UTC">02/12/2026
     20:38 CET</time>`; "" lets `|default:"—"` follow.
     """
     if not isinstance(value, dt.datetime):
@@ -31,7 +31,7 @@ def trial_time(value: dt.datetime | None) -> SafeString | str:
 @register.filter
 def trial_time_and_utc(value: dt.datetime | None) -> SafeString | str:
     """Return the trial's time and UTC both in view, as the audit trail shows them:
-    "02/12/2026 20:38 CET (2026-12-02 19:38 UTC)"."""
+    "02/12/2026 20:38 CET (02/12/2026 19:38 UTC)"."""
     if not isinstance(value, dt.datetime):
         return ""
     stamp = time_stamp(value)

@@ -21,8 +21,8 @@ pytestmark = pytest.mark.browser
 
 DAY = dt.timedelta(days=1)
 QUESTION = "ECOG 1 at screening, but the clinic letter of the same day says 2?"
-# When a step was taken, as the page shows it (UTC).
-WHEN = r"\d\d/\d\d/\d{4} \d\d:\d\d"
+# When a step was taken, as the page shows it (the trial's time, its zone named).
+WHEN = r"\d\d/\d\d/\d{4} \d\d:\d\d CES?T"
 ANSWER = "Corrected to 2 from the clinic letter (transcription error)."
 
 

@@ -127,13 +127,14 @@ def test_it_shows_the_arm_only_on_the_confirmation_and_never_draws_a_second_one(
     randomization = Randomization.objects.select_related("stratum").get(patient=patient_a)
     assert randomization.regimen == protocol.Regimen.AZACITIDINE
     assert randomization.randomized_by == coordinator
-    randomized_at = randomization.randomized_at.astimezone(dt.UTC)
+    # In the trial's time, its zone named (UTC on hover: audit/time_stamps.py).
+    randomized_at = timezone.localtime(randomization.randomized_at)
     shown = _definitions(page)
     assert coordinator.username in shown["Randomized by"]
     assert {term: value for term, value in shown.items() if term != "Randomized by"} == {
         "Study ID": study_id,
         "Site": str(patient_a.site),
-        "Randomized on (UTC)": f"{randomized_at:%d/%m/%Y %H:%M:%S}",
+        "Randomized on": f"{randomized_at:%d/%m/%Y %H:%M} {randomized_at.tzname()}",
         "Salvage regimen": "Azacitidine",
         # No position in the stratum: in a small stratum it helps guess the next arm.
         "Stratum": randomization.stratum.label,

@@ -200,7 +200,12 @@ def test_the_coordinator_answers_from_the_page(client, query, coordinator):
     query.refresh_from_db()
     assert query.status == DataQuery.Status.ANSWERED
     html = page.content.decode()
-    assert "Answered by coord_a on 02/06/2025 10:00: Corrected to 2 from the clinic letter." in html
+    # In the trial's time with its zone; UTC on hover.
+    assert (
+        'Answered by coord_a on <time datetime="2025-06-02T10:00:00+00:00" '
+        'title="02/06/2025 10:00 UTC">02/06/2025 12:00 CEST</time>: '
+        "Corrected to 2 from the clinic letter."
+    ) in html
     # Answered, it waits for the data manager: no second answer form.
     assert f'action="/review/queries/{query.pk}/answer/"' not in html
 
@@ -311,7 +316,10 @@ def test_the_investigator_signs_from_the_page(client, patient_a, investigator):
     assert _messages(page) == ["Casebook signed."]
     assert Signature.objects.get().signed_by == investigator
     html = page.content.decode()
-    assert "inv_a, 02/06/2025 10:00 UTC" in html
+    assert (
+        'inv_a, <time datetime="2025-06-02T10:00:00+00:00" title="02/06/2025 10:00 UTC">'
+        "02/06/2025 12:00 CEST</time>"
+    ) in html
     assert '<span class="badge eligible">valid</span>' in html
 
 
