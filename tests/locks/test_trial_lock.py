@@ -18,6 +18,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 import protocol
+from endpoints.models import AnalysisRun
 from endpoints.services import analysis_results, analysis_run_execute, analysis_run_request
 from locks.models import DataLock
 from locks.selectors import locked_patient_share
@@ -172,8 +173,9 @@ def test_the_final_analysis_records_that_it_ran_on_the_locked_trial(
     analysis_run_execute(run_id=computed.pk)
     data_lock(user=data_manager, reason=REASON, whole_trial=True)
     _facts, after = analysis_results(cutoff=frozen_today, strata_factors=["regimen"])
-    # The same data as the run computed before the lock: served from it, with today's locks.
-    served = analysis_run_request(cutoff=frozen_today, strata_factors=["regimen"])
+    # The lock is a write: the worker computes the run after it afresh, with the lock in it.
+    final = analysis_run_request(cutoff=frozen_today, strata_factors=["regimen"])
+    final = analysis_run_execute(run_id=final.pk)
     out = io.StringIO()
     call_command("analyze", "--cutoff", str(frozen_today), "--format", "json", stdout=out)
 
@@ -182,8 +184,9 @@ def test_the_final_analysis_records_that_it_ran_on_the_locked_trial(
         "locked": 2, "randomized": 2, "trial_locked": True, "trial_locked_at": None,
     }  # fmt: skip
     assert locked_patient_share() == {"locked": 2, "randomized": 2}
-    assert served.served_from_id == computed.pk
-    assert served.results["data_locks"]["trial_locked"] is True
+    assert final.served_from_id is None
+    assert final.fingerprint != AnalysisRun.objects.get(pk=computed.pk).fingerprint
+    assert final.results["data_locks"]["trial_locked"] is True
     assert json.loads(out.getvalue())["analysis.data_locks.trial_locked"] is True
 
 
