@@ -89,6 +89,15 @@ def demo_log_in(page, username: str) -> None:
     page.wait_for_url("/")
 
 
+def submit_empty(page) -> None:
+    """Send the page's main form as it stands, past the browser's own checks, so the page
+    comes back showing the server's field errors."""
+    form = page.locator("main form.crf, main form:has(button[type=submit])").last
+    form.evaluate("form => { form.noValidate = true; }")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").last.click()
+
+
 def url_name(path: str) -> str:
     """Return the name of the URL pattern a crawled path resolved to."""
     return resolve(urlsplit(path).path).url_name or ""

@@ -5,7 +5,8 @@ page a role reaches by links from its landing page, in the demo trial (some of e
 the screening log, patient pages, every record form, the worklist, queries, analyses, safety
 and pharmacovigilance pages, notices, locks, CONSORT, the DMC report, interim analyses and data
 cuts, as far as the role may see them. Each role must also reach the pages listed for it
-below, so a crawl that stopped early cannot pass. Forms are also checked showing their errors.
+below, so a crawl that stopped early cannot pass. The coordinator's forms (screening, every
+record form, a visit) are also checked sent empty, showing their errors.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from tests.browser.a11y import (
     axe_violations,
     crawl,
     demo_log_in,
+    submit_empty,
     url_name,
 )
 from tests.pharmacovigilance.seeds import (
@@ -50,6 +52,9 @@ MUST_CHECK = {
         "safety-sae-report",
         "safety-sae-edit",
         "notices",
+        "screening-new with errors",
+        "record-new with errors",
+        "visit-record with errors",
     },
     "inv01": {"dashboard", "patient-detail", "safety-sae-report", "notices"},
     "mon01": {"dashboard", "review-patient", "review-queries", "worklist"},
@@ -60,6 +65,10 @@ MUST_CHECK = {
     "pv": {"pharmacovigilance", "pharmacovigilance-case", "pharmacovigilance-rsi"},
     "admin": {"dashboard"},
 }
+
+
+# The coordinator's forms sent empty: the page shows them again with every error.
+EMPTY_FORMS = {"screening-new", "record-new", "visit-record"}
 
 
 @pytest.fixture
@@ -79,6 +88,7 @@ def test_it_finds_no_violation_on_the_log_in_page(page, live_server):
 def test_it_finds_no_violation_on_any_page_of_any_role(browser, live_server, demo_trial):
     violations: list[Violation] = []
     checked: dict[str, set[str]] = defaultdict(set)
+    forms: list[str] = []
     for role in DEMO_ROLES:
         context = browser.new_context(base_url=live_server.url)
         page = context.new_page()
@@ -86,6 +96,14 @@ def test_it_finds_no_violation_on_any_page_of_any_role(browser, live_server, dem
         for path in crawl(page):
             checked[role].add(url_name(path))
             violations += axe_violations(page, role=role)
+            if role == "coord01" and url_name(path) in EMPTY_FORMS:
+                forms.append(path)
+        if role == "coord01":
+            for path in forms:
+                page.goto(path)
+                submit_empty(page)
+                checked[role].add(f"{url_name(path)} with errors")
+                violations += axe_violations(page, role=f"{role}, form sent empty")
         context.close()
 
     assert [str(v) for v in violations] == []
