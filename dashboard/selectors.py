@@ -32,7 +32,7 @@ from accounts.models import Site, User
 from patients.models import Patient, ScreeningOutcome
 from patients.selectors import patients_visible_to, screening_log
 from visits.models import FollowUpVisit
-from visits.selectors import WorklistRow, status_of
+from visits.selectors import status_of
 
 LOG_PAGE_SIZE = 50
 SEARCH_PAGE_SIZE = 50
@@ -163,23 +163,22 @@ class LogRow:
 def next_due_for(patients: list[Patient], today: dt.date | None = None) -> dict[int, NextDue]:
     """Return what each of these patients owes next, in one query whatever their number.
 
-    A patient in follow-up owes their earliest visit neither done nor missed (the worklist's
-    visits, with the same status); an eligible patient not yet randomized owes the
-    randomization. Off-study patients and screen failures owe nothing.
+    A patient in follow-up owes their earliest visit neither done nor missed (the visits
+    the worklist lists, with the same status today); an eligible patient not yet randomized
+    owes the randomization; a screen failure owes nothing, nor does a patient off study
+    unless a visit from before is still owed.
     """
     today = today or timezone.localdate()
     owed: dict[int, NextDue] = {}
-    followed = [p.pk for p in patients if getattr(p, "status", "") != PatientStatus.OFF_STUDY]
     visits = (
         _open_visits()
-        .filter(patient__in=followed)
+        .filter(patient__in=[p.pk for p in patients])
         .order_by("patient_id", "target_on")
         .distinct("patient_id")
     )
     for visit in visits:
-        row = WorklistRow(visit, status_of(visit, today))
         owed[visit.patient_id] = NextDue(
-            label=f"Visit {visit.label}", due_on=visit.target_on, status=row.status
+            label=f"Visit {visit.label}", due_on=visit.target_on, status=status_of(visit, today)
         )
     for patient in patients:
         if getattr(patient, "status", "") == PatientStatus.ELIGIBLE:

@@ -110,3 +110,19 @@ def test_leaving_a_half_filled_form_asks_first_and_saving_does_not(
     expect(page.get_by_role("status")).to_have_text("Visit M3 marked missed.")
     assert dialogs == ["beforeunload"]
     screenshot("worklist-after-missed")
+
+
+def test_a_page_printed_shows_the_record_without_navigation_or_buttons(
+    page, log_in, live_server, coordinator, followed
+):
+    log_in(coordinator.username)
+    page.goto("/patients/03-001/visits/M3/")
+    expect(page.get_by_role("button", name="Save visit")).to_be_visible()
+
+    page.emulate_media(media="print")
+
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    for hidden in (".topbar", "nav.breadcrumbs", "button", "a.button", ".actions"):
+        for element in page.locator(hidden).all():
+            expect(element).to_be_hidden()
+    expect(page.get_by_label("Find a patient")).to_be_hidden()
