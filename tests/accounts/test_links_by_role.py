@@ -4,7 +4,7 @@ A crawler signs in as each role of the trial (coordinator, investigator and moni
 03; data manager, sponsor, statistician, DMC and pharmacovigilance at every site), starts at
 the landing page, and follows every link and every form on every page it reaches. A "Record",
 "Edit", "Add" or "Correct" link shown to a role that may not act answers 403: the crawl
-fails on the first one and names the page that showed it. A form is submitted as found, its
+lists each one with the page that showed it. A form is submitted as found, its
 hidden fields only (nothing typed): a role that may act gets the form back with its errors,
 never a 403.
 
@@ -192,7 +192,7 @@ def test_no_link_or_form_shown_to_a_role_answers_403(request, client, trial, sit
     refused, visited = crawl(client)
 
     assert not refused, "\n".join(refused)
-    assert len(visited) > 10, visited  # the crawl went through the trial's pages
+    assert 10 < len(visited) < _MOST_PAGES, visited  # through the trial's pages, to the end
     assert any("/patients/03-001/" in v for v in visited)
     entry_forms = [v for v in visited if _CASEBOOK_ENTRY.match(v)]
     if role == Role.COORDINATOR:  # the crawl does reach the forms, where they are shown
