@@ -7,14 +7,15 @@ Content-Security-Policy refuses inline scripts, and `add_script_tag(path=...)` i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import urldefrag, urlsplit
 
 from django.templatetags.static import static
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 
 from demo.trial import DEMO_PASSWORD
+from patients.models import Patient, ScreeningOutcome
 
 # The demo trial's accounts, one per role (README "The demo trial"); all share DEMO_PASSWORD.
 DEMO_ROLES = ("coord01", "inv01", "mon01", "dm", "sponsor", "stat", "dmc", "pv", "admin")
@@ -118,14 +119,28 @@ def page_key(url: str) -> tuple | None:
     return (match.route, kinds)
 
 
-def crawl(page, *, start: str = "/", limit: int = 80) -> Iterator[str]:
-    """Visit every distinct page reachable by links from `start`, yielding each page's path.
+# Pages no link leads to: the header's patient search (a GET form) listing several patients.
+FORM_PAGES = ("/patients/find/?q=0",)
+
+
+def randomize_pages() -> list[str]:
+    """The randomize page of each patient awaiting it: the crawl opens one patient's page
+    (the first linked), which may not be one of theirs."""
+    waiting = Patient.objects.filter(
+        screening__outcome=ScreeningOutcome.ELIGIBLE, randomization__isnull=True
+    ).order_by("study_id")
+    return [reverse("randomization-randomize", args=[p.study_id]) for p in waiting]
+
+
+def crawl(page, *, start: str = "/", also: Sequence[str] = (), limit: int = 80) -> Iterator[str]:
+    """Visit every distinct page reachable by links from `start` (then from `also`, pages
+    reached by forms), yielding each page's path.
 
     The caller inspects the page while it is open (the generator waits). Only this site's
     pages are followed, one per route (the first link found), breadth first, up to `limit`.
     """
     origin = ""
-    queue = [start]
+    queue = [start, *also]
     seen: set[tuple] = set()
     visited = 0
     while queue and visited < limit:
