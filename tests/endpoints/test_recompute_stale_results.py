@@ -127,3 +127,17 @@ def test_it_shows_a_pending_run_s_progress_for_the_page_to_poll(client, analysed
     assert f'data-status-url="{reverse("analysis-status", args=[pending.pk])}"' in page
     assert "The results below are those of the run computed" in progress
     assert '<script src="/static/js/analyses.js" defer></script>' in page
+
+
+def test_it_says_a_run_from_before_the_fingerprint_cannot_tell_whether_it_is_up_to_date(
+    client, analysed
+):
+    AnalysisRun.objects.filter(pk=analysed.pk).update(data_seq=None)
+
+    page = client.get(DASHBOARD).content.decode()
+
+    assert _text(page, "run-stale") == (
+        "This run does not record which data it read (it predates the data fingerprint): "
+        "recompute to be sure its results are up to date."
+    )
+    assert "up to date with the data" not in page
