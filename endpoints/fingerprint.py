@@ -66,9 +66,10 @@ def data_state() -> DataState:
 
 def _last_events() -> tuple[int | None, ...]:
     quote = connection.ops.quote_name
-    if not event_tables():
+    tables = event_tables()
+    if not tables:
         return ()
-    lookups = ", ".join(f"(SELECT max(pgh_id) FROM {quote(table)})" for table in event_tables())
+    lookups = ", ".join(f"(SELECT max(pgh_id) FROM {quote(table)})" for table in tables)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {lookups}")
         return tuple(cursor.fetchone())

@@ -105,9 +105,11 @@ def analysis_data_locks() -> dict[str, Any]:
 def analysis_ties_checked(ties: str) -> str:
     """Refuse a way of handling tied times the Cox models do not know."""
     if ties not in TIES:
-        raise ValidationError(
-            {"ties": [f"Ties are handled by {' or '.join(TIES)}, not by {ties!r}."]}
+        refusal = ValidationError(
+            "Tied times are handled by %(known)s, not by “%(asked)s”.",
+            params={"known": " or ".join(TIES), "asked": ties},
         )
+        raise ValidationError({"ties": [refusal]})
     return ties
 
 

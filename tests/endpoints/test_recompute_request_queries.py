@@ -8,10 +8,13 @@ patients, and none of them touches a clinical table.
 
 from __future__ import annotations
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from endpoints import services
 from endpoints.models import AnalysisRun
 from tests.endpoints.test_analysis_runs_on_a_worker import six_patients_in_one_stratum
 
@@ -53,3 +56,13 @@ def test_the_recompute_request_reads_nothing_of_the_trial_whatever_its_size(
     assert [(run.status, run.fingerprint, run.results) for run in runs] == [
         (AnalysisRun.Status.QUEUED, "", None)
     ] * 2
+
+
+def test_the_request_refuses_ties_the_cox_models_do_not_know_and_records_nothing(statistician):
+    with pytest.raises(ValidationError) as refused:
+        services.analysis_run_request(ties="exact", user=statistician)
+
+    assert refused.value.message_dict == {
+        "ties": ["Tied times are handled by efron or breslow, not by “exact”."]
+    }
+    assert not AnalysisRun.objects.exists()
