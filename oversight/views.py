@@ -188,8 +188,11 @@ def _dmc_context(
 
 @login_required
 def dmc_report_page(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _dmc_part_allowed(request)
-    form = DmcReportForm(request.GET, arms_visible=user_can_see_arms(request.user))
+    part = _dmc_part_allowed(request)
+    # Opened from the navigation (no parameters): the open part at the form's cut-off.
+    data = request.GET.copy()
+    data.setdefault("part", part)
+    form = DmcReportForm(data, arms_visible=user_can_see_arms(request.user))
     if not form.is_valid():
         return render(request, "oversight/dmc_report.html", {"form": form}, status=400)
     context = _dmc_context(request, form, DmcReportGeneration.Channel.PAGE)

@@ -13,11 +13,15 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 TAG = re.compile(r"{%.*?%}|{{.*?}}", re.S)
 STRING = re.compile(r"\"[^\"]*\"|'[^']*'")
 ROLE_READ = re.compile(r"\b(role|Role)\b")  # `user.role`, a `role` variable, `Role.X`
-ROLE_VALUE = re.compile(r"\b(" + "|".join(re.escape(value) for value in Role.values) + r")\b")
+# A role's value as a whole quoted literal: `"monitor"`, not the `pharmacovigilance/` of a
+# template path or the `pharmacovigilance-case` of a URL name (an app may share a role's word).
+URL_NAME = re.compile(r"{%\s*url\s+([\"'])[^\"']*\1")
+ROLE_VALUE = re.compile(r"[\"'](" + "|".join(re.escape(value) for value in Role.values) + r")[\"']")
 
 
 def _compares_roles(tag: str) -> bool:
     """Whether a template tag reads a role (outside its quoted text) or names a role's value."""
+    tag = URL_NAME.sub("{% url", tag)  # a URL's name is not a role, even when it is the word
     return bool(ROLE_READ.search(STRING.sub("", tag)) or ROLE_VALUE.search(tag))
 
 
@@ -38,3 +42,7 @@ def test_the_check_sees_a_role_comparison_and_nothing_else():
     assert _compares_roles("{% if request.user.role in review_roles %}")
     assert not _compares_roles("{% if user|can_lock_data %}")
     assert not _compares_roles('{{ user.get_role_display|default:"no role" }}')
+    assert _compares_roles("{% if kind in 'pharmacovigilance' %}")
+    assert not _compares_roles("{% url 'pharmacovigilance-case' case.pk %}")
+    assert not _compares_roles("{% url 'pharmacovigilance' %}")
+    assert not _compares_roles("{% extends 'pharmacovigilance/base.html' %}")

@@ -106,3 +106,12 @@ def test_it_reads_each_part_with_a_fixed_number_of_queries(
         dmc_report(user=dmc, cutoff=CUTOFF, part="open")
     with django_assert_max_num_queries(7):
         dmc_report(user=dmc, cutoff=CUTOFF, part="closed")
+
+
+def test_the_report_opened_from_the_navigation_shows_the_open_part_at_today(client, sponsor):
+    client.force_login(sponsor)
+
+    answer = client.get(reverse("oversight-report"))
+
+    assert answer.status_code == 200
+    assert answer.context["part"] == "open"

@@ -64,8 +64,8 @@ def test_it_names_the_patient_by_study_id_sex_and_age_only(client, pharmacovigil
 def test_it_prints_on_a4_without_buttons(client, pharmacovigilance, susar):
     html = _cioms(client, pharmacovigilance, susar).content.decode()
 
-    assert "<button" not in html.split("<main>")[1]
-    css = (Path(settings.BASE_DIR) / "static" / "pharmacovigilance.css").read_text()
+    assert "<button" not in html.split("<main")[1]
+    css = (Path(settings.BASE_DIR) / "static" / "sponsor-safety.css").read_text()
     assert "@page { size:A4" in css
     assert "button, .button, .noprint, .actions { display:none !important; }" in css
 
