@@ -129,7 +129,8 @@ def test_each_csv_has_the_numbers_of_the_page(client, trial, statistician):
 
 
 def test_a_bad_or_future_cutoff_is_a_field_error(client, trial, sponsor):
-    for cutoff, message in (("1/5/2025", "A date as YYYY-MM-DD."), ("2025-06-03", "future")):
+    bad = (("31/02/2025", "Enter a date as dd/mm/yyyy."), ("2025-06-03", "future"))
+    for cutoff, message in bad:
         response = _page(client, sponsor, f"?cutoff={cutoff}")
         assert response.status_code == 400
         assert message in response.content.decode()

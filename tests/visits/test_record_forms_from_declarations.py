@@ -40,8 +40,11 @@ def test_a_date_is_typed_in_a_date_input(client, ic_patient, coordinator):
 
     page = lxml.html.fromstring(client.get("/patients/03-001/cycles/new/").content)
 
-    assert page.xpath("//input[@name='started_on']/@type") == ["date"]
-    assert page.xpath("//input[@name='ended_on']/@type") == ["date"]
+    # Typed dd/mm/yyyy whatever the browser's locale (casebook/date_inputs.py), not type=date.
+    for name in ("started_on", "ended_on"):
+        assert page.xpath(f"//input[@name='{name}']/@type") == ["text"]
+        assert page.xpath(f"//input[@name='{name}']/@inputmode") == ["numeric"]
+        assert page.xpath(f"//input[@name='{name}']/@placeholder") == ["dd/mm/yyyy"]
     assert page.xpath("//label[@for='id_cytarabine_mg_m2']/text()") == ["Cytarabine (mg/m², total)"]
 
 
