@@ -6,8 +6,17 @@ import pgtrigger
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from audit.tracking import audited
+
+
+class Language(models.TextChoices):
+    """The interface's languages. French is the trial's own (its sites are French hospitals);
+    the API and the exports stay in English whatever the user chose (CDISC)."""
+
+    FRENCH = "fr", "Français"
+    ENGLISH = "en", "English"
 
 
 class Role(models.TextChoices):
@@ -44,6 +53,12 @@ class Site(models.Model):
     active = models.BooleanField(
         default=True, help_text="Inactive sites keep their patients but cannot screen new ones."
     )
+    language = models.CharField(
+        max_length=8,
+        choices=Language.choices,
+        default=Language.FRENCH,
+        help_text=_("The interface's language for the site's staff who have not chosen one."),
+    )
     # The last patient sequence number used here. Only ever incremented, under a row lock,
     # so a study ID is never given twice, even after a patient record is withdrawn.
     last_patient_sequence = models.PositiveIntegerField(default=0, editable=False)
@@ -68,6 +83,8 @@ class User(AbstractUser):
     sites: models.ManyToManyField[Site, SiteAssignment] = models.ManyToManyField(
         Site, through="SiteAssignment", related_name="staff", blank=True
     )
+    # Blank: the language of the user's site, else the trial's (accounts/language.py).
+    language = models.CharField(max_length=8, choices=Language.choices, blank=True)
 
     class Meta:
         ordering = ["username"]

@@ -10,10 +10,19 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from knox.models import AuthToken
 
 from accounts.lockouts import client_address
-from accounts.models import AccessEvent, LockoutRelease, Role, Site, SiteAssignment, User
+from accounts.models import (
+    AccessEvent,
+    Language,
+    LockoutRelease,
+    Role,
+    Site,
+    SiteAssignment,
+    User,
+)
 from accounts.permissions import user_can_release_lockouts
 from accounts.selectors import api_token_ttl_for
 from refusals import Refused
@@ -128,3 +137,12 @@ def api_tokens_revoke_all(*, user: User) -> int:
     """End every API token of the account (a new password, a deactivated account)."""
     count, _ = AuthToken.objects.filter(user=user).delete()
     return count
+
+
+def user_language_choose(*, user: User, language: str) -> User:
+    """Keep the language the user chose for the interface (blank: follow the site's)."""
+    if language and language not in Language.values:
+        raise Refused({"language": _("Choose French or English.")})
+    user.language = language
+    user.save(update_fields=["language"])
+    return user

@@ -14,4 +14,5 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("lockouts/", views.lockouts, name="lockouts"),
+    path("language/", views.language_choose, name="language-choose"),
 ]

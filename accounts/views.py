@@ -7,14 +7,18 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
+from accounts.models import Language
 from accounts.permissions import user_can_release_lockouts
 from accounts.selectors import lockout_releases_recent, lockouts_current
-from accounts.services import lockout_release
+from accounts.services import lockout_release, user_language_choose
 from refusals.pages import attempt
 from refusals.text import no_control_characters
 
@@ -57,3 +61,29 @@ def lockouts(request: AuthenticatedHttpRequest) -> HttpResponse:
             "failure_limit": settings.AXES_FAILURE_LIMIT,
         },
     )
+
+
+@require_http_methods(["POST"])
+def language_choose(request: HttpRequest) -> HttpResponse:
+    """Switch the interface's language and stay on the page. A signed-in user's choice is
+    kept on the account (every browser, every session); before log-in, on this browser."""
+    language = request.POST.get("language", "")
+    if language not in Language.values:
+        return HttpResponseBadRequest(_("Choose French or English."))
+    if request.user.is_authenticated:
+        user_language_choose(user=request.user, language=language)  # type: ignore[arg-type]
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("dashboard")
+    response = redirect(back)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )
+    return response

@@ -11,6 +11,10 @@ import time_machine
 from accounts.models import Role
 from tests.factories import SiteFactory, UserFactory, screen_patient
 
+# The suite's assertions read the English msgids; a test of the French interface says so (a
+# French site or user, or translation.override("fr")). Workers the tests start inherit this.
+os.environ["LANGUAGE_CODE"] = "en"
+
 # The date every dated rule in the tests is judged against, unless a test says otherwise.
 TODAY = dt.datetime(2025, 6, 2, 10, 0, tzinfo=dt.UTC)
 
@@ -31,6 +35,11 @@ def _quick_password_hashing(settings):
         "tests.hashers.QuickArgon2PasswordHasher",
         *settings.PASSWORD_HASHERS,
     ]
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_said(settings):
+    settings.LANGUAGE_CODE = "en"
 
 
 @pytest.fixture(autouse=True)

@@ -28,6 +28,8 @@ class SiteFactory(factory.django.DjangoModelFactory):
     number = factory.Sequence(lambda n: n + 1)
     name = factory.Sequence(lambda n: f"Hospital {n + 1}")
     active = True
+    # The suite reads English; French sites are built where a test is about French.
+    language = "en"
 
 
 class UserFactory(factory.Factory):
