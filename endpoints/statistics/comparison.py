@@ -1,18 +1,22 @@
-"""Comparing the arms: log-rank tests and Cox proportional hazards, as R computes them."""
+"""Comparing the arms: log-rank tests and Cox proportional hazards, as R computes them.
+
+Everything is computed in bulk over the data sorted once: the log-rank's counts per
+(stratum, day) by cumulative sums, the Cox fit, its score test and R's cox.zph check by
+the vectorised risk-set sums of statistics/cox_efron.py. lifelines, slower by a per-row
+loop, stays as an independent cross-check in the tests.
+"""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from lifelines import CoxPHFitter
-from lifelines.statistics import logrank_test, proportional_hazard_test
 from scipy.stats import chi2, norm
 
-from endpoints.statistics.cox_efron import TIES, cox_efron
+from endpoints.statistics.cox_efron import TIES, fit_risk_sets, risk_sets
+from endpoints.statistics.proportional_hazards import zph_test
 
 
 @dataclass(frozen=True)
@@ -25,24 +29,56 @@ class LogRank:
     strata: tuple[str, ...] = ()
 
 
+def _strata_codes(strata: Sequence[str] | None, n: int) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Each row's stratum as a small integer, and the strata's names sorted (R's order)."""
+    if strata is None:
+        return np.zeros(n, dtype=np.int64), ()
+    codes, levels = pd.factorize(np.asarray(strata), sort=True)
+    return codes.astype(np.int64), tuple(str(level) for level in levels)
+
+
 def _observed_expected(
-    durations: np.ndarray, events: np.ndarray, treated: np.ndarray
+    durations: np.ndarray, events: np.ndarray, treated: np.ndarray, codes: np.ndarray
 ) -> tuple[float, float, float, float]:
-    """Return (O - E, variance, O, E) for the treated group, hypergeometric, R's survdiff."""
-    o_minus_e = variance = observed = expected = 0.0
-    for t in np.unique(durations[events == 1]):
-        at_risk = durations >= t
-        n = at_risk.sum()
-        n1 = (at_risk & treated).sum()
-        d = ((durations == t) & (events == 1)).sum()
-        d1 = ((durations == t) & (events == 1) & treated).sum()
-        e1 = d * n1 / n
-        observed += d1
-        expected += e1
-        o_minus_e += d1 - e1
-        if n > 1:
-            variance += d * (n1 / n) * (1 - n1 / n) * (n - d) / (n - 1)
-    return o_minus_e, variance, observed, expected
+    """(O - E, variance, O, E) of the treated group summed over the strata: R's survdiff.
+
+    One sort by stratum then time; each (stratum, time) is a block whose counts come from
+    np.add.reduceat, and the numbers at risk (time ≥ t within the stratum) from reverse
+    cumulative sums less the rows of the strata sorted after it. Hypergeometric variance.
+    """
+    n = len(durations)
+    if n == 0:
+        return 0.0, 0.0, 0.0, 0.0
+    by_time = np.argsort(durations)
+    order = by_time[np.argsort(codes[by_time], kind="stable")]
+    t, c = durations[order], codes[order]
+    dead, dead_treated = events[order], (events & treated)[order]
+    treated_sorted = treated[order].astype(np.int64)
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    new[1:] = (t[1:] != t[:-1]) | (c[1:] != c[:-1])
+    starts = np.flatnonzero(new)
+    rows = np.diff(np.append(starts, n))
+    d = np.add.reduceat(dead, starts)
+    d1 = np.add.reduceat(dead_treated, starts)
+    r1 = np.add.reduceat(treated_sorted, starts)
+    stratum = c[starts]
+    # Rows (treated rows) in the strata sorted after each block's stratum.
+    after = n - np.cumsum(np.bincount(codes))
+    after1 = int(treated.sum()) - np.cumsum(np.bincount(codes, weights=treated))
+    at_risk = (np.cumsum(rows[::-1])[::-1] - after[stratum]).astype(float)
+    at_risk1 = np.cumsum(r1[::-1])[::-1] - after1[stratum]
+    deaths = d > 0
+    d, d1, at_risk, at_risk1 = d[deaths], d1[deaths], at_risk[deaths], at_risk1[deaths]
+    share = at_risk1 / at_risk
+    expected = d * share
+    with np.errstate(divide="ignore", invalid="ignore"):
+        variance = np.where(
+            at_risk > 1, d * share * (1 - share) * (at_risk - d) / (at_risk - 1), 0.0
+        )
+    observed = float(d1.sum())
+    expected_total = float(expected.sum())
+    return observed - expected_total, float(variance.sum()), observed, expected_total
 
 
 def logrank(
@@ -56,42 +92,25 @@ def logrank(
 ) -> LogRank:
     """Log-rank test of treatment vs reference, optionally stratified.
 
-    lifelines has no stratified log-rank: it is the sum over strata of the observed minus
-    expected counts and of their variances (R: survdiff(... + strata(s))); a stratum with
-    no events contributes nothing.
+    Stratified (R: survdiff(... + strata(s))): the sum over strata of the observed minus
+    expected counts and of their variances; a stratum with no events contributes nothing.
     """
     times = np.asarray(durations, dtype=float)
-    event_flags = np.asarray(events, dtype=int)
-    arms = np.asarray(groups)
-    treated = arms == treatment
-    labels = np.asarray(strata) if strata is not None else np.zeros(len(times), dtype=int)
-    total = {"o_minus_e": 0.0, "variance": 0.0, "o_t": 0.0, "e_t": 0.0}
-    for level in np.unique(labels):
-        inside = labels == level
-        o_minus_e, variance, o_t, e_t = _observed_expected(
-            times[inside], event_flags[inside], treated[inside]
-        )
-        total["o_minus_e"] += o_minus_e
-        total["variance"] += variance
-        total["o_t"] += o_t
-        total["e_t"] += e_t
+    event_flags = np.asarray(events, dtype=np.int64) == 1
+    treated = np.asarray(groups) == treatment
+    codes, levels = _strata_codes(strata, len(times))
+    o_minus_e, variance, o_t, e_t = _observed_expected(
+        times, event_flags.astype(np.int64), treated, codes
+    )
     deaths = float(event_flags.sum())
-    chisq = total["o_minus_e"] ** 2 / total["variance"] if total["variance"] > 0 else 0.0
-    if strata is None:
-        # lifelines' own test, computed the same way, as a cross-check of the sum above.
-        reference_side = arms == reference
-        lifelines_result = logrank_test(
-            times[treated], times[reference_side], event_flags[treated], event_flags[reference_side]
-        )
-        if not np.isclose(lifelines_result.test_statistic, chisq, rtol=1e-9, atol=1e-12):
-            raise ArithmeticError("log-rank statistic disagrees with lifelines")
+    chisq = o_minus_e**2 / variance if variance > 0 else 0.0
     return LogRank(
         chisq=float(chisq),
         df=1,
         p=float(chi2.sf(chisq, 1)),
-        observed={treatment: total["o_t"], reference: deaths - total["o_t"]},
-        expected={treatment: total["e_t"], reference: deaths - total["e_t"]},
-        strata=tuple(str(level) for level in np.unique(labels)) if strata is not None else (),
+        observed={treatment: o_t, reference: deaths - o_t},
+        expected={treatment: e_t, reference: deaths - e_t},
+        strata=levels,
     )
 
 
@@ -113,30 +132,7 @@ class CoxModel:
     ties: str
     n: int
     nevent: int
-    ph_test_p: float | None  # Schoenfeld-residual test of proportional hazards
-
-
-def _score_test_at_zero(
-    durations: np.ndarray, events: np.ndarray, x: np.ndarray, labels: np.ndarray, ties: str
-) -> float:
-    """Score (log-rank-like) statistic U(0)²/I(0) for one covariate, Efron or Breslow ties."""
-    score = information = 0.0
-    for level in np.unique(labels):
-        inside = labels == level
-        t_all, e_all, x_all = durations[inside], events[inside], x[inside]
-        for t in np.unique(t_all[e_all == 1]):
-            risk = t_all >= t
-            tied = (t_all == t) & (e_all == 1)
-            d = tied.sum()
-            s0, s1, s2 = risk.sum(), x_all[risk].sum(), (x_all[risk] ** 2).sum()
-            d1, d2 = x_all[tied].sum(), (x_all[tied] ** 2).sum()
-            score += d1
-            for k in range(d):
-                frac = k / d if ties == "efron" else 0.0
-                a0, a1, a2 = s0 - frac * d, s1 - frac * d1, s2 - frac * d2
-                score -= a1 / a0
-                information += a2 / a0 - (a1 / a0) ** 2
-    return score**2 / information if information > 0 else 0.0
+    ph_test_p: float | None  # R's cox.zph (transform "km"); None where R's stops singular
 
 
 def cox(
@@ -152,99 +148,26 @@ def cox(
 ) -> CoxModel:
     """Cox model of the hazard ratio treatment vs reference, optionally stratified.
 
-    Efron ties (R's default) are fitted by lifelines, whose default stopping rule leaves a
-    relative error of about 1e-6 on the coefficient; it is tightened here so the fit matches
-    R's converged one to 1e-8. lifelines has no Breslow ties: R's `ties = "breslow"` is
-    fitted by the project's own Newton-Raphson (statistics/cox_efron.py), with no
-    proportional-hazards test (None).
+    R's coxph(Surv(t, e) ~ arm [+ strata(s)], ties=) with Wald, likelihood-ratio and score
+    tests, and cox.zph(fit) as the proportional-hazards check, from one sort of the data:
+    the vectorised Newton-Raphson of statistics/cox_efron.py, converged beyond R's own
+    stopping rule (coefficients equal to R's converged ones to 1e-8).
     """
     if ties not in TIES:
         raise ValueError(f"ties must be one of {TIES}, not {ties!r}")
-    if ties == "breslow":
-        return _cox_breslow(durations, events, groups, treatment, strata, alpha)
-    frame = pd.DataFrame(
-        {
-            "T": np.asarray(durations, dtype=float),
-            "E": np.asarray(events, dtype=int),
-            "treated": (np.asarray(groups) == treatment).astype(float),
-        }
-    )
-    if strata is not None:
-        frame["stratum"] = np.asarray(strata)
-    fitter = CoxPHFitter(alpha=alpha)
-    fitter.fit(
-        frame,
-        duration_col="T",
-        event_col="E",
-        strata=["stratum"] if strata is not None else None,
-        # Stop on the Newton decrement (precision is compared with it, so ~1e-18 means a
-        # step below ~1e-10), never on a flat log-likelihood (r_precision=0).
-        fit_options={"precision": 1e-18, "r_precision": 0.0, "max_steps": 500},
-    )
-    coef = float(fitter.params_["treated"])
-    se = float(fitter.standard_errors_["treated"])
-    z = float(norm.ppf(1 - alpha / 2))
-    lr = fitter.log_likelihood_ratio_test()
-    labels = frame["stratum"].to_numpy() if strata is not None else np.zeros(len(frame))
-    score_chisq = _score_test_at_zero(
-        frame["T"].to_numpy(), frame["E"].to_numpy(), frame["treated"].to_numpy(), labels, ties
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            ph = proportional_hazard_test(fitter, frame, time_transform="rank")
-            ph_p = float(np.asarray(ph.p_value).ravel()[0])
-        except Exception:
-            ph_p = None
-    return CoxModel(
-        coef=coef,
-        se=se,
-        hr=float(np.exp(coef)),
-        hr_lower=float(np.exp(coef - z * se)),
-        hr_upper=float(np.exp(coef + z * se)),
-        wald_z=coef / se,
-        wald_p=float(2 * norm.sf(abs(coef / se))),
-        loglik_null=float(fitter.log_likelihood_ - lr.test_statistic / 2),
-        loglik=float(fitter.log_likelihood_),
-        lr_chisq=float(lr.test_statistic),
-        lr_p=float(lr.p_value),
-        score_chisq=float(score_chisq),
-        score_p=float(chi2.sf(score_chisq, 1)),
-        ties=ties,
-        n=len(frame),
-        nevent=int(frame["E"].sum()),
-        ph_test_p=ph_p,
-    )
-
-
-def _cox_breslow(
-    durations: Sequence[float],
-    events: Sequence[int],
-    groups: Sequence[str],
-    treatment: str,
-    strata: Sequence[str] | None,
-    alpha: float,
-) -> CoxModel:
-    """R's coxph(..., ties = "breslow"): the Wald interval and p, the likelihood-ratio and
-    score tests, from the project's own fit."""
     times = np.asarray(durations, dtype=float)
-    event_flags = np.asarray(events, dtype=int)
+    event_flags = (np.asarray(events) == 1).astype(np.int64)
     treated = (np.asarray(groups) == treatment).astype(float)
-    labels = np.asarray(strata) if strata is not None else None
-    fit = cox_efron(times, event_flags, treated[:, None], ties="breslow", strata=labels)
-    if not fit.kept:  # one arm only (within every stratum): no hazard ratio
+    if len(treated) == 0 or treated.min() == treated.max():
         raise np.linalg.LinAlgError("the arm does not vary: no hazard ratio")
+    codes = _strata_codes(strata, len(times))[0] if strata is not None else None
+    risk = risk_sets(times, event_flags, treated[:, None], ties=ties, strata=codes)
+    fit = fit_risk_sets(risk, (0,), len(times), int(event_flags.sum()))
     coef = float(fit.coef[0])
     se = float(np.sqrt(fit.variance[0, 0]))
     z = float(norm.ppf(1 - alpha / 2))
     lr_chisq = 2 * (fit.loglik - fit.loglik_null)
-    score_chisq = _score_test_at_zero(
-        times,
-        event_flags,
-        treated,
-        labels if labels is not None else np.zeros(len(times)),
-        "breslow",
-    )
+    ph = zph_test(risk, fit.coef, times, event_flags)
     return CoxModel(
         coef=coef,
         se=se,
@@ -257,10 +180,10 @@ def _cox_breslow(
         loglik=float(fit.loglik),
         lr_chisq=float(lr_chisq),
         lr_p=float(chi2.sf(lr_chisq, 1)),
-        score_chisq=float(score_chisq),
-        score_p=float(chi2.sf(score_chisq, 1)),
-        ties="breslow",
+        score_chisq=fit.score_chisq,
+        score_p=float(chi2.sf(fit.score_chisq, 1)),
+        ties=ties,
         n=len(times),
         nevent=int(event_flags.sum()),
-        ph_test_p=None,
+        ph_test_p=ph.p if ph is not None else None,
     )

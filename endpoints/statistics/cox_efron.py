@@ -2,20 +2,23 @@
 
 R's coxph (survival::coxfit6) solved by Newton-Raphson with step halving: risk-set sums are
 reverse cumulative sums over the times sorted once, tie groups are handled in bulk, so a fit
-costs a few array passes instead of lifelines' per-row loop. Columns that are linear
-combinations of earlier ones (an interaction cell holding one arm only) are dropped, as
-coxph reports them NA, and the degrees of freedom count the columns kept.
+costs a few array passes instead of a per-row loop. Columns that are linear combinations of
+earlier ones (an interaction cell holding one arm only) are dropped, as coxph reports them
+NA, and the degrees of freedom count the columns kept.
 
-Used for the many small fits of the subgroups (Efron) and for R's `ties = "breslow"`, which
-lifelines does not offer. Strata (R's `+ strata(s)`) each keep their own risk sets; their
-log-likelihoods, scores and informations add up.
+Used for the trial's hazard ratio (statistics/comparison.py), the many small fits of the
+subgroups, and R's `ties = "breslow"`. Strata (R's `+ strata(s)`) each keep their own risk
+sets; their log-likelihoods, scores and informations add up. The same sums weighted by a
+function of time give R's cox.zph test (statistics/proportional_hazards.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 MAX_ITERATIONS = 30
 # R's stopping rule is a relative change of the log-likelihood ≤ 1e-9; a tighter one costs
@@ -23,6 +26,9 @@ MAX_ITERATIONS = 30
 TOLERANCE = 1e-12
 MAX_ESTIMABLE_LOG_HR = 15.0  # |coefficient| beyond this is a separation, not an estimate
 TIES = ("efron", "breslow")
+
+# Score and information of one weighting of the death times.
+Moments = tuple[np.ndarray, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,7 @@ class EfronFit:
     iterations: int
     n: int
     nevent: int
+    score_chisq: float = 0.0  # R's score test: U(0)' I(0)⁻¹ U(0), 0 without information
 
     @property
     def df(self) -> int:
@@ -48,6 +55,8 @@ class EfronFit:
 
 def _independent_columns(x: np.ndarray) -> tuple[int, ...]:
     """Columns kept left to right, each one not in the span of those before it."""
+    if x.shape[1] == 1:  # one column: kept unless constant (no SVD of a million rows)
+        return (0,) if np.ptp(x[:, 0]) > 1e-9 * max(1.0, np.abs(x).max()) else ()
     kept: list[int] = []
     for j in range(x.shape[1]):
         trial = x[:, [*kept, j]]
@@ -71,31 +80,41 @@ class _RiskSets:
         self.t = durations[order]
         self.e = events[order].astype(bool)
         self.x = x[order]
-        event_times = np.unique(self.t[self.e])[::-1]
+        dead = self.t[self.e]  # descending
+        first = np.concatenate([[True], dead[1:] != dead[:-1]]) if len(dead) else dead > 0
+        self.event_times = dead[first]  # descending, one per tie group
         # Risk set at time s: the rows with t ≥ s, i.e. the first `size` rows.
-        self.size = np.searchsorted(-self.t, -event_times, side="right")
-        # Each event row's tie group, and its rank k = 0..d-1 within the group.
-        self.group = np.searchsorted(-event_times, -self.t[self.e])
-        self.ties = np.bincount(self.group, minlength=len(event_times)).astype(float)
+        self.size = np.searchsorted(-self.t, -self.event_times, side="right")
+        # Each event row's tie group (already in group order, as the rows are sorted), and
+        # its rank k = 0..d-1 within the group.
+        self.group = np.cumsum(first) - 1
+        self.ties = np.bincount(self.group, minlength=len(self.event_times)).astype(float)
         starts = np.concatenate([[0], np.cumsum(self.ties)[:-1]]).astype(int)
-        by_group = np.argsort(self.group, kind="stable")
-        self.rank_group = self.group[by_group]
-        self.rank = np.arange(len(by_group)) - starts[self.rank_group]
-        self.n_groups = len(event_times)
+        self.rank = np.arange(len(self.group)) - starts[self.group]
+        self.n_groups = len(self.event_times)
 
     def loglik_score_information(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        loglik, ((score, information),) = self.moments(beta, [None])
+        return loglik, score, information
+
+    def moments(
+        self, beta: np.ndarray, weights: Sequence[np.ndarray | None]
+    ) -> tuple[float, list[Moments]]:
+        """The log-likelihood, and the score and information with each death time's terms
+        weighted by `weights` (one value per tie group; None: 1)."""
         x, p = self.x, self.x.shape[1]
         eta = x @ beta
-        w = np.exp(eta - eta.max())  # scaled for overflow; the scale cancels below
         shift = eta.max()
+        w = np.exp(eta - shift)  # scaled for overflow; the scale cancels below
         wx = w[:, None] * x
-        s0 = np.cumsum(w)[self.size - 1]
-        s1 = np.cumsum(wx, axis=0)[self.size - 1]
+        last = self.size - 1
+        s0 = np.cumsum(w)[last]
+        s1 = np.cumsum(wx, axis=0)[last]
         # One column pair at a time: memory stays one column long, not rows × p × p.
         s2 = np.empty((self.n_groups, p, p))
         for i in range(p):
             for j in range(i, p):
-                s2[:, i, j] = s2[:, j, i] = np.cumsum(wx[:, i] * x[:, j])[self.size - 1]
+                s2[:, i, j] = s2[:, j, i] = np.cumsum(wx[:, i] * x[:, j])[last]
         ev_w, ev_x = w[self.e], x[self.e]
         n, group = self.n_groups, self.group
 
@@ -114,22 +133,29 @@ class _RiskSets:
         # 1/a0_k², f_k/a0_k², f_k²/a0_k² per death time carry every term below, so the
         # p × p arrays are built per death time, not per death. Breslow: every tied death
         # sees the whole risk set (f_k = 0), and the terms in f vanish.
-        g = self.rank_group
-        f = np.zeros(len(g)) if self.breslow else self.rank / self.ties[g]
-        a0 = s0[g] - f * d0[g]
-        c1, c2 = by_group(1 / a0), by_group(f / a0)
-        c3, c4, c5 = by_group(1 / a0**2), by_group(f / a0**2), by_group(f**2 / a0**2)
+        f = np.zeros(len(group)) if self.breslow else self.rank / self.ties[group]
+        a0 = s0[group] - f * d0[group]
+        inverse = 1 / a0
+        c1, c2 = by_group(inverse), by_group(f * inverse)
+        square = inverse * inverse
+        c3, c4, c5 = by_group(square), by_group(f * square), by_group(f * f * square)
         loglik = float(eta[self.e].sum() - (np.log(a0) + shift).sum())
-        score = ev_x.sum(axis=0) - (s1 * c1[:, None] - d1 * c2[:, None]).sum(axis=0)
-        s1s1 = np.einsum("g,gi,gj->ij", c3, s1, s1)
-        s1d1 = np.einsum("g,gi,gj->ij", c4, s1, d1)
-        d1d1 = np.einsum("g,gi,gj->ij", c5, d1, d1)
-        information = (
-            np.einsum("g,gij->ij", c1, s2)
-            - np.einsum("g,gij->ij", c2, d2)
-            - (s1s1 - s1d1 - s1d1.T + d1d1)
-        )
-        return loglik, score, information
+        x_dead = np.column_stack([by_group(ev_x[:, i]) for i in range(p)]).reshape(n, p)
+        results = []
+        for weight in weights:
+            k = np.ones(n) if weight is None else weight
+            k1, k2, k3, k4, k5 = k * c1, k * c2, k * c3, k * c4, k * c5
+            score = k @ x_dead - (s1 * k1[:, None] - d1 * k2[:, None]).sum(axis=0)
+            s1s1 = np.einsum("g,gi,gj->ij", k3, s1, s1)
+            s1d1 = np.einsum("g,gi,gj->ij", k4, s1, d1)
+            d1d1 = np.einsum("g,gi,gj->ij", k5, d1, d1)
+            information = (
+                np.einsum("g,gij->ij", k1, s2)
+                - np.einsum("g,gij->ij", k2, d2)
+                - (s1s1 - s1d1 - s1d1.T + d1d1)
+            )
+            results.append((score, information))
+        return loglik, results
 
 
 class _StrataRiskSets:
@@ -143,9 +169,10 @@ class _StrataRiskSets:
         strata: np.ndarray,
         ties: str,
     ) -> None:
+        codes, _ = pd.factorize(np.asarray(strata))  # hashing, not sorting strings
         self.strata = [
             _RiskSets(durations[inside], events[inside], x[inside], ties)
-            for inside in (strata == level for level in np.unique(strata))
+            for inside in (codes == code for code in range(codes.max(initial=-1) + 1))
         ]
         self.n_groups = sum(s.n_groups for s in self.strata)
 
@@ -159,35 +186,42 @@ class _StrataRiskSets:
         return loglik, score, information
 
 
-def cox_efron(
+RiskSets = _RiskSets | _StrataRiskSets
+
+
+def risk_sets(
     durations: np.ndarray,
     events: np.ndarray,
     x: np.ndarray,
     *,
     ties: str = "efron",
     strata: np.ndarray | None = None,
-) -> EfronFit:
-    """Fit the Cox model of the design `x` (rows × columns, no intercept).
-
-    `ties` is "efron" (R's default) or "breslow"; `strata` labels each row's stratum.
-    """
+) -> RiskSets:
+    """The sorted data a fit (and R's cox.zph test after it) works on."""
     if ties not in TIES:
         raise ValueError(f"ties must be one of {TIES}, not {ties!r}")
-    durations = np.asarray(durations, dtype=float)
-    events = np.asarray(events, dtype=int)
-    x = np.asarray(x, dtype=float).reshape(len(durations), -1)
-    kept = _independent_columns(x) if x.shape[1] else ()
-    design = x[:, list(kept)]
-    risk = (
-        _RiskSets(durations, events, design, ties)
-        if strata is None
-        else _StrataRiskSets(durations, events, design, np.asarray(strata), ties)
-    )
+    if strata is None:
+        return _RiskSets(durations, events, x, ties)
+    return _StrataRiskSets(durations, events, x, strata, ties)
+
+
+def _score_chisq(score: np.ndarray, information: np.ndarray) -> float:
+    if not len(score) or not np.any(information):
+        return 0.0
+    try:
+        return float(score @ np.linalg.solve(information, score))
+    except np.linalg.LinAlgError:
+        return float(score @ np.linalg.lstsq(information, score, rcond=None)[0])
+
+
+def fit_risk_sets(risk: RiskSets, kept: tuple[int, ...], n: int, nevent: int) -> EfronFit:
+    """Newton-Raphson with R's step halving, from β = 0, on prepared risk sets."""
     beta = np.zeros(len(kept))
     if risk.n_groups == 0:
-        return EfronFit(beta, np.full((len(kept),) * 2, np.nan), kept, 0.0, 0.0, 0, len(x), 0)
+        return EfronFit(beta, np.full((len(kept),) * 2, np.nan), kept, 0.0, 0.0, 0, n, 0)
     loglik, score, information = risk.loglik_score_information(beta)
     loglik_null, iterations = loglik, 0
+    score_chisq = _score_chisq(score, information)
     while len(kept) and iterations < MAX_ITERATIONS:
         iterations += 1
         try:
@@ -209,6 +243,24 @@ def cox_efron(
         variance = np.linalg.inv(information) if len(kept) else np.zeros((0, 0))
     except np.linalg.LinAlgError:
         variance = np.full((len(kept),) * 2, np.nan)
-    return EfronFit(
-        beta, variance, kept, loglik, loglik_null, iterations, len(x), int(events.sum())
-    )
+    return EfronFit(beta, variance, kept, loglik, loglik_null, iterations, n, nevent, score_chisq)
+
+
+def cox_efron(
+    durations: np.ndarray,
+    events: np.ndarray,
+    x: np.ndarray,
+    *,
+    ties: str = "efron",
+    strata: np.ndarray | None = None,
+) -> EfronFit:
+    """Fit the Cox model of the design `x` (rows × columns, no intercept).
+
+    `ties` is "efron" (R's default) or "breslow"; `strata` labels each row's stratum.
+    """
+    durations = np.asarray(durations, dtype=float)
+    events = np.asarray(events, dtype=int)
+    x = np.asarray(x, dtype=float).reshape(len(durations), -1)
+    kept = _independent_columns(x) if x.shape[1] else ()
+    risk = risk_sets(durations, events, x[:, list(kept)], ties=ties, strata=strata)
+    return fit_risk_sets(risk, kept, len(x), int(events.sum()))
