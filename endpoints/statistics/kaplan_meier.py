@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from lifelines import KaplanMeierFitter
 from scipy.stats import norm
 
 # R's quantile.survfit tolerance: sqrt(.Machine$double.eps).
@@ -140,6 +139,20 @@ def r_quantile(
     return (xs[i1] + xs[i2]) / 2
 
 
+def _event_table(
+    observed: np.ndarray, died: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """R's survfit table, one row per distinct time, from one sort: the time, the number at
+    risk (time ≥ t), of deaths and of censorings there."""
+    order = np.argsort(observed)
+    t = observed[order]
+    starts = np.flatnonzero(np.concatenate([[True], t[1:] != t[:-1]])) if len(t) else order
+    removed = np.diff(np.append(starts, len(t)))
+    n_event = np.add.reduceat(died[order].astype(np.int64), starts) if len(t) else removed
+    n_risk = len(t) - np.cumsum(removed) + removed
+    return t[starts], n_risk, n_event, removed - n_event
+
+
 def kaplan_meier(
     durations: Sequence[float],
     events: Sequence[int],
@@ -149,13 +162,7 @@ def kaplan_meier(
 ) -> KaplanMeier:
     """Fit a Kaplan-Meier curve with Greenwood variance and R's confidence limits."""
     observed = np.asarray(durations, dtype=float)
-    fitter = KaplanMeierFitter().fit(observed, np.asarray(events, dtype=int))
-    table = fitter.event_table
-    table = table[table["removed"] > 0]
-    time = table.index.to_numpy(dtype=float)
-    n_risk = table["at_risk"].to_numpy(dtype=int)
-    n_event = table["observed"].to_numpy(dtype=int)
-    n_censor = table["censored"].to_numpy(dtype=int)
+    time, n_risk, n_event, n_censor = _event_table(observed, np.asarray(events) != 0)
     surv = np.cumprod(1.0 - n_event / n_risk)
     with np.errstate(divide="ignore", invalid="ignore"):
         increments = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
