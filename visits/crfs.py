@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 from accounts.models import DATA_ENTRY_ROLES
 from casebook.declarations import Computed, Form, Item, Odm
 from casebook.registry import site
@@ -32,7 +34,8 @@ GIGA_PER_LITRE = "×10⁹/L"
 
 CYCLE = Form(
     name="cycles",
-    title="Treatment cycle",
+    title=_("Treatment cycle"),
+    plural_title=_("Treatment cycles"),
     model=TreatmentCycle,
     entered_by=DATA_ENTRY_ROLES,
     timeline_order=30,
@@ -46,8 +49,8 @@ CYCLE = Form(
         form_name="Treatment cycles",
     ),
     items=(
-        Item("number", entered=False),
-        Item("phase", entered=False),
+        Item("number", entered=False, label=_("number")),
+        Item("phase", entered=False, label=_("phase")),
         Item("started_on"),
         Item("ended_on"),
         # Totals per cycle; the ranges are wide enough for any salvage schedule (high-dose
@@ -67,7 +70,8 @@ CYCLE = Form(
 
 RESPONSE = Form(
     name="responses",
-    title="Response assessment",
+    title=_("Response assessment"),
+    plural_title=_("Response assessments"),
     model=ResponseAssessment,
     entered_by=DATA_ENTRY_ROLES,
     timeline_order=40,
@@ -87,23 +91,24 @@ RESPONSE = Form(
     items=(
         Item("assessed_on"),
         # Which assessment this is (protocol.ResponseTimepoint); proposed from the course.
-        Item("timepoint"),
-        Item("after_cycle", entered=False),
-        Item("category"),
+        Item("timepoint", label=_("timepoint")),
+        Item("after_cycle", entered=False, label=_("after cycle")),
+        Item("category", label=_("category")),
         Item("marrow_blasts_pct", unit="%", minimum=0, maximum=100),
         Item("anc", unit=GIGA_PER_LITRE, minimum=0, maximum=Decimal("100")),
         Item("platelets", unit=GIGA_PER_LITRE, minimum=0, maximum=Decimal("2000")),
         Item("circulating_blasts"),
         Item("auer_rods"),
-        Item("extramedullary_disease"),
-        Item("transfusion_dependent"),
+        Item("extramedullary_disease", label=_("extramedullary disease")),
+        Item("transfusion_dependent", label=_("transfusion dependent")),
         Item("mrd_negative"),
     ),
 )
 
 MRD = Form(
     name="mrd",
-    title="MRD assessment",
+    title=_("MRD assessment"),
+    plural_title=_("MRD assessments"),
     model=MrdAssessment,
     entered_by=DATA_ENTRY_ROLES,
     timeline_order=45,
@@ -119,12 +124,12 @@ MRD = Form(
     ),
     items=(
         Item("assessed_on"),
-        Item("timepoint"),
-        Item("method"),
+        Item("timepoint", label=_("timepoint")),
+        Item("method", label=_("method")),
         Item("method_other"),
         # From 10⁻⁶ (the best NGS/qPCR assays) to 10⁻² (a slipped digit beyond either).
         Item("sensitivity", minimum=Decimal("0.000001"), maximum=Decimal("0.01")),
-        Item("result"),
+        Item("result", label=_("result")),
         Item("value", minimum=0, maximum=1),
         Item("negative", entered=False, help_text=NEGATIVITY_HELP),
     ),
@@ -132,7 +137,8 @@ MRD = Form(
 
 TRANSPLANT = Form(
     name="transplant",
-    title="Allo-HSCT",
+    title=_("Allo-HSCT"),
+    plural_title=_("Allo-HSCTs"),
     model=Transplant,
     entered_by=DATA_ENTRY_ROLES,
     timeline_order=50,
@@ -143,13 +149,13 @@ TRANSPLANT = Form(
     ),
     items=(
         Item("transplanted_on"),
-        Item("donor_type"),
-        Item("conditioning"),
+        Item("donor_type", label=_("donor type")),
+        Item("conditioning", label=_("conditioning")),
         # Allo-HSCT is allowed once the disease is controlled: in uncontrolled disease it is
         # recorded all the same, with a major protocol deviation (services/deviations.py).
         Item("disease_status"),
         Item("mrd_status"),
-        Item("graft_source"),
+        Item("graft_source", label=_("graft source")),
     ),
     # Added by issues 11 and 13: empty on transplants signed before, so no stored signature
     # breaks.
@@ -158,8 +164,8 @@ TRANSPLANT = Form(
 
 TRANSPLANT_EVENT = Form(
     name="transplant-events",
-    title="After the allo-HSCT: second HSCT, DLI, GVHD",
-    plural_title="After the allo-HSCT (second HSCT, DLI, GVHD)",
+    title=_("After the allo-HSCT: second HSCT, DLI, GVHD"),
+    plural_title=_("After the allo-HSCT (second HSCT, DLI, GVHD)"),
     model=PostTransplantEvent,
     entered_by=DATA_ENTRY_ROLES,
     timeline_order=55,
@@ -174,12 +180,12 @@ TRANSPLANT_EVENT = Form(
         group_name="Transplant event",
     ),
     items=(
-        Item("kind"),
+        Item("kind", label=_("kind")),
         Item("occurred_on"),
         Item("after_hsct", entered=False),
-        Item("donor_type"),
-        Item("conditioning"),
-        Item("graft_source"),
+        Item("donor_type", label=_("donor type")),
+        Item("conditioning", label=_("conditioning")),
+        Item("graft_source", label=_("graft source")),
         Item("disease_status"),
         Item("mrd_status"),
         # DLI doses run from 10⁵ to 10⁸ CD3+ cells/kg: 0.1 to 100 ×10⁶/kg, a digit either way.
@@ -191,7 +197,8 @@ TRANSPLANT_EVENT = Form(
 
 END_OF_TREATMENT = Form(
     name="end-of-treatment",
-    title="End of treatment",
+    title=_("End of treatment"),
+    plural_title=_("End of treatments"),
     model=EndOfTreatment,
     entered_by=DATA_ENTRY_ROLES,
     timeline_order=60,
@@ -204,12 +211,13 @@ END_OF_TREATMENT = Form(
         rows="end_of_treatment",
         form_name="End of treatment",
     ),
-    items=(Item("ended_on"), Item("reason"), Item("note")),
+    items=(Item("ended_on"), Item("reason", label=_("reason")), Item("note", label=_("note"))),
 )
 
 FOLLOW_UP_VISIT = Form(
     name="follow-up-visits",
-    title="Follow-up visit",
+    title=_("Follow-up visit"),
+    plural_title=_("Follow-up visits"),
     model=FollowUpVisit,
     entered_by=DATA_ENTRY_ROLES,
     timeline_order=70,
@@ -217,23 +225,24 @@ FOLLOW_UP_VISIT = Form(
     # One study event per visit: the visit itself is the event's subject.
     odm=Odm("SE.FOLLOW_UP", "FOLLOW_UP", "FU", rows="", form_name="Follow-up visit"),
     items=(
-        Item("month", entered=False),
-        Item("target_on", entered=False),
-        Item("window_opens_on", entered=False),
-        Item("window_closes_on", entered=False),
+        Item("month", entered=False, label=_("month")),
+        Item("target_on", entered=False, label=_("target on")),
+        Item("window_opens_on", entered=False, label=_("window opens on")),
+        Item("window_closes_on", entered=False, label=_("window closes on")),
         Item("performed_on"),
-        Item("vital_status"),
-        Item("disease_status"),
+        Item("vital_status", label=_("vital status")),
+        Item("disease_status", label=_("disease status")),
         Item("new_therapy"),
         Item("transplant_since_last"),
-        Item("missed_reason", entered=False),  # set by "mark missed", not by the visit form
+        # Set by "mark missed", not by the visit form.
+        Item("missed_reason", entered=False, label=_("missed reason")),
     ),
 )
 
 OFF_STUDY = Form(
     name="off-study",
-    title="Off study (death, withdrawal, lost to follow-up, end of study, follow-up completed)",
-    plural_title="Off-study events",
+    title=_("Off study (death, withdrawal, lost to follow-up, end of study, follow-up completed)"),
+    plural_title=_("Off-study events"),
     model=OffStudy,
     entered_by=DATA_ENTRY_ROLES,
     timeline_order=80,
@@ -241,19 +250,20 @@ OFF_STUDY = Form(
     export_description="Off-study events (raw).",
     odm=Odm("SE.OFF_STUDY", "OFF_STUDY", "OS", rows="off_study", form_name="Off study"),
     items=(
-        Item("reason"),
-        Item("event_on"),
-        Item("death_cause"),
+        Item("reason", label=_("reason")),
+        Item("event_on", label=_("event on")),
+        Item("death_cause", label=_("death cause")),
         # Chosen among the patient's adverse events by the service, not typed as a field.
-        Item("fatal_adverse_event", entered=False),
+        Item("fatal_adverse_event", entered=False, label=_("fatal adverse event")),
         Item("data_use"),
-        Item("note"),
+        Item("note", label=_("note")),
     ),
 )
 
 ADVERSE_EVENT = Form(
     name="adverse-events",
-    title="Adverse event",
+    title=_("Adverse event"),
+    plural_title=_("Adverse events"),
     model=AdverseEvent,
     entered_by=DATA_ENTRY_ROLES,
     timeline_order=90,
@@ -269,20 +279,22 @@ ADVERSE_EVENT = Form(
     items=(
         Item("term"),
         Item("term_specified"),
-        Item("grade", minimum=1, maximum=5),
+        Item("grade", minimum=1, maximum=5, label=_("grade")),
         Item("serious"),
         Item("onset_on"),
         Item("resolved_on"),
-        Item("related_to_dexamethasone", reveals_arm=True),  # "not applicable": control
+        Item(
+            "related_to_dexamethasone", reveals_arm=True, label=_("related to dexamethasone")
+        ),  # "not applicable": control
         Item("related_to_salvage"),
-        Item("action_taken"),
-        Item("sae_reviewed_at", entered=False),
+        Item("action_taken", label=_("action taken")),
+        Item("sae_reviewed_at", entered=False, label=_("sae reviewed at")),
     ),
     # Derived from the cycles when read (visits/treatment_emergence.py), never typed.
     computed=(
         Computed(
             "treatment_emergent",
-            "Treatment-emergent (TEAE)",
+            _("Treatment-emergent (TEAE)"),
             "boolean",
             expression=treatment_emergent,
             help_text=TEAE_HELP_TEXT,

@@ -12,7 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-OTHER_SPECIFY = "Other, specify"
+from django.utils.translation import gettext, gettext_noop
+
+# The terms and system organ classes are coded in English (CDISC AEDECOD/AESOC: the database,
+# exports and the API keep them so); gettext_noop marks each for the catalogue, where it has
+# its official French wording (CTCAE v5.0 / MedDRA), shown beside the English (term_label).
+OTHER_SPECIFY = gettext_noop("Other, specify")
 
 # The grade patterns of CTCAE v5.0, named for reading the table below.
 ALL_GRADES = (1, 2, 3, 4, 5)
@@ -34,72 +39,90 @@ class CtcaeTerm:
     grades: tuple[int, ...]
 
 
-_BLOOD = "Blood and lymphatic system disorders"
-_INVESTIGATIONS = "Investigations"
-_METABOLISM = "Metabolism and nutrition disorders"
-_INFECTIONS = "Infections and infestations"
-_GASTROINTESTINAL = "Gastrointestinal disorders"
-_GENERAL = "General disorders and administration site conditions"
-_RESPIRATORY = "Respiratory, thoracic and mediastinal disorders"
-_PSYCHIATRIC = "Psychiatric disorders"
+_BLOOD = gettext_noop("Blood and lymphatic system disorders")
+_INVESTIGATIONS = gettext_noop("Investigations")
+_METABOLISM = gettext_noop("Metabolism and nutrition disorders")
+_INFECTIONS = gettext_noop("Infections and infestations")
+_GASTROINTESTINAL = gettext_noop("Gastrointestinal disorders")
+_GENERAL = gettext_noop("General disorders and administration site conditions")
+_RESPIRATORY = gettext_noop("Respiratory, thoracic and mediastinal disorders")
+_PSYCHIATRIC = gettext_noop("Psychiatric disorders")
 
 CTCAE_TERMS: tuple[CtcaeTerm, ...] = (
-    CtcaeTerm("Anemia", _BLOOD, ALL_GRADES),
-    CtcaeTerm("Febrile neutropenia", _BLOOD, FROM_3),
-    CtcaeTerm("Disseminated intravascular coagulation", _BLOOD, FROM_2),
-    CtcaeTerm("Neutrophil count decreased", _INVESTIGATIONS, UP_TO_4),
-    CtcaeTerm("Platelet count decreased", _INVESTIGATIONS, UP_TO_4),
-    CtcaeTerm("White blood cell decreased", _INVESTIGATIONS, UP_TO_4),
-    CtcaeTerm("Alanine aminotransferase increased", _INVESTIGATIONS, UP_TO_4),
-    CtcaeTerm("Aspartate aminotransferase increased", _INVESTIGATIONS, UP_TO_4),
-    CtcaeTerm("Blood bilirubin increased", _INVESTIGATIONS, UP_TO_4),
-    CtcaeTerm("Creatinine increased", _INVESTIGATIONS, UP_TO_4),
-    CtcaeTerm("Hyperglycemia", _METABOLISM, ALL_GRADES),
-    CtcaeTerm("Hypokalemia", _METABOLISM, ALL_GRADES),
-    CtcaeTerm("Tumor lysis syndrome", _METABOLISM, FROM_3),
-    CtcaeTerm("Anorexia", _METABOLISM, ALL_GRADES),
-    CtcaeTerm("Sepsis", _INFECTIONS, FROM_3),
-    CtcaeTerm("Lung infection", _INFECTIONS, FROM_2),
-    CtcaeTerm("Bacteremia", _INFECTIONS, NOT_CHECKED),
-    CtcaeTerm("Catheter related infection", _INFECTIONS, FROM_2),
-    CtcaeTerm("Enterocolitis infectious", _INFECTIONS, NOT_CHECKED),
-    CtcaeTerm("Fungal infection", _INFECTIONS, NOT_CHECKED),
-    CtcaeTerm("Skin infection", _INFECTIONS, NOT_CHECKED),
-    CtcaeTerm("Urinary tract infection", _INFECTIONS, FROM_2),
-    CtcaeTerm("Mucositis oral", _GASTROINTESTINAL, ALL_GRADES),
-    CtcaeTerm("Nausea", _GASTROINTESTINAL, UP_TO_3),
-    CtcaeTerm("Vomiting", _GASTROINTESTINAL, ALL_GRADES),
-    CtcaeTerm("Diarrhea", _GASTROINTESTINAL, ALL_GRADES),
-    CtcaeTerm("Constipation", _GASTROINTESTINAL, ALL_GRADES),
-    CtcaeTerm("Gastrointestinal hemorrhage", _GASTROINTESTINAL, NOT_CHECKED),
-    CtcaeTerm("Fatigue", _GENERAL, UP_TO_3),
-    CtcaeTerm("Fever", _GENERAL, ALL_GRADES),
-    CtcaeTerm("Edema limbs", _GENERAL, UP_TO_3),
-    CtcaeTerm("Injection site reaction", _GENERAL, ALL_GRADES),
-    CtcaeTerm("Multi-organ failure", _GENERAL, FROM_3),
-    CtcaeTerm("Heart failure", "Cardiac disorders", ALL_GRADES),
-    CtcaeTerm("Atrial fibrillation", "Cardiac disorders", ALL_GRADES),
-    CtcaeTerm("Hypertension", "Vascular disorders", ALL_GRADES),
-    CtcaeTerm("Hypotension", "Vascular disorders", ALL_GRADES),
-    CtcaeTerm("Thromboembolic event", "Vascular disorders", ALL_GRADES),
-    CtcaeTerm("Intracranial hemorrhage", "Nervous system disorders", ALL_GRADES),
-    CtcaeTerm("Headache", "Nervous system disorders", UP_TO_3),
-    CtcaeTerm("Insomnia", _PSYCHIATRIC, UP_TO_3),
-    CtcaeTerm("Agitation", _PSYCHIATRIC, NOT_CHECKED),
-    CtcaeTerm("Psychosis", _PSYCHIATRIC, ALL_GRADES),
-    CtcaeTerm("Rash maculo-papular", "Skin and subcutaneous tissue disorders", UP_TO_3),
+    CtcaeTerm(gettext_noop("Anemia"), _BLOOD, ALL_GRADES),
+    CtcaeTerm(gettext_noop("Febrile neutropenia"), _BLOOD, FROM_3),
+    CtcaeTerm(gettext_noop("Disseminated intravascular coagulation"), _BLOOD, FROM_2),
+    CtcaeTerm(gettext_noop("Neutrophil count decreased"), _INVESTIGATIONS, UP_TO_4),
+    CtcaeTerm(gettext_noop("Platelet count decreased"), _INVESTIGATIONS, UP_TO_4),
+    CtcaeTerm(gettext_noop("White blood cell decreased"), _INVESTIGATIONS, UP_TO_4),
+    CtcaeTerm(gettext_noop("Alanine aminotransferase increased"), _INVESTIGATIONS, UP_TO_4),
+    CtcaeTerm(gettext_noop("Aspartate aminotransferase increased"), _INVESTIGATIONS, UP_TO_4),
+    CtcaeTerm(gettext_noop("Blood bilirubin increased"), _INVESTIGATIONS, UP_TO_4),
+    CtcaeTerm(gettext_noop("Creatinine increased"), _INVESTIGATIONS, UP_TO_4),
+    CtcaeTerm(gettext_noop("Hyperglycemia"), _METABOLISM, ALL_GRADES),
+    CtcaeTerm(gettext_noop("Hypokalemia"), _METABOLISM, ALL_GRADES),
+    CtcaeTerm(gettext_noop("Tumor lysis syndrome"), _METABOLISM, FROM_3),
+    CtcaeTerm(gettext_noop("Anorexia"), _METABOLISM, ALL_GRADES),
+    CtcaeTerm(gettext_noop("Sepsis"), _INFECTIONS, FROM_3),
+    CtcaeTerm(gettext_noop("Lung infection"), _INFECTIONS, FROM_2),
+    CtcaeTerm(gettext_noop("Bacteremia"), _INFECTIONS, NOT_CHECKED),
+    CtcaeTerm(gettext_noop("Catheter related infection"), _INFECTIONS, FROM_2),
+    CtcaeTerm(gettext_noop("Enterocolitis infectious"), _INFECTIONS, NOT_CHECKED),
+    CtcaeTerm(gettext_noop("Fungal infection"), _INFECTIONS, NOT_CHECKED),
+    CtcaeTerm(gettext_noop("Skin infection"), _INFECTIONS, NOT_CHECKED),
+    CtcaeTerm(gettext_noop("Urinary tract infection"), _INFECTIONS, FROM_2),
+    CtcaeTerm(gettext_noop("Mucositis oral"), _GASTROINTESTINAL, ALL_GRADES),
+    CtcaeTerm(gettext_noop("Nausea"), _GASTROINTESTINAL, UP_TO_3),
+    CtcaeTerm(gettext_noop("Vomiting"), _GASTROINTESTINAL, ALL_GRADES),
+    CtcaeTerm(gettext_noop("Diarrhea"), _GASTROINTESTINAL, ALL_GRADES),
+    CtcaeTerm(gettext_noop("Constipation"), _GASTROINTESTINAL, ALL_GRADES),
+    CtcaeTerm(gettext_noop("Gastrointestinal hemorrhage"), _GASTROINTESTINAL, NOT_CHECKED),
+    CtcaeTerm(gettext_noop("Fatigue"), _GENERAL, UP_TO_3),
+    CtcaeTerm(gettext_noop("Fever"), _GENERAL, ALL_GRADES),
+    CtcaeTerm(gettext_noop("Edema limbs"), _GENERAL, UP_TO_3),
+    CtcaeTerm(gettext_noop("Injection site reaction"), _GENERAL, ALL_GRADES),
+    CtcaeTerm(gettext_noop("Multi-organ failure"), _GENERAL, FROM_3),
+    CtcaeTerm(gettext_noop("Heart failure"), gettext_noop("Cardiac disorders"), ALL_GRADES),
+    CtcaeTerm(gettext_noop("Atrial fibrillation"), gettext_noop("Cardiac disorders"), ALL_GRADES),
+    CtcaeTerm(gettext_noop("Hypertension"), gettext_noop("Vascular disorders"), ALL_GRADES),
+    CtcaeTerm(gettext_noop("Hypotension"), gettext_noop("Vascular disorders"), ALL_GRADES),
+    CtcaeTerm(gettext_noop("Thromboembolic event"), gettext_noop("Vascular disorders"), ALL_GRADES),
     CtcaeTerm(
-        "Muscle weakness lower limb", "Musculoskeletal and connective tissue disorders", UP_TO_3
+        gettext_noop("Intracranial hemorrhage"),
+        gettext_noop("Nervous system disorders"),
+        ALL_GRADES,
     ),
-    CtcaeTerm("Acute kidney injury", "Renal and urinary disorders", FROM_3),
-    CtcaeTerm("Respiratory failure", _RESPIRATORY, FROM_4),
-    CtcaeTerm("Dyspnea", _RESPIRATORY, ALL_GRADES),
-    CtcaeTerm("Pneumonitis", _RESPIRATORY, ALL_GRADES),
-    CtcaeTerm("Epistaxis", _RESPIRATORY, ALL_GRADES),
-    CtcaeTerm("Graft versus host disease", "Immune system disorders", ALL_GRADES),
-    CtcaeTerm("Allergic reaction", "Immune system disorders", ALL_GRADES),
-    CtcaeTerm("Cushingoid", "Endocrine disorders", UP_TO_3),
-    CtcaeTerm("Death NOS", _GENERAL, ONLY_5),
+    CtcaeTerm(gettext_noop("Headache"), gettext_noop("Nervous system disorders"), UP_TO_3),
+    CtcaeTerm(gettext_noop("Insomnia"), _PSYCHIATRIC, UP_TO_3),
+    CtcaeTerm(gettext_noop("Agitation"), _PSYCHIATRIC, NOT_CHECKED),
+    CtcaeTerm(gettext_noop("Psychosis"), _PSYCHIATRIC, ALL_GRADES),
+    CtcaeTerm(
+        gettext_noop("Rash maculo-papular"),
+        gettext_noop("Skin and subcutaneous tissue disorders"),
+        UP_TO_3,
+    ),
+    CtcaeTerm(
+        gettext_noop("Muscle weakness lower limb"),
+        gettext_noop("Musculoskeletal and connective tissue disorders"),
+        UP_TO_3,
+    ),
+    CtcaeTerm(
+        gettext_noop("Acute kidney injury"), gettext_noop("Renal and urinary disorders"), FROM_3
+    ),
+    CtcaeTerm(gettext_noop("Respiratory failure"), _RESPIRATORY, FROM_4),
+    CtcaeTerm(gettext_noop("Dyspnea"), _RESPIRATORY, ALL_GRADES),
+    CtcaeTerm(gettext_noop("Pneumonitis"), _RESPIRATORY, ALL_GRADES),
+    CtcaeTerm(gettext_noop("Epistaxis"), _RESPIRATORY, ALL_GRADES),
+    CtcaeTerm(
+        gettext_noop("Graft versus host disease"),
+        gettext_noop("Immune system disorders"),
+        ALL_GRADES,
+    ),
+    CtcaeTerm(
+        gettext_noop("Allergic reaction"), gettext_noop("Immune system disorders"), ALL_GRADES
+    ),
+    CtcaeTerm(gettext_noop("Cushingoid"), gettext_noop("Endocrine disorders"), UP_TO_3),
+    CtcaeTerm(gettext_noop("Death NOS"), _GENERAL, ONLY_5),
 )
 _BY_NAME: dict[str, CtcaeTerm] = {term.name: term for term in CTCAE_TERMS}
 CTCAE_TERM_NAMES: frozenset[str] = frozenset(_BY_NAME) | {OTHER_SPECIFY}
@@ -111,11 +134,19 @@ def allowed_grades(term: str) -> tuple[int, ...]:
     return found.grades if found is not None else ALL_GRADES
 
 
+def term_label(term: str) -> str:
+    """Return a coded term (or system organ class) as the reader's language shows it: in
+    French its French wording with the coded English beside it, "Anémie (Anemia)"; in English
+    the term alone. A term without a translation (a specified free text) is shown as it is."""
+    translated = gettext(term)
+    return term if translated == term else f"{translated} ({term})"
+
+
 def grades_text(grades: tuple[int, ...]) -> str:
     """Return the grades as people say them: "grade 5 only", "grades 3 to 5"."""
     if len(grades) == 1:
-        return f"grade {grades[0]} only"
-    return f"grades {grades[0]} to {grades[-1]}"
+        return gettext("grade %(grade)s only") % {"grade": grades[0]}
+    return gettext("grades %(first)s to %(last)s") % {"first": grades[0], "last": grades[-1]}
 
 
 def grade_refusal(term: str, grade: int) -> str | None:
@@ -123,7 +154,7 @@ def grade_refusal(term: str, grade: int) -> str | None:
     grades = allowed_grades(term)
     if grade in grades:
         return None
-    return (
-        f"'{term}' has {grades_text(grades)} in CTCAE v5.0: grade {grade} does not exist "
+    return gettext(
+        "'%(term)s' has %(grades)s in CTCAE v5.0: grade %(grade)s does not exist "
         "for it. Check the grade, or the term."
-    )
+    ) % {"term": term_label(term), "grades": grades_text(grades), "grade": grade}

@@ -13,6 +13,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 import protocol
 from casebook.declarations import number_text
 from protocol.doses import planned_dose
@@ -26,10 +30,10 @@ DOSE_FIELDS: dict[protocol.Drug, str] = {
     protocol.Drug.DEXAMETHASONE: "dexamethasone_mg",
 }
 
-_CYCLE: dict[str, str] = {
-    protocol.CyclePhase.INDUCTION: "an induction cycle",
-    protocol.CyclePhase.CONSOLIDATION: "a consolidation cycle",
-    protocol.CyclePhase.AZACITIDINE: "an azacitidine cycle",
+_CYCLE: dict[str, Promise] = {
+    protocol.CyclePhase.INDUCTION: gettext_lazy("an induction cycle"),
+    protocol.CyclePhase.CONSOLIDATION: gettext_lazy("a consolidation cycle"),
+    protocol.CyclePhase.AZACITIDINE: gettext_lazy("an azacitidine cycle"),
 }
 
 
@@ -42,12 +46,32 @@ def _off_plan(cycle: TreatmentCycle, drug: protocol.Drug, tolerance_percent: int
     if abs(off_by) <= tolerance_percent or (off_by < 0 and cycle.dose_reduced):
         return None
     percent = number_text(abs(off_by).quantize(Decimal("0.1")))
-    direction = "above" if off_by > 0 else "below"
+    facts = {
+        "drug": drug.label,
+        "dose": number_text(dose),
+        "unit": planned.unit,
+        "percent": percent,
+        "planned": number_text(planned.total),
+        "cycle": _CYCLE[cycle.phase],
+        "schedule": planned.schedule,
+        "tolerance": tolerance_percent,
+    }
+    if off_by > 0:
+        return (
+            _(
+                "%(drug)s: %(dose)s %(unit)s is %(percent)s%% above the planned %(planned)s "
+                "%(unit)s for %(cycle)s (%(schedule)s; tolerance %(tolerance)s%%). Saved: "
+                "check the dose."
+            )
+            % facts
+        )
     return (
-        f"{drug.label}: {number_text(dose)} {planned.unit} is {percent}% {direction} the "
-        f"planned {number_text(planned.total)} {planned.unit} for {_CYCLE[cycle.phase]} "
-        f"({planned.schedule}; tolerance {tolerance_percent}%). Saved: check the dose"
-        + ("." if off_by > 0 else ", or tick 'dose reduced' and say why.")
+        _(
+            "%(drug)s: %(dose)s %(unit)s is %(percent)s%% below the planned %(planned)s "
+            "%(unit)s for %(cycle)s (%(schedule)s; tolerance %(tolerance)s%%). Saved: check "
+            "the dose, or tick 'dose reduced' and say why."
+        )
+        % facts
     )
 
 
@@ -59,13 +83,17 @@ def cycle_dose_warnings(
     in_dex_arm = arm == protocol.DEXAMETHASONE_ARM
     if cycle.dexamethasone_given and not in_dex_arm:
         warnings.append(
-            "Dexamethasone is recorded for a patient of the control arm (salvage therapy "
-            "alone): a protocol deviation is recorded. Check the entry."
+            _(
+                "Dexamethasone is recorded for a patient of the control arm (salvage therapy "
+                "alone): a protocol deviation is recorded. Check the entry."
+            )
         )
     elif in_dex_arm and not cycle.dexamethasone_given:
         warnings.append(
-            "Dexamethasone is not recorded as given, but the patient is in the dexamethasone "
-            "arm: a protocol deviation is recorded. Check the entry."
+            _(
+                "Dexamethasone is not recorded as given, but the patient is in the dexamethasone "
+                "arm: a protocol deviation is recorded. Check the entry."
+            )
         )
     # A drug the phase plans no dose of (one outside the regimen, refused by the cycle's
     # checks; dexamethasone in the control arm, warned of above) is not compared.

@@ -6,11 +6,13 @@ from typing import Any
 
 from django import forms
 from django.db.models import Model
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from audit.records import REASON_MAX_LENGTH
 from casebook.date_inputs import TrialDateField, TrialDateTimeField
 from casebook.declarations import Form
-from visits.ctcae import CTCAE_TERMS, OTHER_SPECIFY, grades_text
+from visits.ctcae import CTCAE_TERMS, OTHER_SPECIFY, CtcaeTerm, grades_text, term_label
 
 
 def _field_classes(form: Form) -> dict[str, type[forms.Field]]:
@@ -26,9 +28,19 @@ def _field_classes(form: Form) -> dict[str, type[forms.Field]]:
 def _help_text(form: Form, name: str) -> str:
     """The declared help, and the plausible range the services hold the value to."""
     plausible = form.item(name).plausible_range
-    return " ".join(
-        part for part in (form.help_text(name), plausible and f"Plausible: {plausible}.") if part
-    )
+    said = plausible and gettext("Plausible: %(range)s.") % {"range": plausible}
+    return " ".join(part for part in (form.help_text(name), said) if part)
+
+
+def _term_choice(term: CtcaeTerm) -> str:
+    """A term as the list offers it: the term (in French beside its French wording), its
+    system organ class and the grades CTCAE v5.0 defines for it."""
+    # Translators: a CTCAE term in the adverse-event form's list: term (organ class; grades).
+    return gettext("%(term)s (%(organ_class)s; %(grades)s)") % {
+        "term": term_label(term.name),
+        "organ_class": gettext(term.system_organ_class),
+        "grades": grades_text(term.grades),
+    }
 
 
 class RecordForm(forms.Form):
@@ -63,30 +75,39 @@ class RecordForm(forms.Form):
                 field.required = False
         if "term" in self.fields:
             self.fields["term"] = forms.ChoiceField(
-                label="CTCAE v5.0 term",
+                label=_("CTCAE v5.0 term"),
                 choices=[
                     ("", "---------"),
-                    *[
-                        (t.name, f"{t.name} ({t.system_organ_class}; {grades_text(t.grades)})")
-                        for t in CTCAE_TERMS
-                    ],
-                    (OTHER_SPECIFY, OTHER_SPECIFY),
+                    *[(t.name, _term_choice(t)) for t in CTCAE_TERMS],
+                    (OTHER_SPECIFY, term_label(OTHER_SPECIFY)),
                 ],
             )
         if instance is not None:
             self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput)
             self.fields["reason"] = forms.CharField(
-                label="Reason for change",
+                label=_("Reason for change"),
                 max_length=REASON_MAX_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 2}),
-                help_text="Required: kept in the audit trail with the old and new values.",
+                help_text=_("Required: kept in the audit trail with the old and new values."),
             )
         self.record_fields = fields
+        self.left_out: dict[str, Any] = {}
+
+    def leave_out(self, fields: dict[str, Any]) -> None:
+        """Leave out fields that do not concern the patient (visits/relevance.py): not
+        shown, and saved with the value each takes when left out."""
+        for name, value in fields.items():
+            if name in self.fields:
+                del self.fields[name]
+                self.left_out[name] = value
 
     def values(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self.record_fields}
+        return {
+            name: self.left_out[name] if name in self.left_out else self.cleaned_data[name]
+            for name in self.record_fields
+        }
 
 
 class MissedVisitForm(forms.Form):
-    missed_reason = forms.CharField(label="Why was the visit missed?", max_length=300)
+    missed_reason = forms.CharField(label=_("Why was the visit missed?"), max_length=300)
     version = forms.IntegerField(widget=forms.HiddenInput)

@@ -11,12 +11,14 @@ from typing import Any
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 import protocol
 from accounts.models import User
 from audit.tracking import audited
 from patients.models import Patient
 from refusals.text import no_control_characters
+from visits.ctcae import term_label as ctcae_term_label
 
 _DOSE: dict[str, Any] = {
     "max_digits": 8,
@@ -51,22 +53,25 @@ class TreatmentCycle(ClinicalRecord):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="cycles")
     number = models.PositiveSmallIntegerField(editable=False)
     phase = models.CharField(max_length=20, choices=protocol.CyclePhase.choices, editable=False)
-    started_on = models.DateField("cycle started on")
+    started_on = models.DateField(_("cycle started on"))
     ended_on = models.DateField(
-        "cycle ended on",
+        _("cycle ended on"),
         null=True,
         blank=True,
-        help_text="Leave empty while the cycle is running; only one cycle may be open.",
+        help_text=_("Leave empty while the cycle is running; only one cycle may be open."),
     )
-    amsacrine_mg_m2 = models.DecimalField("amsacrine (mg/m², total)", **_DOSE)
-    cytarabine_mg_m2 = models.DecimalField("cytarabine (mg/m², total)", **_DOSE)
-    azacitidine_mg_m2 = models.DecimalField("azacitidine (mg/m², total)", **_DOSE)
-    dexamethasone_given = models.BooleanField("dexamethasone given")
-    dexamethasone_mg = models.DecimalField("dexamethasone (mg, total)", **_DOSE)
-    delay_days = models.PositiveSmallIntegerField("delay (days)", default=0)
-    dose_reduced = models.BooleanField("dose reduced", default=False)
+    amsacrine_mg_m2 = models.DecimalField(_("amsacrine (mg/m², total)"), **_DOSE)
+    cytarabine_mg_m2 = models.DecimalField(_("cytarabine (mg/m², total)"), **_DOSE)
+    azacitidine_mg_m2 = models.DecimalField(_("azacitidine (mg/m², total)"), **_DOSE)
+    dexamethasone_given = models.BooleanField(_("dexamethasone given"))
+    dexamethasone_mg = models.DecimalField(_("dexamethasone (mg, total)"), **_DOSE)
+    delay_days = models.PositiveSmallIntegerField(_("delay (days)"), default=0)
+    dose_reduced = models.BooleanField(_("dose reduced"), default=False)
     modification_note = models.CharField(
-        "delay / reduction reason", max_length=300, blank=True, validators=[no_control_characters]
+        _("delay / reduction reason"),
+        max_length=300,
+        blank=True,
+        validators=[no_control_characters],
     )
 
     class Meta:
@@ -91,33 +96,35 @@ class TreatmentCycle(ClinicalRecord):
 @audited()
 class ResponseAssessment(ClinicalRecord):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="responses")
-    assessed_on = models.DateField("assessed on")
+    assessed_on = models.DateField(_("assessed on"))
     # Which assessment this is; the protocol evaluation (end of induction, post cycle 3)
     # decides induction failure in EFS. The services hold it to the patient's course.
     timepoint = models.CharField(
         max_length=20,
         choices=protocol.ResponseTimepoint.choices,
-        help_text="The protocol evaluation (end of induction for intensive chemotherapy, "
-        "after 3 completed cycles for azacitidine), a later cycle, follow-up, or unscheduled "
-        "(e.g. a day-14 marrow). Proposed from the patient's course.",
+        help_text=_(
+            "The protocol evaluation (end of induction for intensive chemotherapy, "
+            "after 3 completed cycles for azacitidine), a later cycle, follow-up, or unscheduled "
+            "(e.g. a day-14 marrow). Proposed from the patient's course."
+        ),
     )
     after_cycle = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     category = models.CharField(max_length=20, choices=protocol.ResponseCategory.choices)
     marrow_blasts_pct = models.DecimalField(
-        "marrow blasts (%)",
+        _("marrow blasts (%)"),
         max_digits=5,
         decimal_places=1,
         null=True,
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
-    anc = models.DecimalField("ANC (×10⁹/L)", **_COUNT)
-    platelets = models.DecimalField("platelets (×10⁹/L)", **_COUNT)
-    circulating_blasts = models.BooleanField("blasts in peripheral blood", default=False)
-    auer_rods = models.BooleanField("blasts with Auer rods", default=False)
+    anc = models.DecimalField(_("ANC (×10⁹/L)"), **_COUNT)
+    platelets = models.DecimalField(_("platelets (×10⁹/L)"), **_COUNT)
+    circulating_blasts = models.BooleanField(_("blasts in peripheral blood"), default=False)
+    auer_rods = models.BooleanField(_("blasts with Auer rods"), default=False)
     extramedullary_disease = models.BooleanField(default=False)
     transfusion_dependent = models.BooleanField(default=False)
-    mrd_negative = models.BooleanField("MRD negative (< 10⁻³ by flow)", null=True, blank=True)
+    mrd_negative = models.BooleanField(_("MRD negative (< 10⁻³ by flow)"), null=True, blank=True)
 
     class Meta:
         ordering = ["patient", "assessed_on", "pk"]
@@ -149,26 +156,30 @@ class MrdAssessment(ClinicalRecord):
     and the negativity the services derive from them (visits/mrd.py)."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="mrd_assessments")
-    assessed_on = models.DateField("sample taken on")
+    assessed_on = models.DateField(_("sample taken on"))
     timepoint = models.CharField(max_length=30, choices=protocol.MrdTimepoint.choices)
     method = models.CharField(max_length=20, choices=protocol.MrdMethod.choices)
     method_other = models.CharField(
-        "other method", max_length=120, blank=True, validators=[no_control_characters]
+        _("other method"), max_length=120, blank=True, validators=[no_control_characters]
     )
     sensitivity = models.DecimalField(
-        "assay sensitivity",
-        help_text="The lowest fraction the assay detects, as a decimal: 0.001 for 10⁻³, "
-        "0.0001 for 10⁻⁴, 0.00001 for 10⁻⁵.",
+        _("assay sensitivity"),
+        help_text=_(
+            "The lowest fraction the assay detects, as a decimal: 0.001 for 10⁻³, "
+            "0.0001 for 10⁻⁴, 0.00001 for 10⁻⁵."
+        ),
         **_FRACTION,
     )
     result = models.CharField(max_length=20, choices=protocol.MrdResult.choices)
     value = models.DecimalField(
-        "MRD value (fraction)",
-        help_text="Residual leukaemic cells (flow) or NPM1 transcript ratio (qPCR), as a "
-        "fraction between 0 and 1: 0.0005 for 5 × 10⁻⁴. Only for a detected result.",
+        _("MRD value (fraction)"),
+        help_text=_(
+            "Residual leukaemic cells (flow) or NPM1 transcript ratio (qPCR), as a "
+            "fraction between 0 and 1: 0.0005 for 5 × 10⁻⁴. Only for a detected result."
+        ),
         **_FRACTION,
     )
-    negative = models.BooleanField("MRD negative", null=True, blank=True, editable=False)
+    negative = models.BooleanField(_("MRD negative"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["patient", "assessed_on", "pk"]
@@ -187,28 +198,28 @@ class MrdAssessment(ClinicalRecord):
 @audited()
 class Transplant(ClinicalRecord):
     patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="transplant")
-    transplanted_on = models.DateField("allo-HSCT on")
+    transplanted_on = models.DateField(_("allo-HSCT on"))
     donor_type = models.CharField(max_length=30, choices=protocol.DonorType.choices)
     conditioning = models.CharField(max_length=10, choices=protocol.Conditioning.choices)
     # Empty only on transplants recorded before the item existed: every entry and correction
     # gives it, or takes it from the last response before the HSCT (services/transplant.py).
     disease_status = models.CharField(
-        "disease status at HSCT",
+        _("disease status at HSCT"),
         max_length=10,
         choices=protocol.DiseaseStatusAtTransplant.choices,
         blank=True,
-        help_text="Left empty: taken from the last response assessed on or before the HSCT.",
+        help_text=_("Left empty: taken from the last response assessed on or before the HSCT."),
     )
     mrd_status = models.CharField(
-        "MRD at HSCT",
+        _("MRD at HSCT"),
         max_length=10,
         choices=protocol.MrdAtTransplant.choices,
         blank=True,
-        help_text="If known.",
+        help_text=_("If known."),
     )
     # Added by issue 13: empty on transplants recorded before.
     graft_source = models.CharField(
-        max_length=10, choices=protocol.GraftSource.choices, blank=True, help_text="If known."
+        max_length=10, choices=protocol.GraftSource.choices, blank=True, help_text=_("If known.")
     )
 
     def __str__(self) -> str:
@@ -225,9 +236,11 @@ class PostTransplantEvent(ClinicalRecord):
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="transplant_events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    occurred_on = models.DateField("date", help_text="Of the HSCT, the infusion, or the onset.")
+    occurred_on = models.DateField(
+        _("date"), help_text=_("Of the HSCT, the infusion, or the onset.")
+    )
     after_hsct = models.PositiveSmallIntegerField(
-        "after HSCT number", editable=False, help_text="The HSCT (1st or 2nd) it follows."
+        _("after HSCT number"), editable=False, help_text=_("The HSCT (1st or 2nd) it follows.")
     )
     # A second HSCT: as the first is described.
     donor_type = models.CharField(max_length=30, choices=protocol.DonorType.choices, blank=True)
@@ -236,17 +249,17 @@ class PostTransplantEvent(ClinicalRecord):
     )
     graft_source = models.CharField(max_length=10, choices=protocol.GraftSource.choices, blank=True)
     disease_status = models.CharField(
-        "disease status at HSCT",
+        _("disease status at HSCT"),
         max_length=10,
         choices=protocol.DiseaseStatusAtTransplant.choices,
         blank=True,
     )
     mrd_status = models.CharField(
-        "MRD at HSCT", max_length=10, choices=protocol.MrdAtTransplant.choices, blank=True
+        _("MRD at HSCT"), max_length=10, choices=protocol.MrdAtTransplant.choices, blank=True
     )
     # A donor lymphocyte infusion.
     dli_cd3_per_kg = models.DecimalField(
-        "DLI dose (CD3+ cells ×10⁶/kg)",
+        _("DLI dose (CD3+ cells ×10⁶/kg)"),
         max_digits=8,
         decimal_places=3,
         null=True,
@@ -254,10 +267,10 @@ class PostTransplantEvent(ClinicalRecord):
         validators=[MinValueValidator(0)],
     )
     acute_gvhd_grade = models.PositiveSmallIntegerField(
-        "acute GVHD grade", choices=protocol.AcuteGvhdGrade.choices, null=True, blank=True
+        _("acute GVHD grade"), choices=protocol.AcuteGvhdGrade.choices, null=True, blank=True
     )
     chronic_gvhd_severity = models.CharField(
-        "chronic GVHD severity",
+        _("chronic GVHD severity"),
         max_length=10,
         choices=protocol.ChronicGvhdSeverity.choices,
         blank=True,
@@ -283,7 +296,7 @@ class EndOfTreatment(ClinicalRecord):
     patient = models.OneToOneField(
         Patient, on_delete=models.PROTECT, related_name="end_of_treatment"
     )
-    ended_on = models.DateField("treatment ended on")
+    ended_on = models.DateField(_("treatment ended on"))
     reason = models.CharField(max_length=20, choices=protocol.EndOfTreatmentReason.choices)
     note = models.CharField(max_length=300, blank=True, validators=[no_control_characters])
 
@@ -301,18 +314,20 @@ class FollowUpVisit(ClinicalRecord):
     target_on = models.DateField(editable=False)
     window_opens_on = models.DateField(editable=False)
     window_closes_on = models.DateField(editable=False)
-    performed_on = models.DateField("visit done on", null=True, blank=True)
+    performed_on = models.DateField(_("visit done on"), null=True, blank=True)
     vital_status = models.CharField(max_length=10, choices=protocol.VitalStatus.choices, blank=True)
     disease_status = models.CharField(
         max_length=20, choices=protocol.FollowUpDiseaseStatus.choices, blank=True
     )
     new_therapy = models.CharField(
-        "new anti-leukaemic therapy since last visit",
+        _("new anti-leukaemic therapy since last visit"),
         max_length=300,
         blank=True,
         validators=[no_control_characters],
     )
-    transplant_since_last = models.BooleanField("allo-HSCT since last visit", null=True, blank=True)
+    transplant_since_last = models.BooleanField(
+        _("allo-HSCT since last visit"), null=True, blank=True
+    )
     missed_reason = models.CharField(max_length=300, blank=True, validators=[no_control_characters])
 
     class Meta:
@@ -341,24 +356,29 @@ class FollowUpVisit(ClinicalRecord):
 @audited()
 class AdverseEvent(ClinicalRecord):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="adverse_events")
-    term = models.CharField("CTCAE v5.0 term", max_length=120)
+    term = models.CharField(_("CTCAE v5.0 term"), max_length=120)
     term_specified = models.CharField(
-        "term (if 'Other, specify')", max_length=200, blank=True, validators=[no_control_characters]
+        _("term (if 'Other, specify')"),
+        max_length=200,
+        blank=True,
+        validators=[no_control_characters],
     )
     grade = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(protocol.FATAL_GRADE)]
     )
-    serious = models.BooleanField("serious (SAE)", default=False)
-    onset_on = models.DateField("onset on")
-    resolved_on = models.DateField("resolved on", null=True, blank=True)
+    serious = models.BooleanField(_("serious (SAE)"), default=False)
+    onset_on = models.DateField(_("onset on"))
+    resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
     related_to_dexamethasone = models.CharField(
         max_length=20,
         choices=protocol.Relatedness.choices,
-        help_text="'Not applicable' only for a control-arm patient who received no "
-        "dexamethasone before the onset; then it is required.",
+        help_text=_(
+            "'Not applicable' only for a control-arm patient who received no "
+            "dexamethasone before the onset; then it is required."
+        ),
     )
     related_to_salvage = models.CharField(
-        "related to salvage therapy",
+        _("related to salvage therapy"),
         max_length=20,
         choices=[(r.value, r.label) for r in protocol.RELATEDNESS_JUDGED],
     )
@@ -386,6 +406,12 @@ class AdverseEvent(ClinicalRecord):
     def display_term(self) -> str:
         return self.term_specified or self.term
 
+    @property
+    def term_label(self) -> str:
+        """The term as the reader's language shows it: "Anémie (Anemia)" in French; the
+        coded English term (display_term) is what exports and the API carry."""
+        return self.term_specified or ctcae_term_label(self.term)
+
 
 @audited()
 class OffStudy(ClinicalRecord):
@@ -395,14 +421,14 @@ class OffStudy(ClinicalRecord):
     patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="off_study")
     reason = models.CharField(max_length=20, choices=protocol.OffStudyReason.choices)
     event_on = models.DateField(
-        help_text="Date of death, of withdrawal, or else the last date known alive."
+        help_text=_("Date of death, of withdrawal, or else the last date known alive.")
     )
     death_cause = models.CharField(max_length=20, choices=protocol.DeathCause.choices, blank=True)
     fatal_adverse_event = models.OneToOneField(
         AdverseEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     data_use = models.CharField(
-        "data that may still be used",
+        _("data that may still be used"),
         max_length=20,
         choices=protocol.WithdrawnDataUse.choices,
         blank=True,
@@ -410,7 +436,7 @@ class OffStudy(ClinicalRecord):
     note = models.CharField(max_length=300, blank=True, validators=[no_control_characters])
 
     class Meta:
-        verbose_name_plural = "off-study events"
+        verbose_name_plural = _("off-study events")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(reason="death") | ~Q(death_cause=""), name="death_has_a_cause"
@@ -438,7 +464,7 @@ class ProtocolDeviation(models.Model):
     detected_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     corrected_at = models.DateTimeField(
-        null=True, blank=True, help_text="When a correction of the record removed the cause."
+        null=True, blank=True, help_text=_("When a correction of the record removed the cause.")
     )
 
     class Meta:

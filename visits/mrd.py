@@ -8,19 +8,21 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 import protocol
 from visits.models import ResponseAssessment
 
 Method, Result = protocol.MrdMethod, protocol.MrdResult
 
-NEGATIVITY_HELP = (
+NEGATIVITY_HELP = _(
     "Derived, never typed. Flow cytometry (PROTOCOL.md): negative when the value is below "
     "10⁻³, or when the result is negative below an assay sensitivity of 10⁻³ or better; a "
     "'negative' with a less sensitive assay is not assessable (empty). NPM1 qPCR (ELN 2021): "
     "any detected transcript is positive; negative when not detected by an assay sensitive "
     "to 10⁻³ or better, else not assessable. Other methods: not derived (empty)."
 )
-MATCHING_HELP = (
+MATCHING_HELP = _(
     "The response assessment an MRD is read against: for an after-induction MRD the "
     "protocol evaluation (end of induction, post cycle 3) when recorded; otherwise the "
     "assessment closest in date within 14 days either side (the earlier one on a tie)."

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 import protocol
 from protocol import ResponseCategory as R
 
@@ -74,22 +76,27 @@ def category_problems(
         if chosen is not R.RESISTANT and v.marrow_blasts_pct is None:
             return {
                 "marrow_blasts_pct": [
-                    f"{chosen.label} rests on a marrow assessment: give the marrow blasts."
+                    _("%(category)s rests on a marrow assessment: give the marrow blasts.")
+                    % {"category": chosen.label}
                 ]
             }
         best = best_supported(v, baseline_blasts_pct)
         if _RANK[chosen] < _RANK[best]:
             return {
                 "category": [
-                    f"The values support {best.label} at best, not "
-                    f"{chosen.label}: {_why_not(chosen, v, baseline_blasts_pct)}"
+                    _("The values support %(best)s at best, not %(chosen)s: %(why)s")
+                    % {
+                        "best": best.label,
+                        "chosen": chosen.label,
+                        "why": _why_not(chosen, v, baseline_blasts_pct),
+                    }
                 ]
             }
         return {}
     if chosen is R.RELAPSE:
         problems = []
         if not had_remission:
-            problems.append("A relapse follows a CR or CRi; none is recorded before this date.")
+            problems.append(_("A relapse follows a CR or CRi; none is recorded before this date."))
         blasts = v.marrow_blasts_pct
         if not (
             (blasts is not None and blasts >= protocol.MARROW_BLASTS_REMISSION_BELOW)
@@ -97,7 +104,10 @@ def category_problems(
             or v.extramedullary_disease
         ):
             problems.append(
-                "A relapse needs marrow blasts ≥ 5%, blasts in the blood or extramedullary disease."
+                _(
+                    "A relapse needs marrow blasts ≥ 5%, blasts in the blood or extramedullary "
+                    "disease."
+                )
             )
         return {"category": problems} if problems else {}
     return {}
@@ -110,29 +120,37 @@ def _why_not(chosen: R, v: ResponseValues, baseline: Decimal | None) -> str:
         and v.marrow_blasts_pct >= 5
         and chosen in (R.CR, R.CRI, R.MLFS)
     ):
-        reasons.append(f"marrow blasts {v.marrow_blasts_pct}% (must be < 5%)")
+        reasons.append(
+            _("marrow blasts %(blasts)s%% (must be < 5%%)") % {"blasts": v.marrow_blasts_pct}
+        )
     if v.auer_rods and chosen in (R.CR, R.CRI, R.MLFS):
-        reasons.append("blasts with Auer rods")
+        reasons.append(_("blasts with Auer rods"))
     if v.extramedullary_disease and chosen in (R.CR, R.CRI, R.MLFS):
-        reasons.append("extramedullary disease")
+        reasons.append(_("extramedullary disease"))
     if v.circulating_blasts and chosen in (R.CR, R.CRI, R.PR):
-        reasons.append("circulating blasts")
+        reasons.append(_("circulating blasts"))
     if chosen in (R.CR, R.PR):
         if v.anc is None or v.anc < Decimal(str(protocol.ANC_RECOVERY_AT_LEAST)):
             reasons.append(
-                f"ANC {v.anc if v.anc is not None else 'not given'} "
-                f"(must be ≥ {protocol.ANC_RECOVERY_AT_LEAST} × 10⁹/L)"
+                _("ANC %(anc)s (must be ≥ %(least)s × 10⁹/L)")
+                % {
+                    "anc": v.anc if v.anc is not None else _("not given"),
+                    "least": protocol.ANC_RECOVERY_AT_LEAST,
+                }
             )
         if v.platelets is None or v.platelets < protocol.PLATELETS_RECOVERY_AT_LEAST:
             reasons.append(
-                f"platelets {v.platelets if v.platelets is not None else 'not given'}"
-                f" (must be ≥ {protocol.PLATELETS_RECOVERY_AT_LEAST} × 10⁹/L)"
+                _("platelets %(platelets)s (must be ≥ %(least)s × 10⁹/L)")
+                % {
+                    "platelets": v.platelets if v.platelets is not None else _("not given"),
+                    "least": protocol.PLATELETS_RECOVERY_AT_LEAST,
+                }
             )
         if v.transfusion_dependent:
-            reasons.append("transfusion dependence")
+            reasons.append(_("transfusion dependence"))
     if chosen is R.PR:
         reasons.append(
-            "marrow blasts must be 5-25% and at most half the baseline "
-            f"({baseline if baseline is not None else 'unknown'}%)"
+            _("marrow blasts must be 5-25%% and at most half the baseline (%(baseline)s%%)")
+            % {"baseline": baseline if baseline is not None else _("unknown")}
         )
-    return "; ".join(reasons) or "the values do not meet its definition"
+    return "; ".join(reasons) or _("the values do not meet its definition")

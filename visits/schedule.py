@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
+from django.utils.translation import pgettext_lazy
 
 import protocol
 
@@ -55,7 +56,14 @@ class VisitStatus:
     DONE = "done"
     MISSED = "missed"
 
-    LABELS = {UPCOMING: "Upcoming", DUE: "Due", OVERDUE: "Overdue", DONE: "Done", MISSED: "Missed"}
+    # Translators: a follow-up visit's status, shown as a badge (worklist, timeline).
+    LABELS = {
+        UPCOMING: pgettext_lazy("visit status", "Upcoming"),
+        DUE: pgettext_lazy("visit status", "Due"),
+        OVERDUE: pgettext_lazy("visit status", "Overdue"),
+        DONE: pgettext_lazy("visit status", "Done"),
+        MISSED: pgettext_lazy("visit status", "Missed"),
+    }
 
 
 def visit_status(

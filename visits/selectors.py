@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 import protocol
 from accounts.models import Site, User
@@ -83,7 +84,7 @@ def _shown(record: Any, name: str) -> str:
     if hasattr(record, f"get_{name}_display"):
         return str(getattr(record, f"get_{name}_display")())
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, dt.date):
         return f"{value:%d/%m/%Y}"
     return str(value)

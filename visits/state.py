@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 import protocol
 from accounts.models import User
@@ -23,6 +24,11 @@ from visits.models import (
 )
 
 Errors = dict[str, list[str]]
+
+
+def day_text(day: dt.date) -> str:
+    """A date as the messages write it, dd/mm/yyyy (a placeholder's value, in any language)."""
+    return f"{day:%d/%m/%Y}"
 
 
 @dataclass
@@ -57,7 +63,10 @@ def patient_records_for_update(patient: Patient, user: User) -> PatientRecords:
     numbers stay gapless and the checks below compare against what is really stored.
     """
     if not user_can_enter_data_at(user, patient.site):
-        raise PermissionDenied(f"{user} may not enter data at site {patient.site.code}.")
+        raise PermissionDenied(
+            _("%(user)s may not enter data at site %(site)s.")
+            % {"user": user, "site": patient.site.code}
+        )
     return patient_records_locked(patient)
 
 
@@ -75,8 +84,11 @@ def patient_records_locked(patient: Patient) -> PatientRecords:
         raise ValidationError(
             {
                 "patient": [
-                    f"Patient {patient} is not randomized: treatment and follow-up "
-                    "are recorded only for randomized patients."
+                    _(
+                        "Patient %(patient)s is not randomized: treatment and follow-up "
+                        "are recorded only for randomized patients."
+                    )
+                    % {"patient": patient}
                 ]
             }
         )
@@ -105,15 +117,18 @@ def date_errors(
             continue
         if day > today:
             errors.setdefault(name, []).append(
-                f"{day:%d/%m/%Y} is in the future (today is {today:%d/%m/%Y})."
+                _("%(day)s is in the future (today is %(today)s).")
+                % {"day": day_text(day), "today": day_text(today)}
             )
         if day < records.randomized_on:
             errors.setdefault(name, []).append(
-                f"{day:%d/%m/%Y} is before the randomization on {records.randomized_on:%d/%m/%Y}."
+                _("%(day)s is before the randomization on %(randomized_on)s.")
+                % {"day": day_text(day), "randomized_on": day_text(records.randomized_on)}
             )
         if death_on and day > death_on and not after_death_allowed:
             errors.setdefault(name, []).append(
-                f"{day:%d/%m/%Y} is after the patient's death on {death_on:%d/%m/%Y}."
+                _("%(day)s is after the patient's death on %(death_on)s.")
+                % {"day": day_text(day), "death_on": day_text(death_on)}
             )
     return errors
 

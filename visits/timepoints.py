@@ -30,25 +30,32 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
+
 import protocol
 from protocol import ResponseTimepoint as T
 
-_REGIMEN_NAMES: dict[str, str] = {
-    protocol.Regimen.INTENSIVE: "intensive chemotherapy",
-    protocol.Regimen.AZACITIDINE: "azacitidine",
+# The messages below name a timepoint inside a sentence ("The %(timepoint)s follows ..."):
+# French names it as a quoted noun ("L'évaluation « ... »"), so each name is a noun alone.
+_REGIMEN_NAMES: dict[str, Promise] = {
+    # Translators: the regimen a patient receives, inside a sentence (French: with its article).
+    protocol.Regimen.INTENSIVE: pgettext_lazy("regimen received", "intensive chemotherapy"),
+    protocol.Regimen.AZACITIDINE: pgettext_lazy("regimen received", "azacitidine"),
 }
-_NAMES = {
-    T.END_OF_INDUCTION: "end-of-induction evaluation",
-    T.POST_CYCLE_3: "post-cycle-3 evaluation",
-    T.LATER_CYCLE: "later-cycle assessment",
-    T.FOLLOW_UP: "follow-up assessment",
-    T.UNSCHEDULED: "unscheduled assessment",
+_NAMES: dict[T, Promise] = {
+    T.END_OF_INDUCTION: gettext_lazy("end-of-induction evaluation"),
+    T.POST_CYCLE_3: gettext_lazy("post-cycle-3 evaluation"),
+    T.LATER_CYCLE: gettext_lazy("later-cycle assessment"),
+    T.FOLLOW_UP: gettext_lazy("follow-up assessment"),
+    T.UNSCHEDULED: gettext_lazy("unscheduled assessment"),
 }
 
 
 def name(timepoint: str) -> str:
     """The timepoint as a sentence says it: "post-cycle-3 evaluation"."""
-    return _NAMES[T(timepoint)]
+    return str(_NAMES[T(timepoint)])
 
 
 def _day(day: dt.date) -> str:
@@ -124,7 +131,7 @@ class Course:
     def ending(self) -> str:
         """What ended protocol treatment, as a sentence names it."""
         end = self.protocol_treatment_ends_on
-        return "allo-HSCT" if end == self.transplanted_on else "end of treatment"
+        return _("allo-HSCT") if end == self.transplanted_on else _("end of treatment")
 
 
 def course_of(
@@ -149,55 +156,96 @@ def _evaluation_problems(
     plan = course.plan
     if timepoint is not plan.evaluation:
         return [
-            f"The {name(timepoint)} is for {_REGIMEN_NAMES[_regimen_of(timepoint)]}; this "
-            f"patient receives {_REGIMEN_NAMES[plan.regimen]}, whose protocol evaluation is "
-            f"the {name(plan.evaluation)}."
+            _(
+                "The %(timepoint)s is for %(its_regimen)s; this patient receives %(regimen)s, "
+                "whose protocol evaluation is the %(evaluation)s."
+            )
+            % {
+                "timepoint": name(timepoint),
+                "its_regimen": _REGIMEN_NAMES[_regimen_of(timepoint)],
+                "regimen": _REGIMEN_NAMES[plan.regimen],
+                "evaluation": name(plan.evaluation),
+            }
         ]
     if recorded_on is not None:
         return [
-            f"The {name(timepoint)} of this patient is already recorded (assessed on "
-            f"{_day(recorded_on)}): a patient has one protocol evaluation. Record this "
-            "assessment as later cycle, follow-up or unscheduled, or correct that one."
+            _(
+                "The %(timepoint)s of this patient is already recorded (assessed on "
+                "%(assessed_on)s): a patient has one protocol evaluation. Record this "
+                "assessment as later cycle, follow-up or unscheduled, or correct that one."
+            )
+            % {"timepoint": name(timepoint), "assessed_on": _day(recorded_on)}
         ]
     number = plan.response_after_cycle
     cycle = course.evaluated_cycle
     opens = course.evaluation_opens_on
     if cycle is None:
         return [
-            f"The {name(timepoint)} follows cycle {number} once it is completed, and cycle "
-            f"{number} is not recorded yet: record it first, or record this assessment as "
-            "unscheduled."
+            _(
+                "The %(timepoint)s follows cycle %(number)s once it is completed, and cycle "
+                "%(number)s is not recorded yet: record it first, or record this assessment as "
+                "unscheduled."
+            )
+            % {"timepoint": name(timepoint), "number": number}
         ]
     if opens is None:
         return [
-            f"The {name(timepoint)} follows the end of cycle {number} (started on "
-            f"{_day(cycle.started_on)}, no end recorded): record the end of cycle {number} "
-            "first, or record this assessment as unscheduled."
+            _(
+                "The %(timepoint)s follows the end of cycle %(number)s (started on "
+                "%(started_on)s, no end recorded): record the end of cycle %(number)s "
+                "first, or record this assessment as unscheduled."
+            )
+            % {"timepoint": name(timepoint), "number": number, "started_on": _day(cycle.started_on)}
         ]
     problems = []
     if on < opens:
         if cycle.ended_on is not None:
-            when = f"cycle {number} ended on {_day(cycle.ended_on)}"
+            when = _("cycle %(number)s ended on %(ended_on)s") % {
+                "number": number,
+                "ended_on": _day(cycle.ended_on),
+            }
         else:
-            when = (
-                f"cycle {number} started on {_day(cycle.started_on)} and is completed after "
-                f"its {plan.cycle_length_days} days"
-            )
+            when = _(
+                "cycle %(number)s started on %(started_on)s and is completed after its "
+                "%(days)s days"
+            ) % {
+                "number": number,
+                "started_on": _day(cycle.started_on),
+                "days": plan.cycle_length_days,
+            }
         problems.append(
-            f"The {name(timepoint)} follows {number} completed cycle{'s' if number > 1 else ''}"
-            f": {when}, so it is dated from {_day(opens)}. An assessment before then (such as "
-            "a day-14 marrow) is unscheduled."
+            ngettext(
+                "The %(timepoint)s follows %(number)s completed cycle: %(when)s, so it is dated "
+                "from %(opens_on)s. An assessment before then (such as a day-14 marrow) is "
+                "unscheduled.",
+                "The %(timepoint)s follows %(number)s completed cycles: %(when)s, so it is "
+                "dated from %(opens_on)s. An assessment before then (such as a day-14 marrow) "
+                "is unscheduled.",
+                number,
+            )
+            % {
+                "timepoint": name(timepoint),
+                "number": number,
+                "when": when,
+                "opens_on": _day(opens),
+            }
         )
     closes = course.evaluation_closes_on
     if closes is not None and on > closes:
         problems.append(
-            f"Cycle {number + 1} started on {_day(closes)}: an assessment after it is a "
-            f"later-cycle assessment, not the {name(timepoint)}."
+            _(
+                "Cycle %(number)s started on %(started_on)s: an assessment after it is a "
+                "later-cycle assessment, not the %(timepoint)s."
+            )
+            % {"number": number + 1, "started_on": _day(closes), "timepoint": name(timepoint)}
         )
     if course.transplanted_on is not None and on > course.transplanted_on:
         problems.append(
-            f"The allo-HSCT was on {_day(course.transplanted_on)}: the {name(timepoint)} "
-            "assesses the salvage therapy, so it comes before the transplant."
+            _(
+                "The allo-HSCT was on %(transplanted_on)s: the %(timepoint)s assesses the "
+                "salvage therapy, so it comes before the transplant."
+            )
+            % {"transplanted_on": _day(course.transplanted_on), "timepoint": name(timepoint)}
         )
     return problems
 
@@ -222,33 +270,56 @@ def timepoint_problems(
     if chosen is T.LATER_CYCLE:
         if end is not None and on > end:
             return [
-                f"Protocol treatment ended on {_day(end)} ({course.ending}): an assessment "
-                "after it is a follow-up assessment."
+                _(
+                    "Protocol treatment ended on %(ended_on)s (%(ending)s): an assessment "
+                    "after it is a follow-up assessment."
+                )
+                % {"ended_on": _day(end), "ending": course.ending}
             ]
         if evaluation_on is not None and on < evaluation_on:
             return [
-                f"The {evaluation} is dated {_day(evaluation_on)}: an assessment before it "
-                "is unscheduled, not a later cycle."
+                _(
+                    "The %(evaluation)s is dated %(evaluation_on)s: an assessment before it "
+                    "is unscheduled, not a later cycle."
+                )
+                % {"evaluation": evaluation, "evaluation_on": _day(evaluation_on)}
             ]
         following = course.plan.response_after_cycle + 1
         closes = course.evaluation_closes_on
         if evaluation_on is None and (closes is None or on < closes):
+            if closes:
+                return [
+                    _(
+                        "A later-cycle assessment comes after the %(evaluation)s, and none is "
+                        "recorded: without it, a later cycle starts with cycle %(number)s "
+                        "(started on %(started_on)s): record it as the evaluation or as "
+                        "unscheduled."
+                    )
+                    % {"evaluation": evaluation, "number": following, "started_on": _day(closes)}
+                ]
             return [
-                f"A later-cycle assessment comes after the {evaluation}, and none is "
-                f"recorded: without it, a later cycle starts with cycle {following}"
-                + (f" (started on {_day(closes)})" if closes else ", not recorded yet")
-                + ": record it as the evaluation or as unscheduled."
+                _(
+                    "A later-cycle assessment comes after the %(evaluation)s, and none is "
+                    "recorded: without it, a later cycle starts with cycle %(number)s, not "
+                    "recorded yet: record it as the evaluation or as unscheduled."
+                )
+                % {"evaluation": evaluation, "number": following}
             ]
     if chosen is T.FOLLOW_UP:
         if end is None:
             return [
-                "A follow-up assessment comes after the end of treatment or the allo-HSCT, "
-                "and neither is recorded yet."
+                _(
+                    "A follow-up assessment comes after the end of treatment or the allo-HSCT, "
+                    "and neither is recorded yet."
+                )
             ]
         if on < end:
             return [
-                f"Protocol treatment ended on {_day(end)} ({course.ending}): a follow-up "
-                "assessment is dated from then."
+                _(
+                    "Protocol treatment ended on %(ended_on)s (%(ending)s): a follow-up "
+                    "assessment is dated from then."
+                )
+                % {"ended_on": _day(end), "ending": course.ending}
             ]
     return []
 
@@ -283,8 +354,10 @@ def course_problems(course: Course, points: Sequence[Point], changed: Point) -> 
             continue
         for problem in _fit(course, point, [p for p in after if p is not point]):
             problems.append(
-                f"This change would leave the {name(point.timepoint)} of "
-                f"{_day(point.assessed_on)} out of place. {problem}"
+                _("This change would leave the %(timepoint)s of %(assessed_on)s out of place.")
+                % {"timepoint": name(point.timepoint), "assessed_on": _day(point.assessed_on)}
+                + " "
+                + problem
             )
     return problems
 

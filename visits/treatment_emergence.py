@@ -17,10 +17,11 @@ import datetime as dt
 
 from django.conf import settings
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Subquery, Value, When
+from django.utils.translation import gettext_lazy as _
 
 from visits.models import TreatmentCycle
 
-HELP_TEXT = (
+HELP_TEXT = _(
     "Onset on or after the first study dose (start of cycle 1) and at most "
     "TRIAL_TEAE_WINDOW_DAYS days (30 by default) after the last dose (end of the last "
     "cycle); while a cycle is open, any onset from cycle 1 on. Derived, never typed."

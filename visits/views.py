@@ -19,6 +19,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 import protocol
@@ -35,16 +36,26 @@ from visits.models import (
     FollowUpVisit,
 )
 from visits.records import RECORD_KINDS, RecordKind
+from visits.relevance import fields_not_concerning
 from visits.services.entry import Saved
 
 
 def _fatal_event_field(patient: Patient, editing: bool) -> forms.Field:
-    return forms.ModelChoiceField(
+    field = forms.ModelChoiceField(
         queryset=AdverseEvent.objects.filter(patient=patient),
         required=False,
-        label="Adverse event that caused the death",
-        help_text="Only when the cause of death is an adverse event; it becomes grade 5.",
+        label=_("Adverse event that caused the death"),
+        help_text=_("Only when the cause of death is an adverse event; it becomes grade 5."),
     )
+    field.label_from_instance = lambda event: (
+        _("%(patient)s %(term)s grade %(grade)s")
+        % {
+            "patient": event.patient,
+            "term": event.term_label,
+            "grade": event.grade,
+        }
+    )
+    return field
 
 
 def _previous_grade_field(patient: Patient, editing: bool) -> forms.Field | None:
@@ -55,8 +66,8 @@ def _previous_grade_field(patient: Patient, editing: bool) -> forms.Field | None
         coerce=int,
         empty_value=None,
         required=False,
-        label="True grade of the previously fatal event",
-        help_text="Only when the death is no longer attributed to that event.",
+        label=_("True grade of the previously fatal event"),
+        help_text=_("Only when the death is no longer attributed to that event."),
     )
 
 
@@ -71,7 +82,7 @@ EXTRA_FORM_FIELDS: dict[str, dict[str, Callable[[Patient, bool], forms.Field | N
 
 def _kind(name: str) -> RecordKind:
     if name not in RECORD_KINDS:
-        raise Http404("No such record.")
+        raise Http404(_("No such record."))
     return RECORD_KINDS[name]
 
 
@@ -82,7 +93,7 @@ def _extra_fields(kind: RecordKind) -> dict[str, Callable]:
 def _editable_patient(request: AuthenticatedHttpRequest, study_id: str) -> Patient:
     patient = patient_get_for(request.user, study_id)
     if not user_can_enter_data_at(request.user, patient.site):
-        raise PermissionDenied("Only a coordinator of this site can enter its data.")
+        raise PermissionDenied(_("Only a coordinator of this site can enter its data."))
     return patient
 
 
@@ -90,6 +101,7 @@ def _form(
     request: AuthenticatedHttpRequest, kind: RecordKind, patient: Patient, instance: Model | None
 ) -> RecordForm:
     form = RecordForm(request.POST or None, form=kind.form, instance=instance)
+    form.leave_out(fields_not_concerning(kind.form, patient, instance))
     if instance is None and kind.form is crfs.TRANSPLANT:
         form.initial.update(selectors.transplant_values_proposed(patient))
     if instance is None and kind.form is crfs.RESPONSE:
@@ -121,7 +133,11 @@ def _saved_message(request: AuthenticatedHttpRequest, done: str, saved: Saved[Mo
     """Say the record is saved, and, in the same message, what its values warn of: the
     coordinator checks a dose off the plan now, not when a monitor finds it."""
     if saved.warnings:
-        messages.warning(request, " ".join([done, "Please check:", *saved.warnings]))
+        messages.warning(
+            request,
+            _("%(done)s Please check: %(warnings)s")
+            % {"done": done, "warnings": " ".join(saved.warnings)},
+        )
     else:
         messages.success(request, done)
 
@@ -139,7 +155,11 @@ def record_new(request: AuthenticatedHttpRequest, study_id: str, kind_name: str)
         except ValidationError as exc:
             show_on_form(form, exc)
         else:
-            _saved_message(request, f"{kind.title} recorded for {patient.study_id}.", saved)
+            done = _("%(record)s recorded for %(study_id)s.") % {
+                "record": kind.title,
+                "study_id": patient.study_id,
+            }
+            _saved_message(request, done, saved)
             return redirect("patient-detail", study_id=patient.study_id)
     return _render(request, kind, patient, form, None)
 
@@ -157,7 +177,7 @@ def record_edit(
     """
     kind = _kind(kind_name)
     if (pk is None) != kind.single:
-        raise Http404("Choose which record to correct from the patient's page.")
+        raise Http404(_("Choose which record to correct from the patient's page."))
     patient = _editable_patient(request, study_id)
     lookup = {"pk": pk} if pk is not None else {}
     instance = get_object_or_404(kind.model, patient=patient, **lookup)
@@ -175,7 +195,11 @@ def record_edit(
         except ValidationError as exc:
             show_on_form(form, exc)
         else:
-            _saved_message(request, f"{kind.title} of {patient.study_id} corrected.", saved)
+            done = _("%(record)s of %(study_id)s corrected.") % {
+                "record": kind.title,
+                "study_id": patient.study_id,
+            }
+            _saved_message(request, done, saved)
             return redirect("patient-detail", study_id=patient.study_id)
     return _render(request, kind, patient, form, instance)
 
@@ -223,7 +247,9 @@ def visit_record(request: AuthenticatedHttpRequest, study_id: str, month: int) -
                         missed_reason=missed_form.cleaned_data["missed_reason"],
                         version=missed_form.cleaned_data["version"],
                     )
-                    messages.success(request, f"Visit {visit.label} marked missed.")
+                    messages.success(
+                        request, _("Visit %(visit)s marked missed.") % {"visit": visit.label}
+                    )
                     return redirect(return_to or reverse("patient-detail", args=[patient.study_id]))
             elif form.is_valid():
                 services.followup_visit_record(
@@ -233,7 +259,11 @@ def visit_record(request: AuthenticatedHttpRequest, study_id: str, month: int) -
                     version=form.cleaned_data["version"],
                     reason=form.cleaned_data["reason"],
                 )
-                messages.success(request, f"Visit {visit.label} of {patient.study_id} recorded.")
+                messages.success(
+                    request,
+                    _("Visit %(visit)s of %(study_id)s recorded.")
+                    % {"visit": visit.label, "study_id": patient.study_id},
+                )
                 return redirect(return_to or reverse("patient-detail", args=[patient.study_id]))
         except ValidationError as exc:
             show_on_form(missed_form if missing else form, exc)
@@ -261,7 +291,8 @@ def adverse_event_review(request: AuthenticatedHttpRequest, study_id: str, pk: i
     attempt(
         request,
         lambda: services.adverse_event_review(event=event, user=request.user),
-        success=f"SAE {event.display_term} of {patient.study_id} reviewed.",
+        success=_("SAE %(term)s of %(study_id)s reviewed.")
+        % {"term": event.term_label, "study_id": patient.study_id},
     )
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
@@ -286,10 +317,10 @@ def worklist(request: AuthenticatedHttpRequest) -> HttpResponse:
             "site": site,
             "sites": sites_visible_to(request.user),
             "sorts": [
-                ("target", "Target date"),
-                ("window_closes", "Window closes"),
-                ("status", "Overdue first"),
-                ("study_id", "Study ID"),
+                ("target", _("Target date")),
+                ("window_closes", _("Window closes")),
+                ("status", _("Overdue first")),
+                ("study_id", _("Study ID")),
             ],
         },
     )

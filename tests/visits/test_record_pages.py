@@ -46,11 +46,11 @@ def test_it_records_a_cycle_from_the_page(client, ic_patient, coordinator):
 def test_it_shows_a_refusal_on_the_field_and_saves_nothing(client, ic_patient, coordinator):
     client.force_login(coordinator)
 
-    page = client.post(NEW_CYCLE, _cycle_form(ic_patient.randomization, azacitidine_mg_m2="525"))
+    page = client.post(NEW_CYCLE, _cycle_form(ic_patient.randomization, cytarabine_mg_m2=""))
 
     assert page.status_code == 200
-    assert page.context["form"].errors["azacitidine_mg_m2"] == [
-        "Azacitidine is not part of the intensive: amsacrine + cytarabine regimen."
+    assert page.context["form"].errors["cytarabine_mg_m2"] == [
+        "Required for a intensive: amsacrine + cytarabine cycle."
     ]
     assert not TreatmentCycle.objects.exists()
 

@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 import protocol
 from accounts.models import User
@@ -23,11 +24,11 @@ from audit.records import record_create, record_update
 from locks.services import ensure_unlocked
 from patients.models import Patient
 from visits import crfs
-from visits.ctcae import CTCAE_TERM_NAMES, OTHER_SPECIFY, allowed_grades, grade_refusal
+from visits.ctcae import CTCAE_TERM_NAMES, OTHER_SPECIFY, allowed_grades, grade_refusal, term_label
 from visits.models import AdverseEvent
 from visits.safety_hooks import serious_event_recorded
 from visits.services.entry import add_error, entry_validate
-from visits.state import Errors, PatientRecords, date_errors, patient_records_for_update
+from visits.state import Errors, PatientRecords, date_errors, day_text, patient_records_for_update
 
 
 def _adverse_event_errors(records: PatientRecords, event: AdverseEvent) -> Errors:
@@ -36,15 +37,22 @@ def _adverse_event_errors(records: PatientRecords, event: AdverseEvent) -> Error
         add_error(
             errors,
             "term",
-            f"{event.term!r} is not a CTCAE v5.0 term offered here; choose "
-            f"'{OTHER_SPECIFY}' and give the exact term.",
+            _(
+                "'%(term)s' is not a CTCAE v5.0 term offered here; choose '%(other)s' and give "
+                "the exact term."
+            )
+            % {"term": event.term, "other": term_label(OTHER_SPECIFY)},
         )
     if event.term == OTHER_SPECIFY and not event.term_specified.strip():
-        add_error(errors, "term_specified", "Give the CTCAE term.")
+        add_error(errors, "term_specified", _("Give the CTCAE term."))
     if event.term != OTHER_SPECIFY and event.term_specified:
-        add_error(errors, "term_specified", f"Only for '{OTHER_SPECIFY}'.")
+        add_error(
+            errors,
+            "term_specified",
+            _("Only for '%(other)s'.") % {"other": term_label(OTHER_SPECIFY)},
+        )
     if event.resolved_on and event.onset_on and event.resolved_on < event.onset_on:
-        add_error(errors, "resolved_on", "Cannot precede the onset.")
+        add_error(errors, "resolved_on", _("Cannot precede the onset."))
     _grade_errors(records, event, errors)
     _relatedness_errors(records, event, errors)
     return errors
@@ -61,16 +69,21 @@ def _grade_errors(records: PatientRecords, event: AdverseEvent, errors: Errors) 
         add_error(
             errors,
             "term",
-            f"'{event.term}' has grade 5 only in CTCAE v5.0: a death whose cause is not "
-            "known is recorded on the off-study form (death, cause unknown), not as an "
-            "adverse event.",
+            _(
+                "'%(term)s' has grade 5 only in CTCAE v5.0: a death whose cause is not "
+                "known is recorded on the off-study form (death, cause unknown), not as an "
+                "adverse event."
+            )
+            % {"term": term_label(event.term)},
         )
     elif event.grade == protocol.FATAL_GRADE and not is_the_fatal_event:
         add_error(
             errors,
             "grade",
-            "Grade 5 is a fatal event: record the death (off study, cause: "
-            "adverse event) naming this event, which then becomes grade 5.",
+            _(
+                "Grade 5 is a fatal event: record the death (off study, cause: "
+                "adverse event) naming this event, which then becomes grade 5."
+            ),
         )
     elif refusal := grade_refusal(event.term, event.grade):
         add_error(errors, "grade", refusal)
@@ -78,20 +91,21 @@ def _grade_errors(records: PatientRecords, event: AdverseEvent, errors: Errors) 
         add_error(
             errors,
             "serious",
-            "A grade 5 event (a death) is always serious (SAE): keep it marked serious.",
+            _("A grade 5 event (a death) is always serious (SAE): keep it marked serious."),
         )
     if is_the_fatal_event and off_study:
         if event.grade != protocol.FATAL_GRADE:
             add_error(
                 errors,
                 "grade",
-                "The patient's death is attributed to this event: it must stay grade 5.",
+                _("The patient's death is attributed to this event: it must stay grade 5."),
             )
         if event.resolved_on != off_study.event_on:
             add_error(
                 errors,
                 "resolved_on",
-                f"A fatal event ends on the date of death ({off_study.event_on:%d/%m/%Y}).",
+                _("A fatal event ends on the date of death (%(died_on)s).")
+                % {"died_on": day_text(off_study.event_on)},
             )
 
 
@@ -105,9 +119,11 @@ def _relatedness_errors(records: PatientRecords, event: AdverseEvent, errors: Er
             add_error(
                 errors,
                 "related_to_dexamethasone",
-                "The patient is in the dexamethasone arm: say how related the event is to "
-                "dexamethasone ('not applicable' is for a control-arm patient who received "
-                "none).",
+                _(
+                    "The patient is in the dexamethasone arm: say how related the event is to "
+                    "dexamethasone ('not applicable' is for a control-arm patient who received "
+                    "none)."
+                ),
             )
         return
     exposed_in = next(
@@ -122,16 +138,21 @@ def _relatedness_errors(records: PatientRecords, event: AdverseEvent, errors: Er
         add_error(
             errors,
             "related_to_dexamethasone",
-            "The patient is in the control arm and received no dexamethasone before the "
-            "onset: relatedness to dexamethasone is 'not applicable'.",
+            _(
+                "The patient is in the control arm and received no dexamethasone before the "
+                "onset: relatedness to dexamethasone is 'not applicable'."
+            ),
         )
     elif exposed_in is not None and not_applicable:
         add_error(
             errors,
             "related_to_dexamethasone",
-            f"This control-arm patient received dexamethasone in cycle {exposed_in.number} "
-            f"(started {exposed_in.started_on:%d/%m/%Y}; a protocol deviation) before the "
-            "onset: say how related the event is to it.",
+            _(
+                "This control-arm patient received dexamethasone in cycle %(number)s "
+                "(started %(started_on)s; a protocol deviation) before the onset: say how "
+                "related the event is to it."
+            )
+            % {"number": exposed_in.number, "started_on": day_text(exposed_in.started_on)},
         )
 
 
@@ -176,13 +197,13 @@ def adverse_event_review(*, event: AdverseEvent, user: User) -> AdverseEvent:
     """Mark a serious adverse event reviewed by an investigator of the site or a data manager."""
     if not user_can_review_sae(user, event.patient.site):
         raise PermissionDenied(
-            "SAEs are reviewed by an investigator of the site or a data manager."
+            _("SAEs are reviewed by an investigator of the site or a data manager.")
         )
     Patient.objects.select_for_update().filter(pk=event.patient_id).first()
     ensure_unlocked(event.patient)
     event = AdverseEvent.objects.select_for_update().get(pk=event.pk)
     if not event.serious:
-        raise ValidationError({"serious": ["Only serious adverse events need this review."]})
+        raise ValidationError({"serious": [_("Only serious adverse events need this review.")]})
     if event.sae_reviewed_at is not None:
         return event
     event.sae_reviewed_at, event.sae_reviewed_by = timezone.now(), user

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 import protocol
 from accounts.models import User
@@ -21,7 +22,7 @@ from visits.doses import DOSE_FIELDS, cycle_dose_warnings
 from visits.models import ResponseAssessment, TreatmentCycle
 from visits.services.deviations import cycle_deviations_check
 from visits.services.entry import Saved, add_error, entry_validate
-from visits.state import Errors, PatientRecords, date_errors, patient_records_for_update
+from visits.state import Errors, PatientRecords, date_errors, day_text, patient_records_for_update
 
 # The salvage drugs, each required in its regimen's cycles and refused in the other's.
 _SALVAGE_DOSE_FIELDS = {
@@ -43,31 +44,44 @@ def _cycle_errors(records: PatientRecords, cycle: TreatmentCycle) -> Errors:
         add_error(
             errors,
             "ended_on",
-            f"A cycle cannot end ({cycle.ended_on:%d/%m/%Y}) before it "
-            f"starts ({cycle.started_on:%d/%m/%Y}).",
+            _("A cycle cannot end (%(ended_on)s) before it starts (%(started_on)s).")
+            % {"ended_on": day_text(cycle.ended_on), "started_on": day_text(cycle.started_on)},
         )
     if plan.max_cycles is not None and cycle.number > plan.max_cycles:
         add_error(
             errors,
             "started_on",
-            f"The {plan.regimen.label.lower()} regimen allows "
-            f"{plan.max_cycles} cycles (1 induction and up to "
-            f"{plan.max_cycles - 1} consolidations).",
+            _(
+                "The %(regimen)s regimen allows %(max_cycles)s cycles (1 induction and up to "
+                "%(consolidations)s consolidations)."
+            )
+            % {
+                "regimen": plan.regimen.label.lower(),
+                "max_cycles": plan.max_cycles,
+                "consolidations": plan.max_cycles - 1,
+            },
         )
     if previous is not None:
         if previous.ended_on is None:
             add_error(
                 errors,
                 "started_on",
-                f"Cycle {previous.number} is still open: record its end "
-                "date first (one open cycle at a time).",
+                _(
+                    "Cycle %(number)s is still open: record its end date first "
+                    "(one open cycle at a time)."
+                )
+                % {"number": previous.number},
             )
         elif cycle.started_on and cycle.started_on <= previous.ended_on:
             add_error(
                 errors,
                 "started_on",
-                f"Cycle {cycle.number} must start after cycle "
-                f"{previous.number} ended ({previous.ended_on:%d/%m/%Y}).",
+                _("Cycle %(number)s must start after cycle %(previous)s ended (%(ended_on)s).")
+                % {
+                    "number": cycle.number,
+                    "previous": previous.number,
+                    "ended_on": day_text(previous.ended_on),
+                },
             )
         if (
             plan.cycle_length_days
@@ -78,35 +92,44 @@ def _cycle_errors(records: PatientRecords, cycle: TreatmentCycle) -> Errors:
             add_error(
                 errors,
                 "started_on",
-                f"Azacitidine cycles last {plan.cycle_length_days} days: "
-                f"cycle {cycle.number} cannot start before "
-                f"{earliest:%d/%m/%Y}.",
+                _(
+                    "Azacitidine cycles last %(days)s days: cycle %(number)s cannot start "
+                    "before %(earliest)s."
+                )
+                % {
+                    "days": plan.cycle_length_days,
+                    "number": cycle.number,
+                    "earliest": day_text(earliest),
+                },
             )
     if following is not None:
         if cycle.ended_on is None:
             add_error(
-                errors, "ended_on", f"Cycle {following.number} has started: this cycle ended."
+                errors,
+                "ended_on",
+                _("Cycle %(number)s has started: this cycle ended.") % {"number": following.number},
             )
         elif cycle.ended_on >= following.started_on:
             add_error(
                 errors,
                 "ended_on",
-                f"Must be before cycle {following.number} started "
-                f"({following.started_on:%d/%m/%Y}).",
+                _("Must be before cycle %(number)s started (%(started_on)s).")
+                % {"number": following.number, "started_on": day_text(following.started_on)},
             )
     eot = records.end_of_treatment
     if eot is not None and cycle.started_on and cycle.started_on > eot.ended_on:
         add_error(
             errors,
             "started_on",
-            f"Treatment ended on {eot.ended_on:%d/%m/%Y}: no cycle "
-            "can start after the end of treatment.",
+            _("Treatment ended on %(ended_on)s: no cycle can start after the end of treatment.")
+            % {"ended_on": day_text(eot.ended_on)},
         )
     elif eot is not None and (cycle.ended_on is None or cycle.ended_on > eot.ended_on):
         add_error(
             errors,
             "ended_on",
-            f"Treatment ended on {eot.ended_on:%d/%m/%Y}: the cycle must have ended by then.",
+            _("Treatment ended on %(ended_on)s: the cycle must have ended by then.")
+            % {"ended_on": day_text(eot.ended_on)},
         )
     first_response = min((r.assessed_on for r in records.responses), default=None)
     if (
@@ -118,28 +141,34 @@ def _cycle_errors(records: PatientRecords, cycle: TreatmentCycle) -> Errors:
         add_error(
             errors,
             "started_on",
-            f"A response was assessed on {first_response:%d/%m/%Y}: cycle 1 started before it.",
+            _("A response was assessed on %(assessed_on)s: cycle 1 started before it.")
+            % {"assessed_on": day_text(first_response)},
         )
     for drug, field in _SALVAGE_DOSE_FIELDS.items():
         dose = getattr(cycle, field)
         if drug in plan.drugs and (dose is None or dose <= 0):
-            add_error(errors, field, f"Required for a {plan.regimen.label.lower()} cycle.")
+            add_error(
+                errors,
+                field,
+                _("Required for a %(regimen)s cycle.") % {"regimen": plan.regimen.label.lower()},
+            )
         if drug not in plan.drugs and dose:
             add_error(
                 errors,
                 field,
-                f"{drug.label} is not part of the {plan.regimen.label.lower()} regimen.",
+                _("%(drug)s is not part of the %(regimen)s regimen.")
+                % {"drug": drug.label, "regimen": plan.regimen.label.lower()},
             )
     if cycle.dexamethasone_given and not cycle.dexamethasone_mg:
-        add_error(errors, "dexamethasone_mg", "Give the total dose of dexamethasone given.")
+        add_error(errors, "dexamethasone_mg", _("Give the total dose of dexamethasone given."))
     if not cycle.dexamethasone_given and cycle.dexamethasone_mg:
         add_error(
             errors,
             "dexamethasone_mg",
-            "A dose is recorded but dexamethasone is marked as not given.",
+            _("A dose is recorded but dexamethasone is marked as not given."),
         )
     if (cycle.delay_days or cycle.dose_reduced) and not cycle.modification_note.strip():
-        add_error(errors, "modification_note", "Say why the cycle was delayed or reduced.")
+        add_error(errors, "modification_note", _("Say why the cycle was delayed or reduced."))
     return errors
 
 

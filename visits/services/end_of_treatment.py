@@ -8,6 +8,7 @@ from typing import Any
 import pghistory
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 import protocol
 from accounts.models import User
@@ -17,7 +18,7 @@ from visits import crfs
 from visits.models import EndOfTreatment, FollowUpVisit
 from visits.services.entry import add_error, entry_validate
 from visits.services.follow_up import followup_schedule_build
-from visits.state import Errors, PatientRecords, date_errors, patient_records_for_update
+from visits.state import Errors, PatientRecords, date_errors, day_text, patient_records_for_update
 
 
 def _end_of_treatment_errors(records: PatientRecords, eot: EndOfTreatment) -> Errors:
@@ -27,15 +28,16 @@ def _end_of_treatment_errors(records: PatientRecords, eot: EndOfTreatment) -> Er
         add_error(
             errors,
             "ended_on",
-            f"Cycle {open_cycles[0].number} is still open: record its end date first.",
+            _("Cycle %(number)s is still open: record its end date first.")
+            % {"number": open_cycles[0].number},
         )
     last = records.cycles[-1] if records.cycles else None
     if last and last.ended_on and eot.ended_on and eot.ended_on < last.ended_on:
         add_error(
             errors,
             "ended_on",
-            f"Cycle {last.number} ended on {last.ended_on:%d/%m/%Y}: the "
-            "end of treatment cannot be earlier.",
+            _("Cycle %(number)s ended on %(ended_on)s: the end of treatment cannot be earlier.")
+            % {"number": last.number, "ended_on": day_text(last.ended_on)},
         )
     done = (
         FollowUpVisit.objects.filter(patient=records.patient, performed_on__isnull=False)
@@ -46,13 +48,13 @@ def _end_of_treatment_errors(records: PatientRecords, eot: EndOfTreatment) -> Er
         add_error(
             errors,
             "ended_on",
-            f"Follow-up visit {done.label} was done on "
-            f"{done.performed_on:%d/%m/%Y}: treatment ended before it.",
+            _("Follow-up visit %(visit)s was done on %(done_on)s: treatment ended before it.")
+            % {"visit": done.label, "done_on": day_text(done.performed_on)},
         )
     if eot.reason == protocol.EndOfTreatmentReason.DEATH and records.death_on is None:
-        add_error(errors, "reason", "Record the death (off study) first.")
+        add_error(errors, "reason", _("Record the death (off study) first."))
     if eot.reason == protocol.EndOfTreatmentReason.HSCT and records.transplant is None:
-        add_error(errors, "reason", "Record the allo-HSCT first.")
+        add_error(errors, "reason", _("Record the allo-HSCT first."))
     return errors
 
 
@@ -64,7 +66,7 @@ def end_of_treatment_record(
     records = patient_records_for_update(patient, user)
     if records.end_of_treatment is not None:
         raise ValidationError(
-            {"ended_on": ["The end of treatment is already recorded: correct it instead."]}
+            {"ended_on": [_("The end of treatment is already recorded: correct it instead.")]}
         )
     eot = EndOfTreatment(patient=records.patient, created_by=user)
     entry_validate(

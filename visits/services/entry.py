@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db.models import Model
+from django.utils.translation import gettext as _
 
 from casebook.declarations import Form, number_text
 from visits.state import Errors, PatientRecords, raise_if
@@ -37,7 +38,7 @@ def values_apply(record: Model, values: Mapping[str, Any], *, allowed: tuple[str
     """Set the given values on the record; a field the form does not enter is refused."""
     unknown = set(values) - set(allowed)
     if unknown:
-        raise ValidationError({name: ["Not a field of this form."] for name in sorted(unknown)})
+        raise ValidationError({name: [_("Not a field of this form.")] for name in sorted(unknown)})
     for name, value in values.items():
         setattr(record, name, value)
 
@@ -54,8 +55,15 @@ def _plausible_range_errors(record: Model, form: Form, errors: Errors) -> None:
         add_error(
             errors,
             item.name,
-            f"{form.label(item.name)}: {number_text(value)} is outside the plausible "
-            f"range of {item.plausible_range}. Check the value and its unit.",
+            _(
+                "%(label)s: %(value)s is outside the plausible range of %(range)s. "
+                "Check the value and its unit."
+            )
+            % {
+                "label": form.label(item.name),
+                "value": number_text(value),
+                "range": item.plausible_range,
+            },
         )
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Min
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 import protocol
 from accounts.models import User
@@ -19,7 +20,14 @@ from randomization.models import Randomization
 from visits import crfs, schedule
 from visits.models import EndOfTreatment, FollowUpVisit, OffStudy
 from visits.services.entry import add_error, field_errors, values_apply
-from visits.state import Errors, PatientRecords, date_errors, patient_records_for_update, raise_if
+from visits.state import (
+    Errors,
+    PatientRecords,
+    date_errors,
+    day_text,
+    patient_records_for_update,
+    raise_if,
+)
 
 
 def first_randomization_on() -> dt.date | None:
@@ -87,23 +95,28 @@ def _visit_errors(records: PatientRecords, visit: FollowUpVisit) -> Errors:
         after_death_allowed=visit.vital_status == protocol.VitalStatus.DEAD,
     )
     if visit.performed_on is None:
-        add_error(errors, "performed_on", "Give the date of the visit (or mark it missed).")
+        add_error(errors, "performed_on", _("Give the date of the visit (or mark it missed)."))
         return errors
     eot = records.end_of_treatment
     if eot is not None and visit.performed_on < eot.ended_on:
         add_error(
             errors,
             "performed_on",
-            f"Follow-up starts after the end of treatment ({eot.ended_on:%d/%m/%Y}).",
+            _("Follow-up starts after the end of treatment (%(ended_on)s).")
+            % {"ended_on": day_text(eot.ended_on)},
         )
     if not visit.vital_status:
-        add_error(errors, "vital_status", "Required.")
+        add_error(errors, "vital_status", _("Required."))
     if visit.vital_status == protocol.VitalStatus.DEAD and records.death_on is None:
-        add_error(errors, "vital_status", "Record the death (off study) first, with its date.")
+        add_error(errors, "vital_status", _("Record the death (off study) first, with its date."))
     if visit.vital_status == protocol.VitalStatus.ALIVE and records.death_on is not None:
-        add_error(errors, "vital_status", f"The patient died on {records.death_on:%d/%m/%Y}.")
+        add_error(
+            errors,
+            "vital_status",
+            _("The patient died on %(died_on)s.") % {"died_on": day_text(records.death_on)},
+        )
     if visit.transplant_since_last and records.transplant is None:
-        add_error(errors, "transplant_since_last", "Record the allo-HSCT itself first.")
+        add_error(errors, "transplant_since_last", _("Record the allo-HSCT itself first."))
     return errors
 
 
@@ -141,16 +154,16 @@ def followup_visit_miss(
     patient_records_for_update(visit.patient, user)
     visit = FollowUpVisit.objects.get(pk=visit.pk)
     if visit.performed_on is not None:
-        raise ValidationError({"missed_reason": ["This visit is recorded as done."]})
+        raise ValidationError({"missed_reason": [_("This visit is recorded as done.")]})
     missed_reason = reason_for_change(
-        missed_reason, field="missed_reason", missing="Say why the visit was missed."
+        missed_reason, field="missed_reason", missing=_("Say why the visit was missed.")
     )
     if visit.window_opens_on > timezone.localdate():
         raise ValidationError(
             {
                 "missed_reason": [
-                    f"The visit window opens on {visit.window_opens_on:%d/%m/%Y}: "
-                    "it cannot be missed yet."
+                    _("The visit window opens on %(opens_on)s: it cannot be missed yet.")
+                    % {"opens_on": day_text(visit.window_opens_on)}
                 ]
             }
         )

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 import protocol
 from accounts.models import User
@@ -23,32 +24,34 @@ from visits import crfs
 from visits.models import MrdAssessment
 from visits.mrd import matching_response, mrd_negative
 from visits.services.entry import add_error, entry_validate
-from visits.state import Errors, PatientRecords, date_errors, patient_records_for_update
+from visits.state import Errors, PatientRecords, date_errors, day_text, patient_records_for_update
 
 
 def _mrd_errors(records: PatientRecords, mrd: MrdAssessment) -> Errors:
     errors = date_errors(records, {"assessed_on": mrd.assessed_on})
     if mrd.method == protocol.MrdMethod.OTHER and not mrd.method_other.strip():
-        add_error(errors, "method_other", "Name the method.")
+        add_error(errors, "method_other", _("Name the method."))
     if mrd.method != protocol.MrdMethod.OTHER and mrd.method_other:
-        add_error(errors, "method_other", "Only for the method 'Other (specify)'.")
+        add_error(errors, "method_other", _("Only for the method 'Other (specify)'."))
     if mrd.result == protocol.MrdResult.VALUE and mrd.value is None:
         add_error(
             errors,
             "value",
-            "Give the value detected, or choose 'negative below the assay's sensitivity'.",
+            _("Give the value detected, or choose 'negative below the assay's sensitivity'."),
         )
     if mrd.result == protocol.MrdResult.BELOW_SENSITIVITY and mrd.value is not None:
-        add_error(errors, "value", "A result below the assay's sensitivity has no value.")
+        add_error(errors, "value", _("A result below the assay's sensitivity has no value."))
     if mrd.sensitivity is None:
-        add_error(errors, "sensitivity", "Give the assay's sensitivity.")
+        add_error(errors, "sensitivity", _("Give the assay's sensitivity."))
     elif mrd.value is not None and mrd.value < mrd.sensitivity:
         add_error(
             errors,
             "value",
-            f"{number_text(mrd.value)} is below the assay's sensitivity "
-            f"({number_text(mrd.sensitivity)}): record 'negative below the assay's "
-            "sensitivity', or check the sensitivity.",
+            _(
+                "%(value)s is below the assay's sensitivity (%(sensitivity)s): record "
+                "'negative below the assay's sensitivity', or check the sensitivity."
+            )
+            % {"value": number_text(mrd.value), "sensitivity": number_text(mrd.sensitivity)},
         )
     if not errors:
         _negative_beside_active_disease(records, mrd, errors)
@@ -69,10 +72,16 @@ def _negative_beside_active_disease(
     add_error(
         errors,
         "result",
-        f"A negative MRD is not possible beside morphologically active disease: the "
-        f"response assessment of {response.assessed_on:%d/%m/%Y} "
-        f"({response.get_timepoint_display()}) is '{response.get_category_display()}'. "
-        "Check the MRD result or correct that assessment.",
+        _(
+            "A negative MRD is not possible beside morphologically active disease: the "
+            "response assessment of %(assessed_on)s (%(timepoint)s) is '%(category)s'. "
+            "Check the MRD result or correct that assessment."
+        )
+        % {
+            "assessed_on": day_text(response.assessed_on),
+            "timepoint": response.get_timepoint_display(),
+            "category": response.get_category_display(),
+        },
     )
 
 

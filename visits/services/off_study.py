@@ -21,18 +21,27 @@ import pghistory
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 import protocol
 from accounts.models import User
 from audit.records import record_create, record_update
 from patients.models import Patient
 from visits import crfs, schedule
-from visits.ctcae import allowed_grades, grade_refusal, grades_text
+from visits.ctcae import allowed_grades, grade_refusal, grades_text, term_label
 from visits.models import AdverseEvent, FollowUpVisit, OffStudy
 from visits.safety_hooks import serious_event_recorded
 from visits.services.entry import add_error, field_errors, values_apply
 from visits.services.follow_up import first_randomization_on, followup_schedule_build
-from visits.state import Errors, PatientRecords, date_errors, patient_records_for_update, raise_if
+from visits.state import (
+    Errors,
+    PatientRecords,
+    date_errors,
+    day_text,
+    patient_records_for_update,
+    raise_if,
+)
 
 # Set by the service from its own argument, not typed as a field of the form.
 _NOT_TYPED = ("patient", "created_by", "fatal_adverse_event")
@@ -42,26 +51,26 @@ def last_known_alive_on(records: PatientRecords) -> tuple[dt.date, str]:
     """The latest date the records show the patient alive, with what it is (at least the
     randomization): what "end of study reached" is dated when nobody saw the patient since."""
     latest = _latest_dated_record(records)
-    return latest or (records.randomized_on, "the randomization")
+    return latest or (records.randomized_on, _("the randomization"))
 
 
 def _latest_dated_record(records: PatientRecords) -> tuple[dt.date, str] | None:
     """Return the latest date on the patient's records, with what it is, for death checks."""
-    dated: list[tuple[dt.date, str]] = [(records.randomized_on, "the randomization")]
+    dated: list[tuple[dt.date, str]] = [(records.randomized_on, _("the randomization"))]
     for c in records.cycles:
-        dated.append((c.ended_on or c.started_on, f"cycle {c.number}"))
-    dated += [(r.assessed_on, "a response assessment") for r in records.responses]
+        dated.append((c.ended_on or c.started_on, _("cycle %(number)s") % {"number": c.number}))
+    dated += [(r.assessed_on, _("a response assessment")) for r in records.responses]
     if records.transplant:
-        dated.append((records.transplant.transplanted_on, "the allo-HSCT"))
+        dated.append((records.transplant.transplanted_on, _("the allo-HSCT")))
     if records.end_of_treatment:
-        dated.append((records.end_of_treatment.ended_on, "the end of treatment"))
+        dated.append((records.end_of_treatment.ended_on, _("the end of treatment")))
     dated += [
-        (v.performed_on, f"follow-up visit {v.label}")
+        (v.performed_on, _("follow-up visit %(visit)s") % {"visit": v.label})
         for v in FollowUpVisit.objects.filter(patient=records.patient, performed_on__isnull=False)
         if v.performed_on and v.vital_status != protocol.VitalStatus.DEAD
     ]
     dated += [
-        (d, "an adverse event")
+        (d, _("an adverse event"))
         for e in AdverseEvent.objects.filter(patient=records.patient)
         for d in (e.onset_on, e.resolved_on)
         if d and e.pk != (records.off_study.fatal_adverse_event_id if records.off_study else None)
@@ -76,45 +85,51 @@ def _off_study_errors(
     death = off.reason == protocol.OffStudyReason.DEATH
     if death:
         if not off.death_cause:
-            add_error(errors, "death_cause", "Give the cause of death.")
+            add_error(errors, "death_cause", _("Give the cause of death."))
         latest = _latest_dated_record(records)
         if latest and off.event_on and latest[0] > off.event_on:
             add_error(
                 errors,
                 "event_on",
-                f"Nothing can happen after death, but {latest[1]} is dated {latest[0]:%d/%m/%Y}.",
+                _("Nothing can happen after death, but %(what)s is dated %(day)s.")
+                % {"what": latest[1], "day": day_text(latest[0])},
             )
     elif off.death_cause:
-        add_error(errors, "death_cause", "Only for a death.")
+        add_error(errors, "death_cause", _("Only for a death."))
     if death and off.death_cause == protocol.DeathCause.ADVERSE_EVENT:
         if fatal_event is None:
             add_error(
                 errors,
                 "fatal_adverse_event",
-                "Name the adverse event that caused the death (record it first if needed).",
+                _("Name the adverse event that caused the death (record it first if needed)."),
             )
         elif off.event_on and fatal_event.onset_on > off.event_on:
-            add_error(errors, "fatal_adverse_event", "That event began after the date of death.")
+            add_error(errors, "fatal_adverse_event", _("That event began after the date of death."))
         elif protocol.FATAL_GRADE not in allowed_grades(fatal_event.term):
             add_error(
                 errors,
                 "fatal_adverse_event",
-                f"'{fatal_event.term}' has {grades_text(allowed_grades(fatal_event.term))} in "
-                "CTCAE v5.0, no grade 5: name the event that caused the death (record it "
-                "first if needed).",
+                _(
+                    "'%(term)s' has %(grades)s in CTCAE v5.0, no grade 5: name the event that "
+                    "caused the death (record it first if needed)."
+                )
+                % {
+                    "term": term_label(fatal_event.term),
+                    "grades": grades_text(allowed_grades(fatal_event.term)),
+                },
             )
     elif fatal_event is not None:
         add_error(
-            errors, "fatal_adverse_event", "Only when the death is caused by an adverse event."
+            errors, "fatal_adverse_event", _("Only when the death is caused by an adverse event.")
         )
     if off.reason == protocol.OffStudyReason.END_OF_STUDY:
         _end_of_study_errors(records, off, errors)
     if off.reason == protocol.OffStudyReason.FOLLOW_UP_COMPLETED:
         _follow_up_completed_errors(records, off, errors)
     if off.reason == protocol.OffStudyReason.CONSENT_WITHDRAWN and not off.data_use:
-        add_error(errors, "data_use", "Say which data may still be used.")
+        add_error(errors, "data_use", _("Say which data may still be used."))
     if off.reason != protocol.OffStudyReason.CONSENT_WITHDRAWN and off.data_use:
-        add_error(errors, "data_use", "Only for a consent withdrawal.")
+        add_error(errors, "data_use", _("Only for a consent withdrawal."))
     return errors
 
 
@@ -131,17 +146,22 @@ def _end_of_study_errors(records: PatientRecords, off: OffStudy, errors: Errors)
             add_error(
                 errors,
                 "event_on",
-                f"The date is the last known alive: not before {latest[1]}, dated "
-                f"{latest[0]:%d/%m/%Y}.",
+                _("The date is the last known alive: not before %(what)s, dated %(day)s.")
+                % {"what": latest[1], "day": day_text(latest[0])},
             )
     elif off.event_on < ends_on:  # today, and so the date, is before the end of study
         add_error(
             errors,
             "event_on",
-            f"The study ends on {ends_on:%d/%m/%Y}, "
-            f"{protocol.END_OF_STUDY_AFTER_FIRST_RANDOMIZATION_YEARS} years after the first "
-            f"patient's randomization ({first_on:%d/%m/%Y}): the end of study is reached on "
-            "or after that date.",
+            _(
+                "The study ends on %(ends_on)s, %(years)s years after the first patient's "
+                "randomization (%(first_on)s): the end of study is reached on or after that date."
+            )
+            % {
+                "ends_on": day_text(ends_on),
+                "years": protocol.END_OF_STUDY_AFTER_FIRST_RANDOMIZATION_YEARS,
+                "first_on": day_text(first_on),
+            },
         )
 
 
@@ -154,8 +174,10 @@ def _follow_up_completed_errors(records: PatientRecords, off: OffStudy, errors: 
         add_error(
             errors,
             "reason",
-            "Follow-up starts at the end of treatment, and none is recorded: "
-            "there is no follow-up to complete.",
+            _(
+                "Follow-up starts at the end of treatment, and none is recorded: "
+                "there is no follow-up to complete."
+            ),
         )
         return
     plan = schedule.planned_visits(eot.ended_on, schedule.end_of_study(first_on))
@@ -166,8 +188,14 @@ def _follow_up_completed_errors(records: PatientRecords, off: OffStudy, errors: 
         add_error(
             errors,
             "reason",
-            f"Follow-up is completed once every scheduled visit is done or missed: "
-            f"{', '.join(owed)} {'is' if len(owed) == 1 else 'are'} not.",
+            ngettext(
+                "Follow-up is completed once every scheduled visit is done or missed: "
+                "%(visits)s is not.",
+                "Follow-up is completed once every scheduled visit is done or missed: "
+                "%(visits)s are not.",
+                len(owed),
+            )
+            % {"visits": ", ".join(owed)},
         )
     done = sorted((v.performed_on, v.label) for v in visits.values() if v.performed_on)
     if done and off.event_on and off.event_on < done[-1][0]:
@@ -175,8 +203,8 @@ def _follow_up_completed_errors(records: PatientRecords, off: OffStudy, errors: 
         add_error(
             errors,
             "event_on",
-            f"The date is the last known alive: not before visit {label}, done on "
-            f"{last_on:%d/%m/%Y}.",
+            _("The date is the last known alive: not before visit %(visit)s, done on %(day)s.")
+            % {"visit": label, "day": day_text(last_on)},
         )
 
 
@@ -215,10 +243,15 @@ def off_study_record(
     records = patient_records_for_update(patient, user)
     if records.off_study is not None:
         raise ValidationError(
-            {"reason": [f"Already off study ({records.off_study}): correct that record instead."]}
+            {
+                "reason": [
+                    _("Already off study (%(off_study)s): correct that record instead.")
+                    % {"off_study": records.off_study}
+                ]
+            }
         )
     if fatal_adverse_event is not None and fatal_adverse_event.patient_id != patient.pk:
-        raise ValidationError({"fatal_adverse_event": ["Not an event of this patient."]})
+        raise ValidationError({"fatal_adverse_event": [_("Not an event of this patient.")]})
     off = OffStudy(
         patient=records.patient, created_by=user, fatal_adverse_event=fatal_adverse_event
     )
@@ -260,8 +293,8 @@ def off_study_update(
         add_error(
             errors,
             "previous_fatal_event_grade",
-            f"The death is no longer attributed to {released.display_term}: give that "
-            "event's true grade (1-4).",
+            _("The death is no longer attributed to %(event)s: give that event's true grade (1-4).")
+            % {"event": released.term_label},
         )
     elif (
         released

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 import protocol
 from accounts.models import User
@@ -22,7 +23,7 @@ from visits import crfs
 from visits.models import ResponseAssessment, Transplant
 from visits.services.deviations import course_deviations_check
 from visits.services.entry import add_error, entry_validate
-from visits.state import Errors, PatientRecords, date_errors, patient_records_for_update
+from visits.state import Errors, PatientRecords, date_errors, day_text, patient_records_for_update
 
 
 def last_response_on_or_before(
@@ -56,8 +57,11 @@ def _transplant_errors(records: PatientRecords, transplant: Transplant) -> Error
         add_error(
             errors,
             "disease_status",
-            f"Give the disease status at HSCT: no response is recorded on or before "
-            f"{transplant.transplanted_on:%d/%m/%Y} to take it from.",
+            _(
+                "Give the disease status at HSCT: no response is recorded on or before "
+                "%(transplanted_on)s to take it from."
+            )
+            % {"transplanted_on": day_text(transplant.transplanted_on)},
         )
     return errors
 
@@ -71,7 +75,7 @@ def transplant_record(*, patient: Patient, user: User, values: Mapping[str, Any]
     records = patient_records_for_update(patient, user)
     if records.transplant is not None:
         raise ValidationError(
-            {"transplanted_on": ["An allo-HSCT is already recorded: correct it instead."]}
+            {"transplanted_on": [_("An allo-HSCT is already recorded: correct it instead.")]}
         )
     transplant = Transplant(patient=records.patient, created_by=user)
     values = _with_status_proposed(records, values, None)

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 import protocol
 from accounts.models import User
@@ -24,7 +25,7 @@ from patients.models import Patient
 from visits import crfs
 from visits.models import PostTransplantEvent
 from visits.services.entry import add_error, entry_validate
-from visits.state import Errors, PatientRecords, date_errors, patient_records_for_update
+from visits.state import Errors, PatientRecords, date_errors, day_text, patient_records_for_update
 
 Kind = protocol.TransplantEventKind
 SECOND_HSCT_ITEMS = ("donor_type", "conditioning", "graft_source", "disease_status")
@@ -54,25 +55,32 @@ def _event_errors(records: PatientRecords, event: PostTransplantEvent) -> Errors
     errors = date_errors(records, {"occurred_on": event.occurred_on})
     first = records.transplant
     if first is None:
-        add_error(errors, "kind", "Record the allo-HSCT first: this event follows it.")
+        add_error(errors, "kind", _("Record the allo-HSCT first: this event follows it."))
         return errors
     if event.occurred_on and event.occurred_on < first.transplanted_on:
         add_error(
             errors,
             "occurred_on",
-            f"Before the allo-HSCT of {first.transplanted_on:%d/%m/%Y}, which it follows.",
+            _("Before the allo-HSCT of %(transplanted_on)s, which it follows.")
+            % {"transplanted_on": day_text(first.transplanted_on)},
         )
     elif event.kind == Kind.SECOND_HSCT and event.occurred_on == first.transplanted_on:
-        add_error(errors, "occurred_on", "A second HSCT comes after the first, not on its day.")
+        add_error(errors, "occurred_on", _("A second HSCT comes after the first, not on its day."))
     own = _ITEMS_OF.get(event.kind, ())
     for name in _REQUIRED_OF.get(event.kind, ()):
         if getattr(event, name) in (None, ""):
-            add_error(errors, name, f"Give it for a {event.get_kind_display().lower()}.")
+            add_error(
+                errors,
+                name,
+                _("Give it for a %(kind)s.") % {"kind": event.get_kind_display().lower()},
+            )
     for name in sorted(_KIND_ITEMS - set(own)):
         if getattr(event, name) not in (None, ""):
-            add_error(errors, name, f"Not for a {event.get_kind_display().lower()}.")
+            add_error(
+                errors, name, _("Not for a %(kind)s.") % {"kind": event.get_kind_display().lower()}
+            )
     if event.kind == Kind.SECOND_HSCT and _second_hsct(records.patient, other_than=event.pk):
-        add_error(errors, "kind", "A second HSCT is already recorded: correct it instead.")
+        add_error(errors, "kind", _("A second HSCT is already recorded: correct it instead."))
     return errors
 
 
@@ -130,7 +138,7 @@ def transplant_event_update(
     records = patient_records_for_update(event.patient, user)
     event = PostTransplantEvent.objects.get(pk=event.pk)  # as stored, under the patient's lock
     if "kind" in values and values["kind"] != event.kind:
-        raise ValidationError({"kind": ["The kind of event is not corrected: record it anew."]})
+        raise ValidationError({"kind": [_("The kind of event is not corrected: record it anew.")]})
     entry_validate(event, values, form=crfs.TRANSPLANT_EVENT, records=records, check=_event_errors)
     _link(records, event)
     record_update(
