@@ -6,6 +6,8 @@ exports, ODM, the data dictionary and the signature fingerprints.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from accounts.models import DATA_ENTRY_ROLES
 from biology.eln import Abnormality
 from biology.models import Specimen
@@ -51,8 +53,8 @@ def _gene_items() -> tuple[Item, ...]:
 
 SPECIMEN = Form(
     name="biology",
-    title="Biology specimen",
-    plural_title="Biology (karyotype and mutations)",
+    title=_("Biology specimen"),
+    plural_title=_("Biology (karyotype and mutations)"),
     model=Specimen,
     entered_by=DATA_ENTRY_ROLES,
     timeline_order=22,

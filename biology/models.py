@@ -12,6 +12,7 @@ from typing import Any
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 import protocol
 from audit.tracking import audited
@@ -23,21 +24,21 @@ MUTATION_DETECTED = protocol.MutationResult.DETECTED
 
 
 class SpecimenTimepoint(models.TextChoices):
-    SCREENING = "screening", "Screening (disease at entry)"
-    RELAPSE = "relapse", "On-study relapse or progression"
+    SCREENING = "screening", _("Screening (disease at entry)")
+    RELAPSE = "relapse", _("On-study relapse or progression")
 
 
 class KaryotypeResult(models.TextChoices):
-    NORMAL = "normal", "Normal"
-    ABNORMAL = "abnormal", "Abnormal"
-    FAILED = "failed", "Failed / not done"
+    NORMAL = "normal", _("Normal")
+    ABNORMAL = "abnormal", _("Abnormal")
+    FAILED = "failed", _("Failed / not done")
 
 
-def _abnormality(label: str, help_text: str = "") -> Any:
+def _abnormality(label: Any, help_text: Any = "") -> Any:
     return models.BooleanField(label, default=False, help_text=help_text)
 
 
-def _result(gene: str, help_text: str = "") -> Any:
+def _result(gene: Any, help_text: Any = "") -> Any:
     return models.CharField(
         gene,
         max_length=20,
@@ -55,57 +56,68 @@ def _vaf(gene: str) -> Any:
         null=True,
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
-        help_text="Variant allele frequency, where the laboratory reports it; only for a "
-        "mutation detected.",
+        help_text=_(
+            "Variant allele frequency, where the laboratory reports it; only for a "
+            "mutation detected."
+        ),
     )
 
 
 @audited()
 class Specimen(ClinicalRecord):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="biology_specimens")
-    collected_on = models.DateField("specimen collected on")
+    collected_on = models.DateField(_("specimen collected on"))
     timepoint = models.CharField(
         max_length=20,
         choices=SpecimenTimepoint.choices,
-        help_text="Screening: the specimen of the disease at entry (one per patient, on or "
-        "before the randomization), from which the ELN risk is derived. On-study relapse: "
-        "re-testing after a relapse or progression recorded in the casebook.",
+        help_text=_(
+            "Screening: the specimen of the disease at entry (one per patient, on or "
+            "before the randomization), from which the ELN risk is derived. On-study relapse: "
+            "re-testing after a relapse or progression recorded in the casebook."
+        ),
     )
-    karyotype = models.CharField("karyotype result", max_length=20, choices=KaryotypeResult.choices)
+    karyotype = models.CharField(
+        _("karyotype result"), max_length=20, choices=KaryotypeResult.choices
+    )
     karyotype_iscn = models.CharField(
-        "karyotype (ISCN)",
+        _("karyotype (ISCN)"),
         max_length=500,
         blank=True,
         validators=[no_control_characters],
-        help_text="As the cytogenetics report writes it, e.g. 46,XX,t(9;11)(p21.3;q23.3)[20].",
+        help_text=_("As the cytogenetics report writes it, e.g. 46,XX,t(9;11)(p21.3;q23.3)[20]."),
     )
     t_8_21 = _abnormality("t(8;21)(q22;q22.1) RUNX1::RUNX1T1")
     inv_16 = _abnormality("inv(16)(p13.1q22) or t(16;16)(p13.1;q22) CBFB::MYH11")
     t_15_17 = _abnormality(
         "t(15;17)(q24.1;q21.2) PML::RARA",
-        "Acute promyelocytic leukaemia: excluded from the trial (not eligible).",
+        _("Acute promyelocytic leukaemia: excluded from the trial (not eligible)."),
     )
     t_9_11 = _abnormality("t(9;11)(p21.3;q23.3) MLLT3::KMT2A")
     t_6_9 = _abnormality("t(6;9)(p23;q34.1) DEK::NUP214")
     kmt2a_rearranged = _abnormality(
-        "t(v;11q23.3) KMT2A rearranged (other than t(9;11))", "Not a KMT2A partial duplication."
+        _("t(v;11q23.3) KMT2A rearranged (other than t(9;11))"),
+        _("Not a KMT2A partial duplication."),
     )
     t_9_22 = _abnormality("t(9;22)(q34.1;q11.2) BCR::ABL1")
     t_8_16 = _abnormality("t(8;16)(p11.2;p13.3) KAT6A::CREBBP")
     inv_3 = _abnormality("inv(3)(q21.3q26.2) or t(3;3)(q21.3;q26.2) GATA2, MECOM")
-    mecom_rearranged = _abnormality("t(3q26.2;v) MECOM rearranged")
+    mecom_rearranged = _abnormality(_("t(3q26.2;v) MECOM rearranged"))
     del_5q = _abnormality("-5 or del(5q)")
     monosomy_7 = _abnormality("-7")
     abn_17p = _abnormality("-17 / abn(17p)")
     complex_karyotype = _abnormality(
-        "complex karyotype (≥ 3 unrelated abnormalities)",
-        "Three or more unrelated abnormalities, without a recurring translocation or "
-        "inversion named above.",
+        _("complex karyotype (≥ 3 unrelated abnormalities)"),
+        _(
+            "Three or more unrelated abnormalities, without a recurring translocation or "
+            "inversion named above."
+        ),
     )
     monosomal_karyotype = _abnormality(
-        "monosomal karyotype",
-        "Two or more autosomal monosomies, or one with at least one structural abnormality "
-        "(not in core-binding factor AML).",
+        _("monosomal karyotype"),
+        _(
+            "Two or more autosomal monosomies, or one with at least one structural abnormality "
+            "(not in core-binding factor AML)."
+        ),
     )
 
     npm1 = _result("NPM1")
@@ -113,25 +125,29 @@ class Specimen(ClinicalRecord):
     flt3_itd = _result("FLT3-ITD")
     flt3_itd_vaf = _vaf("FLT3-ITD")
     flt3_itd_allelic_ratio = models.DecimalField(
-        "FLT3-ITD allelic ratio",
+        _("FLT3-ITD allelic ratio"),
         max_digits=6,
         decimal_places=3,
         null=True,
         blank=True,
         validators=[MinValueValidator(0)],
-        help_text="Mutant to wild-type (ELN 2017: low below 0.5, high from 0.5); only for a "
-        "FLT3-ITD detected.",
+        help_text=_(
+            "Mutant to wild-type (ELN 2017: low below 0.5, high from 0.5); only for a "
+            "FLT3-ITD detected."
+        ),
     )
     flt3_tkd = _result("FLT3-TKD")
     flt3_tkd_vaf = _vaf("FLT3-TKD")
-    cebpa_biallelic = _result("CEBPA biallelic", "ELN 2017's favourable CEBPA.")
-    cebpa_bzip = _result("CEBPA bZIP in-frame", "ELN 2022's favourable CEBPA (mono- or biallelic).")
+    cebpa_biallelic = _result(_("CEBPA biallelic"), _("ELN 2017's favourable CEBPA."))
+    cebpa_bzip = _result(
+        _("CEBPA bZIP in-frame"), _("ELN 2022's favourable CEBPA (mono- or biallelic).")
+    )
     cebpa_bzip_vaf = _vaf("CEBPA bZIP")
     runx1 = _result("RUNX1")
     runx1_vaf = _vaf("RUNX1")
     asxl1 = _result("ASXL1")
     asxl1_vaf = _vaf("ASXL1")
-    tp53 = _result("TP53", "ELN 2022 counts TP53 at a VAF of at least 10 %.")
+    tp53 = _result("TP53", _("ELN 2022 counts TP53 at a VAF of at least 10 %."))
     tp53_vaf = _vaf("TP53")
     kit = _result("KIT")
     kit_vaf = _vaf("KIT")

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 import protocol
 from accounts.models import User
@@ -58,18 +59,27 @@ def _timepoint_errors(records: PatientRecords, specimen: Specimen, errors: Error
             add_error(
                 errors,
                 "timepoint",
-                "A screening specimen is already recorded: correct it, or record this one "
-                "as an on-study relapse.",
+                _(
+                    "A screening specimen is already recorded: correct it, or record this one "
+                    "as an on-study relapse."
+                ),
             )
         if on and on > records.randomized_on:
             add_error(
                 errors,
                 "collected_on",
-                f"A screening specimen is collected on or before the randomization "
-                f"({records.randomized_on:%d/%m/%Y}); after it, record an on-study relapse.",
+                _(
+                    "A screening specimen is collected on or before the randomization "
+                    "(%(randomized)s); after it, record an on-study relapse."
+                )
+                % {"randomized": f"{records.randomized_on:%d/%m/%Y}"},
             )
         if on and on > timezone.localdate():
-            add_error(errors, "collected_on", f"{on:%d/%m/%Y} is in the future.")
+            add_error(
+                errors,
+                "collected_on",
+                _("%(day)s is in the future.") % {"day": f"{on:%d/%m/%Y}"},
+            )
         return
     for name, messages in date_errors(records, {"collected_on": on}).items():
         for message in messages:
@@ -78,8 +88,11 @@ def _timepoint_errors(records: PatientRecords, specimen: Specimen, errors: Error
         add_error(
             errors,
             "timepoint",
-            f"No relapse or progression is recorded on or before {on:%d/%m/%Y} (response "
-            "assessment or follow-up visit): record it first, then the re-testing.",
+            _(
+                "No relapse or progression is recorded on or before %(day)s (response "
+                "assessment or follow-up visit): record it first, then the re-testing."
+            )
+            % {"day": f"{on:%d/%m/%Y}"},
         )
 
 
@@ -90,13 +103,13 @@ def _karyotype_errors(specimen: Specimen, errors: Errors) -> None:
             add_error(
                 errors,
                 abnormality.value,
-                f"Only in an abnormal karyotype (this one is "
-                f"{specimen.get_karyotype_display().lower()}).",
+                _("Only in an abnormal karyotype (this one is %(result)s).")
+                % {"result": specimen.get_karyotype_display().lower()},
             )
     elif not specimen.karyotype_iscn.strip():
-        add_error(errors, "karyotype_iscn", "Give the abnormal karyotype as ISCN writes it.")
+        add_error(errors, "karyotype_iscn", _("Give the abnormal karyotype as ISCN writes it."))
     if specimen.karyotype == KaryotypeResult.FAILED and specimen.karyotype_iscn.strip():
-        add_error(errors, "karyotype_iscn", "A failed karyotype has no ISCN formula.")
+        add_error(errors, "karyotype_iscn", _("A failed karyotype has no ISCN formula."))
 
 
 def _mutation_errors(specimen: Specimen, errors: Errors) -> None:
@@ -105,10 +118,10 @@ def _mutation_errors(specimen: Specimen, errors: Errors) -> None:
         if gene in crfs.GENES_WITHOUT_VAF:
             continue
         if getattr(specimen, f"{gene}_vaf") is not None and getattr(specimen, gene) != detected:
-            add_error(errors, f"{gene}_vaf", "A VAF only for a mutation detected.")
+            add_error(errors, f"{gene}_vaf", _("A VAF only for a mutation detected."))
     if specimen.flt3_itd_allelic_ratio is not None and specimen.flt3_itd != detected:
         add_error(
-            errors, "flt3_itd_allelic_ratio", "An allelic ratio only for a FLT3-ITD detected."
+            errors, "flt3_itd_allelic_ratio", _("An allelic ratio only for a FLT3-ITD detected.")
         )
 
 

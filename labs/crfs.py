@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 from accounts.models import DATA_ENTRY_ROLES
 from casebook.declarations import Form, Item, Odm
 from casebook.registry import site
@@ -17,7 +19,8 @@ from visits.crfs import GIGA_PER_LITRE
 
 BLOOD_COUNT = Form(
     name="blood-counts",
-    title="Blood count",
+    title=_("Blood count"),
+    plural_title=_("Blood counts"),
     model=BloodCount,
     entered_by=DATA_ENTRY_ROLES,
     timeline_order=35,
@@ -43,7 +46,8 @@ BLOOD_COUNT = Form(
 
 TRANSFUSION = Form(
     name="transfusions",
-    title="Transfusion",
+    title=_("Transfusion"),
+    plural_title=_("Transfusions"),
     model=Transfusion,
     entered_by=DATA_ENTRY_ROLES,
     timeline_order=36,

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from audit.tracking import audited
 from patients.models import Patient
@@ -26,8 +27,8 @@ _COUNT: dict[str, Any] = {
 
 
 class TransfusionProduct(models.TextChoices):
-    RED_CELLS = "red_cells", "Red blood cells"
-    PLATELETS = "platelets", "Platelets"
+    RED_CELLS = "red_cells", _("Red blood cells")
+    PLATELETS = "platelets", _("Platelets")
 
 
 @audited()
@@ -45,21 +46,23 @@ class BloodCount(ClinicalRecord):
         editable=False,
     )
     cycle_number = models.PositiveSmallIntegerField(
-        "cycle", help_text="The treatment cycle the sample belongs to (1 = first cycle)."
+        _("cycle"), help_text=_("The treatment cycle the sample belongs to (1 = first cycle).")
     )
     sampled_on = models.DateField(
-        "sampled on",
-        help_text="Within the cycle's window: from its start to the day before the next "
-        "cycle starts (the last cycle: to its day 60).",
+        _("sampled on"),
+        help_text=_(
+            "Within the cycle's window: from its start to the day before the next "
+            "cycle starts (the last cycle: to its day 60)."
+        ),
     )
-    anc = models.DecimalField("ANC (absolute neutrophil count)", **_COUNT)
-    platelets = models.DecimalField("platelets", **_COUNT)
+    anc = models.DecimalField(_("ANC (absolute neutrophil count)"), **_COUNT)
+    platelets = models.DecimalField(_("platelets"), **_COUNT)
     haemoglobin = models.DecimalField(
-        "haemoglobin", null=True, blank=True, max_digits=6, decimal_places=1
+        _("haemoglobin"), null=True, blank=True, max_digits=6, decimal_places=1
     )
-    wbc = models.DecimalField("WBC (white blood cells)", null=True, blank=True, **_COUNT)
+    wbc = models.DecimalField(_("WBC (white blood cells)"), null=True, blank=True, **_COUNT)
     peripheral_blasts_pct = models.DecimalField(
-        "peripheral blasts", null=True, blank=True, max_digits=6, decimal_places=1
+        _("peripheral blasts"), null=True, blank=True, max_digits=6, decimal_places=1
     )
 
     class Meta:
@@ -88,12 +91,12 @@ class Transfusion(ClinicalRecord):
         editable=False,
     )
     cycle_number = models.PositiveSmallIntegerField(
-        "cycle", help_text="The treatment cycle the transfusion was given in."
+        _("cycle"), help_text=_("The treatment cycle the transfusion was given in.")
     )
-    given_on = models.DateField("given on")
+    given_on = models.DateField(_("given on"))
     product = models.CharField(max_length=20, choices=TransfusionProduct.choices)
     units = models.PositiveSmallIntegerField(
-        "units", help_text="Bags (red cells) or adult doses (platelets)."
+        _("units"), help_text=_("Bags (red cells) or adult doses (platelets).")
     )
 
     class Meta:

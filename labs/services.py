@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.records import record_create, record_update
@@ -40,20 +41,31 @@ def _window_errors(records: PatientRecords, record: LabRecord) -> Errors:
     windows = cycle_windows(records.cycles)
     window = windows.get(record.cycle_number)
     if window is None:
-        recorded = ", ".join(str(n) for n in sorted(windows)) or "none yet"
+        recorded = ", ".join(str(n) for n in sorted(windows)) or _("none yet")
         add_error(
             errors,
             "cycle_number",
-            f"Cycle {record.cycle_number} is not recorded for this patient (cycles recorded: "
-            f"{recorded}). Record the cycle first.",
+            _(
+                "Cycle %(number)s is not recorded for this patient (cycles recorded: "
+                "%(recorded)s). Record the cycle first."
+            )
+            % {"number": record.cycle_number, "recorded": recorded},
         )
     elif not window.holds(day):
         add_error(
             errors,
             name,
-            f"{day:%d/%m/%Y} is outside cycle {window.number}'s window "
-            f"({window.opens_on:%d/%m/%Y} to {window.closes_on:%d/%m/%Y}): from the cycle's "
-            "start to the day before the next cycle starts (the last cycle: to its day 60).",
+            _(
+                "%(day)s is outside cycle %(number)s's window (%(opens)s to %(closes)s): from "
+                "the cycle's start to the day before the next cycle starts (the last cycle: to "
+                "its day 60)."
+            )
+            % {
+                "day": f"{day:%d/%m/%Y}",
+                "number": window.number,
+                "opens": f"{window.opens_on:%d/%m/%Y}",
+                "closes": f"{window.closes_on:%d/%m/%Y}",
+            },
         )
     return errors
 
@@ -68,8 +80,11 @@ def _one_count_a_day_errors(records: PatientRecords, count: BloodCount) -> Error
         return {}
     return {
         "sampled_on": [
-            f"Counts of {count.sampled_on:%d/%m/%Y} are already recorded: correct that "
-            "record (one sample a day is kept, the one closest to 8 a.m.)."
+            _(
+                "Counts of %(day)s are already recorded: correct that record (one sample a "
+                "day is kept, the one closest to 8 a.m.)."
+            )
+            % {"day": f"{count.sampled_on:%d/%m/%Y}"}
         ]
     }
 

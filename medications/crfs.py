@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 from accounts.models import DATA_ENTRY_ROLES
 from casebook.declarations import Form, Item, Odm
 from casebook.registry import site
@@ -12,7 +14,8 @@ from medications.models import ConcomitantMedication
 
 CONCOMITANT_MEDICATION = Form(
     name="concomitant-medications",
-    title="Concomitant medication",
+    title=_("Concomitant medication"),
+    plural_title=_("Concomitant medications"),
     model=ConcomitantMedication,
     entered_by=DATA_ENTRY_ROLES,
     timeline_order=95,

@@ -12,27 +12,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Category(models.TextChoices):
-    ANTI_INFECTIVE_PROPHYLAXIS = "anti_infective", "Anti-infective prophylaxis"
+    ANTI_INFECTIVE_PROPHYLAXIS = "anti_infective", _("Anti-infective prophylaxis")
     GCSF = "gcsf", "G-CSF"
-    CORTICOSTEROID = "corticosteroid", "Corticosteroid"
+    CORTICOSTEROID = "corticosteroid", _("Corticosteroid")
     # Drugs given around a transfusion (premedication): the transfusion itself is on the
     # labs form.
-    TRANSFUSION_SUPPORT = "transfusion_support", "Transfusion support"
-    OTHER = "other", "Other"
+    TRANSFUSION_SUPPORT = "transfusion_support", _("Transfusion support")
+    OTHER = "other", _("Other")
 
 
 class Route(models.TextChoices):
-    ORAL = "oral", "Oral"
-    INTRAVENOUS = "iv", "Intravenous"
-    SUBCUTANEOUS = "sc", "Subcutaneous"
-    INTRAMUSCULAR = "im", "Intramuscular"
-    INHALED = "inhaled", "Inhaled"
-    TOPICAL = "topical", "Topical (skin)"
-    OPHTHALMIC = "ophthalmic", "Eye drops"
-    OTHER = "other", "Other"
+    ORAL = "oral", _("Oral")
+    INTRAVENOUS = "iv", _("Intravenous")
+    SUBCUTANEOUS = "sc", _("Subcutaneous")
+    INTRAMUSCULAR = "im", _("Intramuscular")
+    INHALED = "inhaled", _("Inhaled")
+    TOPICAL = "topical", _("Topical (skin)")
+    OPHTHALMIC = "ophthalmic", _("Eye drops")
+    OTHER = "other", _("Other")
 
 
 # Routes that reach the whole body: a corticosteroid given by one of them acts on the
@@ -46,18 +47,21 @@ class DoseUnit(models.TextChoices):
     MG = "mg", "mg"
     MICROGRAM = "ug", "µg"
     G = "g", "g"
-    MILLION_UNITS = "MU", "million units"
+    MILLION_UNITS = "MU", _("million units")
     MG_PER_KG = "mg/kg", "mg/kg"
     ML = "mL", "mL"
 
 
 class Indication(models.TextChoices):
-    INFECTION_PROPHYLAXIS = "infection_prophylaxis", "Prophylaxis of infection"
-    INFECTION_TREATMENT = "infection_treatment", "Treatment of an infection"
-    NEUTROPENIA = "neutropenia", "Neutropenia (count recovery)"
-    ANTIEMETIC = "antiemetic", "Antiemetic prophylaxis (chemotherapy premedication)"
-    TRANSFUSION_REACTION = "transfusion_reaction", "Transfusion reaction (prevention or treatment)"
-    OTHER = "other", "Other (describe)"
+    INFECTION_PROPHYLAXIS = "infection_prophylaxis", _("Prophylaxis of infection")
+    INFECTION_TREATMENT = "infection_treatment", _("Treatment of an infection")
+    NEUTROPENIA = "neutropenia", _("Neutropenia (count recovery)")
+    ANTIEMETIC = "antiemetic", _("Antiemetic prophylaxis (chemotherapy premedication)")
+    TRANSFUSION_REACTION = (
+        "transfusion_reaction",
+        _("Transfusion reaction (prevention or treatment)"),
+    )
+    OTHER = "other", _("Other (describe)")
 
 
 # The indications for which the protocol allows a corticosteroid in either arm: a short

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from audit.tracking import audited
 from medications import drugs
@@ -20,38 +21,43 @@ class ConcomitantMedication(ClinicalRecord):
     )
     drug = models.CharField(max_length=30, choices=drugs.DRUG_CHOICES)
     drug_other = models.CharField(
-        "drug (if 'Other')",
+        _("drug (if 'Other')"),
         max_length=120,
         blank=True,
         validators=[no_control_characters],
-        help_text="The drug's name (INN) when it is not in the list; its ATC code is then unknown.",
+        help_text=_(
+            "The drug's name (INN) when it is not in the list; its ATC code is then unknown."
+        ),
     )
     atc_code = models.CharField(
-        "ATC code",
+        _("ATC code"),
         max_length=7,
         blank=True,
         editable=False,
-        help_text="WHO ATC code of the drug chosen from the list; empty for a drug typed "
-        "under 'Other' (ATC unknown).",
+        help_text=_(
+            "WHO ATC code of the drug chosen from the list; empty for a drug typed "
+            "under 'Other' (ATC unknown)."
+        ),
     )
     category = models.CharField(
         max_length=30,
         choices=drugs.Category.choices,
-        help_text="A listed drug has its own category; a typed one takes the category given.",
+        help_text=_("A listed drug has its own category; a typed one takes the category given."),
     )
     dose = models.DecimalField(
         max_digits=9, decimal_places=3, null=True, blank=True, validators=[MinValueValidator(0)]
     )
     dose_unit = models.CharField(max_length=10, choices=drugs.DoseUnit.choices, blank=True)
     route = models.CharField(max_length=20, choices=drugs.Route.choices)
-    started_on = models.DateField("started on")
-    stopped_on = models.DateField("stopped on", null=True, blank=True)
+    started_on = models.DateField(_("started on"))
+    stopped_on = models.DateField(_("stopped on"), null=True, blank=True)
     ongoing = models.BooleanField(
-        default=False, help_text="Still taken: then no stop date; otherwise give the stop date."
+        default=False,
+        help_text=_("Still taken: then no stop date; otherwise give the stop date."),
     )
     indication = models.CharField(max_length=30, choices=drugs.Indication.choices)
     indication_detail = models.CharField(
-        "indication (details)", max_length=200, blank=True, validators=[no_control_characters]
+        _("indication (details)"), max_length=200, blank=True, validators=[no_control_characters]
     )
     # The protocol deviation this medication opened (a control-arm patient's dexamethasone):
     # set by the service, kept when a correction removes its cause (then marked corrected).

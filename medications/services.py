@@ -33,6 +33,8 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 import protocol
 from accounts.models import User
@@ -102,6 +104,12 @@ def dexamethasone_in_control(records: PatientRecords, medication: ConcomitantMed
 
 
 def _description(medication: ConcomitantMedication) -> str:
+    """The deviation's description, stored: in English whoever records the medication."""
+    with override("en"):
+        return _english_description(medication)
+
+
+def _english_description(medication: ConcomitantMedication) -> str:
     stop = f" to {_on(medication.stopped_on)}" if medication.stopped_on else ", ongoing"
     return (
         f"Concomitant dexamethasone ({medication.get_route_display().lower()}, from "
@@ -118,21 +126,26 @@ def _medication_errors(records: PatientRecords, medication: ConcomitantMedicatio
     errors: Errors = {}
     listed = drugs.DRUGS_BY_CODE.get(medication.drug)
     if medication.drug == drugs.OTHER_DRUG and not medication.drug_other.strip():
-        add_error(errors, "drug_other", "Name the drug (its INN).")
+        add_error(errors, "drug_other", _("Name the drug (its INN)."))
     if listed and medication.drug_other:
-        add_error(errors, "drug_other", "Only for a drug not in the list ('Other').")
+        add_error(errors, "drug_other", _("Only for a drug not in the list ('Other')."))
     if listed and medication.category != listed.category:
         add_error(
             errors,
             "category",
-            f"{listed.name} ({listed.atc}) is coded as '{drugs.Category(listed.category).label}'.",
+            _("%(drug)s (%(atc)s) is coded as '%(category)s'.")
+            % {
+                "drug": listed.name,
+                "atc": listed.atc,
+                "category": drugs.Category(listed.category).label,
+            },
         )
     if medication.dose is not None and not medication.dose_unit:
-        add_error(errors, "dose_unit", "Give the dose's unit.")
+        add_error(errors, "dose_unit", _("Give the dose's unit."))
     if medication.dose_unit and medication.dose is None:
-        add_error(errors, "dose", "Give the dose, or no unit.")
+        add_error(errors, "dose", _("Give the dose, or no unit."))
     if medication.indication == drugs.Indication.OTHER and not medication.indication_detail.strip():
-        add_error(errors, "indication_detail", "Describe the indication.")
+        add_error(errors, "indication_detail", _("Describe the indication."))
     _date_errors(records, medication, errors)
     return errors
 
@@ -146,18 +159,36 @@ def _date_errors(
     for name in ("started_on", "stopped_on"):
         day = getattr(medication, name)
         if day and day > today:
-            add_error(errors, name, f"{_on(day)} is in the future (today is {_on(today)}).")
+            add_error(
+                errors,
+                name,
+                _("%(day)s is in the future (today is %(today)s).")
+                % {"day": _on(day), "today": _on(today)},
+            )
         if day and death_on and day > death_on:
-            add_error(errors, name, f"{_on(day)} is after the patient's death on {_on(death_on)}.")
+            add_error(
+                errors,
+                name,
+                _("%(day)s is after the patient's death on %(death)s.")
+                % {"day": _on(day), "death": _on(death_on)},
+            )
     started, stopped = medication.started_on, medication.stopped_on
     if started and stopped and stopped < started:
-        add_error(errors, "stopped_on", f"Cannot precede the start ({_on(started)}).")
+        add_error(
+            errors,
+            "stopped_on",
+            _("Cannot precede the start (%(start)s).") % {"start": _on(started)},
+        )
     if medication.ongoing and stopped:
-        add_error(errors, "stopped_on", "An ongoing medication has no stop date yet.")
+        add_error(errors, "stopped_on", _("An ongoing medication has no stop date yet."))
     if not medication.ongoing and stopped is None:
-        add_error(errors, "stopped_on", "Give the stop date, or mark the medication ongoing.")
+        add_error(errors, "stopped_on", _("Give the stop date, or mark the medication ongoing."))
     if medication.ongoing and death_on:
-        add_error(errors, "ongoing", f"The patient died on {_on(death_on)}: give the stop date.")
+        add_error(
+            errors,
+            "ongoing",
+            _("The patient died on %(death)s: give the stop date.") % {"death": _on(death_on)},
+        )
 
 
 def _atc_set(medication: ConcomitantMedication) -> None:
@@ -196,20 +227,28 @@ def _warnings(
     """What the coordinator is told at once (she sees her patient's arm: open label)."""
     if deviation:
         return (
-            "This patient is in the control arm: dexamethasone outside the protocol's "
-            "indications (antiemetic premedication, transfusion reaction) is recorded as a "
-            "major protocol deviation. Check the drug, route, dates and indication.",
+            _(
+                "This patient is in the control arm: dexamethasone outside the protocol's "
+                "indications (antiemetic premedication, transfusion reaction) is recorded as a "
+                "major protocol deviation. Check the drug, route, dates and indication."
+            ),
         )
     if not _outside_protocol_on_treatment(records, medication):
         return ()
     if records.randomization.arm == protocol.DEXAMETHASONE_ARM:
         return (
-            f"Second corticosteroid: this patient receives dexamethasone with each cycle; "
-            f"{medication.drug_name} is flagged for the data manager's review.",
+            _(
+                "Second corticosteroid: this patient receives dexamethasone with each cycle; "
+                "%(drug)s is flagged for the data manager's review."
+            )
+            % {"drug": medication.drug_name},
         )
     return (
-        f"{medication.drug_name}, a systemic corticosteroid during protocol treatment, is "
-        "flagged for the data manager's review.",
+        _(
+            "%(drug)s, a systemic corticosteroid during protocol treatment, is flagged for "
+            "the data manager's review."
+        )
+        % {"drug": medication.drug_name},
     )
 
 

@@ -44,7 +44,7 @@ class SuspectDrugLine:
 
     @property
     def investigator_label(self) -> str:
-        return SaeCausality(self.investigator_causality).label
+        return str(SaeCausality(self.investigator_causality).label)
 
     @property
     def investigator_related(self) -> bool:
@@ -65,7 +65,7 @@ class CaseFile:
     def seriousness(self) -> list[str]:
         if self.version is None:
             return []
-        return [c.label for c in SeriousnessCriterion if getattr(self.version, c.value)]
+        return [str(c.label) for c in SeriousnessCriterion if getattr(self.version, c.value)]
 
     @property
     def term(self) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from protocol.safety import SaeCausality
 
@@ -22,15 +23,15 @@ from protocol.safety import SaeCausality
 class SponsorCausality(models.TextChoices):
     """The sponsor's opinion of one suspect drug: ICH E2A's binary question."""
 
-    RELATED = "related", "Related (reasonable possibility)"
-    NOT_RELATED = "not_related", "Not related"
+    RELATED = "related", _("Related (reasonable possibility)")
+    NOT_RELATED = "not_related", _("Not related")
 
 
 class Expectedness(models.TextChoices):
     """Whether the reaction is listed in the drug's reference safety information in force."""
 
-    EXPECTED = "expected", "Expected (listed in the RSI)"
-    UNEXPECTED = "unexpected", "Unexpected (not listed in the RSI)"
+    EXPECTED = "expected", _("Expected (listed in the RSI)")
+    UNEXPECTED = "unexpected", _("Unexpected (not listed in the RSI)")
 
 
 # The investigator's judgements that say there is a reasonable possibility of a causal link.

@@ -16,6 +16,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 
 FATAL_OR_LIFE_THREATENING_DAYS = 7
 FOLLOW_UP_EXTRA_DAYS = 8
@@ -41,7 +42,15 @@ class Deadline:
 
     @property
     def label(self) -> str:
+        """The report's name as the notices' facts and the API give it (English)."""
         return "initial report" if self.kind is DeadlineKind.INITIAL else "follow-up report"
+
+    @property
+    def display_label(self) -> str:
+        """The report's name as people read it on the pages, in their language."""
+        if self.kind is DeadlineKind.INITIAL:
+            return gettext("initial report")
+        return gettext("follow-up report")
 
 
 def trial_zone() -> ZoneInfo:
@@ -92,11 +101,11 @@ class ClockState(StrEnum):
 
 
 CLOCK_STATE_LABELS = {
-    ClockState.RUNNING: "running",
-    ClockState.DUE_SOON: "due within 48 hours",
-    ClockState.OVERDUE: "overdue",
-    ClockState.REPORTED: "reported on time",
-    ClockState.REPORTED_LATE: "reported late",
+    ClockState.RUNNING: pgettext_lazy("SUSAR clock", "running"),
+    ClockState.DUE_SOON: pgettext_lazy("SUSAR clock", "due within 48 hours"),
+    ClockState.OVERDUE: pgettext_lazy("SUSAR clock", "overdue"),
+    ClockState.REPORTED: pgettext_lazy("SUSAR clock", "reported on time"),
+    ClockState.REPORTED_LATE: pgettext_lazy("SUSAR clock", "reported late"),
 }
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.records import REASON_MAX_LENGTH
 from casebook.date_inputs import TrialDateField, TrialDateTimeField
@@ -23,7 +25,7 @@ class AssessmentForm(forms.Form):
     of the assessment the assessor saw."""
 
     comment = forms.CharField(
-        label="Sponsor's comment",
+        label=gettext_lazy("Sponsor's comment"),
         required=False,
         max_length=COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -44,30 +46,34 @@ class AssessmentForm(forms.Form):
         for line in lines:
             drug, label, row = line.drug.value, line.drug.label, line.assessed
             self.fields[opinion_field(drug, "sponsor_causality")] = forms.ChoiceField(
-                label=f"{label}: sponsor's causality",
+                label=_("%(drug)s: sponsor's causality") % {"drug": label},
                 choices=SponsorCausality.choices,
                 widget=forms.RadioSelect,
                 initial=row.sponsor_causality if row else None,
             )
             self.fields[opinion_field(drug, "sponsor_disagreement")] = forms.CharField(
-                label=f"{label}: why the sponsor disagrees with the investigator",
+                label=_("%(drug)s: why the sponsor disagrees with the investigator")
+                % {"drug": label},
                 required=False,
                 max_length=REASON_LENGTH,
                 initial=row.sponsor_disagreement if row else "",
-                help_text="Needed only for 'not related' against a related investigator "
-                "opinion: both opinions are kept and reported.",
+                help_text=_(
+                    "Needed only for 'not related' against a related investigator "
+                    "opinion: both opinions are kept and reported."
+                ),
             )
             self.fields[opinion_field(drug, "expectedness")] = forms.ChoiceField(
-                label=f"{label}: expectedness",
+                label=_("%(drug)s: expectedness") % {"drug": label},
                 choices=Expectedness.choices,
                 widget=forms.RadioSelect,
                 initial=row.expectedness if row else line.proposed,
-                help_text=f"Proposed from the RSI in force: {line.proposed.label}."
+                help_text=_("Proposed from the RSI in force: %(expectedness)s.")
+                % {"expectedness": line.proposed.label}
                 if line.proposed
-                else "No RSI in force.",
+                else _("No RSI in force."),
             )
             self.fields[opinion_field(drug, "expectedness_override")] = forms.CharField(
-                label=f"{label}: why the expectedness differs from the RSI's",
+                label=_("%(drug)s: why the expectedness differs from the RSI's") % {"drug": label},
                 required=False,
                 max_length=REASON_LENGTH,
                 initial=row.expectedness_override if row else "",
@@ -77,9 +83,9 @@ class AssessmentForm(forms.Form):
                 widget=forms.HiddenInput, initial=assessment.version if assessment else None
             )
             self.fields["reason"] = forms.CharField(
-                label="Reason for the revision",
+                label=_("Reason for the revision"),
                 max_length=REASON_MAX_LENGTH,
-                help_text="Kept in the audit trail.",
+                help_text=_("Kept in the audit trail."),
             )
 
     def opinions(self) -> list[DrugOpinion]:
@@ -121,11 +127,11 @@ class RegulatorReportForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
     reported_at = TrialDateTimeField(
-        label="Reported on (date and time)",
-        help_text="The trial's time (Europe/Paris).",
+        label=gettext_lazy("Reported on (date and time)"),
+        help_text=gettext_lazy("The trial's time (Europe/Paris)."),
     )
-    reported_to = forms.ChoiceField(label="Reported to", choices=Regulator.choices)
-    reference = forms.CharField(label="Regulator's reference", max_length=100)
+    reported_to = forms.ChoiceField(label=gettext_lazy("Reported to"), choices=Regulator.choices)
+    reference = forms.CharField(label=gettext_lazy("Regulator's reference"), max_length=100)
 
 
 class FollowUpReportForm(forms.Form):
@@ -133,31 +139,33 @@ class FollowUpReportForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
     reported_at = TrialDateTimeField(
-        label="Follow-up reported on (date and time)",
-        help_text="The trial's time (Europe/Paris).",
+        label=gettext_lazy("Follow-up reported on (date and time)"),
+        help_text=gettext_lazy("The trial's time (Europe/Paris)."),
     )
-    reference = forms.CharField(label="Regulator's reference", max_length=100)
+    reference = forms.CharField(label=gettext_lazy("Regulator's reference"), max_length=100)
 
 
 class RsiVersionForm(forms.Form):
     """A new version of a drug's reference safety information and its expected reactions."""
 
-    drug = forms.ChoiceField(choices=SuspectDrug.choices)
+    drug = forms.ChoiceField(label=gettext_lazy("Drug"), choices=SuspectDrug.choices)
     document = forms.CharField(
-        max_length=200, help_text='e.g. "SmPC Dexamethasone Mylan 4 mg, rev. 2024-03"'
+        label=gettext_lazy("Document"),
+        max_length=200,
+        help_text=gettext_lazy('e.g. "SmPC Dexamethasone Mylan 4 mg, rev. 2024-03"'),
     )
     effective_from = TrialDateField(
-        label="Effective from",
-        help_text="Today at the earliest: an RSI is never retroactive.",
+        label=gettext_lazy("Effective from"),
+        help_text=gettext_lazy("Today at the earliest: an RSI is never retroactive."),
     )
     terms = forms.MultipleChoiceField(
-        label="Expected reactions (CTCAE v5.0 terms)",
+        label=gettext_lazy("Expected reactions (CTCAE v5.0 terms)"),
         required=False,
         choices=[(t.name, t.name) for t in sorted(CTCAE_TERMS, key=lambda t: t.name)],
         widget=forms.CheckboxSelectMultiple,
     )
     system_organ_classes = forms.MultipleChoiceField(
-        label="Whole system organ classes expected",
+        label=gettext_lazy("Whole system organ classes expected"),
         required=False,
         choices=[(c, c) for c in sorted(SYSTEM_ORGAN_CLASSES)],
         widget=forms.CheckboxSelectMultiple,

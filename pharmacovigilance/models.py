@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from audit.tracking import audited
@@ -28,15 +29,16 @@ class ReferenceSafetyInformation(models.Model):
 
     drug = models.CharField(max_length=20, choices=SuspectDrug.choices)
     document = models.CharField(
-        max_length=200, help_text='e.g. "SmPC Dexamethasone Mylan 4 mg, rev. 2024-03"'
+        max_length=200,
+        help_text=_('e.g. "SmPC Dexamethasone Mylan 4 mg, rev. 2024-03"'),
     )
-    effective_from = models.DateField("effective from")
+    effective_from = models.DateField(_("effective from"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["drug", "-effective_from"]
-        verbose_name = "reference safety information"
-        verbose_name_plural = "reference safety information"
+        verbose_name = _("reference safety information")
+        verbose_name_plural = _("reference safety information")
         constraints = [
             models.UniqueConstraint(fields=["drug", "effective_from"], name="one_rsi_per_day"),
         ]
@@ -54,9 +56,9 @@ class ExpectedReaction(models.Model):
     rsi = models.ForeignKey(
         ReferenceSafetyInformation, on_delete=models.CASCADE, related_name="expected_reactions"
     )
-    term = models.CharField("CTCAE v5.0 term", max_length=120, blank=True)
+    term = models.CharField(_("CTCAE v5.0 term"), max_length=120, blank=True)
     system_organ_class = models.CharField(
-        "system organ class (every term of it)", max_length=120, blank=True
+        _("system organ class (every term of it)"), max_length=120, blank=True
     )
 
     class Meta:
@@ -88,13 +90,13 @@ class SponsorAssessment(models.Model):
         SaeReport, on_delete=models.PROTECT, related_name="sponsor_assessment"
     )
     assessed_version = models.PositiveSmallIntegerField(
-        help_text="Number of the SAE report version assessed (0 initial, n follow-up n)."
+        help_text=_("Number of the SAE report version assessed (0 initial, n follow-up n).")
     )
     fatal_or_life_threatening = models.BooleanField(
-        help_text="As reported in the assessed version: sets the SUSAR's 7-day clock."
+        help_text=_("As reported in the assessed version: sets the SUSAR's 7-day clock.")
     )
     comment = models.TextField(
-        "sponsor's comment",
+        _("sponsor's comment"),
         max_length=COMMENT_MAX_LENGTH,
         blank=True,
         validators=[no_control_characters],
@@ -124,7 +126,7 @@ class DrugAssessment(models.Model):
     investigator_causality = models.CharField(max_length=20, choices=SaeCausality.choices)
     sponsor_causality = models.CharField(max_length=20, choices=SponsorCausality.choices)
     sponsor_disagreement = models.CharField(
-        "why the sponsor disagrees with the investigator",
+        _("why the sponsor disagrees with the investigator"),
         max_length=REASON_LENGTH,
         blank=True,
         validators=[no_control_characters],
@@ -133,12 +135,12 @@ class DrugAssessment(models.Model):
         ReferenceSafetyInformation,
         on_delete=models.PROTECT,
         related_name="+",
-        verbose_name="RSI in force",
+        verbose_name=_("RSI in force"),
     )
     proposed_expectedness = models.CharField(max_length=20, choices=Expectedness.choices)
     expectedness = models.CharField(max_length=20, choices=Expectedness.choices)
     expectedness_override = models.CharField(
-        "why the expectedness differs from the RSI's",
+        _("why the expectedness differs from the RSI's"),
         max_length=REASON_LENGTH,
         blank=True,
         validators=[no_control_characters],
@@ -160,9 +162,9 @@ class DrugAssessment(models.Model):
 
 
 class Regulator(models.TextChoices):
-    EUDRAVIGILANCE = "eudravigilance", "EudraVigilance (EVCTM)"
-    ANSM = "ansm", "ANSM"
-    BOTH = "both", "ANSM and EudraVigilance"
+    EUDRAVIGILANCE = "eudravigilance", _("EudraVigilance (EVCTM)")
+    ANSM = "ansm", _("ANSM")
+    BOTH = "both", _("ANSM and EudraVigilance")
 
 
 @audited()
@@ -179,15 +181,15 @@ class Susar(models.Model):
         SponsorAssessment, on_delete=models.PROTECT, related_name="susar"
     )
     classified_at = models.DateTimeField()
-    sponsor_received_at = models.DateTimeField(help_text="Day 0 of the regulatory clock.")
+    sponsor_received_at = models.DateTimeField(help_text=_("Day 0 of the regulatory clock."))
     fatal_or_life_threatening = models.BooleanField()
     withdrawn_at = models.DateTimeField(
-        null=True, blank=True, help_text="When a revised assessment no longer found a SUSAR."
+        null=True, blank=True, help_text=_("When a revised assessment no longer found a SUSAR.")
     )
-    reported_at = models.DateTimeField("reported to the regulators at", null=True, blank=True)
+    reported_at = models.DateTimeField(_("reported to the regulators at"), null=True, blank=True)
     reported_to = models.CharField(max_length=20, choices=Regulator.choices, blank=True)
     reference = models.CharField(
-        "regulator's reference", max_length=100, blank=True, validators=[no_control_characters]
+        _("regulator's reference"), max_length=100, blank=True, validators=[no_control_characters]
     )
     reported_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -208,7 +210,7 @@ class Susar(models.Model):
 
     class Meta:
         ordering = ["sponsor_received_at", "pk"]
-        verbose_name = "SUSAR"
+        verbose_name = _("SUSAR")
         constraints = [
             models.CheckConstraint(
                 condition=Q(reported_at__isnull=True)

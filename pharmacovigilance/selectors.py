@@ -11,6 +11,7 @@ from enum import StrEnum
 from django.db.models import Max, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Site, User
 from accounts.permissions import user_can_view_sponsor_safety
@@ -124,10 +125,10 @@ class AssessmentStatus(StrEnum):
 
 
 ASSESSMENT_STATUS_LABELS = {
-    AssessmentStatus.AWAITING_REPORT: "Awaiting the site's initial report",
-    AssessmentStatus.TO_ASSESS: "To assess",
-    AssessmentStatus.TO_REASSESS: "Follow-up received: to re-assess",
-    AssessmentStatus.ASSESSED: "Assessed",
+    AssessmentStatus.AWAITING_REPORT: _("Awaiting the site's initial report"),
+    AssessmentStatus.TO_ASSESS: _("To assess"),
+    AssessmentStatus.TO_REASSESS: _("Follow-up received: to re-assess"),
+    AssessmentStatus.ASSESSED: _("Assessed"),
 }
 
 
@@ -159,7 +160,7 @@ class SusarClock:
     def rows(self) -> list[tuple[Deadline, ClockState, str]]:
         """Each deadline, its state and the state as people say it."""
         return [
-            (deadline, state, CLOCK_STATE_LABELS[state])
+            (deadline, state, str(CLOCK_STATE_LABELS[state]))
             for deadline, state in zip(self.deadlines, self.states, strict=True)
         ]
 
@@ -192,7 +193,7 @@ class SafetyCase:
 
     @property
     def status_label(self) -> str:
-        return ASSESSMENT_STATUS_LABELS[self.status]
+        return str(ASSESSMENT_STATUS_LABELS[self.status])
 
     @property
     def susar_overdue(self) -> bool:

@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 import protocol
@@ -25,7 +27,9 @@ from pharmacovigilance.forms import (
 from pharmacovigilance.models import Susar
 from refusals.pages import show_on_form
 
-ONLY_SPONSOR_SAFETY = "The sponsor's safety page is for the roles that follow SAEs trial-wide."
+ONLY_SPONSOR_SAFETY = gettext_lazy(
+    "The sponsor's safety page is for the roles that follow SAEs trial-wide."
+)
 
 
 def _require_viewer(request: AuthenticatedHttpRequest) -> None:
@@ -34,7 +38,7 @@ def _require_viewer(request: AuthenticatedHttpRequest) -> None:
 
 
 STATUS_FILTERS = [
-    ("susar", "SUSARs"),
+    ("susar", gettext_lazy("SUSARs")),
     *((status.value, label) for status, label in selectors.ASSESSMENT_STATUS_LABELS.items()),
 ]
 
@@ -121,8 +125,10 @@ def case_assess(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         # The form was opened before a colleague's first assessment: not a revision of it.
         messages.error(
             request,
-            "Another assessor assessed this case after you opened it: nothing was saved. "
-            "Read their assessment, then revise it with a reason if you disagree.",
+            _(
+                "Another assessor assessed this case after you opened it: nothing was saved. "
+                "Read their assessment, then revise it with a reason if you disagree."
+            ),
         )
         return redirect("pharmacovigilance-case", pk=pk)
     form = AssessmentForm(request.POST, lines=file.drugs, assessment=file.assessment)
@@ -139,7 +145,7 @@ def case_assess(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except ValidationError as refused:
             show_on_form(form, refused)
         else:
-            messages.success(request, "Assessment saved.")
+            messages.success(request, _("Assessment saved."))
             return redirect("pharmacovigilance-case", pk=pk)
     return _case_page(request, pk, form=form, status=400)
 
@@ -171,7 +177,7 @@ def susar_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except ValidationError as refused:
             show_on_form(form, refused)
         else:
-            messages.success(request, "Report to the regulators recorded.")
+            messages.success(request, _("Report to the regulators recorded."))
             return redirect("pharmacovigilance-case", pk=report_pk)
     return _case_page(request, report_pk, report_form=form, status=400)
 
@@ -195,7 +201,7 @@ def susar_follow_up(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except ValidationError as refused:
             show_on_form(form, refused)
         else:
-            messages.success(request, "Follow-up report recorded.")
+            messages.success(request, _("Follow-up report recorded."))
             return redirect("pharmacovigilance-case", pk=report_pk)
     return _case_page(request, report_pk, follow_up_form=form, status=400)
 
@@ -237,7 +243,10 @@ def rsi(request: AuthenticatedHttpRequest) -> HttpResponse:
             except ValidationError as refused:
                 show_on_form(form, refused)
             else:
-                messages.success(request, f"RSI version entered: {entered.document}.")
+                messages.success(
+                    request,
+                    _("RSI version entered: %(document)s.") % {"document": entered.document},
+                )
                 return redirect("pharmacovigilance-rsi")
         status = 400
     return render(

@@ -14,6 +14,8 @@ import enum
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+
 from protocol.safety import SAE_INITIAL_REPORT_WITHIN
 
 _FORMAT = "%d/%m/%Y %H:%M"
@@ -73,13 +75,15 @@ class SaeClock:
     @property
     def text(self) -> str:
         """Return the state as a coordinator reads it on the banner and in the lists."""
+        duration = duration_text(self.margin)
         if self.status is ClockStatus.ON_TIME:
-            return f"Initial report due in {duration_text(self.margin)}"
+            # Translators: the SAE's 24-hour clock; duration is e.g. "3 h 05 min".
+            return _("Initial report due in %(duration)s") % {"duration": duration}
         if self.status is ClockStatus.OVERDUE:
-            return f"Initial report overdue by {duration_text(self.margin)}"
+            return _("Initial report overdue by %(duration)s") % {"duration": duration}
         if self.status is ClockStatus.SUBMITTED_LATE:
-            return f"Initial report submitted late by {duration_text(self.margin)}"
-        return "Initial report submitted on time"
+            return _("Initial report submitted late by %(duration)s") % {"duration": duration}
+        return _("Initial report submitted on time")
 
     @property
     def due_local_text(self) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from casebook.date_inputs import TrialDateTimeField
 from safety.models import SaeReportVersion
@@ -18,13 +19,14 @@ class SaeDraftForm(forms.ModelForm):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
     site_aware_at = TrialDateTimeField(
-        label="Date and time the site became aware",
-        help_text="The trial's time (Europe/Paris). The initial report is due 24 hours later.",
+        label=_("Date and time the site became aware"),
+        help_text=_("The trial's time (Europe/Paris). The initial report is due 24 hours later."),
     )
 
     class Meta:
         model = SaeReportVersion
         fields = list(CONTENT_FIELDS)
+        labels = {"narrative": _("Narrative"), "outcome": _("Outcome")}
         widgets = {
             "narrative": forms.Textarea(attrs={"rows": 6}),
             "relevant_tests": forms.Textarea(attrs={"rows": 3}),
@@ -58,8 +60,8 @@ class SaeDraftForm(forms.ModelForm):
 class SaeSubmitForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     password = forms.CharField(
-        label="Your password",
+        label=_("Your password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text="Your e-signature: you confirm this report is accurate and complete.",
+        help_text=_("Your e-signature: you confirm this report is accurate and complete."),
     )

@@ -10,10 +10,13 @@ received.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pgtrigger
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from audit.tracking import audited
@@ -36,17 +39,17 @@ class SaeReport(ClinicalRecord):
     # The patient, copied from the event, scopes the report to the patient's site.
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="sae_reports")
     site_aware_at = models.DateTimeField(
-        "date and time the site became aware",
-        help_text="The 24-hour clock of the initial report starts here.",
+        _("date and time the site became aware"),
+        help_text=_("The 24-hour clock of the initial report starts here."),
     )
     opened_automatically = models.BooleanField(
-        default=False, help_text="Opened by the system from a death, not by a person."
+        default=False, help_text=_("Opened by the system from a death, not by a person.")
     )
     sponsor_received_at = models.DateTimeField(
         null=True,
         blank=True,
         editable=False,
-        help_text="When the initial report was submitted: the sponsor's first knowledge.",
+        help_text=_("When the initial report was submitted: the sponsor's first knowledge."),
     )
     overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -62,7 +65,7 @@ class SaeReport(ClinicalRecord):
         return initial_due_at(self.site_aware_at)
 
 
-def _causality_field(verbose_name: str) -> models.CharField:
+def _causality_field(verbose_name: Any) -> models.CharField:
     return models.CharField(verbose_name, max_length=20, choices=SaeCausality.choices, blank=True)
 
 
@@ -71,49 +74,51 @@ class SaeReportVersion(ClinicalRecord):
     """One version of the report: 0 the initial report, n the follow-up report n."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Submitted"
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
 
     report = models.ForeignKey(SaeReport, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveSmallIntegerField(editable=False)
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.DRAFT, editable=False
     )
-    results_in_death = models.BooleanField("results in death", default=False)
-    life_threatening = models.BooleanField("life-threatening", default=False)
-    hospitalisation = models.BooleanField("requires hospitalisation or prolongs it", default=False)
-    disability = models.BooleanField("persistent or significant disability", default=False)
-    congenital_anomaly = models.BooleanField("congenital anomaly / birth defect", default=False)
+    results_in_death = models.BooleanField(_("results in death"), default=False)
+    life_threatening = models.BooleanField(_("life-threatening"), default=False)
+    hospitalisation = models.BooleanField(
+        _("requires hospitalisation or prolongs it"), default=False
+    )
+    disability = models.BooleanField(_("persistent or significant disability"), default=False)
+    congenital_anomaly = models.BooleanField(_("congenital anomaly / birth defect"), default=False)
     other_medically_important = models.BooleanField(
-        "other medically important event", default=False
+        _("other medically important event"), default=False
     )
     narrative = models.TextField(
         max_length=NARRATIVE_MAX_LENGTH, blank=True, validators=[no_control_characters]
     )
     relevant_tests = models.TextField(
-        "relevant tests and laboratory data",
+        _("relevant tests and laboratory data"),
         max_length=FREE_TEXT_MAX_LENGTH,
         blank=True,
         validators=[no_control_characters],
     )
     outcome = models.CharField(max_length=30, choices=SaeOutcome.choices, blank=True)
-    dexamethasone_causality = _causality_field("causality: dexamethasone")
-    amsacrine_causality = _causality_field("causality: amsacrine")
-    cytarabine_causality = _causality_field("causality: cytarabine")
-    azacitidine_causality = _causality_field("causality: azacitidine")
+    dexamethasone_causality = _causality_field(_("causality: dexamethasone"))
+    amsacrine_causality = _causality_field(_("causality: amsacrine"))
+    cytarabine_causality = _causality_field(_("causality: cytarabine"))
+    azacitidine_causality = _causality_field(_("causality: azacitidine"))
     submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
     submitted_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
     )
     signer_name = models.CharField(max_length=300, blank=True, editable=False)
     fingerprint = models.CharField(
-        max_length=64, blank=True, editable=False, help_text="SHA-256 of the submitted content."
+        max_length=64, blank=True, editable=False, help_text=_("SHA-256 of the submitted content.")
     )
     submitted_late_by = models.DurationField(
         null=True,
         blank=True,
         editable=False,
-        help_text="The initial report only: how long after its 24-hour deadline it came.",
+        help_text=_("The initial report only: how long after its 24-hour deadline it came."),
     )
 
     class Meta:
@@ -149,7 +154,15 @@ class SaeReportVersion(ClinicalRecord):
 
     @property
     def label(self) -> str:
+        """The version's name as stored in audit reasons and given by the API (English)."""
         return "initial report" if self.number == 0 else f"follow-up {self.number}"
+
+    @property
+    def display_label(self) -> str:
+        """The version's name as people read it on the pages, in their language."""
+        if self.number == 0:
+            return gettext("initial report")
+        return gettext("follow-up %(number)s") % {"number": self.number}
 
     @property
     def is_draft(self) -> bool:

@@ -23,6 +23,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 import protocol
 from accounts.models import User
@@ -69,8 +71,10 @@ CONTENT_FIELDS = (
 _NOT_TYPED = ("report", "created_by", "submitted_by")
 _JUDGED = {c.value for c in SAE_CAUSALITY_JUDGED}
 _DRAFT = SaeReportVersion.Status.DRAFT
-WRITERS_ONLY = "SAE reports are written by a coordinator or investigator of the site."
-SIGNERS_ONLY = "An investigator of the patient's site signs and submits the SAE report."
+WRITERS_ONLY = gettext_lazy("SAE reports are written by a coordinator or investigator of the site.")
+SIGNERS_ONLY = gettext_lazy(
+    "An investigator of the patient's site signs and submits the SAE report."
+)
 
 
 def _add(errors: Errors, field: str, message: str) -> None:
@@ -202,9 +206,15 @@ def _version_for_write(version: SaeReportVersion, user: User) -> SaeReportVersio
         raise ValidationError(
             {
                 "__all__": [
-                    f"The {stored.label} was submitted on "
-                    f"{timezone.localtime(stored.submitted_at):%d/%m/%Y at %H:%M} and cannot "
-                    "change: start a follow-up report to add what is new."
+                    _(
+                        "The %(version)s was submitted on %(date)s at %(time)s and cannot "
+                        "change: start a follow-up report to add what is new."
+                    )
+                    % {
+                        "version": stored.display_label,
+                        "date": f"{timezone.localtime(stored.submitted_at):%d/%m/%Y}",
+                        "time": f"{timezone.localtime(stored.submitted_at):%H:%M}",
+                    }
                 ]
             }
         )
@@ -221,32 +231,47 @@ def _causality_errors(version: SaeReportVersion, *, complete: bool) -> Errors:
         value = getattr(version, field)
         if not value:
             if complete:
-                _add(errors, field, f"Give the causality of {drug.label.lower()}.")
+                _add(
+                    errors,
+                    field,
+                    _("Give the causality of %(drug)s.") % {"drug": str(drug.label).lower()},
+                )
         elif drug in given and value not in _JUDGED:
             _add(
                 errors,
                 field,
-                f"The patient received {drug.label.lower()} before the onset: say how related "
-                "the event is to it.",
+                _(
+                    "The patient received %(drug)s before the onset: say how related the "
+                    "event is to it."
+                )
+                % {"drug": str(drug.label).lower()},
             )
         elif drug not in given and value != SaeCausality.NOT_GIVEN:
             _add(
                 errors,
                 field,
-                f"The patient had received no {drug.label.lower()} by the onset "
-                f"({event.onset_on:%d/%m/%Y}): its causality is 'not given'.",
+                _(
+                    "The patient had received no %(drug)s by the onset (%(onset)s): its "
+                    "causality is 'not given'."
+                )
+                % {"drug": str(drug.label).lower(), "onset": f"{event.onset_on:%d/%m/%Y}"},
             )
     return errors
 
 
 def _site_aware_errors(report: SaeReport, site_aware_at: Any) -> Errors:
     if not isinstance(site_aware_at, dt.datetime) or timezone.is_naive(site_aware_at):
-        return {"site_aware_at": ["Give the date and time the site became aware."]}
+        return {"site_aware_at": [_("Give the date and time the site became aware.")]}
     if site_aware_at > timezone.now():
-        return {"site_aware_at": ["Cannot be in the future."]}
+        return {"site_aware_at": [_("Cannot be in the future.")]}
     onset_on = report.adverse_event.onset_on
     if timezone.localtime(site_aware_at).date() < onset_on:
-        return {"site_aware_at": [f"Cannot precede the event's onset ({onset_on:%d/%m/%Y})."]}
+        return {
+            "site_aware_at": [
+                _("Cannot precede the event's onset (%(onset)s).")
+                % {"onset": f"{onset_on:%d/%m/%Y}"}
+            ]
+        }
     return {}
 
 
@@ -272,7 +297,7 @@ def sae_draft_save(
     if site_aware_at is not None and draft.number != 0:
         unknown.add("site_aware_at")
     if unknown:
-        raise ValidationError({name: ["Not a field of this form."] for name in sorted(unknown)})
+        raise ValidationError({name: [_("Not a field of this form.")] for name in sorted(unknown)})
     for name, value in values.items():
         setattr(draft, name, value)
     errors: Errors = {}
@@ -324,7 +349,12 @@ def sae_follow_up_start(*, report: SaeReport, user: User) -> SaeReportVersion:
     draft = report.versions.filter(status=_DRAFT).first()
     if draft is not None:
         raise ValidationError(
-            {"__all__": [f"The {draft.label} is still a draft: complete and submit it first."]}
+            {
+                "__all__": [
+                    _("The %(version)s is still a draft: complete and submit it first.")
+                    % {"version": draft.display_label}
+                ]
+            }
         )
     follow_up = _follow_up_drafted(report, user=user, reason="Follow-up report started")
     return follow_up
@@ -336,13 +366,13 @@ def sae_follow_up_start(*, report: SaeReport, user: User) -> SaeReportVersion:
 def _completeness_errors(version: SaeReportVersion) -> Errors:
     errors: Errors = {}
     if not any(getattr(version, name) for name in CRITERIA_FIELDS):
-        _add(errors, "results_in_death", "Tick at least one seriousness criterion.")
+        _add(errors, "results_in_death", _("Tick at least one seriousness criterion."))
     if not version.outcome:
-        _add(errors, "outcome", "Give the outcome.")
+        _add(errors, "outcome", _("Give the outcome."))
     elif version.outcome == SaeOutcome.FATAL and not version.results_in_death:
-        _add(errors, "results_in_death", "A fatal outcome: tick 'results in death'.")
+        _add(errors, "results_in_death", _("A fatal outcome: tick 'results in death'."))
     if not version.narrative.strip():
-        _add(errors, "narrative", "Describe the case: the narrative is required.")
+        _add(errors, "narrative", _("Describe the case: the narrative is required."))
     for field, messages in _causality_errors(version, complete=True).items():
         errors.setdefault(field, messages)
     return errors
@@ -377,11 +407,9 @@ def sae_submit(
     stamps it; the first submission is the sponsor's first knowledge of the case.
     """
     if not user_can_submit_sae(user, draft.report.patient.site):
-        raise PermissionDenied(
-            "An investigator of the patient's site signs and submits the SAE report."
-        )
+        raise PermissionDenied(SIGNERS_ONLY)
     if authenticate(request, username=user.get_username(), password=password) != user:
-        raise ValidationError({"password": ["Wrong password: the report was not submitted."]})
+        raise ValidationError({"password": [_("Wrong password: the report was not submitted.")]})
     with transaction.atomic():
         return _submitted(draft, user=user, version=version)
 

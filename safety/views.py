@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -16,8 +17,6 @@ from refusals.pages import attempt, show_on_form
 from safety import selectors, services
 from safety.forms import SaeDraftForm, SaeSubmitForm
 from safety.models import SaeReport, SaeReportVersion
-
-_WRITERS = "SAE reports are written by the site's coordinators and investigators."
 
 
 def _version(report: SaeReport, number: int) -> SaeReportVersion:
@@ -72,11 +71,15 @@ def sae_draft_edit(request: AuthenticatedHttpRequest, pk: int, number: int) -> H
     report = selectors.sae_report_get_for(request.user, pk)
     if not user_can_report_sae_at(request.user, report.patient.site):
         raise PermissionDenied(
-            "SAE reports are written by the site's coordinators and investigators."
+            _("SAE reports are written by the site's coordinators and investigators.")
         )
     draft = _version(report, number)
     if not draft.is_draft:
-        messages.error(request, f"The {draft.label} was submitted: it cannot change.")
+        messages.error(
+            request,
+            _("The %(version)s was submitted: it cannot change.")
+            % {"version": draft.display_label},
+        )
         return redirect("safety-sae-report", pk=report.pk)
     form = SaeDraftForm(request.POST or None, instance=draft)
     if request.method == "POST" and form.is_valid():
@@ -90,7 +93,9 @@ def sae_draft_edit(request: AuthenticatedHttpRequest, pk: int, number: int) -> H
         except ValidationError as exc:
             show_on_form(form, exc)
         else:
-            messages.success(request, f"Draft of the {draft.label} saved.")
+            messages.success(
+                request, _("Draft of the %(version)s saved.") % {"version": draft.display_label}
+            )
             return redirect("safety-sae-report", pk=report.pk)
     return render(
         request,
@@ -110,10 +115,13 @@ def sae_submit(request: AuthenticatedHttpRequest, pk: int, number: int) -> HttpR
     """The investigator signs and submits a version, password re-entered."""
     report = selectors.sae_report_get_for(request.user, pk)
     if not user_can_submit_sae(request.user, report.patient.site):
-        raise PermissionDenied("An investigator of the site signs and submits SAE reports.")
+        raise PermissionDenied(_("An investigator of the site signs and submits SAE reports."))
     draft = _version(report, number)
     if not draft.is_draft:
-        messages.error(request, f"The {draft.label} was already submitted.")
+        messages.error(
+            request,
+            _("The %(version)s was already submitted.") % {"version": draft.display_label},
+        )
         return redirect("safety-sae-report", pk=report.pk)
     form = SaeSubmitForm(request.POST or None, initial={"version": draft.version})
     if request.method == "POST" and form.is_valid():
@@ -128,7 +136,10 @@ def sae_submit(request: AuthenticatedHttpRequest, pk: int, number: int) -> HttpR
         except ValidationError as exc:
             show_on_form(form, exc)
         else:
-            messages.success(request, f"The {draft.label} was signed and submitted.")
+            messages.success(
+                request,
+                _("The %(version)s was signed and submitted.") % {"version": draft.display_label},
+            )
             return redirect("safety-sae-report", pk=report.pk)
     return render(
         request,
@@ -150,12 +161,12 @@ def sae_follow_up(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = selectors.sae_report_get_for(request.user, pk)
     if not user_can_report_sae_at(request.user, report.patient.site):
         raise PermissionDenied(
-            "SAE reports are written by the site's coordinators and investigators."
+            _("SAE reports are written by the site's coordinators and investigators.")
         )
     follow_up = attempt(
         request,
         lambda: services.sae_follow_up_start(report=report, user=request.user),
-        success="Follow-up report started: complete it with what is new.",
+        success=_("Follow-up report started: complete it with what is new."),
     )
     if follow_up is None:
         return redirect("safety-sae-report", pk=report.pk)

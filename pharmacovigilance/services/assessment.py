@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pghistory
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.records import reason_for_change, record_create, record_update
@@ -63,7 +64,7 @@ def opinion_field(drug: str, name: str) -> str:
 
 
 def _drug_label(drug: str) -> str:
-    return SuspectDrug(drug).label
+    return str(SuspectDrug(drug).label)
 
 
 def _serious(version: SaeReportVersion) -> bool:
@@ -87,8 +88,11 @@ def _drug_rows(
         add_error(
             errors,
             "__all__",
-            f"{drug}: not a suspect drug of this report (not given to the patient, or not a "
-            "drug of the trial): it has no assessment.",
+            _(
+                "%(drug)s: not a suspect drug of this report (not given to the patient, or not "
+                "a drug of the trial): it has no assessment."
+            )
+            % {"drug": drug},
         )
     rows = []
     for drug, investigator_causality in suspects.items():
@@ -99,15 +103,19 @@ def _drug_rows(
             add_error(
                 errors,
                 opinion_field(drug, "expectedness"),
-                f"No reference safety information of {label} is in force on {on:%d/%m/%Y}: "
-                "enter it before assessing.",
+                _(
+                    "No reference safety information of %(drug)s is in force on %(date)s: "
+                    "enter it before assessing."
+                )
+                % {"drug": label, "date": f"{on:%d/%m/%Y}"},
             )
             continue
         if opinion is None or opinion.sponsor_causality not in SponsorCausality.values:
             add_error(
                 errors,
                 opinion_field(drug, "sponsor_causality"),
-                f"Give the sponsor's causality for {label}: related or not related.",
+                _("Give the sponsor's causality for %(drug)s: related or not related.")
+                % {"drug": label},
             )
             continue
         proposed = expectedness_proposed(rsi, report.adverse_event)
@@ -117,18 +125,27 @@ def _drug_rows(
             add_error(
                 errors,
                 opinion_field(drug, "expectedness"),
-                f"Choose expected or unexpected for {label}.",
+                _("Choose expected or unexpected for %(drug)s.") % {"drug": label},
             )
             continue
         if expectedness == proposed:
             override = ""
         elif not has_visible_text(override):
-            listed = "lists" if proposed == Expectedness.EXPECTED else "does not list"
+            # Only two cases: the chosen expectedness is the other one than proposed.
+            if proposed == Expectedness.EXPECTED:
+                message = _(
+                    "The RSI in force (%(document)s) lists this reaction: say why the "
+                    "sponsor judges it unexpected."
+                )
+            else:
+                message = _(
+                    "The RSI in force (%(document)s) does not list this reaction: say why "
+                    "the sponsor judges it expected."
+                )
             add_error(
                 errors,
                 opinion_field(drug, "expectedness_override"),
-                f"The RSI in force ({rsi.document}) {listed} this reaction: say why the "
-                f"sponsor judges it {Expectedness(expectedness).label.split(' ')[0].lower()}.",
+                message % {"document": rsi.document},
             )
         disagreement = opinion.sponsor_disagreement.strip()
         downgrade = (
@@ -141,10 +158,15 @@ def _drug_rows(
             add_error(
                 errors,
                 opinion_field(drug, "sponsor_disagreement"),
-                f"The investigator finds {label} related "
-                f"({SaeCausality(investigator_causality).label.lower()}): the sponsor may "
-                "disagree but not downgrade it. Say why; both opinions are kept and reported, "
-                "and the case stays related (ICH E2A).",
+                _(
+                    "The investigator finds %(drug)s related (%(causality)s): the sponsor may "
+                    "disagree but not downgrade it. Say why; both opinions are kept and "
+                    "reported, and the case stays related (ICH E2A)."
+                )
+                % {
+                    "drug": label,
+                    "causality": str(SaeCausality(investigator_causality).label).lower(),
+                },
             )
         override = text_checked(
             DrugAssessment,
@@ -272,7 +294,11 @@ def sae_assess(
     version = latest_submitted_version(report)
     if version is None or report.sponsor_received_at is None:
         raise Refused(
-            {"__all__": ["The site has not submitted the initial report: nothing to assess yet."]}
+            {
+                "__all__": [
+                    _("The site has not submitted the initial report: nothing to assess yet.")
+                ]
+            }
         )
     rows = _drug_rows(report=report, version=version, opinions=opinions, on=timezone.localdate(now))
     comment = text_checked(SponsorAssessment, "comment", comment.strip())
@@ -297,7 +323,7 @@ def sae_assess(
         why = reason_for_change(reason)
         if expected_version is None:
             # A revision starts from the assessment its author read, never from a guess.
-            raise Refused({"version": ["Give the version of the assessment you revise."]})
+            raise Refused({"version": [_("Give the version of the assessment you revise.")]})
         assessment = existing
         for name, value in values.items():
             setattr(assessment, name, value)

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.permissions import user_can_assess_saes
@@ -16,7 +17,9 @@ from pharmacovigilance.deadlines import Deadline
 from safety.models import SaeReport
 
 Errors = dict[str, list[str]]
-ONLY_PHARMACOVIGILANCE = "The sponsor's pharmacovigilance assesses SAEs and reports SUSARs."
+ONLY_PHARMACOVIGILANCE = gettext_lazy(
+    "The sponsor's pharmacovigilance assesses SAEs and reports SUSARs."
+)
 
 
 def require_pharmacovigilance(user: User) -> None:

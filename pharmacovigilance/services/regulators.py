@@ -8,6 +8,8 @@ import datetime as dt
 import pghistory
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from accounts.models import User
 from audit.records import record_update
@@ -34,7 +36,7 @@ def _susar_for_write(susar: Susar, user: User) -> Susar:
     )
     if susar.withdrawn_at is not None:
         raise Refused(
-            {"__all__": ["This case is no longer a SUSAR (revised assessment): not reported."]}
+            {"__all__": [_("This case is no longer a SUSAR (revised assessment): not reported.")]}
         )
     return susar
 
@@ -42,15 +44,15 @@ def _susar_for_write(susar: Susar, user: User) -> Susar:
 def _reported_at_errors(susar: Susar, reported_at: dt.datetime | None, now: dt.datetime) -> Errors:
     errors: Errors = {}
     if reported_at is None:
-        add_error(errors, "reported_at", "Give the date and time the report was sent.")
+        add_error(errors, "reported_at", _("Give the date and time the report was sent."))
     elif reported_at > now:
-        add_error(errors, "reported_at", "The report cannot have been sent in the future.")
+        add_error(errors, "reported_at", _("The report cannot have been sent in the future."))
     elif reported_at < susar.sponsor_received_at:
         add_error(
             errors,
             "reported_at",
-            "The report cannot precede the sponsor's first knowledge of the case "
-            f"({timezone.localtime(susar.sponsor_received_at):%d/%m/%Y %H:%M}).",
+            _("The report cannot precede the sponsor's first knowledge of the case (%(received)s).")
+            % {"received": f"{timezone.localtime(susar.sponsor_received_at):%d/%m/%Y %H:%M}"},
         )
     return errors
 
@@ -78,29 +80,38 @@ def susar_report_record(
         raise Refused(
             {
                 "reported_at": [
-                    "The report to the regulators is already recorded "
-                    f"({timezone.localtime(susar.reported_at):%d/%m/%Y %H:%M}, "
-                    f"{susar.reference})."
+                    _(
+                        "The report to the regulators is already recorded "
+                        "(%(reported)s, %(reference)s)."
+                    )
+                    % {
+                        "reported": f"{timezone.localtime(susar.reported_at):%d/%m/%Y %H:%M}",
+                        "reference": susar.reference,
+                    }
                 ]
             }
         )
     errors = _reported_at_errors(susar, reported_at, now)
     if reported_to not in Regulator.values:
-        add_error(errors, "reported_to", "Choose to whom it was reported.")
+        add_error(errors, "reported_to", _("Choose to whom it was reported."))
     if not has_visible_text(reference or ""):
-        add_error(errors, "reference", "Give the regulator's reference (e.g. the EV case number).")
+        add_error(
+            errors, "reference", _("Give the regulator's reference (e.g. the EV case number).")
+        )
     if errors:
         raise Refused(errors)
     susar.reported_at = reported_at
     susar.reported_to = reported_to
     susar.reference = text_checked(Susar, "reference", reference.strip())
     susar.reported_by = user
+    with override("en"):  # the audit trail's reason stays in English
+        reason = f"SUSAR reported to {Regulator(reported_to).label}"
     return record_update(
         susar,
         fields=["reported_at", "reported_to", "reference", "reported_by"],
         expected_version=expected_version,
         user=user,
-        reason=f"SUSAR reported to {Regulator(reported_to).label}",
+        reason=reason,
     )
 
 
@@ -120,12 +131,12 @@ def susar_follow_up_record(
     errors: Errors = {}
     if not susar.fatal_or_life_threatening:
         add_error(
-            errors, "__all__", "Only a fatal or life-threatening SUSAR has a day-15 follow-up."
+            errors, "__all__", _("Only a fatal or life-threatening SUSAR has a day-15 follow-up.")
         )
     elif susar.reported_at is None:
-        add_error(errors, "__all__", "Record the initial report to the regulators first.")
+        add_error(errors, "__all__", _("Record the initial report to the regulators first."))
     elif susar.follow_up_reported_at is not None:
-        add_error(errors, "reported_at", "The follow-up report is already recorded.")
+        add_error(errors, "reported_at", _("The follow-up report is already recorded."))
     if errors:
         raise Refused(errors)
     errors = _reported_at_errors(susar, reported_at, now)
@@ -134,9 +145,9 @@ def susar_follow_up_record(
         and susar.reported_at is not None
         and reported_at < susar.reported_at
     ):
-        add_error(errors, "reported_at", "The follow-up cannot precede the initial report.")
+        add_error(errors, "reported_at", _("The follow-up cannot precede the initial report."))
     if not has_visible_text(reference or ""):
-        add_error(errors, "reference", "Give the regulator's reference of the follow-up.")
+        add_error(errors, "reference", _("Give the regulator's reference of the follow-up."))
     if errors:
         raise Refused(errors)
     susar.follow_up_reported_at = reported_at

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 import pghistory
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from pharmacovigilance.models import ExpectedReaction, ReferenceSafetyInformation
@@ -42,36 +43,50 @@ def rsi_version_enter(
     terms, classes = sorted(set(terms)), sorted(set(system_organ_classes))
     errors: Errors = {}
     if drug not in SuspectDrug.values:
-        add_error(errors, "drug", "Choose a suspect drug of the trial.")
+        add_error(errors, "drug", _("Choose a suspect drug of the trial."))
     if not has_visible_text(document or ""):
         add_error(
             errors,
             "document",
-            'Name the document, e.g. "SmPC Dexamethasone Mylan 4 mg, rev. 2024-03".',
+            _('Name the document, e.g. "SmPC Dexamethasone Mylan 4 mg, rev. 2024-03".'),
         )
     if effective_from is None:
-        add_error(errors, "effective_from", "Give the date it takes effect.")
+        add_error(errors, "effective_from", _("Give the date it takes effect."))
     elif effective_from < today:
         add_error(
             errors,
             "effective_from",
-            f"An RSI takes effect today ({today:%d/%m/%Y}) at the earliest: assessments already "
-            "made keep the version they were judged against.",
+            _(
+                "An RSI takes effect today (%(today)s) at the earliest: assessments already "
+                "made keep the version they were judged against."
+            )
+            % {"today": f"{today:%d/%m/%Y}"},
         )
     elif ReferenceSafetyInformation.objects.filter(
         drug=drug, effective_from=effective_from
     ).exists():
-        add_error(errors, "effective_from", "This drug already has an RSI version from that day.")
+        add_error(
+            errors, "effective_from", _("This drug already has an RSI version from that day.")
+        )
     unknown_terms = [t for t in terms if t not in CTCAE_TERM_NAMES or t == OTHER_SPECIFY]
     if unknown_terms:
         add_error(
-            errors, "terms", f"Not CTCAE v5.0 terms of the trial: {', '.join(unknown_terms)}."
+            errors,
+            "terms",
+            _("Not CTCAE v5.0 terms of the trial: %(terms)s.")
+            % {"terms": ", ".join(unknown_terms)},
         )
     unknown_classes = [c for c in classes if c not in SYSTEM_ORGAN_CLASSES]
     if unknown_classes:
-        add_error(errors, "system_organ_classes", f"Unknown classes: {', '.join(unknown_classes)}.")
+        add_error(
+            errors,
+            "system_organ_classes",
+            _("Unknown classes: %(classes)s.") % {"classes": ", ".join(unknown_classes)},
+        )
     if not terms and not classes:
-        add_error(errors, "terms", "List at least one expected reaction (a term or a whole class).")
+        add_error(
+            errors, "terms", _("List at least one expected reaction (a term or a whole class).")
+        )
     if errors or effective_from is None:
         raise Refused(errors)
     document = text_checked(ReferenceSafetyInformation, "document", document.strip())

@@ -8,6 +8,8 @@ from django import template
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.permissions import user_can_view_sponsor_safety
 from pharmacovigilance.selectors import overdue_susar_count
@@ -23,12 +25,15 @@ def sponsor_safety_link(user) -> SafeString | str:
     overdue = overdue_susar_count(user)
     if not overdue:
         return format_html(
-            '<a href="{}" id="sponsor-safety-link">Sponsor safety</a>', reverse("pharmacovigilance")
+            '<a href="{}" id="sponsor-safety-link">{}</a>',
+            reverse("pharmacovigilance"),
+            _("Sponsor safety"),
         )
     return format_html(
-        '<a href="{}" id="sponsor-safety-link">Sponsor safety '
-        '<span class="badge status-overdue" id="overdue-susar-count">{} SUSAR{} overdue</span></a>',
+        '<a href="{}" id="sponsor-safety-link">{} '
+        '<span class="badge status-overdue" id="overdue-susar-count">{}</span></a>',
         reverse("pharmacovigilance"),
-        overdue,
-        "s" if overdue > 1 else "",
+        _("Sponsor safety"),
+        ngettext("%(count)s SUSAR overdue", "%(count)s SUSARs overdue", overdue)
+        % {"count": overdue},
     )
