@@ -168,12 +168,14 @@ def cox(
     z = float(norm.ppf(1 - alpha / 2))
     lr_chisq = 2 * (fit.loglik - fit.loglik_null)
     ph = zph_test(risk, fit.coef, times, event_flags)
+    with np.errstate(over="ignore"):  # a separation's limits: infinite, reported as such
+        hr, hr_lower, hr_upper = np.exp([coef, coef - z * se, coef + z * se])
     return CoxModel(
         coef=coef,
         se=se,
-        hr=float(np.exp(coef)),
-        hr_lower=float(np.exp(coef - z * se)),
-        hr_upper=float(np.exp(coef + z * se)),
+        hr=float(hr),
+        hr_lower=float(hr_lower),
+        hr_upper=float(hr_upper),
         wald_z=coef / se,
         wald_p=float(2 * norm.sf(abs(coef / se))),
         loglik_null=float(fit.loglik_null),
