@@ -7,6 +7,8 @@ timeline, exports, ODM, the data dictionary and the signature fingerprints.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from accounts.models import DATA_ENTRY_ROLES
 from casebook.declarations import Form, Item, Odm
 from casebook.registry import site
@@ -15,8 +17,8 @@ from patients.models import DiseaseHistory, PriorRegimen
 
 DISEASE_HISTORY = Form(
     name="disease-history",
-    title="Disease history",
-    plural_title="Disease histories",
+    title=_("Disease history"),
+    plural_title=_("Disease histories"),
     model=DiseaseHistory,
     entered_by=DATA_ENTRY_ROLES,
     timeline_order=12,
@@ -45,7 +47,8 @@ DISEASE_HISTORY = Form(
 
 PRIOR_REGIMEN = Form(
     name="prior-regimens",
-    title="Prior regimen",
+    title=_("Prior regimen"),
+    plural_title=_("Prior regimens"),
     model=PriorRegimen,
     entered_by=DATA_ENTRY_ROLES,
     timeline_order=14,
@@ -60,12 +63,12 @@ PRIOR_REGIMEN = Form(
         form_name="Prior regimens",
     ),
     items=(
-        Item("regimen"),
+        Item("regimen", label=_("regimen")),
         Item("regimen_other"),
         Item("started_on"),
         Item("ended_on"),
         Item("cytarabine_containing"),
-        Item("best_response"),
+        Item("best_response", label=_("best response")),
     ),
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 import protocol
 from accounts.models import Site
@@ -14,7 +15,22 @@ from patients import rules
 from patients.models import Patient, Screening
 from patients.services import SCREENING_FIELDS
 
-_YES_NO = [("yes", "Yes"), ("no", "No")]
+_YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+# The model fields named by Django from their attribute (no verbose name, so no migration
+# for a translated one): labelled here instead.
+_LABELS = {
+    "sex": _("Sex"),
+    "year_of_birth": _("Year of birth"),
+    "age_at_consent": _("Age at consent"),
+    "disease_status": _("Disease status"),
+    "cytogenetic_risk": _("Cytogenetic risk"),
+    "note": _("Note"),
+}
+# Translators: the kind of an eligibility criterion, in the checklist's first column.
+KIND_LABELS = {
+    protocol.CriterionKind.INCLUSION.value: _("inclusion"),
+    protocol.CriterionKind.EXCLUSION.value: _("exclusion"),
+}
 
 
 class ScreeningForm(forms.Form):
@@ -30,23 +46,27 @@ class ScreeningForm(forms.Form):
                 queryset=sites if sites is not None else Site.objects.none(),
                 empty_label=None,
                 to_field_name="number",
+                label=_("Site"),
             )
-        self.fields.update(forms.fields_for_model(Patient, fields=["sex", "year_of_birth"]))
+        self.fields.update(
+            forms.fields_for_model(Patient, fields=["sex", "year_of_birth"], labels=_LABELS)
+        )
         model_fields = [f for f in SCREENING_FIELDS if f != "mutations"]
         self.fields.update(
             forms.fields_for_model(
                 Screening,
                 fields=model_fields,
+                labels=_LABELS,
                 field_classes={name: TrialDateField for name in rules.ALL_DATES},
             )
         )
         self.fields["note"].widget = forms.Textarea(attrs={"rows": 2})
         for item in protocol.ELIGIBILITY_CRITERIA:
             self.fields[rules.criterion_field(item.code)] = forms.ChoiceField(
-                label=item.text,
+                label=_(item.text),
                 choices=_YES_NO,
                 widget=forms.RadioSelect,
-                help_text=item.kind.value,
+                help_text=KIND_LABELS[item.kind.value],
             )
         for gene in protocol.MUTATION_GENES:
             self.fields[rules.mutation_field(gene)] = forms.ChoiceField(
@@ -59,10 +79,10 @@ class ScreeningForm(forms.Form):
             # refuses this one instead of being silently undone by it.
             self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput)
             self.fields["reason"] = forms.CharField(
-                label="Reason for change",
+                label=_("Reason for change"),
                 max_length=REASON_MAX_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 2}),
-                help_text="Required: kept in the audit trail with the old and new values.",
+                help_text=_("Required: kept in the audit trail with the old and new values."),
             )
         # Required-ness of baseline data depends on the outcome: the service decides.
         for name in rules.BASELINE_REQUIRED_FIELDS:

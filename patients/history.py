@@ -14,23 +14,37 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 import protocol
 from protocol import prior_therapy
 
 Errors = dict[str, list[str]]
 
-CR1_HELP = "Days from the first CR/CRi to the first relapse; empty if either is missing."
-RELAPSE_TIMING_HELP = (
-    f"Early when the first relapse came less than {prior_therapy.EARLY_RELAPSE_CR1_MONTHS} "
-    "calendar months after the first CR/CRi (a relapse on the same day of the month, "
-    f"{prior_therapy.EARLY_RELAPSE_CR1_MONTHS} months later, is late); empty without both dates."
+
+def _relapse_timing_help() -> str:
+    return _(
+        "Early when the first relapse came less than %(months)s calendar months after the "
+        "first CR/CRi (a relapse on the same day of the month, %(months)s months later, is "
+        "late); empty without both dates."
+    ) % {"months": prior_therapy.EARLY_RELAPSE_CR1_MONTHS}
+
+
+CR1_HELP = gettext_lazy(
+    "Days from the first CR/CRi to the first relapse; empty if either is missing."
 )
-LINES_HELP = (
+# Read in the reader's language when shown, not when this module is imported.
+RELAPSE_TIMING_HELP = lazy(_relapse_timing_help, str)()
+LINES_HELP = gettext_lazy(
     "The prior regimens, a consolidation (high-dose cytarabine) not counted: it continues "
     "the line before it. Checked against the screening's prior lines of therapy (a query)."
 )
-CYTARABINE_HELP = "Whether any prior regimen contained cytarabine; empty without regimens."
-STATUS_HELP = (
+CYTARABINE_HELP = gettext_lazy(
+    "Whether any prior regimen contained cytarabine; empty without regimens."
+)
+STATUS_HELP = gettext_lazy(
     "Primary refractory: never a CR/CRi (no first CR date, no regimen's best response CR or "
     "CRi). Otherwise relapse after allo-HSCT when the relapse documented at screening came "
     "after the prior allo-HSCT; else first relapse (one relapse) or second or later relapse. "
@@ -162,9 +176,18 @@ def _dates_within_history(
         if day is None:
             continue
         if diagnosis_on and day < diagnosis_on:
-            _add(errors, name, f"Before the diagnosis ({diagnosis_on:%d/%m/%Y}).")
+            _add(
+                errors,
+                name,
+                _("Before the diagnosis (%(date)s).") % {"date": f"{diagnosis_on:%d/%m/%Y}"},
+            )
         if day > by:
-            _add(errors, name, f"After the screening visit ({by:%d/%m/%Y}): not a prior event.")
+            _add(
+                errors,
+                name,
+                _("After the screening visit (%(date)s): not a prior event.")
+                % {"date": f"{by:%d/%m/%Y}"},
+            )
 
 
 def history_errors(
@@ -190,24 +213,28 @@ def history_errors(
     )
     if first_cr_on is None:
         if first_relapse_on is not None:
-            _add(errors, "first_relapse_on", "A relapse follows a first CR/CRi: give its date.")
+            _add(errors, "first_relapse_on", _("A relapse follows a first CR/CRi: give its date."))
         if relapses:
-            _add(errors, "relapses", "Never in CR/CRi: no relapse (0).")
+            _add(errors, "relapses", _("Never in CR/CRi: no relapse (0)."))
     else:
         if first_relapse_on is None:
             _add(
                 errors,
                 "first_relapse_on",
-                "In CR/CRi before and now relapsed or refractory: give the first relapse's date.",
+                _(
+                    "In CR/CRi before and now relapsed or refractory: give the first "
+                    "relapse's date."
+                ),
             )
         elif first_relapse_on <= first_cr_on:
             _add(
                 errors,
                 "first_relapse_on",
-                f"The first relapse must come after the first CR/CRi ({first_cr_on:%d/%m/%Y}).",
+                _("The first relapse must come after the first CR/CRi (%(date)s).")
+                % {"date": f"{first_cr_on:%d/%m/%Y}"},
             )
         if relapses < 1:
-            _add(errors, "relapses", "After a CR/CRi and a relapse: at least 1.")
+            _add(errors, "relapses", _("After a CR/CRi and a relapse: at least 1."))
     return errors
 
 
@@ -227,20 +254,28 @@ def regimen_errors(
         errors, {"started_on": started_on, "ended_on": ended_on}, diagnosis_on, screened_on
     )
     if started_on and ended_on and ended_on < started_on:
-        _add(errors, "ended_on", f"Cannot precede the start ({started_on:%d/%m/%Y}).")
+        _add(
+            errors,
+            "ended_on",
+            _("Cannot precede the start (%(date)s).") % {"date": f"{started_on:%d/%m/%Y}"},
+        )
     other = regimen == prior_therapy.PriorRegimenName.OTHER
     if other and not regimen_other.strip():
-        _add(errors, "regimen_other", "Name the regimen.")
+        _add(errors, "regimen_other", _("Name the regimen."))
     if not other and regimen_other:
-        _add(errors, "regimen_other", "Only for 'Other'.")
+        _add(errors, "regimen_other", _("Only for 'Other'."))
     facts = prior_therapy.REGIMEN_FACTS.get(regimen)
     if other and cytarabine_containing is None:
-        _add(errors, "cytarabine_containing", "Say whether the regimen contained cytarabine.")
+        _add(errors, "cytarabine_containing", _("Say whether the regimen contained cytarabine."))
     if facts and cytarabine_containing is not None and cytarabine_containing != facts.cytarabine:
         _add(
             errors,
             "cytarabine_containing",
-            f"{prior_therapy.PriorRegimenName(regimen).label} "
-            f"{'contains' if facts.cytarabine else 'contains no'} cytarabine: leave it empty.",
+            (
+                _("%(regimen)s contains cytarabine: leave it empty.")
+                if facts.cytarabine
+                else _("%(regimen)s contains no cytarabine: leave it empty.")
+            )
+            % {"regimen": prior_therapy.PriorRegimenName(regimen).label},
         )
     return errors

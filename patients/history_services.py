@@ -18,6 +18,7 @@ import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import user_can_enter_data_at
@@ -32,7 +33,7 @@ def _patient_for_update(patient: Patient, user: User) -> tuple[Patient, Screenin
     """Check the editor may enter data here; lock the patient's row, so two saves that
     derive the history one after the other each see the other's regimens."""
     if not user_can_enter_data_at(user, patient.site):
-        raise PermissionDenied("Only a coordinator of this site can enter its data.")
+        raise PermissionDenied(_("Only a coordinator of this site can enter its data."))
     patient = (
         Patient.objects.select_for_update(of=("self",)).select_related("site").get(pk=patient.pk)
     )
@@ -44,7 +45,7 @@ def _apply(record: Model, values: Mapping[str, Any], form: Form) -> history.Erro
     """Set the form's entered values; return what the fields say against them."""
     unknown = set(values) - set(form.entered_fields)
     if unknown:
-        raise ValidationError({name: ["Not a field of this form."] for name in sorted(unknown)})
+        raise ValidationError({name: [_("Not a field of this form.")] for name in sorted(unknown)})
     for name, value in values.items():
         setattr(record, name, value)
     errors: history.Errors = {}
@@ -56,8 +57,12 @@ def _apply(record: Model, values: Mapping[str, Any], form: Form) -> history.Erro
         value = getattr(record, item.name)
         if item.name not in errors and not item.admits(value):
             errors[item.name] = [
-                f"{form.label(item.name)}: {number_text(value)} is outside the plausible "
-                f"range of {item.plausible_range}."
+                _("%(field)s: %(value)s is outside the plausible range of %(range)s.")
+                % {
+                    "field": form.label(item.name),
+                    "value": number_text(value),
+                    "range": item.plausible_range,
+                }
             ]
     return errors
 
@@ -174,7 +179,7 @@ def disease_history_record(
     patient, screening = _patient_for_update(patient, user)
     if DiseaseHistory.objects.filter(patient=patient).exists():
         raise ValidationError(
-            {"__all__": ["The disease history is recorded already: correct it instead."]}
+            {"__all__": [_("The disease history is recorded already: correct it instead.")]}
         )
     record = DiseaseHistory(patient=patient, created_by=user)
     _history_check(record, screening, _apply(record, values, crfs.DISEASE_HISTORY))

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 import protocol
 from accounts.models import Site, User
@@ -46,8 +49,8 @@ class Patient(models.Model):
 
 
 class ScreeningOutcome(models.TextChoices):
-    ELIGIBLE = "eligible", "Eligible"
-    SCREEN_FAILURE = "screen_failure", "Screen failure"
+    ELIGIBLE = "eligible", _("Eligible")
+    SCREEN_FAILURE = "screen_failure", _("Screen failure")
 
 
 @audited()
@@ -55,26 +58,26 @@ class Screening(models.Model):
     """Consent, eligibility checklist, baseline disease data and the screening outcome."""
 
     patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="screening")
-    consent_on = models.DateField("informed consent signed on")
-    screened_on = models.DateField("screening visit on")
+    consent_on = models.DateField(_("informed consent signed on"))
+    screened_on = models.DateField(_("screening visit on"))
     age_at_consent = models.PositiveSmallIntegerField(
         validators=[MaxValueValidator(120)],
-        help_text="Completed years at the date of consent, from the hospital record.",
+        help_text=_("Completed years at the date of consent, from the hospital record."),
     )
 
     # Baseline disease data (required for an eligible patient).
-    diagnosis_on = models.DateField("AML first diagnosed on", null=True, blank=True)
+    diagnosis_on = models.DateField(_("AML first diagnosed on"), null=True, blank=True)
     disease_status = models.CharField(
         max_length=30, choices=protocol.DiseaseStatus.choices, blank=True
     )
     disease_status_on = models.DateField(
-        "relapse / refractoriness documented on", null=True, blank=True
+        _("relapse / refractoriness documented on"), null=True, blank=True
     )
     ecog = models.PositiveSmallIntegerField(
-        "ECOG performance status", null=True, blank=True, validators=[MaxValueValidator(4)]
+        _("ECOG performance status"), null=True, blank=True, validators=[MaxValueValidator(4)]
     )
     wbc = models.DecimalField(
-        "white-cell count (×10⁹/L)",
+        _("white-cell count (×10⁹/L)"),
         max_digits=6,
         decimal_places=2,
         null=True,
@@ -82,7 +85,7 @@ class Screening(models.Model):
         validators=[MinValueValidator(0)],
     )
     marrow_blasts_pct = models.DecimalField(
-        "marrow blasts (%)",
+        _("marrow blasts (%)"),
         max_digits=5,
         decimal_places=1,
         null=True,
@@ -93,14 +96,14 @@ class Screening(models.Model):
         max_length=20, choices=protocol.CytogeneticRisk.choices, blank=True
     )
     eln_risk = models.CharField(
-        "ELN 2017 risk group", max_length=20, choices=protocol.ElnRisk.choices, blank=True
+        _("ELN 2017 risk group"), max_length=20, choices=protocol.ElnRisk.choices, blank=True
     )
     # {gene: MutationResult} for every gene of protocol.MUTATION_GENES.
     mutations = models.JSONField(default=dict, blank=True)
     prior_lines = models.PositiveSmallIntegerField(
-        "prior lines of therapy", null=True, blank=True, validators=[MaxValueValidator(20)]
+        _("prior lines of therapy"), null=True, blank=True, validators=[MaxValueValidator(20)]
     )
-    prior_allo_hsct = models.BooleanField("prior allo-HSCT", null=True, blank=True)
+    prior_allo_hsct = models.BooleanField(_("prior allo-HSCT"), null=True, blank=True)
 
     outcome = models.CharField(max_length=20, choices=ScreeningOutcome.choices, editable=False)
     failure_reason = models.TextField(blank=True, editable=False)
@@ -108,7 +111,7 @@ class Screening(models.Model):
         max_length=FREE_TEXT_MAX_LENGTH,
         blank=True,
         validators=[no_control_characters],
-        help_text="Anything else the screening log should say.",
+        help_text=_("Anything else the screening log should say."),
     )
 
     # Counts the corrections of the screening, the checklist and the patient's sex and year
@@ -136,6 +139,21 @@ class Screening(models.Model):
     @property
     def is_eligible(self) -> bool:
         return self.outcome == ScreeningOutcome.ELIGIBLE
+
+    @property
+    def failure_lines(self) -> list[str]:
+        """The screen-failure reason in the reader's language, one failed criterion a line
+        (the stored `failure_reason` stays English, as exported)."""
+        from patients.rules import screen_failure_line
+
+        return [screen_failure_line(a.kind, a.text) for a in self.answers.all() if a.fails]
+
+    @property
+    def failure_text(self) -> str:
+        """The screen-failure reason to show: as stored in English, else translated."""
+        if (translation.get_language() or "en").startswith("en"):
+            return self.failure_reason
+        return "\n".join(self.failure_lines) or self.failure_reason
 
     @property
     def mutation_results(self) -> list[tuple[str, str, str]]:
@@ -170,6 +188,19 @@ class CriterionAnswer(models.Model):
         return f"{self.code}: {'yes' if self.answer else 'no'}"
 
     @property
+    def label(self) -> str:
+        """The criterion's text as asked, in the reader's language when it is translated."""
+        return gettext(self.text)
+
+    @property
+    def kind_label(self) -> str:
+        return (
+            gettext("inclusion")
+            if self.kind == protocol.CriterionKind.INCLUSION
+            else gettext("exclusion")
+        )
+
+    @property
     def fails(self) -> bool:
         # Judged on the kind stored with the answer, so an amended checklist cannot rewrite it.
         return self.answer != (self.kind == protocol.CriterionKind.INCLUSION)
@@ -188,19 +219,19 @@ class PriorRegimen(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="prior_regimens")
     regimen = models.CharField(max_length=30, choices=prior_therapy.PriorRegimenName.choices)
     regimen_other = models.CharField(
-        "other regimen",
+        _("other regimen"),
         max_length=FREE_TEXT_MAX_LENGTH,
         blank=True,
         validators=[no_control_characters],
-        help_text="Only for 'Other': the regimen's name.",
+        help_text=_("Only for 'Other': the regimen's name."),
     )
-    started_on = models.DateField("started on")
-    ended_on = models.DateField("ended on", null=True, blank=True)
+    started_on = models.DateField(_("started on"))
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
     cytarabine_containing = models.BooleanField(
-        "cytarabine-containing",
+        _("cytarabine-containing"),
         null=True,
         blank=True,
-        help_text="Derived from a listed regimen (leave empty); say yes or no for 'Other'.",
+        help_text=_("Derived from a listed regimen (leave empty); say yes or no for 'Other'."),
     )
     best_response = models.CharField(max_length=20, choices=prior_therapy.PriorResponse.choices)
 
@@ -233,39 +264,39 @@ class DiseaseHistory(models.Model):
         Patient, on_delete=models.PROTECT, related_name="disease_history"
     )
     first_cr_on = models.DateField(
-        "first complete remission (CR/CRi) on",
+        _("first complete remission (CR/CRi) on"),
         null=True,
         blank=True,
-        help_text="Leave empty if the disease never reached a CR or CRi.",
+        help_text=_("Leave empty if the disease never reached a CR or CRi."),
     )
-    first_relapse_on = models.DateField("first relapse on", null=True, blank=True)
+    first_relapse_on = models.DateField(_("first relapse on"), null=True, blank=True)
     relapses = models.PositiveSmallIntegerField(
-        "relapses before study entry",
+        _("relapses before study entry"),
         default=0,
-        help_text="Counting the relapse that brings the patient to the study; 0 if never in CR.",
+        help_text=_("Counting the relapse that brings the patient to the study; 0 if never in CR."),
     )
     prior_hsct_on = models.DateField(
-        "prior allo-HSCT on", null=True, blank=True, help_text="Empty: no prior allo-HSCT."
+        _("prior allo-HSCT on"), null=True, blank=True, help_text=_("Empty: no prior allo-HSCT.")
     )
 
     # Derived by the services whenever the history, a prior regimen or the screening changes.
     disease_status_derived = models.CharField(
-        "disease status (derived)",
+        _("disease status (derived)"),
         max_length=30,
         choices=protocol.DiseaseStatus.choices,
         blank=True,
     )
-    cr1_days = models.PositiveIntegerField("CR1 duration", null=True, blank=True)
+    cr1_days = models.PositiveIntegerField(_("CR1 duration"), null=True, blank=True)
     relapse_timing = models.CharField(
-        "first relapse (early / late)",
+        _("first relapse (early / late)"),
         max_length=10,
         choices=prior_therapy.RelapseTiming.choices,
         blank=True,
     )
     prior_lines_counted = models.PositiveSmallIntegerField(
-        "prior lines of therapy (counted)", null=True, blank=True
+        _("prior lines of therapy (counted)"), null=True, blank=True
     )
-    prior_cytarabine = models.BooleanField("prior cytarabine exposure", null=True, blank=True)
+    prior_cytarabine = models.BooleanField(_("prior cytarabine exposure"), null=True, blank=True)
 
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -273,7 +304,7 @@ class DiseaseHistory(models.Model):
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
-        verbose_name_plural = "disease histories"
+        verbose_name_plural = _("disease histories")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(first_relapse_on__isnull=True)

@@ -10,6 +10,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 import protocol
 
 Errors = dict[str, list[str]]
@@ -46,6 +48,10 @@ def _add(errors: Errors, field: str, message: str) -> None:
     errors.setdefault(field, []).append(message)
 
 
+def _day(day: dt.date) -> str:
+    return f"{day:%d/%m/%Y}"
+
+
 def failed_criteria(answers: Mapping[str, bool]) -> list[protocol.EligibilityCriterion]:
     """Return the declared criteria that these answers fail, in checklist order."""
     return [
@@ -56,7 +62,11 @@ def failed_criteria(answers: Mapping[str, bool]) -> list[protocol.EligibilityCri
 
 
 def screen_failure_reason(answers: Mapping[str, bool]) -> str:
-    """Return the screen-failure reason, one failed criterion per line; empty if eligible."""
+    """Return the screen-failure reason, one failed criterion per line; empty if eligible.
+
+    Stored with the screening (and exported) in English, whoever screens; pages show
+    `screen_failure_lines` instead, in the reader's language.
+    """
     lines = []
     for item in failed_criteria(answers):
         prefix = (
@@ -68,15 +78,26 @@ def screen_failure_reason(answers: Mapping[str, bool]) -> str:
     return "\n".join(lines)
 
 
+def screen_failure_line(kind: str, text: str) -> str:
+    """One failed criterion as the screen-failure reason says it, in the reader's language."""
+    if kind == protocol.CriterionKind.INCLUSION:
+        return _("Inclusion not met: %(criterion)s") % {"criterion": _(text)}
+    return _("Exclusion applies: %(criterion)s") % {"criterion": _(text)}
+
+
 def check_answers(answers: Mapping[str, Any]) -> Errors:
     """Every declared criterion must be answered yes or no."""
     errors: Errors = {}
     for item in protocol.ELIGIBILITY_CRITERIA:
         if not isinstance(answers.get(item.code), bool):
-            _add(errors, criterion_field(item.code), "Answer yes or no.")
+            _add(errors, criterion_field(item.code), _("Answer yes or no."))
     unknown = set(answers) - {c.code for c in protocol.ELIGIBILITY_CRITERIA}
     for code in sorted(unknown):
-        _add(errors, criterion_field(code), f"{code} is not a criterion of this protocol.")
+        _add(
+            errors,
+            criterion_field(code),
+            _("%(code)s is not a criterion of this protocol.") % {"code": code},
+        )
     return errors
 
 
@@ -86,9 +107,18 @@ def check_mutations(mutations: Mapping[str, Any]) -> Errors:
     allowed = set(protocol.MutationResult.values)
     for gene, result in mutations.items():
         if gene not in protocol.MUTATION_GENES:
-            _add(errors, mutation_field(gene), f"{gene} is not a gene recorded in this protocol.")
+            _add(
+                errors,
+                mutation_field(gene),
+                _("%(gene)s is not a gene recorded in this protocol.") % {"gene": gene},
+            )
         elif result not in allowed:
-            _add(errors, mutation_field(gene), f"{result!r} is not one of {sorted(allowed)}.")
+            _add(
+                errors,
+                mutation_field(gene),
+                _("%(result)s is not one of %(allowed)s.")
+                % {"result": repr(result), "allowed": sorted(allowed)},
+            )
     return errors
 
 
@@ -109,7 +139,12 @@ def check_screening(
     for name in ALL_DATES:
         day = values.get(name)
         if day is not None and day > today:
-            _add(errors, name, f"{day:%d/%m/%Y} is in the future (today is {today:%d/%m/%Y}).")
+            _add(
+                errors,
+                name,
+                _("%(date)s is in the future (today is %(today)s).")
+                % {"date": _day(day), "today": _day(today)},
+            )
 
     consent_on = values.get("consent_on")
     if consent_on is not None:
@@ -119,8 +154,11 @@ def check_screening(
                 _add(
                     errors,
                     name,
-                    f"Study procedures must follow informed consent: {day:%d/%m/%Y} is before "
-                    f"consent on {consent_on:%d/%m/%Y}.",
+                    _(
+                        "Study procedures must follow informed consent: %(date)s is before "
+                        "consent on %(consent)s."
+                    )
+                    % {"date": _day(day), "consent": _day(consent_on)},
                 )
 
     age = values.get("age_at_consent")
@@ -130,8 +168,17 @@ def check_screening(
             _add(
                 errors,
                 "age_at_consent",
-                f"Born in {year_of_birth}, the patient was {oldest - 1} or {oldest} at consent "
-                f"on {consent_on:%d/%m/%Y}, not {age}.",
+                _(
+                    "Born in %(year)s, the patient was %(younger)s or %(older)s at consent "
+                    "on %(consent)s, not %(age)s."
+                )
+                % {
+                    "year": year_of_birth,
+                    "younger": oldest - 1,
+                    "older": oldest,
+                    "consent": _day(consent_on),
+                    "age": age,
+                },
             )
 
     age_answer = answers.get(protocol.AGE_CRITERION_CODE)
@@ -141,8 +188,18 @@ def check_screening(
             _add(
                 errors,
                 criterion_field(protocol.AGE_CRITERION_CODE),
-                f"Answered {'yes' if age_answer else 'no'}, but the age at consent is {age} "
-                f"(the minimum is {protocol.MINIMUM_AGE_AT_CONSENT}).",
+                (
+                    _(
+                        "Answered yes, but the age at consent is %(age)s "
+                        "(the minimum is %(minimum)s)."
+                    )
+                    if age_answer
+                    else _(
+                        "Answered no, but the age at consent is %(age)s "
+                        "(the minimum is %(minimum)s)."
+                    )
+                )
+                % {"age": age, "minimum": protocol.MINIMUM_AGE_AT_CONSENT},
             )
 
     diagnosis_on, status_on = values.get("diagnosis_on"), values.get("disease_status_on")
@@ -150,19 +207,29 @@ def check_screening(
         _add(
             errors,
             "disease_status_on",
-            f"Relapse or refractoriness ({status_on:%d/%m/%Y}) cannot precede the diagnosis "
-            f"({diagnosis_on:%d/%m/%Y}).",
+            _(
+                "Relapse or refractoriness (%(status_date)s) cannot precede the diagnosis "
+                "(%(diagnosis)s)."
+            )
+            % {"status_date": _day(status_on), "diagnosis": _day(diagnosis_on)},
         )
     screened_on = values.get("screened_on")
     if status_on and screened_on and status_on > screened_on:
         _add(
             errors,
             "disease_status_on",
-            f"Relapse or refractoriness ({status_on:%d/%m/%Y}) must be documented by the "
-            f"screening visit ({screened_on:%d/%m/%Y}).",
+            _(
+                "Relapse or refractoriness (%(status_date)s) must be documented by the "
+                "screening visit (%(screening)s)."
+            )
+            % {"status_date": _day(status_on), "screening": _day(screened_on)},
         )
     if diagnosis_on and year_of_birth and diagnosis_on.year < year_of_birth:
-        _add(errors, "diagnosis_on", f"Diagnosis before the year of birth ({year_of_birth}).")
+        _add(
+            errors,
+            "diagnosis_on",
+            _("Diagnosis before the year of birth (%(year)s).") % {"year": year_of_birth},
+        )
 
     if (
         values.get("disease_status") == protocol.DiseaseStatus.RELAPSE_AFTER_HSCT
@@ -171,18 +238,18 @@ def check_screening(
         _add(
             errors,
             "prior_allo_hsct",
-            "A relapse after allo-HSCT implies a prior allo-HSCT: answer yes.",
+            _("A relapse after allo-HSCT implies a prior allo-HSCT: answer yes."),
         )
     prior_lines = values.get("prior_lines")
     if prior_lines is not None and prior_lines < 1:
         _add(
             errors,
             "prior_lines",
-            "Relapsed or refractory AML has had at least one prior line of therapy.",
+            _("Relapsed or refractory AML has had at least one prior line of therapy."),
         )
 
     if not answers or not failed_criteria(answers):
         for name in BASELINE_REQUIRED_FIELDS:
             if values.get(name) in (None, ""):
-                _add(errors, name, "Required for an eligible patient.")
+                _add(errors, name, _("Required for an eligible patient."))
     return errors

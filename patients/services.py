@@ -14,6 +14,7 @@ import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 import protocol
 from accounts.models import Site, User
@@ -71,7 +72,9 @@ class ScreeningRefused(Refused):
 
 def _require_data_entry(user: User, site: Site) -> None:
     if not user_can_enter_data_at(user, site):
-        raise PermissionDenied(f"{user} may not enter data at site {site.code}.")
+        raise PermissionDenied(
+            _("%(user)s may not enter data at site %(site)s.") % {"user": user, "site": site.code}
+        )
 
 
 def _normalised_mutations(mutations: Mapping[str, str] | None) -> dict[str, str]:
@@ -147,10 +150,12 @@ def patient_screen(
     site = Site.objects.select_for_update().get(pk=site.pk)
     ensure_site_unlocked(site)
     if not site.active:
-        raise ScreeningRefused({"site": [f"Site {site.code} is closed to new patients."]})
+        raise ScreeningRefused(
+            {"site": [_("Site %(site)s is closed to new patients.") % {"site": site.code}]}
+        )
     unknown = set(screening) - set(SCREENING_FIELDS)
     if unknown:
-        raise ScreeningRefused({name: ["Not a screening field."] for name in sorted(unknown)})
+        raise ScreeningRefused({name: [_("Not a screening field.")] for name in sorted(unknown)})
 
     record = Screening(**screening)
     record.mutations = _normalised_mutations(record.mutations)
@@ -218,7 +223,7 @@ def screening_update(
     unknown = set(changes) - set(PATIENT_FIELDS) - set(SCREENING_FIELDS)
     if unknown:
         raise ScreeningRefused(
-            {name: ["This field cannot be changed."] for name in sorted(unknown)}
+            {name: [_("This field cannot be changed.")] for name in sorted(unknown)}
         )
 
     # Lock the rows being corrected so two simultaneous corrections apply one after the other.
@@ -253,8 +258,8 @@ def screening_update(
             day = getattr(record, name)
             if day and day > randomized_on:
                 errors.setdefault(name, []).append(
-                    f"The patient was randomized on {randomized_on:%d/%m/%Y}: consent and "
-                    "screening came before."
+                    _("The patient was randomized on %(date)s: consent and screening came before.")
+                    % {"date": f"{randomized_on:%d/%m/%Y}"}
                 )
     if errors:
         raise ScreeningRefused(errors)

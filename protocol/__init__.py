@@ -13,6 +13,8 @@ from decimal import Decimal
 from enum import StrEnum
 
 from django.db import models
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 STUDY_ID = "NCT03765541"
 STUDY_NAME = "Dexamethasone added to salvage therapy in relapsed/refractory AML"
@@ -35,7 +37,13 @@ class EligibilityCriterion:
 
     code: str
     kind: CriterionKind
+    # English, as stored with each answer; marked for translation, shown by `label`.
     text: str
+
+    @property
+    def label(self) -> str:
+        """The criterion's text in the reader's language."""
+        return gettext(self.text)
 
     def is_failed_by(self, answer: bool) -> bool:
         """Return True when this answer makes the patient a screen failure."""
@@ -44,34 +52,46 @@ class EligibilityCriterion:
 
 ELIGIBILITY_CRITERIA: tuple[EligibilityCriterion, ...] = (
     EligibilityCriterion(
-        "INC_AGE", CriterionKind.INCLUSION, "Aged 18 years or more at informed consent"
+        "INC_AGE",
+        CriterionKind.INCLUSION,
+        gettext_noop("Aged 18 years or more at informed consent"),
     ),
     EligibilityCriterion(
         "INC_RR_AML",
         CriterionKind.INCLUSION,
-        "Relapsed or refractory acute myeloid leukaemia (WHO classification)",
+        gettext_noop("Relapsed or refractory acute myeloid leukaemia (WHO classification)"),
     ),
     EligibilityCriterion(
         "INC_SALVAGE",
         CriterionKind.INCLUSION,
-        "Eligible for salvage therapy with intensive amsacrine-cytarabine or with azacitidine",
+        gettext_noop(
+            "Eligible for salvage therapy with intensive amsacrine-cytarabine or with azacitidine"
+        ),
     ),
     EligibilityCriterion(
         "INC_CONSENT",
         CriterionKind.INCLUSION,
-        "Written informed consent signed and dated before any study procedure",
+        gettext_noop("Written informed consent signed and dated before any study procedure"),
     ),
-    EligibilityCriterion("EXC_APL", CriterionKind.EXCLUSION, "Acute promyelocytic leukaemia (APL)"),
+    EligibilityCriterion(
+        "EXC_APL", CriterionKind.EXCLUSION, gettext_noop("Acute promyelocytic leukaemia (APL)")
+    ),
     EligibilityCriterion(
         "EXC_STEROID_CONTRAINDICATION",
         CriterionKind.EXCLUSION,
-        "Contraindication to corticosteroids (uncontrolled diabetes, uncontrolled infection, "
-        "active peptic ulcer, uncontrolled psychiatric disorder)",
+        gettext_noop(
+            "Contraindication to corticosteroids (uncontrolled diabetes, uncontrolled infection, "
+            "active peptic ulcer, uncontrolled psychiatric disorder)"
+        ),
     ),
     EligibilityCriterion(
-        "EXC_CNS", CriterionKind.EXCLUSION, "Active central nervous system involvement"
+        "EXC_CNS",
+        CriterionKind.EXCLUSION,
+        gettext_noop("Active central nervous system involvement"),
     ),
-    EligibilityCriterion("EXC_PREGNANCY", CriterionKind.EXCLUSION, "Pregnancy or breast-feeding"),
+    EligibilityCriterion(
+        "EXC_PREGNANCY", CriterionKind.EXCLUSION, gettext_noop("Pregnancy or breast-feeding")
+    ),
 )
 # The criterion whose answer must agree with the recorded age at consent.
 AGE_CRITERION_CODE = "INC_AGE"
@@ -86,15 +106,15 @@ def criterion(code: str) -> EligibilityCriterion:
 
 
 class Sex(models.TextChoices):
-    FEMALE = "F", "Female"
-    MALE = "M", "Male"
+    FEMALE = "F", _("Female")
+    MALE = "M", _("Male")
 
 
 class DiseaseStatus(models.TextChoices):
-    PRIMARY_REFRACTORY = "primary_refractory", "Primary refractory"
-    FIRST_RELAPSE = "first_relapse", "First relapse"
-    LATER_RELAPSE = "later_relapse", "Second or later relapse"
-    RELAPSE_AFTER_HSCT = "relapse_after_hsct", "Relapse after allo-HSCT"
+    PRIMARY_REFRACTORY = "primary_refractory", _("Primary refractory")
+    FIRST_RELAPSE = "first_relapse", _("First relapse")
+    LATER_RELAPSE = "later_relapse", _("Second or later relapse")
+    RELAPSE_AFTER_HSCT = "relapse_after_hsct", _("Relapse after allo-HSCT")
 
     @property
     def stratum(self) -> str:
@@ -103,22 +123,22 @@ class DiseaseStatus(models.TextChoices):
 
 
 class CytogeneticRisk(models.TextChoices):
-    FAVOURABLE = "favourable", "Favourable"
-    INTERMEDIATE = "intermediate", "Intermediate"
-    ADVERSE = "adverse", "Adverse"
-    UNKNOWN = "unknown", "Unknown / failed"
+    FAVOURABLE = "favourable", _("Favourable")
+    INTERMEDIATE = "intermediate", _("Intermediate")
+    ADVERSE = "adverse", _("Adverse")
+    UNKNOWN = "unknown", _("Unknown / failed")
 
 
 class ElnRisk(models.TextChoices):
-    FAVOURABLE = "favourable", "Favourable"
-    INTERMEDIATE = "intermediate", "Intermediate"
-    ADVERSE = "adverse", "Adverse"
+    FAVOURABLE = "favourable", _("Favourable")
+    INTERMEDIATE = "intermediate", _("Intermediate")
+    ADVERSE = "adverse", _("Adverse")
 
 
 class MutationResult(models.TextChoices):
-    DETECTED = "detected", "Detected"
-    NOT_DETECTED = "not_detected", "Not detected"
-    NOT_TESTED = "not_tested", "Not tested"
+    DETECTED = "detected", _("Detected")
+    NOT_DETECTED = "not_detected", _("Not detected")
+    NOT_TESTED = "not_tested", _("Not tested")
 
 
 # Mutations recorded at relapse, in the order the screening form shows them.
@@ -138,13 +158,13 @@ MUTATION_GENES: tuple[str, ...] = (
 class Regimen(models.TextChoices):
     """Salvage regimen, chosen by the investigator before randomization."""
 
-    INTENSIVE = "intensive", "Intensive: amsacrine + cytarabine"
-    AZACITIDINE = "azacitidine", "Azacitidine"
+    INTENSIVE = "intensive", _("Intensive: amsacrine + cytarabine")
+    AZACITIDINE = "azacitidine", _("Azacitidine")
 
 
 class Arm(models.TextChoices):
-    DEX = "dex", "Salvage therapy + dexamethasone"
-    CONTROL = "control", "Salvage therapy alone"
+    DEX = "dex", _("Salvage therapy + dexamethasone")
+    CONTROL = "control", _("Salvage therapy alone")
 
 
 class RandomizationMethod(StrEnum):
@@ -197,16 +217,16 @@ class RandomizationDesign:
 
 
 class CyclePhase(models.TextChoices):
-    INDUCTION = "induction", "Induction"
-    CONSOLIDATION = "consolidation", "Consolidation"
-    AZACITIDINE = "azacitidine", "Azacitidine cycle"
+    INDUCTION = "induction", _("Induction")
+    CONSOLIDATION = "consolidation", _("Consolidation")
+    AZACITIDINE = "azacitidine", _("Azacitidine cycle")
 
 
 class Drug(models.TextChoices):
-    AMSACRINE = "amsacrine", "Amsacrine"
-    CYTARABINE = "cytarabine", "Cytarabine"
-    AZACITIDINE = "azacitidine", "Azacitidine"
-    DEXAMETHASONE = "dexamethasone", "Dexamethasone"
+    AMSACRINE = "amsacrine", _("Amsacrine")
+    CYTARABINE = "cytarabine", _("Cytarabine")
+    AZACITIDINE = "azacitidine", _("Azacitidine")
+    DEXAMETHASONE = "dexamethasone", _("Dexamethasone")
 
 
 class ResponseTimepoint(models.TextChoices):
@@ -219,15 +239,15 @@ class ResponseTimepoint(models.TextChoices):
     """
 
     # The protocol evaluations, one per regimen (RegimenPlan.evaluation); one per patient.
-    END_OF_INDUCTION = "end_of_induction", "End-of-induction evaluation (intensive)"
-    POST_CYCLE_3 = "post_cycle_3", "Post-cycle-3 evaluation (azacitidine)"
+    END_OF_INDUCTION = "end_of_induction", _("End-of-induction evaluation (intensive)")
+    POST_CYCLE_3 = "post_cycle_3", _("Post-cycle-3 evaluation (azacitidine)")
     # On treatment after the protocol evaluation: IC consolidation, AZA cycle 4 onwards.
-    LATER_CYCLE = "later_cycle", "Later cycle (on treatment, after the evaluation)"
+    LATER_CYCLE = "later_cycle", _("Later cycle (on treatment, after the evaluation)")
     # After the end of protocol treatment or the allo-HSCT, whichever first.
-    FOLLOW_UP = "follow_up", "Follow-up (after the end of treatment or allo-HSCT)"
+    FOLLOW_UP = "follow_up", _("Follow-up (after the end of treatment or allo-HSCT)")
     # Any other time: a day-14 aplasia marrow, an assessment before the evaluation is due,
     # a suspected relapse.
-    UNSCHEDULED = "unscheduled", "Unscheduled (e.g. day-14 marrow)"
+    UNSCHEDULED = "unscheduled", _("Unscheduled (e.g. day-14 marrow)")
 
 
 @dataclass(frozen=True)
@@ -300,13 +320,13 @@ DEXAMETHASONE_ARM = Arm.DEX
 class ResponseCategory(models.TextChoices):
     """ELN 2017 / IWG 2003 response categories, best first."""
 
-    CR = "CR", "Complete remission (CR)"
-    CRI = "CRi", "CR with incomplete haematological recovery (CRi)"
-    MLFS = "MLFS", "Morphologic leukaemia-free state (MLFS)"
-    PR = "PR", "Partial remission (PR)"
-    RESISTANT = "resistant", "Resistant / stable disease"
-    PROGRESSION = "progression", "Progressive disease"
-    RELAPSE = "relapse", "Relapse"
+    CR = "CR", _("Complete remission (CR)")
+    CRI = "CRi", _("CR with incomplete haematological recovery (CRi)")
+    MLFS = "MLFS", _("Morphologic leukaemia-free state (MLFS)")
+    PR = "PR", _("Partial remission (PR)")
+    RESISTANT = "resistant", _("Resistant / stable disease")
+    PROGRESSION = "progression", _("Progressive disease")
+    RELAPSE = "relapse", _("Relapse")
 
 
 # Thresholds of the response definitions (PROTOCOL.md, Response assessment).
@@ -326,70 +346,70 @@ RESPONSES_ALLOWING_CONSOLIDATION = DISEASE_CONTROLLED_RESPONSES
 
 
 class EndOfTreatmentReason(models.TextChoices):
-    COMPLETED = "completed", "Treatment completed per protocol"
-    PROGRESSION = "progression", "Progression or relapse"
-    TOXICITY = "toxicity", "Toxicity"
-    HSCT = "hsct", "Allo-HSCT"
-    WITHDRAWAL = "withdrawal", "Patient withdrawal"
-    DEATH = "death", "Death"
-    INVESTIGATOR = "investigator", "Investigator decision"
+    COMPLETED = "completed", _("Treatment completed per protocol")
+    PROGRESSION = "progression", _("Progression or relapse")
+    TOXICITY = "toxicity", _("Toxicity")
+    HSCT = "hsct", _("Allo-HSCT")
+    WITHDRAWAL = "withdrawal", _("Patient withdrawal")
+    DEATH = "death", _("Death")
+    INVESTIGATOR = "investigator", _("Investigator decision")
 
 
 class DonorType(models.TextChoices):
-    MATCHED_SIBLING = "matched_sibling", "Matched related (sibling)"
-    MATCHED_UNRELATED = "matched_unrelated", "Matched unrelated"
-    MISMATCHED_UNRELATED = "mismatched_unrelated", "Mismatched unrelated"
-    HAPLOIDENTICAL = "haploidentical", "Haploidentical"
-    CORD_BLOOD = "cord_blood", "Cord blood"
+    MATCHED_SIBLING = "matched_sibling", _("Matched related (sibling)")
+    MATCHED_UNRELATED = "matched_unrelated", _("Matched unrelated")
+    MISMATCHED_UNRELATED = "mismatched_unrelated", _("Mismatched unrelated")
+    HAPLOIDENTICAL = "haploidentical", _("Haploidentical")
+    CORD_BLOOD = "cord_blood", _("Cord blood")
 
 
 class Conditioning(models.TextChoices):
-    MYELOABLATIVE = "mac", "Myeloablative"
-    REDUCED_INTENSITY = "ric", "Reduced intensity"
-    NON_MYELOABLATIVE = "nma", "Non-myeloablative"
+    MYELOABLATIVE = "mac", _("Myeloablative")
+    REDUCED_INTENSITY = "ric", _("Reduced intensity")
+    NON_MYELOABLATIVE = "nma", _("Non-myeloablative")
 
 
 class GraftSource(models.TextChoices):
-    PBSC = "pbsc", "Peripheral blood stem cells"
-    BONE_MARROW = "bm", "Bone marrow"
-    CORD_BLOOD = "cord", "Cord blood"
+    PBSC = "pbsc", _("Peripheral blood stem cells")
+    BONE_MARROW = "bm", _("Bone marrow")
+    CORD_BLOOD = "cord", _("Cord blood")
 
 
 class TransplantEventKind(models.TextChoices):
     """What may follow an allo-HSCT: each recorded once it happens, linked to the HSCT it
     follows (the first, or the second once there is one)."""
 
-    SECOND_HSCT = "second_hsct", "Second allo-HSCT"
-    DLI = "dli", "Donor lymphocyte infusion (DLI)"
-    ACUTE_GVHD = "acute_gvhd", "Acute GVHD"
-    CHRONIC_GVHD = "chronic_gvhd", "Chronic GVHD"
+    SECOND_HSCT = "second_hsct", _("Second allo-HSCT")
+    DLI = "dli", _("Donor lymphocyte infusion (DLI)")
+    ACUTE_GVHD = "acute_gvhd", _("Acute GVHD")
+    CHRONIC_GVHD = "chronic_gvhd", _("Chronic GVHD")
 
 
 class AcuteGvhdGrade(models.IntegerChoices):
     """Acute GVHD, MAGIC consensus grades (Harris et al. 2016)."""
 
-    I = 1, "Grade I"  # noqa: E741 - the grade's own name
-    II = 2, "Grade II"
-    III = 3, "Grade III"
-    IV = 4, "Grade IV"
+    I = 1, _("Grade I")  # noqa: E741 - the grade's own name
+    II = 2, _("Grade II")
+    III = 3, _("Grade III")
+    IV = 4, _("Grade IV")
 
 
 class ChronicGvhdSeverity(models.TextChoices):
     """Chronic GVHD, NIH 2014 global severity."""
 
-    MILD = "mild", "Mild (NIH)"
-    MODERATE = "moderate", "Moderate (NIH)"
-    SEVERE = "severe", "Severe (NIH)"
+    MILD = "mild", _("Mild (NIH)")
+    MODERATE = "moderate", _("Moderate (NIH)")
+    SEVERE = "severe", _("Severe (NIH)")
 
 
 class DiseaseStatusAtTransplant(models.TextChoices):
     """The disease at allo-HSCT: controlled (CR, CRi, MLFS) or not (PR, active disease)."""
 
-    CR = "CR", "Complete remission (CR)"
-    CRI = "CRi", "CR with incomplete haematological recovery (CRi)"
-    MLFS = "MLFS", "Morphologic leukaemia-free state (MLFS)"
-    PR = "PR", "Partial remission (PR)"
-    ACTIVE_DISEASE = "active", "Active disease (resistant, progressive or relapsed)"
+    CR = "CR", _("Complete remission (CR)")
+    CRI = "CRi", _("CR with incomplete haematological recovery (CRi)")
+    MLFS = "MLFS", _("Morphologic leukaemia-free state (MLFS)")
+    PR = "PR", _("Partial remission (PR)")
+    ACTIVE_DISEASE = "active", _("Active disease (resistant, progressive or relapsed)")
 
     @classmethod
     def of_response(cls, category: str) -> DiseaseStatusAtTransplant:
@@ -407,30 +427,30 @@ DISEASE_CONTROLLED_AT_TRANSPLANT = (
 
 
 class MrdAtTransplant(models.TextChoices):
-    NEGATIVE = "negative", "Negative (< 10⁻³ by flow cytometry)"
-    POSITIVE = "positive", "Positive"
-    NOT_DONE = "not_done", "Not done"
+    NEGATIVE = "negative", _("Negative (< 10⁻³ by flow cytometry)")
+    POSITIVE = "positive", _("Positive")
+    NOT_DONE = "not_done", _("Not done")
 
 
 # --- Measurable residual disease (MRD) ---------------------------------------------
 
 
 class MrdTimepoint(models.TextChoices):
-    AFTER_INDUCTION = "after_induction", "After induction (at the protocol evaluation)"
-    BEFORE_CONSOLIDATION = "before_consolidation", "Before consolidation"
-    BEFORE_HSCT = "before_hsct", "Before allo-HSCT"
-    FOLLOW_UP = "follow_up", "Follow-up"
+    AFTER_INDUCTION = "after_induction", _("After induction (at the protocol evaluation)")
+    BEFORE_CONSOLIDATION = "before_consolidation", _("Before consolidation")
+    BEFORE_HSCT = "before_hsct", _("Before allo-HSCT")
+    FOLLOW_UP = "follow_up", _("Follow-up")
 
 
 class MrdMethod(models.TextChoices):
-    FLOW = "flow", "Multiparameter flow cytometry"
-    NPM1_QPCR = "npm1_qpcr", "NPM1 qPCR"
-    OTHER = "other", "Other (specify)"
+    FLOW = "flow", _("Multiparameter flow cytometry")
+    NPM1_QPCR = "npm1_qpcr", _("NPM1 qPCR")
+    OTHER = "other", _("Other (specify)")
 
 
 class MrdResult(models.TextChoices):
-    VALUE = "value", "Detected: a value"
-    BELOW_SENSITIVITY = "below_sensitivity", "Negative below the assay's sensitivity"
+    VALUE = "value", _("Detected: a value")
+    BELOW_SENSITIVITY = "below_sensitivity", _("Negative below the assay's sensitivity")
 
 
 # PROTOCOL.md: MRD negativity is < 10⁻³ by flow cytometry (a fraction of the cells counted).
@@ -458,27 +478,27 @@ class DeviationSeverity(models.TextChoices):
     """Major: may affect the randomized comparison, the primary endpoint or the patient's
     safety (ICH E3 "important" deviations); minor: recorded and reviewed, neither."""
 
-    MAJOR = "major", "Major"
-    MINOR = "minor", "Minor"
+    MAJOR = "major", _("Major")
+    MINOR = "minor", _("Minor")
 
 
 class DeviationKind(models.TextChoices):
     """The departures from the protocol the system finds in the records (never blocking)."""
 
-    DEX_GIVEN_TO_CONTROL = "dex_given_to_control", "Dexamethasone given in the control arm"
-    DEX_MISSING = "dex_missing", "Dexamethasone not given in the dexamethasone arm"
-    RANDOMIZED_INELIGIBLE = "randomized_ineligible", "Randomized although not eligible"
+    DEX_GIVEN_TO_CONTROL = "dex_given_to_control", _("Dexamethasone given in the control arm")
+    DEX_MISSING = "dex_missing", _("Dexamethasone not given in the dexamethasone arm")
+    RANDOMIZED_INELIGIBLE = "randomized_ineligible", _("Randomized although not eligible")
     TRANSPLANT_UNCONTROLLED = (
         "transplant_uncontrolled",
-        "Allo-HSCT in uncontrolled disease",
+        _("Allo-HSCT in uncontrolled disease"),
     )
     AZACITIDINE_AFTER_PROGRESSION = (
         "aza_after_progression",
-        "Azacitidine cycle started after recorded progression",
+        _("Azacitidine cycle started after recorded progression"),
     )
     CONSOLIDATION_NOT_IN_RESPONSE = (
         "consolidation_no_response",
-        "Consolidation given to a patient not in response",
+        _("Consolidation given to a patient not in response"),
     )
 
     @property
@@ -527,40 +547,40 @@ END_OF_STUDY_AFTER_FIRST_RANDOMIZATION_YEARS = 5
 
 
 class VitalStatus(models.TextChoices):
-    ALIVE = "alive", "Alive"
-    DEAD = "dead", "Dead"
+    ALIVE = "alive", _("Alive")
+    DEAD = "dead", _("Dead")
 
 
 class FollowUpDiseaseStatus(models.TextChoices):
-    CONTINUING_REMISSION = "remission", "Continuing remission"
-    RELAPSE = "relapse", "Relapse"
-    PERSISTENT = "persistent", "Persistent disease"
-    PROGRESSION = "progression", "Progression"
-    NOT_ASSESSED = "not_assessed", "Not assessed"
+    CONTINUING_REMISSION = "remission", _("Continuing remission")
+    RELAPSE = "relapse", _("Relapse")
+    PERSISTENT = "persistent", _("Persistent disease")
+    PROGRESSION = "progression", _("Progression")
+    NOT_ASSESSED = "not_assessed", _("Not assessed")
 
 
 class OffStudyReason(models.TextChoices):
     """Why a patient's follow-up ends: death, consent withdrawal, loss to follow-up or end of
     study, whichever first (PROTOCOL.md), or every scheduled follow-up visit behind them."""
 
-    DEATH = "death", "Death"
-    CONSENT_WITHDRAWN = "consent_withdrawn", "Consent withdrawn"
-    LOST_TO_FOLLOW_UP = "lost_to_follow_up", "Lost to follow-up"
-    END_OF_STUDY = "end_of_study", "End of study reached"
-    FOLLOW_UP_COMPLETED = "follow_up_completed", "Follow-up completed"
+    DEATH = "death", _("Death")
+    CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn")
+    LOST_TO_FOLLOW_UP = "lost_to_follow_up", _("Lost to follow-up")
+    END_OF_STUDY = "end_of_study", _("End of study reached")
+    FOLLOW_UP_COMPLETED = "follow_up_completed", _("Follow-up completed")
 
 
 class DeathCause(models.TextChoices):
-    LEUKAEMIA = "leukaemia", "Leukaemia"
-    ADVERSE_EVENT = "adverse_event", "Adverse event"
-    TRANSPLANT = "transplant", "Transplant-related"
-    OTHER = "other", "Other"
-    UNKNOWN = "unknown", "Unknown"
+    LEUKAEMIA = "leukaemia", _("Leukaemia")
+    ADVERSE_EVENT = "adverse_event", _("Adverse event")
+    TRANSPLANT = "transplant", _("Transplant-related")
+    OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("Unknown")
 
 
 class WithdrawnDataUse(models.TextChoices):
-    ALL = "all", "Data collected so far may be used, and vital status may still be sought"
-    UNTIL_WITHDRAWAL = "until_withdrawal", "Data collected up to withdrawal may be used"
+    ALL = "all", _("Data collected so far may be used, and vital status may still be sought")
+    UNTIL_WITHDRAWAL = "until_withdrawal", _("Data collected up to withdrawal may be used")
 
 
 # --- Safety ---------------------------------------------------------------------------
@@ -569,13 +589,13 @@ class WithdrawnDataUse(models.TextChoices):
 class Relatedness(models.TextChoices):
     """How related an adverse event is to a drug, as the investigator judges it."""
 
-    NOT_RELATED = "not_related", "Not related"
-    UNLIKELY = "unlikely", "Unlikely"
-    POSSIBLE = "possible", "Possible"
-    PROBABLE = "probable", "Probable"
-    DEFINITE = "definite", "Definite"
+    NOT_RELATED = "not_related", _("Not related")
+    UNLIKELY = "unlikely", _("Unlikely")
+    POSSIBLE = "possible", _("Possible")
+    PROBABLE = "probable", _("Probable")
+    DEFINITE = "definite", _("Definite")
     # Dexamethasone only: a control-arm patient who received none has nothing to judge.
-    NOT_APPLICABLE = "not_applicable", "Not applicable (no dexamethasone received)"
+    NOT_APPLICABLE = "not_applicable", _("Not applicable (no dexamethasone received)")
 
 
 # The judgements proper. Salvage therapy's relatedness is always one of these (every patient
@@ -584,11 +604,11 @@ RELATEDNESS_JUDGED = tuple(r for r in Relatedness if r is not Relatedness.NOT_AP
 
 
 class ActionTaken(models.TextChoices):
-    NONE = "none", "None"
-    DOSE_REDUCED = "dose_reduced", "Dose reduced"
-    DELAYED = "delayed", "Cycle delayed"
-    INTERRUPTED = "interrupted", "Drug interrupted"
-    WITHDRAWN = "withdrawn", "Drug withdrawn"
+    NONE = "none", pgettext_lazy("action taken", "None")
+    DOSE_REDUCED = "dose_reduced", _("Dose reduced")
+    DELAYED = "delayed", _("Cycle delayed")
+    INTERRUPTED = "interrupted", _("Drug interrupted")
+    WITHDRAWN = "withdrawn", _("Drug withdrawn")
 
 
 CTCAE_GRADES = (1, 2, 3, 4, 5)

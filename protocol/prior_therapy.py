@@ -10,20 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PriorRegimenName(models.TextChoices):
-    SEVEN_PLUS_THREE = "7+3", "7+3 (daunorubicin-cytarabine)"
-    IDARUBICIN_CYTARABINE = "ida_arac", "Idarubicin-cytarabine"
-    CPX_351 = "cpx_351", "CPX-351 (liposomal daunorubicin-cytarabine)"
-    FLAG_IDA = "flag_ida", "FLAG-Ida"
-    HIDAC_CONSOLIDATION = "hidac", "High-dose cytarabine consolidation"
-    AZACITIDINE = "azacitidine", "Azacitidine"
-    DECITABINE = "decitabine", "Decitabine"
-    VENETOCLAX_AZACITIDINE = "ven_aza", "Venetoclax-azacitidine"
-    GILTERITINIB = "gilteritinib", "Gilteritinib"
-    MIDOSTAURIN_CHEMO = "midostaurin_chemo", "Midostaurin + intensive chemotherapy"
-    OTHER = "other", "Other (specify)"
+    SEVEN_PLUS_THREE = "7+3", _("7+3 (daunorubicin-cytarabine)")
+    IDARUBICIN_CYTARABINE = "ida_arac", _("Idarubicin-cytarabine")
+    CPX_351 = "cpx_351", _("CPX-351 (liposomal daunorubicin-cytarabine)")
+    FLAG_IDA = "flag_ida", _("FLAG-Ida")
+    HIDAC_CONSOLIDATION = "hidac", _("High-dose cytarabine consolidation")
+    AZACITIDINE = "azacitidine", _("Azacitidine")
+    DECITABINE = "decitabine", _("Decitabine")
+    VENETOCLAX_AZACITIDINE = "ven_aza", _("Venetoclax-azacitidine")
+    GILTERITINIB = "gilteritinib", _("Gilteritinib")
+    MIDOSTAURIN_CHEMO = "midostaurin_chemo", _("Midostaurin + intensive chemotherapy")
+    OTHER = "other", _("Other (specify)")
 
 
 @dataclass(frozen=True)
@@ -55,12 +56,12 @@ REGIMEN_FACTS: dict[str, RegimenFacts] = {
 class PriorResponse(models.TextChoices):
     """The best response a prior regimen reached (ELN 2017), best first."""
 
-    CR = "CR", "Complete remission (CR)"
-    CRI = "CRi", "CR with incomplete haematological recovery (CRi)"
-    MLFS = "MLFS", "Morphologic leukaemia-free state (MLFS)"
-    PR = "PR", "Partial remission (PR)"
-    NO_RESPONSE = "no_response", "No response"
-    NOT_EVALUABLE = "not_evaluable", "Not evaluable"
+    CR = "CR", _("Complete remission (CR)")
+    CRI = "CRi", _("CR with incomplete haematological recovery (CRi)")
+    MLFS = "MLFS", _("Morphologic leukaemia-free state (MLFS)")
+    PR = "PR", _("Partial remission (PR)")
+    NO_RESPONSE = "no_response", _("No response")
+    NOT_EVALUABLE = "not_evaluable", _("Not evaluable")
 
 
 # A first complete remission is a CR or a CRi (PROTOCOL.md: primary refractory disease never
@@ -71,8 +72,8 @@ PRIOR_REMISSIONS = (PriorResponse.CR, PriorResponse.CRI)
 class RelapseTiming(models.TextChoices):
     """The first relapse, by the duration of the first complete remission (CR1)."""
 
-    EARLY = "early", "Early relapse (CR1 shorter than 12 months)"
-    LATE = "late", "Late relapse (CR1 of 12 months or more)"
+    EARLY = "early", _("Early relapse (CR1 shorter than 12 months)")
+    LATE = "late", _("Late relapse (CR1 of 12 months or more)")
 
 
 # [setting] PROTOCOL.md names the disease statuses (primary refractory, first relapse, later

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from protocol import Drug, Relatedness
 
@@ -35,27 +36,27 @@ class SaeCausality(models.TextChoices):
     POSSIBLE = Relatedness.POSSIBLE.value, Relatedness.POSSIBLE.label
     PROBABLE = Relatedness.PROBABLE.value, Relatedness.PROBABLE.label
     DEFINITE = Relatedness.DEFINITE.value, Relatedness.DEFINITE.label
-    NOT_GIVEN = "not_given", "Not given to this patient"
+    NOT_GIVEN = "not_given", _("Not given to this patient")
 
 
 SAE_CAUSALITY_JUDGED = tuple(c for c in SaeCausality if c is not SaeCausality.NOT_GIVEN)
 
 
 class SaeOutcome(models.TextChoices):
-    RECOVERED = "recovered", "Recovered / resolved"
-    RECOVERING = "recovering", "Recovering / resolving"
-    NOT_RECOVERED = "not_recovered", "Not recovered / not resolved"
-    RECOVERED_WITH_SEQUELAE = "recovered_with_sequelae", "Recovered with sequelae"
-    FATAL = "fatal", "Fatal"
-    UNKNOWN = "unknown", "Unknown"
+    RECOVERED = "recovered", _("Recovered / resolved")
+    RECOVERING = "recovering", _("Recovering / resolving")
+    NOT_RECOVERED = "not_recovered", _("Not recovered / not resolved")
+    RECOVERED_WITH_SEQUELAE = "recovered_with_sequelae", _("Recovered with sequelae")
+    FATAL = "fatal", _("Fatal")
+    UNKNOWN = "unknown", _("Unknown")
 
 
 class SeriousnessCriterion(models.TextChoices):
     """Why the event is serious (ICH E2A); the report ticks at least one."""
 
-    RESULTS_IN_DEATH = "results_in_death", "Results in death"
-    LIFE_THREATENING = "life_threatening", "Life-threatening"
-    HOSPITALISATION = "hospitalisation", "Requires or prolongs hospitalisation"
-    DISABILITY = "disability", "Persistent or significant disability / incapacity"
-    CONGENITAL_ANOMALY = "congenital_anomaly", "Congenital anomaly / birth defect"
-    OTHER_MEDICALLY_IMPORTANT = "other_medically_important", "Other medically important event"
+    RESULTS_IN_DEATH = "results_in_death", _("Results in death")
+    LIFE_THREATENING = "life_threatening", _("Life-threatening")
+    HOSPITALISATION = "hospitalisation", _("Requires or prolongs hospitalisation")
+    DISABILITY = "disability", _("Persistent or significant disability / incapacity")
+    CONGENITAL_ANOMALY = "congenital_anomaly", _("Congenital anomaly / birth defect")
+    OTHER_MEDICALLY_IMPORTANT = "other_medically_important", _("Other medically important event")

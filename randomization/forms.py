@@ -4,6 +4,7 @@ confirmation) and the unblinding of the trial (reason and password)."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 import protocol
 from audit.records import REASON_MAX_LENGTH
@@ -11,25 +12,25 @@ from audit.records import REASON_MAX_LENGTH
 
 class RandomizeForm(forms.Form):
     regimen = forms.ChoiceField(
-        label="Salvage regimen chosen by the investigator",
+        label=_("Salvage regimen chosen by the investigator"),
         choices=protocol.Regimen.choices,
         widget=forms.RadioSelect,
     )
     confirm_eligible = forms.BooleanField(
-        label="I confirm the patient is eligible and has signed the informed consent.",
-        error_messages={"required": "Confirm eligibility before randomizing."},
+        label=_("I confirm the patient is eligible and has signed the informed consent."),
+        error_messages={"required": _("Confirm eligibility before randomizing.")},
     )
 
 
 class TrialUnblindForm(forms.Form):
     reason = forms.CharField(
-        label="Why the trial is unblinded",
+        label=_("Why the trial is unblinded"),
         max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="E.g. the final analysis at the end of the study; kept with your name.",
+        help_text=_("E.g. the final analysis at the end of the study; kept with your name."),
     )
     password = forms.CharField(
-        label="Re-enter your password to unblind the trial",
+        label=_("Re-enter your password to unblind the trial"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )

@@ -5,12 +5,22 @@ from __future__ import annotations
 import pgtrigger
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 import protocol
 from accounts.models import User
 from audit.records import REASON_MAX_LENGTH
 from audit.tracking import audited
 from patients.models import Patient
+
+# The disease-status stratum levels (protocol.DiseaseStatus.stratum) as people read them.
+STRATUM_STATUS_LABELS = {
+    # Translators: a randomization stratum level: primary refractory disease.
+    "refractory": _("refractory"),
+    # Translators: a randomization stratum level: relapsed disease.
+    "relapsed": _("relapsed"),
+}
 
 
 class Stratum(models.Model):
@@ -24,7 +34,7 @@ class Stratum(models.Model):
 
     class Meta:
         ordering = ["key"]
-        verbose_name_plural = "strata"
+        verbose_name_plural = _("strata")
 
     def __str__(self) -> str:
         return self.label
@@ -32,12 +42,12 @@ class Stratum(models.Model):
     @property
     def label(self) -> str:
         if not self.levels:
-            return "whole trial"
+            return gettext("whole trial")
         # In the protocol's order of factors: jsonb does not keep the order keys were written.
         shown = {
-            "regimen": lambda v: protocol.Regimen(v).label,
-            "site": lambda v: f"site {v}",
-            "disease_status": lambda v: v,
+            "regimen": lambda v: str(protocol.Regimen(v).label),
+            "site": lambda v: gettext("site %(site)s") % {"site": v},
+            "disease_status": lambda v: str(STRATUM_STATUS_LABELS.get(v, v)),
         }
         return " · ".join(
             shown[factor](self.levels[factor])
@@ -86,9 +96,9 @@ class Randomization(models.Model):
     regimen = models.CharField(max_length=20, choices=protocol.Regimen.choices)
     stratum = models.ForeignKey(Stratum, on_delete=models.PROTECT, related_name="randomizations")
     stratum_levels = models.JSONField(
-        default=dict, help_text="Every factor's level for this patient, stratified on or not."
+        default=dict, help_text=_("Every factor's level for this patient, stratified on or not.")
     )
-    sequence = models.PositiveIntegerField(help_text="Position within the stratum.")
+    sequence = models.PositiveIntegerField(help_text=_("Position within the stratum."))
     # The block slot used (permuted blocks); empty under minimization.
     slot = models.OneToOneField(
         AllocationSlot,
@@ -147,7 +157,7 @@ class TrialUnblinding(models.Model):
     unblinded_at = models.DateTimeField(auto_now_add=True)
     reason = models.CharField(
         max_length=REASON_MAX_LENGTH,
-        help_text="Why the trial is unblinded, e.g. the final analysis.",
+        help_text=_("Why the trial is unblinded, e.g. the final analysis."),
     )
 
     class Meta:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 import protocol
 from randomization.models import Randomization, Stratum
@@ -43,7 +44,7 @@ def balance_report() -> BalanceReport:
     ).order_by("key")
     strata = [StratumBalance(s.label, s.dex, s.control) for s in rows]
     overall = StratumBalance(
-        "All strata", sum(s.dex for s in strata), sum(s.control for s in strata)
+        _("All strata"), sum(s.dex for s in strata), sum(s.control for s in strata)
     )
     return BalanceReport(strata=strata, overall=overall)
 

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 import protocol
 from accounts.models import User
@@ -62,8 +63,11 @@ class AlreadyRandomized(Conflict):
     def __init__(self, randomization: Randomization):
         self.randomization = randomization
         super().__init__(
-            f"Patient {randomization.patient} was already randomized on "
-            f"{randomization.randomized_at:%d/%m/%Y %H:%M} UTC.",
+            _("Patient %(study_id)s was already randomized on %(when)s UTC.")
+            % {
+                "study_id": randomization.patient,
+                "when": f"{randomization.randomized_at:%d/%m/%Y %H:%M}",
+            },
             existing=randomization,
         )
 
@@ -83,18 +87,24 @@ def _checked_disease_status(screening: Screening, disease_status: str | None) ->
         raise RandomizationRefused(
             {
                 "disease_status": [
-                    f"The screening recorded {screening.get_disease_status_display().lower()}; "
-                    "correct the screening if that is wrong."
+                    _("The screening recorded %(status)s; correct the screening if that is wrong.")
+                    % {"status": screening.get_disease_status_display().lower()}
                 ]
             }
         )
     status = recorded or disease_status
     if not status:
         raise RandomizationRefused(
-            {"disease_status": ["Give the disease status: it is a stratification factor."]}
+            {"disease_status": [_("Give the disease status: it is a stratification factor.")]}
         )
     if status not in protocol.DiseaseStatus.values:
-        raise RandomizationRefused({"disease_status": [f"{status!r} is not a disease status."]})
+        raise RandomizationRefused(
+            {
+                "disease_status": [
+                    _("%(status)s is not a disease status.") % {"status": repr(status)}
+                ]
+            }
+        )
     return status
 
 
@@ -148,12 +158,18 @@ def patient_randomize(
     `randomized_at` is for loading demo data only; pages and the API always randomize now.
     """
     if not user_can_enter_data_at(user, patient.site):
-        raise PermissionDenied(f"{user} may not randomize at site {patient.site.code}.")
+        raise PermissionDenied(
+            _("%(user)s may not randomize at site %(site)s.")
+            % {"user": user, "site": patient.site.code}
+        )
     if regimen not in protocol.Regimen.values:
         raise RandomizationRefused(
             {
                 "regimen": [
-                    "Choose the salvage regimen: intensive (amsacrine-cytarabine) or azacitidine."
+                    _(
+                        "Choose the salvage regimen: intensive (amsacrine-cytarabine) or "
+                        "azacitidine."
+                    )
                 ]
             }
         )
@@ -170,26 +186,33 @@ def patient_randomize(
         raise AlreadyRandomized(existing)
     screening = Screening.objects.filter(patient=patient).first()
     if screening is None:
-        raise NotScreened({"patient": [f"Patient {patient} has not been screened."]})
+        raise NotScreened(
+            {"patient": [_("Patient %(study_id)s has not been screened.") % {"study_id": patient}]}
+        )
     if not screening.is_eligible:
         raise NotEligible(
             {
                 "patient": [
-                    f"Patient {patient} is a screen failure and cannot be randomized: "
-                    f"{screening.failure_reason}"
+                    _(
+                        "Patient %(study_id)s is a screen failure and cannot be randomized: "
+                        "%(reason)s"
+                    )
+                    % {"study_id": patient, "reason": screening.failure_text}
                 ]
             }
         )
     status = _checked_disease_status(screening, disease_status)
     randomized_at = randomized_at or timezone.now()
     if randomized_at > timezone.now():
-        raise RandomizationRefused({"randomized_at": ["A randomization cannot be in the future."]})
+        raise RandomizationRefused(
+            {"randomized_at": [_("A randomization cannot be in the future.")]}
+        )
     if timezone.localtime(randomized_at).date() < screening.screened_on:
         raise RandomizationRefused(
             {
                 "patient": [
-                    f"Randomization must follow consent and screening "
-                    f"({screening.screened_on:%d/%m/%Y})."
+                    _("Randomization must follow consent and screening (%(date)s).")
+                    % {"date": f"{screening.screened_on:%d/%m/%Y}"}
                 ]
             }
         )
@@ -197,7 +220,7 @@ def patient_randomize(
     design = current_design()
     levels = patient_levels(patient, regimen, status)
     key = stratum_key(design, levels)
-    stratum, _ = Stratum.objects.get_or_create(
+    stratum, _created = Stratum.objects.get_or_create(
         key=key, defaults={"levels": {} if key == "all" else {f: levels[f] for f in design.factors}}
     )
     # Lock the stratum: allocations within one stratum happen strictly one after another,
@@ -237,7 +260,7 @@ def patient_randomize(
 def allocation_sequence_view_record(*, user: User, what: str) -> SequenceViewing:
     """Record that an unblinded statistician looked at the used allocation sequence."""
     if not user_can_view_randomization_sequence(user):
-        raise PermissionDenied("Only the trial statistician may see the allocation sequence.")
+        raise PermissionDenied(_("Only the trial statistician may see the allocation sequence."))
     return SequenceViewing.objects.create(viewed_by=user, what=what)
 
 
@@ -245,7 +268,7 @@ def arms_viewing_record(*, user: User, what: str) -> SequenceViewing:
     """Record that an account read the arms given in a list or an export (the randomization
     list, a dataset or ODM with the arms), as viewings of the allocation sequence are."""
     if not arms_visible_to(user):
-        raise PermissionDenied("Results by arm are confidential while the trial runs.")
+        raise PermissionDenied(_("Results by arm are confidential while the trial runs."))
     return SequenceViewing.objects.create(viewed_by=user, what=what)
 
 
@@ -258,8 +281,11 @@ class AlreadyUnblinded(Conflict):
 
     def __init__(self, unblinding: TrialUnblinding):
         super().__init__(
-            f"The trial was already unblinded on {unblinding.unblinded_at:%d/%m/%Y %H:%M} UTC "
-            f"by {unblinding.unblinded_by}.",
+            _("The trial was already unblinded on %(when)s UTC by %(user)s.")
+            % {
+                "when": f"{unblinding.unblinded_at:%d/%m/%Y %H:%M}",
+                "user": unblinding.unblinded_by,
+            },
             existing=unblinding,
         )
 
@@ -275,15 +301,15 @@ def trial_unblind(
     and from then on the sponsor reads results by arm (randomization.blinding).
     """
     if not user_can_unblind_trial(user):
-        raise PermissionDenied("Only the trial statistician unblinds the trial.")
+        raise PermissionDenied(_("Only the trial statistician unblinds the trial."))
     reason = reason_for_change(
-        reason, missing="Give the reason for unblinding the trial, e.g. the final analysis."
+        reason, missing=_("Give the reason for unblinding the trial, e.g. the final analysis.")
     )
     existing = TrialUnblinding.objects.select_related("unblinded_by").first()
     if existing is not None:
         raise AlreadyUnblinded(existing)
     if authenticate(request, username=user.get_username(), password=password) != user:
-        raise UnblindingRefused({"password": ["Wrong password: the trial was not unblinded."]})
+        raise UnblindingRefused({"password": [_("Wrong password: the trial was not unblinded.")]})
     try:
         # Savepoint: two statisticians unblinding at once meet the unique constraint, and
         # the second is answered with the first's unblinding.

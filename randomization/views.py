@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -32,14 +33,18 @@ def patient_randomize(request: AuthenticatedHttpRequest, study_id: str) -> HttpR
     """Confirm eligibility and regimen, then randomize; a repeat shows the existing result."""
     patient = patient_get_for(request.user, study_id)
     if request.method == "POST" and not user_can_enter_data_at(request.user, patient.site):
-        raise PermissionDenied("Only a coordinator of this site can randomize its patients.")
+        raise PermissionDenied(_("Only a coordinator of this site can randomize its patients."))
     existing = Randomization.objects.filter(patient=patient).first()
     if existing is not None:
         if request.method == "POST":
-            messages.info(request, f"{services.AlreadyRandomized(existing)} No new arm was drawn.")
+            messages.info(
+                request,
+                _("%(refusal)s No new arm was drawn.")
+                % {"refusal": services.AlreadyRandomized(existing)},
+            )
         return redirect("randomization-confirmation", study_id=patient.study_id)
     if not user_can_enter_data_at(request.user, patient.site):
-        raise PermissionDenied("Only a coordinator of this site can randomize its patients.")
+        raise PermissionDenied(_("Only a coordinator of this site can randomize its patients."))
     if not patient.screening.is_eligible:
         return render(
             request,
@@ -47,8 +52,10 @@ def patient_randomize(request: AuthenticatedHttpRequest, study_id: str) -> HttpR
             {
                 "form": None,
                 "patient": patient,
-                "refusal": f"Patient {patient} is a screen failure and cannot be randomized: "
-                f"{patient.screening.failure_reason}",
+                "refusal": _(
+                    "Patient %(study_id)s is a screen failure and cannot be randomized: %(reason)s"
+                )
+                % {"study_id": patient, "reason": patient.screening.failure_text},
             },
         )
     form = RandomizeForm(request.POST or None)
@@ -58,7 +65,7 @@ def patient_randomize(request: AuthenticatedHttpRequest, study_id: str) -> HttpR
                 patient=patient, user=request.user, regimen=form.cleaned_data["regimen"]
             )
         except services.AlreadyRandomized as exc:
-            messages.info(request, f"{exc} No new arm was drawn.")
+            messages.info(request, _("%(refusal)s No new arm was drawn.") % {"refusal": exc})
         except ValidationError as exc:  # not eligible, bad regimen, or the data are locked
             show_on_form(form, exc)
             return render(
@@ -90,7 +97,7 @@ def randomization_confirmation(request: AuthenticatedHttpRequest, study_id: str)
 def balance_report(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Counts by arm per stratum and overall, for the statistician and the data manager."""
     if not user_can_view_balance_report(request.user):
-        raise PermissionDenied("The balance report is for the statistician and data managers.")
+        raise PermissionDenied(_("The balance report is for the statistician and data managers."))
     return render(request, "randomization/balance.html", {"report": selectors.balance_report()})
 
 
@@ -111,7 +118,7 @@ def allocation_sequence(request: AuthenticatedHttpRequest) -> HttpResponse:
 def trial_unblind(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The statistician unblinds the trial for the final analysis: reason and password."""
     if not user_can_unblind_trial(request.user):
-        raise PermissionDenied("Only the trial statistician unblinds the trial.")
+        raise PermissionDenied(_("Only the trial statistician unblinds the trial."))
     unblinding = trial_unblinding()
     form = TrialUnblindForm(request.POST or None) if unblinding is None else None
     if form is not None and request.method == "POST" and form.is_valid():
@@ -129,7 +136,7 @@ def trial_unblind(request: AuthenticatedHttpRequest) -> HttpResponse:
             return _unblinding_page(request, form, unblinding)
         else:
             messages.success(
-                request, "The trial is unblinded: the sponsor now sees results by arm."
+                request, _("The trial is unblinded: the sponsor now sees results by arm.")
             )
         return redirect("randomization-unblinding")
     return _unblinding_page(request, form, unblinding)

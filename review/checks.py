@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Model
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 import protocol
 from biology.selectors import eln_risk_disagreements
@@ -34,7 +36,7 @@ Finding = tuple[Model, str, str]  # record, field, text
 @dataclass(frozen=True)
 class AutomaticCheck:
     code: str
-    description: str
+    description: str  # shown in the reader's language (lazy)
     find: Callable[[dt.date], Iterator[Finding]]
 
 
@@ -111,46 +113,65 @@ def _transplants_in_uncontrolled_disease(today: dt.date) -> Iterator[Finding]:
         )
 
 
+def _with_days(text: str, days: int) -> str:
+    """A check's description with its number of days, in the reader's language when read."""
+    return lazy(lambda: gettext(text) % {"days": days}, str)()
+
+
 AUTOMATIC_CHECKS: tuple[AutomaticCheck, ...] = (
     AutomaticCheck(
         "VISIT_OUT_OF_WINDOW",
-        f"Follow-up visit done more than {FAR_OUTSIDE_WINDOW_DAYS} days outside its window",
+        _with_days(
+            gettext_noop("Follow-up visit done more than %(days)s days outside its window"),
+            FAR_OUTSIDE_WINDOW_DAYS,
+        ),
         _visits_far_outside_window,
     ),
     AutomaticCheck(
         "NO_RESPONSE_AFTER_INDUCTION",
-        f"No response assessment {RESPONSE_EXPECTED_WITHIN_DAYS} days after the IC induction",
+        _with_days(
+            gettext_noop("No response assessment %(days)s days after the IC induction"),
+            RESPONSE_EXPECTED_WITHIN_DAYS,
+        ),
         _missing_response_after_induction,
     ),
     AutomaticCheck(
         "VISIT_LONG_OVERDUE",
-        f"Follow-up visit overdue for more than {LONG_OVERDUE_DAYS} days",
+        _with_days(
+            gettext_noop("Follow-up visit overdue for more than %(days)s days"), LONG_OVERDUE_DAYS
+        ),
         _long_overdue_visits,
     ),
     AutomaticCheck(
         "TRANSPLANT_UNCONTROLLED_DISEASE",
-        "Allo-HSCT in uncontrolled disease (a major protocol deviation)",
+        gettext_lazy("Allo-HSCT in uncontrolled disease (a major protocol deviation)"),
         _transplants_in_uncontrolled_disease,
     ),
     AutomaticCheck(
         "CORTICOSTEROID_OUTSIDE_PROTOCOL",
-        "Systemic corticosteroid during protocol treatment outside the protocol's indications",
+        gettext_lazy(
+            "Systemic corticosteroid during protocol treatment outside the protocol's indications"
+        ),
         corticosteroids_for_review,
     ),
     AutomaticCheck(
         "ELN_RISK_MISMATCH",
-        "ELN risk group entered at screening differs from the risk derived from the "
-        "screening specimen's karyotype and mutations",
+        gettext_lazy(
+            "ELN risk group entered at screening differs from the risk derived from the "
+            "screening specimen's karyotype and mutations"
+        ),
         eln_risk_disagreements,
     ),
     AutomaticCheck(
         "DISEASE_STATUS_MISMATCH",
-        "Disease status derived from the history differs from the screening's",
+        gettext_lazy("Disease status derived from the history differs from the screening's"),
         disease_status_disagreements,
     ),
     AutomaticCheck(
         "PRIOR_LINES_MISMATCH",
-        "Lines of therapy counted from the prior regimens differ from the screening's",
+        gettext_lazy(
+            "Lines of therapy counted from the prior regimens differ from the screening's"
+        ),
         prior_lines_disagreements,
     ),
 )
@@ -158,7 +179,16 @@ AUTOMATIC_CHECKS: tuple[AutomaticCheck, ...] = (
 
 @transaction.atomic
 def automatic_queries_refresh(today: dt.date | None = None) -> dict[str, int]:
-    """Raise queries for new findings; close those whose finding the data no longer show."""
+    """Raise queries for new findings; close those whose finding the data no longer show.
+
+    The queries' texts are stored, so they are written in English whoever (or whichever
+    worker) runs the checks: the labels they quote are translated lazily.
+    """
+    with translation.override("en"):
+        return _refresh(today)
+
+
+def _refresh(today: dt.date | None) -> dict[str, int]:
     from django.contrib.contenttypes.models import ContentType
 
     today = today or timezone.localdate()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.reading import date_text, field_label, value_text
 from casebook.registry import FormNotDeclared
@@ -29,20 +30,30 @@ def _title(record: models.Model) -> tuple[str, tuple[str, ...]]:
     except FormNotDeclared:
         name = str(record._meta.verbose_name)
         return name[:1].upper() + name[1:], ()
-    return form.title, form.arm_revealing_fields
+    return str(form.title), form.arm_revealing_fields
 
 
 def record_label(record: models.Model) -> str:
     """Return the record's name for the review page and its forms."""
     if isinstance(record, Patient):
-        return f"Patient {record.study_id}"
+        return _("Patient %(study_id)s") % {"study_id": record.study_id}
     if isinstance(record, Screening):
-        return f"Screening on {date_text(record.screened_on)}"
+        return _("Screening on %(date)s") % {"date": date_text(record.screened_on)}
     if isinstance(record, CriterionAnswer):
-        answer = "Yes" if record.answer else "No"
-        return f"{record.kind.capitalize()} criterion: {record.text}: {answer}"
+        answer = _("Yes") if record.answer else _("No")
+        if record.kind == "inclusion":
+            return _("Inclusion criterion: %(criterion)s: %(answer)s") % {
+                "criterion": record.label,
+                "answer": answer,
+            }
+        return _("Exclusion criterion: %(criterion)s: %(answer)s") % {
+            "criterion": record.label,
+            "answer": answer,
+        }
     if isinstance(record, Randomization):  # the arm stays out: blinded readers see this page
-        return f"Randomization on {date_text(timezone.localdate(record.randomized_at))}"
+        return _("Randomization on %(date)s") % {
+            "date": date_text(timezone.localdate(record.randomized_at))
+        }
     title, withheld = _title(record)
     fields = [
         f for f in record._meta.concrete_fields if f.name not in withheld and not f.is_relation
@@ -56,7 +67,7 @@ def record_label(record: models.Model) -> str:
         parts.append(term)
         grade = getattr(record, "grade", None)
         if grade is not None:
-            parts.append(f"grade {grade}")
+            parts.append(_("grade %(grade)s") % {"grade": grade})
     else:
         choices = sorted(
             (f for f in fields if f.choices),

@@ -12,6 +12,8 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from accounts.models import User
 from audit.tracking import audited
@@ -26,7 +28,9 @@ class RecordReference(models.Model):
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.PositiveBigIntegerField()
     record = GenericForeignKey("content_type", "object_id")
-    field_name = models.CharField(max_length=60, blank=True, help_text="Empty: the whole record.")
+    field_name = models.CharField(
+        max_length=60, blank=True, help_text=_("Empty: the whole record.")
+    )
 
     class Meta:
         abstract = True
@@ -37,17 +41,17 @@ class DataQuery(RecordReference):
     """A question on a value, raised by a data manager, a monitor or an automatic check."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        ANSWERED = "answered", "Answered"
-        CLOSED = "closed", "Closed"
+        OPEN = "open", pgettext_lazy("query", "Open")
+        ANSWERED = "answered", pgettext_lazy("query", "Answered")
+        CLOSED = "closed", pgettext_lazy("query", "Closed")
 
     class Kind(models.TextChoices):
-        MANUAL = "manual", "Raised by a data manager or a monitor"
-        AUTOMATIC = "automatic", "Raised by an automatic check"
+        MANUAL = "manual", _("Raised by a data manager or a monitor")
+        AUTOMATIC = "automatic", _("Raised by an automatic check")
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     check_code = models.CharField(
-        max_length=40, blank=True, help_text="The automatic check that raised it."
+        max_length=40, blank=True, help_text=_("The automatic check that raised it.")
     )
     text = models.CharField(max_length=FREE_TEXT_MAX_LENGTH, validators=[no_control_characters])
     status = models.CharField(
@@ -78,10 +82,10 @@ class QueryStep(models.Model):
     """One step of a query's life: raised, answered, closed, re-opened; never changed."""
 
     class Action(models.TextChoices):
-        RAISED = "raised", "Raised"
-        ANSWERED = "answered", "Answered"
-        CLOSED = "closed", "Closed"
-        REOPENED = "reopened", "Re-opened"
+        RAISED = "raised", pgettext_lazy("query", "Raised")
+        ANSWERED = "answered", pgettext_lazy("query", "Answered")
+        CLOSED = "closed", pgettext_lazy("query", "Closed")
+        REOPENED = "reopened", pgettext_lazy("query", "Re-opened")
 
     query = models.ForeignKey(DataQuery, on_delete=models.PROTECT, related_name="steps")
     action = models.CharField(max_length=10, choices=Action.choices)
@@ -109,7 +113,7 @@ class SourceVerification(RecordReference):
 
     verified_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     verified_at = models.DateTimeField(auto_now_add=True)
-    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the verified values.")
+    fingerprint = models.CharField(max_length=64, help_text=_("SHA-256 of the verified values."))
 
     class Meta:
         ordering = ["-verified_at", "-pk"]
@@ -126,7 +130,8 @@ class Signature(models.Model):
     breaks it, and a new signature is asked for.
     """
 
-    MEANING = "I have reviewed and approve the data of this casebook."
+    # Stored with each signature in English; shown translated.
+    MEANING = gettext_noop("I have reviewed and approve the data of this casebook.")
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="signatures")
     signed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")

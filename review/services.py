@@ -11,6 +11,7 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied, Validati
 from django.db import transaction
 from django.db.models import Model
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import (
@@ -36,8 +37,11 @@ def _reference(record: Model, field_name: str) -> dict:
             raise ValidationError(
                 {
                     "field_name": [
-                        f"{str(record._meta.verbose_name).capitalize()} "
-                        f"has no field {field_name!r}."
+                        _("%(record)s has no field %(field)s.")
+                        % {
+                            "record": str(record._meta.verbose_name).capitalize(),
+                            "field": repr(field_name),
+                        }
                     ]
                 }
             ) from None
@@ -53,7 +57,7 @@ def _reference(record: Model, field_name: str) -> dict:
 
 def _require(allowed: bool) -> None:
     if not allowed:
-        raise PermissionDenied("Your role may not do this.")
+        raise PermissionDenied(_("Your role may not do this."))
 
 
 # --- Queries ----------------------------------------------------------------------------
@@ -69,9 +73,9 @@ def query_raise(
         _require(user_can_raise_queries(user))
     reference = _reference(record, field_name)
     if user is not None and not user_can_raise_queries_at(user, reference["patient"].site):
-        raise PermissionDenied("Monitors raise queries at the sites they are assigned to.")
+        raise PermissionDenied(_("Monitors raise queries at the sites they are assigned to."))
     if not has_visible_text(text):
-        raise ValidationError({"text": ["Say what is doubtful about the value."]})
+        raise ValidationError({"text": [_("Say what is doubtful about the value.")]})
     text = text_checked(DataQuery, "text", text.strip())  # pages post it raw
     with pghistory.context(
         user=user.pk if user else None,
@@ -90,6 +94,18 @@ def query_raise(
     return query
 
 
+def _cannot_move(query: DataQuery, action: str) -> str:
+    """Why a query in its status cannot take this step, in the reader's language."""
+    status = query.get_status_display().lower()
+    messages = {
+        QueryStep.Action.ANSWERED: _("This query is %(status)s: it cannot be answered."),
+        QueryStep.Action.CLOSED: _("This query is %(status)s: it cannot be closed."),
+        QueryStep.Action.REOPENED: _("This query is %(status)s: it cannot be reopened."),
+    }
+    text = messages.get(action, _("This query is %(status)s: it cannot be changed."))
+    return text % {"status": status}
+
+
 def _move(
     query: DataQuery,
     *,
@@ -102,13 +118,7 @@ def _move(
     text = text_checked(QueryStep, "text", text)  # pages post it raw
     query = DataQuery.objects.select_for_update().get(pk=query.pk)
     if query.status not in allowed_from:
-        raise ValidationError(
-            {
-                "status": [
-                    f"This query is {query.get_status_display().lower()}: it cannot be {action}."
-                ]
-            }
-        )
+        raise ValidationError({"status": [_cannot_move(query, action)]})
     query.status = to
     with pghistory.context(user=user.pk if user else None, reason=f"Query {action}"):
         query.save(update_fields=["status", "updated_at"])
@@ -120,9 +130,9 @@ def _move(
 def query_answer(*, user: User, query: DataQuery, text: str) -> DataQuery:
     """The site answers: it explains, or says which correction it made (audited with reason)."""
     if not user_can_answer_queries_at(user, query.patient.site):
-        raise PermissionDenied("Queries are answered by a coordinator of the patient's site.")
+        raise PermissionDenied(_("Queries are answered by a coordinator of the patient's site."))
     if not has_visible_text(text):
-        raise ValidationError({"text": ["Give the answer: the explanation or the correction."]})
+        raise ValidationError({"text": [_("Give the answer: the explanation or the correction.")]})
     return _move(
         query,
         user=user,
@@ -151,7 +161,7 @@ def query_close(*, user: User | None, query: DataQuery, text: str = "") -> DataQ
 def query_reopen(*, user: User, query: DataQuery, text: str) -> DataQuery:
     _require(user_can_close_queries(user))
     if not has_visible_text(text):
-        raise ValidationError({"text": ["Say why the query is re-opened."]})
+        raise ValidationError({"text": [_("Say why the query is re-opened.")]})
     return _move(
         query,
         user=user,
@@ -171,7 +181,7 @@ def record_verify(*, user: User, record: Model, field_name: str = "") -> SourceV
     _require(user_can_verify_source(user))
     reference = _reference(record, field_name)
     if not user_can_verify_source_at(user, reference["patient"].site):
-        raise PermissionDenied("Monitors verify the sites they are assigned to.")
+        raise PermissionDenied(_("Monitors verify the sites they are assigned to."))
     stored = type(record)._default_manager.get(pk=record.pk)  # as stored, not as passed
     with pghistory.context(user=user.pk, reason="Source-data verification"):
         return SourceVerification.objects.create(
@@ -193,9 +203,9 @@ def casebook_sign(
     is logged and counts towards the account lockout like any log-in.
     """
     if not user_can_sign_casebook(user, patient.site):
-        raise PermissionDenied("An investigator of the patient's site signs the casebook.")
+        raise PermissionDenied(_("An investigator of the patient's site signs the casebook."))
     if authenticate(request, username=user.get_username(), password=password) != user:
-        raise ValidationError({"password": ["Wrong password: the casebook was not signed."]})
+        raise ValidationError({"password": [_("Wrong password: the casebook was not signed.")]})
     with transaction.atomic(), pghistory.context(user=user.pk, reason=Signature.MEANING):
         return Signature.objects.create(
             patient=patient,

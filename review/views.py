@@ -10,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest, write_allowed, writes_allowed_for
@@ -43,7 +44,7 @@ def _record_from(patient, token: str):
     for record in casebook_records(patient):
         if f"{ContentType.objects.get_for_model(record).pk}:{record.pk}" == token:
             return record
-    raise ValidationError({"record": ["Choose a record of this patient's casebook."]})
+    raise ValidationError({"record": [_("Choose a record of this patient's casebook.")]})
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ def query_raise(request: AuthenticatedHttpRequest, study_id: str) -> HttpRespons
         request,
         patient,
         raise_query,
-        "Query raised.",
+        _("Query raised."),
         form="raise-query",
     )
 
@@ -157,12 +158,12 @@ def query_step(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpR
         request.user, user_can_answer_queries if action == "answer" else user_can_close_queries
     )
     steps = {
-        "answer": (services.query_answer, "Query answered."),
-        "close": (services.query_close, "Query closed."),
-        "reopen": (services.query_reopen, "Query re-opened."),
+        "answer": (services.query_answer, _("Query answered.")),
+        "close": (services.query_close, _("Query closed.")),
+        "reopen": (services.query_reopen, _("Query re-opened.")),
     }
     if action not in steps:
-        raise Http404("No such step.")
+        raise Http404(_("No such step."))
     step, message = steps[action]
     return _done(
         request,
@@ -185,7 +186,7 @@ def record_verify(request: AuthenticatedHttpRequest, study_id: str) -> HttpRespo
         lambda: services.record_verify(
             user=request.user, record=_record_from(patient, request.POST.get("record", ""))
         ),
-        "Marked verified against the source.",
+        _("Marked verified against the source."),
         form="verify",
     )
 
@@ -204,7 +205,7 @@ def casebook_sign(request: AuthenticatedHttpRequest, study_id: str) -> HttpRespo
             password=request.POST.get("password", ""),
             request=request,
         ),
-        "Casebook signed.",
+        _("Casebook signed."),
         form="sign",
     )
 
@@ -220,7 +221,7 @@ def patient_lock(request: AuthenticatedHttpRequest, study_id: str) -> HttpRespon
         lambda: data_lock(
             user=request.user, patient=patient, reason=request.POST.get("reason", "")
         ),
-        "Patient's data locked.",
+        _("Patient's data locked."),
         form="lock",
     )
 
@@ -234,7 +235,7 @@ def lock_release(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     def unlock() -> None:
         data_unlock(user=request.user, lock=lock, reason=request.POST.get("reason", ""))
 
-    success = "Unlocked; the reason is kept in the audit trail."
+    success = _("Unlocked; the reason is kept in the audit trail.")
     if lock.patient is not None:
         patient = patient_get_for(request.user, lock.patient.study_id)
         return _done(request, patient, unlock, success, form="unlock")
@@ -248,7 +249,7 @@ def query_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     site = site_chosen(request.user, request.GET.get("site"))
     age = request.GET.get("min_age", "").strip()
     if age and not (age.isascii() and age.isdigit() and len(age) <= 5):
-        messages.error(request, "Age: a number of days, e.g. 30.")
+        messages.error(request, _("Age: a number of days, e.g. 30."))
         age = ""
     queries = selectors.queries_for(
         request.user,
@@ -278,23 +279,23 @@ def locks(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Active locks; a data manager locks a whole site, or the whole trial, here."""
     if request.method == "POST":
         if not user_can_lock_data(request.user):
-            raise PermissionDenied("Data managers lock data.")
+            raise PermissionDenied(_("Data managers lock data."))
         if request.POST.get("whole_trial"):
             attempt(
                 request,
                 lambda: data_lock(
                     user=request.user, reason=request.POST.get("reason", ""), whole_trial=True
                 ),
-                success="The whole trial is locked.",
+                success=_("The whole trial is locked."),
             )
             return redirect("review-locks")
         site = site_chosen(request.user, request.POST.get("site"))
         if site is None:
-            raise Http404("Choose a site.")
+            raise Http404(_("Choose a site."))
         attempt(
             request,
             lambda: data_lock(user=request.user, site=site, reason=request.POST.get("reason", "")),
-            success=f"Site {site} locked.",
+            success=_("Site %(site)s locked.") % {"site": site},
         )
         return redirect("review-locks")
     return render(

@@ -30,10 +30,12 @@ def test_a_coordinator_enters_a_flow_mrd_result(
     page.get_by_role("link", name="Record an MRD assessment").click()
     page.wait_for_url(f"{patient_url}mrd/new/")
     page.get_by_label("Sample taken on").fill(sampled_on.isoformat())
-    page.get_by_label("Timepoint").select_option(label=protocol.MrdTimepoint.AFTER_INDUCTION.label)
-    page.locator("select[name='method']").select_option(label=protocol.MrdMethod.FLOW.label)
+    page.get_by_label("Timepoint").select_option(
+        label=str(protocol.MrdTimepoint.AFTER_INDUCTION.label)
+    )
+    page.locator("select[name='method']").select_option(label=str(protocol.MrdMethod.FLOW.label))
     page.get_by_label("Assay sensitivity").fill("0.0001")
-    page.get_by_label("Result").select_option(label=protocol.MrdResult.VALUE.label)
+    page.get_by_label("Result").select_option(label=str(protocol.MrdResult.VALUE.label))
     page.get_by_label("MRD value").fill("0.00004")
     page.get_by_role("button", name="Save").click()
 

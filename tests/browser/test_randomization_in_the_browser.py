@@ -21,7 +21,7 @@ from tests.factories import all_criteria_met, screen_patient
 pytestmark = pytest.mark.browser
 
 DAY = dt.timedelta(days=1)
-ARM_LABELS = tuple(arm.label for arm in protocol.Arm)
+ARM_LABELS = tuple(str(arm.label) for arm in protocol.Arm)
 
 
 @pytest.fixture

@@ -135,7 +135,7 @@ def treated_patient(patient_a, coordinator, today):
 def _fill_response(page: Page, *, assessed_on: dt.date, platelets: str) -> None:
     """A marrow in remission with recovered neutrophils, MRD negative; platelets as given."""
     page.get_by_label("Assessed on").fill(_iso(assessed_on))
-    page.get_by_label("Category").select_option(label=protocol.ResponseCategory.CR.label)
+    page.get_by_label("Category").select_option(label=str(protocol.ResponseCategory.CR.label))
     page.get_by_label("Marrow blasts").fill("2.5")
     page.get_by_label("ANC").fill("1.80")
     page.get_by_label("Platelets").fill(platelets)
@@ -270,7 +270,7 @@ def test_it_records_the_treatment_and_puts_the_month_3_visit_on_the_worklist(
     page.wait_for_url(f"{patient_url}end-of-treatment/new/")
     page.get_by_label("Treatment ended on").fill(_iso(ended_on))
     page.get_by_label("Reason").select_option(
-        label=protocol.EndOfTreatmentReason.INVESTIGATOR.label
+        label=str(protocol.EndOfTreatmentReason.INVESTIGATOR.label)
     )
     page.get_by_label("Note").fill(EOT_NOTE)
     page.get_by_role("button", name="Save").click()
@@ -346,9 +346,9 @@ def test_it_records_the_month_3_visit_from_the_worklist(
 
     # Seen today, alive, in continuing remission, no transplant since.
     page.get_by_label("Visit done on").fill(_iso(today))
-    page.get_by_label("Vital status").select_option(label=protocol.VitalStatus.ALIVE.label)
+    page.get_by_label("Vital status").select_option(label=str(protocol.VitalStatus.ALIVE.label))
     page.get_by_label("Disease status").select_option(
-        label=protocol.FollowUpDiseaseStatus.CONTINUING_REMISSION.label
+        label=str(protocol.FollowUpDiseaseStatus.CONTINUING_REMISSION.label)
     )
     page.get_by_label("Allo-HSCT since last visit").select_option(label="No")
     page.get_by_role("button", name="Save visit").click()

@@ -74,7 +74,7 @@ def test_it_shows_no_arm_on_the_patient_page_before_randomization(client, coordi
     page = client.get(f"/patients/{patient_a.study_id}/").content.decode()
 
     for arm in protocol.Arm:
-        assert arm.label not in page
+        assert str(arm.label) not in page
     assert "Randomize" in page
 
 
