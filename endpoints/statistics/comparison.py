@@ -29,12 +29,27 @@ class LogRank:
     strata: tuple[str, ...] = ()
 
 
+def _factorize(labels: Sequence[str], sort: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's label as a small integer, and the labels: hashing, not sorting strings.
+
+    A list (what the worker passes) becomes an object array, which pandas hashes fastest.
+    """
+    array = labels if isinstance(labels, np.ndarray) else np.array(labels, dtype=object)
+    codes, levels = pd.factorize(array, sort=sort)
+    return codes.astype(np.int64), np.asarray(levels)
+
+
+def _treated(groups: Sequence[str], treatment: str) -> np.ndarray:
+    codes, levels = _factorize(groups)
+    return (levels == treatment)[codes] if len(codes) else np.zeros(0, dtype=bool)
+
+
 def _strata_codes(strata: Sequence[str] | None, n: int) -> tuple[np.ndarray, tuple[str, ...]]:
     """Each row's stratum as a small integer, and the strata's names sorted (R's order)."""
     if strata is None:
         return np.zeros(n, dtype=np.int64), ()
-    codes, levels = pd.factorize(np.asarray(strata), sort=True)
-    return codes.astype(np.int64), tuple(str(level) for level in levels)
+    codes, levels = _factorize(strata, sort=True)
+    return codes, tuple(str(level) for level in levels)
 
 
 def _observed_expected(
@@ -97,7 +112,7 @@ def logrank(
     """
     times = np.asarray(durations, dtype=float)
     event_flags = np.asarray(events, dtype=np.int64) == 1
-    treated = np.asarray(groups) == treatment
+    treated = _treated(groups, treatment)
     codes, levels = _strata_codes(strata, len(times))
     o_minus_e, variance, o_t, e_t = _observed_expected(
         times, event_flags.astype(np.int64), treated, codes
@@ -157,7 +172,7 @@ def cox(
         raise ValueError(f"ties must be one of {TIES}, not {ties!r}")
     times = np.asarray(durations, dtype=float)
     event_flags = (np.asarray(events) == 1).astype(np.int64)
-    treated = (np.asarray(groups) == treatment).astype(float)
+    treated = _treated(groups, treatment).astype(float)
     if len(treated) == 0 or treated.min() == treated.max():
         raise np.linalg.LinAlgError("the arm does not vary: no hazard ratio")
     codes = _strata_codes(strata, len(times))[0] if strata is not None else None
