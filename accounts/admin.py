@@ -10,6 +10,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm, UsernameField
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from knox.models import AuthToken
 
 from accounts.forms import AdminLogInForm
@@ -37,10 +38,10 @@ class StaffChangeForm(UserChangeForm):
     """The admin's account form: a new role needs a reason, which the audit trail keeps."""
 
     role_change_reason = forms.CharField(
-        label="Reason for the role change",
+        label=_("Reason for the role change"),
         required=False,
         max_length=REASON_MAX_LENGTH,
-        help_text="Required when the role changes; kept with the change in the audit trail.",
+        help_text=_("Required when the role changes; kept with the change in the audit trail."),
     )
 
     class Meta:
@@ -56,7 +57,7 @@ class StaffChangeForm(UserChangeForm):
                 reason_for_change(
                     reason,
                     field="role_change_reason",
-                    missing="Give the reason for the role change: the audit trail keeps it.",
+                    missing=_("Give the reason for the role change: the audit trail keeps it."),
                 )
             except ValidationError as refused:
                 self.add_error(None, refused)
@@ -70,11 +71,11 @@ class StaffAdmin(UserAdmin):
     list_filter = ["role", "is_active", "sites"]
     fieldsets = (
         *(UserAdmin.fieldsets or ()),
-        ("Trial role", {"fields": ["role", "role_change_reason"]}),
+        (_("Trial role"), {"fields": ["role", "role_change_reason"]}),
     )
     add_fieldsets = (
         *UserAdmin.add_fieldsets,
-        ("Trial role", {"fields": ["role"]}),
+        (_("Trial role"), {"fields": ["role"]}),
     )
     inlines = [SiteAssignmentInline]
 

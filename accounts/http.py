@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from rest_framework.request import Request
 
 from accounts.models import User
@@ -32,7 +33,7 @@ class AuthenticatedRequest(Request):
     user: User
 
 
-READ_ONLY = "Your role may read these data but not change them."
+READ_ONLY = _("Your role may read these data but not change them.")
 
 
 def write_allowed(user: User, question: Callable[[User], bool]) -> None:

@@ -22,14 +22,14 @@ class Language(models.TextChoices):
 class Role(models.TextChoices):
     """What a staff account may see and do (see roles in README)."""
 
-    COORDINATOR = "coordinator", "Study coordinator"
-    INVESTIGATOR = "investigator", "Investigator"
-    DATA_MANAGER = "data_manager", "Data manager"
-    SPONSOR = "sponsor", "Sponsor"
-    STATISTICIAN = "statistician", "Trial statistician"
-    MONITOR = "monitor", "Clinical research monitor"
-    DMC = "dmc", "Data monitoring committee"
-    PHARMACOVIGILANCE = "pharmacovigilance", "Pharmacovigilance"
+    COORDINATOR = "coordinator", _("Study coordinator")
+    INVESTIGATOR = "investigator", _("Investigator")
+    DATA_MANAGER = "data_manager", _("Data manager")
+    SPONSOR = "sponsor", _("Sponsor")
+    STATISTICIAN = "statistician", _("Trial statistician")
+    MONITOR = "monitor", _("Clinical research monitor")
+    DMC = "dmc", _("Data monitoring committee")
+    PHARMACOVIGILANCE = "pharmacovigilance", _("Pharmacovigilance")
 
 
 # Roles whose view of patients is limited to the sites they are assigned to.
@@ -51,7 +51,8 @@ class Site(models.Model):
     )
     name = models.CharField(max_length=200)
     active = models.BooleanField(
-        default=True, help_text="Inactive sites keep their patients but cannot screen new ones."
+        default=True,
+        help_text=_("Inactive sites keep their patients but cannot screen new ones."),
     )
     language = models.CharField(
         max_length=8,
@@ -120,11 +121,11 @@ class AccessEvent(models.Model):
     """A log-in, failed log-in or log-out, kept for the audit trail; never changed."""
 
     class Kind(models.TextChoices):
-        LOGIN = "login", "Logged in"
-        LOGIN_FAILED = "login_failed", "Failed log-in"
+        LOGIN = "login", _("Logged in")
+        LOGIN_FAILED = "login_failed", _("Failed log-in")
         # The username was locked at that address: the password was not even checked.
-        LOCKED_OUT = "locked_out", "Refused while locked out"
-        LOGOUT = "logout", "Logged out"
+        LOCKED_OUT = "locked_out", _("Refused while locked out")
+        LOGOUT = "logout", _("Logged out")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     username = models.CharField(max_length=150)
@@ -159,7 +160,7 @@ class LockoutRelease(models.Model):
     lengthens the next lockout again (accounts/lockouts.py).
     """
 
-    username = models.CharField(max_length=150, help_text="The username that was locked.")
+    username = models.CharField(max_length=150, help_text=_("The username that was locked."))
     # The account, when the username is one; PROTECT: accounts are never deleted.
     user = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="lockout_releases"

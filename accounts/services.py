@@ -96,10 +96,10 @@ def lockout_release(
     from axes.models import AccessAttempt
 
     if not user_can_release_lockouts(released_by):
-        raise PermissionDenied("Only a data manager or the trial's administrator may unlock.")
+        raise PermissionDenied(_("Only a data manager or the trial's administrator may unlock."))
     reason = reason.strip()
     if not has_visible_text(reason):
-        raise Refused({"reason": ["Say why the account is unlocked (checked with whom)."]})
+        raise Refused({"reason": [_("Say why the account is unlocked (checked with whom).")]})
     release = LockoutRelease(
         username=username,
         user=User.objects.filter(username=username).first(),

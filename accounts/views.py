@@ -34,7 +34,7 @@ class LockoutReleaseForm(forms.Form):
 def lockouts(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Usernames locked at an address now; unlocking one needs a reason, kept with who did it."""
     if not user_can_release_lockouts(request.user):
-        raise PermissionDenied("Data managers and the trial's administrators unlock accounts.")
+        raise PermissionDenied(_("Data managers and the trial's administrators unlock accounts."))
     if request.method == "POST":
         form = LockoutReleaseForm(request.POST)
         if form.is_valid():
@@ -47,7 +47,8 @@ def lockouts(request: AuthenticatedHttpRequest) -> HttpResponse:
                     released_by=request.user,
                     reason=values["reason"],
                 ),
-                success=f"{values['username']} may log in again from that address.",
+                success=_("%(username)s may log in again from that address.")
+                % {"username": values["username"]},
             )
         else:
             messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))

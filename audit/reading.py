@@ -19,18 +19,24 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 import protocol
 from audit.selectors import HistoryEntry
 
 NOTHING = "—"
+YES, NO = _("Yes"), _("No")
+
 
 # JSON fields whose keys or values are codes of a protocol vocabulary (gene → result,
 # stratification factor → level).
-_JSON_VALUE_LABELS: dict[str, dict[str, str]] = {
-    "mutations": {str(k): str(v) for k, v in protocol.MutationResult.choices},
-    "stratum_levels": {str(k): str(v) for k, v in protocol.Regimen.choices},
-}
+# Read when a page is shown, so the labels are in the reader's language.
+def _json_value_labels(name: str) -> dict[str, str]:
+    choices = {"mutations": protocol.MutationResult, "stratum_levels": protocol.Regimen}.get(name)
+    return {str(k): str(v) for k, v in choices.choices} if choices is not None else {}
+
+
 _JSON_KEY_LABELS: dict[str, dict[str, str]] = {
     "stratum_levels": {
         f: f.replace("_", " ").capitalize() for f in protocol.STRATIFICATION_FACTORS
@@ -39,7 +45,12 @@ _JSON_KEY_LABELS: dict[str, dict[str, str]] = {
 
 _SUBJECT_MAX = 120  # a row's text, as named in the audit trail's "Record" column
 
-_ACTIONS = {"insert": "Created", "update": "Changed", "delete": "Deleted"}
+# Translators: what happened to a record, in the audit trail's "Action" column.
+_ACTIONS = {
+    "insert": pgettext_lazy("audit action", "Created"),
+    "update": pgettext_lazy("audit action", "Changed"),
+    "delete": pgettext_lazy("audit action", "Deleted"),
+}
 
 
 def model_of(label: str) -> type[models.Model] | None:
@@ -103,7 +114,7 @@ def value_text(model: type[models.Model] | None, name: str, value: Any) -> str:
     if value is None or value == "" or value == [] or value == {}:
         return NOTHING
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return str(YES) if value else str(NO)
     field = field_of(model, name)
     if field is not None and field.choices:
         labels = {str(k): str(v) for k, v in field.flatchoices}
@@ -114,7 +125,10 @@ def value_text(model: type[models.Model] | None, name: str, value: Any) -> str:
         if isinstance(value, models.Model):
             return str(value)
         target: Any = field.related_model
-        return f"{_capitalized(str(target._meta.verbose_name))} no. {value}"
+        return gettext("%(record)s no. %(number)s") % {
+            "record": _capitalized(str(target._meta.verbose_name)),
+            "number": value,
+        }
     if isinstance(field, models.DateTimeField) or isinstance(value, dt.datetime):
         moment = value if isinstance(value, dt.datetime) else parse_datetime(str(value))
         return moment_text(moment) if moment else str(value)
@@ -122,7 +136,7 @@ def value_text(model: type[models.Model] | None, name: str, value: Any) -> str:
         day = value if isinstance(value, dt.date) else parse_date(str(value))
         return date_text(day) if day else str(value)
     if isinstance(value, dict):
-        labels = _JSON_VALUE_LABELS.get(name, {})
+        labels = _json_value_labels(name)
         keys = _JSON_KEY_LABELS.get(name, {})
         return ", ".join(
             f"{keys.get(k, k)}: {labels.get(str(v), value_text(None, k, v))}"
@@ -173,7 +187,7 @@ def readable(entries: list[HistoryEntry]) -> list[ReadableEntry]:
         shown.append(
             ReadableEntry(
                 at=entry.at,
-                action=_ACTIONS.get(entry.action, _capitalized(entry.action)),
+                action=str(_ACTIONS.get(entry.action, _capitalized(entry.action))),
                 record=record_text(model, entry),
                 username=entry.username,
                 reason=entry.reason,

@@ -18,6 +18,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser as User
 from django.db.models import F, Model
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pghistory.models import Events
 
 from audit.time_stamps import time_stamp
@@ -26,24 +29,26 @@ from refusals.text import CONTROL_CHARACTER_MESSAGE, CONTROL_CHARACTERS, has_vis
 
 # Any audited model: the functions below return the record they were given, typed as given.
 R = TypeVar("R", bound=Model)
+# A message: translated now, or lazily where it is a constant.
+StrOrPromise = str | Promise
 
 
 # A reason is copied into every audit event of its change: one short paragraph. Every form
 # and serializer asking for a reason declares this bound, so the pages and the schema show it.
 REASON_MAX_LENGTH = 300
-REASON_MISSING = "Give a reason for the change."
+REASON_MISSING = gettext_lazy("Give a reason for the change.")
 
 
 class ReasonRequired(Refused):
     """An edit of saved data without a reason for change that says something (400 under
     `reason`, or the field the page or API calls it)."""
 
-    def __init__(self, message: str = REASON_MISSING, *, field: str = "reason") -> None:
+    def __init__(self, message: StrOrPromise = REASON_MISSING, *, field: str = "reason") -> None:
         super().__init__({field: [message]})
 
 
 def reason_for_change(
-    reason: str | None, *, field: str = "reason", missing: str = REASON_MISSING
+    reason: str | None, *, field: str = "reason", missing: StrOrPromise = REASON_MISSING
 ) -> str:
     """Return the reason as the audit trail keeps it (stripped), or refuse it.
 
@@ -58,7 +63,8 @@ def reason_for_change(
         raise ReasonRequired(CONTROL_CHARACTER_MESSAGE, field=field)
     if len(reason) > REASON_MAX_LENGTH:
         raise ReasonRequired(
-            f"Keep the reason to {REASON_MAX_LENGTH} characters (it has {len(reason)}).",
+            _("Keep the reason to %(limit)s characters (it has %(length)s).")
+            % {"limit": REASON_MAX_LENGTH, "length": len(reason)},
             field=field,
         )
     return reason
@@ -74,21 +80,39 @@ class VersionConflict(Refused):
 
     def __init__(self, record: Model) -> None:
         who, when = _last_save(record)
-        by = f" by {who}" if who else ""
         # The zone named, and UTC beside it: an editor in another zone reads the same time.
         stamp = time_stamp(when) if when else None
-        at = (
-            f" on {stamp.date} at {stamp.time} {stamp.zone} ({stamp.utc_time} UTC)" if stamp else ""
+        super().__init__({"version": [_conflict_message(who, stamp)]})
+
+
+def _conflict_message(who: str, stamp: Any) -> str:
+    """The stale version's message, whole sentences in each case (translators see each)."""
+    if stamp is None:
+        if who:
+            return _(
+                "This record was changed by someone else after you opened it: saved by "
+                "%(who)s. Nothing was saved: reload it to see their change, then apply yours "
+                "again."
+            ) % {"who": who}
+        return _(
+            "This record was changed by someone else after you opened it: saved. Nothing was "
+            "saved: reload it to see their change, then apply yours again."
         )
-        super().__init__(
-            {
-                "version": [
-                    f"This record was changed by someone else after you opened it: saved{by}"
-                    f"{at}. Nothing was saved: reload it to see their change, then apply "
-                    "yours again."
-                ]
-            }
+    at = {"date": stamp.date, "time": stamp.time, "zone": stamp.zone, "utc": stamp.utc_time}
+    if who:
+        return _(
+            "This record was changed by someone else after you opened it: saved by %(who)s "
+            "on %(date)s at %(time)s %(zone)s (%(utc)s UTC). Nothing was saved: reload it to "
+            "see their change, then apply yours again."
+        ) % {"who": who, **at}
+    return (
+        _(
+            "This record was changed by someone else after you opened it: saved on %(date)s at "
+            "%(time)s %(zone)s (%(utc)s UTC). Nothing was saved: reload it to see their change, "
+            "then apply yours again."
         )
+        % at
+    )
 
 
 def _last_save(record: Model) -> tuple[str, dt.datetime | None]:

@@ -7,12 +7,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 Number = int | Decimal
+
+if TYPE_CHECKING:
+    # A label or title may be given lazily translated (gettext_lazy): read in the reader's
+    # language when shown.
+    from django_stubs_ext import StrOrPromise as Text
 
 
 @dataclass(frozen=True)
@@ -28,8 +34,8 @@ class Item:
     unit: str = ""
     minimum: Number | None = None
     maximum: Number | None = None
-    label: str = ""  # defaults to the model field's verbose name
-    help_text: str = ""  # defaults to the model field's help text
+    label: Text = ""  # defaults to the model field's verbose name
+    help_text: Text = ""  # defaults to the model field's help text
     entered: bool = True
     # The value tells the patient's arm (dexamethasone given, its relation to an adverse
     # event): withheld from lists, exports and ODM for blinded readers while the trial runs
@@ -53,11 +59,14 @@ class Item:
         """The range as people read it: "0 to 25000 mg/m²", "at least 1"; "" if unbounded."""
         low, high = self.minimum, self.maximum
         if low is not None and high is not None:
-            text = f"{number_text(low)} to {number_text(high)}"
+            text = gettext("%(low)s to %(high)s") % {
+                "low": number_text(low),
+                "high": number_text(high),
+            }
         elif low is not None:
-            text = f"at least {number_text(low)}"
+            text = gettext("at least %(low)s") % {"low": number_text(low)}
         elif high is not None:
-            text = f"at most {number_text(high)}"
+            text = gettext("at most %(high)s") % {"high": number_text(high)}
         else:
             return ""
         return with_unit(text, self.unit)
@@ -89,10 +98,10 @@ class Computed:
     """
 
     name: str
-    label: str
+    label: Text
     data_type: str  # text, integer, decimal, date or boolean, as Form.data_type
     expression: Callable[[], Any]
-    help_text: str = ""
+    help_text: Text = ""
 
 
 @dataclass(frozen=True)
@@ -120,13 +129,13 @@ class Form:
     """One case report form: a model, its items, and where the form is used."""
 
     name: str  # as in URLs, API paths and export names: "cycles", "adverse-events"
-    title: str  # "Treatment cycle"
+    title: Text  # "Treatment cycle"
     model: type[models.Model]
     items: tuple[Item, ...]
     entered_by: frozenset[str]  # roles that may enter and correct it
     timeline_order: int  # place on the patient's timeline, smaller first
     odm: Odm
-    plural_title: str = ""
+    plural_title: Text = ""
     single: bool = False  # one per patient (transplant, end of treatment, off study)
     # Entered at screening, before randomization (disease history, prior regimens): shown
     # on the timeline with the screening, and entered before the patient is randomized.
@@ -202,7 +211,7 @@ class Form:
 
     @property
     def plural(self) -> str:
-        return self.plural_title or f"{self.title}s"
+        return str(self.plural_title) or f"{self.title}s"
 
     @property
     def odm_form_name(self) -> str:
@@ -214,7 +223,7 @@ class Form:
         """The ItemGroupDef's name in the ODM export: what one row is called."""
         if self.odm.group_name:
             return self.odm.group_name
-        return self.odm_form_name if self.single else self.title
+        return self.odm_form_name if self.single else str(self.title)
 
     @cached_property
     def _items_by_name(self) -> dict[str, Item]:
@@ -231,7 +240,7 @@ class Form:
     def label(self, name: str) -> str:
         """The field's label as people read it, with its unit when it has one."""
         item = self.item(name)
-        text = item.label or str(self.model_field(name).verbose_name)
+        text = str(item.label or self.model_field(name).verbose_name)
         text = text[:1].upper() + text[1:]
         if item.unit and item.unit not in text:
             text = f"{text} ({item.unit})"
@@ -239,7 +248,7 @@ class Form:
 
     def help_text(self, name: str) -> str:
         item = self.item(name)
-        return item.help_text or str(self.model_field(name).help_text)
+        return str(item.help_text or self.model_field(name).help_text)
 
     def data_type(self, name: str) -> str:
         """text, integer, decimal, date, datetime or boolean: what exports and ODM write."""

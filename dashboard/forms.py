@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 import protocol
 from dashboard.selectors import PatientStatus
@@ -18,14 +19,16 @@ class ScreeningLogFilterForm(forms.Form):
     """
 
     status = forms.ChoiceField(
-        choices=[("", "Any status"), *PatientStatus.choices], required=False, label="Status"
+        choices=[("", _("Any status")), *PatientStatus.choices], required=False, label=_("Status")
     )
 
     def __init__(self, *args: Any, arms_shown: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if arms_shown:
             self.fields["arm"] = forms.ChoiceField(
-                choices=[("", "Both arms"), *protocol.Arm.choices], required=False, label="Arm"
+                choices=[("", _("Both arms")), *protocol.Arm.choices],
+                required=False,
+                label=_("Arm"),
             )
 
     def chosen(self, name: str) -> str:

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import user_can_enter_data, user_can_enter_data_at
@@ -27,7 +28,7 @@ def screening_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Screen a new patient at one of the coordinator's sites."""
     sites = sites_for_data_entry(request.user)
     if not sites.exists():
-        raise PermissionDenied("Only a study coordinator can screen patients, at their sites.")
+        raise PermissionDenied(_("Only a study coordinator can screen patients, at their sites."))
     form = ScreeningForm(request.POST or None, sites=sites)
     if request.method == "POST" and form.is_valid():
         try:
@@ -43,7 +44,11 @@ def screening_new(request: AuthenticatedHttpRequest) -> HttpResponse:
             show_on_form(form, exc)
         else:
             outcome = patient.screening.get_outcome_display().lower()
-            messages.success(request, f"Patient {patient.study_id} screened: {outcome}.")
+            messages.success(
+                request,
+                _("Patient %(study_id)s screened: %(outcome)s.")
+                % {"study_id": patient.study_id, "outcome": outcome},
+            )
             return redirect("patient-detail", study_id=patient.study_id)
     return render(request, "patients/screening_form.html", {"form": form, "patient": None})
 
@@ -53,7 +58,7 @@ def screening_edit(request: AuthenticatedHttpRequest, study_id: str) -> HttpResp
     """Correct a saved screening; a reason for change is required and audited."""
     patient = selectors.patient_get_for(request.user, study_id)
     if not user_can_enter_data(request.user):
-        raise PermissionDenied("Only a study coordinator can correct screening data.")
+        raise PermissionDenied(_("Only a study coordinator can correct screening data."))
     form = ScreeningForm(request.POST or None, patient=patient)
     if request.method == "POST" and form.is_valid():
         changes = {
@@ -73,7 +78,9 @@ def screening_edit(request: AuthenticatedHttpRequest, study_id: str) -> HttpResp
         except ValidationError as exc:
             show_on_form(form, exc)
         else:
-            messages.success(request, f"Screening of {patient.study_id} corrected.")
+            messages.success(
+                request, _("Screening of %(study_id)s corrected.") % {"study_id": patient.study_id}
+            )
             return redirect("patient-detail", study_id=patient.study_id)
     return render(request, "patients/screening_form.html", {"form": form, "patient": patient})
 

@@ -27,6 +27,8 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Site, User
 from patients.models import Patient, ScreeningOutcome
@@ -41,11 +43,11 @@ SEARCH_PAGE_SIZE = 50
 class PatientStatus(TextChoices):
     """Where a patient stands in the trial, in the order a patient goes through it."""
 
-    SCREEN_FAILURE = "screen_failure", "Screen failure"
-    ELIGIBLE = "eligible", "Eligible, not randomized"
-    ON_TREATMENT = "on_treatment", "On treatment"
-    FOLLOW_UP = "follow_up", "In follow-up"
-    OFF_STUDY = "off_study", "Off study"
+    SCREEN_FAILURE = "screen_failure", _("Screen failure")
+    ELIGIBLE = "eligible", _("Eligible, not randomized")
+    ON_TREATMENT = "on_treatment", _("On treatment")
+    FOLLOW_UP = "follow_up", _("In follow-up")
+    OFF_STUDY = "off_study", _("Off study")
 
 
 def _status_branches() -> list[tuple[Q, PatientStatus]]:
@@ -148,6 +150,19 @@ class NextDue:
     due_on: dt.date | None = None
     status: str = ""  # the visit's status (due, overdue, upcoming); empty for randomization
 
+    @property
+    def status_label(self) -> str:
+        """The status as the reader's language names it (the code stays in the CSS class)."""
+        return str(NEXT_DUE_STATUS_LABELS.get(self.status, self.status))
+
+
+# Translators: a follow-up visit's status, shown as a badge in the screening log.
+NEXT_DUE_STATUS_LABELS = {
+    "upcoming": pgettext_lazy("visit status", "Upcoming"),
+    "due": pgettext_lazy("visit status", "Due"),
+    "overdue": pgettext_lazy("visit status", "Overdue"),
+}
+
 
 @dataclass(frozen=True)
 class LogRow:
@@ -178,11 +193,13 @@ def next_due_for(patients: list[Patient], today: dt.date | None = None) -> dict[
     )
     for visit in visits:
         owed[visit.patient_id] = NextDue(
-            label=f"Visit {visit.label}", due_on=visit.target_on, status=status_of(visit, today)
+            label=gettext("Visit %(label)s") % {"label": visit.label},
+            due_on=visit.target_on,
+            status=status_of(visit, today),
         )
     for patient in patients:
         if getattr(patient, "status", "") == PatientStatus.ELIGIBLE:
-            owed[patient.pk] = NextDue(label="Randomization")
+            owed[patient.pk] = NextDue(label=gettext("Randomization"))
     return owed
 
 

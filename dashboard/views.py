@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.selectors import site_chosen, sites_for_data_entry, sites_visible_to
@@ -44,10 +45,10 @@ class SortLink:
 def _sort_links(sort: str) -> dict[str, SortLink]:
     """A first click sorts ascending (the screening date newest first); a second reverses."""
     columns = {
-        "study_id": "Study ID",
-        "screened": "Screened",
-        "status": "Status",
-        "next_due": "Next due",
+        "study_id": _("Study ID"),
+        "screened": _("Screened"),
+        "status": _("Status"),
+        "next_due": _("Next due"),
     }
     links = {}
     for key, label in columns.items():
@@ -70,7 +71,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     arms_shown = arms_visible_to(request.user)
     if request.GET.get("arm") and not arms_shown:
         # Filtering by arm would give a blinded role each patient's arm, one list at a time.
-        raise PermissionDenied("Your role is blinded to the arms: no filter by arm.")
+        raise PermissionDenied(_("Your role is blinded to the arms: no filter by arm."))
     filter_form = ScreeningLogFilterForm(request.GET or None, arms_shown=arms_shown)
     filters = LogFilters(
         site=site, status=filter_form.chosen("status"), arm=filter_form.chosen("arm")

@@ -25,6 +25,7 @@ from django.http import (
     HttpResponseRedirect,
     JsonResponse,
 )
+from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import APIException
 
 from accounts.models import User
@@ -42,8 +43,11 @@ KEY_REUSED = (
     "This Idempotency-Key was already used for a different request (another body or "
     "address). Send a new key for a new record; resend the same body to get the first answer."
 )
-FORM_SENT_TWICE = "This form had already been sent and saved; it was not saved a second time."
-FORM_CHANGED_AFTER_SAVE = (
+# The pages' messages are translated; the API's stay English (KEY_*).
+FORM_SENT_TWICE = gettext_lazy(
+    "This form had already been sent and saved; it was not saved a second time."
+)
+FORM_CHANGED_AFTER_SAVE = gettext_lazy(
     "This form had already been saved; the values sent again were not saved. "
     "Open a new form to record another."
 )

@@ -10,6 +10,7 @@ import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 import protocol
 from accounts.models import Site, User
@@ -30,21 +31,26 @@ class DataLocked(Refused):
     """The patient's data are frozen for an analysis; only an audited unlock opens them."""
 
     def __init__(self, lock: DataLock):
+        facts = {
+            "since": f"{timezone.localtime(lock.locked_at):%d/%m/%Y}",
+            "reason": lock.reason,
+        }
         if lock.trial:
-            what = f"the whole trial {lock.trial}"
+            message = _(
+                "The data of the whole trial %(trial)s are locked since %(since)s (%(reason)s): "
+                "nothing can change until a data manager unlocks them, with a reason."
+            ) % {"trial": lock.trial, **facts}
         elif lock.site_id:
-            what = f"site {lock.site}"
+            message = _(
+                "The data of site %(site)s are locked since %(since)s (%(reason)s): "
+                "nothing can change until a data manager unlocks them, with a reason."
+            ) % {"site": lock.site, **facts}
         else:
-            what = f"patient {lock.patient}"
-        super().__init__(
-            {
-                "__all__": [
-                    f"The data of {what} are locked since "
-                    f"{timezone.localtime(lock.locked_at):%d/%m/%Y} ({lock.reason}): "
-                    "nothing can change until a data manager unlocks them, with a reason."
-                ]
-            }
-        )
+            message = _(
+                "The data of patient %(patient)s are locked since %(since)s (%(reason)s): "
+                "nothing can change until a data manager unlocks them, with a reason."
+            ) % {"patient": lock.patient, **facts}
+        super().__init__({"__all__": [message]})
 
 
 def ensure_site_unlocked(site: Site) -> None:
@@ -63,7 +69,7 @@ def ensure_unlocked(patient: PatientAtSite) -> None:
 
 def _require_data_manager(user: User) -> None:
     if not user_can_lock_data(user):
-        raise PermissionDenied("Your role may not do this.")
+        raise PermissionDenied(_("Your role may not do this."))
 
 
 @transaction.atomic
@@ -77,11 +83,11 @@ def data_lock(
 ) -> DataLock:
     """Freeze a patient's casebook, a whole site or the whole trial before an analysis."""
     _require_data_manager(user)
-    reason = reason_for_change(reason, missing="Say why the data are locked (e.g. the cut-off).")
+    reason = reason_for_change(reason, missing=_("Say why the data are locked (e.g. the cut-off)."))
     if whole_trial:
         return _trial_lock(user=user, reason=reason, patient=patient, site=site)
     if (patient is None) == (site is None):
-        raise ValidationError({"__all__": ["Lock a patient or a site."]})
+        raise ValidationError({"__all__": [_("Lock a patient or a site.")]})
     # Take the row locks that every writing service takes first, so a write already past
     # its lock check finishes before the lock, and none starts after it unnoticed.
     if patient is not None:
@@ -103,7 +109,7 @@ def _trial_lock(
     *, user: User, reason: str, patient: PatientAtSite | None, site: Site | None
 ) -> DataLock:
     if patient is not None or site is not None:
-        raise ValidationError({"__all__": ["Lock the whole trial, or a patient or a site."]})
+        raise ValidationError({"__all__": [_("Lock the whole trial, or a patient or a site.")]})
     # Every site row, then every patient row: what a new screening and every writing
     # service lock first, so a write already past its lock check finishes before the lock.
     list(Site.objects.select_for_update().values_list("pk"))
@@ -113,8 +119,11 @@ def _trial_lock(
         raise ValidationError(
             {
                 "__all__": [
-                    f"The whole trial is already locked since "
-                    f"{timezone.localtime(already.locked_at):%d/%m/%Y} ({already.reason})."
+                    _("The whole trial is already locked since %(since)s (%(reason)s).")
+                    % {
+                        "since": f"{timezone.localtime(already.locked_at):%d/%m/%Y}",
+                        "reason": already.reason,
+                    }
                 ]
             }
         )
@@ -126,7 +135,9 @@ def _trial_lock(
 def data_unlock(*, user: User, lock: DataLock, reason: str) -> DataLock:
     """Unlock, with the reason kept in the audit trail."""
     _require_data_manager(user)
-    reason = reason_for_change(reason, field="unlock_reason", missing="Unlocking needs a reason.")
+    reason = reason_for_change(
+        reason, field="unlock_reason", missing=_("Unlocking needs a reason.")
+    )
     lock = DataLock.objects.select_for_update().get(pk=lock.pk)
     if lock.unlocked_at is not None:
         return lock

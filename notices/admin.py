@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
@@ -21,9 +22,9 @@ SEND_AGAIN_REASON = "Sent again from the admin after the mail server had failed"
 
 class NotificationRuleForm(forms.ModelForm):
     reason = forms.CharField(
-        label="Reason for the change",
+        label=_("Reason for the change"),
         max_length=REASON_MAX_LENGTH,
-        help_text="Kept with the change in the audit trail.",
+        help_text=_("Kept with the change in the audit trail."),
     )
 
     class Meta:
@@ -57,7 +58,7 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["send_again"]
 
-    @admin.action(description="Send the failed e-mails again", permissions=["view"])
+    @admin.action(description=_("Send the failed e-mails again"), permissions=["view"])
     def send_again(self, request: HttpRequest, queryset: QuerySet[OutgoingEmail]) -> None:
         user = request.user
         assert isinstance(user, User)  # the admin is behind its log-in

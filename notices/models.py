@@ -6,6 +6,7 @@ from __future__ import annotations
 import pgtrigger
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, Site
 from audit.tracking import audited
@@ -14,14 +15,14 @@ from audit.tracking import audited
 class NoticeKind(models.TextChoices):
     """The events that notify someone (issue 14: the SAE and SUSAR clocks)."""
 
-    SAE_OPENED = "sae_opened", "SAE opened"
-    SAE_SUBMITTED = "sae_submitted", "SAE report submitted"
-    SAE_FOLLOW_UP_SUBMITTED = "sae_follow_up_submitted", "SAE follow-up submitted"
-    SAE_OVERDUE = "sae_overdue", "SAE report overdue"
-    SUSAR_CLASSIFIED = "susar_classified", "SUSAR classified"
-    SUSAR_DUE_SOON = "susar_due_soon", "SUSAR due within 48 hours"
-    SUSAR_OVERDUE = "susar_overdue", "SUSAR report overdue"
-    ASSESSMENT_CHANGED = "assessment_changed", "Sponsor assessment changed"
+    SAE_OPENED = "sae_opened", _("SAE opened")
+    SAE_SUBMITTED = "sae_submitted", _("SAE report submitted")
+    SAE_FOLLOW_UP_SUBMITTED = "sae_follow_up_submitted", _("SAE follow-up submitted")
+    SAE_OVERDUE = "sae_overdue", _("SAE report overdue")
+    SUSAR_CLASSIFIED = "susar_classified", _("SUSAR classified")
+    SUSAR_DUE_SOON = "susar_due_soon", _("SUSAR due within 48 hours")
+    SUSAR_OVERDUE = "susar_overdue", _("SUSAR report overdue")
+    ASSESSMENT_CHANGED = "assessment_changed", _("Sponsor assessment changed")
 
 
 @audited()
@@ -39,7 +40,7 @@ class NotificationRule(models.Model):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        help_text="Only this site's notices; empty for every site.",
+        help_text=_("Only this site's notices; empty for every site."),
     )
     active = models.BooleanField(default=True)
 
@@ -68,6 +69,8 @@ class Notice(models.Model):
     study_id = models.CharField(max_length=20, blank=True)
     site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.PROTECT)
     link = models.CharField(max_length=300)
+    # Rendered in the recipient's language when the notice is made (notices.services.notify),
+    # as the e-mail is; never changed (a later change of language keeps the old ones as sent).
     text = models.CharField(max_length=300)
     # What the notice is about (an SAE report, a SUSAR), so a clock asks whether it already
     # told someone: the model's label and the primary key.
@@ -117,9 +120,9 @@ class OutgoingEmail(models.Model):
     """
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
 
     # PROTECT: accounts are deactivated, never deleted, so the log stays whole.
     user = models.ForeignKey(
@@ -129,7 +132,7 @@ class OutgoingEmail(models.Model):
         on_delete=models.PROTECT,
         related_name="outgoing_emails",
     )
-    recipient = models.EmailField(help_text="The address the message was sent to.")
+    recipient = models.EmailField(help_text=_("The address the message was sent to."))
     kind = models.CharField(max_length=40, choices=NoticeKind.choices)
     notice = models.OneToOneField(
         Notice, null=True, blank=True, on_delete=models.PROTECT, related_name="email"

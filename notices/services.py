@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -20,10 +21,11 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Model
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 import protocol
+from accounts.language import language_of_user
 from accounts.models import Site, User
 from audit.records import reason_for_change
 from notices.defaults import DEFAULT_RULES
@@ -31,6 +33,8 @@ from notices.models import Notice, NoticeKind, NotificationRule, OutgoingEmail
 from notices.selectors import notice_recipients
 
 logger = logging.getLogger(__name__)
+
+_LINE_SPACE = re.compile(r"[ \t\r\n]+")
 
 # The facts a caller may add to a message: nothing that could identify a patient.
 ALLOWED_FACTS = frozenset({"deadline", "report"})
@@ -60,8 +64,21 @@ def notify(
     `system`): the e-mail log is in the audit trail.
     """
     kind = NoticeKind(kind)
-    message = notice_message(kind, site=site, study_id=study_id, link=link, facts=facts)
-    recipients = notice_recipients(kind=kind, site=site)
+    recipients = list(notice_recipients(kind=kind, site=site))
+    # Each recipient reads the notice and the e-mail in their own language, rendered once per
+    # language; the in-app text is stored as rendered (see notices/models.py Notice.text).
+    messages: dict[str, NoticeMessage] = {}
+    message_of: dict[int, NoticeMessage] = {}
+    for user in recipients:
+        language = language_of_user(user)
+        if language not in messages:
+            with translation.override(language):
+                messages[language] = notice_message(
+                    kind, site=site, study_id=study_id, link=link, facts=facts
+                )
+        message_of[user.pk] = messages[language]
+    if not recipients:  # still refuse a fact a notice may not carry
+        notice_message(kind, site=site, study_id=study_id, link=link, facts=facts)
     about_model = about._meta.label_lower if about is not None else ""
     about_id = str(about.pk) if about is not None else ""
     with transaction.atomic():
@@ -72,7 +89,7 @@ def notify(
                 study_id=study_id,
                 site=site,
                 link=link,
-                text=message.subject,
+                text=message_of[user.pk].subject,
                 about_model=about_model,
                 about_id=about_id,
             )
@@ -84,8 +101,8 @@ def notify(
                 recipient=notice.recipient.email,
                 kind=kind,
                 notice=notice,
-                subject=message.subject,
-                body=message.body,
+                subject=message_of[notice.recipient.pk].subject,
+                body=message_of[notice.recipient.pk].body,
             )
             for notice in notices
             if notice.recipient.email
@@ -129,7 +146,9 @@ def notice_message(
         "link": absolute_link(link),
         "trial": protocol.STUDY_ID,
     }
-    subject = " ".join(render_to_string(f"notices/email/{kind.value}_subject.txt", context).split())
+    subject = render_to_string(f"notices/email/{kind.value}_subject.txt", context)
+    # One line; a no-break space (French typography, before a colon) stays one.
+    subject = _LINE_SPACE.sub(" ", subject).strip()
     body = render_to_string(f"notices/email/{kind.value}.txt", context)
     return NoticeMessage(subject=subject[:300], body=body)
 

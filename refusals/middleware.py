@@ -10,10 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from refusals.text import ANY_CONTROL_CHARACTER
 
-MESSAGE = "The address holds a control character (such as NUL): nothing was read or saved."
+# English for the API; a page says it in the trial's language (this runs before the user is known).
+MESSAGE = gettext_noop(
+    "The address holds a control character (such as NUL): nothing was read or saved."
+)
 
 
 def _holds_control_character(request: HttpRequest) -> bool:
@@ -36,5 +41,5 @@ class ControlCharactersMiddleware:
         if _holds_control_character(request):
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": MESSAGE}, status=400)
-            return HttpResponseBadRequest(MESSAGE, content_type="text/plain; charset=utf-8")
+            return HttpResponseBadRequest(_(MESSAGE), content_type="text/plain; charset=utf-8")
         return self.get_response(request)

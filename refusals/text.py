@@ -18,13 +18,14 @@ import unicodedata
 from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext_lazy as _
 
 # C0 controls but tab, line feed and carriage return; DEL; the C1 controls.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # In a path, a query string or a single-line value: tab, LF and CR too.
 ANY_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
-CONTROL_CHARACTER_MESSAGE = "Remove the control characters (such as NUL) from this text."
+CONTROL_CHARACTER_MESSAGE = _("Remove the control characters (such as NUL) from this text.")
 
 # Free text a person writes beside the data (a screening note, a query, its answer): a
 # paragraph or two. A short note on a clinical form keeps its own, smaller, model bound.

@@ -18,7 +18,7 @@ def audit_value(value: Any) -> str:
     if value is None or value == "":
         return "∅"
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return str(reading.YES) if value else str(reading.NO)
     if isinstance(value, dict):
         return ", ".join(f"{k}: {audit_value(v)}" for k, v in value.items())
     return str(value)

@@ -4,13 +4,21 @@
 (function () {
   "use strict";
 
+  // The page's language: base.html passes the words on <body> (English if absent).
+  const words = document.body ? document.body.dataset : {};
+
+  function scrollsLabel(name) {
+    const text = words.tableScrolls || "{name} (scrolls sideways)";
+    return text.replace("{name}", name);
+  }
+
   function nameOf(table) {
     if (table.caption && table.caption.textContent.trim()) {
       return table.caption.textContent.trim();
     }
     const section = table.closest("section, fieldset, details, main");
     const heading = section && section.querySelector("h1, h2, h3, h4, legend, summary");
-    return heading ? heading.textContent.trim() : "Table";
+    return heading ? heading.textContent.trim() : words.tableName || "Table";
   }
 
   function boxOf(table) {
@@ -30,7 +38,7 @@
       if (box.scrollWidth > box.clientWidth + 1) {
         box.tabIndex = 0;
         box.setAttribute("role", "region");
-        box.setAttribute("aria-label", name + " (scrolls sideways)");
+        box.setAttribute("aria-label", scrollsLabel(name));
       } else if (!box.hasAttribute("data-static-region")) {
         box.removeAttribute("tabindex");
         box.removeAttribute("role");
