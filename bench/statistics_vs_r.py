@@ -113,22 +113,20 @@ def write_csv(trial: dict[str, np.ndarray], path: Path) -> None:
     frame.to_csv(path, index=False, columns=["days", "event", "arm", "stratum"])
 
 
-def project_pieces(trial: dict[str, np.ndarray]) -> dict[str, Callable[[], dict[str, float]]]:
+def project_pieces(
+    trial: dict[str, np.ndarray],
+) -> dict[str, Callable[[], dict[str, float | None]]]:
     """Each piece returns the figures it computed, to compare with R's.
 
-    The inputs are Python lists, as endpoints/analysis.py passes them (building those lists
-    from the patient facts is the pipeline's part, timed by bench/analysis.py).
+    The inputs are what endpoints/analysis.py passes: whole days and events as integer
+    arrays, arms and strata as object arrays of strings (endpoints/cohort.py's labels).
     """
-    days, event = trial["days"].astype(int).tolist(), trial["event"].tolist()
-    arm, stratum = trial["arm"].tolist(), trial["stratum"].tolist()
+    days, event = trial["days"].astype(np.int64), trial["event"]
+    arm, stratum = trial["arm"].astype(object), trial["stratum"].astype(object)
     arms = {"treatment": TREATMENT, "reference": REFERENCE}
-    by_arm = {
-        a: (trial["days"][inside].astype(int).tolist(), trial["event"][inside].tolist())
-        for a in (REFERENCE, TREATMENT)
-        for inside in [trial["arm"] == a]
-    }
+    by_arm = {a: (days[arm == a], event[arm == a]) for a in (REFERENCE, TREATMENT)}
 
-    def km() -> dict[str, float]:
+    def km() -> dict[str, float | None]:
         curves = {a: kaplan_meier(*by_arm[a], conf_type="log-log") for a in by_arm}
         return {
             "km_median_control": curves[REFERENCE].median,
@@ -137,9 +135,9 @@ def project_pieces(trial: dict[str, np.ndarray]) -> dict[str, Callable[[], dict[
             "km_median_upper_dex": curves[TREATMENT].median_upper,
         }
 
-    def model(name: str, strata: list[str] | None) -> Callable[[], dict[str, float]]:
-        def fit() -> dict[str, float]:
-            m = cox(days, event, arm, strata=strata, **arms)
+    def model(name: str, strata: np.ndarray | None) -> Callable[[], dict[str, float | None]]:
+        def fit() -> dict[str, float | None]:
+            m = cox(days, event, arm, strata=strata, treatment=TREATMENT, reference=REFERENCE)
             return {f"{name}_coef": m.coef, f"{name}_se": m.se, f"{name}_loglik": m.loglik,
                     f"{name}_score": m.score_chisq, f"{name}_ph_p": m.ph_test_p}  # fmt: skip
 
@@ -189,7 +187,7 @@ def measure_statistics(n: int, repeats: int = 3) -> dict[str, Any]:
     trial = simulate(n)
     pieces = project_pieces(trial)
     project_times: dict[str, list[float]] = {name: [] for name in pieces}
-    ours: dict[str, float] = {}
+    ours: dict[str, float | None] = {}
     for name, piece in pieces.items():
         for _ in range(repeats):
             start = time.perf_counter()

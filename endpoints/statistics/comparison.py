@@ -18,6 +18,10 @@ from scipy.stats import chi2, norm
 from endpoints.statistics.cox_efron import TIES, fit_risk_sets, risk_sets
 from endpoints.statistics.proportional_hazards import zph_test
 
+# The worker passes numpy arrays (endpoints/cohort.py), the tests and commands often lists.
+Numbers = Sequence[float] | Sequence[int] | np.ndarray
+Labels = Sequence[str] | np.ndarray
+
 
 @dataclass(frozen=True)
 class LogRank:
@@ -29,7 +33,7 @@ class LogRank:
     strata: tuple[str, ...] = ()
 
 
-def _factorize(labels: Sequence[str], sort: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def _factorize(labels: Labels, sort: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Each row's label as a small integer, and the labels: hashing, not sorting strings.
 
     A list (what the worker passes) becomes an object array, which pandas hashes fastest.
@@ -39,12 +43,12 @@ def _factorize(labels: Sequence[str], sort: bool = False) -> tuple[np.ndarray, n
     return codes.astype(np.int64), np.asarray(levels)
 
 
-def _treated(groups: Sequence[str], treatment: str) -> np.ndarray:
+def _treated(groups: Labels, treatment: str) -> np.ndarray:
     codes, levels = _factorize(groups)
     return (levels == treatment)[codes] if len(codes) else np.zeros(0, dtype=bool)
 
 
-def _strata_codes(strata: Sequence[str] | None, n: int) -> tuple[np.ndarray, tuple[str, ...]]:
+def _strata_codes(strata: Labels | None, n: int) -> tuple[np.ndarray, tuple[str, ...]]:
     """Each row's stratum as a small integer, and the strata's names sorted (R's order)."""
     if strata is None:
         return np.zeros(n, dtype=np.int64), ()
@@ -97,13 +101,13 @@ def _observed_expected(
 
 
 def logrank(
-    durations: Sequence[float],
-    events: Sequence[int],
-    groups: Sequence[str],
+    durations: Numbers,
+    events: Numbers,
+    groups: Labels,
     *,
     treatment: str,
     reference: str,
-    strata: Sequence[str] | None = None,
+    strata: Labels | None = None,
 ) -> LogRank:
     """Log-rank test of treatment vs reference, optionally stratified.
 
@@ -151,13 +155,13 @@ class CoxModel:
 
 
 def cox(
-    durations: Sequence[float],
-    events: Sequence[int],
-    groups: Sequence[str],
+    durations: Numbers,
+    events: Numbers,
+    groups: Labels,
     *,
     treatment: str,
     reference: str,
-    strata: Sequence[str] | None = None,
+    strata: Labels | None = None,
     ties: str = "efron",
     alpha: float = 0.05,
 ) -> CoxModel:

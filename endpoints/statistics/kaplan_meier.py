@@ -154,8 +154,8 @@ def _event_table(
 
 
 def kaplan_meier(
-    durations: Sequence[float],
-    events: Sequence[int],
+    durations: Sequence[float] | Sequence[int] | np.ndarray,
+    events: Sequence[int] | np.ndarray,
     *,
     conf_type: str = "log-log",
     alpha: float = 0.05,
