@@ -40,7 +40,7 @@ class RecordKind:
 
     @property
     def title(self) -> str:
-        return self.form.title
+        return str(self.form.title)
 
     @property
     def model(self) -> type[Model]:

@@ -20,7 +20,7 @@ from casebook.declarations import Form
 from patients.models import Patient
 from visits import crfs
 from visits.doses import DOSE_FIELDS
-from visits.models import TreatmentCycle
+from visits.models import AdverseEvent, TreatmentCycle
 
 _DEXAMETHASONE_FIELDS = {"dexamethasone_given": False, "dexamethasone_mg": None}
 
@@ -51,7 +51,7 @@ def _adverse_event_fields(
     if TreatmentCycle.objects.filter(patient=patient, dexamethasone_given=True).exists():
         return {}
     not_applicable = protocol.Relatedness.NOT_APPLICABLE
-    if instance is not None and instance.related_to_dexamethasone != not_applicable:
+    if isinstance(instance, AdverseEvent) and instance.related_to_dexamethasone != not_applicable:
         return {}
     return {"related_to_dexamethasone": not_applicable}
 

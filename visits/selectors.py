@@ -62,7 +62,7 @@ class TimelineSection:
 
     @property
     def heading(self) -> str:
-        return self.form.title if self.form.single else self.form.plural
+        return str(self.form.title) if self.form.single else self.form.plural
 
     @property
     def templates(self) -> list[str]:
@@ -133,7 +133,7 @@ def _timeline_sections(patient: Patient, known: dict[str, list[Any]]) -> list[Ti
         else:
             records = list(form.with_computed(form.model._default_manager.filter(patient=patient)))
         labels = {name: form.label(name) for name in form.field_names}
-        labels.update({value.name: value.label for value in form.computed})
+        labels.update({value.name: str(value.label) for value in form.computed})
         sections.append(TimelineSection(form=form, records=records, labels=labels))
     return sections
 

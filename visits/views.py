@@ -40,22 +40,24 @@ from visits.relevance import fields_not_concerning
 from visits.services.entry import Saved
 
 
+class _AdverseEventChoiceField(forms.ModelChoiceField):
+    """The patient's adverse events, each named with its term in the reader's language."""
+
+    def label_from_instance(self, obj: AdverseEvent) -> str:
+        return _("%(patient)s %(term)s grade %(grade)s") % {
+            "patient": obj.patient,
+            "term": obj.term_label,
+            "grade": obj.grade,
+        }
+
+
 def _fatal_event_field(patient: Patient, editing: bool) -> forms.Field:
-    field = forms.ModelChoiceField(
+    return _AdverseEventChoiceField(
         queryset=AdverseEvent.objects.filter(patient=patient),
         required=False,
         label=_("Adverse event that caused the death"),
         help_text=_("Only when the cause of death is an adverse event; it becomes grade 5."),
     )
-    field.label_from_instance = lambda event: (
-        _("%(patient)s %(term)s grade %(grade)s")
-        % {
-            "patient": event.patient,
-            "term": event.term_label,
-            "grade": event.grade,
-        }
-    )
-    return field
 
 
 def _previous_grade_field(patient: Patient, editing: bool) -> forms.Field | None:
