@@ -16,7 +16,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
 FATAL_OR_LIFE_THREATENING_DAYS = 7
 FOLLOW_UP_EXTRA_DAYS = 8
@@ -49,8 +49,8 @@ class Deadline:
     def display_label(self) -> str:
         """The report's name as people read it on the pages, in their language."""
         if self.kind is DeadlineKind.INITIAL:
-            return gettext("initial report")
-        return gettext("follow-up report")
+            return pgettext("SAE version", "initial report")
+        return pgettext("SAE version", "follow-up report")
 
 
 def trial_zone() -> ZoneInfo:

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from casebook.date_inputs import TrialDateTimeField
 from safety.models import SaeReportVersion
@@ -26,7 +27,7 @@ class SaeDraftForm(forms.ModelForm):
     class Meta:
         model = SaeReportVersion
         fields = list(CONTENT_FIELDS)
-        labels = {"narrative": _("Narrative"), "outcome": _("Outcome")}
+        labels = {"narrative": _("Narrative"), "outcome": pgettext_lazy("SAE", "Outcome")}
         widgets = {
             "narrative": forms.Textarea(attrs={"rows": 6}),
             "relevant_tests": forms.Textarea(attrs={"rows": 3}),

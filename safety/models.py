@@ -15,8 +15,8 @@ from typing import Any
 import pgtrigger
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 from accounts.models import User
 from audit.tracking import audited
@@ -75,7 +75,7 @@ class SaeReportVersion(ClinicalRecord):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        SUBMITTED = "submitted", _("Submitted")
+        SUBMITTED = "submitted", pgettext_lazy("SAE version", "Submitted")
 
     report = models.ForeignKey(SaeReport, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveSmallIntegerField(editable=False)
@@ -161,8 +161,8 @@ class SaeReportVersion(ClinicalRecord):
     def display_label(self) -> str:
         """The version's name as people read it on the pages, in their language."""
         if self.number == 0:
-            return gettext("initial report")
-        return gettext("follow-up %(number)s") % {"number": self.number}
+            return pgettext("SAE version", "initial report")
+        return pgettext("SAE version", "follow-up %(number)s") % {"number": self.number}
 
     @property
     def is_draft(self) -> bool:
