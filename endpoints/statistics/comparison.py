@@ -16,6 +16,7 @@ import pandas as pd
 from scipy.stats import chi2, norm
 
 from endpoints.statistics.cox_efron import TIES, fit_risk_sets, risk_sets
+from endpoints.statistics.ordering import by_time
 from endpoints.statistics.proportional_hazards import zph_test
 
 # The worker passes numpy arrays (endpoints/cohort.py), the tests and commands often lists.
@@ -68,8 +69,7 @@ def _observed_expected(
     n = len(durations)
     if n == 0:
         return 0.0, 0.0, 0.0, 0.0
-    by_time = np.argsort(durations)
-    order = by_time[np.argsort(codes[by_time], kind="stable")]
+    order = by_time(durations, strata=codes)
     t, c = durations[order], codes[order]
     dead, dead_treated = events[order], (events & treated)[order]
     treated_sorted = treated[order].astype(np.int64)

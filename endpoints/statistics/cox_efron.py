@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from endpoints.statistics.ordering import by_time
+
 MAX_ITERATIONS = 30
 # R's stopping rule is a relative change of the log-likelihood ≤ 1e-9; a tighter one costs
 # an iteration or two and leaves the coefficients equal to R's to well below 1e-6.
@@ -76,7 +78,7 @@ class _RiskSets:
         self, durations: np.ndarray, events: np.ndarray, x: np.ndarray, ties: str = "efron"
     ) -> None:
         self.breslow = ties == "breslow"
-        order = np.argsort(-durations, kind="stable")  # longest first: risk sets accumulate
+        order = by_time(durations, descending=True)  # longest first: risk sets accumulate
         self.t = durations[order]
         self.e = events[order].astype(bool)
         self.x = x[order]

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm
 
+from endpoints.statistics.ordering import by_time
+
 # R's quantile.survfit tolerance: sqrt(.Machine$double.eps).
 R_TOLERANCE = math.sqrt(np.finfo(float).eps)
 CONF_TYPES = ("log-log", "log", "plain")
@@ -144,7 +146,7 @@ def _event_table(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """R's survfit table, one row per distinct time, from one sort: the time, the number at
     risk (time ≥ t), of deaths and of censorings there."""
-    order = np.argsort(observed)
+    order = by_time(observed)
     t = observed[order]
     starts = np.flatnonzero(np.concatenate([[True], t[1:] != t[:-1]])) if len(t) else order
     removed = np.diff(np.append(starts, len(t)))

@@ -16,6 +16,7 @@ import numpy as np
 from scipy.stats import chi2
 
 from endpoints.statistics.cox_efron import RiskSets
+from endpoints.statistics.ordering import by_time
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,13 @@ class ProportionalHazardsTest:
 
 def km_transform(durations: np.ndarray, events: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The death times (ascending) and 1 - KM(t-) there, the pooled curve just before t."""
-    death_times, deaths = np.unique(durations[events == 1], return_counts=True)
-    at_risk = len(durations) - np.searchsorted(np.sort(durations), death_times, side="left")
+    order = by_time(durations)
+    ordered = durations[order]
+    dead = ordered[events[order] == 1]
+    first = np.flatnonzero(np.concatenate([[True], dead[1:] != dead[:-1]])[: len(dead)])
+    death_times = dead[first]
+    deaths = np.diff(np.append(first, len(dead)))
+    at_risk = len(durations) - np.searchsorted(ordered, death_times, side="left")
     surv_after = np.cumprod(1.0 - deaths / at_risk)
     return death_times, 1.0 - np.concatenate([[1.0], surv_after[:-1]])
 
