@@ -18,7 +18,7 @@ from patients.services import SCREENING_FIELDS
 _YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 # The model fields named by Django from their attribute (no verbose name, so no migration
 # for a translated one): labelled here instead.
-_LABELS = {
+_LABELS: dict[str, Any] = {
     "sex": _("Sex"),
     "year_of_birth": _("Year of birth"),
     "age_at_consent": _("Age at consent"),

@@ -161,7 +161,7 @@ class Screening(models.Model):
         labels = dict(protocol.MutationResult.choices)
         results = self.mutations or {}
         return [
-            (gene, results.get(gene, ""), labels.get(results.get(gene, ""), "—"))
+            (gene, results.get(gene, ""), str(labels.get(results.get(gene, ""), "—")))
             for gene in protocol.MUTATION_GENES
         ]
 

@@ -17,6 +17,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 import protocol
+from audit.records import StrOrPromise
 from biology.selectors import eln_risk_disagreements
 from medications.selectors import corticosteroids_for_review
 from patients.history_selectors import disease_status_disagreements, prior_lines_disagreements
@@ -36,7 +37,7 @@ Finding = tuple[Model, str, str]  # record, field, text
 @dataclass(frozen=True)
 class AutomaticCheck:
     code: str
-    description: str  # shown in the reader's language (lazy)
+    description: StrOrPromise  # shown in the reader's language (lazy)
     find: Callable[[dt.date], Iterator[Finding]]
 
 

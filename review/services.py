@@ -23,7 +23,7 @@ from accounts.permissions import (
     user_can_verify_source,
     user_can_verify_source_at,
 )
-from patients.models import Patient
+from patients.models import CriterionAnswer, Patient
 from refusals.text import has_visible_text, text_checked
 from review.fingerprints import casebook_fingerprint, fingerprint, record_values
 from review.models import DataQuery, QueryStep, Signature, SourceVerification
@@ -46,7 +46,12 @@ def _reference(record: Model, field_name: str) -> dict:
                 }
             ) from None
     clinical: Any = record  # every clinical record has its patient
-    patient = record if isinstance(record, Patient) else clinical.patient
+    if isinstance(record, Patient):
+        patient = record
+    elif isinstance(record, CriterionAnswer):  # an eligibility answer, by its screening
+        patient = record.screening.patient
+    else:
+        patient = clinical.patient
     return {
         "patient": patient,
         "content_type": ContentType.objects.get_for_model(record),
@@ -97,7 +102,7 @@ def query_raise(
 def _cannot_move(query: DataQuery, action: str) -> str:
     """Why a query in its status cannot take this step, in the reader's language."""
     status = query.get_status_display().lower()
-    messages = {
+    messages: dict[str, str] = {
         QueryStep.Action.ANSWERED: _("This query is %(status)s: it cannot be answered."),
         QueryStep.Action.CLOSED: _("This query is %(status)s: it cannot be closed."),
         QueryStep.Action.REOPENED: _("This query is %(status)s: it cannot be reopened."),

@@ -54,8 +54,8 @@ def test_a_coordinator_enters_a_flow_mrd_result(
     expect(page.locator("#timeline-mrd tbody tr td")).to_have_text(
         [
             f"{sampled_on:%d/%m/%Y}",
-            protocol.MrdTimepoint.AFTER_INDUCTION.label,
-            protocol.MrdMethod.FLOW.label,
+            str(protocol.MrdTimepoint.AFTER_INDUCTION.label),
+            str(protocol.MrdMethod.FLOW.label),
             "0.0001",
             "0.0004",
             "negative",

@@ -243,9 +243,9 @@ def test_it_records_the_treatment_and_puts_the_month_3_visit_on_the_worklist(
     expect(page.locator("#timeline-responses tbody tr td")).to_have_text(
         [
             _dmy(assessed_on),
-            protocol.ResponseTimepoint.END_OF_INDUCTION.label,  # as the form proposed it
+            str(protocol.ResponseTimepoint.END_OF_INDUCTION.label),  # as the form proposed it
             "1",
-            protocol.ResponseCategory.CR.label,
+            str(protocol.ResponseCategory.CR.label),
             "2.5",
             "1.80",
             "180",
@@ -365,7 +365,7 @@ def test_it_records_the_month_3_visit_from_the_worklist(
             m3_window,
             "Done",
             _dmy(today),
-            protocol.VitalStatus.ALIVE.label,
+            str(protocol.VitalStatus.ALIVE.label),
             "Correct",
         ]
     )
