@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -243,6 +244,9 @@ def lock_release(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect("review-locks")
 
 
+QUERY_PAGE_SIZE = 50
+
+
 @login_required
 def query_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The data manager's list of queries, filterable by site, kind, status and age."""
@@ -258,11 +262,16 @@ def query_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         status=request.GET.get("status", "open") or None,
         min_age_days=int(age) if age.isdigit() else None,
     )
+    # A page of queries rendered (newest first); the page links keep the filters.
+    page = Paginator(queries.order_by("-raised_at", "-pk"), QUERY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "review/query_list.html",
         {
-            "queries": queries[:500],
+            "queries": page.object_list,
+            "page": page,
             "site": site,
             "sites": sites_visible_to(request.user),
             "ageing": selectors.query_ageing(request.user),
