@@ -14,6 +14,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Model
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 import protocol
 from accounts.http import AuthenticatedHttpRequest
-from accounts.permissions import user_can_enter_data_at
+from accounts.permissions import user_can_enter_data, user_can_enter_data_at
 from accounts.selectors import site_chosen, sites_visible_to
 from patients.models import Patient
 from patients.selectors import patient_get_for
@@ -304,17 +305,24 @@ def adverse_event_review(request: AuthenticatedHttpRequest, study_id: str, pk: i
     return redirect(next_url)
 
 
+WORKLIST_PAGE_SIZE = 50
+
+
 @login_required
 def worklist(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Visits due and overdue this month at my sites, sortable."""
     site = site_chosen(request.user, request.GET.get("site"))
     sort = request.GET.get("sort", "target")
     rows = selectors.worklist(request.user, site=site, sort=sort)
+    # A page of rows rendered, whatever the number of visits owed across the trial.
+    page = Paginator(rows, WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "visits/worklist.html",
         {
-            "rows": rows,
+            "rows": page.object_list,
+            "page": page,
+            "can_record": user_can_enter_data(request.user),
             "sort": sort,
             "site": site,
             "sites": sites_visible_to(request.user),
