@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from casebook.date_inputs import TrialDateField
 from datacuts.models import LABEL_MAX_LENGTH
@@ -11,9 +12,10 @@ from datacuts.models import LABEL_MAX_LENGTH
 class DataCutFreezeForm(forms.Form):
     label = forms.CharField(
         max_length=LABEL_MAX_LENGTH,
-        help_text="What the cut is for, e.g. 'DMC meeting 2'.",
+        label=_("Label"),
+        help_text=_("What the cut is for, e.g. 'DMC meeting 2'."),
     )
     cutoff = TrialDateField(
-        label="Data cut-off",
-        help_text="Data up to this day; today at the latest.",
+        label=_("Data cut-off"),
+        help_text=_("Data up to this day; today at the latest."),
     )

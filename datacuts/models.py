@@ -5,6 +5,7 @@ from __future__ import annotations
 import pgtrigger
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from audit.tracking import audited
@@ -23,21 +24,21 @@ class DataCut(models.Model):
     always be traced back to the exact data and code that produced them.
     """
 
-    QUEUE_UNAVAILABLE = (
+    QUEUE_UNAVAILABLE = _(
         "The queue is unavailable: the data cut is recorded and will be frozen when a worker "
         "receives it."
     )
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        BUILDING = "building", "Freezing"
-        FROZEN = "frozen", "Frozen"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        BUILDING = "building", _("Freezing")
+        FROZEN = "frozen", _("Frozen")
+        FAILED = "failed", _("Failed")
 
     label = models.CharField(
-        max_length=LABEL_MAX_LENGTH, help_text="E.g. 'DMC meeting 2 (March 2026)'."
+        max_length=LABEL_MAX_LENGTH, help_text=_("E.g. 'DMC meeting 2 (March 2026)'.")
     )
-    cutoff = models.DateField("data cut-off")
+    cutoff = models.DateField(_("data cut-off"))
     strata_factors = models.JSONField(default=list)
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
@@ -45,19 +46,21 @@ class DataCut(models.Model):
     requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the cut was handed to the queue."
+        null=True, blank=True, help_text=_("When the cut was handed to the queue.")
     )
     started_at = models.DateTimeField(null=True, blank=True)
     frozen_at = models.DateTimeField(null=True, blank=True)
     fingerprint = models.CharField(
         max_length=64,
         blank=True,
-        help_text="SHA-256 of the cut-off, strata and patient facts (as the analyses compute it).",
+        help_text=_(
+            "SHA-256 of the cut-off, strata and patient facts (as the analyses compute it)."
+        ),
     )
     code_version = models.CharField(max_length=100, blank=True)
-    size = models.PositiveBigIntegerField(null=True, blank=True, help_text="Bytes of the zip.")
+    size = models.PositiveBigIntegerField(null=True, blank=True, help_text=_("Bytes of the zip."))
     sha256 = models.CharField(
-        max_length=64, blank=True, help_text="SHA-256 of the package, recorded at freezing."
+        max_length=64, blank=True, help_text=_("SHA-256 of the package, recorded at freezing.")
     )
     error = models.TextField(blank=True)
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 import protocol
 from accounts.models import Role, User
@@ -94,20 +94,24 @@ def code_version() -> str:
 
 # Codelists of the analysis datasets' coded columns; raw tables' come from their model fields.
 _ARM_CODES = [{"code": "DEX", "decode": "Dexamethasone"}, {"code": "CONTROL", "decode": "Control"}]
-_REGIMENS = [{"code": c.value, "decode": str(c.label)} for c in protocol.Regimen]
-_ANALYSIS_CODELISTS: dict[str, dict[str, list[dict[str, Any]]]] = {
-    "adsl": {
-        "TRT01P": _ARM_CODES,
-        "TRT01A": _ARM_CODES,
-        "STRAT1R": _REGIMENS,
-        "REGIMEN": _REGIMENS,
-    },
-    "adtte": {
-        "TRT01P": _ARM_CODES,
-        "PARAMCD": [{"code": code, "decode": name} for code, name in ADTTE_PARAMETERS.items()],
-        "CNSR": [{"code": 0, "decode": "Event"}, {"code": 1, "decode": "Censored"}],
-    },
-}
+
+
+def _analysis_codelists() -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """Read when the package is built (in English), not at import: labels are lazy."""
+    regimens = [{"code": c.value, "decode": str(c.label)} for c in protocol.Regimen]
+    return {
+        "adsl": {
+            "TRT01P": _ARM_CODES,
+            "TRT01A": _ARM_CODES,
+            "STRAT1R": regimens,
+            "REGIMEN": regimens,
+        },
+        "adtte": {
+            "TRT01P": _ARM_CODES,
+            "PARAMCD": [{"code": code, "decode": name} for code, name in ADTTE_PARAMETERS.items()],
+            "CNSR": [{"code": 0, "decode": "Event"}, {"code": 1, "decode": "Censored"}],
+        },
+    }
 
 
 def _raw_codelists() -> dict[str, dict[str, list[dict[str, Any]]]]:
@@ -127,7 +131,7 @@ def _raw_codelists() -> dict[str, dict[str, list[dict[str, Any]]]]:
 def define_json() -> dict[str, Any]:
     """The package's dictionary: each dataset's variables as the exports declare them
     (endpoints.exports.tables.data_dictionary), with their codelists."""
-    codelists = {**_raw_codelists(), **_ANALYSIS_CODELISTS}
+    codelists = {**_raw_codelists(), **_analysis_codelists()}
     return {
         "study": protocol.STUDY_ID,
         "datasets": {
@@ -189,7 +193,13 @@ def _zip(files: dict[str, bytes], moment: dt.datetime) -> bytes:
 
 def package_build(*, cut: DataCut) -> BuiltPackage:
     """Build the cut's package from the database as the caller's transaction sees it (the
-    service reads it in one REPEATABLE READ snapshot, so every file shows the same data)."""
+    service reads it in one REPEATABLE READ snapshot, so every file shows the same data).
+    The package is English (CDISC), whoever asked and whatever the worker's language."""
+    with translation.override("en"):
+        return _package_build(cut)
+
+
+def _package_build(cut: DataCut) -> BuiltPackage:
     frozen_at = timezone.now()
     facts = patient_facts(cut.cutoff)
     fingerprint = data_fingerprint(facts, cut.cutoff, cut.strata_factors)

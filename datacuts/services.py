@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 import protocol
@@ -47,8 +48,11 @@ class FrozenCutUnchangeable(Conflict):
 
     def __init__(self, cut: DataCut) -> None:
         super().__init__(
-            f"The data cut '{cut.label}' was frozen on {cut.frozen_at:%d/%m/%Y %H:%M} UTC and "
-            "never changes: freeze a new cut instead.",
+            _(
+                "The data cut '%(label)s' was frozen on %(frozen_at)s UTC and never changes: "
+                "freeze a new cut instead."
+            )
+            % {"label": cut.label, "frozen_at": f"{cut.frozen_at:%d/%m/%Y %H:%M}"},
             existing=cut,
         )
 
@@ -58,9 +62,12 @@ class PackageAltered(Conflict):
 
     def __init__(self, cut: DataCut) -> None:
         super().__init__(
-            f"The package of the data cut '{cut.label}' does not match the SHA-256 recorded "
-            "when it was frozen: it was altered since. Nothing was served; the refusal is "
-            "logged. Tell the data manager, who restores it from a backup."
+            _(
+                "The package of the data cut '%(label)s' does not match the SHA-256 recorded "
+                "when it was frozen: it was altered since. Nothing was served; the refusal is "
+                "logged. Tell the data manager, who restores it from a backup."
+            )
+            % {"label": cut.label}
         )
 
 
@@ -71,23 +78,25 @@ def data_cut_freeze(*, user: User, cutoff: dt.date, label: str) -> DataCut:
     commit (`data_cut_build`). The analysis strata are those of the trial's analyses.
     """
     if not user_can_freeze_data_cuts(user):
-        raise PermissionDenied("Only the statistician and the data manager freeze data cuts.")
+        raise PermissionDenied(_("Only the statistician and the data manager freeze data cuts."))
     label = (label or "").strip()
     errors: dict[str, list[str]] = {}
     if not label:
-        errors["label"] = ["Name the data cut, e.g. 'DMC meeting 2'."]
+        errors["label"] = [_("Name the data cut, e.g. 'DMC meeting 2'.")]
     elif len(label) > LABEL_MAX_LENGTH:
-        errors["label"] = [f"Keep the label to {LABEL_MAX_LENGTH} characters."]
+        errors["label"] = [_("Keep the label to %(max)s characters.") % {"max": LABEL_MAX_LENGTH}]
     elif DataCut.objects.filter(label=label).exclude(status=DataCut.Status.FAILED).exists():
-        errors["label"] = [f"A data cut is already named '{label}'."]
+        errors["label"] = [_("A data cut is already named '%(label)s'.") % {"label": label}]
     if cutoff is None:
-        errors["cutoff"] = ["Give the data cut-off date."]
+        errors["cutoff"] = [_("Give the data cut-off date.")]
     elif cutoff > timezone.localdate():
-        errors["cutoff"] = ["The data cut-off cannot be in the future."]
+        errors["cutoff"] = [_("The data cut-off cannot be in the future.")]
     factors = list(settings.TRIAL_ANALYSIS_STRATA)
     unknown = [f for f in factors if f not in STRATA_COLUMNS]
     if unknown:
-        errors["cutoff"] = [f"The analysis strata {unknown} have no column in ADSL."]
+        errors["cutoff"] = [
+            _("The analysis strata %(strata)s have no column in ADSL.") % {"strata": unknown}
+        ]
     if errors:
         raise Refused(errors)
     try:
@@ -98,7 +107,9 @@ def data_cut_freeze(*, user: User, cutoff: dt.date, label: str) -> DataCut:
                 reason=f"Data cut at {cutoff.isoformat()} requested",
             )
     except IntegrityError:  # the same label asked for at the same moment: the first wins
-        raise Refused({"label": [f"A data cut is already named '{label}'."]}) from None
+        raise Refused(
+            {"label": [_("A data cut is already named '%(label)s'.") % {"label": label}]}
+        ) from None
     transaction.on_commit(lambda: data_cut_send(cut_id=cut.pk), robust=True)
     return cut
 
@@ -199,12 +210,18 @@ def data_cut_relabel(*, cut: DataCut, user: User, label: str) -> DataCut:
     """Rename a cut not yet frozen; a frozen cut is refused, whoever asks (and the trigger
     refuses the UPDATE behind this check)."""
     if not user_can_freeze_data_cuts(user):
-        raise PermissionDenied("Only the statistician and the data manager name data cuts.")
+        raise PermissionDenied(_("Only the statistician and the data manager name data cuts."))
     if cut.status == DataCut.Status.FROZEN:
         raise FrozenCutUnchangeable(cut)
     label = (label or "").strip()
     if not label or len(label) > LABEL_MAX_LENGTH:
-        raise Refused({"label": [f"Name the data cut in 1 to {LABEL_MAX_LENGTH} characters."]})
+        raise Refused(
+            {
+                "label": [
+                    _("Name the data cut in 1 to %(max)s characters.") % {"max": LABEL_MAX_LENGTH}
+                ]
+            }
+        )
     with pghistory.context(user=user.pk, reason="Data cut renamed before freezing"):
         renamed = (
             DataCut.objects.filter(pk=cut.pk)
@@ -232,10 +249,12 @@ def data_cut_package_read(*, cut: DataCut, user: User) -> bytes:
     """
     if not user_can_download_data_cut(user):
         raise PermissionDenied(
-            "The data cut's package holds results by arm, confidential while the trial runs."
+            _("The data cut's package holds results by arm, confidential while the trial runs.")
         )
     if cut.status != DataCut.Status.FROZEN:
-        raise Refused({"status": [f"The data cut '{cut.label}' is not frozen yet."]})
+        raise Refused(
+            {"status": [_("The data cut '%(label)s' is not frozen yet.") % {"label": cut.label}]}
+        )
     package = DataCutPackage.objects.get(cut=cut)
     content = bytes(package.content)
     actual = hashlib.sha256(content).hexdigest()

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -42,7 +43,7 @@ def _list_page(
 @login_required
 def data_cut_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not user_can_list_data_cuts(request.user):
-        raise PermissionDenied("Your role does not follow the data cuts.")
+        raise PermissionDenied(_("Your role does not follow the data cuts."))
     return _list_page(request, None)
 
 
@@ -51,7 +52,7 @@ def data_cut_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def data_cut_freeze(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Record the cut and queue its freezing; a refusal is shown beside the fields typed."""
     if not user_can_freeze_data_cuts(request.user):
-        raise PermissionDenied("Only the statistician and the data manager freeze data cuts.")
+        raise PermissionDenied(_("Only the statistician and the data manager freeze data cuts."))
     form = DataCutFreezeForm(request.POST)
     if form.is_valid():
         try:
@@ -65,8 +66,11 @@ def data_cut_freeze(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Data cut '{cut.label}' recorded: a worker is freezing it. Reload to see it "
-                "frozen.",
+                _(
+                    "Data cut '%(label)s' recorded: a worker is freezing it. Reload to see it "
+                    "frozen."
+                )
+                % {"label": cut.label},
             )
             return redirect("datacuts-list")
     return _list_page(request, form, status=400)
@@ -76,7 +80,7 @@ def data_cut_freeze(request: AuthenticatedHttpRequest) -> HttpResponse:
 def data_cut_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The package as a zip, once its SHA-256 is checked; an altered package is refused."""
     if not user_can_list_data_cuts(request.user):
-        raise PermissionDenied("Your role does not follow the data cuts.")
+        raise PermissionDenied(_("Your role does not follow the data cuts."))
     cut = get_object_or_404(DataCut, pk=pk)
     try:
         content = services.data_cut_package_read(cut=cut, user=request.user)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import matplotlib
 
 matplotlib.use("Agg")  # headless: neither the worker nor the web process has a screen
+from django.utils.translation import gettext_noop
 from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
@@ -86,10 +87,12 @@ class ArmStyle:
     band_hatch: str
 
 
+# The labels are English (a figure stored by the worker is); a figure drawn for a reader shows
+# them in the reader's language (gettext at drawing time).
 ARM_STYLES: dict[str, ArmStyle] = {
-    "dex": ArmStyle("#1f5fa8", "Salvage + dexamethasone", "-", "|", "////"),
-    "control": ArmStyle("#a4262c", "Salvage alone", "--", "+", "\\\\\\\\"),
-    "pooled": ArmStyle("#14314f", "All randomized patients", "-", "|", ""),
+    "dex": ArmStyle("#1f5fa8", gettext_noop("Salvage + dexamethasone"), "-", "|", "////"),
+    "control": ArmStyle("#a4262c", gettext_noop("Salvage alone"), "--", "+", "\\\\\\\\"),
+    "pooled": ArmStyle("#14314f", gettext_noop("All randomized patients"), "-", "|", ""),
 }
 
 # rcParams are global to the process: figures drawn in threads take turns with the style

@@ -24,28 +24,30 @@ class AnalysisRun(models.Model):
     )
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
-    cutoff = models.DateField("data cut-off")
+    cutoff = models.DateField(_("data cut-off"))
     strata_factors = models.JSONField(default=list)
     ties = models.CharField(
-        max_length=10, default="efron", help_text="How the Cox models handle tied times."
+        max_length=10, default="efron", help_text=_("How the Cox models handle tied times.")
     )
     # Set by the worker when it reads the data (endpoints/fingerprint.py), not by the request.
     fingerprint = models.CharField(
         max_length=64,
         db_index=True,
         blank=True,
-        help_text="SHA-256 of the cut-off, strata, ties and the data's state.",
+        help_text=_("SHA-256 of the cut-off, strata, ties and the data's state."),
     )
     data_seq = models.BigIntegerField(
         null=True,
         blank=True,
-        help_text="The audit chain's last link when the worker read the data: what was "
-        "written after it is what the results do not include.",
+        help_text=_(
+            "The audit chain's last link when the worker read the data: what was "
+            "written after it is what the results do not include."
+        ),
     )
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
@@ -61,16 +63,18 @@ class AnalysisRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     lease_expires_at = models.DateTimeField(
-        null=True, blank=True, help_text="Until when the worker computing the run holds it."
+        null=True, blank=True, help_text=_("Until when the worker computing the run holds it.")
     )
     sent_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="When the run was last handed to the queue; empty while the queue was "
-        "unavailable (the sweep sends it when the queue is back).",
+        help_text=_(
+            "When the run was last handed to the queue; empty while the queue was "
+            "unavailable (the sweep sends it when the queue is back)."
+        ),
     )
     results = models.JSONField(null=True, blank=True)
-    figures = models.JSONField(null=True, blank=True, help_text="SVG figures by name.")
+    figures = models.JSONField(null=True, blank=True, help_text=_("SVG figures by name."))
     error = models.TextField(blank=True)
     served_from = models.ForeignKey(
         "self",
@@ -78,7 +82,7 @@ class AnalysisRun(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The finished run with the same fingerprint, whose results the worker reused.",
+        help_text=_("The finished run with the same fingerprint, whose results the worker reused."),
     )
 
     class Meta:
@@ -115,7 +119,7 @@ class ImportedOutcome(models.Model):
     death_on = models.DateField(null=True, blank=True)
     last_alive_on = models.DateField()
     hsct_on = models.DateField(null=True, blank=True)
-    source = models.CharField(max_length=200, help_text="File it came from, and its checksum.")
+    source = models.CharField(max_length=200, help_text=_("File it came from, and its checksum."))
     imported_at = models.DateTimeField(auto_now_add=True)
     imported_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
 

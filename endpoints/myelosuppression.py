@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from django.utils.translation import gettext_noop
 from scipy.stats import mannwhitneyu
 
 import protocol
@@ -40,12 +41,22 @@ def _recovery(value: Callable[[CycleCounts], Recovery]):
     return read
 
 
-# code: (label, how the value is read from a cycle's counts: (day or days, not reached))
+# code: (label, how the value is read from a cycle's counts: (day or days, not reached));
+# the label is stored in English, shown in the reader's language (`result_label` filter).
 MEASURES: dict[str, tuple[str, Callable[[CycleCounts], tuple[int | None, bool]]]] = {
-    "ANCL05D": ("Days with ANC < 0.5 ×10⁹/L", _duration(lambda c: c.days_anc_below_0_5)),
-    "PLTL50D": ("Days with platelets < 50 ×10⁹/L", _duration(lambda c: c.days_platelets_below_50)),
-    "ANCR05": ("Day of ANC recovery ≥ 0.5 ×10⁹/L", _recovery(lambda c: c.anc_0_5)),
-    "PLTR50": ("Day of platelet recovery ≥ 50 ×10⁹/L", _recovery(lambda c: c.platelets_50)),
+    "ANCL05D": (
+        gettext_noop("Days with ANC < 0.5 ×10⁹/L"),
+        _duration(lambda c: c.days_anc_below_0_5),
+    ),
+    "PLTL50D": (
+        gettext_noop("Days with platelets < 50 ×10⁹/L"),
+        _duration(lambda c: c.days_platelets_below_50),
+    ),
+    "ANCR05": (gettext_noop("Day of ANC recovery ≥ 0.5 ×10⁹/L"), _recovery(lambda c: c.anc_0_5)),
+    "PLTR50": (
+        gettext_noop("Day of platelet recovery ≥ 50 ×10⁹/L"),
+        _recovery(lambda c: c.platelets_50),
+    ),
 }
 
 

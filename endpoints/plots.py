@@ -9,6 +9,9 @@ Kaplan-Meier time runs in months since randomization, ticked every 3 or 6 months
 number at risk (time ≥ t, as R's summary(fit, times=)) printed under each tick and the rows
 named in the left margin. The by-arm figure, served to unblinded roles only, carries the
 hazard ratio and the log-rank p in its corner; the pooled one compares nothing.
+
+The worker stores its figures in English (`analysis_figures`); a figure drawn for a reader
+(`analysis_figure_file`) is in the active language: every word goes through gettext here.
 """
 
 from __future__ import annotations
@@ -17,6 +20,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils import translation
+from django.utils.formats import get_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
@@ -31,12 +38,22 @@ from endpoints.figure_style import (
 )
 from endpoints.subgroups import SUBGROUP_FACTORS
 
-PLOTTED = {"OS": "Overall survival", "EFS": "Event-free survival"}
+PLOTTED = {"OS": gettext_noop("Overall survival"), "EFS": gettext_noop("Event-free survival")}
+TITLES = {
+    ("OS", "by_arm"): gettext_noop("Overall survival by arm"),
+    ("OS", "pooled"): gettext_noop("Overall survival, pooled"),
+    ("EFS", "by_arm"): gettext_noop("Event-free survival by arm"),
+    ("EFS", "pooled"): gettext_noop("Event-free survival, pooled"),
+}
+Y_LABELS = {
+    "OS": gettext_noop("Overall survival probability"),
+    "EFS": gettext_noop("Event-free survival probability"),
+}
 FOREST = "OS_SUBGROUPS"  # the forest plot's name among a run's figures (by arm only)
 # Each arm's colour and label, as the legends and the at-risk rows name them.
 ARM_STYLE = {key: (style.colour, style.label) for key, style in ARM_STYLES.items()}
 STRATUM_FACTOR_LABELS = {factor.code: factor.label for factor in SUBGROUP_FACTORS} | {
-    "site": "Site"
+    "site": gettext_noop("Site")
 }
 # Follow-up up to this many months is ticked every 3 months; longer, every 6.
 QUARTERLY_TICKS_UP_TO_MONTHS = 24
@@ -50,7 +67,10 @@ KM_RISK_HEADER, KM_RISK_ROW, KM_BOTTOM = 0.3, 0.24, 0.12
 def strata_label(factors: Sequence[str]) -> str:
     """Name the analysis strata as a reader would: 'Salvage regimen × Disease status'."""
     return " × ".join(
-        STRATUM_FACTOR_LABELS.get(code, code.replace("_", " ").capitalize()) for code in factors
+        _(STRATUM_FACTOR_LABELS[code])
+        if code in STRATUM_FACTOR_LABELS
+        else code.replace("_", " ").capitalize()
+        for code in factors
     )
 
 
@@ -99,33 +119,42 @@ def _limits(curve: dict[str, Any], side: str) -> list[float]:
     ]
 
 
+def _number(text: str) -> str:
+    """A number written with Python's point, with the active language's decimal mark."""
+    return text.replace(".", get_format("DECIMAL_SEPARATOR"))
+
+
 def _p_text(p: float | None) -> str:
     if p is None:
         return "—"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    return _number("< 0.001" if p < 0.001 else f"{p:.3f}")
 
 
 def _hr_text(cox: dict[str, Any]) -> str:
     if cox.get("hr") is None:
-        return "not estimable"
-    return f"{cox['hr']:.2f} ({cox['hr_lower']:.2f}–{cox['hr_upper']:.2f})"
+        return _("not estimable")
+    return _number(f"{cox['hr']:.2f} ({cox['hr_lower']:.2f}–{cox['hr_upper']:.2f})")
 
 
 def comparison_lines(comparison: dict[str, Any]) -> list[str]:
     """The corner's text: each analysis's hazard ratio (95% CI) and log-rank p."""
-    lines = ["DEX vs CONTROL: hazard ratio (95% CI), Cox; log-rank p"]
+    lines = [_("DEX vs CONTROL: hazard ratio (95% CI), Cox; log-rank p")]
     for name in ("unstratified", "stratified"):
         analysis = comparison.get(name)
         if not analysis:
             continue
         heading = (
-            "Unstratified"
+            _("Unstratified")
             if name == "unstratified"
-            else f"Stratified by {strata_label(comparison.get('strata_factors') or [])}"
+            else _("Stratified by %(strata)s")
+            % {"strata": strata_label(comparison.get("strata_factors") or [])}
         )
         p = analysis["logrank"]["p"]
         p_text = f"p {_p_text(p)}" if p is not None and p < 0.001 else f"p = {_p_text(p)}"
-        lines.append(f"{heading}: HR {_hr_text(analysis['cox'])}; {p_text}")
+        lines.append(
+            _("%(heading)s: HR %(hr)s; %(p)s")
+            % {"heading": heading, "hr": _hr_text(analysis["cox"]), "p": p_text}
+        )
     return lines
 
 
@@ -136,7 +165,7 @@ def km_figure(
     cutoff: str,
     computed_at: str,
     comparison: dict[str, Any] | None = None,
-    ylabel: str = "Survival probability",
+    ylabel: str | None = None,
 ) -> Figure:
     """Return the Kaplan-Meier figure of `curves` (by arm, or pooled) with their 95% CI
     bands, censor marks and numbers at risk; with `comparison`, its HR and log-rank p."""
@@ -171,8 +200,8 @@ def km_figure(
             style = ARM_STYLES[key]
             curve = summary["curve"]
             xs, ys = _steps(curve["time"], curve["surv"], 1.0)
-            _, lower = _steps(curve["time"], _limits(curve, "lower"), 1.0)
-            _, upper = _steps(curve["time"], _limits(curve, "upper"), 1.0)
+            _xs, lower = _steps(curve["time"], _limits(curve, "lower"), 1.0)
+            _xs, upper = _steps(curve["time"], _limits(curve, "upper"), 1.0)
             axis.fill_between(
                 xs,
                 lower,
@@ -188,7 +217,7 @@ def km_figure(
                 color=style.colour,
                 linestyle=style.linestyle,
                 linewidth=1.6,
-                label=f"{style.label} (n = {summary['n']})",
+                label=_("%(arm)s (n = %(n)s)") % {"arm": _(style.label), "n": summary["n"]},
             )
             censored = [
                 (t / MONTH_DAYS, s)
@@ -208,10 +237,10 @@ def km_figure(
         axis.set_xlim(0, ticks[-1])
         axis.set_ylim(0, 1.02)
         axis.xaxis.set_major_locator(FixedLocator(ticks))
-        axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:g}"))
         axis.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
-        axis.set_xlabel("Months since randomization")
-        axis.set_ylabel(ylabel)
+        axis.set_xlabel(_("Months since randomization"))
+        axis.set_ylabel(ylabel if ylabel is not None else _("Survival probability"))
         axis.grid(axis="y", color="#bbbbbb", linewidth=0.5)
         if rows:
             axis.legend(loc="upper right", fontsize=8, handlelength=3, borderaxespad=0.3)
@@ -219,7 +248,7 @@ def km_figure(
             axis.text(
                 0.5,
                 0.5,
-                "No patient to analyse at this cut-off",
+                _("No patient to analyse at this cut-off"),
                 ha="center",
                 transform=axis.transAxes,
             )
@@ -229,8 +258,11 @@ def km_figure(
         figure.text(
             KM_MARGIN / KM_WIDTH,
             1 - 0.38 / height,
-            f"Cut-off {cutoff} · computed {computed_at} · Kaplan-Meier estimates with 95% CI "
-            "(log-log) · marks on the curves: censored",
+            _(
+                "Cut-off %(cutoff)s · computed %(computed_at)s · Kaplan-Meier estimates with "
+                "95%% CI (log-log) · marks on the curves: censored"
+            )
+            % {"cutoff": cutoff, "computed_at": computed_at},
             fontsize=7.5,
             va="top",
         )
@@ -266,7 +298,7 @@ def _at_risk_table(table: Any, rows: list[tuple[str, dict[str, Any]]], ticks: li
     margin = {"xytext": (-16, 0), "textcoords": "offset points", "ha": "right", "va": "center"}
     top = len(rows) * KM_RISK_ROW
     table.annotate(
-        "Number at risk",
+        _("Number at risk"),
         xy=(0, top + KM_RISK_HEADER / 2),
         xycoords=table.get_yaxis_transform(),
         fontsize=8,
@@ -277,7 +309,7 @@ def _at_risk_table(table: Any, rows: list[tuple[str, dict[str, Any]]], ticks: li
         style = ARM_STYLES[key]
         y = top - (i + 0.5) * KM_RISK_ROW
         table.annotate(
-            style.label,
+            _(style.label),
             xy=(0, y),
             xycoords=table.get_yaxis_transform(),
             fontsize=8,
@@ -305,7 +337,7 @@ def km_svg(
     cutoff: str,
     computed_at: str,
     comparison: dict[str, Any] | None = None,
-    ylabel: str = "Survival probability",
+    ylabel: str | None = None,
 ) -> str:
     """Return the Kaplan-Meier figure (km_figure) as SVG."""
     figure = km_figure(
@@ -323,11 +355,11 @@ def forest_figure(subgroups: dict[str, Any], *, cutoff: str, computed_at: str) -
     """Return the forest plot: HR DEX vs CONTROL (95% CI, log scale) per subgroup level,
     deaths/patients per arm, and each factor's interaction p; non-estimable HRs are named."""
     rows: list[tuple[str, dict[str, Any] | None, str]] = [
-        ("All patients", subgroups["overall"], "")
+        (_("All patients"), subgroups["overall"], "")
     ]
     for factor in subgroups["factors"]:
-        rows.append((factor["label"], None, _p_text(factor["interaction"]["p"])))
-        rows += [(f"   {level['label']}", level, "") for level in factor["levels"]]
+        rows.append((_(factor["label"]), None, _p_text(factor["interaction"]["p"])))
+        rows += [(f"   {_(level['label'])}", level, "") for level in factor["levels"]]
     drawn = [r[1] for r in rows if r[1] and r[1]["hr"] is not None]
     low = min([d["hr_lower"] for d in drawn] + [0.5])
     high = max([d["hr_upper"] for d in drawn] + [2.0])
@@ -345,10 +377,14 @@ def forest_figure(subgroups: dict[str, Any], *, cutoff: str, computed_at: str) -
             "va": "center",
             "transform": axis.get_yaxis_transform(),
         }
-        for column, x in (("Subgroup", -1.25), ("DEX d/n", -0.68), ("CONTROL d/n", -0.36)):
+        for column, x in (
+            (_("Subgroup"), -1.25),
+            (_("DEX d/n"), -0.68),
+            (_("CONTROL d/n"), -0.36),
+        ):
             axis.text(x, -1, column, fontweight="bold", **text)
-        axis.text(1.03, -1, "HR (95% CI)", fontweight="bold", **text)
-        axis.text(1.5, -1, "Interaction p", fontweight="bold", **text)
+        axis.text(1.03, -1, _("HR (95% CI)"), fontweight="bold", **text)
+        axis.text(1.5, -1, _("Interaction p"), fontweight="bold", **text)
         for y, (label, level, p_text) in enumerate(rows):
             axis.text(-1.25, y, label, fontweight="normal" if level else "bold", **text)
             if p_text:
@@ -375,13 +411,13 @@ def forest_figure(subgroups: dict[str, Any], *, cutoff: str, computed_at: str) -
         axis.xaxis.set_major_locator(
             FixedLocator([t for t in (0.1, 0.25, 0.5, 1, 2, 4, 10) if low <= t <= high])
         )
-        axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: _number(f"{value:g}")))
         axis.xaxis.set_minor_formatter(NullFormatter())
-        axis.set_xlabel("Hazard ratio, DEX vs CONTROL (log scale) · < 1 favours DEX", fontsize=8)
+        axis.set_xlabel(_("Hazard ratio, DEX vs CONTROL (log scale) · < 1 favours DEX"), fontsize=8)
         figure.text(
             0.02,
             1 - 0.12 / height,
-            "Overall survival by subgroup",
+            _("Overall survival by subgroup"),
             fontsize=11,
             fontweight="bold",
             va="top",
@@ -389,8 +425,11 @@ def forest_figure(subgroups: dict[str, Any], *, cutoff: str, computed_at: str) -
         figure.text(
             0.02,
             1 - 0.38 / height,
-            f"Cut-off {cutoff} · computed {computed_at} · Cox (Efron ties) per level, 95% Wald "
-            "CI; interaction: likelihood-ratio test · d/n: deaths/patients",
+            _(
+                "Cut-off %(cutoff)s · computed %(computed_at)s · Cox (Efron ties) per level, "
+                "95%% Wald CI; interaction: likelihood-ratio test · d/n: deaths/patients"
+            )
+            % {"cutoff": cutoff, "computed_at": computed_at},
             fontsize=7.5,
             va="top",
         )
@@ -424,18 +463,24 @@ def analysis_figure(
     by_arm = kind == "by_arm"
     return km_figure(
         endpoint["by_arm"] if by_arm else {"pooled": endpoint["pooled"]},
-        title=f"{PLOTTED[name]} by arm" if by_arm else f"{PLOTTED[name]}, pooled",
+        title=_(TITLES[(name, kind)]),
         cutoff=results["cutoff"],
         computed_at=computed_at,
         # The comparison only on the by-arm figure, which only unblinded roles are served.
         comparison=endpoint.get("comparison") if by_arm else None,
-        ylabel=f"{PLOTTED[name]} probability",
+        ylabel=_(Y_LABELS[name]),
     )
 
 
 def analysis_figures(results: dict[str, Any], computed_at: str) -> dict[str, dict[str, str]]:
     """Return every figure of a run's results as SVG, by name and kind, as the run keeps
-    them: each plotted endpoint by arm and pooled; the forest plot by arm, if computed."""
+    them: each plotted endpoint by arm and pooled; the forest plot by arm, if computed. In
+    English, whatever the worker's language: a data cut's package holds them too."""
+    with translation.override("en"):
+        return _svg_figures(results, computed_at)
+
+
+def _svg_figures(results: dict[str, Any], computed_at: str) -> dict[str, dict[str, str]]:
     kinds = {name: ("by_arm", "pooled") for name in PLOTTED} | {FOREST: ("by_arm",)}
     figures: dict[str, dict[str, str]] = {}
     for name, names_kinds in kinds.items():
@@ -449,6 +494,7 @@ def analysis_figures(results: dict[str, Any], computed_at: str) -> dict[str, dic
 def analysis_figure_file(
     results: dict[str, Any], *, name: str, kind: str, computed_at: str, file_format: str
 ) -> bytes | None:
-    """Return one figure of a run's results as a file (svg, png or pdf), or None."""
+    """Return one figure of a run's results as a file (svg, png or pdf), or None, in the
+    active language."""
     figure = analysis_figure(results, name=name, kind=kind, computed_at=computed_at)
     return None if figure is None else figure_file(figure, file_format)

@@ -14,13 +14,20 @@ coded term's class: an "Other, specify" event has none ("Other (SOC not coded)")
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy
+
+if TYPE_CHECKING:
+    # A label may be lazily translated (gettext_lazy): read in the reader's language.
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
 class SpecialInterest:
     code: str
-    label: str
-    definition: str  # shown on the page and in the CSV's header line
+    label: StrOrPromise
+    definition: StrOrPromise  # shown on the page and in the CSV's header line
     system_organ_classes: frozenset[str] = frozenset()
     preferred_terms: frozenset[str] = frozenset()
 
@@ -33,25 +40,29 @@ class SpecialInterest:
 SPECIAL_INTEREST: tuple[SpecialInterest, ...] = (
     SpecialInterest(
         "INFECT",
-        "Infections",
-        "SOC Infections and infestations, and febrile neutropenia (an infection presumed in a "
-        "neutropenic patient, often without a documented organism; a corticosteroid also "
-        "blunts the fever that reveals it).",
+        gettext_lazy("Infections"),
+        gettext_lazy(
+            "SOC Infections and infestations, and febrile neutropenia (an infection presumed in a "
+            "neutropenic patient, often without a documented organism; a corticosteroid also "
+            "blunts the fever that reveals it)."
+        ),
         system_organ_classes=frozenset({"Infections and infestations"}),
         preferred_terms=frozenset({"Febrile neutropenia"}),
     ),
     SpecialInterest(
         "HYPERGLY",
-        "Hyperglycaemia",
-        "CTCAE terms Hyperglycemia and Glucose intolerance.",
+        gettext_lazy("Hyperglycaemia"),
+        gettext_lazy("CTCAE terms Hyperglycemia and Glucose intolerance."),
         preferred_terms=frozenset({"Hyperglycemia", "Glucose intolerance"}),
     ),
     SpecialInterest(
         "PSYCH",
-        "Psychiatric disorders",
-        "SOC Psychiatric disorders, and its CTCAE terms when coded as 'Other, specify' "
-        "(insomnia, agitation, anxiety, confusion, delirium, depression, euphoria, "
-        "hallucinations, mania, personality change, psychosis, restlessness).",
+        gettext_lazy("Psychiatric disorders"),
+        gettext_lazy(
+            "SOC Psychiatric disorders, and its CTCAE terms when coded as 'Other, specify' "
+            "(insomnia, agitation, anxiety, confusion, delirium, depression, euphoria, "
+            "hallucinations, mania, personality change, psychosis, restlessness)."
+        ),
         system_organ_classes=frozenset({"Psychiatric disorders"}),
         preferred_terms=frozenset(
             {
@@ -72,10 +83,12 @@ SPECIAL_INTEREST: tuple[SpecialInterest, ...] = (
     ),
     SpecialInterest(
         "GIBLEED",
-        "Gastrointestinal bleeding",
-        "CTCAE terms Gastrointestinal hemorrhage and the haemorrhages of each part of the "
-        "digestive tract (upper and lower gastrointestinal, esophageal, gastric, duodenal, "
-        "jejunal, ileal, colonic, rectal, anal).",
+        gettext_lazy("Gastrointestinal bleeding"),
+        gettext_lazy(
+            "CTCAE terms Gastrointestinal hemorrhage and the haemorrhages of each part of the "
+            "digestive tract (upper and lower gastrointestinal, esophageal, gastric, duodenal, "
+            "jejunal, ileal, colonic, rectal, anal)."
+        ),
         preferred_terms=frozenset(
             {
                 "Gastrointestinal hemorrhage",

@@ -10,6 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy
+
+if TYPE_CHECKING:
+    # A label may be lazily translated (gettext_lazy): read in the reader's language.
+    from django_stubs_ext import StrOrPromise
 
 import protocol
 from endpoints.safety_rows import SafetyEvent
@@ -22,8 +29,8 @@ _ACTIONS = dict(protocol.ActionTaken.choices)
 @dataclass(frozen=True)
 class ListingColumn:
     name: str  # the CSV header
-    label: str  # the page's header
-    value: Callable[[SafetyEvent, dt.date], str | int]
+    label: StrOrPromise  # the page's header, in the reader's language
+    value: Callable[[SafetyEvent, dt.date], StrOrPromise | int]
     reveals_arm: bool = False
     # Pharmacovigilance's SUSAR state: for the accounts that follow SAEs trial-wide.
     sponsor_safety: bool = False
@@ -40,31 +47,39 @@ def _resolved(event: SafetyEvent, cutoff: dt.date) -> str:
 
 
 LISTING_COLUMNS: tuple[ListingColumn, ...] = (
-    ListingColumn("USUBJID", "Study ID", lambda e, c: e.study_id),
-    ListingColumn("SITEID", "Site", lambda e, c: e.site),
-    ListingColumn("ARM", "Arm", lambda e, c: _ARMS.get(e.arm, e.arm), reveals_arm=True),
-    ListingColumn("AEDECOD", "Term", lambda e, c: e.preferred_term),
-    ListingColumn("AEBODSYS", "System organ class", lambda e, c: e.system_organ_class),
-    ListingColumn("AETOXGR", "Grade", lambda e, c: e.grade),
-    ListingColumn("AESTDTC", "Onset", lambda e, c: e.onset_on.isoformat()),
-    ListingColumn("AEENDTC", "Resolved", _resolved),
-    ListingColumn("AEOUT", "Outcome at the cut-off", lambda e, c: e.outcome(c)),
+    ListingColumn("USUBJID", gettext_lazy("Study ID"), lambda e, c: e.study_id),
+    ListingColumn("SITEID", gettext_lazy("Site"), lambda e, c: e.site),
+    ListingColumn(
+        "ARM", gettext_lazy("Arm"), lambda e, c: _ARMS.get(e.arm, e.arm), reveals_arm=True
+    ),
+    ListingColumn("AEDECOD", gettext_lazy("Term"), lambda e, c: e.preferred_term),
+    ListingColumn(
+        "AEBODSYS", gettext_lazy("System organ class"), lambda e, c: e.system_organ_class
+    ),
+    ListingColumn("AETOXGR", gettext_lazy("Grade"), lambda e, c: e.grade),
+    ListingColumn("AESTDTC", gettext_lazy("Onset"), lambda e, c: e.onset_on.isoformat()),
+    ListingColumn("AEENDTC", gettext_lazy("Resolved"), _resolved),
+    ListingColumn("AEOUT", gettext_lazy("Outcome at the cut-off"), lambda e, c: e.outcome(c)),
     ListingColumn(
         "AERELDEX",
-        "Related to dexamethasone",
+        gettext_lazy("Related to dexamethasone"),
         lambda e, c: _RELATEDNESS.get(e.related_to_dexamethasone, e.related_to_dexamethasone),
         reveals_arm=True,
     ),
     ListingColumn(
         "AERELSAL",
-        "Related to salvage therapy",
+        gettext_lazy("Related to salvage therapy"),
         lambda e, c: _RELATEDNESS.get(e.related_to_salvage, e.related_to_salvage),
     ),
-    ListingColumn("AEACN", "Action taken", lambda e, c: _ACTIONS.get(e.action_taken, "")),
-    ListingColumn("TRTEMFL", "TEAE", lambda e, c: "Y" if e.treatment_emergent else "N"),
-    ListingColumn("SAEREPORT", "SAE report", lambda e, c: e.sae_report),
-    ListingColumn("SAERCVDTM", "Sponsor received (UTC)", _received),
-    ListingColumn("SUSAR", "SUSAR", lambda e, c: e.susar, sponsor_safety=True),
+    ListingColumn(
+        "AEACN", gettext_lazy("Action taken"), lambda e, c: _ACTIONS.get(e.action_taken, "")
+    ),
+    ListingColumn(
+        "TRTEMFL", gettext_lazy("TEAE"), lambda e, c: "Y" if e.treatment_emergent else "N"
+    ),
+    ListingColumn("SAEREPORT", gettext_lazy("SAE report"), lambda e, c: e.sae_report),
+    ListingColumn("SAERCVDTM", gettext_lazy("Sponsor received (UTC)"), _received),
+    ListingColumn("SUSAR", gettext_lazy("SUSAR"), lambda e, c: e.susar, sponsor_safety=True),
 )
 
 

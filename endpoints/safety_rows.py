@@ -7,10 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, gettext_noop
+
 import protocol
 from visits.ctcae import CTCAE_TERMS, OTHER_SPECIFY
 
-OTHER_SOC = "Other (SOC not coded)"
+# Stored and compared in English; the page shows it through the `result_label` filter.
+OTHER_SOC = gettext_noop("Other (SOC not coded)")
 RELATED = frozenset(
     {protocol.Relatedness.POSSIBLE, protocol.Relatedness.PROBABLE, protocol.Relatedness.DEFINITE}
 )
@@ -110,8 +113,9 @@ class SafetyEvent:
     def outcome(self, cutoff: dt.date) -> str:
         """Return the outcome known at the cut-off: fatal, resolved, or not resolved."""
         if not self.resolved_by(cutoff):
-            return "Not resolved"  # a fatal event ends on the death: after the cut-off here
-        return "Fatal" if self.fatal else "Resolved"
+            # A fatal event ends on the death: after the cut-off here.
+            return gettext("Not resolved")
+        return gettext("Fatal") if self.fatal else gettext("Resolved")
 
     def resolved_by(self, cutoff: dt.date) -> dt.date | None:
         return self.resolved_on if self.resolved_on and self.resolved_on <= cutoff else None

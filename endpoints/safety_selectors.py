@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Exists, F, OuterRef, Subquery
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.selectors import sites_visible_to
@@ -87,17 +88,24 @@ def _susar(event: AdverseEvent) -> str:
     if event.susar_classified_at is None:  # type: ignore[attr-defined]
         return ""
     if event.susar_withdrawn_at is not None:  # type: ignore[attr-defined]
-        return f"SUSAR withdrawn {_utc(event.susar_withdrawn_at)}"  # type: ignore[attr-defined]
+        withdrawn = _utc(event.susar_withdrawn_at)  # type: ignore[attr-defined]
+        return _("SUSAR withdrawn %(at)s") % {"at": withdrawn}
     if event.susar_reported_at is not None:  # type: ignore[attr-defined]
-        return f"SUSAR reported {_utc(event.susar_reported_at)}"  # type: ignore[attr-defined]
-    return "SUSAR, not yet reported to the regulators"
+        reported = _utc(event.susar_reported_at)  # type: ignore[attr-defined]
+        return _("SUSAR reported %(at)s") % {"at": reported}
+    return _("SUSAR, not yet reported to the regulators")
 
 
 def _sae_report(version: int | None, status: str | None) -> str:
     if version is None or status is None:
         return ""
-    label = "initial report" if version == 0 else f"follow-up {version}"
-    return f"{label}: {SaeReportVersion.Status(status).label.lower()}"
+    label = (
+        _("initial report") if version == 0 else _("follow-up %(version)s") % {"version": version}
+    )
+    return _("%(report)s: %(status)s") % {
+        "report": label,
+        "status": str(SaeReportVersion.Status(status).label).lower(),
+    }
 
 
 def _event(event: AdverseEvent) -> SafetyEvent:

@@ -33,9 +33,17 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.formats import get_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+if TYPE_CHECKING:
+    # A label may be lazily translated (gettext_lazy): read in the reader's language.
+    from django_stubs_ext import StrOrPromise
 
 import protocol
 from accounts.models import User
@@ -49,23 +57,23 @@ from randomization.blinding import arms_visible_to
 TOTAL = "total"
 DAYS_PER_MONTH = 365.25 / 12
 
-POPULATION = (
+POPULATION = gettext_lazy(
     "Safety population: randomized patients who received at least one dose (a treatment "
     "cycle started on or before the cut-off), in the arm they were randomized to."
 )
-EVENTS = (
+EVENTS = gettext_lazy(
     "Treatment-emergent adverse events (onset from the first dose to TRIAL_TEAE_WINDOW_DAYS, "
     "30 by default, after the last) with onset on or before the cut-off; a patient counts "
     "once per row. 'Other, specify' events count under their specified term, in 'Other (SOC "
     "not coded)'."
 )
-EXPOSURE = (
+EXPOSURE = gettext_lazy(
     "Exposure: from the start of the first cycle to 30 days after the end of treatment, or to "
     "the cut-off, death or leaving the study if earlier, both days included; a month is "
     "30.4375 days. Rates are per 100 patient-months of the whole column's exposure "
     "(events, and patients with at least one event)."
 )
-DISCONTINUATION = (
+DISCONTINUATION = gettext_lazy(
     "Leading to discontinuation: a TEAE whose action taken is 'Drug withdrawn', or an end "
     "of treatment for toxicity recorded by the cut-off."
 )
@@ -76,7 +84,7 @@ class Group:
     """A column: one arm, or every patient (the total)."""
 
     code: str
-    label: str
+    label: StrOrPromise
     n: int
     exposure_months: float
 
@@ -94,13 +102,19 @@ class Count:
 
     def __str__(self) -> str:
         """Return "n (p%)" as the page shows it: "0" when no patient."""
-        return f"{self.n} ({self.percent:.1f}%)" if self.n and self.percent is not None else "0"
+        if not self.n or self.percent is None:
+            return "0"
+        # Translators: patients and their percentage of the column, e.g. 3 (12.5%).
+        return _("%(n)s (%(percent)s%%)") % {
+            "n": self.n,
+            "percent": f"{self.percent:.1f}".replace(".", get_format("DECIMAL_SEPARATOR")),
+        }
 
 
 @dataclass(frozen=True)
 class PatientRow:
     code: str
-    label: str
+    label: StrOrPromise
     counts: tuple[Count, ...]
 
 
@@ -121,8 +135,8 @@ class IncidenceRow:
 @dataclass(frozen=True)
 class InterestRow:
     code: str
-    label: str
-    definition: str
+    label: StrOrPromise
+    definition: StrOrPromise
     patients: tuple[Count, ...]
     events: tuple[int, ...]
     grade_3_plus: tuple[Count, ...]
@@ -151,7 +165,7 @@ class Rate:
 @dataclass(frozen=True)
 class RateRow:
     code: str
-    label: str
+    label: StrOrPromise
     rates: tuple[Rate, ...]
 
 
@@ -170,17 +184,17 @@ class SafetyTables:
     control_given_dexamethasone: tuple[str, ...] = ()
     # The listing's SUSAR column: for the accounts that follow SAEs trial-wide.
     shows_susar: bool = False
-    population: str = POPULATION
-    events: str = EVENTS
-    exposure: str = EXPOSURE
-    discontinuation: str = DISCONTINUATION
+    population: StrOrPromise = POPULATION
+    events: StrOrPromise = EVENTS
+    exposure: StrOrPromise = EXPOSURE
+    discontinuation: StrOrPromise = DISCONTINUATION
 
     @property
     def listing_columns(self) -> tuple[ListingColumn, ...]:
         return listing_columns(by_arm=self.by_arm, sponsor_safety=self.shows_susar)
 
     @property
-    def listing_cells(self) -> list[list[str | int]]:
+    def listing_cells(self) -> list[list[StrOrPromise | int]]:
         """Return the listing's rows as the page and the CSV show them."""
         columns = self.listing_columns
         return [[c.value(e, self.cutoff) for c in columns] for e in self.listing]
@@ -196,7 +210,7 @@ def safety_tables(
     if by_arm is None:
         by_arm = may_see_arms
     elif by_arm and not may_see_arms:
-        raise PermissionDenied("Results by arm are confidential while the trial runs.")
+        raise PermissionDenied(_("Results by arm are confidential while the trial runs."))
     cutoff = cutoff or timezone.localdate()
     return tabulate(
         safety_selectors.safety_population(user=user, cutoff=cutoff),
@@ -256,11 +270,11 @@ def tabulate(
 
 
 def _groups(patients: Sequence[SafetyPatient], cutoff: dt.date, by_arm: bool) -> tuple[Group, ...]:
-    def group(code: str, label: str, members: list[SafetyPatient]) -> Group:
+    def group(code: str, label: StrOrPromise, members: list[SafetyPatient]) -> Group:
         days = sum(p.exposure_days(cutoff) for p in members)
         return Group(code, label, len(members), days / DAYS_PER_MONTH)
 
-    total = group(TOTAL, "Total" if by_arm else "All patients", list(patients))
+    total = group(TOTAL, _("Total") if by_arm else _("All patients"), list(patients))
     if not by_arm:
         return (total,)
     arms = [
@@ -282,23 +296,23 @@ def _summary(
     withdrawn = with_event(lambda e: e.drug_withdrawn)
     toxicity = {p.study_id for p in patients if p.ended_for_toxicity(cutoff)}
     rows = (
-        ("TEAE", "Any TEAE", with_event(lambda e: True)),
-        ("TEAEGR3", "TEAE of grade ≥ 3", with_event(lambda e: e.severe)),
+        ("TEAE", _("Any TEAE"), with_event(lambda e: True)),
+        ("TEAEGR3", _("TEAE of grade ≥ 3"), with_event(lambda e: e.severe)),
         (
             "TEAEREL",
-            "TEAE related to dexamethasone (possible, probable, definite)",
+            _("TEAE related to dexamethasone (possible, probable, definite)"),
             with_event(lambda e: e.related),
         ),
         (
             "TEAERELS",
-            "TEAE related to salvage therapy (possible, probable, definite)",
+            _("TEAE related to salvage therapy (possible, probable, definite)"),
             with_event(lambda e: e.related_salvage),
         ),
-        ("TEAESER", "Serious TEAE", with_event(lambda e: e.serious)),
-        ("TEAEDISC", "TEAE leading to discontinuation", withdrawn | toxicity),
-        ("TEAEWD", "… action taken: drug withdrawn", withdrawn),
-        ("EOTTOX", "… end of treatment for toxicity", toxicity),
-        ("TEAEFAT", "Fatal TEAE (grade 5)", with_event(lambda e: e.fatal)),
+        ("TEAESER", _("Serious TEAE"), with_event(lambda e: e.serious)),
+        ("TEAEDISC", _("TEAE leading to discontinuation"), withdrawn | toxicity),
+        ("TEAEWD", _("… action taken: drug withdrawn"), withdrawn),
+        ("EOTTOX", _("… end of treatment for toxicity"), toxicity),
+        ("TEAEFAT", _("Fatal TEAE (grade 5)"), with_event(lambda e: e.fatal)),
     )
     return tuple(PatientRow(code, label, counts(ids)) for code, label, ids in rows)
 
@@ -311,12 +325,14 @@ def _worst_grade(
         worst[e.study_id] = max(worst.get(e.study_id, 0), e.grade)
     rows = [
         PatientRow(
-            "NOTEAE", "No TEAE", counts(p.study_id for p in patients if p.study_id not in worst)
+            "NOTEAE", _("No TEAE"), counts(p.study_id for p in patients if p.study_id not in worst)
         )
     ]
     for grade in protocol.CTCAE_GRADES:
         ids = (i for i, g in worst.items() if g == grade)
-        rows.append(PatientRow(f"WORSTGR{grade}", f"Grade {grade}", counts(ids)))
+        rows.append(
+            PatientRow(f"WORSTGR{grade}", _("Grade %(grade)s") % {"grade": grade}, counts(ids))
+        )
     return tuple(rows)
 
 
@@ -394,10 +410,12 @@ def _rates(
         )
 
     rows = [
-        RateRow("TEAE", "Any TEAE", rates(list(teaes))),
-        RateRow("TEAEGR3", "TEAE of grade ≥ 3", rates([e for e in teaes if e.severe])),
-        RateRow("TEAESER", "Serious TEAE", rates([e for e in teaes if e.serious])),
-        RateRow("TEAEREL", "TEAE related to dexamethasone", rates([e for e in teaes if e.related])),
+        RateRow("TEAE", _("Any TEAE"), rates(list(teaes))),
+        RateRow("TEAEGR3", _("TEAE of grade ≥ 3"), rates([e for e in teaes if e.severe])),
+        RateRow("TEAESER", _("Serious TEAE"), rates([e for e in teaes if e.serious])),
+        RateRow(
+            "TEAEREL", _("TEAE related to dexamethasone"), rates([e for e in teaes if e.related])
+        ),
     ]
     for interest in SPECIAL_INTEREST:
         matched = [e for e in teaes if interest.matches(e.system_organ_class, e.preferred_term)]

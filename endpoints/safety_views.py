@@ -16,7 +16,9 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import user_is_site_bound
@@ -28,14 +30,15 @@ from randomization.services import arms_viewing_record
 
 class CutoffForm(forms.Form):
     cutoff = TrialDateField(
+        label=gettext_lazy("Cutoff"),
         required=False,
-        help_text="Events with onset on or before this day; today if empty.",
+        help_text=gettext_lazy("Events with onset on or before this day; today if empty."),
     )
 
     def clean_cutoff(self) -> dt.date:
         cutoff = self.cleaned_data["cutoff"] or timezone.localdate()
         if cutoff > timezone.localdate():
-            raise forms.ValidationError("The cut-off cannot be in the future.")
+            raise forms.ValidationError(_("The cut-off cannot be in the future."))
         return cutoff
 
 
@@ -57,17 +60,21 @@ def safety_tables_page(request: AuthenticatedHttpRequest) -> HttpResponse:
 def safety_table_csv(request: AuthenticatedHttpRequest, table: str) -> HttpResponse:
     """One table as CSV, blinded as the page is; a reading with the arms is recorded."""
     if table not in SAFETY_CSV_TABLES:
-        raise Http404("No such safety table.")
+        raise Http404(_("No such safety table."))
     form = CutoffForm(request.GET)
     if not form.is_valid():
         errors = "; ".join(
             f"{field}: {' '.join(str(m) for m in e)}" for field, e in form.errors.items()
         )
         return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
-    tables = safety_tables(user=request.user, cutoff=form.cleaned_data["cutoff"])
+    # A CSV is an export: English (its labels, as the SAS and R programs read them), whoever
+    # downloads it.
+    with translation.override("en"):
+        tables = safety_tables(user=request.user, cutoff=form.cleaned_data["cutoff"])
+        content = safety_csv(tables, table)
     if tables.by_arm:
         arms_viewing_record(user=request.user, what=f"safety table {table} with the arms")
-    response = HttpResponse(safety_csv(tables, table), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="safety_{table}_{tables.cutoff:%Y%m%d}.csv"'
     )

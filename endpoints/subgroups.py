@@ -13,20 +13,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from django.utils import translation
+from django.utils.translation import gettext_noop
 from scipy.stats import chi2, norm
 
 import protocol
 from endpoints.datasets import PatientFacts, TimeToEvent
 from endpoints.statistics.cox_efron import cox_efron
 
+if TYPE_CHECKING:
+    # A label may be lazily translated (gettext_lazy): read in the reader's language.
+    from django_stubs_ext import StrOrPromise
+
 TREATMENT, REFERENCE = protocol.Arm.DEX.value, protocol.Arm.CONTROL.value
 Z_95 = float(norm.ppf(0.975))
+# Labels and reasons are stored in the run's results in English; the pages show them in the
+# reader's language through the `result_label` filter (endpoints/templatetags/analysis.py).
 _MUTATION_LEVELS = (
-    (protocol.MutationResult.DETECTED.value, "Mutated"),
-    (protocol.MutationResult.NOT_DETECTED.value, "Wild type"),
+    (protocol.MutationResult.DETECTED.value, gettext_noop("Mutated")),
+    (protocol.MutationResult.NOT_DETECTED.value, gettext_noop("Wild type")),
 )
 
 
@@ -36,7 +44,7 @@ class SubgroupFactor:
 
     code: str
     label: str
-    levels: tuple[tuple[str, str], ...]  # (value, label)
+    levels: tuple[tuple[str, StrOrPromise], ...]  # (value, label)
     read: Callable[[PatientFacts], str]
 
 
@@ -49,17 +57,22 @@ SUBGROUP_FACTORS: tuple[SubgroupFactor, ...] = (
     SubgroupFactor("NPM1", "NPM1", _MUTATION_LEVELS, _baseline("NPM1")),
     SubgroupFactor("RUNX1", "RUNX1", _MUTATION_LEVELS, _baseline("RUNX1")),
     SubgroupFactor("FLT3-ITD", "FLT3-ITD", _MUTATION_LEVELS, _baseline("FLT3-ITD")),
-    SubgroupFactor("eln_risk", "ELN risk", tuple(protocol.ElnRisk.choices), _baseline("eln_risk")),
+    SubgroupFactor(
+        "eln_risk", gettext_noop("ELN risk"), tuple(protocol.ElnRisk.choices), _baseline("eln_risk")
+    ),
     SubgroupFactor(
         "regimen",
-        "Salvage regimen",
-        (("intensive", "Intensive (IC)"), ("azacitidine", "Azacitidine")),
+        gettext_noop("Salvage regimen"),
+        (
+            ("intensive", gettext_noop("Intensive (IC)")),
+            ("azacitidine", gettext_noop("Azacitidine")),
+        ),
         lambda facts: facts.regimen,
     ),
     SubgroupFactor(
         "disease_status",
-        "Disease status",
-        (("refractory", "Refractory"), ("relapsed", "Relapsed")),
+        gettext_noop("Disease status"),
+        (("refractory", gettext_noop("Refractory")), ("relapsed", gettext_noop("Relapsed"))),
         lambda facts: facts.disease_status,
     ),
 )
@@ -83,23 +96,28 @@ def _hazard_ratio(durations: np.ndarray, events: np.ndarray, treated: np.ndarray
         "not_estimable": None,
     }
     if not len(durations):
-        return {**figures, "not_estimable": "No patients."}
+        return {**figures, "not_estimable": gettext_noop("No patients.")}
     if not events.sum():
-        return {**figures, "not_estimable": "No deaths: the hazard ratio is not estimable."}
+        return {
+            **figures,
+            "not_estimable": gettext_noop("No deaths: the hazard ratio is not estimable."),
+        }
     if min(c["n"] for c in counts.values()) == 0:
-        return {**figures, "not_estimable": "One arm only: nothing to compare."}
+        return {**figures, "not_estimable": gettext_noop("One arm only: nothing to compare.")}
     fit = cox_efron(durations, events, treated[:, None])
     se = float(np.sqrt(fit.variance[0, 0])) if fit.df else float("nan")
     if fit.separated or not np.isfinite(se):
         return {
             **figures,
-            "not_estimable": "Deaths in one arm only: the hazard ratio is not finite.",
+            "not_estimable": gettext_noop(
+                "Deaths in one arm only: the hazard ratio is not finite."
+            ),
         }
     coef = float(fit.coef[0])
     with np.errstate(over="ignore"):
         interval = [float(np.exp(coef + k * Z_95 * se)) for k in (0, -1, 1)]
     if not np.isfinite(interval).all():  # JSON holds no infinity: said in words instead
-        return {**figures, "not_estimable": "The confidence interval is not finite."}
+        return {**figures, "not_estimable": gettext_noop("The confidence interval is not finite.")}
     return {
         **figures,
         "coef": coef,
@@ -116,9 +134,14 @@ def _interaction(
     """Likelihood-ratio test of arm × factor (R: anova of the two nested coxph fits)."""
     present = sorted(set(levels.tolist()))
     if len(present) < 2:
-        return {"lr_chisq": None, "df": 0, "p": None, "not_estimable": "One level only."}
+        return {
+            "lr_chisq": None,
+            "df": 0,
+            "p": None,
+            "not_estimable": gettext_noop("One level only."),
+        }
     if not events.sum():
-        return {"lr_chisq": None, "df": 0, "p": None, "not_estimable": "No deaths."}
+        return {"lr_chisq": None, "df": 0, "p": None, "not_estimable": gettext_noop("No deaths.")}
     dummies = np.column_stack([levels == level for level in present[1:]]).astype(float)
     main = np.column_stack([treated, dummies])
     full = np.column_stack([main, treated[:, None] * dummies])
@@ -129,11 +152,18 @@ def _interaction(
             "lr_chisq": None,
             "df": 0,
             "p": None,
-            "not_estimable": "No level holds both arms besides one: no interaction to test.",
+            "not_estimable": gettext_noop(
+                "No level holds both arms besides one: no interaction to test."
+            ),
         }
     lr = max(2 * (full_fit.loglik - reduced_fit.loglik), 0.0)
     if not np.isfinite(lr):
-        return {"lr_chisq": None, "df": df, "p": None, "not_estimable": "No finite likelihood."}
+        return {
+            "lr_chisq": None,
+            "df": df,
+            "p": None,
+            "not_estimable": gettext_noop("No finite likelihood."),
+        }
     return {
         "lr_chisq": lr,
         "df": df,
@@ -143,6 +173,12 @@ def _interaction(
         "not_estimable": None,
         "separation": full_fit.separated or reduced_fit.separated,
     }
+
+
+def _english(label: object) -> str:
+    """A level's label as the run stores it: English, whatever the worker's language."""
+    with translation.override("en"):
+        return str(label)
 
 
 def os_subgroups(
@@ -157,8 +193,8 @@ def os_subgroups(
     treated = np.array([p.arm == TREATMENT for p in patients], dtype=float)
     result: dict[str, Any] = {
         "parameter": "OS",
-        "model": "Cox proportional hazards, Efron ties, unstratified; DEX vs CONTROL",
-        "interaction_test": "likelihood ratio, arm × factor",
+        "model": gettext_noop("Cox proportional hazards, Efron ties, unstratified; DEX vs CONTROL"),
+        "interaction_test": gettext_noop("likelihood ratio, arm × factor"),
         "overall": _hazard_ratio(durations, events, treated),
         "factors": [],
     }
@@ -172,7 +208,7 @@ def os_subgroups(
             levels.append(
                 {
                     "level": value,
-                    "label": str(label),
+                    "label": _english(label),
                     **_hazard_ratio(durations[inside], events[inside], treated[inside]),
                 }
             )

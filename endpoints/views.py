@@ -8,19 +8,17 @@ work happens on a Celery worker; the page only reads finished runs.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import user_can_recompute_analyses, user_can_unblind_trial
-from endpoints import plots, selectors, services
+from endpoints import figure_files, selectors, services
 from endpoints.analysis import blinded_view
 from endpoints.figure_style import CONTENT_TYPES
 from endpoints.models import AnalysisRun
@@ -68,18 +66,18 @@ def analysis_recompute(request: AuthenticatedHttpRequest) -> HttpResponse:
     computes it (or reuses an identical finished run) while the page shows its progress.
     With the queue unavailable, record it and say so."""
     if not user_can_recompute_analyses(request.user):
-        raise PermissionDenied("Your role may view the analyses but not start them.")
+        raise PermissionDenied(_("Your role may view the analyses but not start them."))
     run = attempt(request, lambda: services.analysis_run_request(user=request.user))
     if run is not None:
         run.refresh_from_db()  # an eager worker (no broker configured) has finished it
     if run is not None and run.served_from_id:
-        messages.info(request, "No data changed since the last analysis: its results are shown.")
+        messages.info(request, _("No data changed since the last analysis: its results are shown."))
     elif run is not None and run.waiting_for_the_queue:
         # Recorded, not queued: the broker is down; the sweep sends the run when it is back.
         messages.warning(request, AnalysisRun.QUEUE_UNAVAILABLE)
     elif run is not None:
         messages.success(
-            request, "Analysis queued: a worker computes it; this page shows its progress."
+            request, _("Analysis queued: a worker computes it; this page shows its progress.")
         )
     return redirect("analysis-dashboard")
 
@@ -109,36 +107,20 @@ def analysis_figure(
     kind: str,
     file_format: str = "svg",
 ) -> HttpResponse:
-    """A run's figure as SVG (as the worker drew it), PNG or PDF (drawn again from the run's
-    results by the same code); the by-arm figures only for accounts that may read them."""
+    """A run's figure as SVG (as the worker drew it, or drawn again in the reader's
+    language), PNG or PDF (drawn again from the run's results by the same code, in the
+    reader's language); the by-arm figures only for accounts that may read them."""
     if kind == "by_arm" and not arms_visible_to(request.user):
-        raise PermissionDenied("Comparative results are confidential while the trial runs.")
+        raise PermissionDenied(_("Comparative results are confidential while the trial runs."))
     run = get_object_or_404(AnalysisRun, pk=pk, status=AnalysisRun.Status.DONE)
-    svg = ((run.figures or {}).get(parameter) or {}).get(kind)
-    if svg is None:
-        raise Http404("No such figure.")
-    content: str | bytes | None = svg
-    if file_format != "svg":
-        content = plots.analysis_figure_file(
-            run.results or {},
-            name=parameter,
-            kind=kind,
-            computed_at=_computed_at(run),
-            file_format=file_format,
-        )
-        if content is None:
-            raise Http404("No such figure.")
+    content = figure_files.run_figure(run, name=parameter, kind=kind, file_format=file_format)
+    if content is None:
+        raise Http404(_("No such figure."))
     response = HttpResponse(content, content_type=CONTENT_TYPES[file_format])
     response["Content-Disposition"] = (
         f'inline; filename="{parameter}_{kind}_run{run.pk}_{run.cutoff:%Y-%m-%d}.{file_format}"'
     )
     response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Language"] = figure_files.reader_language()
+    response["Vary"] = "Cookie, Accept-Language"
     return response
-
-
-def _computed_at(run: AnalysisRun) -> str:
-    """When the run was computed, as its SVG figures say it (the worker's clock, UTC); a run
-    served from an identical finished run shows that run's figures, and its time."""
-    computed = run.served_from if run.served_from_id and run.served_from else run
-    finished = computed.finished_at or timezone.now()
-    return finished.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless, as endpoints/plots.py
 import matplotlib.pyplot as plt
+from django.utils.translation import gettext as _
 
 from interim.selectors import InterimOverview
 
@@ -36,7 +37,7 @@ def boundary_svg(overview: InterimOverview) -> str:
                 color=PLANNED,
                 markersize=4,
                 linewidth=1,
-                label="Boundary as planned" if sign == 1 else None,
+                label=_("Boundary as planned") if sign == 1 else None,
             )
             if overview.looks:
                 axis.plot(
@@ -46,15 +47,16 @@ def boundary_svg(overview: InterimOverview) -> str:
                     color=BOUNDARY,
                     markersize=5,
                     linewidth=1.6,
-                    label="Boundary at the looks taken" if sign == 1 else None,
+                    label=_("Boundary at the looks taken") if sign == 1 else None,
                 )
         if overview.looks:
             xs = [row.look.information_fraction for row in overview.looks]
             zs = [row.look.logrank_z for row in overview.looks]
-            axis.plot(xs, zs, "D", color=OBSERVED, markersize=7, label="Observed log-rank z")
+            axis.plot(xs, zs, "D", color=OBSERVED, markersize=7, label=_("Observed log-rank z"))
             for row in overview.looks:
                 axis.annotate(
-                    f"look {row.look.number}: z = {row.look.logrank_z:.2f}",
+                    _("look %(number)s: z = %(z)s")
+                    % {"number": row.look.number, "z": f"{row.look.logrank_z:.2f}"},
                     (row.look.information_fraction, row.look.logrank_z),
                     textcoords="offset points",
                     xytext=(6, -12),
@@ -62,11 +64,16 @@ def boundary_svg(overview: InterimOverview) -> str:
                     color=OBSERVED,
                 )
         title = (
-            f"{plan.get_spending_display()}, alpha {plan.alpha:g} "
-            f"{'one' if plan.sided == 1 else 'two'}-sided · {plan.planned_deaths} deaths planned"
-        )
+            _("%(spending)s, alpha %(alpha)s one-sided · %(deaths)s deaths planned")
+            if plan.sided == 1
+            else _("%(spending)s, alpha %(alpha)s two-sided · %(deaths)s deaths planned")
+        ) % {
+            "spending": plan.get_spending_display(),
+            "alpha": f"{plan.alpha:g}",
+            "deaths": plan.planned_deaths,
+        }
     else:
-        title = "No interim analysis plan declared"
+        title = _("No interim analysis plan declared")
     right = max([1.05] + [row.look.information_fraction + 0.05 for row in overview.looks])
     axis.set_xlim(0, right)
     observed = [row.look.logrank_z for row in overview.looks]
@@ -77,8 +84,8 @@ def boundary_svg(overview: InterimOverview) -> str:
     )
     axis.axhline(0, color="#555555", linewidth=0.8)
     axis.axvline(1, color="#bbbbbb", linewidth=0.8, linestyle=":")
-    axis.set_xlabel("Information fraction (deaths / planned deaths)")
-    axis.set_ylabel("z (positive: benefit of dexamethasone)")
+    axis.set_xlabel(_("Information fraction (deaths / planned deaths)"))
+    axis.set_ylabel(_("z (positive: benefit of dexamethasone)"))
     axis.set_title(title, fontsize=10)
     axis.grid(alpha=0.3)
     if plan is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pgtrigger
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from audit.tracking import audited
@@ -23,13 +24,13 @@ from endpoints.statistics.group_sequential import Spending
 class SpendingFunction(models.TextChoices):
     """Lan-DeMets alpha-spending functions, by rpact's names."""
 
-    OBRIEN_FLEMING = Spending.OBRIEN_FLEMING.value, "Lan-DeMets O'Brien-Fleming type"
-    POCOCK = Spending.POCOCK.value, "Lan-DeMets Pocock type"
+    OBRIEN_FLEMING = Spending.OBRIEN_FLEMING.value, _("Lan-DeMets O'Brien-Fleming type")
+    POCOCK = Spending.POCOCK.value, _("Lan-DeMets Pocock type")
 
 
 class Sidedness(models.IntegerChoices):
-    ONE_SIDED = 1, "One-sided (benefit of dexamethasone)"
-    TWO_SIDED = 2, "Two-sided (symmetric)"
+    ONE_SIDED = 1, _("One-sided (benefit of dexamethasone)")
+    TWO_SIDED = 2, _("Two-sided (symmetric)")
 
 
 @audited()
@@ -38,15 +39,15 @@ class InterimPlan(models.Model):
 
     version = models.PositiveSmallIntegerField(unique=True)
     planned_deaths = models.PositiveIntegerField(
-        help_text="Deaths (OS events) at the final analysis: the information of t = 1."
+        help_text=_("Deaths (OS events) at the final analysis: the information of t = 1.")
     )
     planned_fractions = models.JSONField(
-        help_text="Information fractions of the planned looks, increasing, the last 1."
+        help_text=_("Information fractions of the planned looks, increasing, the last 1.")
     )
     spending = models.CharField(max_length=4, choices=SpendingFunction.choices)
-    alpha = models.FloatField(help_text="Overall type I error, e.g. 0.025 one-sided.")
+    alpha = models.FloatField(help_text=_("Overall type I error, e.g. 0.025 one-sided."))
     sided = models.PositiveSmallIntegerField(choices=Sidedness.choices)
-    reason = models.CharField(max_length=300, blank=True, help_text="Why it was revised.")
+    reason = models.CharField(max_length=300, blank=True, help_text=_("Why it was revised."))
     declared_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     declared_at = models.DateTimeField(auto_now_add=True)
 
@@ -67,28 +68,30 @@ class InterimLook(models.Model):
     """A look taken at the data: the observed log-rank z against its stopping boundary."""
 
     class Verdict(models.TextChoices):
-        CONTINUE = "continue", "Boundary not crossed: continue"
-        EFFICACY = "efficacy", "Efficacy boundary crossed"
-        HARM = "harm", "Lower boundary crossed (harm)"
+        CONTINUE = "continue", _("Boundary not crossed: continue")
+        EFFICACY = "efficacy", _("Efficacy boundary crossed")
+        HARM = "harm", _("Lower boundary crossed (harm)")
 
     plan = models.ForeignKey(InterimPlan, on_delete=models.PROTECT, related_name="looks")
     number = models.PositiveSmallIntegerField()
     analysis_run = models.ForeignKey(AnalysisRun, on_delete=models.PROTECT, related_name="+")
-    cutoff = models.DateField("data cut-off")
-    deaths = models.PositiveIntegerField(help_text="OS events in the analysis at the cut-off.")
-    information_fraction = models.FloatField(help_text="Deaths / planned deaths.")
+    cutoff = models.DateField(_("data cut-off"))
+    deaths = models.PositiveIntegerField(help_text=_("OS events in the analysis at the cut-off."))
+    information_fraction = models.FloatField(help_text=_("Deaths / planned deaths."))
     logrank_z = models.FloatField(
-        help_text="Stratified log-rank z, positive when dexamethasone has fewer deaths than "
-        "expected (benefit)."
+        help_text=_(
+            "Stratified log-rank z, positive when dexamethasone has fewer deaths than "
+            "expected (benefit)."
+        )
     )
     strata_factors = models.JSONField(default=list)
     final = models.BooleanField(
-        default=False, help_text="The final analysis: spends all the alpha left."
+        default=False, help_text=_("The final analysis: spends all the alpha left.")
     )
     critical_value = models.FloatField(
-        null=True, help_text="The z boundary computed when the look was taken (none: infinite)."
+        null=True, help_text=_("The z boundary computed when the look was taken (none: infinite).")
     )
-    nominal_p = models.FloatField(help_text="One-sided nominal level of the boundary.")
+    nominal_p = models.FloatField(help_text=_("One-sided nominal level of the boundary."))
     cumulative_alpha = models.FloatField()
     verdict = models.CharField(max_length=10, choices=Verdict.choices)
     reason = models.CharField(max_length=300, blank=True)

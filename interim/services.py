@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import user_can_plan_interim_analyses
@@ -37,8 +38,11 @@ class InterimPlanFixed(Refused):
         super().__init__(
             {
                 "planned_deaths": [
-                    f"{looks} interim look(s) have been taken under this plan: it can no longer "
-                    "change (the boundaries already shown depend on it)."
+                    _(
+                        "%(looks)s interim look(s) have been taken under this plan: it can no "
+                        "longer change (the boundaries already shown depend on it)."
+                    )
+                    % {"looks": looks}
                 ]
             }
         )
@@ -47,7 +51,7 @@ class InterimPlanFixed(Refused):
 def _require_statistician(user: User) -> None:
     if not user_can_plan_interim_analyses(user):
         raise PermissionDenied(
-            "Only the trial statistician declares the interim analysis plan and takes its looks."
+            _("Only the trial statistician declares the interim analysis plan and takes its looks.")
         )
 
 
@@ -67,26 +71,33 @@ def _checked_plan(
     """Return the plan's values once each is checked, or refuse them all at once."""
     errors: dict[str, list[str]] = {}
     if planned_deaths is None or planned_deaths < 1:
-        errors["planned_deaths"] = ["Give the number of deaths planned for the final analysis."]
+        errors["planned_deaths"] = [_("Give the number of deaths planned for the final analysis.")]
     fractions = [float(t) for t in planned_fractions or []]
     if not fractions:
-        errors["planned_fractions"] = ["Give the information fraction of each planned look."]
+        errors["planned_fractions"] = [_("Give the information fraction of each planned look.")]
     elif len(fractions) > MAX_PLANNED_LOOKS:
-        errors["planned_fractions"] = [f"Plan at most {MAX_PLANNED_LOOKS} looks."]
+        errors["planned_fractions"] = [
+            _("Plan at most %(max)s looks.") % {"max": MAX_PLANNED_LOOKS}
+        ]
     elif any(not 0 < t <= 1 for t in fractions) or any(
         b <= a for a, b in itertools.pairwise(fractions)
     ):
         errors["planned_fractions"] = [
-            "The fractions must increase, each above 0 and at most 1 (e.g. 0.33, 0.67, 1)."
+            _("The fractions must increase, each above 0 and at most 1 (e.g. 0.33, 0.67, 1).")
         ]
     elif fractions[-1] != 1:
-        errors["planned_fractions"] = ["The last planned look is the final analysis: t = 1."]
+        errors["planned_fractions"] = [_("The last planned look is the final analysis: t = 1.")]
     if spending not in SpendingFunction.values:
-        errors["spending"] = [f"Choose one of {', '.join(SpendingFunction.labels)}."]
+        errors["spending"] = [
+            _("Choose one of %(choices)s.")
+            % {"choices": ", ".join(str(label) for label in SpendingFunction.labels)}
+        ]
     if alpha is None or not 0 < alpha <= MAX_ALPHA:
-        errors["alpha"] = [f"Alpha lies above 0 and at most {MAX_ALPHA} (e.g. 0.025)."]
+        errors["alpha"] = [
+            _("Alpha lies above 0 and at most %(max)s (e.g. 0.025).") % {"max": MAX_ALPHA}
+        ]
     if sided not in Sidedness.values:
-        errors["sided"] = ["The test is one-sided (1) or two-sided (2)."]
+        errors["sided"] = [_("The test is one-sided (1) or two-sided (2).")]
     if errors or planned_deaths is None or alpha is None or sided is None:
         raise Refused(errors)
     return planned_deaths, fractions, float(alpha), int(sided)
@@ -148,7 +159,7 @@ def logrank_z(results: dict[str, Any]) -> tuple[float, list[str]]:
     comparison = results["endpoints"]["OS"]["comparison"]
     if comparison is None:
         raise Refused(
-            {"analysis_run": ["The analysis has no OS comparison: no death, or one arm only."]}
+            {"analysis_run": [_("The analysis has no OS comparison: no death, or one arm only.")]}
         )
     which = "stratified" if comparison.get("stratified") else "unstratified"
     logrank = comparison[which]["logrank"]
@@ -196,20 +207,25 @@ def interim_look_take(
     _require_statistician(user)
     plan = InterimPlan.objects.select_for_update().order_by("-version").first()
     if plan is None:
-        raise Refused({"analysis_run": ["Declare the interim analysis plan first."]})
+        raise Refused({"analysis_run": [_("Declare the interim analysis plan first.")]})
     # Locked with the plan: two looks taken at once would both be number n + 1.
     previous = list(InterimLook.objects.filter(plan=plan).order_by("number"))
     run = AnalysisRun.objects.filter(pk=analysis_run.pk, status=AnalysisRun.Status.DONE).first()
     if run is None or run.results is None:
-        raise Refused({"analysis_run": ["Choose an analysis run that has finished."]})
+        raise Refused({"analysis_run": [_("Choose an analysis run that has finished.")]})
     protocol_strata = analysis_strata_default()
     if list(run.strata_factors) != protocol_strata:
         raise Refused(
             {
                 "analysis_run": [
-                    "The interim analysis is the protocol's log-rank stratified by "
-                    f"{', '.join(protocol_strata) or 'nothing'}; this run is stratified by "
-                    f"{', '.join(run.strata_factors) or 'nothing'}."
+                    _(
+                        "The interim analysis is the protocol's log-rank stratified by "
+                        "%(protocol_strata)s; this run is stratified by %(run_strata)s."
+                    )
+                    % {
+                        "protocol_strata": ", ".join(protocol_strata) or _("nothing"),
+                        "run_strata": ", ".join(run.strata_factors) or _("nothing"),
+                    }
                 ]
             }
         )
@@ -218,16 +234,22 @@ def interim_look_take(
     fraction = deaths / plan.planned_deaths
     errors: list[str] = []
     if previous and previous[-1].final:
-        errors.append("The final analysis has been taken: no look follows it.")
+        errors.append(_("The final analysis has been taken: no look follows it."))
     elif previous and run.cutoff <= previous[-1].cutoff:
         errors.append(
-            f"Look {previous[-1].number} was taken at the cut-off "
-            f"{previous[-1].cutoff:%d/%m/%Y}: the next one needs a later cut-off."
+            _(
+                "Look %(number)s was taken at the cut-off %(cutoff)s: the next one needs a "
+                "later cut-off."
+            )
+            % {"number": previous[-1].number, "cutoff": f"{previous[-1].cutoff:%d/%m/%Y}"}
         )
     elif previous and deaths <= previous[-1].deaths:
         errors.append(
-            f"This analysis has {deaths} deaths, no more than the {previous[-1].deaths} of look "
-            f"{previous[-1].number}: a look needs new information."
+            _(
+                "This analysis has %(deaths)s deaths, no more than the %(previous)s of look "
+                "%(number)s: a look needs new information."
+            )
+            % {"deaths": deaths, "previous": previous[-1].deaths, "number": previous[-1].number}
         )
     if errors:
         raise Refused({"analysis_run": errors})

@@ -12,6 +12,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -23,7 +25,9 @@ from interim.figures import boundary_svg
 from interim.forms import AnalysisRequestForm, InterimLookForm, InterimPlanForm
 from refusals.pages import attempt, show_on_form
 
-REFUSED = "Interim analyses compare the arms: they are confidential to the unblinded roles."
+REFUSED = gettext_lazy(
+    "Interim analyses compare the arms: they are confidential to the unblinded roles."
+)
 
 
 def _require_reader(user: User) -> None:
@@ -33,7 +37,7 @@ def _require_reader(user: User) -> None:
 
 def _require_statistician(user: User) -> None:
     if not user_can_plan_interim_analyses(user):
-        raise PermissionDenied("Only the trial statistician plans interim analyses.")
+        raise PermissionDenied(_("Only the trial statistician plans interim analyses."))
 
 
 def _plan_initial(plan) -> dict:
@@ -101,7 +105,11 @@ def interim_plan_declare(request: AuthenticatedHttpRequest) -> HttpResponse:
         except ValidationError as exc:
             show_on_form(form, exc)
         else:
-            messages.success(request, f"Interim analysis plan version {plan.version} declared.")
+            messages.success(
+                request,
+                _("Interim analysis plan version %(version)s declared.")
+                % {"version": plan.version},
+            )
             return redirect("interim")
     return _page(request, plan_form=form, status=400)
 
@@ -118,7 +126,9 @@ def interim_look_take(request: AuthenticatedHttpRequest) -> HttpResponse:
             show_on_form(form, exc)
         else:
             messages.success(
-                request, f"Look {look.number} recorded: {look.get_verdict_display().lower()}."
+                request,
+                _("Look %(number)s recorded: %(verdict)s.")
+                % {"number": look.number, "verdict": look.get_verdict_display().lower()},
             )
             return redirect("interim")
     return _page(request, look_form=form, status=400)
@@ -131,16 +141,17 @@ def interim_analysis_request(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_statistician(request.user)
     form = AnalysisRequestForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the data cut-off date.")
+        messages.error(request, _("Give the data cut-off date."))
         return redirect("interim")
     run = attempt(
         request,
         lambda: analysis_run_request(cutoff=form.cleaned_data["cutoff"], user=request.user),
     )
     if run is not None:
-        messages.success(
-            request,
-            f"Analysis at the cut-off {run.cutoff:%d/%m/%Y} "
-            + ("served from an identical run." if run.served_from_id else "queued for a worker."),
+        message = (
+            _("Analysis at the cut-off %(cutoff)s served from an identical run.")
+            if run.served_from_id
+            else _("Analysis at the cut-off %(cutoff)s queued for a worker.")
         )
+        messages.success(request, message % {"cutoff": f"{run.cutoff:%d/%m/%Y}"})
     return redirect("interim")

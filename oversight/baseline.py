@@ -13,14 +13,20 @@ import datetime as dt
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 import protocol
 from biology.eln import Risk
 from biology.selectors import eln_risks
 from randomization.models import Randomization
+
+if TYPE_CHECKING:
+    # A label may be lazily translated (gettext_lazy): read in the reader's language.
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
@@ -39,7 +45,7 @@ class BaselinePatient:
     prior_allo_hsct: bool | None
 
 
-Column = tuple[str, Callable[[BaselinePatient], bool]]
+Column = tuple["StrOrPromise", Callable[[BaselinePatient], bool]]
 
 
 def baseline_patients(cutoff: dt.date) -> list[BaselinePatient]:
@@ -78,7 +84,10 @@ def baseline_patients(cutoff: dt.date) -> list[BaselinePatient]:
 
 
 def _percent(n: int, of: int) -> str:
-    return f"{n} ({100 * n / of:.0f}%)" if of else "0"
+    if not of:
+        return "0"
+    # Translators: a count and its percentage of the column, e.g. 3 (50%).
+    return _("%(n)s (%(percent)s%%)") % {"n": n, "percent": f"{100 * n / of:.0f}"}
 
 
 def _age(members: Sequence[BaselinePatient]) -> str:
@@ -89,8 +98,8 @@ def _age(members: Sequence[BaselinePatient]) -> str:
 
 
 def _categorical(
-    label: str,
-    levels: Sequence[tuple[Any, str]],
+    label: StrOrPromise,
+    levels: Sequence[tuple[Any, StrOrPromise]],
     read: Callable[[BaselinePatient], Any],
     groups: list[list[BaselinePatient]],
 ) -> list[dict[str, Any]]:
@@ -109,9 +118,19 @@ def _categorical(
     return rows
 
 
-ECOG_LEVELS = [(0, "0"), (1, "1"), (2, "2"), (3, "3"), (4, "4"), (None, "Not recorded")]
-ELN_LEVELS = [(v, label) for v, label in protocol.ElnRisk.choices] + [("", "Not recorded")]
-ELN_DERIVED_LEVELS = [(r.value, r.label) for r in Risk] + [("", "No screening specimen")]
+NOT_RECORDED = gettext_lazy("Not recorded")
+ECOG_LEVELS: list[tuple[int | None, StrOrPromise]] = [
+    (0, "0"),
+    (1, "1"),
+    (2, "2"),
+    (3, "3"),
+    (4, "4"),
+    (None, NOT_RECORDED),
+]
+ELN_LEVELS = [(v, label) for v, label in protocol.ElnRisk.choices] + [("", NOT_RECORDED)]
+ELN_DERIVED_LEVELS = [(r.value, r.label) for r in Risk] + [
+    ("", gettext_lazy("No screening specimen"))
+]
 
 
 def baseline_table(patients: Sequence[BaselinePatient], columns: Sequence[Column]) -> dict:
@@ -119,31 +138,33 @@ def baseline_table(patients: Sequence[BaselinePatient], columns: Sequence[Column
     ELN 2017 risk (entered and derived), prior allo-HSCT, for each column's patients."""
     groups = [[p for p in patients if belongs(p)] for _, belongs in columns]
     rows: list[dict[str, Any]] = [
-        {"label": "Patients, n", "heading": False, "cells": [str(len(g)) for g in groups]},
+        {"label": _("Patients, n"), "heading": False, "cells": [str(len(g)) for g in groups]},
         {
-            "label": "Age at consent, median (range)",
+            "label": _("Age at consent, median (range)"),
             "heading": False,
             "cells": [_age(g) for g in groups],
         },
     ]
-    rows += _categorical("Sex", protocol.Sex.choices, lambda p: p.sex, groups)
-    rows += _categorical("ECOG performance status", ECOG_LEVELS, lambda p: p.ecog, groups)
+    rows += _categorical(_("Sex"), protocol.Sex.choices, lambda p: p.sex, groups)
+    rows += _categorical(_("ECOG performance status"), ECOG_LEVELS, lambda p: p.ecog, groups)
     rows += _categorical(
-        "Disease status", protocol.DiseaseStatus.choices, lambda p: p.disease_status, groups
-    )
-    rows += _categorical("Salvage regimen", protocol.Regimen.choices, lambda p: p.regimen, groups)
-    rows += _categorical(
-        "ELN 2017 risk (investigator)", ELN_LEVELS, lambda p: p.eln_entered, groups
+        _("Disease status"), protocol.DiseaseStatus.choices, lambda p: p.disease_status, groups
     )
     rows += _categorical(
-        "ELN 2017 risk (derived from the screening specimen)",
+        _("Salvage regimen"), protocol.Regimen.choices, lambda p: p.regimen, groups
+    )
+    rows += _categorical(
+        _("ELN 2017 risk (investigator)"), ELN_LEVELS, lambda p: p.eln_entered, groups
+    )
+    rows += _categorical(
+        _("ELN 2017 risk (derived from the screening specimen)"),
         ELN_DERIVED_LEVELS,
         lambda p: p.eln_derived,
         groups,
     )
     rows += _categorical(
-        "Prior allo-HSCT",
-        [(True, "Yes"), (False, "No"), (None, "Not recorded")],
+        _("Prior allo-HSCT"),
+        [(True, _("Yes")), (False, _("No")), (None, NOT_RECORDED)],
         lambda p: p.prior_allo_hsct,
         groups,
     )
@@ -163,26 +184,27 @@ def _where(attribute: str, value: str) -> Callable[[BaselinePatient], bool]:
 
 def columns_by_stratum() -> list[Column]:
     """All, then each regimen and each disease-status level of the randomization."""
-    columns: list[Column] = [("All randomized", _everyone)]
+    columns: list[Column] = [(_("All randomized"), _everyone)]
     columns += [(label, _where("regimen", value)) for value, label in protocol.Regimen.choices]
     columns += [
-        (f"Disease {level}", _where("stratum_disease_status", level))
-        for level in ("relapsed", "refractory")
+        (_("Disease relapsed"), _where("stratum_disease_status", "relapsed")),
+        (_("Disease refractory"), _where("stratum_disease_status", "refractory")),
     ]
     return columns
 
 
 def columns_by_site(patients: Sequence[BaselinePatient]) -> list[Column]:
     """All, then each site that randomized someone (site is a stratification factor)."""
-    columns: list[Column] = [("All randomized", _everyone)]
+    columns: list[Column] = [(_("All randomized"), _everyone)]
     columns += [
-        (f"Site {site}", _where("site", site)) for site in sorted({p.site for p in patients})
+        (_("Site %(site)s") % {"site": site}, _where("site", site))
+        for site in sorted({p.site for p in patients})
     ]
     return columns
 
 
 def columns_by_arm() -> list[Column]:
     """All, then each arm: for the closed part only."""
-    columns: list[Column] = [("All randomized", _everyone)]
+    columns: list[Column] = [(_("All randomized"), _everyone)]
     columns += [(label, _where("arm", value)) for value, label in protocol.Arm.choices]
     return columns

@@ -31,8 +31,15 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
+
+if TYPE_CHECKING:
+    # A label may be lazily translated (gettext_lazy): read in the reader's language.
+    from django_stubs_ext import StrOrPromise
 
 import protocol
 from patients.models import CriterionAnswer, Screening, ScreeningOutcome
@@ -58,95 +65,122 @@ class ConsortBox:
     in one arm's column (what "not as allocated" means there)."""
 
     key: str
-    label: str
-    stage: str
+    label: StrOrPromise
+    stage: StrOrPromise
     per_arm: bool = True
-    arm_labels: dict[str, str] = field(default_factory=dict)
+    arm_labels: dict[str, StrOrPromise] = field(default_factory=dict)
     parent: str = ""
 
-    def label_for(self, arm: str | None) -> str:
+    def label_for(self, arm: str | None) -> StrOrPromise:
         return self.arm_labels.get(arm or "", self.label)
 
 
-ENROLMENT, ALLOCATION, FOLLOW_UP, ANALYSIS = "Enrolment", "Allocation", "Follow-up", "Analysis"
+ENROLMENT, ALLOCATION, FOLLOW_UP, ANALYSIS = (
+    gettext_lazy("Enrolment"),
+    gettext_lazy("Allocation"),
+    gettext_lazy("Follow-up"),
+    gettext_lazy("Analysis"),
+)
+
+
+def _allocated_to(arm: str) -> str:
+    return gettext("Allocated to %(arm)s") % {"arm": str(protocol.Arm(arm).label).lower()}
+
+
+# The label of the allocation box in one arm's column, in the reader's language when shown.
+_allocated_to_lazy = lazy(_allocated_to, str)
 
 BOXES: tuple[ConsortBox, ...] = (
-    ConsortBox("assessed", "Assessed for eligibility", ENROLMENT, per_arm=False),
-    ConsortBox("excluded", "Excluded", ENROLMENT, per_arm=False),
+    ConsortBox("assessed", gettext_lazy("Assessed for eligibility"), ENROLMENT, per_arm=False),
+    ConsortBox(
+        "excluded", pgettext_lazy("CONSORT box: patients", "Excluded"), ENROLMENT, per_arm=False
+    ),
     ConsortBox(
         "excluded-criteria",
-        "Not meeting eligibility criteria",
+        gettext_lazy("Not meeting eligibility criteria"),
         ENROLMENT,
         per_arm=False,
         parent="excluded",
     ),
     ConsortBox(
         "excluded-declined",
-        "Declined to participate (no consent)",
+        gettext_lazy("Declined to participate (no consent)"),
         ENROLMENT,
         per_arm=False,
         parent="excluded",
     ),
     ConsortBox(
         "excluded-other",
-        "Other reasons (eligible, not randomized)",
+        gettext_lazy("Other reasons (eligible, not randomized)"),
         ENROLMENT,
         per_arm=False,
         parent="excluded",
     ),
-    ConsortBox("randomized", "Randomized", ENROLMENT, per_arm=False),
+    ConsortBox(
+        "randomized", pgettext_lazy("CONSORT box: patients", "Randomized"), ENROLMENT, per_arm=False
+    ),
     ConsortBox(
         "allocated",
-        "Allocated",
+        pgettext_lazy("CONSORT box: patients", "Allocated"),
         ALLOCATION,
-        arm_labels={arm: f"Allocated to {protocol.Arm(arm).label.lower()}" for arm in ARMS},
+        arm_labels={arm: _allocated_to_lazy(arm) for arm in ARMS},
     ),
-    ConsortBox("received", "Received the allocated intervention", ALLOCATION, parent="allocated"),
     ConsortBox(
-        "not-received",
-        "Did not receive the allocated intervention",
+        "received",
+        gettext_lazy("Received the allocated intervention"),
         ALLOCATION,
         parent="allocated",
     ),
-    ConsortBox("not-received-died", "died before treatment", ALLOCATION, parent="not-received"),
+    ConsortBox(
+        "not-received",
+        gettext_lazy("Did not receive the allocated intervention"),
+        ALLOCATION,
+        parent="allocated",
+    ),
+    ConsortBox(
+        "not-received-died",
+        gettext_lazy("died before treatment"),
+        ALLOCATION,
+        parent="not-received",
+    ),
     ConsortBox(
         "not-received-withdrew",
-        "withdrew consent before treatment",
+        gettext_lazy("withdrew consent before treatment"),
         ALLOCATION,
         parent="not-received",
     ),
     ConsortBox(
         "not-received-lost",
-        "lost to follow-up before treatment",
+        gettext_lazy("lost to follow-up before treatment"),
         ALLOCATION,
         parent="not-received",
     ),
     ConsortBox(
         "not-received-waiting",
-        "no cycle started by the cut-off",
+        gettext_lazy("no cycle started by the cut-off"),
         ALLOCATION,
         parent="not-received",
     ),
     ConsortBox(
         "not-received-dexamethasone",
-        "dexamethasone not as allocated",
+        gettext_lazy("dexamethasone not as allocated"),
         ALLOCATION,
         parent="not-received",
         arm_labels={
-            protocol.Arm.DEX.value: "no dexamethasone given",
-            protocol.Arm.CONTROL.value: "received dexamethasone (deviation)",
+            protocol.Arm.DEX.value: gettext_lazy("no dexamethasone given"),
+            protocol.Arm.CONTROL.value: gettext_lazy("received dexamethasone (deviation)"),
         },
     ),
-    ConsortBox("lost", "Lost to follow-up", FOLLOW_UP),
-    ConsortBox("withdrew", "Withdrew consent", FOLLOW_UP),
-    ConsortBox("died", "Died", FOLLOW_UP),
-    ConsortBox("discontinued", "Discontinued the intervention", FOLLOW_UP),
+    ConsortBox("lost", pgettext_lazy("CONSORT box: patients", "Lost to follow-up"), FOLLOW_UP),
+    ConsortBox("withdrew", pgettext_lazy("CONSORT box: patients", "Withdrew consent"), FOLLOW_UP),
+    ConsortBox("died", pgettext_lazy("CONSORT box: patients", "Died"), FOLLOW_UP),
+    ConsortBox("discontinued", gettext_lazy("Discontinued the intervention"), FOLLOW_UP),
     *(
         ConsortBox(f"discontinued-{reason.value}", reason.label, FOLLOW_UP, parent="discontinued")
         for reason in DISCONTINUATION_REASONS
     ),
-    ConsortBox("analysed", "Analysed (intention to treat)", ANALYSIS),
-    ConsortBox("excluded-from-analysis", "Excluded from analysis", ANALYSIS),
+    ConsortBox("analysed", gettext_lazy("Analysed (intention to treat)"), ANALYSIS),
+    ConsortBox("excluded-from-analysis", gettext_lazy("Excluded from analysis"), ANALYSIS),
 )
 BOXES_BY_KEY: dict[str, ConsortBox] = {box.key: box for box in BOXES}
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
 import matplotlib
 
 matplotlib.use("Agg")  # headless: the worker has no screen
 import matplotlib.pyplot as plt
+from django.utils.translation import gettext as _
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 
 import protocol
@@ -30,6 +32,10 @@ from oversight.consort import (
     FOLLOW_UP,
     ConsortFlow,
 )
+
+if TYPE_CHECKING:
+    # A label may be lazily translated (gettext_lazy): read in the reader's language.
+    from django_stubs_ext import StrOrPromise
 
 WIDTH = 1120
 LINE_HEIGHT = 19
@@ -97,7 +103,8 @@ def _lines(flow: ConsortFlow, keys: list[str], arm: str | None, link: LinkMaker)
         shown_arm = arm if box.per_arm else None
         lines.append(
             Line(
-                f"{box.label_for(shown_arm)} (n={flow.count(key, shown_arm)})",
+                _("%(label)s (n=%(n)s)")
+                % {"label": box.label_for(shown_arm), "n": flow.count(key, shown_arm)},
                 link(key, shown_arm),
                 indent=depth,
                 bold=not box.parent,
@@ -106,7 +113,7 @@ def _lines(flow: ConsortFlow, keys: list[str], arm: str | None, link: LinkMaker)
     return lines
 
 
-def _keys(stage: str) -> list[str]:
+def _keys(stage: StrOrPromise) -> list[str]:
     return [b.key for b in BOXES if b.stage == stage]
 
 
@@ -135,7 +142,7 @@ def consort_layout(flow: ConsortFlow, *, by_arm: bool, link: LinkMaker) -> Layou
     joins.append((assessed.centre, assessed.bottom, assessed.centre, middle))
     arrows.append((assessed.centre, middle, excluded.x, middle))
     arrows.append((assessed.centre, middle, assessed.centre, randomized.y))
-    stages.append(Stage(ENROLMENT, assessed.y, randomized.bottom))
+    stages.append(Stage(str(ENROLMENT), assessed.y, randomized.bottom))
 
     columns: list[tuple[str | None, float, float]]  # arm, x, width
     if by_arm:
@@ -165,11 +172,14 @@ def consort_layout(flow: ConsortFlow, *, by_arm: bool, link: LinkMaker) -> Layou
                 arrows.append((above.centre, above.bottom, below.centre, below.y))
         boxes += row
         bottom = max(b.bottom for b in row)
-        stages.append(Stage(stage, y, bottom))
+        stages.append(Stage(str(stage), y, bottom))
         previous = row
         y = bottom + 35
-    how = "by arm" if by_arm else "pooled (allocation masked)"
-    title = f"CONSORT flow · {protocol.STUDY_ID} · data cut-off {flow.cutoff:%d/%m/%Y} · {how}"
+    title = (
+        _("CONSORT flow · %(study)s · data cut-off %(cutoff)s · by arm")
+        if by_arm
+        else _("CONSORT flow · %(study)s · data cut-off %(cutoff)s · pooled (allocation masked)")
+    ) % {"study": protocol.STUDY_ID, "cutoff": f"{flow.cutoff:%d/%m/%Y}"}
     return Layout(title, y, tuple(boxes), tuple(arrows), tuple(joins), tuple(stages))
 
 

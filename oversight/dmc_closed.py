@@ -15,6 +15,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 import protocol
 from accounts.models import User
@@ -27,7 +28,10 @@ from randomization.models import Randomization
 from visits.models import ProtocolDeviation
 
 ARMS = tuple(protocol.Arm.values)
-SURVIVAL_ENDPOINTS = {"OS": "Overall survival", "EFS": "Event-free survival"}
+SURVIVAL_ENDPOINTS = {
+    "OS": gettext_lazy("Overall survival"),
+    "EFS": gettext_lazy("Event-free survival"),
+}
 
 
 def analysis_run_of(cutoff: dt.date) -> AnalysisRun | None:

@@ -22,11 +22,13 @@ import datetime as dt
 import hashlib
 import json
 from collections import Counter, defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 import protocol
 from accounts.models import Site, User
@@ -44,10 +46,22 @@ from randomization.models import Randomization
 from review.models import DataQuery
 from visits.models import EndOfTreatment, FollowUpVisit, TreatmentCycle
 
-CLOSED_REFUSAL = "The closed part of the DMC report is for the unblinded roles only."
-OPEN_REFUSAL = "Your role does not read the DMC report."
-OVERDUE_BANDS = ((1, 30, "1–30 days"), (31, 90, "31–90 days"), (91, None, "over 90 days"))
-QUERY_AGE_BANDS = ((0, 7, "up to 7 days"), (8, 30, "8–30 days"), (31, None, "over 30 days"))
+if TYPE_CHECKING:
+    # A label may be lazily translated (gettext_lazy): read in the reader's language.
+    from django_stubs_ext import StrOrPromise
+
+CLOSED_REFUSAL = gettext_lazy("The closed part of the DMC report is for the unblinded roles only.")
+OPEN_REFUSAL = gettext_lazy("Your role does not read the DMC report.")
+OVERDUE_BANDS = (
+    (1, 30, gettext_lazy("1–30 days")),
+    (31, 90, gettext_lazy("31–90 days")),
+    (91, None, gettext_lazy("over 90 days")),
+)
+QUERY_AGE_BANDS = (
+    (0, 7, gettext_lazy("up to 7 days")),
+    (8, 30, gettext_lazy("8–30 days")),
+    (31, None, gettext_lazy("over 30 days")),
+)
 
 
 def _plain(value: Any) -> Any:
@@ -191,7 +205,7 @@ def completeness_at(cutoff: dt.date) -> list[dict[str, Any]]:
     return rows
 
 
-def _band(days: int, bands: tuple[tuple[int, int | None, str], ...]) -> str:
+def _band(days: int, bands: tuple[tuple[int, int | None, StrOrPromise], ...]) -> StrOrPromise:
     for low, high, label in bands:
         if days >= low and (high is None or days <= high):
             return label
@@ -267,7 +281,7 @@ def dmc_report(*, user: User, cutoff: dt.date, part: str) -> dict[str, Any]:
     dmc_report_allowed(user, part)
     content: dict[str, Any] = {
         "study": protocol.STUDY_ID,
-        "title": f"Data monitoring committee report — {protocol.STUDY_NAME}",
+        "title": _("Data monitoring committee report — %(study)s") % {"study": protocol.STUDY_NAME},
         "cutoff": cutoff.isoformat(),
         "part": part,
     }

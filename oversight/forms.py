@@ -7,6 +7,8 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from casebook.date_inputs import TrialDateField
 from oversight.models import DmcReportPart
@@ -14,20 +16,22 @@ from oversight.models import DmcReportPart
 
 class CutoffForm(forms.Form):
     cutoff = TrialDateField(
-        label="data cut-off",
+        label=gettext_lazy("data cut-off"),
         required=False,
-        help_text="Events dated on or before this day count; empty: today.",
+        help_text=gettext_lazy("Events dated on or before this day count; empty: today."),
     )
 
     def clean_cutoff(self) -> dt.date:
         cutoff = self.cleaned_data.get("cutoff") or timezone.localdate()
         if cutoff > timezone.localdate():
-            raise forms.ValidationError("The data cut-off cannot be in the future.")
+            raise forms.ValidationError(_("The data cut-off cannot be in the future."))
         return cutoff
 
 
 class DmcReportForm(CutoffForm):
-    part = forms.ChoiceField(choices=DmcReportPart.choices, initial=DmcReportPart.OPEN)
+    part = forms.ChoiceField(
+        label=gettext_lazy("Part"), choices=DmcReportPart.choices, initial=DmcReportPart.OPEN
+    )
 
     def __init__(self, *args: Any, arms_visible: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

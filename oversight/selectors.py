@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 from accounts.permissions import user_can_see_arms
+from endpoints.figure_files import run_figure
 from endpoints.models import AnalysisRun
 from oversight.consort import ConsortFlow, PatientPath
 from oversight.models import DmcReportGeneration, DmcReportPart
@@ -36,15 +37,16 @@ def dmc_report_generations(user: User, limit: int = 50) -> QuerySet[DmcReportGen
 
 def analysis_figures_inline(analysis: dict[str, Any]) -> dict[str, str]:
     """Return the by-arm Kaplan-Meier figures of the report's run as data: URIs, so the
-    downloaded document holds them (only ever called for the closed part)."""
+    downloaded document holds them (only ever called for the closed part), in the reader's
+    language."""
     run_id = (analysis.get("run") or {}).get("id")
     if analysis.get("status") != "done" or run_id is None:
         return {}
-    figures = AnalysisRun.objects.values_list("figures", flat=True).get(pk=run_id) or {}
+    run = AnalysisRun.objects.select_related("served_from").get(pk=run_id)
     sources = {}
     for name in analysis.get("endpoints", {}):
-        svg = (figures.get(name) or {}).get("by_arm")
-        if svg:
+        svg = run_figure(run, name=name, kind="by_arm", file_format="svg")
+        if isinstance(svg, str) and svg:
             encoded = base64.b64encode(svg.encode()).decode()
             sources[name] = f"data:image/svg+xml;base64,{encoded}"
     return sources

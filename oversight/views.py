@@ -14,6 +14,8 @@ from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 import protocol
 from accounts.http import AuthenticatedHttpRequest
@@ -26,12 +28,12 @@ from oversight.forms import CutoffForm, DmcReportForm
 from oversight.models import ConsortFigure, DmcReportGeneration, DmcReportPart
 from randomization.blinding import arms_visible_to
 
-BLINDED_ARM_REFUSAL = "Counts by arm are confidential while the trial runs."
+BLINDED_ARM_REFUSAL = gettext_lazy("Counts by arm are confidential while the trial runs.")
 
 
 def _require_consort_reader(user: User) -> None:
     if not user_can_view_consort(user):
-        raise PermissionDenied("Your role does not read the trial's CONSORT flow.")
+        raise PermissionDenied(_("Your role does not read the trial's CONSORT flow."))
 
 
 def consort_rows(flow_counts: dict[str, dict[str, int]], by_arm: bool) -> list[dict]:
@@ -91,7 +93,7 @@ def consort_download(request: AuthenticatedHttpRequest, kind: str) -> HttpRespon
     figure = services.consort_figure_request(cutoff=cutoff, by_arm=by_arm)
     if figure.status != ConsortFigure.Status.DONE:
         response = HttpResponse(
-            "The figure is being drawn; ask again in a moment.",
+            _("The figure is being drawn; ask again in a moment."),
             status=202,
             content_type="text/plain",
         )
@@ -112,7 +114,7 @@ def consort_list(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     _require_consort_reader(request.user)
     box = BOXES_BY_KEY.get(key)
     if box is None:
-        raise Http404("No such box in the CONSORT flow.")
+        raise Http404(_("No such box in the CONSORT flow."))
     form = CutoffForm(request.GET)
     if not form.is_valid():
         return render(request, "oversight/consort_list.html", {"form": form}, status=400)
@@ -123,7 +125,7 @@ def consort_list(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
         if not by_arm:
             raise PermissionDenied(BLINDED_ARM_REFUSAL)
         if arm not in ARMS:
-            raise Http404("No such arm.")
+            raise Http404(_("No such arm."))
         if not box.per_arm:
             arm = None
     flow = consort_flow(cutoff)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -31,6 +32,7 @@ import protocol
 from accounts.models import Role, Site, User
 from accounts.selectors import sites_visible_to
 from endpoints.exports import xml_writing as xml
+from endpoints.exports.language import in_english
 from endpoints.exports.odm_audit import AuditTrails, Change, users_referenced
 from endpoints.exports.odm_forms import (
     METADATA_VERSION_NAME,
@@ -66,7 +68,7 @@ def odm_export(user: User, *, with_audit: bool) -> Iterator[str]:
     nothing stays open or locked. Inside a caller's transaction (a test's, a task's) the
     caller's snapshot is the one read.
     """
-    yield from snapshot(lambda: _document(user, with_audit=with_audit))
+    yield from in_english(snapshot(lambda: _document(user, with_audit=with_audit)))
 
 
 def _document(user: User, *, with_audit: bool) -> Iterator[str]:
@@ -292,8 +294,8 @@ def _metadata_version() -> str:
                 )
             )
             if item.description:
-                parts.append(xml.translated("Description", item.description))
-            parts.append(xml.translated("Question", item.question))
+                parts.append(xml.translated("Description", item.description, item.description_fr))
+            parts.append(xml.translated("Question", item.question, item.question_fr))
             if item.unit is not None:
                 parts.append(xml.empty("MeasurementUnitRef", {"MeasurementUnitOID": item.unit.oid}))
             if item.code_list is not None:
@@ -307,9 +309,12 @@ def _metadata_version() -> str:
         )
         parts += [
             xml.start("CodeListItem", {"CodedValue": value, "OrderNumber": n})
-            + xml.translated("Decode", label)
+            + xml.translated("Decode", label, french)
             + xml.end("CodeListItem")
-            for n, (value, label) in enumerate(code_list.items, start=1)
+            for n, ((value, label), french) in enumerate(
+                itertools.zip_longest(code_list.items, code_list.labels_fr[: len(code_list.items)]),
+                start=1,
+            )
         ]
         parts.append(xml.end("CodeList"))
     parts.append(xml.end("MetaDataVersion"))

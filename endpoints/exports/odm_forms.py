@@ -19,7 +19,7 @@ import datetime as dt
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -27,6 +27,8 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 
 import protocol
 from casebook.declarations import Form as CaseReportForm
@@ -42,7 +44,8 @@ METADATA_VERSION_NAME = f"{protocol.STUDY_ID} case report forms, version 1"
 class CodeList:
     oid: str
     name: str
-    items: tuple[tuple[str, str], ...]  # (coded value, decode)
+    items: tuple[tuple[str, str], ...]  # (coded value, decode in English)
+    labels_fr: tuple[str, ...] = ()  # each decode in French, in the same order
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,7 @@ class Item:
 
     oid: str
     name: str
-    question: str
+    question: str  # English, as every name of the metadata; French beside it below
     data_type: str  # integer, float, date, datetime, boolean or text
     field: str  # the attribute read on a record, and on its audit events
     key: str | None = None
@@ -67,6 +70,8 @@ class Item:
     code_list: CodeList | None = None
     description: str = ""
     unit: MeasurementUnit | None = None
+    question_fr: str = ""
+    description_fr: str = ""
     # The value tells the patient's arm: no ItemData for a reader who may not see the arms
     # (randomization.blinding); the metadata still describes the item.
     reveals_arm: bool = False
@@ -140,8 +145,25 @@ class StudyEvent:
         return self.repeat_over is not None
 
 
+# The ODM's two languages: English names the metadata (CDISC); French is its translation.
+ODM_LANGUAGES = ("en", "fr")
+
+
+def in_language(language: str, read: Callable[[], Any]) -> str:
+    """Return a text (a lazy label, or one a function reads) in one language."""
+    with translation.override(language):
+        return str(read())
+
+
 def _choices_key(choices: Iterable[tuple[Any, Any]]) -> tuple[tuple[str, str], ...]:
-    return tuple((str(value), str(label)) for value, label in choices)
+    """The choices with their English labels: a code list is known by them."""
+    with translation.override("en"):
+        return tuple((str(value), str(label)) for value, label in choices)
+
+
+def _french_labels(choices: Iterable[tuple[Any, Any]]) -> tuple[str, ...]:
+    with translation.override("fr"):
+        return tuple(str(label) for _value, label in choices)
 
 
 # The protocol's choice classes, to name a code list after the class it comes from.
@@ -164,7 +186,9 @@ def _code_list(choices: Iterable[tuple[Any, Any]], fallback: str) -> CodeList:
         else:
             words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", cls.__name__)
             oid, name = f"CL.{words.upper()}", cls.__name__
-        _CODE_LISTS[items] = CodeList(oid=oid, name=name, items=items)
+        _CODE_LISTS[items] = CodeList(
+            oid=oid, name=name, items=items, labels_fr=_french_labels(choices)
+        )
     return _CODE_LISTS[items]
 
 
@@ -195,14 +219,18 @@ def _field_item(
     model: type[models.Model],
     name: str,
     *,
-    question: str = "",
-    description: str | None = None,
+    question: Callable[[], str] | None = None,
+    description: Callable[[], str] | None = None,
     unit: str = "",
     reveals_arm: bool = False,
 ) -> Item:
-    """Return the item of one field, typed from the Django field."""
+    """Return the item of one field, typed from the Django field; its question and
+    description in English and French (read from the field unless given)."""
     field = model._meta.get_field(name)
     assert isinstance(field, models.Field)
+    model_field = field
+    field_question = question or (lambda: _question(str(model_field.verbose_name)))
+    field_description = description or (lambda: str(model_field.help_text))
     length: int | None
     digits: int | None
     if isinstance(field, models.DecimalField):
@@ -212,14 +240,16 @@ def _field_item(
     return Item(
         oid=f"IT.{group}.{name.upper()}",
         name=name,
-        question=question or _question(str(field.verbose_name)),
+        question=in_language("en", field_question),
+        question_fr=in_language("fr", field_question),
         data_type=_data_type(field),
         field=field.attname,
         mandatory=not field.blank,
         length=length,
         significant_digits=digits,
         code_list=(_code_list(field.choices, f"{group}.{name.upper()}") if field.choices else None),
-        description=str(field.help_text) if description is None else description,
+        description=in_language("en", field_description),
+        description_fr=in_language("fr", field_description),
         unit=_measurement_unit(unit) if unit else None,
         reveals_arm=reveals_arm,
     )
@@ -237,8 +267,8 @@ def form_items(form: CaseReportForm) -> tuple[Item, ...]:
             form.odm.item_prefix,
             form.model,
             name,
-            question=form.label(name),
-            description=form.help_text(name),
+            question=functools.partial(form.label, name),
+            description=functools.partial(form.help_text, name),
             unit=form.item(name).unit,
             reveals_arm=form.item(name).reveals_arm,
         )
@@ -263,15 +293,21 @@ def _measurement_unit(symbol: str) -> MeasurementUnit:
     return _UNITS[symbol]
 
 
+def _keyed(message: str, key: str) -> str:
+    return gettext(message) % {"key": key}
+
+
 def json_items(
     group: str, field: str, keys: Iterable[str], *, question: str, code_list: CodeList | None = None
 ) -> tuple[Item, ...]:
-    """Return one text item per key of a JSON field (a gene's result, a stratum level)."""
+    """Return one text item per key of a JSON field (a gene's result, a stratum level);
+    `question` is a message with a %(key)s placeholder, put in English and French."""
     return tuple(
         Item(
             oid=f"IT.{group}.{key.upper().replace('-', '_')}",
             name=key,
-            question=question.format(key=key),
+            question=in_language("en", functools.partial(_keyed, question, key)),
+            question_fr=in_language("fr", functools.partial(_keyed, question, key)),
             data_type="text",
             field=field,
             key=key,
@@ -324,7 +360,7 @@ MUTATIONS = ItemGroup(
         "MUT",
         "mutations",
         protocol.MUTATION_GENES,
-        question="{key} mutation",
+        question=gettext_noop("%(key)s mutation"),
         code_list=_code_list(protocol.MutationResult.choices, "MUTATION_RESULT"),
     ),
 )
@@ -354,7 +390,7 @@ RANDOMIZATION = ItemGroup(
             "RA.STRATUM",
             "stratum_levels",
             protocol.STRATIFICATION_FACTORS,
-            question="Stratification level: {key}",
+            question=gettext_noop("Stratification level: %(key)s"),
         ),
     ),
 )
@@ -410,6 +446,12 @@ def study_events() -> tuple[StudyEvent, ...]:
     if not apps.ready:
         raise ImproperlyConfigured("The ODM forms are read once the casebook is complete.")
     declared: dict[str, list[Form]] = {event.oid: [] for event in _STUDY_EVENTS}
+    # Kept for the process's life: the names read in English, whoever asked first.
+    with translation.override("en"):
+        return _study_events(declared)
+
+
+def _study_events(declared: dict[str, list[Form]]) -> tuple[StudyEvent, ...]:
     for form in casebook:
         if form.odm.study_event not in declared:
             raise ImproperlyConfigured(

@@ -27,14 +27,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import Case, F, Func, TextField, Value, When
 from django.db.models.functions import Cast, Concat, LPad
-from django.utils import timezone
+from django.utils import timezone, translation
 
 import protocol
 from accounts.models import User
@@ -54,11 +54,16 @@ from endpoints.datasets import (
     time_to_event_rows,
 )
 from endpoints.exports.csv_cells import CsvRows, csv_cell, csv_text_sql
+from endpoints.exports.language import in_english
 from endpoints.exports.snapshot import snapshot
 from locks.selectors import locked_patient_share
 from patients import history
 from randomization.blinding import arms_visible_to
 from randomization.models import Randomization
+
+if TYPE_CHECKING:
+    # A label may be lazily translated (gettext_lazy): the exports read it in English.
+    from django_stubs_ext import StrOrPromise
 
 BATCH = 1000
 SERVER_CURSOR_ROWS = 5000
@@ -77,13 +82,13 @@ class Column:
     """
 
     name: str
-    label: str
+    label: StrOrPromise  # read in English: the exports are (language.py)
     type: str  # text, integer, decimal, date, datetime, boolean
     value: Callable[[Any], Any]
     unit: str = ""
     minimum: Number | None = None
     maximum: Number | None = None
-    help_text: str = ""
+    help_text: StrOrPromise = ""
     entered: bool = False
     # The column tells the patient's arm: left out for a reader who may not see the arms.
     reveals_arm: bool = False
@@ -486,7 +491,10 @@ def datasets(*, arms: bool = True) -> dict[str, Dataset]:
 
     analysis = (ADSL, ADTTE, ADMRD, ADCM, ADLB)
     derived = analysis if arms else tuple(_without_arms(d) for d in analysis)
-    return {d.name: d for d in (*derived, *(_raw_table(form, arms=arms) for form in casebook))}
+    # Kept for the process's life: the labels read in English, whoever asked first.
+    with translation.override("en"):
+        raw = tuple(_raw_table(form, arms=arms) for form in casebook)
+    return {d.name: d for d in (*derived, *raw)}
 
 
 def _without_arms(dataset: Dataset) -> Dataset:
@@ -620,7 +628,12 @@ def _batches(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
 def export_csv(dataset: Dataset, user: User, cutoff: dt.date) -> Iterator[str]:
     """Stream the dataset as CSV: comment lines with the cut-off and extraction time first,
     the columns, the rows, and a last comment line with the SHA-256 of the lines between.
-    `arms=withheld` says the columns that tell the arm were left out for this reader."""
+    `arms=withheld` says the columns that tell the arm were left out for this reader. In
+    English, whatever the reader's language."""
+    return in_english(_export_csv(dataset, user, cutoff))
+
+
+def _export_csv(dataset: Dataset, user: User, cutoff: dt.date) -> Iterator[str]:
     extracted = timezone.now().astimezone(dt.UTC).isoformat(timespec="seconds")
     whole = dataset
     dataset = dataset_seen_by(dataset, user)
@@ -662,7 +675,12 @@ def export_csv(dataset: Dataset, user: User, cutoff: dt.date) -> Iterator[str]:
 
 def export_json(dataset: Dataset, user: User, cutoff: dt.date) -> Iterator[str]:
     """Stream the dataset as one JSON object; `sha256` covers the `rows` array as sent.
-    `arms_withheld` names the columns that tell the arm, left out for this reader."""
+    `arms_withheld` names the columns that tell the arm, left out for this reader. In
+    English, whatever the reader's language."""
+    return in_english(_export_json(dataset, user, cutoff))
+
+
+def _export_json(dataset: Dataset, user: User, cutoff: dt.date) -> Iterator[str]:
     extracted = timezone.now().astimezone(dt.UTC).isoformat(timespec="seconds")
     whole = dataset
     dataset = dataset_seen_by(dataset, user)

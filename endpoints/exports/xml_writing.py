@@ -49,6 +49,14 @@ def element(tag: str, content: object, values: Attributes | None = None) -> str:
     return f"{start(tag, values)}{text(content)}{end(tag)}"
 
 
-def translated(tag: str, content: str) -> str:
-    """Return an ODM element holding one English TranslatedText (Question, Decode, ...)."""
-    return f"{start(tag)}{element('TranslatedText', content, {'xml:lang': 'en'})}{end(tag)}"
+def translated(tag: str, english: str, french: str | None = None) -> str:
+    """Return an ODM element (Question, Decode, ...) holding its text in both languages of
+    the trial: one TranslatedText in English, one in French (the English again where the
+    text has no French, such as a unit's symbol)."""
+    french = french or english
+    return (
+        start(tag)
+        + element("TranslatedText", english, {"xml:lang": "en"})
+        + element("TranslatedText", french, {"xml:lang": "fr"})
+        + end(tag)
+    )

@@ -46,7 +46,7 @@ DASHBOARD = reverse("analysis-dashboard")
 RECOMPUTE = reverse("analysis-recompute")
 BLINDED_ROLES = ["investigator", "data_manager", "coordinator", "sponsor"]
 # Every way an arm is named: its label on pages and in the figures' legends.
-ARM_NAMES = [label for _, label in protocol.Arm.choices] + [
+ARM_NAMES = [str(label) for _, label in protocol.Arm.choices] + [
     ARM_STYLE[arm][1] for arm in protocol.Arm.values
 ]
 

@@ -164,7 +164,7 @@ def test_it_gives_declared_units_as_measurement_units(sponsor):
     def unit_of(item: str) -> list[str]:
         return document.xpath(
             f"//odm:MeasurementUnit[@OID=//odm:ItemDef[@OID='{item}']/odm:MeasurementUnitRef"
-            "/@MeasurementUnitOID]/odm:Symbol/odm:TranslatedText/text()",
+            "/@MeasurementUnitOID]/odm:Symbol/odm:TranslatedText[@xml:lang='en']/text()",
             namespaces=NS,
         )
 

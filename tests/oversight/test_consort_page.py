@@ -19,7 +19,7 @@ PAGE = reverse("oversight-consort")
 SVG = reverse("oversight-consort-download", args=["svg"])
 PNG = reverse("oversight-consort-download", args=["png"])
 QUERY = f"?cutoff={CUTOFF.isoformat()}"
-ARM_LABELS = [label for _, label in protocol.Arm.choices]
+ARM_LABELS = [str(label) for _, label in protocol.Arm.choices]
 
 
 @pytest.fixture

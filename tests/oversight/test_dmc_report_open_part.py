@@ -18,7 +18,7 @@ PAGE = reverse("oversight-report")
 DOWNLOAD = reverse("oversight-report-download")
 API = reverse("api-oversight-report")
 OPEN = f"?cutoff={CUTOFF.isoformat()}&part=open"
-ARM_NAMES = [label for _, label in protocol.Arm.choices] + [
+ARM_NAMES = [str(label) for _, label in protocol.Arm.choices] + [
     ARM_STYLE[arm][1] for arm in protocol.Arm.values
 ]
 
