@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from playwright.sync_api import Page, expect
 
 import protocol
@@ -21,7 +21,9 @@ from tests.factories import all_criteria_met, screen_patient
 pytestmark = pytest.mark.browser
 
 DAY = dt.timedelta(days=1)
-ARM_LABELS = tuple(str(arm.label) for arm in protocol.Arm)
+# The suite reads English (tests/conftest.py); read here at import, so said again.
+with translation.override("en"):
+    ARM_LABELS = tuple(str(arm.label) for arm in protocol.Arm)
 
 
 @pytest.fixture
