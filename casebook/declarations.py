@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import QuerySet
-from django.utils.translation import gettext
+from django.utils.translation import gettext, override
 
 Number = int | Decimal
 
@@ -240,9 +240,14 @@ class Form:
     def label(self, name: str) -> str:
         """The field's label as people read it, with its unit when it has one."""
         item = self.item(name)
-        text = str(item.label or self.model_field(name).verbose_name)
+        given = item.label or self.model_field(name).verbose_name
+        text = str(given)
         text = text[:1].upper() + text[1:]
-        if item.unit and item.unit not in text:
+        # The unit is written in English ("days"): whether the label already says it is
+        # read from the English label, so "report (jours)" gets no "(days)" added.
+        with override("en"):
+            says_unit = item.unit in str(given)
+        if item.unit and not says_unit:
             text = f"{text} ({item.unit})"
         return text
 

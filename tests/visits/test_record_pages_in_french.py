@@ -36,6 +36,7 @@ def test_it_shows_the_cycle_form_in_french(client, ic_patient, coordinator, fren
     assert "Cycle de traitement · patient 03-001" in page
     assert "Début du cycle" in page
     assert "Amsacrine (mg/m², total)" in page
+    assert "Report (jours)" in page and "(days)" not in page  # the unit said once, in French
     assert f"Valeurs plausibles{NBSP}:" in page
     assert ">Enregistrer</button>" in page and ">Annuler</a>" in page
     assert "Cycle started on" not in page and ">Save</button>" not in page
