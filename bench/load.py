@@ -14,7 +14,8 @@ manager, monitor, sponsor, statistician) with its own session and, for --seconds
 operations at random among those of its role: the screening log `/` (first and later pages),
 patient pages, the worklist, the queries, the analyses and safety pages, API lists; and saves
 through the real forms with their CSRF token: a coordinator records a follow-up visit from the
-worklist or answers an open query, the data manager raises a query. Any answer other than the
+worklist (marks it missed when the form refuses it, e.g. the patient has died since) or
+answers an open query, the data manager raises a query. Any answer other than the
 expected one (200, or the redirect after a save) is an error.
 
 It prints count, errors, median, p95 and p99 per operation and overall, then a line comparing
@@ -193,8 +194,12 @@ class User:
             raise Failed(f"GET {path}: {response.status_code}")
         return response
 
-    def post(self, path: str, data: dict[str, str], page: str) -> requests.Response:
-        """A form sent as a browser sends it: CSRF token from the page, Referer of the page."""
+    def post(
+        self, path: str, data: dict[str, str], page: str, *, refused_ok: bool = False
+    ) -> requests.Response:
+        """A form sent as a browser sends it: CSRF token from the page, Referer of the page.
+
+        With refused_ok, the form shown again with the reason (200) is an answer too."""
         token = CSRF.search(page)
         if token is None:
             raise Failed(f"no CSRF token for {path}")
@@ -205,7 +210,7 @@ class User:
             allow_redirects=False,
             timeout=120,
         )
-        if response.status_code != 302:
+        if response.status_code != 302 and not (refused_ok and response.status_code == 200):
             raise Failed(f"POST {path}: {response.status_code} (expected the redirect of a save)")
         return response
 
@@ -275,7 +280,7 @@ class User:
         on = min(_date(closes), today - dt.timedelta(days=1))
         on = max(on, _date(opens))
         page = self.get(path).text
-        self.post(
+        recorded = self.post(
             path,
             {
                 "action": "record",
@@ -288,7 +293,18 @@ class User:
                 "reason": "",
             },
             page,
+            refused_ok=True,
         )
+        if recorded.status_code == 200:  # refused (e.g. the patient has died since): missed
+            self.post(
+                path,
+                {
+                    "action": "miss",
+                    "missed-missed_reason": "Patient could not be reached",
+                    "missed-version": _hidden(page, "missed-version"),
+                },
+                page,
+            )
         return None
 
     def query_answer(self) -> None:

@@ -31,6 +31,9 @@ from review.selectors import query_counts
 from safety.selectors import sae_reports_awaiting_submission
 from visits.selectors import open_deviations
 
+# Open protocol deviations listed on the landing page; the rest are counted (the API lists all).
+DEVIATIONS_SHOWN = 20
+
 
 @dataclass(frozen=True)
 class SortLink:
@@ -78,6 +81,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     sort = log_sort_valid(request.GET.get("sort", LOG_SORT_DEFAULT))
     log = screening_log_page(request.user, filters, sort, request.GET.get("page"))
+    deviations = open_deviations(request.user, site)
     totals = screening_log(request.user, site).aggregate(
         screened=Count("pk"),
         eligible=Count("pk", filter=Q(screening__outcome=ScreeningOutcome.ELIGIBLE)),
@@ -99,7 +103,9 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "can_screen": sites_for_data_entry(request.user).exists(),
             # SAEs whose initial or follow-up report the site has not submitted, on the clock.
             "saes_awaiting": sae_reports_awaiting_submission(request.user, site),
-            "deviations": open_deviations(request.user, site),
+            # The most serious and recent few, and how many there are: not the whole trial's.
+            "deviations": deviations[:DEVIATIONS_SHOWN],
+            "deviation_count": deviations.count(),
             "queries": query_counts(request.user, site),
         },
     )
