@@ -58,6 +58,8 @@ class Site(models.Model):
         max_length=8,
         choices=Language.choices,
         default=Language.FRENCH,
+        # In the database too: a row inserted by SQL (a database role's probe) is French.
+        db_default=Language.FRENCH,
         help_text=_("The interface's language for the site's staff who have not chosen one."),
     )
     # The last patient sequence number used here. Only ever incremented, under a row lock,

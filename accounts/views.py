@@ -72,7 +72,7 @@ def language_choose(request: HttpRequest) -> HttpResponse:
     if language not in Language.values:
         return HttpResponseBadRequest(_("Choose French or English."))
     if request.user.is_authenticated:
-        user_language_choose(user=request.user, language=language)  # type: ignore[arg-type]
+        user_language_choose(user=request.user, language=language)
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()

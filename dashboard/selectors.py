@@ -172,7 +172,7 @@ class LogRow:
 
     @property
     def status_label(self) -> str:
-        return PatientStatus(self.status).label
+        return str(PatientStatus(self.status).label)
 
 
 def next_due_for(patients: list[Patient], today: dt.date | None = None) -> dict[int, NextDue]:

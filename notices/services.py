@@ -146,9 +146,9 @@ def notice_message(
         "link": absolute_link(link),
         "trial": protocol.STUDY_ID,
     }
-    subject = render_to_string(f"notices/email/{kind.value}_subject.txt", context)
+    rendered = render_to_string(f"notices/email/{kind.value}_subject.txt", context)
     # One line; a no-break space (French typography, before a colon) stays one.
-    subject = _LINE_SPACE.sub(" ", subject).strip()
+    subject = _LINE_SPACE.sub(" ", rendered).strip()
     body = render_to_string(f"notices/email/{kind.value}.txt", context)
     return NoticeMessage(subject=subject[:300], body=body)
 
