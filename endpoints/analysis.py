@@ -1,8 +1,9 @@
 """The trial's standard analysis of a data cut-off, as a JSON-ready dictionary.
 
-Pure: given the patient facts it returns every figure the dashboard and the exports show.
-Comparative figures (by arm) and pooled ones are kept apart, so a blinded viewer's page
-can be built from the pooled part alone.
+Pure: given the patients' columns (endpoints/cohort.py) it returns every figure the dashboard
+and the exports show, on arrays: the worker reads a million patients' columns, never a
+million objects. Comparative figures (by arm) and pooled ones are kept apart, so a blinded
+viewer's page can be built from the pooled part alone.
 """
 
 from __future__ import annotations
@@ -17,22 +18,18 @@ import numpy as np
 from lifelines.exceptions import ConvergenceError
 
 import protocol
-from endpoints.datasets import (
-    REMISSION,
-    PatientFacts,
-    TimeToEvent,
-    best_response,
-    time_to_event_rows,
-)
-from endpoints.early_mortality import early_mortality
-from endpoints.mrd_negativity import mrd_negativity
-from endpoints.myelosuppression import myelosuppression, myelosuppression_pooled
+from endpoints.cohort import Cohort
+from endpoints.cohort_derivations import Endpoint, time_to_event_columns
+from endpoints.cohort_subanalyses import myelosuppression_of, os_subgroups_of
+from endpoints.datasets import _BEST_FIRST, REMISSION, PatientFacts
+from endpoints.early_mortality import early_mortality_of
+from endpoints.mrd_negativity import RESPONDERS, mrd_negativity_of
+from endpoints.myelosuppression import myelosuppression_pooled
 from endpoints.statistics.comparison import cox, logrank
 from endpoints.statistics.cumulative_incidence import cumulative_incidence
 from endpoints.statistics.follow_up import median_follow_up
 from endpoints.statistics.kaplan_meier import kaplan_meier
 from endpoints.statistics.response_rates import clopper_pearson, fisher_p
-from endpoints.subgroups import os_subgroups
 
 TREATMENT, REFERENCE = protocol.Arm.DEX.value, protocol.Arm.CONTROL.value
 RISK_TIMES = (0, 90, 180, 365, 730)
@@ -46,10 +43,10 @@ def _finite(value: float | None) -> float | None:
     return value if value is None or math.isfinite(value) else None
 
 
-def _curve_summary(rows: Sequence[TimeToEvent]) -> dict[str, Any] | None:
-    if not rows:
+def _curve_summary(days: np.ndarray, events: np.ndarray) -> dict[str, Any] | None:
+    if not len(days):
         return None
-    km = kaplan_meier([r.days for r in rows], [r.event for r in rows], conf_type=CONF_TYPE)
+    km = kaplan_meier(days, events, conf_type=CONF_TYPE)
     landmarks = {}
     for label, day in LANDMARKS.items():
         lower, upper = km.confidence_at(day)
@@ -78,21 +75,28 @@ def _curve_summary(rows: Sequence[TimeToEvent]) -> dict[str, Any] | None:
     }
 
 
+def _strata(cohort: Cohort, at: np.ndarray, strata_factors: Sequence[str]) -> np.ndarray:
+    """Each patient's stratum named by its levels joined with "|" (e.g. "intensive|relapsed")."""
+    labels = [cohort.labels(f)[at] for f in strata_factors]
+    codes = np.zeros(len(at), dtype=np.int64)
+    for factor in strata_factors:
+        column = cohort.baseline[factor] if factor in cohort.baseline else getattr(cohort, factor)
+        codes = codes * 64 + column[at]
+    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    names = np.array(["|".join(str(level[i]) for level in labels) for i in first], dtype=object)
+    return names[inverse]
+
+
 def _comparison(
-    rows: Sequence[TimeToEvent],
-    facts_by_id: dict[str, PatientFacts],
+    endpoint: Endpoint,
+    arms: np.ndarray,
+    strata: np.ndarray | None,
     strata_factors: Sequence[str],
     ties: str = "efron",
 ) -> dict[str, Any] | None:
-    arms = [facts_by_id[r.study_id].arm for r in rows]
-    if len(set(arms)) < 2 or sum(r.event for r in rows) == 0:
+    if len(np.unique(arms)) < 2 or not endpoint.event.any():
         return None
-    durations, events = [r.days for r in rows], [r.event for r in rows]
-    strata = (
-        ["|".join(str(getattr(facts_by_id[r.study_id], f)) for f in strata_factors) for r in rows]
-        if strata_factors
-        else None
-    )
+    durations, events = endpoint.days, endpoint.event
     result: dict[str, Any] = {"strata_factors": list(strata_factors)}
     for name, labels in (("unstratified", None), ("stratified", strata)):
         if name == "stratified" and labels is None:
@@ -113,10 +117,10 @@ def _comparison(
 
 
 def _cox_summary(
-    durations: list[int],
-    events: list[int],
-    arms: list[str],
-    labels: list[str] | None,
+    durations: np.ndarray,
+    events: np.ndarray,
+    arms: np.ndarray,
+    labels: np.ndarray | None,
     ties: str = "efron",
 ) -> dict[str, Any]:
     """The hazard ratio, or why it cannot be estimated on these data (e.g. every stratum
@@ -173,30 +177,42 @@ def _cox_summary(
 
 
 def _endpoint(
-    parameter: str,
-    rows: list[TimeToEvent],
-    facts_by_id: dict[str, PatientFacts],
+    endpoint: Endpoint,
+    cohort: Cohort,
+    arms: np.ndarray,
     strata_factors: Sequence[str],
     ties: str = "efron",
 ) -> dict[str, Any]:
-    mine = [r for r in rows if r.parameter == parameter]
+    mine = arms[endpoint.at]
+    strata = _strata(cohort, endpoint.at, strata_factors) if strata_factors else None
     return {
-        "pooled": _curve_summary(mine),
+        "pooled": _curve_summary(endpoint.days, endpoint.event),
         "by_arm": {
-            arm: _curve_summary([r for r in mine if facts_by_id[r.study_id].arm == arm])
+            arm: _curve_summary(endpoint.days[mine == arm], endpoint.event[mine == arm])
             for arm in (TREATMENT, REFERENCE)
         },
-        "comparison": _comparison(mine, facts_by_id, strata_factors, ties),
+        "comparison": _comparison(endpoint, mine, strata, strata_factors, ties),
     }
 
 
-def _responses(facts: Sequence[PatientFacts], cutoff: dt.date) -> dict[str, Any]:
-    counts: dict[str, Counter] = {arm: Counter() for arm in (TREATMENT, REFERENCE)}
-    for patient in facts:
-        if patient.imported:  # no response data came with legacy outcomes
-            continue
-        # Responses to protocol treatment only: up to the end of treatment or allo-HSCT.
-        counts[patient.arm][best_response(patient, cutoff) or "not assessed"] += 1
+_RESPONSE_LABELS = np.array([*_BEST_FIRST, "not assessed"], dtype=object)
+
+
+def _best_responses(codes: np.ndarray) -> Counter:
+    """How many patients had each best response, in the order they first appear."""
+    present, first, counts = np.unique(codes, return_index=True, return_counts=True)
+    order = np.argsort(first)
+    return Counter({str(_RESPONSE_LABELS[present[i]]): int(counts[i]) for i in order.tolist()})
+
+
+def _responses(cohort: Cohort, arms: np.ndarray) -> dict[str, Any]:
+    # No response data came with legacy outcomes. Responses to protocol treatment only: up
+    # to the end of treatment or allo-HSCT (endpoints/datasets.py, best_response).
+    recorded = ~cohort.imported
+    counts: dict[str, Counter] = {
+        arm: _best_responses(cohort.best_response[recorded & (arms == arm)])
+        for arm in (TREATMENT, REFERENCE)
+    }
     rates: dict[str, Any] = {}
     for label, categories in (("ORR (CR+CRi+MLFS)", ORR_CATEGORIES), ("CR/CRi", REMISSION)):
         by_arm = {}
@@ -225,25 +241,22 @@ def _responses(facts: Sequence[PatientFacts], cutoff: dt.date) -> dict[str, Any]
     }
 
 
-def _relapse_incidence(
-    rows: list[TimeToEvent], facts_by_id: dict[str, PatientFacts]
-) -> dict[str, Any]:
-    mine = [r for r in rows if r.parameter == "RELAPSE"]
-
-    def summary(subset: list[TimeToEvent]) -> dict[str, Any]:
-        cif = cumulative_incidence([r.days for r in subset], [r.event for r in subset])
+def _relapse_incidence(endpoint: Endpoint, arms: np.ndarray) -> dict[str, Any]:
+    def summary(days: np.ndarray, codes: np.ndarray) -> dict[str, Any]:
+        cif = cumulative_incidence(days.tolist(), codes.tolist())
         return {
-            "n": len(subset),
-            "relapses": sum(1 for r in subset if r.event == 1),
-            "competing_deaths": sum(1 for r in subset if r.event == 2),
+            "n": len(days),
+            "relapses": int((codes == 1).sum()),
+            "competing_deaths": int((codes == 2).sum()),
             "at": {label: cif.at(day) for label, day in LANDMARKS.items()},
             "curve": {"time": cif.time, "incidence": cif.incidence},
         }
 
+    mine = arms[endpoint.at]
     return {
-        "pooled": summary(mine),
+        "pooled": summary(endpoint.days, endpoint.event),
         "by_arm": {
-            arm: summary([r for r in mine if facts_by_id[r.study_id].arm == arm])
+            arm: summary(endpoint.days[mine == arm], endpoint.event[mine == arm])
             for arm in (TREATMENT, REFERENCE)
         },
     }
@@ -256,40 +269,57 @@ def analysis_compute(
     *,
     ties: str = "efron",
 ) -> dict[str, Any]:
-    """Compute the standard analysis of PROTOCOL.md for this cut-off.
+    """The standard analysis of patients already read (the data cuts, the tests)."""
+    return cohort_analysis(Cohort.of_facts(facts, cutoff), strata_factors, ties=ties)
+
+
+def cohort_analysis(
+    cohort: Cohort, strata_factors: Sequence[str], *, ties: str = "efron"
+) -> dict[str, Any]:
+    """Compute the standard analysis of PROTOCOL.md for the cohort's cut-off.
 
     The hazard ratios use Efron's ties, as R's coxph does by default (the worker's choice);
     the statistician's command line may ask for Breslow's to compare with other software.
     """
-    facts_by_id = {f.study_id: f for f in facts}
-    rows = time_to_event_rows(facts, cutoff)
-    os_rows = [r for r in rows if r.parameter == "OS"]
+    cutoff = cohort.cutoff
+    endpoints = time_to_event_columns(cohort)
+    arms = cohort.labels("arm")
+    os = endpoints["OS"]
+    os_arms = arms[os.at]
+    hsct = cohort.hsct <= (cutoff - dt.date(1970, 1, 1)).days
+    present, first, counts = np.unique(arms, return_index=True, return_counts=True)
     return {
         "cutoff": cutoff.isoformat(),
-        "n_randomized": len(facts),
-        "n_by_arm": dict(Counter(f.arm for f in facts)),
+        "n_randomized": len(cohort),
+        "n_by_arm": {str(present[i]): int(counts[i]) for i in np.argsort(first).tolist()},
         "strata_factors": list(strata_factors),
-        "median_follow_up_days": median_follow_up(
-            [r.days for r in os_rows], [r.event for r in os_rows]
-        ),
+        "median_follow_up_days": median_follow_up(os.days.tolist(), os.event.tolist()),
         "endpoints": {
-            p: _endpoint(p, rows, facts_by_id, strata_factors, ties)
+            p: _endpoint(endpoints[p], cohort, arms, strata_factors, ties)
             for p in ("OS", "EFS", "LFS", "OS_HSCT_CENSORED")
         },
-        "relapse_incidence": _relapse_incidence(rows, facts_by_id),
-        "early_mortality": early_mortality(os_rows, facts_by_id),
-        "os_subgroups": os_subgroups(os_rows, facts_by_id),  # comparative only: never blinded
-        "responses": _responses(facts, cutoff),
-        "mrd_negativity": mrd_negativity(facts, cutoff),
-        "myelosuppression": myelosuppression(facts),
+        "relapse_incidence": _relapse_incidence(endpoints["RELAPSE"], arms),
+        "early_mortality": early_mortality_of(os.days, os.event, os_arms),
+        # Comparative only: never blinded.
+        "os_subgroups": os_subgroups_of(os, (os_arms == TREATMENT).astype(float), cohort),
+        "responses": _responses(cohort, arms),
+        "mrd_negativity": mrd_negativity_of(
+            arms,
+            ~cohort.imported & np.isin(cohort.best_response, _codes(RESPONDERS)),
+            cohort.mrd_negative,
+        ),
+        "myelosuppression": myelosuppression_of(cohort, arms),
         "transplant_rate": {
             arm: clopper_pearson(
-                sum(1 for f in facts if f.arm == arm and f.hsct_on and f.hsct_on <= cutoff),
-                sum(1 for f in facts if f.arm == arm),
+                int((hsct & (arms == arm)).sum()), int((arms == arm).sum())
             ).__dict__
             for arm in (TREATMENT, REFERENCE)
         },
     }
+
+
+def _codes(categories: set[str]) -> list[int]:
+    return [_BEST_FIRST.index(c) for c in categories if c in _BEST_FIRST]
 
 
 def blinded_view(results: dict[str, Any]) -> dict[str, Any]:

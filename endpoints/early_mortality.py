@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 import protocol
 from endpoints.datasets import PatientFacts, TimeToEvent
 from endpoints.statistics.kaplan_meier import kaplan_meier
@@ -25,19 +27,19 @@ MORTALITY_WINDOWS_DAYS = (30, 60)
 CONF_TYPE = "log-log"
 
 
-def _mortality(rows: Sequence[TimeToEvent]) -> dict[str, Any] | None:
-    if not rows:
+def _mortality(days: np.ndarray, events: np.ndarray) -> dict[str, Any] | None:
+    if not len(days):
         return None
-    km = kaplan_meier([r.days for r in rows], [r.event for r in rows], conf_type=CONF_TYPE)
+    km = kaplan_meier(days, events, conf_type=CONF_TYPE)
     windows = {}
     for day in MORTALITY_WINDOWS_DAYS:
-        deaths = sum(1 for r in rows if r.event and r.days <= day)
+        deaths = int(((events != 0) & (days <= day)).sum())
         lower_s, upper_s = km.confidence_at(day)
         windows[str(day)] = {
             "day": day,
             "deaths": deaths,
-            "censored_before": sum(1 for r in rows if not r.event and r.days < day),
-            "crude": clopper_pearson(deaths, len(rows)).__dict__,
+            "censored_before": int(((events == 0) & (days < day)).sum()),
+            "crude": clopper_pearson(deaths, len(days)).__dict__,
             "km": {
                 "estimate": 1 - km.survival_at(day),
                 "lower": None if upper_s is None else 1 - upper_s,
@@ -45,17 +47,27 @@ def _mortality(rows: Sequence[TimeToEvent]) -> dict[str, Any] | None:
                 "conf_type": CONF_TYPE,
             },
         }
-    return {"n": len(rows), "windows": windows}
+    return {"n": len(days), "windows": windows}
+
+
+def early_mortality_of(days: np.ndarray, events: np.ndarray, arms: np.ndarray) -> dict[str, Any]:
+    """Return 30- and 60-day mortality, pooled and by arm (the by-arm part is comparative),
+    of OS rows given as columns: days, event and each row's arm."""
+    return {
+        "pooled": _mortality(days, events),
+        "by_arm": {
+            arm: _mortality(days[arms == arm], events[arms == arm])
+            for arm in (protocol.Arm.DEX.value, protocol.Arm.CONTROL.value)
+        },
+    }
 
 
 def early_mortality(
     os_rows: Sequence[TimeToEvent], facts_by_id: dict[str, PatientFacts]
 ) -> dict[str, Any]:
-    """Return 30- and 60-day mortality, pooled and by arm (the by-arm part is comparative)."""
-    return {
-        "pooled": _mortality(os_rows),
-        "by_arm": {
-            arm: _mortality([r for r in os_rows if facts_by_id[r.study_id].arm == arm])
-            for arm in (protocol.Arm.DEX.value, protocol.Arm.CONTROL.value)
-        },
-    }
+    """Return 30- and 60-day mortality of OS rows, pooled and by arm."""
+    return early_mortality_of(
+        np.array([r.days for r in os_rows], dtype=int),
+        np.array([r.event for r in os_rows], dtype=int),
+        np.array([facts_by_id[r.study_id].arm for r in os_rows], dtype=object),
+    )

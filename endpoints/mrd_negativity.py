@@ -14,6 +14,8 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 import protocol
 from endpoints.datasets import PatientFacts, best_response
 from endpoints.statistics.response_rates import clopper_pearson, fisher_p
@@ -30,16 +32,27 @@ def is_mrd_negative(facts: PatientFacts, cutoff: dt.date) -> bool:
 
 def mrd_negativity(facts: Sequence[PatientFacts], cutoff: dt.date) -> dict[str, Any]:
     """Return the rate among responders by arm (with Fisher's exact p) and pooled."""
-    responders = [f for f in facts if not f.imported and best_response(f, cutoff) in RESPONDERS]
+    return mrd_negativity_of(
+        np.array([f.arm for f in facts], dtype=object),
+        np.array(
+            [not f.imported and best_response(f, cutoff) in RESPONDERS for f in facts], dtype=bool
+        ),
+        np.array([is_mrd_negative(f, cutoff) for f in facts], dtype=bool),
+    )
 
-    def rate(group: list[PatientFacts]) -> dict[str, Any]:
-        negative = sum(1 for f in group if is_mrd_negative(f, cutoff))
-        return clopper_pearson(negative, len(group)).__dict__
 
-    by_arm = {arm: rate([f for f in responders if f.arm == arm]) for arm in ARMS}
+def mrd_negativity_of(
+    arms: np.ndarray, responder: np.ndarray, negative: np.ndarray
+) -> dict[str, Any]:
+    """The same from columns: each patient's arm, whether a responder, whether MRD negative."""
+
+    def rate(group: np.ndarray) -> dict[str, Any]:
+        return clopper_pearson(int((group & negative).sum()), int(group.sum())).__dict__
+
+    by_arm = {arm: rate(responder & (arms == arm)) for arm in ARMS}
     dex, control = (by_arm[arm] for arm in ARMS)
     return {
         "by_arm": by_arm,
         "fisher_p": fisher_p(dex["responders"], dex["n"], control["responders"], control["n"]),
-        "pooled": rate(responders),
+        "pooled": rate(responder),
     }

@@ -26,12 +26,14 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 import protocol
 from accounts.models import User
-from endpoints.analysis import analysis_compute
-from endpoints.datasets import PatientFacts, patient_facts
+from endpoints.analysis import cohort_analysis
+from endpoints.cohort import Cohort, cohort_of
+from endpoints.datasets import PatientFacts
 from endpoints.fingerprint import DataState, analysis_fingerprint, data_state
 from endpoints.models import AnalysisRun
 from endpoints.plots import analysis_figures
@@ -76,8 +78,11 @@ def analysis_strata_checked(strata_factors: Sequence[str] | None) -> list[str]:
         raise ValidationError(
             {
                 "strata_factors": [
-                    f"{', '.join(unknown)} cannot stratify an analysis; choose among {allowed} "
-                    "(sites are too small to be strata)."
+                    _(
+                        "%(unknown)s cannot stratify an analysis; choose among %(allowed)s "
+                        "(sites are too small to be strata)."
+                    )
+                    % {"unknown": ", ".join(unknown), "allowed": allowed}
                 ]
             }
         )
@@ -87,7 +92,7 @@ def analysis_strata_checked(strata_factors: Sequence[str] | None) -> list[str]:
 def analysis_cutoff_checked(cutoff: dt.date) -> dt.date:
     """Refuse a cut-off in the future: its data are not all entered yet."""
     if cutoff > timezone.localdate():
-        raise ValidationError({"cutoff": ["The data cut-off cannot be in the future."]})
+        raise ValidationError({"cutoff": [_("The data cut-off cannot be in the future.")]})
     return cutoff
 
 
@@ -106,7 +111,7 @@ def analysis_ties_checked(ties: str) -> str:
     """Refuse a way of handling tied times the Cox models do not know."""
     if ties not in TIES:
         refusal = ValidationError(
-            "Tied times are handled by %(known)s, not by “%(asked)s”.",
+            _("Tied times are handled by %(known)s, not by “%(asked)s”."),
             params={"known": " or ".join(TIES), "asked": ties},
         )
         raise ValidationError({"ties": [refusal]})
@@ -115,41 +120,45 @@ def analysis_ties_checked(ties: str) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class AnalysisInputs:
-    """What a run reads, all from one snapshot of the database."""
+    """What a run reads, all from one snapshot of the database: the patients as columns
+    (endpoints/cohort.py; None when only the data's state was asked for)."""
 
     state: DataState
-    facts: list[PatientFacts]
+    cohort: Cohort | None
     data_locks: dict[str, Any]
 
 
 def analysis_inputs(cutoff: dt.date, *, facts: bool = True) -> AnalysisInputs:
-    """Read the audit chain's head, the facts and the locks in one REPEATABLE READ snapshot,
-    so the fingerprint stands for exactly the data the results are computed from (a write
-    committing meanwhile is in neither). Without `facts`, only the head and the locks."""
+    """Read the audit chain's head, the patients' columns and the locks in one REPEATABLE
+    READ snapshot, so the fingerprint stands for exactly the data the results are computed
+    from (a write committing meanwhile is in neither). Without `facts`, only the head and
+    the locks."""
     outermost = not connection.in_atomic_block
     with transaction.atomic():
         if outermost:  # within a caller's transaction, its snapshot is the one
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         state = data_state()
-        read = patient_facts(cutoff) if facts else []
+        read = cohort_of(cutoff) if facts else None
         return AnalysisInputs(state, read, analysis_data_locks())
 
 
 def analysis_results(
     *, cutoff: dt.date, strata_factors: Sequence[str], ties: str = "efron"
-) -> tuple[list[PatientFacts], dict]:
-    """The computation of a cut-off: the facts read, and the results with the share of
-    locked data. The statistician's `analyze` command calls this; the worker too, through
-    analysis_run_compute."""
+) -> tuple[Cohort, dict]:
+    """The computation of a cut-off: the patients' columns read, and the results with the
+    share of locked data. The statistician's `analyze` command calls this; the worker too,
+    through analysis_run_compute."""
     inputs = analysis_inputs(cutoff)
-    return inputs.facts, _results_of(inputs, cutoff, strata_factors, ties)
+    assert inputs.cohort is not None
+    return inputs.cohort, _results_of(inputs, cutoff, strata_factors, ties)
 
 
 def _results_of(
     inputs: AnalysisInputs, cutoff: dt.date, strata_factors: Sequence[str], ties: str
 ) -> dict:
-    results = analysis_compute(inputs.facts, cutoff, strata_factors, ties=ties)
+    assert inputs.cohort is not None and inputs.cohort.cutoff == cutoff
+    results = cohort_analysis(inputs.cohort, strata_factors, ties=ties)
     results["data_locks"] = inputs.data_locks
     return results
 

@@ -3,8 +3,9 @@
 A run is reused only when its fingerprint, read by the worker from the audit chain's head and
 the last event of each audited table (endpoints/fingerprint.py), equals a finished run's: so
 every form of the casebook, a screening, a randomization, an outcomes import, a data lock and
-its unlock must each move it, and reading pages, reading the API or computing a run must
-leave it as it was. The tests commit (transaction=True): the chain is sealed at commit.
+its unlock, a correction made with SQL must each move it, and reading pages, reading the API,
+downloading an export or computing a run must leave it as it was. The tests commit
+(transaction=True): the chain is sealed at commit.
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def _pages() -> Iterator[str]:
     return walk(get_resolver().url_patterns, "")
 
 
-def test_it_stays_equal_after_reading_every_page_the_api_and_computing_a_run(
+def test_it_stays_equal_after_reading_every_page_the_api_the_exports_and_computing_a_run(
     client, site_a, coordinator, data_manager, statistician
 ):
     patient = patient_with_every_record(site=site_a, user=coordinator, randomized_on=RANDOMIZED_ON)
@@ -135,8 +136,15 @@ def test_it_stays_equal_after_reading_every_page_the_api_and_computing_a_run(
         for path in [*_pages(), reverse("patient-detail", args=[patient.study_id])]:
             reader = api if path.startswith("/api/") else client
             read[path] = reader.get(path).status_code
+    api = APIClient()
+    api.force_authenticate(data_manager)
+    for dataset in ("adsl", "adtte"):  # streamed to the end: the whole export is read
+        response = api.get(reverse("api-export", args=[dataset, "csv"]))
+        read[dataset] = response.status_code
+        exported = b"".join(response.streaming_content).decode()
+        assert patient.study_id in exported, dataset
 
     assert AnalysisRun.objects.get(pk=run.pk).status == AnalysisRun.Status.DONE
-    assert read["/analyses/"] == read["/api/v1/patients/"] == 200
+    assert read["/analyses/"] == read["/api/v1/patients/"] == read["adtte"] == 200
     assert sum(status == 200 for status in read.values()) > 20
     assert _fingerprint() == before

@@ -149,3 +149,83 @@ def test_it_derives_os_from_a_death_a_censored_patient_and_a_patient_lost(
         followed.study_id: (CUTOFF, (CUTOFF - dt.date(2025, 3, 5)).days, 0),
         lost.study_id: (dt.date(2025, 5, 15), 71, 0),
     }
+
+
+def _more_records(patients: list[Patient], user) -> None:
+    """Records the services would refuse in this order, but the tables may hold (a correction
+    made with SQL, data of an earlier version): the reader applies the rules to whatever is
+    there. Progressions, relapses at any timepoint, flow MRD before and after an HSCT, a
+    withdrawal, assessments after the cut-off."""
+    from visits.models import MrdAssessment, OffStudy, ResponseAssessment
+
+    # Not the protocol evaluation: one per patient (the first assessment is it).
+    timepoints = [
+        protocol.ResponseTimepoint.LATER_CYCLE,
+        protocol.ResponseTimepoint.FOLLOW_UP,
+        protocol.ResponseTimepoint.UNSCHEDULED,
+    ]
+    categories = list(protocol.ResponseCategory.values)
+    for i, patient in enumerate(patients):
+        for k in range(3):
+            ResponseAssessment.objects.create(
+                patient=patient,
+                assessed_on=dt.date(2025, 3, 20) + dt.timedelta(days=37 * k + 11 * i),
+                timepoint=timepoints[(i + k) % len(timepoints)],
+                category=categories[(3 * i + k) % len(categories)],
+                created_by=user,
+            )
+        MrdAssessment.objects.create(
+            patient=patient,
+            assessed_on=dt.date(2025, 4, 1) + dt.timedelta(days=25 * i),
+            timepoint=protocol.MrdTimepoint.values[0],
+            method=protocol.MrdMethod.FLOW,
+            result=protocol.MrdResult.BELOW_SENSITIVITY,
+            negative=True,
+            created_by=user,
+        )
+    left = patients[5]
+    if not OffStudy.objects.filter(patient=left).exists():
+        OffStudy.objects.create(
+            patient=left,
+            reason=protocol.OffStudyReason.CONSENT_WITHDRAWN,
+            event_on=dt.date(2025, 6, 2),
+            created_by=user,
+        )
+
+
+def test_it_reads_in_one_statement_the_columns_the_rules_give(site_a, coordinator, in_september):
+    """endpoints/cohort.py's statement gives every patient the columns the functions of
+    endpoints/datasets.py give from the facts, at cut-offs on every side of the records, and
+    the worker's analysis of them equals the analysis of the facts."""
+    import json
+
+    import numpy as np
+
+    from endpoints.analysis import analysis_compute, cohort_analysis
+    from endpoints.cohort import _COLUMN_TYPES, Cohort, cohort_of, recorded_cohort
+
+    patients = [_with_full_history(site_a, coordinator, number) for number in range(8)]
+    _more_records(patients, coordinator)
+    for cutoff in (dt.date(2025, 3, 25), dt.date(2025, 5, 21), dt.date(2025, 6, 30), CUTOFF):
+        with CaptureQueriesContext(connection) as queries:
+            read = recorded_cohort(cutoff)
+        # The count and the planner's settings set and restored; the statement goes through
+        # COPY, which the driver runs out of Django's sight.
+        assert len(queries.captured_queries) == 3
+        expected = Cohort.of_facts(patient_facts(cutoff), cutoff)
+        assert len(read) == len(expected) == 8
+        for column in _COLUMN_TYPES:
+            assert getattr(read, column).tolist() == getattr(expected, column).tolist(), column
+        for key, codes in expected.baseline.items():
+            assert read.baseline[key].tolist() == codes.tolist(), key
+    # The rules all had something to decide.
+    assert (read.best_response < 7).sum() == 8 and read.mrd_negative.sum() >= 2
+    assert (read.relapse_after_remission != np.iinfo(np.int32).max).sum() >= 2
+
+    def dumped(results: dict) -> str:
+        return json.dumps(results, sort_keys=True, default=str)
+
+    facts = patient_facts(CUTOFF)
+    assert dumped(cohort_analysis(cohort_of(CUTOFF), ["regimen"])) == dumped(
+        analysis_compute(facts, CUTOFF, ["regimen"])
+    )
