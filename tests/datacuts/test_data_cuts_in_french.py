@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.test import Client
 from django.utils import translation
+from django.utils.html import escape
 
 from datacuts import services
 from datacuts.models import DataCut
@@ -43,7 +44,7 @@ def test_it_shows_the_list_and_the_form_in_french(french_statistician, taken):
     with translation.override("fr"):
         queued = str(DataCut.Status.QUEUED.label)
     assert queued != "Queued"
-    assert f"<td>{queued}</td>" in page
+    assert f"<td>{escape(queued)}</td>" in page
     assert "Data fingerprint" not in page
 
 
