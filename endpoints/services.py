@@ -24,7 +24,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerUnavailable
@@ -330,6 +331,7 @@ def _identical_finished_run(run: AnalysisRun, fingerprint: str) -> AnalysisRun |
             fingerprint=fingerprint, status=AnalysisRun.Status.DONE, served_from__isnull=True
         )
         .exclude(pk=run.pk)
+        .defer("results", "figures")  # copied by the database (analysis_run_compute)
         .order_by("-finished_at", "-pk")
         .first()
     )
@@ -361,8 +363,13 @@ def analysis_run_compute(*, run_id: int, attempt: int) -> AnalysisRun | None:
                 finished_at=now,
                 lease_expires_at=None,
                 # The same data, but perhaps locked since: the locks are those of today.
-                results={**(finished.results or {}), "data_locks": head.data_locks},
-                figures=finished.figures,
+                # Copied within the database, megabytes of figures never parsed here.
+                results=RawSQL(
+                    "(SELECT coalesce(results, '{}'::jsonb) || %s::jsonb "
+                    f"FROM {AnalysisRun._meta.db_table} WHERE id = %s)",
+                    [json.dumps({"data_locks": head.data_locks}), finished.pk],
+                ),
+                figures=Subquery(AnalysisRun.objects.filter(pk=finished.pk).values("figures")),
                 served_from=finished,
                 fingerprint=fingerprint,
                 data_seq=head.state.seq,
