@@ -43,3 +43,11 @@ def language_for_request(request: HttpRequest) -> str:
     # Before log-in: the language last chosen on this browser, else the trial's.
     chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
     return chosen if chosen in LANGUAGES else trial_language()
+
+
+def page_after_language_choice(request: HttpRequest) -> str:
+    """This page's address for the language switch to come back to: its path and query, less
+    any `next` of its own (a way back the switch must not carry, least of all to another host)."""
+    query = request.GET.copy()
+    query.pop("next", None)
+    return f"{request.path}?{query.urlencode()}" if query else request.path

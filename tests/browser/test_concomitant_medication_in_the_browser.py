@@ -37,14 +37,16 @@ def test_a_coordinator_enters_antifungal_prophylaxis(
     page.wait_for_url(f"{patient_url}concomitant-medications/new/")
     page.locator("#id_drug").select_option(label="Posaconazole (J02AC04)")
     page.get_by_label("Category").select_option(
-        label=drugs.Category.ANTI_INFECTIVE_PROPHYLAXIS.label
+        label=str(drugs.Category.ANTI_INFECTIVE_PROPHYLAXIS.label)
     )
     page.locator("#id_dose").fill("300")
     page.get_by_label("Dose unit").select_option(label="mg")
-    page.get_by_label("Route").select_option(label=drugs.Route.ORAL.label)
+    page.get_by_label("Route").select_option(label=str(drugs.Route.ORAL.label))
     page.get_by_label("Started on").fill(started_on.isoformat())
     page.get_by_label("Stopped on").fill((started_on - DAY).isoformat())
-    page.locator("#id_indication").select_option(label=drugs.Indication.INFECTION_PROPHYLAXIS.label)
+    page.locator("#id_indication").select_option(
+        label=str(drugs.Indication.INFECTION_PROPHYLAXIS.label)
+    )
     page.get_by_role("button", name="Save").click()
 
     expect(page.locator(".errors.summary")).to_contain_text("Nothing was saved.")

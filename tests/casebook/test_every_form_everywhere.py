@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from django.utils import translation
 from lxml import etree
 from rest_framework.test import APIClient
 
@@ -140,7 +141,10 @@ def test_every_form_is_an_odm_item_group_with_one_item_per_declared_field(sponso
         ]
         for name in form.field_names:
             item = f"//odm:ItemDef[@OID='IT.{prefix}.{name.upper()}']"
-            assert oids(f"{item}/odm:Question/odm:TranslatedText/text()") == [form.label(name)]
+            question = f"{item}/odm:Question/odm:TranslatedText"
+            assert oids(f"{question}[@xml:lang='en']/text()") == [form.label(name)]
+            with translation.override("fr"):
+                assert oids(f"{question}[@xml:lang='fr']/text()") == [str(form.label(name))]
             unit = form.item(name).unit
             assert oids(f"{item}/odm:MeasurementUnitRef/@MeasurementUnitOID") == (
                 oids(f"//odm:MeasurementUnit[odm:Symbol/odm:TranslatedText='{unit}']/@OID")
