@@ -30,13 +30,13 @@ def language_of_user(user: User) -> str:
 def trial_language() -> str:
     """The trial's default language: LANGUAGE_CODE reduced to one the interface has."""
     code = settings.LANGUAGE_CODE.split("-")[0]
-    return code if code in LANGUAGES else Language.FRENCH
+    return code if code in LANGUAGES else Language.FRENCH.value
 
 
 def language_for_request(request: HttpRequest) -> str:
     """The language of this request's answer (see the module's docstring)."""
     if request.path.startswith(API_PATH_PREFIX):
-        return Language.ENGLISH
+        return Language.ENGLISH.value
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return language_of_user(user)
