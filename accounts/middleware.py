@@ -21,7 +21,7 @@ class InterfaceLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         language = language_for_request(request)
         translation.activate(language)
-        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = language
         try:
             response = self.get_response(request)
         finally:

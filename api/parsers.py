@@ -56,7 +56,7 @@ def _strings_of(value: Any):
 def refuse_control_characters(data: Any) -> None:
     """Raise a 400 naming the top-level field whose value holds a control character."""
     fields = data.items() if isinstance(data, dict) else [("non_field_errors", data)]
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[Any]] = {}
     for name, value in fields:
         if CONTROL_CHARACTERS.search(name):  # a key no serializer declares
             errors["non_field_errors"] = [CONTROL_CHARACTER_MESSAGE]
