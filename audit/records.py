@@ -8,7 +8,7 @@ save is refused, never silently overwriting the first.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 import pghistory
@@ -132,11 +132,24 @@ def _last_save(record: Model) -> tuple[str, dt.datetime | None]:
     return getattr(user, "display_name", ""), when
 
 
-def record_create(record: R, *, user: User, reason: str = "Initial entry") -> R:
+INITIAL_ENTRY = "Initial entry"
+
+
+def record_create(record: R, *, user: User, reason: str = INITIAL_ENTRY) -> R:
     """Save a new record with its author in the audit trail."""
     with pghistory.context(user=user.pk, reason=reason):
         record.save()
     return record
+
+
+def records_create(records: Sequence[R], *, user: User, reason: str = INITIAL_ENTRY) -> list[R]:
+    """Save new records of one model in one INSERT, each with the audit event and context
+    `record_create` gives it (the trail's triggers fire per row): for batch services that
+    load many records checked one by one (demo data)."""
+    if not records:
+        return []
+    with pghistory.context(user=user.pk, reason=reason):
+        return type(records[0])._default_manager.bulk_create(records)
 
 
 def record_update(

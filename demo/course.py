@@ -20,6 +20,7 @@ import math
 import random
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 
 import protocol
@@ -28,6 +29,7 @@ from randomization.models import Randomization
 from visits import services
 from visits.ctcae import allowed_grades
 from visits.models import AdverseEvent, FollowUpVisit
+from visits.state import patient_records_held
 
 _AE_TERMS = (
     "Febrile neutropenia",
@@ -457,10 +459,13 @@ def demo_courses_seed(
     )
     for randomization in randomizations:
         patient = randomization.patient
-        _PatientCourse(
-            rng=random.Random(f"{seed}:{patient.study_id}"),
-            randomization=randomization,
-            user=coordinators[patient.site.number],
-            reviewer=reviewer,
-            today=today,
-        ).run()
+        user = coordinators[patient.site.number]
+        # One permission check, row lock and data-lock check for the patient's writes.
+        with transaction.atomic(), patient_records_held(patient, user):
+            _PatientCourse(
+                rng=random.Random(f"{seed}:{patient.study_id}"),
+                randomization=randomization,
+                user=user,
+                reviewer=reviewer,
+                today=today,
+            ).run()

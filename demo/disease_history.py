@@ -96,8 +96,8 @@ def demo_disease_history_seed(*, seed: int, coordinators: dict[int, User]) -> in
     for patient in patients:
         user = coordinators[patient.site.number]
         regimens, history = _course(rng, patient)
-        for values in regimens:
-            history_services.prior_regimen_record(patient=patient, user=user, values=values)
-        history_services.disease_history_record(patient=patient, user=user, values=history)
+        history_services.prior_therapy_record(
+            patient=patient, user=user, regimens=regimens, history_values=history
+        )
         entered += 1
     return entered

@@ -14,8 +14,6 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
-
 from accounts.models import User
 from labs import services
 from labs.models import TransfusionProduct
@@ -42,7 +40,12 @@ def _count(rng: random.Random, day: int, recovers_on: int | None) -> dict[str, D
 
 
 def demo_labs_seed(*, seed: int, coordinators: dict[int, User], today: dt.date) -> None:
-    """Record the counts (and platelet transfusions) of the demo patients' first two cycles."""
+    """Record the counts (and platelet transfusions) of the demo patients' first two cycles.
+
+    A patient's entries go in one batch (services.lab_entries_record, the same checks as
+    one at a time); they stop at the first one refused, after the death or the end of the
+    patient's data.
+    """
     cycles = TreatmentCycle.objects.select_related("patient", "patient__site").order_by(
         "patient__study_id", "number"
     )
@@ -52,8 +55,8 @@ def demo_labs_seed(*, seed: int, coordinators: dict[int, User], today: dt.date) 
     for patient_cycles in by_patient.values():
         patient = patient_cycles[0].patient
         rng = random.Random(f"{seed}:labs:{patient.study_id}")
-        user = coordinators[patient.site.number]
         windows = cycle_windows(patient_cycles)
+        entries: list[services.LabEntry] = []
         for cycle in patient_cycles[:2]:
             window = windows[cycle.number]
             recovers_on = rng.randint(22, 40) if rng.random() < 0.8 else None
@@ -63,18 +66,18 @@ def demo_labs_seed(*, seed: int, coordinators: dict[int, User], today: dt.date) 
                     break
                 values: dict[str, Any] = {"cycle_number": cycle.number, "sampled_on": on}
                 values |= _count(rng, day, recovers_on)
-                try:
-                    services.blood_count_record(patient=patient, user=user, values=values)
-                    if values["platelets"] < 20:
-                        services.transfusion_record(
-                            patient=patient,
-                            user=user,
-                            values={
-                                "cycle_number": cycle.number,
-                                "given_on": on,
-                                "product": TransfusionProduct.PLATELETS,
-                                "units": 1,
-                            },
-                        )
-                except ValidationError:
-                    break  # after the death or the end of the patient's data: counts stop
+                entries.append(services.LabEntry(values))
+                if values["platelets"] < 20:
+                    transfusion = {
+                        "cycle_number": cycle.number,
+                        "given_on": on,
+                        "product": TransfusionProduct.PLATELETS,
+                        "units": 1,
+                    }
+                    entries.append(services.LabEntry(transfusion, transfusion=True))
+        services.lab_entries_record(
+            patient=patient,
+            user=coordinators[patient.site.number],
+            entries=entries,
+            until_refused=True,
+        )

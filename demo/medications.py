@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 import protocol
@@ -125,13 +124,16 @@ def demo_medications_seed(*, seed: int, coordinators: dict[int, User], today: dt
         control = randomization.arm != protocol.DEXAMETHASONE_ARM
         start = timezone.localtime(randomization.randomized_at).date()
         last = min(today, deaths.get(patient.pk, today))
-        for values in _medications(
+        planned = _medications(
             rng, start=start, last=last, control=control, show_deviation=not shown
-        ):
-            try:
-                services.concomitant_medication_record(
-                    patient=patient, user=coordinators[patient.site.number], values=values
-                )
-            except ValidationError:
-                continue  # a locked casebook, or dates the course does not allow: skip it
-            shown = shown or (control and values["indication"] == drugs.Indication.OTHER)
+        )
+        # An entry the course does not allow (dated after the death) is left out.
+        saved = services.concomitant_medications_record(
+            patient=patient,
+            user=coordinators[patient.site.number],
+            entries=planned,
+            skip_refused=True,
+        )
+        shown = shown or (
+            control and any(s.record.indication == drugs.Indication.OTHER for s in saved)
+        )

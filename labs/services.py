@@ -9,14 +9,16 @@ Corrections give a reason and the version read (audit.records.record_update).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from audit.records import record_create, record_update
+from audit.records import record_create, record_update, records_create
 from casebook.declarations import Form
 from labs import crfs
 from labs.models import BloodCount, Transfusion
@@ -70,13 +72,22 @@ def _window_errors(records: PatientRecords, record: LabRecord) -> Errors:
     return errors
 
 
-def _one_count_a_day_errors(records: PatientRecords, count: BloodCount) -> Errors:
-    twin = (
+# Whether another count of the patient is dated the count's day (one sample a day is kept).
+TwinCheck = Callable[[PatientRecords, BloodCount], bool]
+
+
+def _stored_twin(records: PatientRecords, count: BloodCount) -> bool:
+    return (
         BloodCount.objects.filter(patient=records.patient, sampled_on=count.sampled_on)
         .exclude(pk=count.pk)
-        .first()
+        .exists()
     )
-    if twin is None:
+
+
+def _one_count_a_day_errors(
+    records: PatientRecords, count: BloodCount, *, twin: TwinCheck = _stored_twin
+) -> Errors:
+    if not twin(records, count):
         return {}
     return {
         "sampled_on": [
@@ -90,7 +101,12 @@ def _one_count_a_day_errors(records: PatientRecords, count: BloodCount) -> Error
 
 
 def _validated(
-    records: PatientRecords, record: LabRecord, values: Mapping[str, Any], form: Form
+    records: PatientRecords,
+    record: LabRecord,
+    values: Mapping[str, Any],
+    form: Form,
+    *,
+    twin: TwinCheck = _stored_twin,
 ) -> None:
     """Apply the values and refuse them (nothing saved) if a field or a rule says no; then
     link the record to its cycle."""
@@ -99,7 +115,7 @@ def _validated(
     if not errors:
         errors = _window_errors(records, record)
         if isinstance(record, BloodCount) and not errors:
-            errors = _one_count_a_day_errors(records, record)
+            errors = _one_count_a_day_errors(records, record, twin=twin)
     raise_if(errors)
     record.cycle = next(c for c in records.cycles if c.number == record.cycle_number)
 
@@ -151,3 +167,63 @@ def transfusion_update(
     return record_update(
         transfusion, fields=[*values, "cycle"], expected_version=version, user=user, reason=reason
     )
+
+
+@dataclass(frozen=True)
+class LabEntry:
+    """One entry of a batch: a blood count (`transfusion` False) or a transfusion."""
+
+    values: Mapping[str, Any]
+    transfusion: bool = False
+
+
+@transaction.atomic
+def lab_entries_record(
+    *, patient: Patient, user: User, entries: Sequence[LabEntry], until_refused: bool = False
+) -> list[LabRecord]:
+    """Record many counts and transfusions of one patient at once, in the order given.
+
+    Why: loading demo data (demo/labs.py) enters about twenty of them per patient, and
+    `blood_count_record` locks the patient and reads all their records again for each one.
+    Here the patient is locked and read once; every entry passes the same checks as the
+    one-at-a-time services (`_validated`: fields, cycle window, dates, one count a day,
+    against the stored counts and the entries before it), then all are written in two
+    INSERTs under the same audit context, each row with its audit event as `record_create`
+    writes it. A refusal saves nothing (ValidationError) unless `until_refused`: then the
+    entries before the first refusal are saved and the rest are dropped (the demo's counts
+    stop at the patient's death).
+    """
+    records = patient_records_for_update(patient, user)
+    taken = set(
+        BloodCount.objects.filter(patient=records.patient).values_list("sampled_on", flat=True)
+    )
+
+    def twin(_records: PatientRecords, count: BloodCount) -> bool:
+        return count.sampled_on in taken
+
+    counts: list[BloodCount] = []
+    transfusions: list[Transfusion] = []
+    accepted: list[LabRecord] = []
+    for entry in entries:
+        record: LabRecord
+        if entry.transfusion:
+            record = Transfusion(patient=records.patient, created_by=user)
+            form = crfs.TRANSFUSION
+        else:
+            record = BloodCount(patient=records.patient, created_by=user)
+            form = crfs.BLOOD_COUNT
+        try:
+            _validated(records, record, entry.values, form, twin=twin)
+        except ValidationError:
+            if not until_refused:
+                raise
+            break
+        if isinstance(record, BloodCount):
+            taken.add(record.sampled_on)
+            counts.append(record)
+        else:
+            transfusions.append(record)
+        accepted.append(record)
+    records_create(counts, user=user)
+    records_create(transfusions, user=user)
+    return accepted

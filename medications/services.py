@@ -28,9 +28,10 @@ and a query worded without the arm.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,7 +39,7 @@ from django.utils.translation import override
 
 import protocol
 from accounts.models import User
-from audit.records import record_create, record_update
+from audit.records import record_create, record_update, records_create
 from medications import crfs, drugs
 from medications.models import ConcomitantMedication
 from patients.models import Patient
@@ -274,6 +275,47 @@ def concomitant_medication_record(
     deviation = _deviation_keep(records, medication)
     record_create(medication, user=user)
     return Saved(medication, _warnings(records, medication, deviation=deviation))
+
+
+@transaction.atomic
+def concomitant_medications_record(
+    *,
+    patient: Patient,
+    user: User,
+    entries: Sequence[Mapping[str, Any]],
+    skip_refused: bool = False,
+) -> list[Saved[ConcomitantMedication]]:
+    """Record several concomitant medications of one patient at once.
+
+    Why: loading demo data (demo/medications.py) enters a few per patient, and
+    `concomitant_medication_record` locks the patient and reads their records again for
+    each. Here they are read once; each entry passes the same checks and the same
+    corticosteroid rule as one recorded alone (`entry_validate`, `_medication_errors`,
+    `_deviation_keep`), then all are written in one INSERT with the audit event
+    `record_create` gives each. A refusal saves nothing, unless `skip_refused`: the refused
+    entry is then left out and the others are saved.
+    """
+    records = patient_records_for_update(patient, user)
+    saved: list[Saved[ConcomitantMedication]] = []
+    for values in entries:
+        medication = ConcomitantMedication(patient=records.patient, created_by=user)
+        try:
+            entry_validate(
+                medication,
+                values,
+                form=crfs.CONCOMITANT_MEDICATION,
+                records=records,
+                check=_medication_errors,
+            )
+        except ValidationError:
+            if not skip_refused:
+                raise
+            continue
+        _atc_set(medication)
+        deviation = _deviation_keep(records, medication)
+        saved.append(Saved(medication, _warnings(records, medication, deviation=deviation)))
+    records_create([s.record for s in saved], user=user)
+    return saved
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ status was the randomization's stratum, so the automatic check raises a query
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pghistory
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import user_can_enter_data_at
-from audit.records import reason_for_change, record_create, record_update
+from audit.records import reason_for_change, record_create, record_update, records_create
 from casebook.declarations import Form, number_text
 from locks.services import ensure_unlocked
 from patients import crfs, history
@@ -183,6 +183,41 @@ def disease_history_record(
         )
     record = DiseaseHistory(patient=patient, created_by=user)
     _history_check(record, screening, _apply(record, values, crfs.DISEASE_HISTORY))
+    for name, value in _derived(record, screening).items():
+        setattr(record, name, value)
+    return record_create(record, user=user)
+
+
+@transaction.atomic
+def prior_therapy_record(
+    *,
+    patient: Patient,
+    user: User,
+    regimens: Sequence[Mapping[str, Any]],
+    history_values: Mapping[str, Any],
+) -> DiseaseHistory:
+    """Record a patient's prior regimens and then the disease history, in one go.
+
+    Why: loading demo data (demo/disease_history.py) enters them for every patient, and the
+    one-at-a-time services lock the patient and read the screening again for each. The same
+    checks run (`_regimen_check`, `_history_check`), the regimens are written in one INSERT
+    with each row's audit event, and the history derives its values from them as
+    `disease_history_record` does after `prior_regimen_record` for each (which derive
+    nothing while no history exists). Any refusal saves nothing.
+    """
+    patient, screening = _patient_for_update(patient, user)
+    if DiseaseHistory.objects.filter(patient=patient).exists():
+        raise ValidationError(
+            {"__all__": [_("The disease history is recorded already: correct it instead.")]}
+        )
+    checked = []
+    for values in regimens:
+        regimen = PriorRegimen(patient=patient, created_by=user)
+        _regimen_check(regimen, screening, _apply(regimen, values, crfs.PRIOR_REGIMEN))
+        checked.append(regimen)
+    record = DiseaseHistory(patient=patient, created_by=user)
+    _history_check(record, screening, _apply(record, history_values, crfs.DISEASE_HISTORY))
+    records_create(checked, user=user)
     for name, value in _derived(record, screening).items():
         setattr(record, name, value)
     return record_create(record, user=user)

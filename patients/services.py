@@ -115,17 +115,22 @@ def _decide_outcome(screening: Screening, answers: Mapping[str, bool]) -> None:
 
 def _save_answers(screening: Screening, answers: Mapping[str, bool]) -> None:
     existing = {a.code: a for a in screening.answers.all()} if screening.pk else {}
+    # One INSERT for the missing answers (every answer of a new screening): the audit
+    # triggers write each row's event as they would for one INSERT each.
+    CriterionAnswer.objects.bulk_create(
+        CriterionAnswer(
+            screening=screening,
+            code=item.code,
+            kind=item.kind.value,
+            text=item.text,
+            answer=answers[item.code],
+        )
+        for item in protocol.ELIGIBILITY_CRITERIA
+        if item.code not in existing
+    )
     for item in protocol.ELIGIBILITY_CRITERIA:
         row = existing.get(item.code)
-        if row is None:
-            CriterionAnswer.objects.create(
-                screening=screening,
-                code=item.code,
-                kind=item.kind.value,
-                text=item.text,
-                answer=answers[item.code],
-            )
-        elif row.answer != answers[item.code]:
+        if row is not None and row.answer != answers[item.code]:
             row.answer = answers[item.code]
             row.save(update_fields=["answer"])
 

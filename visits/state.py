@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +28,8 @@ from visits.models import (
 )
 
 Errors = dict[str, list[str]]
+# The records a patient has at most one of (reverse one-to-one relations of Patient).
+_ONE_TO_ONE = ("randomization", "transplant", "end_of_treatment", "off_study")
 
 
 def day_text(day: dt.date) -> str:
@@ -56,18 +62,49 @@ class PatientRecords:
         return None
 
 
+# The patients this transaction holds locked for a run of writes by one account
+# (patient_records_held): patient pk -> the account's pk.
+_HELD: ContextVar[dict[int, int] | None] = ContextVar("patient_records_held", default=None)
+
+
 def patient_records_for_update(patient: Patient, user: User) -> PatientRecords:
     """Lock the patient and return their records; refuse a user or patient that cannot edit.
 
     The patient row lock makes one patient's writes happen one after another, so cycle
     numbers stay gapless and the checks below compare against what is really stored.
+    Inside `patient_records_held` for this patient and account, the permission, the row lock
+    and the data lock were checked at its start and hold still: the records are read again.
     """
+    held = _HELD.get()
+    if held is not None and held.get(patient.pk) == user.pk:
+        row = Patient.objects.select_related("site", "screening", *_ONE_TO_ONE).get(pk=patient.pk)
+        return _records_of(row, row)
     if not user_can_enter_data_at(user, patient.site):
         raise PermissionDenied(
             _("%(user)s may not enter data at site %(site)s.")
             % {"user": user, "site": patient.site.code}
         )
     return patient_records_locked(patient)
+
+
+@contextmanager
+def patient_records_held(patient: Patient, user: User) -> Iterator[None]:
+    """Check the account's permission, lock the patient and check the data lock once, for
+    a run of writes of this patient by this account in the current transaction.
+
+    Why: every writing service asks all three again, and loading demo data (demo/course.py)
+    makes a dozen writes in a row per patient. The row lock is held until the transaction
+    ends, and a data lock takes that row lock first (locks.services.data_lock), so no lock
+    can come in between; each service still reads the records again and runs its checks.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("patient_records_held needs a transaction: the row lock ends with it.")
+    patient_records_for_update(patient, user)
+    token = _HELD.set({**(_HELD.get() or {}), patient.pk: user.pk})
+    try:
+        yield
+    finally:
+        _HELD.reset(token)
 
 
 def patient_records_locked(patient: Patient) -> PatientRecords:
@@ -79,7 +116,16 @@ def patient_records_locked(patient: Patient) -> PatientRecords:
         .get(pk=patient.pk)
     )
     ensure_unlocked(patient)
-    randomization = Randomization.objects.filter(patient=patient).first()
+    # Read after the lock, in a statement of its own (so it sees what committed before the
+    # lock was granted): the patient's one-to-one records in one query, not one each.
+    return _records_of(patient, Patient.objects.select_related(*_ONE_TO_ONE).get(pk=patient.pk))
+
+
+def _records_of(patient: Patient, row: Patient) -> PatientRecords:
+    """The records of `patient`; `row` is the patient read with its one-to-one records."""
+    randomization, transplant, end_of_treatment, off_study = (
+        getattr(row, name, None) for name in _ONE_TO_ONE
+    )
     if randomization is None:
         raise ValidationError(
             {
@@ -99,9 +145,9 @@ def patient_records_locked(patient: Patient) -> PatientRecords:
         responses=list(
             ResponseAssessment.objects.filter(patient=patient).order_by("assessed_on", "pk")
         ),
-        transplant=Transplant.objects.filter(patient=patient).first(),
-        end_of_treatment=EndOfTreatment.objects.filter(patient=patient).first(),
-        off_study=OffStudy.objects.filter(patient=patient).first(),
+        transplant=transplant,
+        end_of_treatment=end_of_treatment,
+        off_study=off_study,
     )
 
 

@@ -197,7 +197,7 @@ def cycle_record(
     entry_validate(cycle, values, form=crfs.CYCLE, records=records, check=_cycle_errors)
     record_create(cycle, user=user)
     cycle_deviations_check(records, cycle)
-    _responses_after_cycle_refresh(records.patient, user)
+    _responses_after_cycle_refresh(records, cycle, user)
     return Saved(cycle, _warnings(records, cycle))
 
 
@@ -217,21 +217,28 @@ def cycle_update(
     entry_validate(cycle, values, form=crfs.CYCLE, records=records, check=_cycle_errors)
     record_update(cycle, fields=values.keys(), expected_version=version, user=user, reason=reason)
     cycle_deviations_check(records, cycle)
-    _responses_after_cycle_refresh(records.patient, user)
+    _responses_after_cycle_refresh(records, cycle, user)
     return Saved(cycle, _warnings(records, cycle))
 
 
-def _responses_after_cycle_refresh(patient: Patient, user: User) -> None:
+def _responses_after_cycle_refresh(
+    records: PatientRecords, cycle: TreatmentCycle, user: User
+) -> None:
     """Keep each response's `after_cycle` true when cycles are keyed in or corrected later:
-    the formal response evaluation (EFS's induction failure) is read from it."""
-    starts = sorted(
-        TreatmentCycle.objects.filter(patient=patient).values_list("started_on", "number")
-    )
+    the formal response evaluation (EFS's induction failure) is read from it.
+
+    `records` were read under the patient's lock by the cycle's service, which has just
+    written `cycle`: with it, they are what is stored.
+    """
+    cycles = [*(c for c in records.cycles if c.pk != cycle.pk), cycle]
+    starts = sorted((c.started_on, c.number) for c in cycles)
     now = timezone.now()
     with pghistory.context(user=user.pk, reason="Cycle of the response recomputed"):
-        for response in ResponseAssessment.objects.filter(patient=patient):
+        for response in records.responses:
             after = max((n for on, n in starts if on <= response.assessed_on), default=None)
             if after != response.after_cycle:
                 ResponseAssessment.objects.filter(pk=response.pk).update(
                     after_cycle=after, version=F("version") + 1, updated_at=now
                 )
+                response.after_cycle, response.updated_at = after, now
+                response.version += 1

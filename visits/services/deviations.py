@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from django.utils import timezone
 
@@ -90,7 +91,17 @@ def cycle_deviations_check(records: PatientRecords, cycle: TreatmentCycle) -> No
         _deviation_keep(
             known, patient=records.patient, kind=kind, cycle=cycle, found=found if applies else None
         )
-    course_deviations_check(patient=records.patient)
+    # The records read under the patient's lock by the cycle's service, with the cycle just
+    # written: what is stored now, without reading it again.
+    cycles = sorted([*(c for c in records.cycles if c.pk != cycle.pk), cycle], key=_number)
+    course_deviations_check(
+        patient=records.patient,
+        stored=_Course(cycles, records.responses, records.transplant, known),
+    )
+
+
+def _number(cycle: TreatmentCycle) -> int:
+    return cycle.number
 
 
 # --- The course of treatment and response ---------------------------------------------
@@ -167,20 +178,32 @@ def transplant_uncontrolled_disease(
     )
 
 
-def course_deviations_check(*, patient: Patient) -> None:
+class _Course(NamedTuple):
+    """A patient's stored cycles (by number), responses (by date), transplant, deviations."""
+
+    cycles: list[TreatmentCycle]
+    responses: list[ResponseAssessment]
+    transplant: Transplant | None
+    known: _Found
+
+
+def course_deviations_check(*, patient: Patient, stored: _Course | None = None) -> None:
     """Derive again the deviations that rest on the course of treatment and response.
 
     Called after any write of a cycle, a response or the transplant, under the patient's
     lock: a response keyed in late (a progression dated before a cycle already recorded)
     finds the deviation as surely as the cycle entered after it. Reads the stored records,
-    so it sees the write just made.
+    so it sees the write just made; `stored`: the same as the caller holds them, read under
+    the lock with its write (cycle_deviations_check), not read again.
     """
-    cycles = list(TreatmentCycle.objects.filter(patient=patient).order_by("number"))
-    responses = list(
-        ResponseAssessment.objects.filter(patient=patient).order_by("assessed_on", "pk")
-    )
-    transplant = Transplant.objects.filter(patient=patient).first()
-    known = _known(patient)
+    if stored is None:
+        stored = _Course(
+            list(TreatmentCycle.objects.filter(patient=patient).order_by("number")),
+            list(ResponseAssessment.objects.filter(patient=patient).order_by("assessed_on", "pk")),
+            Transplant.objects.filter(patient=patient).first(),
+            _known(patient),
+        )
+    cycles, responses, transplant, known = stored
     for cycle in cycles:
         for kind, found in (
             (Kind.AZACITIDINE_AFTER_PROGRESSION, _azacitidine_after_progression(cycle, responses)),

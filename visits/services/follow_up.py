@@ -66,18 +66,22 @@ def followup_schedule_build(patient: Patient) -> list[FollowUpVisit]:
     FollowUpVisit.objects.filter(
         pk__in=[v.pk for m, v in existing.items() if m not in planned_months and not v.is_completed]
     ).delete()
+    # The new visits in one INSERT: the audit triggers write each row's event all the same.
+    FollowUpVisit.objects.bulk_create(
+        FollowUpVisit(
+            patient=patient,
+            month=planned.month,
+            target_on=planned.target_on,
+            window_opens_on=planned.window_opens_on,
+            window_closes_on=planned.window_closes_on,
+            created_by=eot.created_by,
+        )
+        for planned in plan
+        if planned.month not in existing
+    )
     for planned in plan:
         visit = existing.get(planned.month)
-        if visit is None:
-            FollowUpVisit.objects.create(
-                patient=patient,
-                month=planned.month,
-                target_on=planned.target_on,
-                window_opens_on=planned.window_opens_on,
-                window_closes_on=planned.window_closes_on,
-                created_by=eot.created_by,
-            )
-        elif not visit.is_completed and visit.target_on != planned.target_on:
+        if visit is not None and not visit.is_completed and visit.target_on != planned.target_on:
             FollowUpVisit.objects.filter(pk=visit.pk).update(
                 target_on=planned.target_on,
                 window_opens_on=planned.window_opens_on,
