@@ -18,7 +18,7 @@ import numpy as np
 from lifelines.exceptions import ConvergenceError
 
 import protocol
-from endpoints.cohort import Cohort
+from endpoints.cohort import ARMS, Cohort
 from endpoints.cohort_derivations import Endpoint, time_to_event_columns
 from endpoints.cohort_subanalyses import myelosuppression_of, os_subgroups_of
 from endpoints.datasets import _BEST_FIRST, REMISSION, PatientFacts
@@ -32,6 +32,8 @@ from endpoints.statistics.kaplan_meier import kaplan_meier
 from endpoints.statistics.response_rates import clopper_pearson, fisher_p
 
 TREATMENT, REFERENCE = protocol.Arm.DEX.value, protocol.Arm.CONTROL.value
+# Each arm's code in the cohort's columns: patients are picked by arm on codes, not strings.
+ARM_CODES = {arm: ARMS.index(arm) for arm in (TREATMENT, REFERENCE)}
 RISK_TIMES = (0, 90, 180, 365, 730)
 LANDMARKS = {"1 year": 365, "2 years": 730}
 CONF_TYPE = "log-log"  # the primary report's transform, labelled as such (SAS default)
@@ -184,11 +186,13 @@ def _endpoint(
     ties: str = "efron",
 ) -> dict[str, Any]:
     mine = arms[endpoint.at]
+    codes = cohort.arm[endpoint.at]
     strata = _strata(cohort, endpoint.at, strata_factors) if strata_factors else None
+    inside = {arm: codes == code for arm, code in ARM_CODES.items()}
     return {
         "pooled": _curve_summary(endpoint.days, endpoint.event),
         "by_arm": {
-            arm: _curve_summary(endpoint.days[mine == arm], endpoint.event[mine == arm])
+            arm: _curve_summary(endpoint.days[inside[arm]], endpoint.event[inside[arm]])
             for arm in (TREATMENT, REFERENCE)
         },
         "comparison": _comparison(endpoint, mine, strata, strata_factors, ties),
@@ -205,12 +209,12 @@ def _best_responses(codes: np.ndarray) -> Counter:
     return Counter({str(_RESPONSE_LABELS[present[i]]): int(counts[i]) for i in order.tolist()})
 
 
-def _responses(cohort: Cohort, arms: np.ndarray) -> dict[str, Any]:
+def _responses(cohort: Cohort) -> dict[str, Any]:
     # No response data came with legacy outcomes. Responses to protocol treatment only: up
     # to the end of treatment or allo-HSCT (endpoints/datasets.py, best_response).
     recorded = ~cohort.imported
     counts: dict[str, Counter] = {
-        arm: _best_responses(cohort.best_response[recorded & (arms == arm)])
+        arm: _best_responses(cohort.best_response[recorded & (cohort.arm == ARM_CODES[arm])])
         for arm in (TREATMENT, REFERENCE)
     }
     rates: dict[str, Any] = {}
@@ -241,7 +245,7 @@ def _responses(cohort: Cohort, arms: np.ndarray) -> dict[str, Any]:
     }
 
 
-def _relapse_incidence(endpoint: Endpoint, arms: np.ndarray) -> dict[str, Any]:
+def _relapse_incidence(endpoint: Endpoint, arm_codes: np.ndarray) -> dict[str, Any]:
     def summary(days: np.ndarray, codes: np.ndarray) -> dict[str, Any]:
         cif = cumulative_incidence(days.tolist(), codes.tolist())
         return {
@@ -252,12 +256,12 @@ def _relapse_incidence(endpoint: Endpoint, arms: np.ndarray) -> dict[str, Any]:
             "curve": {"time": cif.time, "incidence": cif.incidence},
         }
 
-    mine = arms[endpoint.at]
+    mine = arm_codes[endpoint.at]
     return {
         "pooled": summary(endpoint.days, endpoint.event),
         "by_arm": {
-            arm: summary(endpoint.days[mine == arm], endpoint.event[mine == arm])
-            for arm in (TREATMENT, REFERENCE)
+            arm: summary(endpoint.days[mine == code], endpoint.event[mine == code])
+            for arm, code in ARM_CODES.items()
         },
     }
 
@@ -287,32 +291,31 @@ def cohort_analysis(
     os = endpoints["OS"]
     os_arms = arms[os.at]
     hsct = cohort.hsct <= (cutoff - dt.date(1970, 1, 1)).days
-    present, first, counts = np.unique(arms, return_index=True, return_counts=True)
+    present, first, counts = np.unique(cohort.arm, return_index=True, return_counts=True)
+    by_arm = {arm: cohort.arm == code for arm, code in ARM_CODES.items()}
     return {
         "cutoff": cutoff.isoformat(),
         "n_randomized": len(cohort),
-        "n_by_arm": {str(present[i]): int(counts[i]) for i in np.argsort(first).tolist()},
+        "n_by_arm": {ARMS[present[i]]: int(counts[i]) for i in np.argsort(first).tolist()},
         "strata_factors": list(strata_factors),
         "median_follow_up_days": median_follow_up(os.days.tolist(), os.event.tolist()),
         "endpoints": {
             p: _endpoint(endpoints[p], cohort, arms, strata_factors, ties)
             for p in ("OS", "EFS", "LFS", "OS_HSCT_CENSORED")
         },
-        "relapse_incidence": _relapse_incidence(endpoints["RELAPSE"], arms),
+        "relapse_incidence": _relapse_incidence(endpoints["RELAPSE"], cohort.arm),
         "early_mortality": early_mortality_of(os.days, os.event, os_arms),
         # Comparative only: never blinded.
         "os_subgroups": os_subgroups_of(os, (os_arms == TREATMENT).astype(float), cohort),
-        "responses": _responses(cohort, arms),
+        "responses": _responses(cohort),
         "mrd_negativity": mrd_negativity_of(
             arms,
             ~cohort.imported & np.isin(cohort.best_response, _codes(RESPONDERS)),
             cohort.mrd_negative,
         ),
-        "myelosuppression": myelosuppression_of(cohort, arms),
+        "myelosuppression": myelosuppression_of(cohort, by_arm),
         "transplant_rate": {
-            arm: clopper_pearson(
-                int((hsct & (arms == arm)).sum()), int((arms == arm).sum())
-            ).__dict__
+            arm: clopper_pearson(int((hsct & by_arm[arm]).sum()), int(by_arm[arm].sum())).__dict__
             for arm in (TREATMENT, REFERENCE)
         },
     }

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 import protocol
@@ -109,10 +109,13 @@ class Cohort:
                 total += sum(a.nbytes for a in value.values())
         return total
 
+    def codes(self, column: str) -> np.ndarray:
+        """A coded column (its values index LABELS[column])."""
+        return self.baseline[column] if column in self.baseline else getattr(self, column)
+
     def labels(self, column: str) -> np.ndarray:
         """The column's values as strings (an object array sharing a few string objects)."""
-        codes = self.baseline[column] if column in self.baseline else getattr(self, column)
-        return np.array(LABELS[column], dtype=object)[codes]
+        return np.array(LABELS[column], dtype=object)[self.codes(column)]
 
     @classmethod
     def of_facts(cls, facts: Sequence[PatientFacts], cutoff: dt.date) -> Cohort:
@@ -266,15 +269,11 @@ def _concatenated(first: Cohort, second: Cohort) -> Cohort:
 
 # --- Reading the columns from the database -------------------------------------------------
 
-# The columns the statement returns, in order, each an integer (dates: days since 1970).
-_SELECTED = (
-    "pid",
-    *_COLUMN_TYPES,
-    "NPM1",
-    "RUNX1",
-    "FLT3-ITD",
-    "eln_risk",
-)
+TIMEPOINTS = ("", *protocol.ResponseTimepoint.values)
+CATEGORIES = ("", *_BEST_FIRST)  # a category's code - 1 is its index in _BEST_FIRST
+NO_CONTACT = np.iinfo(np.int32).min  # before every date: no contact seen yet
+BLOCK_PATIENTS = 1 << 15  # patients whose rows PostgreSQL sends together, as arrays
+READ_WORK_MEM = "128MB"  # PostgreSQL's memory for one table's blocks (a million patients)
 
 
 def _codes(values: Sequence[str], expression: str) -> str:
@@ -287,210 +286,396 @@ def _days(expression: str) -> str:
     return f"coalesce(({expression}) - DATE '1970-01-01', {NO_DAY})"
 
 
-def _statement() -> str:
-    """One statement: every randomized patient's columns, aggregated by PostgreSQL."""
-    plans = ", ".join(
-        f"('{regimen}', '{plan.evaluation}')" for regimen, plan in protocol.REGIMEN_PLANS.items()
-    )
-    remission = ", ".join(f"'{c}'" for c in sorted(REMISSION))
-    best_first = ", ".join(f"'{c}'" for c in _BEST_FIRST)
-    death, alive = protocol.OffStudyReason.DEATH.value, protocol.VitalStatus.ALIVE.value
-    relapse = protocol.ResponseCategory.RELAPSE.value
-    follow_up_relapse = protocol.FollowUpDiseaseStatus.RELAPSE.value
-    progression = protocol.ResponseCategory.PROGRESSION.value
-    follow_up = protocol.ResponseTimepoint.FOLLOW_UP.value
-    genes = ", ".join(_codes(MUTATION_VALUES, f"s.mutations ->> '{g}'") for g in SUBGROUP_GENES)
-    return f"""
-    WITH plan(regimen, evaluation) AS (VALUES {plans}),
-    base AS (
-        SELECT r.patient_id AS pid, r.randomized_at, r.arm, r.regimen,
-               r.stratum_levels ->> 'disease_status' AS stratum,
-               (r.randomized_at AT TIME ZONE %(zone)s)::date AS randomized_on,
-               d.event_on AS death_on, o.event_on AS left_on, t.transplanted_on AS hsct_on,
-               e.ended_on AS eot_on, plan.evaluation,
-               LEAST(CASE WHEN e.ended_on <= %(cutoff)s THEN e.ended_on END,
-                     CASE WHEN t.transplanted_on <= %(cutoff)s THEN t.transplanted_on END)
-                   AS treatment_ends_on
-        FROM randomization_randomization r
-        LEFT JOIN visits_offstudy d ON d.patient_id = r.patient_id AND d.reason = '{death}'
-        LEFT JOIN visits_offstudy o ON o.patient_id = r.patient_id AND o.reason <> '{death}'
-        LEFT JOIN visits_transplant t ON t.patient_id = r.patient_id
-        LEFT JOIN visits_endoftreatment e ON e.patient_id = r.patient_id
-        LEFT JOIN plan ON plan.regimen = r.regimen
-        WHERE r.randomized_at < %(until)s
-    ),
-    contacts AS (
-        SELECT c.patient_id AS pid, max(c.on_) AS on_ FROM (
-            SELECT patient_id, started_on AS on_ FROM visits_treatmentcycle
-            UNION ALL SELECT patient_id, ended_on FROM visits_treatmentcycle
-            UNION ALL SELECT patient_id, assessed_on FROM visits_responseassessment
-            UNION ALL SELECT patient_id, transplanted_on FROM visits_transplant
-            UNION ALL SELECT patient_id, ended_on FROM visits_endoftreatment
-            UNION ALL SELECT patient_id, performed_on FROM visits_followupvisit
-                WHERE vital_status = '{alive}'
-            UNION ALL SELECT patient_id, onset_on FROM visits_adverseevent
-            UNION ALL SELECT patient_id, resolved_on FROM visits_adverseevent
-            UNION ALL SELECT patient_id, event_on FROM visits_offstudy WHERE reason <> '{death}'
-        ) c
-        LEFT JOIN visits_offstudy d ON d.patient_id = c.patient_id AND d.reason = '{death}'
-        WHERE d.event_on IS NULL OR c.on_ <= d.event_on
-        GROUP BY c.patient_id
-    ),
-    evaluated AS (
-        SELECT DISTINCT ON (a.patient_id) a.patient_id AS pid, a.assessed_on
-        FROM visits_responseassessment a JOIN base b ON b.pid = a.patient_id
-        WHERE a.timepoint = b.evaluation AND a.assessed_on <= %(cutoff)s
-        ORDER BY a.patient_id, a.assessed_on, a.id
-    ),
-    assessed AS (
-        SELECT a.patient_id AS pid, a.assessed_on, a.category, v.assessed_on AS evaluation_on,
-               a.assessed_on <= %(cutoff)s AND (
-                   a.timepoint = b.evaluation OR (a.timepoint <> '{follow_up}' AND (
-                       b.treatment_ends_on IS NULL OR a.assessed_on <= b.treatment_ends_on)))
-                   AS to_protocol_treatment
-        FROM visits_responseassessment a
-        JOIN base b ON b.pid = a.patient_id
-        LEFT JOIN evaluated v ON v.pid = a.patient_id
-    ),
-    responses AS (
-        SELECT pid, min(evaluation_on) AS evaluation_on,
-               min(array_position(ARRAY[{best_first}]::text[], category::text))
-                   FILTER (WHERE to_protocol_treatment) - 1 AS best_response,
-               min(assessed_on) FILTER (WHERE to_protocol_treatment
-                   AND category IN ({remission})) AS first_remission,
-               min(assessed_on) FILTER (WHERE to_protocol_treatment
-                   AND category IN ({remission}) AND assessed_on <= evaluation_on)
-                   AS remission_by_evaluation,
-               min(assessed_on) FILTER (WHERE category = '{progression}'
-                   AND assessed_on <= %(cutoff)s) AS progression_on
-        FROM assessed GROUP BY pid
-    ),
-    relapses AS (
-        SELECT x.pid, min(x.on_) FILTER (WHERE x.visit) AS visit_relapse_on,
-               min(x.on_) FILTER (WHERE x.on_ > r.first_remission) AS after_remission,
-               min(x.on_) FILTER (WHERE x.on_ > r.remission_by_evaluation) AS after_by_evaluation
-        FROM (
-            SELECT patient_id AS pid, assessed_on AS on_, false AS visit
-            FROM visits_responseassessment WHERE category = '{relapse}'
-            UNION ALL
-            SELECT patient_id, performed_on, true FROM visits_followupvisit
-            WHERE disease_status = '{follow_up_relapse}' AND performed_on IS NOT NULL
-        ) x
-        JOIN base b ON b.pid = x.pid
-        LEFT JOIN responses r ON r.pid = x.pid
-        WHERE x.on_ <= %(cutoff)s
-        GROUP BY x.pid
-    ),
-    mrd AS (
-        SELECT DISTINCT m.patient_id AS pid
-        FROM visits_mrdassessment m JOIN base b ON b.pid = m.patient_id
-        WHERE m.method = '{protocol.MrdMethod.FLOW.value}' AND m.negative
-              AND m.assessed_on <= LEAST(%(cutoff)s, b.hsct_on)
-    )
-    SELECT b.pid::int,
-           {_codes(ARMS, "b.arm")}, {_codes(REGIMENS, "b.regimen")},
-           {_codes(STRATUM_LEVELS, "b.stratum")}, 0,
-           {_days("b.randomized_on")}, {_days("b.death_on")}, {_days("b.hsct_on")},
-           {_days("b.eot_on")}, {_days("b.left_on")}, {_days("c.on_")},
-           {_days("r.evaluation_on")}, {_days("r.first_remission")},
-           {_days("r.remission_by_evaluation")},
-           {_days("LEAST(r.progression_on, x.visit_relapse_on)")},
-           {_days("x.after_remission")}, {_days("x.after_by_evaluation")},
-           coalesce(r.best_response, {NO_RESPONSE}), (m.pid IS NOT NULL)::int,
-           {genes}, {_codes(ELN_VALUES, "s.eln_risk")}
-    FROM base b
-    LEFT JOIN patients_screening s ON s.patient_id = b.pid
-    LEFT JOIN contacts c ON c.pid = b.pid
-    LEFT JOIN responses r ON r.pid = b.pid
-    LEFT JOIN relapses x ON x.pid = b.pid
-    LEFT JOIN mrd m ON m.pid = b.pid
-    ORDER BY b.randomized_at, b.pid
+class _BinaryArrays:
+    """A file COPY ... TO STDOUT (FORMAT binary) writes into, of rows whose fields are
+    arrays of non-null integers (one block of a table's rows each): every array is decoded
+    in bulk and the block handed to `on_rows` as columns.
+
+    The driver calls `write` once per row it receives, a Python call each: rows of a
+    million patients would cost seconds in calls alone, blocks of thousands cost nothing.
     """
 
-
-class _BinaryRows:
-    """A file COPY ... TO STDOUT (FORMAT binary) writes into: every row holds the same
-    number of non-null int4 fields, so complete rows are cut from the stream and decoded in
-    bulk into the preallocated arrays, a buffer's worth at a time."""
-
     HEADER = 19  # signature, flags, header extension length (0)
+    ARRAY_HEADER = 20  # dimensions (1), flags (no null), element type, size, lower bound
 
-    def __init__(self, columns: int, rows: int) -> None:
-        self.dtype = np.dtype(
-            [("count", ">i2")]
-            + [item for i in range(columns) for item in ((f"l{i}", ">i4"), (f"v{i}", ">i4"))]
-        )
-        self.out = np.empty((rows, columns), dtype=np.int32)
-        self.filled = 0
+    def __init__(self, types: Sequence[str], on_rows: Callable[..., None]) -> None:
+        self.dtypes = [np.dtype([("length", ">i4"), ("value", t)]) for t in types]
+        self.on_rows = on_rows
         self.buffer = bytearray()
-        self.header_seen = False
+        self.header_seen = self.ended = False
 
     def write(self, data: bytes) -> None:
         self.buffer += data
-        if len(self.buffer) >= 1 << 20:
-            self._decode()
-
-    def close(self) -> np.ndarray:
         self._decode()
-        if self.buffer[:2] != struct.pack(">h", -1) or self.filled != len(self.out):
-            raise ValueError("COPY returned fewer or other rows than counted")
-        return self.out
+
+    def close(self) -> None:
+        self._decode()
+        if not self.ended or self.buffer:
+            raise ValueError("COPY ended before its last row")
 
     def _decode(self) -> None:
-        start = 0
+        buffer, start = self.buffer, 0
         if not self.header_seen:
-            if len(self.buffer) < self.HEADER:
+            if len(buffer) < self.HEADER:
                 return
             start, self.header_seen = self.HEADER, True
-        size = self.dtype.itemsize
-        complete = (len(self.buffer) - start) // size
-        if self.filled + complete > len(self.out):
-            complete = len(self.out) - self.filled  # the trailer follows the last row
-        if complete:
-            rows = np.frombuffer(self.buffer, dtype=self.dtype, count=complete, offset=start)
-            for i in range(self.out.shape[1]):
-                self.out[self.filled : self.filled + complete, i] = rows[f"v{i}"]
-            del rows  # the view pins the buffer
-            self.filled += complete
-        del self.buffer[: start + complete * size]
+        while len(buffer) - start >= 2 and not self.ended:
+            (count,) = struct.unpack_from(">h", buffer, start)
+            if count == -1:
+                self.ended, start = True, start + 2
+                break
+            if count != len(self.dtypes):
+                raise ValueError("COPY returned rows of another shape than expected")
+            fields, at = [], start + 2
+            for _ in range(count):
+                if len(buffer) - at < 4:
+                    break
+                (length,) = struct.unpack_from(">i", buffer, at)
+                if length < self.ARRAY_HEADER or len(buffer) - at - 4 < length:
+                    break
+                fields.append((at + 4, length))
+                at += 4 + length
+            if len(fields) < count:
+                break  # the rest of the row is still to come
+            self.on_rows(
+                *(self._array(o, n, d) for (o, n), d in zip(fields, self.dtypes, strict=True))
+            )
+            start = at
+        del buffer[:start]
+
+    def _array(self, offset: int, length: int, dtype: np.dtype) -> np.ndarray:
+        dimensions, flags, _type, size, _lower = struct.unpack_from(">iiiii", self.buffer, offset)
+        body = offset + self.ARRAY_HEADER
+        if (dimensions, flags) != (1, 0) or length != self.ARRAY_HEADER + size * dtype.itemsize:
+            raise ValueError("COPY returned an array of another shape than expected")
+        elements = np.frombuffer(self.buffer, dtype=dtype, count=size, offset=body)
+        column = elements["value"].astype(dtype["value"].newbyteorder("="))
+        del elements  # the view pins the buffer
+        return column
+
+
+def _copy(
+    cursor: Any, sql: str, parameters: dict[str, Any], types: str, on_rows: Callable[..., None]
+) -> None:
+    """Stream a statement's rows to `on_rows` as columns, one letter of `types` each: q an
+    int8 (the first: patient ids), i an int4 (days, codes). PostgreSQL sends them in blocks
+    of patients, as arrays."""
+    names = [f"c{i}" for i in range(len(types))]
+    blocks = (
+        f"SELECT {', '.join(f'array_agg({n})' for n in names)} "
+        f"FROM ({sql}) AS q ({', '.join(names)}) GROUP BY c0 / {BLOCK_PATIENTS}"
+    )
+    sink = _BinaryArrays([{"q": ">i8", "i": ">i4"}[t] for t in types], on_rows)
+    statement = cursor.mogrify(blocks, parameters)
+    cursor.copy_expert(b"COPY (" + statement + b") TO STDOUT WITH (FORMAT binary)", sink)
+    sink.close()
+
+
+class _Positions:
+    """Each patient id's position in the cohort (-1: not randomized by the cut-off), by a
+    lookup array over the ids."""
+
+    def __init__(self, patient_ids: np.ndarray) -> None:
+        top = int(patient_ids.max()) + 1 if len(patient_ids) else 1
+        self.table = np.full(top, -1, dtype=np.int32)
+        self.table[patient_ids] = np.arange(len(patient_ids), dtype=np.int32)
+
+    def of(self, patient_ids: np.ndarray) -> np.ndarray:
+        inside = patient_ids < len(self.table)
+        return np.where(inside, self.table[np.where(inside, patient_ids, 0)], -1)
 
 
 def recorded_cohort(cutoff: dt.date) -> Cohort:
-    """The patients randomized here by the cut-off, read in one pass; imported outcomes and
-    cycle 1's counts are added by `cohort_of`."""
-    # Randomized on or before the cut-off (a local date): before the next day began here.
-    until = timezone.make_aware(dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time()))
-    parameters: dict[str, Any] = {"cutoff": cutoff, "zone": settings.TIME_ZONE, "until": until}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM randomization_randomization WHERE randomized_at < %(until)s",
-            parameters,
+    """The patients randomized here by the cut-off; imported outcomes and cycle 1's counts
+    are added by `cohort_of`.
+
+    One statement per clinical table, none joined to another: PostgreSQL scans each table
+    once and streams its rows in binary, reduced buffer by buffer into the patients' columns
+    at their positions (no hash join of a million rows, no row object). All in one
+    REPEATABLE READ snapshot, so every table is read as of the same moment.
+    """
+    outermost = not connection.in_atomic_block
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        if outermost:  # within a caller's transaction, its snapshot is the one
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        raw = cursor.cursor
+        # The blocks grouped in memory by hashing (the planner, guessing a group per
+        # patient, would sort the table on disk), and no JIT compilation (slower to compile
+        # than these scans take); the settings as they were afterwards.
+        raw.execute(
+            "SELECT current_setting('enable_sort'), current_setting('work_mem'), "
+            "current_setting('jit')"
         )
-        (count,) = cursor.fetchone()
-        # Per-patient aggregates joined on the patient: hash joins, whatever the planner
-        # guesses of the aggregates' sizes (a nested loop over them is quadratic), in memory;
-        # the settings as they were afterwards.
-        cursor.execute(
-            "SELECT current_setting('enable_nestloop'), current_setting('work_mem'), "
-            "set_config('enable_nestloop', 'off', true), set_config('work_mem', '64MB', true)"
+        settings_before = raw.fetchone()
+        raw.execute(
+            "SELECT set_config('enable_sort', 'off', true), set_config('work_mem', %s, true), "
+            "set_config('jit', 'off', true)",
+            [READ_WORK_MEM],
         )
-        nestloop, work_mem, *_set = cursor.fetchone()
-        sink = _BinaryRows(len(_SELECTED), count)
-        statement = cursor.cursor.mogrify(_statement(), parameters)
-        cursor.cursor.copy_expert(b"COPY (" + statement + b") TO STDOUT WITH (FORMAT binary)", sink)
-        cursor.execute(
-            "SELECT set_config('enable_nestloop', %s, true), set_config('work_mem', %s, true)",
-            [nestloop, work_mem],
+        try:
+            return _Reading(raw, cutoff).cohort()
+        finally:
+            raw.execute(
+                "SELECT set_config('enable_sort', %s, true), set_config('work_mem', %s, true), "
+                "set_config('jit', %s, true)",
+                list(settings_before),
+            )
+
+
+# The dates a patient may have none of, until a table's rows give them.
+_DATES = (
+    "death",
+    "hsct",
+    "end_of_treatment",
+    "left_study",
+    "evaluation",
+    "first_remission",
+    "remission_by_evaluation",
+    "progression",
+    "relapse_after_remission",
+    "relapse_after_remission_by_evaluation",
+)
+
+
+class _Reading:
+    """The statements of one read and the reductions of their rows (the rules of
+    endpoints/datasets.py that depend on the cut-off, as the SQL of the columns stated)."""
+
+    def __init__(self, cursor: Any, cutoff: dt.date) -> None:
+        self.cursor = cursor
+        self.cutoff = cutoff
+        self.cut = day(cutoff)
+        # Randomized on or before the cut-off (a local date): before the next day began here.
+        until = timezone.make_aware(dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time()))
+        self.parameters = {"zone": settings.TIME_ZONE, "until": until}
+
+    def cohort(self) -> Cohort:
+        c = self.c = self._randomized()
+        self._screening()
+        self._off_study()  # death first: a contact counts on or before it
+        self._one_date("visits_transplant", "transplanted_on", c.hsct)
+        self._one_date("visits_endoftreatment", "ended_on", c.end_of_treatment)
+        self._two_contacts("visits_treatmentcycle", "started_on", "ended_on")
+        self._two_contacts("visits_adverseevent", "onset_on", "resolved_on")
+        self.relapses: list[tuple[np.ndarray, np.ndarray]] = []  # (position, day)
+        self._follow_up()
+        self._responses()
+        self._relapses()
+        self._mrd()
+        c.last_contact[c.last_contact == NO_CONTACT] = NO_DAY
+        return c
+
+    def _copy(self, sql: str, types: str, on_rows: Callable[..., None]) -> None:
+        _copy(self.cursor, sql, self.parameters, types, on_rows)
+
+    def _randomized(self) -> Cohort:
+        parts: list[tuple[np.ndarray, ...]] = []
+
+        def kept(*columns: np.ndarray) -> None:
+            parts.append(columns)
+
+        self._copy(
+            f"""SELECT patient_id::int8, (extract(epoch FROM randomized_at) * 1000000)::int8,
+                       {_days("(randomized_at AT TIME ZONE %(zone)s)::date")},
+                       {_codes(ARMS, "arm")}, {_codes(REGIMENS, "regimen")},
+                       {_codes(STRATUM_LEVELS, "stratum_levels ->> 'disease_status'")}
+                FROM randomization_randomization WHERE randomized_at < %(until)s""",
+            "qqiiii",
+            kept,
         )
-    table = sink.close()
-    columns = dict(zip(_SELECTED, table.T, strict=True))
-    cohort = Cohort(
-        cutoff=cutoff,
-        patient_ids=columns["pid"].astype(np.int64),
-        **{name: columns[name].astype(dtype) for name, dtype in _COLUMN_TYPES.items()},
-        baseline={key: columns[key].astype(np.int8) for key in (*SUBGROUP_GENES, "eln_risk")},
-    )
-    return cohort
+        pid, at, randomized, arm, regimen, status = (
+            np.concatenate([p[i] for p in parts]) if parts else np.zeros(0, np.int64)
+            for i in range(6)
+        )
+        parts.clear()
+        order = np.lexsort((pid, at))  # the order of randomization: time, then patient
+        del at
+        n = len(order)
+        self.positions = _Positions(pid[order])
+        none: dict[str, Any] = {name: np.full(n, NO_DAY, dtype=np.int32) for name in _DATES}
+        cohort = Cohort(
+            cutoff=self.cutoff,
+            patient_ids=pid[order],
+            arm=arm[order].astype(np.int8),
+            regimen=regimen[order].astype(np.int8),
+            disease_status=status[order].astype(np.int8),
+            imported=np.zeros(n, dtype=bool),
+            randomized=randomized[order].astype(np.int32),
+            **none,
+            last_contact=np.full(n, NO_CONTACT, dtype=np.int32),
+            best_response=np.full(n, NO_RESPONSE, dtype=np.int8),
+            mrd_negative=np.zeros(n, dtype=bool),
+            baseline={key: np.zeros(n, dtype=np.int8) for key in (*SUBGROUP_GENES, "eln_risk")},
+        )
+        # The protocol evaluation's timepoint of each regimen (-1: none is planned).
+        planned = np.full(len(REGIMENS), -1, dtype=np.int32)
+        for regimen_value, plan in protocol.REGIMEN_PLANS.items():
+            planned[REGIMENS.index(regimen_value)] = TIMEPOINTS.index(plan.evaluation)
+        self.evaluated_at = planned[cohort.regimen]
+        return cohort
+
+    def _at(self, pid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of randomized patients: their mask, and the patients' positions."""
+        at = self.positions.of(pid)
+        mine = at >= 0
+        return mine, at[mine]
+
+    def _contacts(self, at: np.ndarray, on: np.ndarray) -> None:
+        """Take dates of contact (positions, days) into the latest one on or before death."""
+        seen = (on != NO_DAY) & (on <= self.c.death[at])
+        np.maximum.at(self.c.last_contact, at[seen], on[seen])
+
+    def _screening(self) -> None:
+        keys = (*SUBGROUP_GENES, "eln_risk")
+
+        def screening(pid: np.ndarray, *codes: np.ndarray) -> None:
+            mine, at = self._at(pid)
+            for key, column in zip(keys, codes, strict=True):
+                self.c.baseline[key][at] = column[mine]
+
+        genes = ", ".join(_codes(MUTATION_VALUES, f"mutations ->> '{g}'") for g in SUBGROUP_GENES)
+        self._copy(
+            f"SELECT patient_id::int8, {genes}, {_codes(ELN_VALUES, 'eln_risk')} "
+            "FROM patients_screening",
+            "q" + "i" * len(keys),
+            screening,
+        )
+
+    def _off_study(self) -> None:
+        def off_study(pid: np.ndarray, died: np.ndarray, on: np.ndarray) -> None:
+            mine, at = self._at(pid)
+            died, on = died[mine].astype(bool), on[mine]
+            self.c.death[at[died]] = on[died]
+            self.c.left_study[at[~died]] = on[~died]
+
+        death = protocol.OffStudyReason.DEATH.value
+        self._copy(
+            f"SELECT patient_id::int8, (reason = '{death}')::int, {_days('event_on')} "
+            "FROM visits_offstudy",
+            "qii",
+            off_study,
+        )
+        left = np.flatnonzero(self.c.left_study != NO_DAY)
+        self._contacts(left, self.c.left_study[left])
+
+    def _one_date(self, table: str, column: str, into: np.ndarray) -> None:
+        """A one-to-one record's date (a transplant, the end of treatment), also a contact."""
+
+        def dated(pid: np.ndarray, on: np.ndarray) -> None:
+            mine, at = self._at(pid)
+            into[at] = on[mine]
+            self._contacts(at, on[mine])
+
+        self._copy(f"SELECT patient_id::int8, {_days(column)} FROM {table}", "qi", dated)
+
+    def _two_contacts(self, table: str, first: str, second: str) -> None:
+        def dated(pid: np.ndarray, one: np.ndarray, other: np.ndarray) -> None:
+            mine, at = self._at(pid)
+            self._contacts(at, one[mine])
+            self._contacts(at, other[mine])
+
+        self._copy(
+            f"SELECT patient_id::int8, {_days(first)}, {_days(second)} FROM {table}", "qii", dated
+        )
+
+    def _follow_up(self) -> None:
+        """Visits done: a contact when the patient was seen alive; a relapse when found."""
+        alive = protocol.VitalStatus.ALIVE.value
+        relapse = protocol.FollowUpDiseaseStatus.RELAPSE.value
+
+        def visit(pid: np.ndarray, on: np.ndarray, alive: np.ndarray, relapsed: np.ndarray) -> None:
+            mine, at = self._at(pid)
+            on, alive, relapsed = on[mine], alive[mine] == 1, relapsed[mine] == 1
+            self._contacts(at[alive], on[alive])
+            found = relapsed & (on <= self.cut)
+            self.relapses.append((at[found], on[found]))
+            # A relapse found at a visit is a progression, as a progression assessed is.
+            np.minimum.at(self.c.progression, at[found], on[found])
+
+        self._copy(
+            f"""SELECT patient_id::int8, {_days("performed_on")},
+                       (vital_status = '{alive}')::int, (disease_status = '{relapse}')::int
+                FROM visits_followupvisit WHERE performed_on IS NOT NULL""",
+            "qiii",
+            visit,
+        )
+
+    def _responses(self) -> None:
+        """The protocol evaluation, the best response to protocol treatment and the first
+        remission (by the evaluation too), progressions and relapses assessed."""
+        c, cut = self.c, self.cut
+        rows: list[tuple[np.ndarray, ...]] = []  # those by the cut-off: position, day, codes
+        category = {value: CATEGORIES.index(value) for value in CATEGORIES[1:]}
+
+        def assessed(pid: np.ndarray, on: np.ndarray, code: np.ndarray, tp: np.ndarray) -> None:
+            mine, at = self._at(pid)
+            on, code, tp = on[mine], code[mine], tp[mine]
+            self._contacts(at, on)
+            by_cutoff = on <= cut
+            rows.append((at[by_cutoff], on[by_cutoff], code[by_cutoff], tp[by_cutoff]))
+
+        self._copy(
+            f"""SELECT patient_id::int8, {_days("assessed_on")}, {_codes(CATEGORIES, "category")},
+                       {_codes(TIMEPOINTS, "timepoint")}
+                FROM visits_responseassessment""",
+            "qiii",
+            assessed,
+        )
+        at, on, code, timepoint = (
+            np.concatenate([r[i] for r in rows]) if rows else np.zeros(0, np.int32)
+            for i in range(4)
+        )
+        rows.clear()
+        # The evaluation: the first assessment at the regimen's evaluation timepoint.
+        at_evaluation = timepoint == self.evaluated_at[at]
+        np.minimum.at(c.evaluation, at[at_evaluation], on[at_evaluation])
+        # Responses to protocol treatment: the evaluation, or any other assessment but the
+        # follow-up's up to the end of treatment or allo-HSCT (by the cut-off).
+        hsct = np.where(c.hsct <= cut, c.hsct, NO_DAY)
+        ended = np.where(c.end_of_treatment <= cut, c.end_of_treatment, NO_DAY)
+        treatment_ends = np.minimum(hsct, ended)
+        follow_up = TIMEPOINTS.index(protocol.ResponseTimepoint.FOLLOW_UP.value)
+        to_protocol = at_evaluation | ((timepoint != follow_up) & (on <= treatment_ends[at]))
+        best = to_protocol & (code > 0)
+        np.minimum.at(c.best_response, at[best], (code[best] - 1).astype(np.int8))
+        remission_codes = [category[v] for v in REMISSION if v in category]
+        remission = to_protocol & np.isin(code, remission_codes)
+        np.minimum.at(c.first_remission, at[remission], on[remission])
+        evaluation = c.evaluation[at]
+        early = remission & (evaluation != NO_DAY) & (on <= evaluation)
+        np.minimum.at(c.remission_by_evaluation, at[early], on[early])
+        progressed = code == category[protocol.ResponseCategory.PROGRESSION.value]
+        np.minimum.at(c.progression, at[progressed], on[progressed])
+        relapsed = code == category[protocol.ResponseCategory.RELAPSE.value]
+        self.relapses.append((at[relapsed], on[relapsed]))
+
+    def _relapses(self) -> None:
+        """The first relapse (assessed or found at a visit, by the cut-off) after the first
+        remission, and after the first remission by the evaluation."""
+        c = self.c
+        for at, on in self.relapses:
+            after = on > c.first_remission[at]
+            np.minimum.at(c.relapse_after_remission, at[after], on[after])
+            after = on > c.remission_by_evaluation[at]
+            np.minimum.at(c.relapse_after_remission_by_evaluation, at[after], on[after])
+        self.relapses.clear()
+
+    def _mrd(self) -> None:
+        """Flow MRD negative on or before the cut-off and any allo-HSCT."""
+        by = np.minimum(self.c.hsct, self.cut)
+
+        def negative(pid: np.ndarray, on: np.ndarray) -> None:
+            mine, at = self._at(pid)
+            on = on[mine]
+            self.c.mrd_negative[at[on <= by[at]]] = True
+
+        flow = protocol.MrdMethod.FLOW.value
+        self._copy(
+            f"SELECT patient_id::int8, {_days('assessed_on')} FROM visits_mrdassessment "
+            f"WHERE method = '{flow}' AND negative",
+            "qi",
+            negative,
+        )
 
 
 LAB_BATCH = 2000

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from endpoints.cohort import Cohort
+from endpoints.cohort import LABELS, Cohort
 from endpoints.cohort_derivations import Endpoint
 from endpoints.myelosuppression import ARMS, MEASURES, _summary, wilcoxon_rank_sum_p
 from endpoints.subgroups import SUBGROUP_FACTORS, _hazard_ratio, _interaction, os_subgroups
@@ -25,11 +25,13 @@ def os_subgroups_of(os: Endpoint, treated: np.ndarray, cohort: Cohort) -> dict[s
     result = os_subgroups([], {}, factors=())  # the model's description, in its words
     result["overall"] = _hazard_ratio(durations, events, treated)
     for factor in SUBGROUP_FACTORS:
-        values = cohort.labels(factor.code)[os.at]
-        known = np.isin(values, [value for value, _ in factor.levels])
+        # Compared as codes (a million string comparisons cost more than the fits).
+        codes = cohort.codes(factor.code)[os.at]
+        named = LABELS[factor.code]
+        known = np.isin(codes, [named.index(v) for v, _ in factor.levels if v in named])
         levels = []
         for value, label in factor.levels:
-            inside = values == value
+            inside = codes == (named.index(value) if value in named else -1)
             levels.append(
                 {
                     "level": value,
@@ -44,26 +46,25 @@ def os_subgroups_of(os: Endpoint, treated: np.ndarray, cohort: Cohort) -> dict[s
                 "n_unknown": int((~known).sum()),
                 "levels": levels,
                 "interaction": _interaction(
-                    durations[known], events[known], treated[known], values[known].astype(str)
+                    durations[known], events[known], treated[known], np.array(named)[codes[known]]
                 ),
             }
         )
     return result
 
 
-def myelosuppression_of(cohort: Cohort, arms: np.ndarray) -> dict[str, Any]:
+def myelosuppression_of(cohort: Cohort, by_arm: dict[str, np.ndarray]) -> dict[str, Any]:
     """myelosuppression.myelosuppression on columns: each measure's median and IQR by arm and
-    pooled, and the Wilcoxon p, over the patients with counts in cycle 1."""
+    pooled, and the Wilcoxon p, over the patients with counts in cycle 1 (`by_arm`: each
+    arm's patients, a mask)."""
     with_counts = cohort.has_counts if cohort.has_counts is not None else np.zeros(0, bool)
+    counted = {arm: with_counts & by_arm[arm] for arm in ARMS}
     measures = {}
     for code, (label, _read) in MEASURES.items():
         value = cohort.measure_values[code]
         censored = cohort.measure_censored[code]
-        values = {
-            arm: value[with_counts & (arms == arm) & ~np.isnan(value)].astype(int).tolist()
-            for arm in ARMS
-        }
-        not_reached = {arm: int((with_counts & (arms == arm) & censored).sum()) for arm in ARMS}
+        values = {arm: value[counted[arm] & ~np.isnan(value)].astype(int).tolist() for arm in ARMS}
+        not_reached = {arm: int((counted[arm] & censored).sum()) for arm in ARMS}
         measures[code] = {
             "label": label,
             "by_arm": {arm: _summary(values[arm], not_reached[arm]) for arm in ARMS},

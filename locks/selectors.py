@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol, cast
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Count, Exists, Model, Q, QuerySet
 
 from accounts.models import Site, User
 from accounts.selectors import sites_visible_to
@@ -71,17 +71,19 @@ def locked_patient_share(patient_ids: list[int] | None = None) -> dict[str, int]
     """How many randomized patients' data are locked (analyses and exports report it).
 
     A randomized patient is one with a randomization row (its one-to-one reverse name);
-    `patient_ids` narrows the count to those patients.
+    `patient_ids` narrows the count to those patients. One aggregate counted by the
+    database: a million patients are never brought here one by one.
     """
     randomized = patients().filter(randomization__isnull=False)
     if patient_ids is not None:
         randomized = randomized.filter(pk__in=patient_ids)
     locks = DataLock.objects.filter(unlocked_at__isnull=True)
-    whole_trial = locks.filter(trial__isnull=False).exists()
-    locked_patients = set(locks.exclude(patient=None).values_list("patient_id", flat=True))
-    locked_sites = set(locks.exclude(site=None).values_list("site_id", flat=True))
-    total = locked = 0
-    for patient_id, site_id in randomized.values_list("pk", "site_id"):
-        total += 1
-        locked += whole_trial or patient_id in locked_patients or site_id in locked_sites
-    return {"locked": locked, "randomized": total}
+    # Uncorrelated subqueries, which PostgreSQL evaluates once (the trial's lock) or hashes
+    # (the patients' and sites' locks), whatever the number of patients.
+    locked = (
+        Q(Exists(locks.filter(trial__isnull=False)))
+        | Q(pk__in=locks.exclude(patient=None).values("patient_id"))
+        | Q(site_id__in=locks.exclude(site=None).values("site_id"))
+    )
+    counts = randomized.aggregate(randomized=Count("pk"), locked=Count("pk", filter=locked))
+    return {"locked": counts["locked"], "randomized": counts["randomized"]}
