@@ -1,11 +1,12 @@
-"""The randomized patients of a data cut-off as columns, read in one pass, for the analysis.
+"""The randomized patients of a data cut-off as columns, read table by table, for the analysis.
 
 The worker's analysis needs a handful of dates and codes per patient, not the records: one
-SQL statement has PostgreSQL join and aggregate the clinical tables per patient (last contact,
-the protocol evaluation, the first remission, the first relapse after it, the best response,
-...), applying the rules of endpoints/datasets.py that depend on the cut-off, and streams the
-result as fixed-width binary rows (COPY ... BINARY) straight into preallocated numpy arrays:
-memory is the arrays, whatever the trial's size. `Cohort.of_facts` builds the same columns
+set-based statement per clinical table, none joined to another, has PostgreSQL send the
+table's rows as integer arrays, a block of patients at a time (COPY ... BINARY); numpy
+reduces them into the patients' columns at their positions (last contact, the protocol
+evaluation, the first remission, the first relapse after it, the best response, ...),
+applying the rules of endpoints/datasets.py that depend on the cut-off. Memory is the
+columns and one block, whatever the trial's size. `Cohort.of_facts` builds the same columns
 from PatientFacts with the functions of endpoints/datasets.py, which stay the rules: the
 tests hold the two equal, and the time-to-event derivation on columns
 (endpoints/cohort_derivations.py) equal to theirs row by row.
