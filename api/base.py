@@ -43,11 +43,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 
 class IdCursorPagination(CursorPagination):
-    """Cursor pagination in creation order: stable while rows are added during a pull."""
+    """Cursor pagination in creation order: stable while rows are added during a pull.
+
+    A page holds at most 200 rows (a larger page_size gets 200): a client pulls more by
+    following `next`, so no request costs the server more than 200 rows' work."""
 
     ordering = "pk"
     page_size_query_param = "page_size"
-    max_page_size = 1000
+    page_size_query_description = "Number of results to return per page (at most 200)."
+    max_page_size = 200
 
 
 class DataEntryOrReadOnly(BasePermission):

@@ -28,11 +28,17 @@ from patients.models import ScreeningOutcome
 from patients.selectors import screening_log
 from randomization.blinding import arms_visible_to
 from review.selectors import query_counts
-from safety.selectors import sae_reports_awaiting_submission
+from safety.selectors import (
+    sae_reports_awaiting_submission,
+    sae_reports_awaiting_submission_count,
+)
 from visits.selectors import open_deviations
 
 # Open protocol deviations listed on the landing page; the rest are counted (the API lists all).
 DEVIATIONS_SHOWN = 20
+# SAE reports awaiting submission listed on the landing page, the most urgent (earliest
+# awareness) first; the rest are counted and the SAE list has them all.
+SAES_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,8 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     sort = log_sort_valid(request.GET.get("sort", LOG_SORT_DEFAULT))
     log = screening_log_page(request.user, filters, sort, request.GET.get("page"))
     deviations = open_deviations(request.user, site)
+    saes_awaiting = sae_reports_awaiting_submission(request.user, site, limit=SAES_SHOWN)
+    saes_awaiting_count = sae_reports_awaiting_submission_count(request.user, site)
     totals = screening_log(request.user, site).aggregate(
         screened=Count("pk"),
         eligible=Count("pk", filter=Q(screening__outcome=ScreeningOutcome.ELIGIBLE)),
@@ -101,8 +109,10 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "sort_links": _sort_links(sort),
             "totals": totals,
             "can_screen": sites_for_data_entry(request.user).exists(),
-            # SAEs whose initial or follow-up report the site has not submitted, on the clock.
-            "saes_awaiting": sae_reports_awaiting_submission(request.user, site),
+            # SAEs whose initial or follow-up report the site has not submitted, on the clock:
+            # the most urgent few, and how many there are.
+            "saes_awaiting": saes_awaiting,
+            "saes_awaiting_count": saes_awaiting_count,
             # The most serious and recent few, and how many there are: not the whole trial's.
             "deviations": deviations[:DEVIATIONS_SHOWN],
             "deviation_count": deviations.count(),

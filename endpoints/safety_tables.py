@@ -196,8 +196,12 @@ class SafetyTables:
     @property
     def listing_cells(self) -> list[list[StrOrPromise | int]]:
         """Return the listing's rows as the page and the CSV show them."""
+        return self.cells_of(self.listing)
+
+    def cells_of(self, events: Iterable[SafetyEvent]) -> list[list[StrOrPromise | int]]:
+        """Return these rows of the listing (a page of it) as the page shows them."""
         columns = self.listing_columns
-        return [[c.value(e, self.cutoff) for c in columns] for e in self.listing]
+        return [[c.value(e, self.cutoff) for c in columns] for e in events]
 
 
 def safety_tables(

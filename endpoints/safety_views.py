@@ -14,6 +14,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
@@ -23,9 +24,12 @@ from django.utils.translation import gettext_lazy
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import user_is_site_bound
 from casebook.date_inputs import TrialDateField
+from endpoints.safety_cache import safety_tables_cached
 from endpoints.safety_csv import SAFETY_CSV_TABLES, safety_csv
 from endpoints.safety_tables import safety_tables
 from randomization.services import arms_viewing_record
+
+LISTING_PAGE_SIZE = 50
 
 
 class CutoffForm(forms.Form):
@@ -52,7 +56,12 @@ def safety_tables_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     }
     if not form.is_valid():
         return render(request, "endpoints/safety.html", context, status=400)
-    context["safety_tables"] = safety_tables(user=request.user, cutoff=form.cleaned_data["cutoff"])
+    tables = safety_tables_cached(user=request.user, cutoff=form.cleaned_data["cutoff"])
+    # The SAE listing a page at a time (the CSV has every row); the tables count them all.
+    listing = Paginator(tables.listing, LISTING_PAGE_SIZE).get_page(request.GET.get("page"))
+    context["safety_tables"] = tables
+    context["listing_page"] = listing
+    context["listing_page_cells"] = tables.cells_of(listing.object_list)
     return render(request, "endpoints/safety.html", context)
 
 

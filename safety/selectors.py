@@ -44,17 +44,27 @@ def sae_report_get_for(user: User, pk: int) -> SaeReport:
     return report
 
 
-def sae_reports_awaiting_submission(
-    user: User, site: Site | None = None
-) -> list[tuple[SaeReport, SaeClock]]:
-    """Return the visible reports (of one site if given) with a version, initial or follow-up,
-    not yet submitted, each with its clock; the earliest awareness first."""
+def _reports_awaiting_submission(user: User, site: Site | None) -> QuerySet[SaeReport]:
     # At most one draft per report (a unique constraint): the join repeats no report.
     reports = sae_reports_visible_to(user).filter(versions__status=_DRAFT)
     if site is not None:
         reports = reports.filter(patient__site=site)
+    return reports
+
+
+def sae_reports_awaiting_submission(
+    user: User, site: Site | None = None, *, limit: int = 200
+) -> list[tuple[SaeReport, SaeClock]]:
+    """Return the visible reports (of one site if given) with a version, initial or follow-up,
+    not yet submitted, each with its clock; the earliest awareness first, at most `limit`."""
+    reports = _reports_awaiting_submission(user, site).order_by("site_aware_at", "pk")[:limit]
     now = timezone.now()
-    return [(r, report_clock(r, now=now)) for r in reports.order_by("site_aware_at", "pk")[:200]]
+    return [(r, report_clock(r, now=now)) for r in reports]
+
+
+def sae_reports_awaiting_submission_count(user: User, site: Site | None = None) -> int:
+    """Return how many visible reports (of one site if given) await a submission."""
+    return _reports_awaiting_submission(user, site).count()
 
 
 def report_clock(report: SaeReport, *, now: dt.datetime | None = None) -> SaeClock:

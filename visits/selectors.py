@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +26,7 @@ from visits.models import (
     ResponseAssessment,
     TreatmentCycle,
 )
-from visits.schedule import VisitStatus, end_of_study, visit_status
+from visits.schedule import end_of_study, visit_status
 from visits.services.follow_up import first_randomization_on
 from visits.services.transplant import disease_status_proposed, last_response_on_or_before
 
@@ -191,18 +192,52 @@ class WorklistRow:
         return self.visit.patient.study_id
 
 
-WORKLIST_SORTS = {
-    "target": lambda row: (row.visit.target_on, row.study_id),
-    "study_id": lambda row: (row.study_id, row.visit.month),
-    "status": lambda row: (row.status != VisitStatus.OVERDUE, row.visit.target_on),
-    "window_closes": lambda row: (row.visit.window_closes_on, row.study_id),
+# The worklist's sorts, as the database orders the visits; ties by study ID, then month.
+WORKLIST_SORTS: dict[str, tuple[str, ...]] = {
+    "target": ("target_on", "patient__study_id", "month"),
+    "study_id": ("patient__study_id", "month"),
+    "status": ("not_overdue", "target_on", "patient__study_id", "month"),
+    "window_closes": ("window_closes_on", "patient__study_id", "month"),
 }
+
+
+class WorklistRows:
+    """The worklist's visits, sorted by the database and read a slice at a time.
+
+    A paginator counts them (one COUNT) and reads one page of rows, so the worklist's page
+    costs the same with 10 visits owed as with 10,000; each row's status is computed for
+    the rows read only.
+    """
+
+    def __init__(self, visits: QuerySet[FollowUpVisit], today: dt.date):
+        self._visits, self._today = visits, today
+
+    def _rows(self, visits: Iterable[FollowUpVisit]) -> list[WorklistRow]:
+        return [WorklistRow(v, status_of(v, self._today)) for v in visits]
+
+    def count(self) -> int:
+        return self._visits.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    @overload
+    def __getitem__(self, index: int) -> WorklistRow: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[WorklistRow]: ...
+    def __getitem__(self, index: int | slice) -> WorklistRow | list[WorklistRow]:
+        if isinstance(index, slice):
+            return self._rows(self._visits[index])
+        return self._rows([self._visits[index]])[0]
+
+    def __iter__(self) -> Iterator[WorklistRow]:
+        return iter(self._rows(self._visits))
 
 
 def worklist(
     user: User, *, site: Site | None = None, today: dt.date | None = None, sort: str = "target"
-) -> list[WorklistRow]:
-    """Return the visits to plan this month at the visible sites, in one query.
+) -> WorklistRows:
+    """Return the visits to plan this month at the visible sites, sorted by the database.
 
     Listed: every visit neither done nor missed whose window opens by the end of the month,
     each with its status today: due (window open), overdue (window closed) or upcoming
@@ -213,14 +248,25 @@ def worklist(
     patients = patients_visible_to(user)
     if site is not None:
         patients = patients.filter(site=site)
-    visits = FollowUpVisit.objects.filter(
-        patient__in=patients.values("pk"),
-        performed_on__isnull=True,
-        missed_reason="",
-        window_opens_on__lte=month_end,
-    ).select_related("patient", "patient__site")
-    rows = [WorklistRow(v, status_of(v, today)) for v in visits]
-    return sorted(rows, key=WORKLIST_SORTS.get(sort, WORKLIST_SORTS["target"]))
+    visits = (
+        FollowUpVisit.objects.filter(
+            patient__in=patients.values("pk"),
+            performed_on__isnull=True,
+            missed_reason="",
+            window_opens_on__lte=month_end,
+        )
+        # Overdue (the window closed before today) sorts first with the "status" sort.
+        .annotate(
+            not_overdue=Case(
+                When(window_closes_on__lt=today, then=Value(False)),
+                default=Value(True),
+                output_field=BooleanField(),
+            )
+        )
+        .select_related("patient", "patient__site")
+        .order_by(*WORKLIST_SORTS.get(sort, WORKLIST_SORTS["target"]), "pk")
+    )
+    return WorklistRows(visits, today)
 
 
 def serious_adverse_events_pending_review(
