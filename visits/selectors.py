@@ -10,6 +10,7 @@ from typing import Any, overload
 
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 import protocol
@@ -133,10 +134,24 @@ def _timeline_sections(patient: Patient, known: dict[str, list[Any]]) -> list[Ti
             records = known[form.name]
         else:
             records = list(form.with_computed(form.model._default_manager.filter(patient=patient)))
+        sections.append(TimelineSection(form=form, records=records, labels=_labels(form)))
+    return sections
+
+
+# The column headers of each declared form, by form and language: the declarations do not
+# change while the process runs, so they are read once, not on every patient page.
+_LABELS: dict[tuple[int, str], tuple[Form, dict[str, str]]] = {}
+
+
+def _labels(form: Form) -> dict[str, str]:
+    """Return the form's labels by field (with their units), in the active language."""
+    key = (id(form), get_language())
+    kept = _LABELS.get(key)
+    if kept is None or kept[0] is not form:
         labels = {name: form.label(name) for name in form.field_names}
         labels.update({value.name: str(value.label) for value in form.computed})
-        sections.append(TimelineSection(form=form, records=records, labels=labels))
-    return sections
+        kept = _LABELS[key] = (form, labels)
+    return dict(kept[1])
 
 
 def patient_timeline(patient: Patient, today: dt.date | None = None) -> PatientTimeline:
