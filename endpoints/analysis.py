@@ -247,7 +247,7 @@ def _responses(cohort: Cohort) -> dict[str, Any]:
 
 def _relapse_incidence(endpoint: Endpoint, arm_codes: np.ndarray) -> dict[str, Any]:
     def summary(days: np.ndarray, codes: np.ndarray) -> dict[str, Any]:
-        cif = cumulative_incidence(days.tolist(), codes.tolist())
+        cif = cumulative_incidence(days, codes)  # arrays: a million-item list costs seconds
         return {
             "n": len(days),
             "relapses": int((codes == 1).sum()),
@@ -298,7 +298,7 @@ def cohort_analysis(
         "n_randomized": len(cohort),
         "n_by_arm": {ARMS[present[i]]: int(counts[i]) for i in np.argsort(first).tolist()},
         "strata_factors": list(strata_factors),
-        "median_follow_up_days": median_follow_up(os.days.tolist(), os.event.tolist()),
+        "median_follow_up_days": median_follow_up(os.days, os.event),
         "endpoints": {
             p: _endpoint(endpoints[p], cohort, arms, strata_factors, ties)
             for p in ("OS", "EFS", "LFS", "OS_HSCT_CENSORED")

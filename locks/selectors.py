@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol, cast
 
-from django.db.models import Count, Exists, Model, Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from accounts.models import Site, User
 from accounts.selectors import sites_visible_to
@@ -71,19 +71,26 @@ def locked_patient_share(patient_ids: list[int] | None = None) -> dict[str, int]
     """How many randomized patients' data are locked (analyses and exports report it).
 
     A randomized patient is one with a randomization row (its one-to-one reverse name);
-    `patient_ids` narrows the count to those patients. One aggregate counted by the
-    database: a million patients are never brought here one by one.
+    `patient_ids` narrows the count to those patients. Counted by the database on the
+    randomizations alone (a million patients are never brought here, nor joined to their
+    patient rows unless a site is locked); the locks in force are few, read first.
     """
-    randomized = patients().filter(randomization__isnull=False)
-    if patient_ids is not None:
-        randomized = randomized.filter(pk__in=patient_ids)
-    locks = DataLock.objects.filter(unlocked_at__isnull=True)
-    # Uncorrelated subqueries, which PostgreSQL evaluates once (the trial's lock) or hashes
-    # (the patients' and sites' locks), whatever the number of patients.
-    locked = (
-        Q(Exists(locks.filter(trial__isnull=False)))
-        | Q(pk__in=locks.exclude(patient=None).values("patient_id"))
-        | Q(site_id__in=locks.exclude(site=None).values("site_id"))
+    patient_model = patients().model
+    randomization = cast(
+        "type[Model]", patient_model._meta.get_field("randomization").related_model
     )
-    counts = randomized.aggregate(randomized=Count("pk"), locked=Count("pk", filter=locked))
-    return {"locked": counts["locked"], "randomized": counts["randomized"]}
+    randomized = randomization._default_manager.all()
+    if patient_ids is not None:
+        randomized = randomized.filter(patient_id__in=patient_ids)
+    total = randomized.count()
+    locks = DataLock.objects.filter(unlocked_at__isnull=True)
+    if locks.filter(trial__isnull=False).exists():
+        return {"locked": total, "randomized": total}
+    locked_patients = list(locks.exclude(patient=None).values_list("patient_id", flat=True))
+    locked_sites = list(locks.exclude(site=None).values_list("site_id", flat=True))
+    if not locked_patients and not locked_sites:
+        return {"locked": 0, "randomized": total}
+    locked = Q(patient_id__in=locked_patients)
+    if locked_sites:
+        locked |= Q(patient__site_id__in=locked_sites)
+    return {"locked": randomized.filter(locked).count(), "randomized": total}

@@ -25,7 +25,9 @@ class CumulativeIncidence:
 
 
 def cumulative_incidence(
-    durations: Sequence[float], event_codes: Sequence[int], event_of_interest: int = RELAPSE
+    durations: Sequence[float] | np.ndarray,
+    event_codes: Sequence[int] | np.ndarray,
+    event_of_interest: int = RELAPSE,
 ) -> CumulativeIncidence:
     """Aalen-Johansen estimate: a competing event is not censoring (PROTOCOL.md).
 

@@ -10,7 +10,10 @@ from endpoints.statistics.kaplan_meier import KaplanMeier, kaplan_meier
 
 
 def reverse_kaplan_meier(
-    durations: Sequence[float], events: Sequence[int], *, conf_type: str = "log"
+    durations: Sequence[float] | np.ndarray,
+    events: Sequence[int] | np.ndarray,
+    *,
+    conf_type: str = "log",
 ) -> KaplanMeier:
     """Kaplan-Meier of the time to censoring: being censored is the event, a death censors.
 
@@ -21,7 +24,9 @@ def reverse_kaplan_meier(
     return kaplan_meier(durations, (1 - died).tolist(), conf_type=conf_type)
 
 
-def median_follow_up(durations: Sequence[float], events: Sequence[int]) -> float | None:
+def median_follow_up(
+    durations: Sequence[float] | np.ndarray, events: Sequence[int] | np.ndarray
+) -> float | None:
     """Median potential follow-up: Kaplan-Meier with censoring as the event, death censored."""
     if len(events) == 0:
         return None
