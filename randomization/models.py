@@ -121,6 +121,9 @@ class Randomization(models.Model):
                 fields=["stratum", "sequence"], name="unique_randomization_position"
             ),
         ]
+        # Every page reads the first randomization (the end of study follows from it): an
+        # index answers MIN(randomized_at) without reading every randomization.
+        indexes = [models.Index(fields=["randomized_at"], name="randomization_randomized_at")]
 
     def __str__(self) -> str:
         return f"{self.patient} → {self.get_arm_display()}"
