@@ -483,6 +483,24 @@ def report(shared: Shared, seconds: float, mode: str) -> bool:
     return met
 
 
+def workers_cpu_seconds(master: int) -> float:
+    """CPU seconds (user + system) used so far by the gunicorn workers of this master.
+
+    Unlike the times measured, it does not grow when other jobs take the cores: the server's
+    cost per operation, comparable between runs on a busy machine."""
+    children = Path(f"/proc/{master}/task/{master}/children")
+    if not children.exists():
+        return float("nan")
+    total = 0
+    for pid in children.read_text().split():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # a worker gone meanwhile
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (stat fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def _load_average() -> str:
     """The machine's load average (1, 5, 15 min): other jobs share its cores."""
     one, five, fifteen = os.getloadavg()
@@ -521,17 +539,25 @@ def run(
             until = time.monotonic() + seconds
             threads = [threading.Thread(target=simulate, args=(u, until, think)) for u in simulated]
             started = time.monotonic()
+            cpu_before = workers_cpu_seconds(process.pid)
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
             elapsed = time.monotonic() - started
+            cpu = workers_cpu_seconds(process.pid) - cpu_before
         finally:
             harness.stop(process)
         if shared.errors:  # the server's side of the errors
             log.seek(0)
             print(log.read()[-6000:], file=sys.stderr)
-    return 0 if report(shared, elapsed, mode) else 1
+    met = report(shared, elapsed, mode)
+    done = sum(len(times) for times in shared.timings.values())
+    print(
+        f"gunicorn workers' CPU: {cpu:.1f} s for {done} operations, "
+        f"{1000 * cpu / max(done, 1):.0f} ms per operation (PostgreSQL's not counted)."
+    )
+    return 0 if met else 1
 
 
 def main(argv: list[str] | None = None) -> int:
