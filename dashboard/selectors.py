@@ -25,6 +25,7 @@ from django.db.models import (
     TextChoices,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
@@ -216,6 +217,11 @@ def screening_log_page(
     patients = screening_log_filtered(user, filters, sort)
     page = Paginator(patients, LOG_PAGE_SIZE).get_page(page_number)
     members = list(page.object_list)
+    # The reason column shows each screen failure's failed criteria in the reader's
+    # language (the stored reason is English): their answers are read in one query.
+    prefetch_related_objects(
+        [p.screening for p in members if p.screening.failure_reason], "answers"
+    )
     owed = next_due_for(members)
     rows = [LogRow(p, p.status, owed.get(p.pk)) for p in members]
     return LogPage(page=page, rows=rows)
