@@ -19,14 +19,15 @@ from django.utils import timezone
 
 import protocol
 from endpoints.exports.csv_cells import CsvRows, csv_cell
+from endpoints.percentages import percent_digits
 from endpoints.safety_tables import Count, Group, SafetyTables
 
 _PREFIX = {protocol.Arm.DEX.value: "DEX", protocol.Arm.CONTROL.value: "CTRL", "total": "TOT"}
 
 
 def percent(count: Count) -> str:
-    """Return the percentage as the page shows it (one decimal)."""
-    return "" if count.percent is None else f"{count.percent:.1f}"
+    """Return the percentage as the page shows it (one decimal, a half rounded up)."""
+    return "" if count.percent is None else percent_digits(count.percent)
 
 
 def rate(value: float | None) -> str:

@@ -37,7 +37,6 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
-from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -49,6 +48,7 @@ import protocol
 from accounts.models import User
 from accounts.permissions import user_can_view_sponsor_safety
 from endpoints import safety_selectors
+from endpoints.percentages import percent_number
 from endpoints.safety_interest import SPECIAL_INTEREST
 from endpoints.safety_listing import ListingColumn, listing_columns
 from endpoints.safety_rows import OTHER_SOC, SafetyEvent, SafetyPatient
@@ -107,7 +107,7 @@ class Count:
         # Translators: patients and their percentage of the column, e.g. 3 (12.5%).
         return _("%(n)s (%(percent)s%%)") % {
             "n": self.n,
-            "percent": f"{self.percent:.1f}".replace(".", get_format("DECIMAL_SEPARATOR")),
+            "percent": percent_number(self.percent),
         }
 
 

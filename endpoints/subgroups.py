@@ -78,6 +78,34 @@ SUBGROUP_FACTORS: tuple[SubgroupFactor, ...] = (
 )
 
 
+def _deaths_only_when_alone(
+    durations: np.ndarray, events: np.ndarray, treated: np.ndarray, arm: int
+) -> bool:
+    """Whether every death of `arm` (1 DEX, 0 CONTROL) happened while no patient of the other
+    arm was still at risk (time ≥ the death's): the partial likelihood then keeps rising as
+    the arm's hazard ratio grows, as when the other arm has no death at all."""
+    died = (events != 0) & (treated == arm)
+    other = durations[treated != arm]
+    last_other = other.max() if len(other) else -np.inf
+    return bool(np.all(durations[died] > last_other))
+
+
+def _why_not_finite(durations: np.ndarray, events: np.ndarray, treated: np.ndarray) -> str:
+    """The reason a Cox fit of the arm has no finite hazard ratio, in words that are true of
+    these patients. Its likelihood has no maximum (monotone likelihood) when, at every death,
+    the dying patient's arm is the 'riskiest' of those at risk: the deaths of one arm all come
+    while only that arm is followed, those of the other arm (if any) likewise."""
+    deaths = {arm: int(events[treated == arm].sum()) for arm in (0, 1)}
+    if min(deaths.values()) == 0:
+        return gettext_noop("Deaths in one arm only: the hazard ratio is not finite.")
+    if any(_deaths_only_when_alone(durations, events, treated, arm) for arm in (0, 1)):
+        return gettext_noop(
+            "Deaths in both arms, but those of one arm all came after the other arm's last"
+            " patient had left follow-up: the hazard ratio is not finite."
+        )
+    return gettext_noop("The Cox model of these patients reaches no finite hazard ratio.")
+
+
 def _hazard_ratio(durations: np.ndarray, events: np.ndarray, treated: np.ndarray) -> dict:
     """The HR DEX vs CONTROL, or why these patients do not determine one."""
     counts = {
@@ -107,12 +135,7 @@ def _hazard_ratio(durations: np.ndarray, events: np.ndarray, treated: np.ndarray
     fit = cox_efron(durations, events, treated[:, None])
     se = float(np.sqrt(fit.variance[0, 0])) if fit.df else float("nan")
     if fit.separated or not np.isfinite(se):
-        return {
-            **figures,
-            "not_estimable": gettext_noop(
-                "Deaths in one arm only: the hazard ratio is not finite."
-            ),
-        }
+        return {**figures, "not_estimable": _why_not_finite(durations, events, treated)}
     coef = float(fit.coef[0])
     with np.errstate(over="ignore"):
         interval = [float(np.exp(coef + k * Z_95 * se)) for k in (0, -1, 1)]

@@ -4,10 +4,11 @@ as n/a. Numbers follow the reader's language (12.5% in English, 12,5 % in French
 from __future__ import annotations
 
 from django import template
-from django.utils.formats import get_format, number_format
+from django.utils.formats import get_format
 from django.utils.translation import gettext, gettext_noop
 
 import protocol
+from endpoints.percentages import percent_number
 from endpoints.plots import strata_label as _strata_label
 
 register = template.Library()
@@ -37,8 +38,9 @@ def days(value: float | None) -> str:
 def percent(value: float | None) -> str:
     if value is None:
         return gettext(NOT_AVAILABLE)
+    # One decimal, a half rounded up, as the safety tables (endpoints/percentages.py).
     # Translators: a percentage; French puts a no-break space before the sign.
-    return gettext("%(number)s%%") % {"number": number_format(100 * value, 1)}
+    return gettext("%(number)s%%") % {"number": percent_number(100 * value)}
 
 
 @register.filter
