@@ -13,8 +13,6 @@ register = template.Library()
 def page_links(page: Page) -> list[int | None]:
     """Return the numbers of the pages to link: the first, the last and two either side of
     this one, with None where pages are left out (shown as a gap)."""
-    ellipsis = page.paginator.ELLIPSIS
-    return [
-        None if number == ellipsis else int(number)
-        for number in page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-    ]
+    numbers = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    # The range gives the numbers as int and each gap as the paginator's ELLIPSIS text.
+    return [number if isinstance(number, int) else None for number in numbers]
