@@ -125,8 +125,8 @@ def _number(text: str) -> str:
 
 
 def _p_text(p: float | None) -> str:
-    if p is None:
-        return "—"
+    if p is None:  # written as the tables write a missing figure (endpoints/templatetags)
+        return _("n/a")
     return _number("< 0.001" if p < 0.001 else f"{p:.3f}")
 
 

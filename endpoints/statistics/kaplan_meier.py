@@ -57,12 +57,20 @@ class KaplanMeier:
         return value
 
     def confidence_at(self, t: float) -> tuple[float | None, float | None]:
+        """The pointwise interval of S(t); None where it is undefined.
+
+        While S(t) is 1 (no event by t) Greenwood's variance is 0 and the interval is the
+        point 1, before the first time as after a censoring: R's survfit table leaves the
+        log-log limits NA there but its summary(times = 0) prints 1–1, so a 30-day and a
+        60-day figure of the same curve read differently; here both are 1. Where S(t) is 0
+        the variance is infinite and the log-log (or log) interval undefined: None, as R.
+        """
         lower: float | None = 1.0
         upper: float | None = 1.0
-        for time, lo, up in zip(self.time, self.lower, self.upper, strict=True):
+        for time, surv, lo, up in zip(self.time, self.surv, self.lower, self.upper, strict=True):
             if time > t:
                 break
-            lower, upper = lo, up
+            lower, upper = (1.0, 1.0) if surv == 1 else (lo, up)
         return lower, upper
 
 
