@@ -33,6 +33,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
+
 
 class Risk(enum.StrEnum):
     FAVOURABLE = "favourable"
@@ -41,8 +44,17 @@ class Risk(enum.StrEnum):
     NOT_ASSESSABLE = "not_assessable"
 
     @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+    def label(self) -> str | Promise:
+        """The risk group in the reader's language (lazy: tables built at import keep it)."""
+        return _RISK_LABELS[self]
+
+
+_RISK_LABELS = {
+    Risk.FAVOURABLE: gettext_lazy("Favourable"),
+    Risk.INTERMEDIATE: gettext_lazy("Intermediate"),
+    Risk.ADVERSE: gettext_lazy("Adverse"),
+    Risk.NOT_ASSESSABLE: gettext_lazy("Not assessable"),
+}
 
 
 class Abnormality(enum.StrEnum):

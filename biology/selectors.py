@@ -7,12 +7,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db.models import Model
+from django.utils.translation import gettext_noop
 
 import protocol
 from biology import crfs
 from biology.eln import Abnormality, Genetics, Risk, eln2017, eln2022
 from biology.models import KaryotypeResult, Specimen, SpecimenTimepoint
 from patients.models import Patient, Screening
+from refusals.translatable import ChoiceLabel, QueryText
 
 _MUTATED = {
     protocol.MutationResult.DETECTED: True,
@@ -53,7 +55,18 @@ class ElnRisk:
 
     @property
     def derived_label(self) -> str:
-        return f"ELN 2017 {self.eln2017.label.lower()}, ELN 2022 {self.eln2022.label.lower()}"
+        return str(self.derived_text.shown())
+
+    @property
+    def derived_text(self) -> QueryText:
+        """Both derived groups, in the reader's language when shown."""
+        return QueryText(
+            gettext_noop("ELN 2017 %(eln2017)s, ELN 2022 %(eln2022)s"),
+            {
+                "eln2017": ChoiceLabel("biology.eln.Risk", self.eln2017.value),
+                "eln2022": ChoiceLabel("biology.eln.Risk", self.eln2022.value),
+            },
+        )
 
 
 def _risk(patient: Patient, specimen: Specimen | None) -> ElnRisk:
@@ -88,14 +101,13 @@ def eln_risks(patients: Iterable[Patient]) -> dict[int, ElnRisk]:
     return {p.pk: _risk(p, specimens.get(p.pk)) for p in patients}
 
 
-def eln_risk_disagreements(today: dt.date) -> Iterator[tuple[Model, str, str]]:
+def eln_risk_disagreements(today: dt.date) -> Iterator[tuple[Model, str, QueryText]]:
     """The screenings whose ELN risk group (the investigator's entry) differs from the risk
     derived from the screening specimen: an automatic query on the entry (review/checks.py),
     closed by itself once a correction of either makes them agree."""
     specimens = Specimen.objects.filter(timepoint=SpecimenTimepoint.SCREENING).select_related(
         "patient__screening"
     )
-    labels = dict(protocol.ElnRisk.choices)
     for specimen in specimens:
         screening: Screening | None = getattr(specimen.patient, "screening", None)
         if screening is None:
@@ -105,8 +117,17 @@ def eln_risk_disagreements(today: dt.date) -> Iterator[tuple[Model, str, str]]:
             yield (
                 screening,
                 "eln_risk",
-                f"The ELN 2017 risk group entered ({labels[screening.eln_risk].lower()}) "
-                f"differs from the risk derived from the screening specimen of "
-                f"{specimen.collected_on:%d/%m/%Y} ({risk.derived_label}): please check "
-                "the risk group, or the karyotype and mutations.",
+                QueryText(
+                    gettext_noop(
+                        "The ELN 2017 risk group entered (%(entered)s) differs from the risk "
+                        "derived from the screening specimen of %(collected_on)s "
+                        "(%(derived)s): please check the risk group, or the karyotype and "
+                        "mutations."
+                    ),
+                    {
+                        "entered": ChoiceLabel("protocol.ElnRisk", screening.eln_risk),
+                        "collected_on": f"{specimen.collected_on:%d/%m/%Y}",
+                        "derived": risk.derived_text,
+                    },
+                ),
             )

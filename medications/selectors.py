@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from medications import drugs, services
 from medications.models import ConcomitantMedication
+from refusals.translatable import ChoiceLabel, QueryText
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,9 @@ def adcm_rows(*, site_numbers: list[int] | None, cutoff: dt.date) -> Iterator[Ad
         )
 
 
-def corticosteroids_for_review(today: dt.date) -> Iterator[tuple[ConcomitantMedication, str, str]]:
+def corticosteroids_for_review(
+    today: dt.date,
+) -> Iterator[tuple[ConcomitantMedication, str, QueryText]]:
     """Each systemic corticosteroid for an indication the protocol does not allow, taken
     during protocol treatment, with the question for the site: in either arm, so the query
     list does not tell the arm (in the DEX arm it is a second corticosteroid)."""
@@ -103,9 +107,20 @@ def corticosteroids_for_review(today: dt.date) -> Iterator[tuple[ConcomitantMedi
             yield (
                 medication,
                 "indication",
-                f"{medication.drug_name} ({medication.get_route_display().lower()}) from "
-                f"{medication.started_on:%d/%m/%Y} during protocol treatment, for "
-                f"{medication.get_indication_display().lower()}: a systemic corticosteroid "
-                "outside the protocol's indications. Please confirm the drug, dose, dates "
-                "and indication.",
+                QueryText(
+                    gettext_noop(
+                        "%(drug)s (%(route)s) from %(started_on)s during protocol treatment, "
+                        "for %(indication)s: a systemic corticosteroid outside the "
+                        "protocol's indications. Please confirm the drug, dose, dates and "
+                        "indication."
+                    ),
+                    {
+                        "drug": medication.drug_name,
+                        "route": ChoiceLabel("medications.drugs.Route", medication.route),
+                        "started_on": f"{medication.started_on:%d/%m/%Y}",
+                        "indication": ChoiceLabel(
+                            "medications.drugs.Indication", medication.indication
+                        ),
+                    },
+                ),
             )

@@ -7,17 +7,19 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-import protocol
-from patients.models import DiseaseHistory, Screening
+from django.utils.translation import gettext_noop
 
-_STATUSES = dict(protocol.DiseaseStatus.choices)
+from patients.models import DiseaseHistory, Screening
+from refusals.translatable import ChoiceLabel, QueryText
 
 
 def _histories() -> Iterator[DiseaseHistory]:
     return DiseaseHistory.objects.select_related("patient", "patient__screening").iterator()
 
 
-def disease_status_disagreements(today: dt.date) -> Iterator[tuple[DiseaseHistory, str, str]]:
+def disease_status_disagreements(
+    today: dt.date,
+) -> Iterator[tuple[DiseaseHistory, str, QueryText]]:
     """Histories whose derived disease status differs from the screening's.
 
     A question, not a refusal: the history is often entered after the screening, whose
@@ -29,13 +31,20 @@ def disease_status_disagreements(today: dt.date) -> Iterator[tuple[DiseaseHistor
             yield (
                 record,
                 "disease_status_derived",
-                f"The disease history and prior regimens show {_STATUSES[derived].lower()}; "
-                f"the screening says {_STATUSES[entered].lower()}. Please correct the one "
-                "that is wrong.",
+                QueryText(
+                    gettext_noop(
+                        "The disease history and prior regimens show %(derived)s; the "
+                        "screening says %(entered)s. Please correct the one that is wrong."
+                    ),
+                    {
+                        "derived": ChoiceLabel("protocol.DiseaseStatus", derived),
+                        "entered": ChoiceLabel("protocol.DiseaseStatus", entered),
+                    },
+                ),
             )
 
 
-def prior_lines_disagreements(today: dt.date) -> Iterator[tuple[DiseaseHistory, str, str]]:
+def prior_lines_disagreements(today: dt.date) -> Iterator[tuple[DiseaseHistory, str, QueryText]]:
     """Histories whose lines of therapy counted from the regimens differ from the
     screening's prior lines of therapy."""
     for record in _histories():
@@ -44,8 +53,13 @@ def prior_lines_disagreements(today: dt.date) -> Iterator[tuple[DiseaseHistory, 
             yield (
                 record,
                 "prior_lines_counted",
-                f"The prior regimens make {counted} line(s) of therapy; the screening says "
-                f"{entered}. Please complete the regimens or correct the screening.",
+                QueryText(
+                    gettext_noop(
+                        "The prior regimens make %(counted)s line(s) of therapy; the screening "
+                        "says %(entered)s. Please complete the regimens or correct the screening."
+                    ),
+                    {"counted": counted, "entered": entered},
+                ),
             )
 
 

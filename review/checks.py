@@ -21,8 +21,9 @@ from audit.records import StrOrPromise
 from biology.selectors import eln_risk_disagreements
 from medications.selectors import corticosteroids_for_review
 from patients.history_selectors import disease_status_disagreements, prior_lines_disagreements
+from refusals.translatable import QueryText
 from review import services
-from review.models import DataQuery, QueryStep
+from review.models import AUTOMATIC_CLOSE_TEXT, DataQuery, QueryStep
 from visits.models import (
     FollowUpVisit,
     ProtocolDeviation,
@@ -31,7 +32,7 @@ from visits.models import (
     TreatmentCycle,
 )
 
-Finding = tuple[Model, str, str]  # record, field, text
+Finding = tuple[Model, str, QueryText]  # record, field, text (stored English, shown translated)
 
 
 @dataclass(frozen=True)
@@ -54,13 +55,22 @@ def _visits_far_outside_window(today: dt.date) -> Iterator[Finding]:
         early = (visit.window_opens_on - performed_on).days
         late = (performed_on - visit.window_closes_on).days
         if max(early, late) > FAR_OUTSIDE_WINDOW_DAYS:
-            side = "before its window opened" if early > 0 else "after its window closed"
-            yield (
-                visit,
-                "performed_on",
-                f"Visit {visit.label} done on {visit.performed_on:%d/%m/%Y}, "
-                f"{max(early, late)} days {side}: please confirm the date.",
-            )
+            if early > 0:
+                text = gettext_noop(
+                    "Visit %(visit)s done on %(performed_on)s, %(days)s days before its "
+                    "window opened: please confirm the date."
+                )
+            else:
+                text = gettext_noop(
+                    "Visit %(visit)s done on %(performed_on)s, %(days)s days after its "
+                    "window closed: please confirm the date."
+                )
+            params: dict[str, str | int] = {
+                "visit": visit.label,
+                "performed_on": f"{performed_on:%d/%m/%Y}",
+                "days": max(early, late),
+            }
+            yield (visit, "performed_on", QueryText(text, params))
 
 
 def _missing_response_after_induction(today: dt.date) -> Iterator[Finding]:
@@ -75,8 +85,12 @@ def _missing_response_after_induction(today: dt.date) -> Iterator[Finding]:
             yield (
                 cycle,
                 "",
-                f"No response assessment recorded after the induction ended on "
-                f"{cycle.ended_on:%d/%m/%Y}.",
+                QueryText(
+                    gettext_noop(
+                        "No response assessment recorded after the induction ended on %(ended_on)s."
+                    ),
+                    {"ended_on": f"{cycle.ended_on:%d/%m/%Y}"},
+                ),
             )
 
 
@@ -88,8 +102,13 @@ def _long_overdue_visits(today: dt.date) -> Iterator[Finding]:
         yield (
             visit,
             "",
-            f"Visit {visit.label} overdue since {visit.window_closes_on:%d/%m/%Y}"
-            ": record it or mark it missed with the reason.",
+            QueryText(
+                gettext_noop(
+                    "Visit %(visit)s overdue since %(closed_on)s: record it or mark it "
+                    "missed with the reason."
+                ),
+                {"visit": visit.label, "closed_on": f"{visit.window_closes_on:%d/%m/%Y}"},
+            ),
         )
 
 
@@ -109,8 +128,14 @@ def _transplants_in_uncontrolled_disease(today: dt.date) -> Iterator[Finding]:
         yield (
             transplant,
             "disease_status",
-            f"Major protocol deviation: {deviations[transplant.patient_id].description} "
-            "Please confirm the disease status at HSCT and the response assessments before it.",
+            QueryText(
+                gettext_noop(
+                    "Major protocol deviation: %(deviation)s Please confirm the disease "
+                    "status at HSCT and the response assessments before it."
+                ),
+                # The deviation's description is stored English, quoted as stored.
+                {"deviation": deviations[transplant.patient_id].description},
+            ),
         )
 
 
@@ -217,7 +242,8 @@ def _refresh(today: dt.date | None) -> dict[str, int]:
                     user=None,
                     record=record,
                     field_name=field_name,
-                    text=text,
+                    text=text.english(),
+                    text_message=text.as_json(),
                     check_code=check.code,
                 )
                 raised += 1
@@ -226,7 +252,7 @@ def _refresh(today: dt.date | None) -> dict[str, int]:
                 services.query_close(
                     user=None,
                     query=query,
-                    text="Closed automatically: the data no longer raise it.",
+                    text=AUTOMATIC_CLOSE_TEXT,
                 )
                 closed += 1
     return {"raised": raised, "closed": closed}

@@ -12,13 +12,17 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop, pgettext_lazy
 
 from accounts.models import User
 from audit.tracking import audited
 from patients.models import Patient
 from refusals.text import FREE_TEXT_MAX_LENGTH, no_control_characters
+from refusals.translatable import query_text_shown
+
+# The step the system writes when an automatic query's finding has gone (stored English).
+AUTOMATIC_CLOSE_TEXT = gettext_noop("Closed automatically: the data no longer raise it.")
 
 
 class RecordReference(models.Model):
@@ -54,6 +58,9 @@ class DataQuery(RecordReference):
         max_length=40, blank=True, help_text=_("The automatic check that raised it.")
     )
     text = models.CharField(max_length=FREE_TEXT_MAX_LENGTH, validators=[no_control_characters])
+    # An automatic query's wording (message id and placeholders), so a page shows `text`,
+    # stored in English, in its reader's language (refusals/translatable.py).
+    text_message = models.JSONField(default=dict, blank=True, editable=False)
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
     )
@@ -76,6 +83,11 @@ class DataQuery(RecordReference):
 
     def __str__(self) -> str:
         return f"Query on {self.patient} ({self.get_status_display()})"
+
+    @property
+    def text_shown(self) -> str:
+        """The text in the reader's language (a person's words stay as written)."""
+        return query_text_shown(stored=self.text, message=self.text_message)
 
 
 class QueryStep(models.Model):
@@ -105,6 +117,13 @@ class QueryStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} by {self.by or 'the system'}"
+
+    @property
+    def text_shown(self) -> str:
+        """The text in the reader's language when the system wrote it (stored English)."""
+        if self.by_id is None and self.text == AUTOMATIC_CLOSE_TEXT:
+            return gettext(self.text)
+        return self.text
 
 
 @audited()

@@ -70,10 +70,17 @@ def _require(allowed: bool) -> None:
 
 @transaction.atomic
 def query_raise(
-    *, user: User | None, record: Model, field_name: str = "", text: str, check_code: str = ""
+    *,
+    user: User | None,
+    record: Model,
+    field_name: str = "",
+    text: str,
+    text_message: dict[str, Any] | None = None,
+    check_code: str = "",
 ) -> DataQuery:
     """Raise a query on a record or one of its fields (a data manager anywhere, a monitor at
-    their sites, or the system)."""
+    their sites, or the system). An automatic check gives its English `text` and the
+    `text_message` it was written from, so pages show it in their reader's language."""
     if user is not None:
         _require(user_can_raise_queries(user))
     reference = _reference(record, field_name)
@@ -89,6 +96,7 @@ def query_raise(
         query = DataQuery.objects.create(
             **reference,
             text=text,
+            text_message=text_message or {},
             raised_by=user,
             kind=DataQuery.Kind.AUTOMATIC if user is None else DataQuery.Kind.MANUAL,
             check_code=check_code,
