@@ -72,11 +72,15 @@ class TimelineSection:
         return [f"visits/timeline/{self.form.name}.html", "visits/timeline/_form.html"]
 
     @property
-    def rows(self) -> list[tuple[Any, list[str]]]:
-        """Each record with its declared fields, then its computed values, as shown (for the
-        plain table)."""
+    def rows(self) -> list[tuple[Any, list[tuple[str, str]]]]:
+        """Each record with its declared fields, then its computed values, as shown, each with
+        its column header (for the plain table; a phone shows each row as a card of labelled
+        lines)."""
         names = (*self.form.field_names, *self.form.computed_names)
-        return [(record, [_shown(record, name) for name in names]) for record in self.records]
+        return [
+            (record, [(self.labels.get(name, name), _shown(record, name)) for name in names])
+            for record in self.records
+        ]
 
 
 def _shown(record: Any, name: str) -> str:

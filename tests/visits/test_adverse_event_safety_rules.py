@@ -394,7 +394,7 @@ def test_it_shows_the_flag_on_the_timeline_in_the_api_and_in_the_export(
     client.force_login(coordinator)
     page = client.get(f"/patients/{ic_patient.study_id}/").content.decode()
     assert "Treatment-emergent (TEAE)" in page
-    assert page.count("<td>TEAE</td>") == 1
+    assert page.count(">TEAE</td>") == 1
 
     api = APIClient()
     api.force_authenticate(data_manager)
