@@ -19,6 +19,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import number_format
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -87,12 +88,19 @@ def _capitalized(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _translated(text: str) -> str:
+    """A name or reason in the reader's language: a lazily translated verbose name is
+    already; a name Django derived ("year of birth") or a reason a service recorded in
+    English is looked up in the catalogue (audit/default_names.py marks them)."""
+    return gettext(text) if text else text
+
+
 def field_label(model: type[models.Model] | None, name: str) -> str:
     """The field's verbose name, capitalized: 'marrow_blasts_pct' → 'Marrow blasts (%)'."""
     field = field_of(model, name)
     if field is None:
-        return _capitalized(name.removesuffix("_id").replace("_", " "))
-    return _capitalized(str(field.verbose_name))
+        return _capitalized(_translated(name.removesuffix("_id").replace("_", " ")))
+    return _capitalized(_translated(str(field.verbose_name)))
 
 
 def date_text(value: dt.date | None) -> str:
@@ -126,7 +134,7 @@ def value_text(model: type[models.Model] | None, name: str, value: Any) -> str:
             return str(value)
         target: Any = field.related_model
         return gettext("%(record)s no. %(number)s") % {
-            "record": _capitalized(str(target._meta.verbose_name)),
+            "record": _capitalized(_translated(str(target._meta.verbose_name))),
             "number": value,
         }
     if isinstance(field, models.DateTimeField) or isinstance(value, dt.datetime):
@@ -139,13 +147,15 @@ def value_text(model: type[models.Model] | None, name: str, value: Any) -> str:
         labels = _json_value_labels(name)
         keys = _JSON_KEY_LABELS.get(name, {})
         return ", ".join(
-            f"{keys.get(k, k)}: {labels.get(str(v), value_text(None, k, v))}"
+            f"{_translated(str(keys.get(k, k)))}: {labels.get(str(v), value_text(None, k, v))}"
             for k, v in value.items()
         )
     if isinstance(value, list):
         return ", ".join(value_text(None, name, v) for v in value)
     if isinstance(value, Decimal | float):
-        return f"{value:g}" if isinstance(value, float) else str(value.normalize())
+        # As the reader writes numbers (32,52 in French); the API keeps the stored value.
+        number = Decimal(f"{value:g}") if isinstance(value, float) else value.normalize()
+        return number_format(number, force_grouping=False)
     return str(value)
 
 
@@ -172,8 +182,10 @@ def record_text(model: type[models.Model] | None, entry: HistoryEntry) -> str:
     """What the audited row was, in words: its model's verbose name, and a criterion's text
     (as it was asked) rather than its code."""
     name = entry.model.split(".")[-1] if entry.model else entry.record.split(" ")[0]
-    title = _capitalized(str(model._meta.verbose_name)) if model is not None else name
-    described = entry.subject.get("text") or entry.subject.get("code")
+    title = _capitalized(_translated(str(model._meta.verbose_name))) if model is not None else name
+    # A criterion's text is a message of the catalogue, shown as the screening form asks it.
+    text = entry.subject.get("text")
+    described = _translated(text) if text else entry.subject.get("code")
     if described and len(described) > _SUBJECT_MAX:
         described = described[: _SUBJECT_MAX - 1].rstrip() + "…"
     return f"{title}: {described}" if described else title
@@ -190,7 +202,7 @@ def readable(entries: list[HistoryEntry]) -> list[ReadableEntry]:
                 action=str(_ACTIONS.get(entry.action, _capitalized(entry.action))),
                 record=record_text(model, entry),
                 username=entry.username,
-                reason=entry.reason,
+                reason=_translated(entry.reason) if entry.reason else entry.reason,
                 changes=[
                     Change(
                         field_label(model, name),
