@@ -16,20 +16,26 @@ The worker stores its figures in English (`analysis_figures`); a figure drawn fo
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from typing import Any
 
 from django.utils import translation
-from django.utils.formats import get_format
+from django.utils.formats import date_format, get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
+from matplotlib.textpath import TextToPath
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
+from audit.time_stamps import time_stamp
 from endpoints.figure_style import (
     ARM_STYLES,
+    FONT_SIZE,
     INK,
     MONTH_DAYS,
     drawing,
@@ -58,10 +64,26 @@ STRATUM_FACTOR_LABELS = {factor.code: factor.label for factor in SUBGROUP_FACTOR
 # Follow-up up to this many months is ticked every 3 months; longer, every 6.
 QUARTERLY_TICKS_UP_TO_MONTHS = 24
 
-# Kaplan-Meier layout, in inches: the left margin holds the at-risk rows' labels.
+# Kaplan-Meier layout, in inches: the left margin holds the at-risk rows' labels. Above the
+# plot, a band holds the legend and, on the by-arm figure, the comparison's box: outside the
+# plotting area, so neither hides a curve, a band or a censor mark whatever the data.
 KM_WIDTH, KM_LEFT, KM_RIGHT, KM_MARGIN = 8.0, 1.95, 0.3, 0.25
-KM_TITLE, KM_PLOT, KM_AXIS_LABELS = 0.62, 3.5, 0.58
+KM_TITLE_LINE, KM_SUBTITLE_LINE, KM_PLOT, KM_AXIS_LABELS = 0.38, 0.15, 3.5, 0.58
+KM_LEGEND_ROW, KM_COMPARISON_LINE, KM_COMPARISON_PAD, KM_GAP = 0.2, 0.16, 0.14, 0.1
 KM_RISK_HEADER, KM_RISK_ROW, KM_BOTTOM = 0.3, 0.24, 0.12
+SUBTITLE_SIZE, COMPARISON_SIZE, LEGEND_SIZE = 7.5, 7.5, 8
+# Forest plot: 10 inches wide, the HR axis from 40% to 64% of it. Its ticks come from the first
+# ladder that fits (forest_ticks), always spanning 0.5 to 2 and capped to 0.01-100: an
+# interval beyond the axis ends in an arrowhead.
+FOREST_WIDTH, FOREST_LEFT, FOREST_RIGHT = 10.0, 0.4, 0.64
+FOREST_SPAN, FOREST_LIMITS, FOREST_TICK_GAP = (0.5, 2.0), (0.01, 100.0), 0.08  # gap in inches
+FOREST_LADDERS = (
+    tuple(2.0**k for k in range(-3, 4)),  # 0.125 to 8: beyond, the labels grow long
+    tuple(m * 10.0**k for k in range(-2, 3) for m in (1, 2, 5)),
+    tuple(10.0**k for k in range(-2, 3)),
+)
+# The worker's clock as the runs store it (endpoints/services.py, datacuts/package.py).
+STORED_COMPUTED_AT = "%Y-%m-%d %H:%M UTC"
 
 
 def strata_label(factors: Sequence[str]) -> str:
@@ -124,6 +146,44 @@ def _number(text: str) -> str:
     return text.replace(".", get_format("DECIMAL_SEPARATOR"))
 
 
+def text_width(text: str, size: float, weight: str = "normal") -> float:
+    """The width in inches of one line of `text` in the house font (inside `drawing()`)."""
+    font = FontProperties(size=size, weight=weight)
+    width, _height, _descent = TextToPath().get_text_width_height_descent(text, font, ismath=False)
+    return float(width) / 72
+
+
+def wrapped(text: str, *, size: float, width: float, separator: str = " · ") -> list[str]:
+    """`text` in lines no wider than `width` inches, broken between its `separator`-joined
+    parts (a part wider than the line keeps a line of its own)."""
+    lines: list[str] = []
+    for part in text.split(separator):
+        candidate = f"{lines[-1]}{separator}{part}" if lines else part
+        if lines and text_width(candidate, size) <= width:
+            lines[-1] = candidate
+        else:
+            lines.append(part)
+    return lines
+
+
+def cutoff_text(cutoff: str) -> str:
+    """The cut-off (ISO in a run's results) as the reader writes a date: 01/06/2025."""
+    try:
+        return date_format(dt.date.fromisoformat(cutoff), "SHORT_DATE_FORMAT")
+    except ValueError:
+        return cutoff
+
+
+def computed_text(computed_at: str) -> str:
+    """When the run was computed (UTC, as stored) in the trial's time with its zone, as the
+    pages write a time: '02/06/2025 12:00 CEST'."""
+    try:
+        stored = dt.datetime.strptime(computed_at, STORED_COMPUTED_AT).replace(tzinfo=dt.UTC)
+    except ValueError:
+        return computed_at
+    return time_stamp(stored).local
+
+
 def _p_text(p: float | None) -> str:
     if p is None:  # written as the tables write a missing figure (endpoints/templatetags)
         return _("n/a")
@@ -172,10 +232,26 @@ def km_figure(
     rows = [(key, summary) for key, summary in curves.items() if summary]
     horizon = max([max(s["curve"]["time"], default=0) for _, s in rows] + [1])
     ticks = month_ticks(horizon)
-    risk_height = KM_RISK_HEADER + KM_RISK_ROW * max(len(rows), 1) + KM_BOTTOM
-    height = KM_TITLE + KM_PLOT + KM_AXIS_LABELS + risk_height
     inner = KM_WIDTH - KM_LEFT - KM_RIGHT
     with drawing():
+        subtitle = wrapped(
+            _(
+                "Cut-off %(cutoff)s · computed %(computed_at)s · Kaplan-Meier estimates with "
+                "95%% CI (log-log) · marks on the curves: censored"
+            )
+            % {"cutoff": cutoff_text(cutoff), "computed_at": computed_text(computed_at)},
+            size=SUBTITLE_SIZE,
+            width=KM_WIDTH - 2 * KM_MARGIN,
+        )
+        corner = comparison_lines(comparison) if comparison else []
+        title_height = KM_TITLE_LINE + KM_SUBTITLE_LINE * len(subtitle) + KM_GAP
+        legend_height = KM_LEGEND_ROW * len(rows) + KM_GAP if rows else 0.0
+        corner_height = (
+            KM_COMPARISON_LINE * len(corner) + KM_COMPARISON_PAD + KM_GAP if corner else 0.0
+        )
+        risk_height = KM_RISK_HEADER + KM_RISK_ROW * max(len(rows), 1) + KM_BOTTOM
+        top = title_height + legend_height + corner_height
+        height = top + KM_PLOT + KM_AXIS_LABELS + risk_height
         figure = new_figure(KM_WIDTH, height)
         axis = figure.add_axes(
             (
@@ -196,6 +272,7 @@ def km_figure(
             sharex=axis,
             gid="at-risk",
         )
+        legend_lines: list[Line2D] = []
         for key, summary in rows:
             style = ARM_STYLES[key]
             curve = summary["curve"]
@@ -211,7 +288,7 @@ def km_figure(
                 hatch=style.band_hatch or None,
                 linewidth=0,
             )
-            axis.plot(
+            (curve_line,) = axis.plot(
                 xs,
                 ys,
                 color=style.colour,
@@ -219,6 +296,7 @@ def km_figure(
                 linewidth=1.6,
                 label=_("%(arm)s (n = %(n)s)") % {"arm": _(style.label), "n": summary["n"]},
             )
+            legend_lines.append(curve_line)
             censored = [
                 (t / MONTH_DAYS, s)
                 for t, s, c in zip(curve["time"], curve["surv"], curve["n_censor"], strict=True)
@@ -239,11 +317,26 @@ def km_figure(
         axis.xaxis.set_major_locator(FixedLocator(ticks))
         axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:g}"))
         axis.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
+        mark = get_format("DECIMAL_SEPARATOR")  # 0,8 in French, read now (see the forest)
+        axis.yaxis.set_major_formatter(
+            FuncFormatter(lambda value, _pos: f"{value:.1f}".replace(".", mark))
+        )
         axis.set_xlabel(_("Months since randomization"))
         axis.set_ylabel(ylabel if ylabel is not None else _("Survival probability"))
         axis.grid(axis="y", color="#bbbbbb", linewidth=0.5)
         if rows:
-            axis.legend(loc="upper right", fontsize=8, handlelength=3, borderaxespad=0.3)
+            # Above the plot, left-aligned with it: one row per curve.
+            figure.legend(
+                handles=legend_lines,
+                loc="upper left",
+                bbox_to_anchor=(KM_LEFT / KM_WIDTH, 1 - title_height / height),
+                bbox_transform=figure.transFigure,
+                fontsize=LEGEND_SIZE,
+                handlelength=3,
+                borderaxespad=0,
+                borderpad=0,
+                labelspacing=0.4,
+            )
         else:
             axis.text(
                 0.5,
@@ -255,27 +348,28 @@ def km_figure(
         figure.text(
             KM_MARGIN / KM_WIDTH, 1 - 0.12 / height, title, fontsize=11, fontweight="bold", va="top"
         )
-        figure.text(
-            KM_MARGIN / KM_WIDTH,
-            1 - 0.38 / height,
-            _(
-                "Cut-off %(cutoff)s · computed %(computed_at)s · Kaplan-Meier estimates with "
-                "95%% CI (log-log) · marks on the curves: censored"
-            )
-            % {"cutoff": cutoff, "computed_at": computed_at},
-            fontsize=7.5,
-            va="top",
-        )
-        if comparison:
-            # The top right corner, under the legend: late in follow-up the curves are low.
-            axis.text(
-                0.985,
-                0.985 - 0.06 * len(rows),
-                "\n".join(comparison_lines(comparison)),
-                transform=axis.transAxes,
-                fontsize=7.5,
+        for i, line in enumerate(subtitle):
+            figure.text(
+                KM_MARGIN / KM_WIDTH,
+                1 - (KM_TITLE_LINE + KM_SUBTITLE_LINE * i) / height,
+                line,
+                fontsize=SUBTITLE_SIZE,
                 va="top",
-                ha="right",
+                gid=f"subtitle-{i}",
+            )
+        if corner:
+            # Under the legend, above the plot: late in follow-up the curves are low, but a
+            # corner inside the axes still hid a curve for some data; out here it hides none.
+            # Aligned with the plot, or with the title where a long strata name needs the room.
+            widest = max(text_width(line, COMPARISON_SIZE) for line in corner)
+            left = KM_LEFT if KM_LEFT + widest + 0.1 <= KM_WIDTH - KM_MARGIN else KM_MARGIN
+            figure.text(
+                (left + 0.06) / KM_WIDTH,
+                1 - (title_height + legend_height + KM_COMPARISON_PAD / 2) / height,
+                "\n".join(corner),
+                fontsize=COMPARISON_SIZE,
+                va="top",
+                ha="left",
                 multialignment="left",
                 linespacing=1.5,
                 gid="comparison",
@@ -297,13 +391,17 @@ def _at_risk_table(table: Any, rows: list[tuple[str, dict[str, Any]]], ticks: li
     table.axis("off")
     margin = {"xytext": (-16, 0), "textcoords": "offset points", "ha": "right", "va": "center"}
     top = len(rows) * KM_RISK_ROW
+    # The header starts at the figure's margin, on its own line above the counts: a
+    # language's longer words ("Nombre de patients à risque") run right, not off the page.
     table.annotate(
         _("Number at risk"),
-        xy=(0, top + KM_RISK_HEADER / 2),
-        xycoords=table.get_yaxis_transform(),
+        xy=(KM_MARGIN / KM_WIDTH, top + KM_RISK_HEADER / 2),
+        xycoords=("figure fraction", "data"),
         fontsize=8,
         fontweight="bold",
-        **margin,
+        ha="left",
+        va="center",
+        gid="at-risk-header",
     )
     for i, (key, summary) in enumerate(rows):
         style = ARM_STYLES[key]
@@ -351,6 +449,55 @@ def km_svg(
     return figure_file(figure, "svg").decode()
 
 
+def forest_ticks(low: float, high: float) -> list[float]:
+    """The forest plot's ticks, first and last bounding the axis: the first ladder (powers of
+    2, then 1-2-5, then decades) whose ticks from `low` to `high` (capped to FOREST_LIMITS)
+    have labels that do not touch on the axis's width (0,25 and 0,5 ran into '0,250,5')."""
+    low = min(max(low, FOREST_LIMITS[0]), 1.0)
+    high = max(min(high, FOREST_LIMITS[1]), 1.0)
+    width = (FOREST_RIGHT - FOREST_LEFT) * FOREST_WIDTH
+    for ladder in FOREST_LADDERS:
+        below = [t for t in ladder if t <= low]
+        above = [t for t in ladder if t >= high]
+        if not below or not above:
+            continue
+        ticks = [t for t in ladder if below[-1] <= t <= above[0]]
+        span = math.log(ticks[-1] / ticks[0])
+        place = [width * math.log(t / ticks[0]) / span for t in ticks]
+        half = [text_width(_number(f"{t:g}"), FONT_SIZE) / 2 for t in ticks]
+        if all(
+            place[i + 1] - half[i + 1] - (place[i] + half[i]) >= FOREST_TICK_GAP
+            for i in range(len(ticks) - 1)
+        ):
+            return ticks
+    return [FOREST_LIMITS[0], 1.0, FOREST_LIMITS[1]]
+
+
+def _forest_interval(
+    axis: Any, level: dict[str, Any], y: float, limits: tuple[float, float], *, overall: bool
+) -> None:
+    """A level's CI as a line, clipped to the axis with an arrowhead where it runs past,
+    and its estimate (the overall one as a diamond, each level's as a square: apart in
+    print) where it falls on the axis."""
+    lower, upper = max(level["hr_lower"], limits[0]), min(level["hr_upper"], limits[1])
+    axis.plot([lower, upper], [y, y], color=INK, linewidth=1.2, gid=f"interval-{y}")
+    for clipped, end, marker in (
+        (level["hr_lower"] < limits[0], limits[0], "<"),
+        (level["hr_upper"] > limits[1], limits[1], ">"),
+    ):
+        if clipped:
+            axis.plot([end], [y], marker, color=INK, markersize=5, gid=f"beyond-{y}")
+    if limits[0] <= level["hr"] <= limits[1]:
+        axis.plot(
+            [level["hr"]],
+            [y],
+            "D" if overall else "s",
+            color=INK,
+            markerfacecolor="white" if overall else INK,
+            markersize=6 if overall else 5,
+        )
+
+
 def forest_figure(subgroups: dict[str, Any], *, cutoff: str, computed_at: str) -> Figure:
     """Return the forest plot: HR DEX vs CONTROL (95% CI, log scale) per subgroup level,
     deaths/patients per arm, and each factor's interaction p; non-estimable HRs are named."""
@@ -361,15 +508,25 @@ def forest_figure(subgroups: dict[str, Any], *, cutoff: str, computed_at: str) -
         rows.append((_(factor["label"]), None, _p_text(factor["interaction"]["p"])))
         rows += [(f"   {_(level['label'])}", level, "") for level in factor["levels"]]
     drawn = [r[1] for r in rows if r[1] and r[1]["hr"] is not None]
-    low = min([d["hr_lower"] for d in drawn] + [0.5])
-    high = max([d["hr_upper"] for d in drawn] + [2.0])
-    low, high = max(low / 1.2, 1e-3), min(high * 1.2, 1e3)
-    height = 1.3 + 0.28 * len(rows)
+    low = min([d["hr_lower"] for d in drawn] + [FOREST_SPAN[0]])
+    high = max([d["hr_upper"] for d in drawn] + [FOREST_SPAN[1]])
     with drawing():
-        figure = new_figure(10, height)
+        subtitle = wrapped(
+            _(
+                "Cut-off %(cutoff)s · computed %(computed_at)s · Cox (Efron ties) per level, "
+                "95%% Wald CI; interaction: likelihood-ratio test · d/n: deaths/patients"
+            )
+            % {"cutoff": cutoff_text(cutoff), "computed_at": computed_text(computed_at)},
+            size=SUBTITLE_SIZE,
+            width=FOREST_WIDTH - 0.4,
+        )
+        ticks = forest_ticks(low, high)
+        header = 0.8 + KM_SUBTITLE_LINE * (len(subtitle) - 1)
+        height = header + 0.5 + 0.28 * len(rows)
+        figure = new_figure(FOREST_WIDTH, height)
         axis = figure.add_subplot()
         axis.set_xscale("log")
-        axis.set_xlim(low, high)
+        axis.set_xlim(ticks[0], ticks[-1])
         axis.set_ylim(len(rows) - 0.4, -1.4)
         axis.axvline(1.0, color=INK, linewidth=0.8, linestyle=":")
         text: dict[str, Any] = {
@@ -396,22 +553,15 @@ def forest_figure(subgroups: dict[str, Any], *, cutoff: str, computed_at: str) -
                 axis.text(x, y, f"{counts['events']}/{counts['n']}", **text)
             axis.text(1.03, y, _hr_text(level), **text)
             if level["hr"] is not None:
-                overall = y == 0
-                axis.plot([level["hr_lower"], level["hr_upper"]], [y, y], color=INK, linewidth=1.2)
-                # The overall estimate as a diamond, each level's as a square: apart in print.
-                axis.plot(
-                    [level["hr"]],
-                    [y],
-                    "D" if overall else "s",
-                    color=INK,
-                    markerfacecolor="white" if overall else INK,
-                    markersize=6 if overall else 5,
-                )
+                _forest_interval(axis, level, y, (ticks[0], ticks[-1]), overall=y == 0)
         axis.set_yticks([])
-        axis.xaxis.set_major_locator(
-            FixedLocator([t for t in (0.1, 0.25, 0.5, 1, 2, 4, 10) if low <= t <= high])
+        axis.xaxis.set_major_locator(FixedLocator(ticks))
+        # The decimal mark read now: the labels are formatted when the figure is saved.
+        mark = get_format("DECIMAL_SEPARATOR")
+        axis.xaxis.set_major_formatter(
+            FuncFormatter(lambda value, _pos: f"{value:g}".replace(".", mark))
         )
-        axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: _number(f"{value:g}")))
+        axis.xaxis.set_minor_locator(FixedLocator([]))
         axis.xaxis.set_minor_formatter(NullFormatter())
         axis.set_xlabel(_("Hazard ratio, DEX vs CONTROL (log scale) · < 1 favours DEX"), fontsize=8)
         figure.text(
@@ -422,20 +572,20 @@ def forest_figure(subgroups: dict[str, Any], *, cutoff: str, computed_at: str) -
             fontweight="bold",
             va="top",
         )
-        figure.text(
-            0.02,
-            1 - 0.38 / height,
-            _(
-                "Cut-off %(cutoff)s · computed %(computed_at)s · Cox (Efron ties) per level, "
-                "95%% Wald CI; interaction: likelihood-ratio test · d/n: deaths/patients"
+        for i, line in enumerate(subtitle):
+            figure.text(
+                0.02,
+                1 - (0.38 + KM_SUBTITLE_LINE * i) / height,
+                line,
+                fontsize=SUBTITLE_SIZE,
+                va="top",
+                gid=f"subtitle-{i}",
             )
-            % {"cutoff": cutoff, "computed_at": computed_at},
-            fontsize=7.5,
-            va="top",
-        )
         for side in ("left", "right", "top"):
             axis.spines[side].set_visible(False)
-        figure.subplots_adjust(left=0.4, right=0.64, top=1 - 0.8 / height, bottom=0.55 / height)
+        figure.subplots_adjust(
+            left=FOREST_LEFT, right=FOREST_RIGHT, top=1 - header / height, bottom=0.55 / height
+        )
     return figure
 
 
