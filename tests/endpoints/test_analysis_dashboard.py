@@ -228,8 +228,12 @@ def test_it_shows_the_cutoff_and_when_the_run_was_computed(client, data_manager,
 
     assert "6 randomized · median follow-up" in page
     assert "cut-off 10/09/2025 · run took 0.0 s" in page
-    # Noon in Paris is 10:00 UTC in September (summer time).
-    assert "Cut-off 10/09/2025 · computed 10/09/2025 10:00 UTC" in page
+    # Noon in Paris (summer time) as the other pages write a time: the trial's zone named,
+    # UTC on hover (the trial_time filter).
+    assert (
+        'Cut-off 10/09/2025 · computed <time datetime="2025-09-10T10:00:00+00:00" '
+        'title="10/09/2025 10:00 UTC">10/09/2025 12:00 CEST</time>'
+    ) in page
 
 
 def test_it_refuses_a_data_cutoff_in_the_future(statistician, trial):

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import ChainLink
+from audit.time_stamps import time_stamp
 from endpoints import services
 from endpoints.models import AnalysisRun
 from tests.endpoints.test_analysis_runs_on_a_worker import six_patients_in_one_stratum
@@ -56,7 +57,7 @@ def _text(page: str, element_id: str, ends: str = "</p>") -> str:
 def test_it_labels_the_results_with_their_run_and_says_they_are_up_to_date(client, analysed):
     page = client.get(DASHBOARD).content.decode()
 
-    computed = f"{analysed.finished_at.astimezone(dt.UTC):%d/%m/%Y %H:%M} UTC"
+    computed = time_stamp(analysed.finished_at).local  # the trial's time and zone
     assert _text(page, "run-of-the-results") == (
         f"Results of the run at cut-off {analysed.cutoff:%d/%m/%Y}, computed {computed} "
         "· up to date with the data."
@@ -104,8 +105,10 @@ def test_it_says_a_recompute_of_unchanged_data_reused_the_finished_run(client, a
     reused = AnalysisRun.objects.latest("pk")
     assert reused.served_from == analysed
     assert "No data changed since the last analysis: its results are shown." in page
-    computed = f"{analysed.finished_at.astimezone(dt.UTC):%d/%m/%Y %H:%M} UTC"
-    assert f"(unchanged data: the results of the run computed {computed})" in page
+    computed = time_stamp(analysed.finished_at).local  # the trial's time and zone
+    assert f"(unchanged data: the results of the run computed {computed})" in _text(
+        page, "run-of-the-results"
+    )
 
 
 def test_it_shows_a_pending_run_s_progress_for_the_page_to_poll(client, analysed, statistician):
