@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 if TYPE_CHECKING:
     # A label may be lazily translated (gettext_lazy): read in the reader's language.
@@ -34,6 +34,12 @@ class ListingColumn:
     reveals_arm: bool = False
     # Pharmacovigilance's SUSAR state: for the accounts that follow SAEs trial-wide.
     sponsor_safety: bool = False
+    # The page's cell where it differs from the CSV's (which stays English and coded): the
+    # term and its class in the reader's language, dates dd/mm/yyyy, Yes/No.
+    shown: Callable[[SafetyEvent, dt.date], StrOrPromise | int] | None = None
+
+    def page_value(self, event: SafetyEvent, cutoff: dt.date) -> StrOrPromise | int:
+        return (self.shown or self.value)(event, cutoff)
 
 
 def _received(event: SafetyEvent, cutoff: dt.date) -> str:
@@ -46,19 +52,37 @@ def _resolved(event: SafetyEvent, cutoff: dt.date) -> str:
     return resolved.isoformat() if resolved else ""
 
 
+def _resolved_shown(event: SafetyEvent, cutoff: dt.date) -> str:
+    resolved = event.resolved_by(cutoff)
+    return f"{resolved:%d/%m/%Y}" if resolved else ""
+
+
 LISTING_COLUMNS: tuple[ListingColumn, ...] = (
     ListingColumn("USUBJID", gettext_lazy("Study ID"), lambda e, c: e.study_id),
     ListingColumn("SITEID", gettext_lazy("Site"), lambda e, c: e.site),
     ListingColumn(
         "ARM", gettext_lazy("Arm"), lambda e, c: _ARMS.get(e.arm, e.arm), reveals_arm=True
     ),
-    ListingColumn("AEDECOD", gettext_lazy("Term"), lambda e, c: e.preferred_term),
     ListingColumn(
-        "AEBODSYS", gettext_lazy("System organ class"), lambda e, c: e.system_organ_class
+        "AEDECOD",
+        gettext_lazy("Term"),
+        lambda e, c: e.preferred_term,
+        shown=lambda e, c: gettext(e.preferred_term),
+    ),
+    ListingColumn(
+        "AEBODSYS",
+        gettext_lazy("System organ class"),
+        lambda e, c: e.system_organ_class,
+        shown=lambda e, c: gettext(e.system_organ_class),
     ),
     ListingColumn("AETOXGR", gettext_lazy("Grade"), lambda e, c: e.grade),
-    ListingColumn("AESTDTC", gettext_lazy("Onset"), lambda e, c: e.onset_on.isoformat()),
-    ListingColumn("AEENDTC", gettext_lazy("Resolved"), _resolved),
+    ListingColumn(
+        "AESTDTC",
+        gettext_lazy("Onset"),
+        lambda e, c: e.onset_on.isoformat(),
+        shown=lambda e, c: f"{e.onset_on:%d/%m/%Y}",
+    ),
+    ListingColumn("AEENDTC", gettext_lazy("Resolved"), _resolved, shown=_resolved_shown),
     ListingColumn("AEOUT", gettext_lazy("Outcome at the cut-off"), lambda e, c: e.outcome(c)),
     ListingColumn(
         "AERELDEX",
@@ -75,7 +99,10 @@ LISTING_COLUMNS: tuple[ListingColumn, ...] = (
         "AEACN", gettext_lazy("Action taken"), lambda e, c: _ACTIONS.get(e.action_taken, "")
     ),
     ListingColumn(
-        "TRTEMFL", gettext_lazy("TEAE"), lambda e, c: "Y" if e.treatment_emergent else "N"
+        "TRTEMFL",
+        gettext_lazy("TEAE"),
+        lambda e, c: "Y" if e.treatment_emergent else "N",
+        shown=lambda e, c: gettext("Yes") if e.treatment_emergent else gettext("No"),
     ),
     ListingColumn("SAEREPORT", gettext_lazy("SAE report"), lambda e, c: e.sae_report),
     ListingColumn("SAERCVDTM", gettext_lazy("Sponsor received (UTC)"), _received),

@@ -195,13 +195,20 @@ class SafetyTables:
 
     @property
     def listing_cells(self) -> list[list[StrOrPromise | int]]:
-        """Return the listing's rows as the page and the CSV show them."""
+        """Return the listing's rows as the CSV gives them (coded, English, ISO dates)."""
+        columns = self.listing_columns
+        return [[c.value(e, self.cutoff) for c in columns] for e in self.listing]
+
+    @property
+    def listing_shown_cells(self) -> list[list[StrOrPromise | int]]:
+        """Return the listing's rows as the page shows them."""
         return self.cells_of(self.listing)
 
     def cells_of(self, events: Iterable[SafetyEvent]) -> list[list[StrOrPromise | int]]:
-        """Return these rows of the listing (a page of it) as the page shows them."""
+        """Return these rows of the listing (a page of it) as the page shows them: in the
+        reader's language, dates dd/mm/yyyy."""
         columns = self.listing_columns
-        return [[c.value(e, self.cutoff) for c in columns] for e in events]
+        return [[c.page_value(e, self.cutoff) for c in columns] for e in events]
 
 
 def safety_tables(

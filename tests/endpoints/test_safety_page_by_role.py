@@ -51,6 +51,17 @@ def _csv(client, table: str, query: str = "") -> tuple[str, list[list[str]]]:
     return lines[0], list(csv.reader(io.StringIO("\n".join(lines[1:-1]))))
 
 
+def _as_the_page_writes_it(header: list[str], row: list[str]) -> list[str]:
+    """A listing row of the CSV (coded: ISO dates, Y/N) as the page shows it (dd/mm/yyyy,
+    Yes/No)."""
+    shown = dict(zip(header, row, strict=True))
+    for name in ("AESTDTC", "AEENDTC"):
+        if shown[name]:
+            shown[name] = f"{dt.date.fromisoformat(shown[name]):%d/%m/%Y}"
+    shown["TRTEMFL"] = {"Y": "Yes", "N": "No"}[shown["TRTEMFL"]]
+    return list(shown.values())
+
+
 def _html_rows(html: str, section: str) -> list[list[str]]:
     page = lxml.html.fromstring(html)
     body = page.get_element_by_id(section).find(".//tbody")
@@ -108,7 +119,9 @@ def test_each_csv_has_the_numbers_of_the_page(client, trial, statistician):
     html = _page(client, statistician, query).content.decode()
 
     _, listing = _csv(client, "sae-listing", query)
-    assert listing[1:] == _html_rows(html, "sae-listing")
+    assert [_as_the_page_writes_it(listing[0], row) for row in listing[1:]] == _html_rows(
+        html, "sae-listing"
+    )
     _, summary = _csv(client, "summary", query)
     page_summary = _html_rows(html, "safety-summary")
     assert [row[1] for row in summary[1:]] == [row[0] for row in page_summary]
