@@ -25,8 +25,9 @@ STORED_LANGUAGE = "en"
 
 
 def computed_at(run: AnalysisRun) -> str:
-    """When the run was computed, as its SVG figures say it (the worker's clock, UTC); a run
-    served from an identical finished run shows that run's figures, and its time."""
+    """When the run was computed, in UTC as the worker passes it to its figures (which write
+    it in the trial's time with its zone, endpoints.plots.computed_text); a run served from
+    an identical finished run shows that run's figures, and its time."""
     computed = run.served_from if run.served_from_id and run.served_from else run
     finished = computed.finished_at or timezone.now()
     return finished.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
