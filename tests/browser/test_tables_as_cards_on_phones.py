@@ -4,17 +4,24 @@ coordinator acts on is on screen, not off to the right in a box that scrolls sid
 The worklist's status and its « Saisir » link, the screening log's status and next due visit,
 the SAE panel's deadline and the patient page's « Corriger » links must lie inside the
 window's 390 px and be clickable; no page scrolls sideways; axe-core finds no WCAG 2.1 AA
-violation in the cards. On a desktop the same tables keep their columns.
+violation in the cards. On a desktop the same tables keep their columns. The analyses' figures
+keep a readable width on the phone, scrolling in their own box, and link to the full-size SVG.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 from playwright.sync_api import Locator, Page
 
 from demo.trial import demo_trial_seed
+from endpoints import plots
+from endpoints.models import AnalysisRun
 from tests.browser.a11y import DEMO_PATIENTS, axe_violations, demo_log_in
 from tests.browser.conftest import TIMEOUT_MS
+from tests.endpoints.figures_trial import STRATA, analysed
+from tests.factories import PASSWORD
 from tests.pharmacovigilance.seeds import (
     notification_rules_ensure,
     reference_safety_information_ensure,
@@ -123,4 +130,42 @@ def test_it_keeps_the_columns_on_a_desktop(browser, live_server, demo_trial):
     cells = page.locator("#worklist tbody tr").first.locator("td")
     tops = {round(cell.bounding_box()["y"]) for cell in cells.all()}
     assert len(tops) == 1  # one line: the row's cells side by side
+    context.close()
+
+
+@pytest.fixture
+def analysis_run(transactional_db):
+    """A finished run of the hand-made trial, with its figures as the worker draws them."""
+    trial = analysed()
+    return AnalysisRun.objects.create(
+        cutoff=trial.cutoff,
+        strata_factors=STRATA,
+        fingerprint="f" * 64,
+        status=AnalysisRun.Status.DONE,
+        finished_at=dt.datetime.now(tz=dt.UTC),
+        results=trial.results,
+        figures=plots.analysis_figures(trial.results, "2025-06-02 09:41 UTC"),
+    )
+
+
+def test_it_shows_the_figures_at_a_readable_width_in_their_own_box(
+    browser, live_server, analysis_run, statistician
+):
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
+    page = context.new_page()
+    page.goto("/login/")
+    page.get_by_label("Username").fill(statistician.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("/")
+    page.goto("/analyses/")
+
+    for figure in (page.locator("img.km").first, page.locator("img.forest")):
+        figure.wait_for()
+        assert figure.bounding_box()["width"] >= 700  # was shrunk to the window's ~310 px
+        href = figure.locator("xpath=..").get_attribute("href")  # the figure full size
+        assert href.split("?")[0].endswith(".svg")
+    document_width, window_width = page.evaluate(WIDTHS)
+    assert document_width <= window_width
+    assert axe_violations(page, role="stat") == []
     context.close()
