@@ -82,6 +82,7 @@ FIELD_NAMES = (
     gettext_noop("reason"),
     gettext_noop("regimen"),
     gettext_noop("result"),
+    gettext_noop("route"),
     gettext_noop("sequence"),
     gettext_noop("sex"),
     gettext_noop("site"),

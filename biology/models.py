@@ -68,6 +68,7 @@ class Specimen(ClinicalRecord):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="biology_specimens")
     collected_on = models.DateField(_("specimen collected on"))
     timepoint = models.CharField(
+        _("timepoint"),
         max_length=20,
         choices=SpecimenTimepoint.choices,
         help_text=_(

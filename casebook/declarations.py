@@ -11,9 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import QuerySet
-from django.utils.translation import gettext, override
+from django.utils.translation import gettext, gettext_noop, override
 
 Number = int | Decimal
+
+# Units written in words, declared in English on the items (the exports and ODM carry them
+# so) and shown in the reader's language (unit_text); symbols (mg/m², %) read the same.
+UNITS_IN_WORDS = (gettext_noop("days"), gettext_noop("years"), gettext_noop("×10⁶ CD3+ cells/kg"))
 
 if TYPE_CHECKING:
     # A label or title may be given lazily translated (gettext_lazy): read in the reader's
@@ -79,11 +83,16 @@ def number_text(value: Number | float) -> str:
     return str(value)
 
 
+def unit_text(unit: str) -> str:
+    """The unit in the reader's language ("jours" for "days")."""
+    return gettext(unit) if unit else unit
+
+
 def with_unit(text: str, unit: str) -> str:
     """Return "100%", "25000 mg/m²": a percent sign sticks to its number."""
     if not unit:
         return text
-    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
+    return f"{text}{unit}" if unit == "%" else f"{text} {unit_text(unit)}"
 
 
 @dataclass(frozen=True)
@@ -243,12 +252,14 @@ class Form:
         given = item.label or self.model_field(name).verbose_name
         text = str(given)
         text = text[:1].upper() + text[1:]
-        # The unit is written in English ("days"): whether the label already says it is
-        # read from the English label, so "report (jours)" gets no "(days)" added.
+        # The unit is declared in English ("days"): whether the label already says it is
+        # read from the English label, so "report (jours)" gets no "(jours)" added, or from
+        # the reader's label and unit ("dose de DLI (cellules CD3+ ×10⁶/kg)").
         with override("en"):
             says_unit = item.unit in str(given)
+        says_unit = says_unit or unit_text(item.unit) in text
         if item.unit and not says_unit:
-            text = f"{text} ({item.unit})"
+            text = f"{text} ({unit_text(item.unit)})"
         return text
 
     def help_text(self, name: str) -> str:

@@ -94,7 +94,7 @@ class Transfusion(ClinicalRecord):
         _("cycle"), help_text=_("The treatment cycle the transfusion was given in.")
     )
     given_on = models.DateField(_("given on"))
-    product = models.CharField(max_length=20, choices=TransfusionProduct.choices)
+    product = models.CharField(_("product"), max_length=20, choices=TransfusionProduct.choices)
     units = models.PositiveSmallIntegerField(
         _("units"), help_text=_("Bags (red cells) or adult doses (platelets).")
     )

@@ -19,7 +19,7 @@ class ConcomitantMedication(ClinicalRecord):
     patient = models.ForeignKey(
         Patient, on_delete=models.PROTECT, related_name="concomitant_medications"
     )
-    drug = models.CharField(max_length=30, choices=drugs.DRUG_CHOICES)
+    drug = models.CharField(_("drug"), max_length=30, choices=drugs.DRUG_CHOICES)
     drug_other = models.CharField(
         _("drug (if 'Other')"),
         max_length=120,
@@ -40,15 +40,23 @@ class ConcomitantMedication(ClinicalRecord):
         ),
     )
     category = models.CharField(
+        _("category"),
         max_length=30,
         choices=drugs.Category.choices,
         help_text=_("A listed drug has its own category; a typed one takes the category given."),
     )
     dose = models.DecimalField(
-        max_digits=9, decimal_places=3, null=True, blank=True, validators=[MinValueValidator(0)]
+        _("dose"),
+        max_digits=9,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
     )
-    dose_unit = models.CharField(max_length=10, choices=drugs.DoseUnit.choices, blank=True)
-    route = models.CharField(max_length=20, choices=drugs.Route.choices)
+    dose_unit = models.CharField(
+        _("dose unit"), max_length=10, choices=drugs.DoseUnit.choices, blank=True
+    )
+    route = models.CharField(_("route"), max_length=20, choices=drugs.Route.choices)
     started_on = models.DateField(_("started on"))
     stopped_on = models.DateField(_("stopped on"), null=True, blank=True)
     ongoing = models.BooleanField(
