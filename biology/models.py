@@ -12,6 +12,7 @@ from typing import Any
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 import protocol
@@ -202,7 +203,7 @@ class Specimen(ClinicalRecord):
                 continue
             vaf = getattr(self, f"{field.name}_vaf", None)
             found.append(
-                f"{field.verbose_name} (VAF {vaf.normalize():f} %)"
+                f"{field.verbose_name} (VAF {number_format(vaf.normalize())} %)"
                 if vaf
                 else str(field.verbose_name)
             )

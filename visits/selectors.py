@@ -6,10 +6,12 @@ import calendar
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, overload
 
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -93,6 +95,8 @@ def _shown(record: Any, name: str) -> str:
         return _("yes") if value else _("no")
     if isinstance(value, dt.date):
         return f"{value:%d/%m/%Y}"
+    if isinstance(value, Decimal | float):
+        return number_format(value)  # 11,4 in French, as the reader writes it
     return str(value)
 
 
