@@ -79,7 +79,8 @@ FOREST_WIDTH, FOREST_LEFT, FOREST_RIGHT = 10.0, 0.4, 0.64
 FOREST_SPAN, FOREST_LIMITS, FOREST_TICK_GAP = (0.5, 2.0), (0.01, 100.0), 0.08  # gap in inches
 FOREST_LADDERS = (
     tuple(2.0**k for k in range(-3, 4)),  # 0.125 to 8: beyond, the labels grow long
-    tuple(m * 10.0**k for k in range(-2, 3) for m in (1, 2, 5)),
+    tuple(round(m * 10.0**k, 6) for k in range(-2, 3) for m in (1, 2, 5)),
+    tuple(round(m * 10.0**k, 6) for k in range(-2, 3) for m in (1, 3)),
     tuple(10.0**k for k in range(-2, 3)),
 )
 # The worker's clock as the runs store it (endpoints/services.py, datacuts/package.py).
@@ -451,7 +452,7 @@ def km_svg(
 
 def forest_ticks(low: float, high: float) -> list[float]:
     """The forest plot's ticks, first and last bounding the axis: the first ladder (powers of
-    2, then 1-2-5, then decades) whose ticks from `low` to `high` (capped to FOREST_LIMITS)
+    2, then 1-2-5, 1-3, decades) whose ticks from `low` to `high` (capped to FOREST_LIMITS)
     have labels that do not touch on the axis's width (0,25 and 0,5 ran into '0,250,5')."""
     low = min(max(low, FOREST_LIMITS[0]), 1.0)
     high = max(min(high, FOREST_LIMITS[1]), 1.0)

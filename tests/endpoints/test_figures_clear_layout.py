@@ -113,7 +113,7 @@ def _forest(subgroups):
 
 @pytest.mark.parametrize(
     ("lower", "upper"),
-    [(0.43, 1.94), (0.55, 10.35), (0.04, 12.0), (0.2, 5.1), (0.3, 3.0), (0.012, 80.0)],
+    [(0.43, 1.94), (0.55, 10.35), (0.04, 15.23), (0.2, 5.1), (0.3, 3.0), (0.012, 80.0)],
 )
 def test_the_forest_ticks_fit_the_data_and_their_labels_do_not_touch(trial, lower, upper):
     figure, renderer = _forest(_subgroups(trial, hr_lower=lower, hr_upper=upper))
