@@ -40,7 +40,9 @@ class RecordReference(models.Model):
         abstract = True
 
 
-@audited()
+# The audit trail keeps the query's English text; the message it was written from (for the
+# pages' translation) is the same words again, not a change to trace.
+@audited(exclude=("text_message",))
 class DataQuery(RecordReference):
     """A question on a value, raised by a data manager, a monitor or an automatic check."""
 

@@ -69,6 +69,8 @@ def test_it_shows_an_overdue_visit_query_in_french_and_stores_it_in_english(
         assert OVERDUE_FR in page
         assert "overdue since" not in page
     assert query.text == OVERDUE_EN
+    history = client.get(reverse("patient-detail", args=[followed.study_id])).content.decode()
+    assert "msgid" not in history  # the audit trail keeps the text, not its message
     api = APIClient()
     api.force_authenticate(french_data_manager)
     assert OVERDUE_EN in api.get("/api/v1/queries/").content.decode()
