@@ -114,3 +114,7 @@ REASONS = (
     gettext_noop("Source-data verification"),
     gettext_noop("Visit recorded"),
 )
+
+# A stratification factor, as the randomization's stratum levels name it ("Site" and
+# "Disease status" are messages of the pages already).
+STRATUM_FACTORS = (gettext_noop("Regimen"),)

@@ -115,6 +115,12 @@ def moment_text(value: dt.datetime | None) -> str:
     return f"{local:%d/%m/%Y %H:%M} {local.tzname() or ''}".strip()
 
 
+def _level(name: str, key: str, value: Any) -> str:
+    """A value of a JSON field; a stratum's level ("relapsed") in the reader's language."""
+    text = value_text(None, key, value)
+    return _translated(text) if name in _JSON_KEY_LABELS else text
+
+
 def value_text(model: type[models.Model] | None, name: str, value: Any) -> str:
     """A stored value (as the model holds it, or as the audit trail's JSON keeps it) for
     reading: the choice's label, the related record's kind and number, dd/mm/yyyy, Yes/No;
@@ -147,7 +153,7 @@ def value_text(model: type[models.Model] | None, name: str, value: Any) -> str:
         labels = _json_value_labels(name)
         keys = _JSON_KEY_LABELS.get(name, {})
         return ", ".join(
-            f"{_translated(str(keys.get(k, k)))}: {labels.get(str(v), value_text(None, k, v))}"
+            f"{_translated(str(keys.get(k, k)))}: {labels.get(str(v), _level(name, k, v))}"
             for k, v in value.items()
         )
     if isinstance(value, list):

@@ -60,6 +60,8 @@ def test_it_shows_the_audit_trail_in_french(client, course, french_data_manager)
         "Leucémie aiguë promyélocytaire (LAP)",
         "Produit",
         "Strate",
+        "Schéma: Intensif",  # the stratum's levels
+        "Statut de la maladie: en rechute",
         "8,1",
         "0,2",
     ):
@@ -73,6 +75,8 @@ def test_it_shows_the_audit_trail_in_french(client, course, french_data_manager)
         "Criterion answer",
         "Acute promyelocytic leukaemia",
         "Product",
+        "Regimen",
+        "relapsed",
         "8.1",
         "0.2",
     ):
