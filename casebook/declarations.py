@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import QuerySet
+from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_noop, override
 
 Number = int | Decimal
@@ -77,10 +78,12 @@ class Item:
 
 
 def number_text(value: Number | float) -> str:
-    """Return a number as people write it: 25000, 2.5 (no trailing zeros, no exponent)."""
+    """Return a number as the reader writes it: 25000, 2.5 (2,5 in French; no trailing
+    zeros, no exponent)."""
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    return str(value)
+        # Written out (no exponent), then with the reader's decimal sign: 2,5 in French.
+        return number_format(Decimal(format(value.normalize(), "f")))
+    return number_format(value) if isinstance(value, float) else str(value)
 
 
 def unit_text(unit: str) -> str:
@@ -92,7 +95,10 @@ def with_unit(text: str, unit: str) -> str:
     """Return "100%", "25000 mg/m²": a percent sign sticks to its number."""
     if not unit:
         return text
-    return f"{text}{unit}" if unit == "%" else f"{text} {unit_text(unit)}"
+    if unit == "%":
+        # Translators: a percentage; French puts a no-break space before the sign.
+        return gettext("%(number)s%%") % {"number": text}
+    return f"{text} {unit_text(unit)}"
 
 
 @dataclass(frozen=True)

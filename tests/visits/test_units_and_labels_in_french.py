@@ -90,3 +90,14 @@ def test_the_adverse_event_form_s_help_names_its_option_as_it_reads(
     assert f"«{NBSP}Sans objet{NBSP}» uniquement pour un patient du bras contrôle" in page
     assert "Non applicable" not in page
     assert "Terme CTCAE v5.0" in page and "terme CTCAE v5.0" not in page
+
+
+def test_the_response_form_writes_its_percentages_and_decimals_in_french(
+    client, ic_patient, coordinator, french_site
+):
+    client.force_login(coordinator)
+
+    page = _text(client.get("/patients/03-001/responses/new/").content.decode())
+
+    assert f"de 0 à 100{NBSP}%" in page
+    assert "100%" not in page
