@@ -45,7 +45,7 @@ def test_the_audit_trail_shows_the_trials_time_and_utc_both(patient_a, coordinat
 
     # The audit trail is stamped by the database's clock: read the instant, then the text.
     shown = re.findall(
-        r'<td class="nowrap"><time datetime="([^"]+)">([^<]+)</time> '
+        r'<td data-label="When" class="nowrap"><time datetime="([^"]+)">([^<]+)</time> '
         r'<span class="utc">\(([^)]+)\)</span></td>',
         page,
     )

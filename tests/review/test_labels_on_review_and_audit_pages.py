@@ -151,23 +151,23 @@ def test_the_audit_trail_names_each_kind_of_record_and_its_values_in_words(
     history = _between(client.get("/patients/03-001/").content.decode(), 'id="history"', "</table>")
 
     for shown in (
-        "<td>Randomization</td>",
+        '<td data-label="Record">Randomization</td>',
         "Regimen: — → Intensive: amsacrine + cytarabine",
         "Randomized at: — → 05/03/2025 09:00 CET",
         "Regimen: Intensive: amsacrine + cytarabine",  # the stratum's levels
         "Disease status: relapsed",
-        "<td>Treatment cycle</td>",
+        '<td data-label="Record">Treatment cycle</td>',
         "Phase: — → Induction",
         "Cycle started on: — → 06/03/2025",
         "Dose reduced: — → No",
-        "<td>Response assessment</td>",
+        '<td data-label="Record">Response assessment</td>',
         "Category: — → Complete remission (CR)",
         "Assessed on: — → 10/04/2025",
-        "<td>Adverse event</td>",
+        '<td data-label="Record">Adverse event</td>',
         "CTCAE v5.0 term: — → Sepsis",
         "Serious (SAE): — → Yes",
         "Related to salvage therapy: — → Probable",
-        "<td>SAE report</td>",
+        '<td data-label="Record">SAE report</td>',
     ):
         assert shown in history, shown
     for code in (
