@@ -32,9 +32,12 @@ import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Risk(enum.StrEnum):
@@ -44,7 +47,7 @@ class Risk(enum.StrEnum):
     NOT_ASSESSABLE = "not_assessable"
 
     @property
-    def label(self) -> str | Promise:
+    def label(self) -> StrOrPromise:
         """The risk group in the reader's language (lazy: tables built at import keep it)."""
         return _RISK_LABELS[self]
 
