@@ -1,10 +1,15 @@
 """A Cox model with Efron or Breslow ties in vectorised numpy, optionally stratified.
 
-R's coxph (survival::coxfit6) solved by Newton-Raphson with step halving: risk-set sums are
-reverse cumulative sums over the times sorted once, tie groups are handled in bulk, so a fit
-costs a few array passes instead of a per-row loop. Columns that are linear combinations of
-earlier ones (an interaction cell holding one arm only) are dropped, as coxph reports them
-NA, and the degrees of freedom count the columns kept.
+R's coxph (survival::coxfit6) solved by Newton-Raphson with step halving. The patients are
+first collapsed into one row per (stratum, time, died or not, covariate values) with its
+count: rows alike add the same terms to every risk-set sum, so a sum over the patients is a
+count-weighted sum over these rows. Times in whole days and an arm with a factor's levels
+leave a few thousand rows out of a million patients, and each Newton step costs nothing
+beside the one sort that builds them; memory is a few columns of the patients, never rows ×
+covariates × covariates. Risk-set sums are reverse cumulative sums over the rows sorted by
+time, tie groups are handled in bulk. Columns that are linear combinations of earlier ones
+(an interaction cell holding one arm only) are dropped, as coxph reports them NA, and the
+degrees of freedom count the columns kept.
 
 Used for the trial's hazard ratio (statistics/comparison.py), the many small fits of the
 subgroups, and R's `ties = "breslow"`. Strata (R's `+ strata(s)`) each keep their own risk
@@ -28,6 +33,9 @@ MAX_ITERATIONS = 30
 TOLERANCE = 1e-12
 MAX_ESTIMABLE_LOG_HR = 15.0  # |coefficient| beyond this is a separation, not an estimate
 TIES = ("efron", "breslow")
+# Rows of (time, died, covariates) counted in one array when there are at most this many
+# possible ones per patient; beyond (times or covariates that rarely repeat), by a sort.
+DENSE_KEYS_PER_PATIENT = 4
 
 # Score and information of one weighting of the death times.
 Moments = tuple[np.ndarray, np.ndarray]
@@ -55,45 +63,132 @@ class EfronFit:
         return bool(len(self.coef) and np.max(np.abs(self.coef)) > MAX_ESTIMABLE_LOG_HR)
 
 
-def _independent_columns(x: np.ndarray) -> tuple[int, ...]:
-    """Columns kept left to right, each one not in the span of those before it."""
-    if x.shape[1] == 1:  # one column: kept unless constant (no SVD of a million rows)
-        return (0,) if np.ptp(x[:, 0]) > 1e-9 * max(1.0, np.abs(x).max()) else ()
+def _patterns(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's covariate pattern as a code (numbered in order of first appearance), and
+    the patterns (one row of `x` each): hashing column by column, no copy of `x`."""
+    n, p = x.shape
+    codes = np.zeros(n, dtype=np.int64)
+    for j in range(p):
+        column, values = pd.factorize(x[:, j], use_na_sentinel=False)
+        codes, _ = pd.factorize(codes * len(values) + column)
+    if not n:
+        return codes, x[:0]
+    # A code's first row is where the codes reach a new maximum.
+    seen = np.maximum.accumulate(codes)
+    first = np.flatnonzero(np.concatenate([[True], codes[1:] > seen[:-1]]))
+    return codes, np.array(x[first], dtype=float)
+
+
+def _independent_columns(patterns: np.ndarray, counts: np.ndarray) -> tuple[int, ...]:
+    """Columns kept left to right, each one not in the span of those before it (and of the
+    constant), judged on the distinct rows weighted by their counts: the same singular
+    values as the patients' centred columns, without a million-row SVD."""
+    if patterns.shape[1] == 1:
+        return (0,) if np.ptp(patterns[:, 0]) > 1e-9 * max(1.0, np.abs(patterns).max()) else ()
+    mean = counts @ patterns / counts.sum()
+    root = np.sqrt(counts)[:, None]
     kept: list[int] = []
-    for j in range(x.shape[1]):
-        trial = x[:, [*kept, j]]
-        centred = trial - trial.mean(axis=0)
-        if (
-            np.linalg.matrix_rank(centred, tol=1e-9 * max(1.0, np.abs(centred).max()))
-            == len(kept) + 1
-        ):
+    for j in range(patterns.shape[1]):
+        columns = [*kept, j]
+        centred = patterns[:, columns] - mean[columns]
+        tolerance = 1e-9 * max(1.0, np.abs(centred).max())
+        if np.linalg.matrix_rank(centred * root, tol=tolerance) == len(kept) + 1:
             kept.append(j)
     return tuple(kept)
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """The patients collapsed: one row per (stratum, time, died, pattern), sorted by stratum
+    then time descending, with how many patients it stands for."""
+
+    stratum: np.ndarray
+    time: np.ndarray
+    died: np.ndarray
+    count: np.ndarray
+    pattern: np.ndarray
+
+
+def _collapsed(
+    durations: np.ndarray, events: np.ndarray, codes: np.ndarray, strata: np.ndarray | None
+) -> _Rows:
+    n = len(durations)
+    order = by_time(durations, descending=True, strata=strata)
+    t = durations[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = t[1:] != t[:-1]
+    block_stratum = np.zeros(0, dtype=np.int64)
+    if strata is not None:
+        s = strata[order]
+        new[1:] |= s[1:] != s[:-1]
+        block_stratum = s[new]
+        del s
+    block = np.cumsum(new) - 1  # each patient's (stratum, time)
+    block_time = t[new]
+    del t
+    width = int(codes.max(initial=-1)) + 1  # patterns
+    key = block * (2 * width)
+    key += (events[order] != 0) * width
+    key += codes[order]
+    del order, block
+    size = len(block_time) * 2 * width
+    if size <= DENSE_KEYS_PER_PATIENT * max(n, 1 << 14):
+        counts = np.bincount(key, minlength=size)
+        present = np.flatnonzero(counts)
+        counts = counts[present]
+    else:
+        found = np.unique(key, return_counts=True)
+        present, counts = found[0], found[1]
+    block_of = present // (2 * width)
+    return _Rows(
+        stratum=block_stratum[block_of] if strata is not None else np.zeros(len(present)),
+        time=block_time[block_of],
+        died=(present // width) % 2 == 1,
+        count=counts.astype(float),
+        pattern=present % width,
+    )
+
+
 class _RiskSets:
-    """The data sorted by time once, with the event times and their tie groups."""
+    """One stratum's collapsed rows, with its death times and their tie groups."""
 
     def __init__(
-        self, durations: np.ndarray, events: np.ndarray, x: np.ndarray, ties: str = "efron"
+        self,
+        time: np.ndarray,
+        died: np.ndarray,
+        count: np.ndarray,
+        x: np.ndarray,
+        ties: str = "efron",
     ) -> None:
-        self.breslow = ties == "breslow"
-        order = by_time(durations, descending=True)  # longest first: risk sets accumulate
-        self.t = durations[order]
-        self.e = events[order].astype(bool)
-        self.x = x[order]
-        dead = self.t[self.e]  # descending
-        first = np.concatenate([[True], dead[1:] != dead[:-1]]) if len(dead) else dead > 0
-        self.event_times = dead[first]  # descending, one per tie group
-        # Risk set at time s: the rows with t ≥ s, i.e. the first `size` rows.
-        self.size = np.searchsorted(-self.t, -self.event_times, side="right")
-        # Each event row's tie group (already in group order, as the rows are sorted), and
-        # its rank k = 0..d-1 within the group.
-        self.group = np.cumsum(first) - 1
-        self.ties = np.bincount(self.group, minlength=len(self.event_times)).astype(float)
-        self.starts = np.flatnonzero(first)
-        self.rank = np.arange(len(self.group)) - self.starts[self.group]
+        self.x, self.count = x, count  # time descending: risk sets accumulate
+        self.dead = np.flatnonzero(died)
+        dead_time = time[self.dead]
+        first = np.ones(len(dead_time), dtype=bool)
+        first[1:] = dead_time[1:] != dead_time[:-1]
+        self.event_times = dead_time[first]  # descending, one per tie group
+        self.starts = np.flatnonzero(first)  # each group's first death row
         self.n_groups = len(self.event_times)
+        # Risk set at time s: the rows with time ≥ s, i.e. rows 0..last.
+        self.last = np.searchsorted(-time, -self.event_times, side="right") - 1
+        dead_count = count[self.dead]
+        self.ties = self.by_group(dead_count)  # deaths per time
+        self.x_dead = self.by_group(dead_count[:, None] * x[self.dead])
+        self.dead_count = dead_count
+        # Each death's tie group and its rank k = 0..d-1 within it (Efron's k/d; Breslow: 0).
+        deaths = self.ties.astype(np.int64)
+        self.death_starts = np.cumsum(deaths) - deaths
+        self.group = np.repeat(np.arange(self.n_groups), deaths)
+        if ties == "breslow":
+            self.f = np.zeros(len(self.group))
+        else:
+            rank = np.arange(len(self.group)) - np.repeat(self.death_starts, deaths)
+            self.f = rank / self.ties[self.group]
+
+    def by_group(self, values: np.ndarray) -> np.ndarray:
+        """Sums over each death time's rows (the death rows are in group order)."""
+        if not self.n_groups:
+            return np.zeros((0, *values.shape[1:]))
+        return np.add.reduceat(values, self.starts, axis=0)
 
     def loglik_score_information(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         loglik, ((score, information),) = self.moments(beta, [None])
@@ -107,25 +202,20 @@ class _RiskSets:
         x, p = self.x, self.x.shape[1]
         eta = x @ beta
         shift = eta.max()
-        w = np.exp(eta - shift)  # scaled for overflow; the scale cancels below
+        w = np.exp(eta - shift) * self.count  # scaled for overflow; the scale cancels below
         wx = w[:, None] * x
-        last = self.size - 1
+        last = self.last
         s0 = np.cumsum(w)[last]
         s1 = np.cumsum(wx, axis=0)[last]
-        # One column pair at a time: memory stays one column long, not rows × p × p.
         s2 = np.empty((self.n_groups, p, p))
         for i in range(p):
             for j in range(i, p):
                 s2[:, i, j] = s2[:, j, i] = np.cumsum(wx[:, i] * x[:, j])[last]
-        ev_w, ev_x = w[self.e], x[self.e]
-        n, group = self.n_groups, self.group
-
-        def by_group(values: np.ndarray) -> np.ndarray:  # the event rows are in group order
-            return np.add.reduceat(values, self.starts)
-
+        ev_w, ev_x = w[self.dead], x[self.dead]
+        n, group, by_group = self.n_groups, self.group, self.by_group
         # Tied deaths' sums per death time.
         d0 = by_group(ev_w)
-        d1 = np.column_stack([by_group(ev_w * ev_x[:, i]) for i in range(p)]).reshape(n, p)
+        d1 = by_group(ev_w[:, None] * ev_x).reshape(n, p)
         d2 = np.empty((n, p, p))
         for i in range(p):
             for j in range(i, p):
@@ -135,19 +225,23 @@ class _RiskSets:
         # 1/a0_k², f_k/a0_k², f_k²/a0_k² per death time carry every term below, so the
         # p × p arrays are built per death time, not per death. Breslow: every tied death
         # sees the whole risk set (f_k = 0), and the terms in f vanish.
-        f = np.zeros(len(group)) if self.breslow else self.rank / self.ties[group]
+        f = self.f
         a0 = s0[group] - f * d0[group]
         inverse = 1 / a0
-        c1, c2 = by_group(inverse), by_group(f * inverse)
+
+        def by_death_group(values: np.ndarray) -> np.ndarray:  # sums over each time's deaths
+            return np.add.reduceat(values, self.death_starts)
+
+        c1, c2 = by_death_group(inverse), by_death_group(f * inverse)
         square = inverse * inverse
-        c3, c4, c5 = by_group(square), by_group(f * square), by_group(f * f * square)
-        loglik = float(eta[self.e].sum() - (np.log(a0) + shift).sum())
-        x_dead = np.column_stack([by_group(ev_x[:, i]) for i in range(p)]).reshape(n, p)
+        c3, c4 = by_death_group(square), by_death_group(f * square)
+        c5 = by_death_group(f * f * square)
+        loglik = float(self.dead_count @ eta[self.dead] - (np.log(a0) + shift).sum())
         results = []
         for weight in weights:
             k = np.ones(n) if weight is None else weight
             k1, k2, k3, k4, k5 = k * c1, k * c2, k * c3, k * c4, k * c5
-            score = k @ x_dead - (s1 * k1[:, None] - d1 * k2[:, None]).sum(axis=0)
+            score = k @ self.x_dead - (s1 * k1[:, None] - d1 * k2[:, None]).sum(axis=0)
             s1s1 = np.einsum("g,gi,gj->ij", k3, s1, s1)
             s1d1 = np.einsum("g,gi,gj->ij", k4, s1, d1)
             d1d1 = np.einsum("g,gi,gj->ij", k5, d1, d1)
@@ -163,19 +257,8 @@ class _RiskSets:
 class _StrataRiskSets:
     """One set of risk sets per stratum: a patient is compared only within its stratum."""
 
-    def __init__(
-        self,
-        durations: np.ndarray,
-        events: np.ndarray,
-        x: np.ndarray,
-        strata: np.ndarray,
-        ties: str,
-    ) -> None:
-        codes, _ = pd.factorize(np.asarray(strata))  # hashing, not sorting strings
-        self.strata = [
-            _RiskSets(durations[inside], events[inside], x[inside], ties)
-            for inside in (codes == code for code in range(codes.max(initial=-1) + 1))
-        ]
+    def __init__(self, strata: list[_RiskSets]) -> None:
+        self.strata = strata
         self.n_groups = sum(s.n_groups for s in self.strata)
 
     def loglik_score_information(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
@@ -191,6 +274,29 @@ class _StrataRiskSets:
 RiskSets = _RiskSets | _StrataRiskSets
 
 
+def _risk_sets_of(
+    durations: np.ndarray,
+    events: np.ndarray,
+    codes: np.ndarray,
+    patterns: np.ndarray,
+    ties: str,
+    strata: np.ndarray | None,
+) -> RiskSets:
+    strata_codes = None if strata is None else pd.factorize(np.asarray(strata))[0]
+    rows = _collapsed(durations, events, codes, strata_codes)
+    x = patterns[rows.pattern]
+    if strata is None:
+        return _RiskSets(rows.time, rows.died, rows.count, x, ties)
+    bounds = np.flatnonzero(np.diff(rows.stratum)) + 1
+    return _StrataRiskSets(
+        [
+            _RiskSets(rows.time[part], rows.died[part], rows.count[part], x[part], ties)
+            for part in np.split(np.arange(len(rows.time)), bounds)
+            if len(part)
+        ]
+    )
+
+
 def risk_sets(
     durations: np.ndarray,
     events: np.ndarray,
@@ -199,12 +305,11 @@ def risk_sets(
     ties: str = "efron",
     strata: np.ndarray | None = None,
 ) -> RiskSets:
-    """The sorted data a fit (and R's cox.zph test after it) works on."""
+    """The collapsed, sorted data a fit (and R's cox.zph test after it) works on."""
     if ties not in TIES:
         raise ValueError(f"ties must be one of {TIES}, not {ties!r}")
-    if strata is None:
-        return _RiskSets(durations, events, x, ties)
-    return _StrataRiskSets(durations, events, x, strata, ties)
+    codes, patterns = _patterns(x)
+    return _risk_sets_of(durations, events, codes, patterns, ties, strata)
 
 
 def _score_chisq(score: np.ndarray, information: np.ndarray) -> float:
@@ -262,9 +367,13 @@ def cox_efron(
 
     `ties` is "efron" (R's default) or "breslow"; `strata` labels each row's stratum.
     """
+    if ties not in TIES:
+        raise ValueError(f"ties must be one of {TIES}, not {ties!r}")
     durations = np.asarray(durations, dtype=float)
     events = np.asarray(events, dtype=int)
     x = np.asarray(x, dtype=float).reshape(len(durations), -1)
-    kept = _independent_columns(x) if x.shape[1] else ()
-    risk = risk_sets(durations, events, x[:, list(kept)], ties=ties, strata=strata)
+    codes, patterns = _patterns(x)
+    counts = np.bincount(codes, minlength=len(patterns)).astype(float)
+    kept = _independent_columns(patterns, counts) if x.shape[1] else ()
+    risk = _risk_sets_of(durations, events, codes, patterns[:, list(kept)], ties, strata)
     return fit_risk_sets(risk, kept, len(x), int(events.sum()))
