@@ -92,11 +92,13 @@ def _strata(cohort: Cohort, at: np.ndarray, strata_factors: Sequence[str]) -> np
 def _comparison(
     endpoint: Endpoint,
     arms: np.ndarray,
+    codes: np.ndarray,
     strata: np.ndarray | None,
     strata_factors: Sequence[str],
     ties: str = "efron",
 ) -> dict[str, Any] | None:
-    if len(np.unique(arms)) < 2 or not endpoint.event.any():
+    # Two arms counted on their codes (sorting a million strings took seconds).
+    if len(np.unique(codes)) < 2 or not endpoint.event.any():
         return None
     durations, events = endpoint.days, endpoint.event
     result: dict[str, Any] = {"strata_factors": list(strata_factors)}
@@ -195,7 +197,7 @@ def _endpoint(
             arm: _curve_summary(endpoint.days[inside[arm]], endpoint.event[inside[arm]])
             for arm in (TREATMENT, REFERENCE)
         },
-        "comparison": _comparison(endpoint, mine, strata, strata_factors, ties),
+        "comparison": _comparison(endpoint, mine, codes, strata, strata_factors, ties),
     }
 
 

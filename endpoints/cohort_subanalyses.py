@@ -46,7 +46,7 @@ def os_subgroups_of(os: Endpoint, treated: np.ndarray, cohort: Cohort) -> dict[s
                 "n_unknown": int((~known).sum()),
                 "levels": levels,
                 "interaction": _interaction(
-                    durations[known], events[known], treated[known], np.array(named)[codes[known]]
+                    durations[known], events[known], treated[known], codes[known], names=named
                 ),
             }
         )

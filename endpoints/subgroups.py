@@ -152,10 +152,24 @@ def _hazard_ratio(durations: np.ndarray, events: np.ndarray, treated: np.ndarray
 
 
 def _interaction(
-    durations: np.ndarray, events: np.ndarray, treated: np.ndarray, levels: np.ndarray
+    durations: np.ndarray,
+    events: np.ndarray,
+    treated: np.ndarray,
+    levels: np.ndarray,
+    names: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Likelihood-ratio test of arm × factor (R: anova of the two nested coxph fits)."""
-    present = sorted(set(levels.tolist()))
+    """Likelihood-ratio test of arm × factor (R: anova of the two nested coxph fits).
+
+    `levels` are the patients' levels, or their codes in `names`; the first level in
+    alphabetical order is the reference, as R orders a factor's levels.
+    """
+    present, inverse = np.unique(levels, return_inverse=True)  # one sort, no Python set
+    if names is not None:  # codes: the levels ordered by their names
+        rank = np.empty(len(present), dtype=np.int64)
+        rank[np.argsort([names[code] for code in present.tolist()], kind="stable")] = np.arange(
+            len(present)
+        )
+        inverse = rank[inverse]
     if len(present) < 2:
         return {
             "lr_chisq": None,
@@ -165,9 +179,14 @@ def _interaction(
         }
     if not events.sum():
         return {"lr_chisq": None, "df": 0, "p": None, "not_estimable": gettext_noop("No deaths.")}
-    dummies = np.column_stack([levels == level for level in present[1:]]).astype(float)
-    main = np.column_stack([treated, dummies])
-    full = np.column_stack([main, treated[:, None] * dummies])
+    # One design, arm | level dummies | arm × dummies; the reduced model is its first columns.
+    others = len(present) - 1
+    full = np.empty((len(durations), 1 + 2 * others))
+    full[:, 0] = treated
+    for level in range(1, len(present)):
+        np.equal(inverse, level, out=full[:, level], casting="unsafe")
+        np.multiply(treated, full[:, level], out=full[:, others + level])
+    main = full[:, : 1 + others]
     reduced_fit, full_fit = cox_efron(durations, events, main), cox_efron(durations, events, full)
     df = full_fit.df - reduced_fit.df
     if df <= 0:
