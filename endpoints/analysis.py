@@ -18,7 +18,7 @@ import numpy as np
 from lifelines.exceptions import ConvergenceError
 
 import protocol
-from endpoints.cohort import ARMS, Cohort
+from endpoints.cohort import ARMS, LABELS, Cohort
 from endpoints.cohort_derivations import Endpoint, time_to_event_columns
 from endpoints.cohort_subanalyses import myelosuppression_of, os_subgroups_of
 from endpoints.datasets import _BEST_FIRST, REMISSION, PatientFacts
@@ -78,15 +78,23 @@ def _curve_summary(days: np.ndarray, events: np.ndarray) -> dict[str, Any] | Non
 
 
 def _strata(cohort: Cohort, at: np.ndarray, strata_factors: Sequence[str]) -> np.ndarray:
-    """Each patient's stratum named by its levels joined with "|" (e.g. "intensive|relapsed")."""
-    labels = [cohort.labels(f)[at] for f in strata_factors]
+    """Each patient's stratum as its rank among the strata's names (levels joined with "|",
+    e.g. "intensive|relapsed") in alphabetical order: the strata in R's order, as a small
+    integer per patient instead of a million strings."""
     codes = np.zeros(len(at), dtype=np.int64)
     for factor in strata_factors:
-        column = cohort.baseline[factor] if factor in cohort.baseline else getattr(cohort, factor)
-        codes = codes * 64 + column[at]
-    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
-    names = np.array(["|".join(str(level[i]) for level in labels) for i in first], dtype=object)
-    return names[inverse]
+        codes = codes * 64 + cohort.codes(factor)[at]
+    present, inverse = np.unique(codes, return_inverse=True)
+    names = []
+    for code in present.tolist():
+        levels = []
+        for factor in reversed(strata_factors):
+            code, level = divmod(code, 64)
+            levels.append(LABELS[factor][level])
+        names.append("|".join(reversed(levels)))
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[np.argsort(names, kind="stable")] = np.arange(len(names))
+    return rank[inverse]
 
 
 def _comparison(
@@ -308,7 +316,9 @@ def cohort_analysis(
         "relapse_incidence": _relapse_incidence(endpoints["RELAPSE"], cohort.arm),
         "early_mortality": early_mortality_of(os.days, os.event, os_arms),
         # Comparative only: never blinded.
-        "os_subgroups": os_subgroups_of(os, (os_arms == TREATMENT).astype(float), cohort),
+        "os_subgroups": os_subgroups_of(
+            os, (cohort.arm[os.at] == ARM_CODES[TREATMENT]).astype(np.int8), cohort
+        ),
         "responses": _responses(cohort),
         "mrd_negativity": mrd_negativity_of(
             arms,

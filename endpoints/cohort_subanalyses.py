@@ -20,8 +20,7 @@ from endpoints.subgroups import SUBGROUP_FACTORS, _hazard_ratio, _interaction, o
 def os_subgroups_of(os: Endpoint, treated: np.ndarray, cohort: Cohort) -> dict[str, Any]:
     """subgroups.os_subgroups on columns: the overall HR, and per factor its levels' HRs and
     the arm × factor interaction test."""
-    durations = os.days.astype(float)
-    events = os.event.astype(int)
+    durations, events = os.days, os.event  # whole days and 0/1 as read: no float copies
     result = os_subgroups([], {}, factors=())  # the model's description, in its words
     result["overall"] = _hazard_ratio(durations, events, treated)
     for factor in SUBGROUP_FACTORS:

@@ -181,7 +181,7 @@ def _interaction(
         return {"lr_chisq": None, "df": 0, "p": None, "not_estimable": gettext_noop("No deaths.")}
     # One design, arm | level dummies | arm × dummies; the reduced model is its first columns.
     others = len(present) - 1
-    full = np.empty((len(durations), 1 + 2 * others))
+    full = np.empty((len(durations), 1 + 2 * others), dtype=np.result_type(treated, np.int8))
     full[:, 0] = treated
     for level in range(1, len(present)):
         np.equal(inverse, level, out=full[:, level], casting="unsafe")

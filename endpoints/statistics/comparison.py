@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2, norm
 
-from endpoints.statistics.cox_efron import TIES, fit_risk_sets, risk_sets
+from endpoints.statistics.cox_efron import TIES, fit_risk_sets, numeric, risk_sets
 from endpoints.statistics.ordering import by_time
 from endpoints.statistics.proportional_hazards import zph_test
 
@@ -60,6 +60,7 @@ def _strata_codes(strata: Labels | None, n: int) -> tuple[np.ndarray, tuple[str,
 def _observed_expected(
     durations: np.ndarray, events: np.ndarray, treated: np.ndarray, codes: np.ndarray
 ) -> tuple[float, float, float, float]:
+    # `events` and `treated` are masks: summed as 64-bit counts, never copied as such.
     """(O - E, variance, O, E) of the treated group summed over the strata: R's survdiff.
 
     One sort by stratum then time; each (stratum, time) is a block whose counts come from
@@ -72,15 +73,16 @@ def _observed_expected(
     order = by_time(durations, strata=codes)
     t, c = durations[order], codes[order]
     dead, dead_treated = events[order], (events & treated)[order]
-    treated_sorted = treated[order].astype(np.int64)
+    treated_sorted = treated[order]
     new = np.empty(n, dtype=bool)
     new[0] = True
     new[1:] = (t[1:] != t[:-1]) | (c[1:] != c[:-1])
+    del t
     starts = np.flatnonzero(new)
     rows = np.diff(np.append(starts, n))
-    d = np.add.reduceat(dead, starts)
-    d1 = np.add.reduceat(dead_treated, starts)
-    r1 = np.add.reduceat(treated_sorted, starts)
+    d = np.add.reduceat(dead, starts, dtype=np.int64)
+    d1 = np.add.reduceat(dead_treated, starts, dtype=np.int64)
+    r1 = np.add.reduceat(treated_sorted, starts, dtype=np.int64)
     stratum = c[starts]
     # Rows (treated rows) in the strata sorted after each block's stratum.
     after = n - np.cumsum(np.bincount(codes))
@@ -114,13 +116,11 @@ def logrank(
     Stratified (R: survdiff(... + strata(s))): the sum over strata of the observed minus
     expected counts and of their variances; a stratum with no events contributes nothing.
     """
-    times = np.asarray(durations, dtype=float)
-    event_flags = np.asarray(events, dtype=np.int64) == 1
+    times = numeric(durations)
+    event_flags = np.asarray(events) == 1
     treated = _treated(groups, treatment)
     codes, levels = _strata_codes(strata, len(times))
-    o_minus_e, variance, o_t, e_t = _observed_expected(
-        times, event_flags.astype(np.int64), treated, codes
-    )
+    o_minus_e, variance, o_t, e_t = _observed_expected(times, event_flags, treated, codes)
     deaths = float(event_flags.sum())
     chisq = o_minus_e**2 / variance if variance > 0 else 0.0
     return LogRank(
@@ -174,9 +174,9 @@ def cox(
     """
     if ties not in TIES:
         raise ValueError(f"ties must be one of {TIES}, not {ties!r}")
-    times = np.asarray(durations, dtype=float)
-    event_flags = (np.asarray(events) == 1).astype(np.int64)
-    treated = _treated(groups, treatment).astype(float)
+    times = numeric(durations)
+    event_flags = np.asarray(events) == 1
+    treated = _treated(groups, treatment)
     if len(treated) == 0 or treated.min() == treated.max():
         raise np.linalg.LinAlgError("the arm does not vary: no hazard ratio")
     codes = _strata_codes(strata, len(times))[0] if strata is not None else None

@@ -63,6 +63,13 @@ class EfronFit:
         return bool(len(self.coef) and np.max(np.abs(self.coef)) > MAX_ESTIMABLE_LOG_HR)
 
 
+def numeric(durations: np.ndarray | Sequence[float]) -> np.ndarray:
+    """Times as given when signed integers or floats (no float copy of a million whole
+    days: they sort and compare alike), else as floats."""
+    array = np.asarray(durations)
+    return array if array.dtype.kind in "if" else array.astype(float)
+
+
 def _patterns(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each row's covariate pattern as a code (numbered in order of first appearance), and
     the patterns (one row of `x` each): hashing column by column, no copy of `x`."""
@@ -369,9 +376,12 @@ def cox_efron(
     """
     if ties not in TIES:
         raise ValueError(f"ties must be one of {TIES}, not {ties!r}")
-    durations = np.asarray(durations, dtype=float)
-    events = np.asarray(events, dtype=int)
-    x = np.asarray(x, dtype=float).reshape(len(durations), -1)
+    durations, events = numeric(durations), np.asarray(events)
+    if events.dtype.kind not in "iub":
+        events = events.astype(int)
+    # Whole days and 0/1 columns as they come: only their patterns become floats.
+    x = np.asarray(x)
+    x = (x if x.dtype.kind in "iufb" else x.astype(float)).reshape(len(durations), -1)
     codes, patterns = _patterns(x)
     counts = np.bincount(codes, minlength=len(patterns)).astype(float)
     kept = _independent_columns(patterns, counts) if x.shape[1] else ()

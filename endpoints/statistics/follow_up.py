@@ -21,7 +21,7 @@ def reverse_kaplan_meier(
     its interval follow quantile.survfit, as for the survival curves.
     """
     died = np.asarray(events, dtype=int)
-    return kaplan_meier(durations, (1 - died).tolist(), conf_type=conf_type)
+    return kaplan_meier(durations, 1 - died, conf_type=conf_type)
 
 
 def median_follow_up(

@@ -32,7 +32,7 @@ def _by_time(durations: np.ndarray, descending: bool) -> np.ndarray:
             np.isfinite(low)
             and np.isfinite(high)
             and high - low < SMALL_SPAN
-            and np.array_equal(durations, np.floor(durations))
+            and (durations.dtype.kind in "iu" or np.array_equal(durations, np.floor(durations)))
         ):
             key = high - durations if descending else durations - low
             return np.argsort(key.astype(np.uint16), kind="stable")
