@@ -6,9 +6,10 @@ worker's peak memory, at 10k, 100k and 1M patients.
 
 DATABASE_URL names a PostgreSQL server this script may create a database on as a superuser
 (the seeding turns the audit triggers off for its session). It keeps its own bench database
-(trialsite_bench_analysis, migrated once and kept for the next run unless --drop) and, for
-each size, empties the clinical tables and builds a simulated trial in them with set-based
-SQL (INSERT ... SELECT generate_series: minutes for a million patients): screening,
+(trialsite_bench_analysis, or --database; migrated once and kept for the next run unless
+--drop) and, for each size, empties the clinical tables and builds a simulated trial in them
+with set-based SQL (INSERT ... SELECT generate_series: minutes for a million patients; with
+--reuse-trial a trial of that size already there is kept): screening,
 randomization (two arms, regimen × disease status strata), cycle 1, an adverse event, the
 protocol evaluation, follow-up visits, relapses, allo-HSCTs, flow MRD, ends of treatment and
 deaths, with a better survival on DEX. Then, per size:
@@ -64,6 +65,19 @@ TABLES = (
     "patients_screening",
     "patients_patient",
 )
+
+
+def trial_size(database_url: str) -> int:
+    """How many patients the bench database's trial holds now."""
+    import psycopg2
+
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM randomization_randomization")
+            return cursor.fetchone()[0]
+    finally:
+        conn.close()
 
 
 def build_trial(database_url: str, n: int) -> float:
@@ -451,7 +465,8 @@ def report(n: int, built: float, versus_r: dict[str, Any] | None, run: dict, req
     stages = run["stages"]
     statistics = stages.get("statistics", 0.0)
     rest = run["total"] - sum(stages.values())
-    print(f"\n## {n:,} patients (trial built in {built:.1f} s)")
+    made = f"trial built in {built:.1f} s" if built else "trial kept from the last run"
+    print(f"\n## {n:,} patients ({made})")
     print("| measure | seconds | note |")
     print("|---|---|---|")
     if versus_r is not None:
@@ -501,7 +516,13 @@ def main() -> int:
     parser.add_argument("--sizes", default=",".join(str(s) for s in DEFAULT_SIZES))
     parser.add_argument("--repeats", type=int, default=3, help="statistics vs R repeats")
     parser.add_argument("--no-r", action="store_true", help="skip the statistics vs R part")
+    parser.add_argument("--database", default=BENCH_DATABASE, help="the bench database's name")
     parser.add_argument("--drop", action="store_true", help="drop the bench database at the end")
+    parser.add_argument(
+        "--reuse-trial",
+        action="store_true",
+        help="keep the trial already in the bench database when it has that many patients",
+    )
     parser.add_argument("--run-once", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--request-once", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -515,17 +536,17 @@ def main() -> int:
     if not server_url:
         parser.error("set DATABASE_URL to a PostgreSQL server (a superuser's URL)")
     sizes = [int(s) for s in args.sizes.split(",") if s]
-    url = harness.database_url(server_url, BENCH_DATABASE)
+    url = harness.database_url(server_url, args.database)
     import psycopg2
 
     server = psycopg2.connect(server_url)
     server.autocommit = True
     with server.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DATABASE])
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.database])
         exists = cursor.fetchone() is not None
     server.close()
     if not exists:
-        harness.on_server(server_url, f"CREATE DATABASE {BENCH_DATABASE}")
+        harness.on_server(server_url, f"CREATE DATABASE {args.database}")
     env = {**harness.environment(url), "CELERY_TASK_ALWAYS_EAGER": "false"}
     env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/4")
     try:
@@ -537,7 +558,8 @@ def main() -> int:
     ratios = []
     try:
         for n in sorted(sizes):
-            built = build_trial(url, n)
+            reused = args.reuse_trial and trial_size(url) == n
+            built = 0.0 if reused else build_trial(url, n)
             versus_r = None if args.no_r else statistics_vs_r(n, args.repeats)
             if versus_r is not None:
                 try:
@@ -550,7 +572,7 @@ def main() -> int:
             ratios.append(report(n, built, versus_r, run, request_time(env)))
     finally:
         if args.drop:
-            harness.drop_database(server_url, BENCH_DATABASE)
+            harness.drop_database(server_url, args.database)
     print("ratios: " + "; ".join(_ratios(r) for r in ratios))
     return 0
 
