@@ -8,6 +8,9 @@ INSTALLED := $(VENV)/.installed
 
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trialsite
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+# The suite on every core (pytest-xdist): each worker has its own test database and Redis
+# database (tests/parallel_workers.py). `make test PYTEST_ARGS=tests/visits` runs a part in one process.
+PYTEST_ARGS ?= -n auto --maxprocesses 8 --dist loadfile
 
 # mypy's Django plugin and makemessages import the settings, which need a DATABASE_URL; neither
 # connects.

@@ -29,6 +29,16 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"Skipped in CI, which must run every test: {report.longrepr}"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Run the browser tests first, in their order, then the rest in theirs.
+
+    They are the suite's longest files (a crawl of every page of every role takes minutes):
+    started first, `make test`'s workers (pytest-xdist, one file each at a time) share them out
+    and end together, instead of one worker finishing a long file alone at the end.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("browser") is None)
+
+
 @pytest.fixture(autouse=True)
 def _quick_password_hashing(settings):
     settings.PASSWORD_HASHERS = [

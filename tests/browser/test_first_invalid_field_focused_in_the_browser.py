@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from visits.services import end_of_treatment_record
+
+pytestmark = pytest.mark.browser
 
 
 def _focused(page) -> str:
