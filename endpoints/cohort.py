@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 import protocol
+from endpoints.cohort_snapshot import Beside
 from endpoints.datasets import (
     _BEST_FIRST,
     REMISSION,
@@ -275,6 +276,8 @@ CATEGORIES = ("", *_BEST_FIRST)  # a category's code - 1 is its index in _BEST_F
 NO_CONTACT = np.iinfo(np.int32).min  # before every date: no contact seen yet
 BLOCK_PATIENTS = 1 << 15  # patients whose rows PostgreSQL sends together, as arrays
 READ_WORK_MEM = "128MB"  # PostgreSQL's memory for one table's blocks (a million patients)
+# The same settings on the connection that reads beside (endpoints/cohort_snapshot.py).
+BESIDE_SETTINGS = {"enable_sort": "off", "work_mem": READ_WORK_MEM, "jit": "off"}
 
 
 def _codes(values: Sequence[str], expression: str) -> str:
@@ -451,23 +454,33 @@ class _Reading:
         self.parameters = {"zone": settings.TIME_ZONE, "until": until}
 
     def cohort(self) -> Cohort:
+        """The columns. The screening and the follow-up visits (a third of the rows) are
+        read beside the other tables, on a second connection holding the same snapshot
+        (endpoints/cohort_snapshot.py); the visits are reduced once the deaths are known.
+        Every reduction is a minimum, a maximum or a write at the patient's own position,
+        so the order the tables come in does not change the columns."""
         c = self.c = self._randomized()
-        self._screening()
-        self._off_study()  # death first: a contact counts on or before it
-        self._one_date("visits_transplant", "transplanted_on", c.hsct)
-        self._one_date("visits_endoftreatment", "ended_on", c.end_of_treatment)
-        self._two_contacts("visits_treatmentcycle", "started_on", "ended_on")
-        self._two_contacts("visits_adverseevent", "onset_on", "resolved_on")
         self.relapses: list[tuple[np.ndarray, np.ndarray]] = []  # (position, day)
-        self._follow_up()
-        self._responses()
+        with Beside(self.cursor, self._screening_and_visits, BESIDE_SETTINGS) as beside:
+            self._off_study()  # death first: a contact counts on or before it
+            self._one_date("visits_transplant", "transplanted_on", c.hsct)
+            self._one_date("visits_endoftreatment", "ended_on", c.end_of_treatment)
+            self._two_contacts("visits_treatmentcycle", "started_on", "ended_on")
+            self._two_contacts("visits_adverseevent", "onset_on", "resolved_on")
+            self._responses()
+            self._mrd()
+            visits = beside.result()
+        self._follow_up(visits)
         self._relapses()
-        self._mrd()
         c.last_contact[c.last_contact == NO_CONTACT] = NO_DAY
         return c
 
-    def _copy(self, sql: str, types: str, on_rows: Callable[..., None]) -> None:
-        _copy(self.cursor, sql, self.parameters, types, on_rows)
+    def _copy(self, sql: str, types: str, on_rows: Callable[..., None], cursor: Any = None) -> None:
+        _copy(cursor or self.cursor, sql, self.parameters, types, on_rows)
+
+    def _screening_and_visits(self, cursor: Any) -> list[tuple[np.ndarray, ...]]:
+        self._screening(cursor)
+        return self._visits(cursor)
 
     def _randomized(self) -> Cohort:
         parts: list[tuple[np.ndarray, ...]] = []
@@ -526,7 +539,7 @@ class _Reading:
         seen = (on != NO_DAY) & (on <= self.c.death[at])
         np.maximum.at(self.c.last_contact, at[seen], on[seen])
 
-    def _screening(self) -> None:
+    def _screening(self, cursor: Any) -> None:
         keys = (*SUBGROUP_GENES, "eln_risk")
 
         def screening(pid: np.ndarray, *codes: np.ndarray) -> None:
@@ -540,6 +553,7 @@ class _Reading:
             "FROM patients_screening",
             "q" + "i" * len(keys),
             screening,
+            cursor,
         )
 
     def _off_study(self) -> None:
@@ -579,19 +593,16 @@ class _Reading:
             f"SELECT patient_id::int8, {_days(first)}, {_days(second)} FROM {table}", "qii", dated
         )
 
-    def _follow_up(self) -> None:
-        """Visits done: a contact when the patient was seen alive; a relapse when found."""
+    def _visits(self, cursor: Any) -> list[tuple[np.ndarray, ...]]:
+        """Follow-up visits done, of randomized patients: their positions, days, whether the
+        patient was seen alive and whether a relapse was found."""
         alive = protocol.VitalStatus.ALIVE.value
         relapse = protocol.FollowUpDiseaseStatus.RELAPSE.value
+        blocks: list[tuple[np.ndarray, ...]] = []
 
         def visit(pid: np.ndarray, on: np.ndarray, alive: np.ndarray, relapsed: np.ndarray) -> None:
             mine, at = self._at(pid)
-            on, alive, relapsed = on[mine], alive[mine] == 1, relapsed[mine] == 1
-            self._contacts(at[alive], on[alive])
-            found = relapsed & (on <= self.cut)
-            self.relapses.append((at[found], on[found]))
-            # A relapse found at a visit is a progression, as a progression assessed is.
-            np.minimum.at(self.c.progression, at[found], on[found])
+            blocks.append((at, on[mine], alive[mine] == 1, relapsed[mine] == 1))
 
         self._copy(
             f"""SELECT patient_id::int8, {_days("performed_on")},
@@ -599,7 +610,19 @@ class _Reading:
                 FROM visits_followupvisit WHERE performed_on IS NOT NULL""",
             "qiii",
             visit,
+            cursor,
         )
+        return blocks
+
+    def _follow_up(self, visits: list[tuple[np.ndarray, ...]]) -> None:
+        """Visits done: a contact when the patient was seen alive; a relapse when found."""
+        while visits:
+            at, on, alive, relapsed = visits.pop()
+            self._contacts(at[alive], on[alive])
+            found = relapsed & (on <= self.cut)
+            self.relapses.append((at[found], on[found]))
+            # A relapse found at a visit is a progression, as a progression assessed is.
+            np.minimum.at(self.c.progression, at[found], on[found])
 
     def _responses(self) -> None:
         """The protocol evaluation, the best response to protocol treatment and the first

@@ -1,0 +1,65 @@
+"""The analysis read on two connections gives the columns one connection gives.
+
+endpoints/cohort.py reads the screening and the follow-up visits on a second connection that
+holds the first one's snapshot when the reading transaction has written nothing (the
+worker's read), and everything on its own connection otherwise (a transaction that wrote
+sees rows no other connection sees). Transactional: the records are committed, as the
+worker finds them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import numpy as np
+import pytest
+from django.db import connection, transaction
+
+from endpoints.cohort import Cohort, recorded_cohort
+from tests.endpoints.test_patient_facts_queries import (
+    CUTOFF,
+    _more_records,
+    _with_full_history,
+    in_september,  # noqa: F401 (a fixture)
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _columns(cohort: Cohort) -> dict[str, np.ndarray]:
+    columns: dict[str, np.ndarray] = {}
+    for f in fields(cohort):
+        value = getattr(cohort, f.name)
+        if isinstance(value, dict):
+            columns |= {f"{f.name}.{key}": column for key, column in value.items()}
+        elif isinstance(value, np.ndarray):
+            columns[f.name] = value
+    return columns
+
+
+@pytest.mark.usefixtures("in_september")
+def test_it_reads_the_same_columns_beside_as_on_one_connection(site_a, coordinator, monkeypatch):
+    patients = [_with_full_history(site_a, coordinator, number) for number in range(8)]
+    _more_records(patients, coordinator)
+    opened = []
+    new_connection = connection.get_new_connection
+
+    def counted(params):
+        opened.append(params)
+        return new_connection(params)
+
+    monkeypatch.setattr(connection, "get_new_connection", counted)
+
+    beside = recorded_cohort(CUTOFF)
+    read_beside = len(opened)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_current_xact_id()")  # this transaction now has an id
+        alone = recorded_cohort(CUTOFF)
+
+    assert (read_beside, len(opened)) == (1, 1)
+    assert len(beside) == 8
+    expected = _columns(alone)
+    assert _columns(beside).keys() == expected.keys()
+    for name, column in _columns(beside).items():
+        np.testing.assert_array_equal(column, expected[name], err_msg=name)
