@@ -299,7 +299,7 @@ def cohort_analysis(
     endpoints = time_to_event_columns(cohort)
     arms = cohort.labels("arm")
     os = endpoints["OS"]
-    os_arms = arms[os.at]
+    os_arms = arms if len(os) == len(cohort) else arms[os.at]  # OS: every patient, in order
     hsct = cohort.hsct <= (cutoff - dt.date(1970, 1, 1)).days
     present, first, counts = np.unique(cohort.arm, return_index=True, return_counts=True)
     by_arm = {arm: cohort.arm == code for arm, code in ARM_CODES.items()}

@@ -50,7 +50,8 @@ def last_known_alive(c: Cohort) -> np.ndarray:
 def overall_survival(c: Cohort, alive: np.ndarray) -> Endpoint:
     died = _by(c.death, day(c.cutoff))
     end = np.where(died, c.death, alive)
-    return Endpoint("OS", np.arange(len(c)), c.randomized, end - c.randomized, died.astype(np.int8))
+    at = np.arange(len(c), dtype=np.int32)  # positions: 4 bytes a patient, not 8
+    return Endpoint("OS", at, c.randomized, end - c.randomized, died.astype(np.int8))
 
 
 def overall_survival_censored_at_transplant(c: Cohort, os: Endpoint) -> Endpoint:
@@ -102,13 +103,13 @@ def event_free_survival(c: Cohort, alive: np.ndarray) -> Endpoint:
     end, code = _first_event(relapse, death)
     end = np.where(failure, c.randomized, np.where(code > 0, end, alive))
     event = (failure | (code > 0)).astype(np.int8)
-    at = np.flatnonzero(recorded)
+    at = np.flatnonzero(recorded).astype(np.int32)
     return Endpoint("EFS", at, c.randomized[at], (end - c.randomized)[at], event[at])
 
 
 def _from_remission(c: Cohort, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """LFS's rows: positions, end dates and codes (1 relapse, 2 death, 0 censored)."""
-    at = np.flatnonzero(~c.imported & (c.first_remission != NO_DAY))
+    at = np.flatnonzero(~c.imported & (c.first_remission != NO_DAY)).astype(np.int32)
     remission = c.first_remission[at]
     death = np.where(_by(c.death[at], day(c.cutoff)), c.death[at], NO_DAY)
     end, code = _first_event(c.relapse_after_remission[at], death)

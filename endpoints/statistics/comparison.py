@@ -41,7 +41,7 @@ def _factorize(labels: Labels, sort: bool = False) -> tuple[np.ndarray, np.ndarr
     """
     array = labels if isinstance(labels, np.ndarray) else np.array(labels, dtype=object)
     codes, levels = pd.factorize(array, sort=sort)
-    return codes.astype(np.int64), np.asarray(levels)
+    return codes.astype(np.int64, copy=False), np.asarray(levels)
 
 
 def _treated(groups: Labels, treatment: str) -> np.ndarray:

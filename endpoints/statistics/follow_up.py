@@ -20,8 +20,9 @@ def reverse_kaplan_meier(
     R: survfit(Surv(time, 1 - died) ~ 1), whose default conf.type is "log"; the median and
     its interval follow quantile.survfit, as for the survival curves.
     """
-    died = np.asarray(events, dtype=int)
-    return kaplan_meier(durations, 1 - died, conf_type=conf_type)
+    died = np.asarray(events)
+    died = died if died.dtype.kind in "iub" else died.astype(int)
+    return kaplan_meier(durations, died != 1, conf_type=conf_type)  # 1 - died, not 0
 
 
 def median_follow_up(

@@ -158,7 +158,7 @@ def _event_table(
     t = observed[order]
     starts = np.flatnonzero(np.concatenate([[True], t[1:] != t[:-1]])) if len(t) else order
     removed = np.diff(np.append(starts, len(t)))
-    n_event = np.add.reduceat(died[order].astype(np.int64), starts) if len(t) else removed
+    n_event = np.add.reduceat(died[order], starts, dtype=np.int64) if len(t) else removed
     n_risk = len(t) - np.cumsum(removed) + removed
     return t[starts], n_risk, n_event, removed - n_event
 

@@ -28,12 +28,10 @@ def by_time(
 def _by_time(durations: np.ndarray, descending: bool) -> np.ndarray:
     if len(durations):
         low, high = durations.min(), durations.max()
-        if (
-            np.isfinite(low)
-            and np.isfinite(high)
-            and high - low < SMALL_SPAN
-            and (durations.dtype.kind in "iu" or np.array_equal(durations, np.floor(durations)))
-        ):
+        if np.isfinite(low) and np.isfinite(high) and high - low < SMALL_SPAN:
             key = high - durations if descending else durations - low
-            return np.argsort(key.astype(np.uint16), kind="stable")
+            small = key.astype(np.uint16)
+            if durations.dtype.kind in "iu" or np.array_equal(small, key):  # whole days
+                del key
+                return np.argsort(small, kind="stable")
     return np.argsort(-durations if descending else durations, kind="stable")
