@@ -283,6 +283,9 @@ STAGES = {
     "derive": (
         ("endpoints.analysis", "time_to_event_rows"),
         ("endpoints.analysis", "time_to_event_columns"),
+        ("endpoints.analysis", "last_known_alive"),
+        ("endpoints.analysis", "overall_survival"),
+        ("endpoints.analysis", "time_to_event_column"),
     ),
     "figures": (("endpoints.services", "_figures"),),
 }

@@ -19,7 +19,12 @@ from lifelines.exceptions import ConvergenceError
 
 import protocol
 from endpoints.cohort import ARMS, LABELS, Cohort
-from endpoints.cohort_derivations import Endpoint, time_to_event_columns
+from endpoints.cohort_derivations import (
+    Endpoint,
+    last_known_alive,
+    overall_survival,
+    time_to_event_column,
+)
 from endpoints.cohort_subanalyses import myelosuppression_of, os_subgroups_of
 from endpoints.datasets import _BEST_FIRST, REMISSION, PatientFacts
 from endpoints.early_mortality import early_mortality_of
@@ -39,6 +44,7 @@ LANDMARKS = {"1 year": 365, "2 years": 730}
 CONF_TYPE = "log-log"  # the primary report's transform, labelled as such (SAS default)
 ORR_CATEGORIES = {"CR", "CRi", "MLFS"}
 MAX_ESTIMABLE_LOG_HR = 15.0  # |log HR| beyond this is a separation, not an estimate
+DENSE_STRATA = 1 << 16  # stratum codes (64 per factor) below this are counted in an array
 
 
 def _finite(value: float | None) -> float | None:
@@ -83,8 +89,14 @@ def _strata(cohort: Cohort, at: np.ndarray, strata_factors: Sequence[str]) -> np
     integer per patient instead of a million strings."""
     codes = np.zeros(len(at), dtype=np.int64)
     for factor in strata_factors:
-        codes = codes * 64 + cohort.codes(factor)[at]
-    present, inverse = np.unique(codes, return_inverse=True)
+        codes *= 64
+        codes += cohort.codes(factor)[at]
+    top = int(codes.max(initial=0)) + 1
+    dense = top <= DENSE_STRATA  # counted, not sorted: no million-row temporaries
+    if dense:
+        present = np.flatnonzero(np.bincount(codes, minlength=top))
+    else:
+        present, codes = np.unique(codes, return_inverse=True)  # codes: index in present
     names = []
     for code in present.tolist():
         levels = []
@@ -92,9 +104,14 @@ def _strata(cohort: Cohort, at: np.ndarray, strata_factors: Sequence[str]) -> np
             code, level = divmod(code, 64)
             levels.append(LABELS[factor][level])
         names.append("|".join(reversed(levels)))
-    rank = np.empty(len(names), dtype=np.int64)
+    small = len(names) <= np.iinfo(np.int16).max  # a few strata: 2 bytes a patient
+    rank = np.empty(len(names), dtype=np.int16 if small else np.int64)
     rank[np.argsort(names, kind="stable")] = np.arange(len(names))
-    return rank[inverse]
+    if dense:
+        by_code = np.zeros(top, dtype=rank.dtype)
+        by_code[present] = rank
+        return by_code[codes]
+    return rank[codes]
 
 
 def _comparison(
@@ -195,8 +212,10 @@ def _endpoint(
     strata_factors: Sequence[str],
     ties: str = "efron",
 ) -> dict[str, Any]:
-    mine = arms[endpoint.at]
-    codes = cohort.arm[endpoint.at]
+    # Rows of every patient are the cohort's, in order (positions come sorted): no copy.
+    every = len(endpoint) == len(cohort)
+    mine = arms if every else arms[endpoint.at]
+    codes = cohort.arm if every else cohort.arm[endpoint.at]
     strata = _strata(cohort, endpoint.at, strata_factors) if strata_factors else None
     inside = {arm: codes == code for arm, code in ARM_CODES.items()}
     return {
@@ -296,9 +315,9 @@ def cohort_analysis(
     the statistician's command line may ask for Breslow's to compare with other software.
     """
     cutoff = cohort.cutoff
-    endpoints = time_to_event_columns(cohort)
+    alive = last_known_alive(cohort)
+    os = overall_survival(cohort, alive)
     arms = cohort.labels("arm")
-    os = endpoints["OS"]
     os_arms = arms if len(os) == len(cohort) else arms[os.at]  # OS: every patient, in order
     hsct = cohort.hsct <= (cutoff - dt.date(1970, 1, 1)).days
     present, first, counts = np.unique(cohort.arm, return_index=True, return_counts=True)
@@ -309,11 +328,16 @@ def cohort_analysis(
         "n_by_arm": {ARMS[present[i]]: int(counts[i]) for i in np.argsort(first).tolist()},
         "strata_factors": list(strata_factors),
         "median_follow_up_days": median_follow_up(os.days, os.event),
+        # Each endpoint derived when reached: one endpoint's rows held at a time beside OS's.
         "endpoints": {
-            p: _endpoint(endpoints[p], cohort, arms, strata_factors, ties)
+            p: _endpoint(
+                time_to_event_column(cohort, p, alive, os), cohort, arms, strata_factors, ties
+            )
             for p in ("OS", "EFS", "LFS", "OS_HSCT_CENSORED")
         },
-        "relapse_incidence": _relapse_incidence(endpoints["RELAPSE"], cohort.arm),
+        "relapse_incidence": _relapse_incidence(
+            time_to_event_column(cohort, "RELAPSE", alive, os), cohort.arm
+        ),
         "early_mortality": early_mortality_of(os.days, os.event, os_arms),
         # Comparative only: never blinded.
         "os_subgroups": os_subgroups_of(

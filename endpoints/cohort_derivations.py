@@ -70,10 +70,11 @@ def _first_event(relapse: np.ndarray, death: np.ndarray) -> tuple[np.ndarray, np
     """The earliest of a relapse and a death (NO_DAY: none); on one day the relapse. Returns
     the date and the code: 1 relapse, 2 death, 0 neither."""
     end = np.minimum(relapse, death)
-    code = np.where(relapse == NO_DAY, np.where(death == NO_DAY, 0, 2), 0)
-    code = np.where((relapse != NO_DAY) & (relapse <= death), 1, code)
-    code = np.where((relapse != NO_DAY) & (relapse > death), 2, code)
-    return end, code.astype(np.int8)
+    none, first, second = np.int8(0), np.int8(1), np.int8(2)  # one byte a patient
+    code = np.where(relapse == NO_DAY, np.where(death == NO_DAY, none, second), none)
+    code = np.where((relapse != NO_DAY) & (relapse <= death), first, code)
+    code = np.where((relapse != NO_DAY) & (relapse > death), second, code)
+    return end, code
 
 
 def event_free_survival(c: Cohort, alive: np.ndarray) -> Endpoint:
@@ -129,15 +130,27 @@ def relapse_with_competing_death(c: Cohort, alive: np.ndarray) -> Endpoint:
     return Endpoint("RELAPSE", at, start, end - start, code)
 
 
+PARAMETERS = ("OS", "EFS", "LFS", "OS_HSCT_CENSORED", "RELAPSE")
+
+
+def time_to_event_column(c: Cohort, parameter: str, alive: np.ndarray, os: Endpoint) -> Endpoint:
+    """One endpoint's rows, given the last dates known alive and OS: the analysis derives
+    each when it reaches it, so it holds one endpoint's million rows at a time beside OS's."""
+    if parameter == "OS":
+        return os
+    if parameter == "OS_HSCT_CENSORED":
+        return overall_survival_censored_at_transplant(c, os)
+    derive = {
+        "EFS": event_free_survival,
+        "LFS": leukaemia_free_survival,
+        "RELAPSE": relapse_with_competing_death,
+    }
+    return derive[parameter](c, alive)
+
+
 def time_to_event_columns(c: Cohort) -> dict[str, Endpoint]:
     """Every endpoint's rows (datasets.time_to_event_rows): OS and OS censored at HSCT for
     every patient, EFS for those with recorded data, LFS and RELAPSE from a CR/CRi."""
     alive = last_known_alive(c)
     os = overall_survival(c, alive)
-    return {
-        "OS": os,
-        "EFS": event_free_survival(c, alive),
-        "LFS": leukaemia_free_survival(c, alive),
-        "OS_HSCT_CENSORED": overall_survival_censored_at_transplant(c, os),
-        "RELAPSE": relapse_with_competing_death(c, alive),
-    }
+    return {p: time_to_event_column(c, p, alive, os) for p in PARAMETERS}

@@ -412,7 +412,8 @@ def analysis_run_compute(*, run_id: int, attempt: int) -> AnalysisRun | None:
         logger.info("Analysis run %s done: served from run %s", run_id, finished.pk)
     else:
         logger.info("Analysis run %s done: attempt %s", run_id, attempt)
-    return AnalysisRun.objects.get(pk=run_id)
+    # Results and figures (megabytes at a million patients) read only if the caller does.
+    return AnalysisRun.objects.defer("results", "figures").get(pk=run_id)
 
 
 def _fingerprint(run: AnalysisRun, state: DataState) -> str:

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2, norm
 
-from endpoints.statistics.cox_efron import TIES, fit_risk_sets, numeric, risk_sets
-from endpoints.statistics.ordering import by_time
+from endpoints.statistics.cox_efron import TIES, fit_risk_sets, risk_sets
+from endpoints.statistics.ordering import by_time, numeric
 from endpoints.statistics.proportional_hazards import zph_test
 
 # The worker passes numpy arrays (endpoints/cohort.py), the tests and commands often lists.
@@ -45,15 +45,27 @@ def _factorize(labels: Labels, sort: bool = False) -> tuple[np.ndarray, np.ndarr
 
 
 def _treated(groups: Labels, treatment: str) -> np.ndarray:
-    codes, levels = _factorize(groups)
-    return (levels == treatment)[codes] if len(codes) else np.zeros(0, dtype=bool)
+    """Whether each row is in the treatment group: one comparison per row, no codes."""
+    array = groups if isinstance(groups, np.ndarray) else np.array(groups, dtype=object)
+    same = np.asarray(array == treatment, dtype=bool)
+    return same if same.ndim else np.full(len(array), bool(same))
 
 
 def _strata_codes(strata: Labels | None, n: int) -> tuple[np.ndarray, tuple[str, ...]]:
     """Each row's stratum as a small integer, and the strata's names sorted (R's order)."""
     if strata is None:
-        return np.zeros(n, dtype=np.int64), ()
+        return np.zeros(n, dtype=np.int8), ()
+    if isinstance(strata, np.ndarray) and strata.dtype.kind in "iu" and len(strata):
+        # Small non-negative codes (the worker's): sorted by counting, as factorize sorts.
+        top = int(strata.max()) + 1
+        if strata.min() >= 0 and top <= 1 << 16:
+            present = np.flatnonzero(np.bincount(strata, minlength=top))
+            index = np.zeros(top, dtype=np.int16)
+            index[present] = np.arange(len(present))
+            return index[strata], tuple(str(level) for level in present)
     codes, levels = _factorize(strata, sort=True)
+    if len(levels) <= np.iinfo(np.int16).max:  # a few strata: 2 bytes a patient, not 8
+        codes = codes.astype(np.int16)
     return codes, tuple(str(level) for level in levels)
 
 
@@ -70,7 +82,8 @@ def _observed_expected(
     n = len(durations)
     if n == 0:
         return 0.0, 0.0, 0.0, 0.0
-    order = by_time(durations, strata=codes)
+    # One stratum: the sort by time alone (a stable sort by a constant changes nothing).
+    order = by_time(durations, strata=codes if codes.any() else None)
     t, c = durations[order], codes[order]
     dead, dead_treated = events[order], (events & treated)[order]
     treated_sorted = treated[order]

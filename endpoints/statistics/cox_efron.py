@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from endpoints.statistics.ordering import by_time
+from endpoints.statistics.ordering import by_time, numeric
 
 MAX_ITERATIONS = 30
 # R's stopping rule is a relative change of the log-likelihood ≤ 1e-9; a tighter one costs
@@ -63,13 +63,6 @@ class EfronFit:
         return bool(len(self.coef) and np.max(np.abs(self.coef)) > MAX_ESTIMABLE_LOG_HR)
 
 
-def numeric(durations: np.ndarray | Sequence[float]) -> np.ndarray:
-    """Times as given when signed integers or floats (no float copy of a million whole
-    days: they sort and compare alike), else as floats."""
-    array = np.asarray(durations)
-    return array if array.dtype.kind in "if" else array.astype(float)
-
-
 def _patterns(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each row's covariate pattern as a code (numbered in order of first appearance), and
     the patterns (one row of `x` each): hashing column by column, no copy of `x`."""
@@ -77,9 +70,14 @@ def _patterns(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     codes = np.zeros(n, dtype=np.int64)
     for j in range(p):
         column, values = pd.factorize(x[:, j], use_na_sentinel=False)
-        codes, _ = pd.factorize(codes * len(values) + column)
+        if j:  # the pairs (patterns so far, this column's value), numbered again
+            column += codes * len(values)
+            column, _ = pd.factorize(column)
+        codes = column
     if not n:
         return codes, x[:0]
+    if len(codes) < 1 << 31:
+        codes = codes.astype(np.int32)  # 4 bytes a patient
     # A code's first row is where the codes reach a new maximum.
     seen = np.maximum.accumulate(codes)
     first = np.flatnonzero(np.concatenate([[True], codes[1:] > seen[:-1]]))
@@ -130,14 +128,17 @@ def _collapsed(
         new[1:] |= s[1:] != s[:-1]
         block_stratum = s[new]
         del s
-    block = np.cumsum(new) - 1  # each patient's (stratum, time)
     block_time = t[new]
     del t
     width = int(codes.max(initial=-1)) + 1  # patterns
-    key = block * (2 * width)
-    key += (events[order] != 0) * width
+    # Each patient's key, built in place: (stratum and time) block, died, pattern.
+    key = np.cumsum(new, dtype=np.int64)
+    del new
+    key -= 1
+    key *= 2 * width
+    np.add(key, width, out=key, where=events[order] != 0)
     key += codes[order]
-    del order, block
+    del order
     size = len(block_time) * 2 * width
     if size <= DENSE_KEYS_PER_PATIENT * max(n, 1 << 14):
         counts = np.bincount(key, minlength=size)
@@ -289,7 +290,11 @@ def _risk_sets_of(
     ties: str,
     strata: np.ndarray | None,
 ) -> RiskSets:
-    strata_codes = None if strata is None else pd.factorize(np.asarray(strata))[0]
+    strata_codes = None
+    if strata is not None:
+        strata_codes, levels = pd.factorize(np.asarray(strata))
+        if len(levels) <= np.iinfo(np.int16).max:  # a few strata: 2 bytes a patient
+            strata_codes = strata_codes.astype(np.int16)
     rows = _collapsed(durations, events, codes, strata_codes)
     x = patterns[rows.pattern]
     if strata is None:

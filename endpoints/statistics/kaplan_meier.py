@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm
 
-from endpoints.statistics.ordering import by_time
+from endpoints.statistics.ordering import by_time, numeric
 
 # R's quantile.survfit tolerance: sqrt(.Machine$double.eps).
 R_TOLERANCE = math.sqrt(np.finfo(float).eps)
@@ -171,8 +171,10 @@ def kaplan_meier(
     alpha: float = 0.05,
 ) -> KaplanMeier:
     """Fit a Kaplan-Meier curve with Greenwood variance and R's confidence limits."""
-    observed = np.asarray(durations, dtype=float)
+    # Whole days stay integers (no float copy of a million); the table's times are floats.
+    observed = numeric(durations)
     time, n_risk, n_event, n_censor = _event_table(observed, np.asarray(events) != 0)
+    time = time.astype(float)
     surv = np.cumprod(1.0 - n_event / n_risk)
     with np.errstate(divide="ignore", invalid="ignore"):
         increments = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)

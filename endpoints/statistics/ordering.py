@@ -7,16 +7,37 @@ stable comparison sort. Ties keep the input order either way, as a stable sort d
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 SMALL_SPAN = 1 << 16
+
+
+def numeric(durations: np.ndarray | Sequence[float]) -> np.ndarray:
+    """Times as given when signed integers or floats (no float copy of a million whole
+    days: they sort and compare alike), else as floats."""
+    array = np.asarray(durations)
+    return array if array.dtype.kind in "if" else array.astype(float)
 
 
 def by_time(
     durations: np.ndarray, *, descending: bool = False, strata: np.ndarray | None = None
 ) -> np.ndarray:
     """Indexes sorting the rows by stratum (if given), then by time, ties in input order."""
-    order = _by_time(durations, descending)
+    small = _small_key(durations, descending)
+    if small is not None and strata is not None and len(strata):
+        # A few strata × the days' span within 16 bits: one radix sort of stratum and day.
+        top, span = int(strata.max()) + 1, int(small.max()) + 1
+        if strata.min() >= 0 and top * span <= SMALL_SPAN:
+            small += strata.astype(np.uint16) * np.uint16(span)
+            return np.argsort(small, kind="stable")
+    order = (
+        np.argsort(small, kind="stable")
+        if small is not None
+        else np.argsort(-durations if descending else durations, kind="stable")
+    )
+    del small
     if strata is not None and len(order):
         codes = strata[order]
         if codes.min() >= 0 and codes.max() < SMALL_SPAN:
@@ -25,13 +46,14 @@ def by_time(
     return order
 
 
-def _by_time(durations: np.ndarray, descending: bool) -> np.ndarray:
+def _small_key(durations: np.ndarray, descending: bool) -> np.ndarray | None:
+    """Whole days as 16-bit distances from the first (or, descending, the last) day; None
+    for times that are not whole days within SMALL_SPAN."""
     if len(durations):
         low, high = durations.min(), durations.max()
         if np.isfinite(low) and np.isfinite(high) and high - low < SMALL_SPAN:
             key = high - durations if descending else durations - low
             small = key.astype(np.uint16)
             if durations.dtype.kind in "iu" or np.array_equal(small, key):  # whole days
-                del key
-                return np.argsort(small, kind="stable")
-    return np.argsort(-durations if descending else durations, kind="stable")
+                return small
+    return None
