@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from lifelines.exceptions import ConvergenceError
 
 import protocol
@@ -25,6 +26,7 @@ from endpoints.cohort_derivations import (
     overall_survival,
     time_to_event_column,
 )
+from endpoints.cohort_memory import release_freed_memory
 from endpoints.cohort_subanalyses import myelosuppression_of, os_subgroups_of
 from endpoints.datasets import _BEST_FIRST, REMISSION, PatientFacts
 from endpoints.early_mortality import early_mortality_of
@@ -317,7 +319,9 @@ def cohort_analysis(
     cutoff = cohort.cutoff
     alive = last_known_alive(cohort)
     os = overall_survival(cohort, alive)
-    arms = cohort.labels("arm")
+    # Each patient's arm as a category (a byte a patient): compared with an arm's name as an
+    # array of names is, without a million-item object array held through the analysis.
+    arms = pd.Categorical.from_codes(cohort.arm, categories=ARMS)
     os_arms = arms if len(os) == len(cohort) else arms[os.at]  # OS: every patient, in order
     hsct = cohort.hsct <= (cutoff - dt.date(1970, 1, 1)).days
     present, first, counts = np.unique(cohort.arm, return_index=True, return_counts=True)
@@ -330,14 +334,10 @@ def cohort_analysis(
         "median_follow_up_days": median_follow_up(os.days, os.event),
         # Each endpoint derived when reached: one endpoint's rows held at a time beside OS's.
         "endpoints": {
-            p: _endpoint(
-                time_to_event_column(cohort, p, alive, os), cohort, arms, strata_factors, ties
-            )
+            p: _endpoint(_derived(cohort, p, alive, os), cohort, arms, strata_factors, ties)
             for p in ("OS", "EFS", "LFS", "OS_HSCT_CENSORED")
         },
-        "relapse_incidence": _relapse_incidence(
-            time_to_event_column(cohort, "RELAPSE", alive, os), cohort.arm
-        ),
+        "relapse_incidence": _relapse_incidence(_derived(cohort, "RELAPSE", alive, os), cohort.arm),
         "early_mortality": early_mortality_of(os.days, os.event, os_arms),
         # Comparative only: never blinded.
         "os_subgroups": os_subgroups_of(
@@ -359,6 +359,15 @@ def cohort_analysis(
 
 def _codes(categories: set[str]) -> list[int]:
     return [_BEST_FIRST.index(c) for c in categories if c in _BEST_FIRST]
+
+
+def _derived(cohort: Cohort, parameter: str, alive: np.ndarray, os: Endpoint) -> Endpoint:
+    """One endpoint's rows, the pages the previous endpoint and the derivation freed given
+    back (a million patients' temporaries would otherwise stay resident and add up)."""
+    release_freed_memory()
+    endpoint = time_to_event_column(cohort, parameter, alive, os)
+    release_freed_memory()
+    return endpoint
 
 
 def blinded_view(results: dict[str, Any]) -> dict[str, Any]:

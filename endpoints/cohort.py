@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 import protocol
+from endpoints.cohort_memory import release_freed_memory
 from endpoints.cohort_snapshot import Beside
 from endpoints.datasets import (
     _BEST_FIRST,
@@ -417,7 +418,9 @@ def recorded_cohort(cutoff: dt.date) -> Cohort:
             [READ_WORK_MEM],
         )
         try:
-            return _Reading(raw, cutoff).cohort()
+            cohort = _Reading(raw, cutoff).cohort()
+            release_freed_memory()  # the blocks read, and the second thread's heap
+            return cohort
         finally:
             raw.execute(
                 "SELECT set_config('enable_sort', %s, true), set_config('work_mem', %s, true), "

@@ -170,7 +170,8 @@ def _interaction(
         index[present] = np.arange(len(present))
         inverse = index[levels]
     else:
-        present, inverse = np.unique(levels, return_inverse=True)  # one sort, no Python set
+        found = np.unique(levels, return_inverse=True)  # one sort, no Python set
+        present, inverse = found[0], found[1]
     if names is not None:  # codes: the levels ordered by their names
         rank = np.empty(len(present), dtype=np.int16)
         rank[np.argsort([names[code] for code in present.tolist()], kind="stable")] = np.arange(

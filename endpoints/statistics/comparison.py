@@ -21,7 +21,7 @@ from endpoints.statistics.proportional_hazards import zph_test
 
 # The worker passes numpy arrays (endpoints/cohort.py), the tests and commands often lists.
 Numbers = Sequence[float] | Sequence[int] | np.ndarray
-Labels = Sequence[str] | np.ndarray
+Labels = Sequence[str] | np.ndarray  # or the worker's pandas Categorical of arms
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,8 @@ def _factorize(labels: Labels, sort: bool = False) -> tuple[np.ndarray, np.ndarr
 
 def _treated(groups: Labels, treatment: str) -> np.ndarray:
     """Whether each row is in the treatment group: one comparison per row, no codes."""
+    if isinstance(groups, pd.Categorical):  # the worker's arms: compared on their codes
+        return np.asarray(groups == treatment, dtype=bool)
     array = groups if isinstance(groups, np.ndarray) else np.array(groups, dtype=object)
     same = np.asarray(array == treatment, dtype=bool)
     return same if same.ndim else np.full(len(array), bool(same))
