@@ -185,16 +185,16 @@ def patient_screen(
         raise ScreeningRefused(errors)
     _decide_outcome(record, answers)
 
-    # The site row lock serialises concurrent screenings at one site, so two coordinators
-    # cannot draw the same sequence number; the counter only grows, so an ID is never reused.
-    locked_site = Site.objects.select_for_update().get(pk=site.pk)
-    locked_site.last_patient_sequence += 1
-    patient.sequence = locked_site.last_patient_sequence
-    patient.study_id = Patient.format_study_id(locked_site, patient.sequence)
+    # The site row lock taken above (held until the transaction ends) serialises concurrent
+    # screenings at one site, so two coordinators cannot draw the same sequence number; the
+    # counter was read under it and only grows, so an ID is never reused.
+    site.last_patient_sequence += 1
+    patient.sequence = site.last_patient_sequence
+    patient.study_id = Patient.format_study_id(site, patient.sequence)
 
     with pghistory.context(user=user.pk, reason=INITIAL_ENTRY_REASON):
         # In the context too: the site's audited counter would otherwise change unattributed.
-        locked_site.save(update_fields=["last_patient_sequence"])
+        site.save(update_fields=["last_patient_sequence"])
         patient.save()
         record.patient = patient
         record.save()
