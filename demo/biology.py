@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 import protocol
@@ -17,6 +18,7 @@ from accounts.models import User
 from biology.crfs import GENES, GENES_WITHOUT_VAF
 from biology.models import KaryotypeResult, SpecimenTimepoint
 from biology.services import specimen_record
+from demo.batches import batches
 from randomization.models import Randomization
 from visits.models import ResponseAssessment
 
@@ -88,21 +90,24 @@ def demo_biology_seed(*, seed: int, coordinators: dict[int, User]) -> None:
         "assessed_on"
     ):
         relapses.setdefault(r.patient_id, r.assessed_on)
-    for randomization in Randomization.objects.select_related(
+    randomizations = Randomization.objects.select_related(
         "patient__site", "patient__screening"
-    ).order_by("randomized_at", "patient__study_id"):
-        patient = randomization.patient
-        rng = random.Random(f"{seed}:biology:{patient.study_id}")
-        user = coordinators[patient.site.number]
-        randomized_on = timezone.localtime(randomization.randomized_at).date()
-        screened_on = min(patient.screening.screened_on, randomized_on)
-        panel = dict(patient.screening.mutations or {})
-        planned = [_specimen(rng, panel, screened_on, SpecimenTimepoint.SCREENING)]
-        if patient.pk in relapses:
-            on = relapses[patient.pk] + dt.timedelta(days=1)
-            planned.append(_specimen(rng, panel, on, SpecimenTimepoint.RELAPSE))
-        for values in planned:
-            try:
-                specimen_record(patient=patient, user=user, values=values)
-            except ValidationError:
-                continue  # a locked casebook, or a date after death: skip it
+    ).order_by("randomized_at", "patient__study_id")
+    for batch in batches(randomizations):
+        with transaction.atomic():
+            for randomization in batch:
+                patient = randomization.patient
+                rng = random.Random(f"{seed}:biology:{patient.study_id}")
+                user = coordinators[patient.site.number]
+                randomized_on = timezone.localtime(randomization.randomized_at).date()
+                screened_on = min(patient.screening.screened_on, randomized_on)
+                panel = dict(patient.screening.mutations or {})
+                planned = [_specimen(rng, panel, screened_on, SpecimenTimepoint.SCREENING)]
+                if patient.pk in relapses:
+                    on = relapses[patient.pk] + dt.timedelta(days=1)
+                    planned.append(_specimen(rng, panel, on, SpecimenTimepoint.RELAPSE))
+                for values in planned:
+                    try:
+                        specimen_record(patient=patient, user=user, values=values)
+                    except ValidationError:
+                        continue  # a locked casebook, or a date after death: skip it

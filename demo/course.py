@@ -25,6 +25,7 @@ from django.utils import timezone
 
 import protocol
 from accounts.models import User
+from demo.batches import batches
 from randomization.models import Randomization
 from visits import services
 from visits.ctcae import allowed_grades
@@ -457,15 +458,17 @@ def demo_courses_seed(
     randomizations = Randomization.objects.select_related("patient", "patient__site").order_by(
         "randomized_at", "patient__study_id"
     )
-    for randomization in randomizations:
-        patient = randomization.patient
-        user = coordinators[patient.site.number]
-        # One permission check, row lock and data-lock check for the patient's writes.
-        with transaction.atomic(), patient_records_held(patient, user):
-            _PatientCourse(
-                rng=random.Random(f"{seed}:{patient.study_id}"),
-                randomization=randomization,
-                user=user,
-                reviewer=reviewer,
-                today=today,
-            ).run()
+    for batch in batches(randomizations):
+        with transaction.atomic():
+            for randomization in batch:
+                patient = randomization.patient
+                user = coordinators[patient.site.number]
+                # One permission check, row lock and data-lock check for the patient's writes.
+                with transaction.atomic(), patient_records_held(patient, user):
+                    _PatientCourse(
+                        rng=random.Random(f"{seed}:{patient.study_id}"),
+                        randomization=randomization,
+                        user=user,
+                        reviewer=reviewer,
+                        today=today,
+                    ).run()

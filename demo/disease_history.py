@@ -10,8 +10,11 @@ import datetime as dt
 import random
 from typing import Any
 
+from django.db import transaction
+
 import protocol
 from accounts.models import User
+from demo.batches import batches
 from patients import history_services
 from patients.models import Patient
 from protocol.prior_therapy import PriorRegimenName, PriorResponse
@@ -93,11 +96,13 @@ def demo_disease_history_seed(*, seed: int, coordinators: dict[int, User]) -> in
         .filter(screening__diagnosis_on__isnull=False, screening__disease_status_on__isnull=False)
         .order_by("pk")
     )
-    for patient in patients:
-        user = coordinators[patient.site.number]
-        regimens, history = _course(rng, patient)
-        history_services.prior_therapy_record(
-            patient=patient, user=user, regimens=regimens, history_values=history
-        )
-        entered += 1
+    for batch in batches(patients):
+        with transaction.atomic():
+            for patient in batch:
+                user = coordinators[patient.site.number]
+                regimens, history = _course(rng, patient)
+                history_services.prior_therapy_record(
+                    patient=patient, user=user, regimens=regimens, history_values=history
+                )
+                entered += 1
     return entered

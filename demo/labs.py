@@ -14,7 +14,10 @@ import random
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
+
 from accounts.models import User
+from demo.batches import batches
 from labs import services
 from labs.models import TransfusionProduct
 from labs.windows import cycle_windows
@@ -52,32 +55,34 @@ def demo_labs_seed(*, seed: int, coordinators: dict[int, User], today: dt.date) 
     by_patient: dict[int, list[TreatmentCycle]] = {}
     for cycle in cycles:
         by_patient.setdefault(cycle.patient_id, []).append(cycle)
-    for patient_cycles in by_patient.values():
-        patient = patient_cycles[0].patient
-        rng = random.Random(f"{seed}:labs:{patient.study_id}")
-        windows = cycle_windows(patient_cycles)
-        entries: list[services.LabEntry] = []
-        for cycle in patient_cycles[:2]:
-            window = windows[cycle.number]
-            recovers_on = rng.randint(22, 40) if rng.random() < 0.8 else None
-            for day in SAMPLE_DAYS:
-                on = cycle.started_on + dt.timedelta(days=day - 1)
-                if on > min(today, window.closes_on):
-                    break
-                values: dict[str, Any] = {"cycle_number": cycle.number, "sampled_on": on}
-                values |= _count(rng, day, recovers_on)
-                entries.append(services.LabEntry(values))
-                if values["platelets"] < 20:
-                    transfusion = {
-                        "cycle_number": cycle.number,
-                        "given_on": on,
-                        "product": TransfusionProduct.PLATELETS,
-                        "units": 1,
-                    }
-                    entries.append(services.LabEntry(transfusion, transfusion=True))
-        services.lab_entries_record(
-            patient=patient,
-            user=coordinators[patient.site.number],
-            entries=entries,
-            until_refused=True,
-        )
+    for batch in batches(by_patient.values()):
+        with transaction.atomic():
+            for patient_cycles in batch:
+                patient = patient_cycles[0].patient
+                rng = random.Random(f"{seed}:labs:{patient.study_id}")
+                windows = cycle_windows(patient_cycles)
+                entries: list[services.LabEntry] = []
+                for cycle in patient_cycles[:2]:
+                    window = windows[cycle.number]
+                    recovers_on = rng.randint(22, 40) if rng.random() < 0.8 else None
+                    for day in SAMPLE_DAYS:
+                        on = cycle.started_on + dt.timedelta(days=day - 1)
+                        if on > min(today, window.closes_on):
+                            break
+                        values: dict[str, Any] = {"cycle_number": cycle.number, "sampled_on": on}
+                        values |= _count(rng, day, recovers_on)
+                        entries.append(services.LabEntry(values))
+                        if values["platelets"] < 20:
+                            transfusion = {
+                                "cycle_number": cycle.number,
+                                "given_on": on,
+                                "product": TransfusionProduct.PLATELETS,
+                                "units": 1,
+                            }
+                            entries.append(services.LabEntry(transfusion, transfusion=True))
+                services.lab_entries_record(
+                    patient=patient,
+                    user=coordinators[patient.site.number],
+                    entries=entries,
+                    until_refused=True,
+                )

@@ -7,10 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+import pghistory
+from django.db import transaction
 from django.utils import timezone
 
 import protocol
 from accounts.models import User
+from audit.records import INITIAL_ENTRY
+from demo.batches import batches
 from medications import drugs, services
 from randomization.models import Randomization
 from visits.models import OffStudy
@@ -116,24 +120,28 @@ def demo_medications_seed(*, seed: int, coordinators: dict[int, User], today: dt
         )
     )
     shown = False
-    for randomization in Randomization.objects.select_related("patient__site").order_by(
+    randomizations = Randomization.objects.select_related("patient__site").order_by(
         "randomized_at", "patient__study_id"
-    ):
-        patient = randomization.patient
-        rng = random.Random(f"{seed}:medications:{patient.study_id}")
-        control = randomization.arm != protocol.DEXAMETHASONE_ARM
-        start = timezone.localtime(randomization.randomized_at).date()
-        last = min(today, deaths.get(patient.pk, today))
-        planned = _medications(
-            rng, start=start, last=last, control=control, show_deviation=not shown
-        )
-        # An entry the course does not allow (dated after the death) is left out.
-        saved = services.concomitant_medications_record(
-            patient=patient,
-            user=coordinators[patient.site.number],
-            entries=planned,
-            skip_refused=True,
-        )
-        shown = shown or (
-            control and any(s.record.indication == drugs.Indication.OTHER for s in saved)
-        )
+    )
+    for batch in batches(randomizations):
+        with transaction.atomic():
+            for randomization in batch:
+                patient = randomization.patient
+                rng = random.Random(f"{seed}:medications:{patient.study_id}")
+                control = randomization.arm != protocol.DEXAMETHASONE_ARM
+                start = timezone.localtime(randomization.randomized_at).date()
+                last = min(today, deaths.get(patient.pk, today))
+                planned = _medications(
+                    rng, start=start, last=last, control=control, show_deviation=not shown
+                )
+                user = coordinators[patient.site.number]
+                # An entry the course does not allow (dated after the death) is left out. The
+                # context names the author of the deviation it may open, which the service
+                # writes in its caller's context (a page's request names its user).
+                with pghistory.context(user=user.pk, reason=INITIAL_ENTRY):
+                    saved = services.concomitant_medications_record(
+                        patient=patient, user=user, entries=planned, skip_refused=True
+                    )
+                shown = shown or (
+                    control and any(s.record.indication == drugs.Indication.OTHER for s in saved)
+                )

@@ -11,10 +11,12 @@ import datetime as dt
 import random
 from collections.abc import Iterator
 
+from django.db import transaction
 from django.db.models import Model
 
 import protocol
 from accounts.models import User
+from demo.batches import batches
 from locks.services import data_lock
 from patients.models import Screening
 from randomization.models import Randomization
@@ -74,21 +76,23 @@ def _manual_queries(
     rng: random.Random, *, coordinators: dict[int, User], data_manager: User
 ) -> None:
     """Raise the data manager's queries; the sites answer some, the data manager closes some."""
-    for record, field_name, text in list(_questions(rng)):
-        query = review.query_raise(
-            user=data_manager, record=record, field_name=field_name, text=text
-        )
-        step = rng.random()
-        if step < 0.4:
-            continue  # open: waiting for the site
-        query = review.query_answer(
-            user=coordinators[query.patient.site.number],
-            query=query,
-            text="Checked against the source document: the value is correct.",
-        )
-        if step < 0.7:
-            continue  # answered: waiting for the data manager
-        review.query_close(user=data_manager, query=query, text="Thank you.")
+    for batch in batches(list(_questions(rng))):
+        with transaction.atomic():
+            for record, field_name, text in batch:
+                query = review.query_raise(
+                    user=data_manager, record=record, field_name=field_name, text=text
+                )
+                step = rng.random()
+                if step < 0.4:
+                    continue  # open: waiting for the site
+                query = review.query_answer(
+                    user=coordinators[query.patient.site.number],
+                    query=query,
+                    text="Checked against the source document: the value is correct.",
+                )
+                if step < 0.7:
+                    continue  # answered: waiting for the data manager
+                review.query_close(user=data_manager, query=query, text="Thank you.")
 
 
 def _source_verification(rng: random.Random, *, monitor: User, today: dt.date) -> None:
@@ -97,13 +101,15 @@ def _source_verification(rng: random.Random, *, monitor: User, today: dt.date) -
     randomizations = Randomization.objects.filter(
         patient__site__in=monitor.sites.all(), randomized_at__date__lt=before
     ).order_by("patient__study_id")
-    for randomization in randomizations.select_related("patient__screening"):
-        if rng.random() < 0.3:
-            continue
-        patient = randomization.patient
-        review.record_verify(user=monitor, record=patient.screening)
-        for cycle in TreatmentCycle.objects.filter(patient=patient).order_by("number"):
-            review.record_verify(user=monitor, record=cycle)
+    for batch in batches(randomizations.select_related("patient__screening")):
+        with transaction.atomic():
+            for randomization in batch:
+                if rng.random() < 0.3:
+                    continue
+                patient = randomization.patient
+                review.record_verify(user=monitor, record=patient.screening)
+                for cycle in TreatmentCycle.objects.filter(patient=patient).order_by("number"):
+                    review.record_verify(user=monitor, record=cycle)
 
 
 def _lock(*, data_manager: User) -> None:

@@ -9,9 +9,11 @@ import random
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 import protocol
 from accounts.models import User
+from demo.batches import batches
 from demo.transplant_events import demo_transplant_events_seed
 from visits.models import ResponseAssessment, Transplant
 from visits.services import mrd_record
@@ -55,23 +57,27 @@ def demo_mrd_seed(*, seed: int, coordinators: dict[int, User]) -> None:
         timepoint__in=protocol.PROTOCOL_EVALUATIONS, category__in=_RESPONDED
     ).select_related("patient", "patient__site")
     transplants = {t.patient_id: t for t in Transplant.objects.all()}
-    for evaluation in evaluations.order_by("patient__study_id"):
-        patient = evaluation.patient
-        rng = random.Random(f"{seed}:mrd:{patient.study_id}")
-        user = coordinators[patient.site.number]
-        planned = [_flow(rng, evaluation.assessed_on, protocol.MrdTimepoint.AFTER_INDUCTION)]
-        if rng.random() < 0.3:
-            planned.append(
-                _npm1(rng, evaluation.assessed_on, protocol.MrdTimepoint.AFTER_INDUCTION)
-            )
-        transplant = transplants.get(patient.pk)
-        if transplant is not None:
-            before = transplant.transplanted_on - dt.timedelta(days=10)
-            if before > evaluation.assessed_on:
-                planned.append(_flow(rng, before, protocol.MrdTimepoint.BEFORE_HSCT))
-        for values in planned:
-            try:
-                mrd_record(patient=patient, user=user, values=values)
-            except ValidationError:
-                continue  # a date the patient's course refuses (after a death): not entered
+    for batch in batches(evaluations.order_by("patient__study_id")):
+        with transaction.atomic():
+            for evaluation in batch:
+                patient = evaluation.patient
+                rng = random.Random(f"{seed}:mrd:{patient.study_id}")
+                user = coordinators[patient.site.number]
+                planned = [
+                    _flow(rng, evaluation.assessed_on, protocol.MrdTimepoint.AFTER_INDUCTION)
+                ]
+                if rng.random() < 0.3:
+                    planned.append(
+                        _npm1(rng, evaluation.assessed_on, protocol.MrdTimepoint.AFTER_INDUCTION)
+                    )
+                transplant = transplants.get(patient.pk)
+                if transplant is not None:
+                    before = transplant.transplanted_on - dt.timedelta(days=10)
+                    if before > evaluation.assessed_on:
+                        planned.append(_flow(rng, before, protocol.MrdTimepoint.BEFORE_HSCT))
+                for values in planned:
+                    try:
+                        mrd_record(patient=patient, user=user, values=values)
+                    except ValidationError:
+                        continue  # a date the patient's course refuses (after a death): not entered
     demo_transplant_events_seed(seed=seed, coordinators=coordinators)

@@ -27,6 +27,7 @@ from django.utils import timezone
 import protocol
 from accounts.models import Role, Site, User
 from accounts.services import staff_account_create
+from demo.batches import batches
 from demo.biology import demo_biology_seed
 from demo.course import demo_courses_seed
 from demo.disease_history import demo_disease_history_seed
@@ -193,76 +194,134 @@ def _screening_log(
     exclusions = [
         c for c in protocol.ELIGIBILITY_CRITERIA if c.kind is protocol.CriterionKind.EXCLUSION
     ]
-    first_day = today - dt.timedelta(days=ACCRUAL_DAYS)
     created = []
-    for screened_on in screening_days(rng, patients=patients, today=today):
-        open_sites = [s for s in SITES if (screened_on - first_day).days >= s.opened_after_days]
-        site = sites[rng.choices(open_sites, weights=[s.weight for s in open_sites])[0].number]
-        coordinator = staff.coordinators[site.number]
-        consent_on = screened_on - dt.timedelta(days=rng.choice([0, 0, 1, 2]))
-        age = rng.randint(19, 82)
-        year_of_birth = consent_on.year - age - rng.choice([0, 1])
-        age = consent_on.year - year_of_birth - rng.choice([0, 1])
-        answers = {
-            c.code: c.kind is protocol.CriterionKind.INCLUSION
-            for c in protocol.ELIGIBILITY_CRITERIA
-        }
-        baseline = _baseline(rng, screened_on)
-        if rng.random() < 0.18:  # a screen failure, with a reason drawn from the checklist
-            failed = rng.choice([*exclusions, protocol.criterion("INC_SALVAGE")])
-            answers[failed.code] = not answers[failed.code]
-        patient = patient_screen(
-            site=site,
-            user=coordinator,
-            sex=rng.choice("FM"),
-            year_of_birth=year_of_birth,
-            answers=answers,
-            screening={
-                "consent_on": consent_on,
-                "screened_on": screened_on,
-                "age_at_consent": age,
-                **baseline,
-            },
-        )
-        created.append(patient)
-        # Older patients are mostly offered azacitidine rather than intensive chemotherapy.
-        regimen = rng.choices(
-            list(protocol.Regimen.values), weights=[45, 55] if age < 70 else [10, 90]
-        )[0]
-        randomized_at = randomization_time(rng, screened_on=screened_on, today=today)
-        declined = rng.random() < 0.08  # eligible, but the patient chose not to take part
-        if patient.screening.is_eligible and randomized_at is not None and not declined:
-            patient_randomize(
-                patient=patient, user=coordinator, regimen=regimen, randomized_at=randomized_at
-            )
+    for batch in batches(screening_days(rng, patients=patients, today=today)):
+        with transaction.atomic():
+            created += [
+                _screen_and_randomize(
+                    rng,
+                    screened_on=screened_on,
+                    sites=sites,
+                    staff=staff,
+                    today=today,
+                    exclusions=exclusions,
+                )
+                for screened_on in batch
+            ]
     return created
 
 
-@transaction.atomic
+def _screen_and_randomize(
+    rng: random.Random,
+    *,
+    screened_on: dt.date,
+    sites: dict[int, Site],
+    staff: DemoStaff,
+    today: dt.date,
+    exclusions: list[protocol.EligibilityCriterion],
+) -> Patient:
+    """Screen one patient on `screened_on`; randomize them when eligible and the day has come."""
+    first_day = today - dt.timedelta(days=ACCRUAL_DAYS)
+    open_sites = [s for s in SITES if (screened_on - first_day).days >= s.opened_after_days]
+    site = sites[rng.choices(open_sites, weights=[s.weight for s in open_sites])[0].number]
+    coordinator = staff.coordinators[site.number]
+    consent_on = screened_on - dt.timedelta(days=rng.choice([0, 0, 1, 2]))
+    age = rng.randint(19, 82)
+    year_of_birth = consent_on.year - age - rng.choice([0, 1])
+    age = consent_on.year - year_of_birth - rng.choice([0, 1])
+    answers = {
+        c.code: c.kind is protocol.CriterionKind.INCLUSION for c in protocol.ELIGIBILITY_CRITERIA
+    }
+    baseline = _baseline(rng, screened_on)
+    if rng.random() < 0.18:  # a screen failure, with a reason drawn from the checklist
+        failed = rng.choice([*exclusions, protocol.criterion("INC_SALVAGE")])
+        answers[failed.code] = not answers[failed.code]
+    patient = patient_screen(
+        site=site,
+        user=coordinator,
+        sex=rng.choice("FM"),
+        year_of_birth=year_of_birth,
+        answers=answers,
+        screening={
+            "consent_on": consent_on,
+            "screened_on": screened_on,
+            "age_at_consent": age,
+            **baseline,
+        },
+    )
+    # Older patients are mostly offered azacitidine rather than intensive chemotherapy.
+    regimen = rng.choices(
+        list(protocol.Regimen.values), weights=[45, 55] if age < 70 else [10, 90]
+    )[0]
+    randomized_at = randomization_time(rng, screened_on=screened_on, today=today)
+    declined = rng.random() < 0.08  # eligible, but the patient chose not to take part
+    if patient.screening.is_eligible and randomized_at is not None and not declined:
+        patient_randomize(
+            patient=patient, user=coordinator, regimen=regimen, randomized_at=randomized_at
+        )
+    return patient
+
+
+class DemoPartlyLoaded(Exception):
+    """Loading stopped after batches were committed: the database holds part of a trial."""
+
+
 def demo_trial_seed(*, patients: int, seed: int) -> list[Patient]:
-    """Create the demo trial up to today; refuse to run on a database that already holds sites."""
+    """Create the demo trial up to today; refuse to run on a database that already holds sites.
+
+    Written a few hundred patients per transaction (demo.batches), step after step. Raises
+    DemoPartlyLoaded, saying what is in the database and how to start again, when a step fails
+    after the first batch was committed; inside a caller's transaction nothing is committed.
+    """
     if Site.objects.exists():
         raise RuntimeError("The database already holds a trial: demo data not loaded.")
+    commits = not transaction.get_connection().in_atomic_block
     today = timezone.localdate()
     rng = random.Random(seed)
-    # Sites and accounts exist before any author does: the audit trail names the command.
-    with pghistory.context(system="seed_demo"):
-        sites = {s.number: Site.objects.create(number=s.number, name=s.name) for s in SITES}
-        staff = _accounts(sites)
-    created = _screening_log(rng, patients=patients, sites=sites, staff=staff, today=today)
-    demo_disease_history_seed(seed=seed, coordinators=staff.coordinators)
-    demo_courses_seed(
-        seed=seed, coordinators=staff.coordinators, reviewer=staff.data_manager, today=today
-    )
-    demo_medications_seed(seed=seed, coordinators=staff.coordinators, today=today)
-    demo_mrd_seed(seed=seed, coordinators=staff.coordinators)
-    demo_labs_seed(seed=seed, coordinators=staff.coordinators, today=today)
-    demo_biology_seed(seed=seed, coordinators=staff.coordinators)
-    demo_review_seed(
-        seed=seed,
-        coordinators=staff.coordinators,
-        data_manager=staff.data_manager,
-        monitor=staff.monitor,
-        today=today,
-    )
+    step = "the sites and accounts"
+    try:
+        # Sites and accounts exist before any author does: the audit trail names the command.
+        with transaction.atomic(), pghistory.context(system="seed_demo"):
+            sites = {s.number: Site.objects.create(number=s.number, name=s.name) for s in SITES}
+            staff = _accounts(sites)
+        step = "the screening log"
+        created = _screening_log(rng, patients=patients, sites=sites, staff=staff, today=today)
+        step = "the prior therapy"
+        demo_disease_history_seed(seed=seed, coordinators=staff.coordinators)
+        step = "the clinical courses"
+        demo_courses_seed(
+            seed=seed, coordinators=staff.coordinators, reviewer=staff.data_manager, today=today
+        )
+        step = "the concomitant medications"
+        demo_medications_seed(seed=seed, coordinators=staff.coordinators, today=today)
+        step = "the MRD assessments and transplant events"
+        demo_mrd_seed(seed=seed, coordinators=staff.coordinators)
+        step = "the blood counts"
+        demo_labs_seed(seed=seed, coordinators=staff.coordinators, today=today)
+        step = "the specimens"
+        demo_biology_seed(seed=seed, coordinators=staff.coordinators)
+        step = "the data review"
+        demo_review_seed(
+            seed=seed,
+            coordinators=staff.coordinators,
+            data_manager=staff.data_manager,
+            monitor=staff.monitor,
+            today=today,
+        )
+    except Exception as exc:
+        if commits and Site.objects.exists():
+            raise DemoPartlyLoaded(_partly_loaded(step, exc)) from exc
+        raise
     return created
+
+
+def _partly_loaded(step: str, exc: Exception) -> str:
+    screened = Patient.objects.count()
+    randomized = Patient.objects.filter(randomization__isnull=False).count()
+    return (
+        f"Loading the demo trial stopped while writing {step}: {exc!r}. What was written "
+        f"before is committed: this database holds part of a demo trial ({screened} patients "
+        f"screened, {randomized} randomized), which seed_demo will not complete. To start "
+        "again, empty the database with `python manage.py flush` (it erases every row of this "
+        "database) and run seed_demo again."
+    )

@@ -10,6 +10,7 @@ from demo.trial import (
     DEFAULT_PATIENTS,
     DEFAULT_SEED,
     DEMO_PASSWORD,
+    DemoPartlyLoaded,
     demo_logins,
     demo_trial_seed,
 )
@@ -31,9 +32,15 @@ class Command(BaseCommand):
         if patients < 0:
             raise CommandError("--patients must be 0 or more.")
         if Site.objects.exists():
-            self.stdout.write("Demo data already present; nothing loaded.")
+            self.stdout.write(
+                "Demo data already present; nothing loaded. (A load that stopped half-way is "
+                "not completed: empty the database with `manage.py flush`, then seed_demo.)"
+            )
         else:
-            created = demo_trial_seed(patients=patients, seed=seed)
+            try:
+                created = demo_trial_seed(patients=patients, seed=seed)
+            except DemoPartlyLoaded as exc:
+                raise CommandError(str(exc)) from exc
             self.stdout.write(
                 self.style.SUCCESS(f"Loaded {len(created)} screened patients (seed {seed}).")
             )
