@@ -4,9 +4,10 @@ The read of a million patients is PostgreSQL scanning and aggregating a dozen ta
 statement after another on one core. A second connection that imports the first one's
 snapshot (pg_export_snapshot, SET TRANSACTION SNAPSHOT) sees exactly the same data, so some
 tables can be read beside the others on the second core. Only when the reading transaction
-has written nothing: rows it wrote and has not committed (a test's transaction, a caller's
-own writes) are invisible to any other connection. Otherwise the work runs in the calling
-thread, at the point its result is asked for, and the two ways give the same columns.
+has written nothing (rows it wrote and has not committed, a test's or a caller's, are
+invisible to any other connection) and is not within a savepoint (PostgreSQL exports no
+snapshot from there). Otherwise the work runs in the calling thread, at the point its
+result is asked for, and the two ways give the same columns.
 """
 
 from __future__ import annotations
@@ -34,8 +35,11 @@ class Beside(Generic[T]):
         self._error: BaseException | None = None
 
     def __enter__(self) -> Beside[T]:
-        self.cursor.execute("SELECT pg_current_xact_id_if_assigned() IS NULL")
-        (clean,) = self.cursor.fetchone()
+        # PostgreSQL exports no snapshot from within a savepoint (a nested atomic block).
+        clean = not connection.savepoint_ids
+        if clean:
+            self.cursor.execute("SELECT pg_current_xact_id_if_assigned() IS NULL")
+            (clean,) = self.cursor.fetchone()
         if clean:
             self.cursor.execute("SELECT pg_export_snapshot()")
             (snapshot,) = self.cursor.fetchone()
