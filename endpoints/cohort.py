@@ -282,9 +282,10 @@ BESIDE_SETTINGS = {"enable_sort": "off", "work_mem": READ_WORK_MEM, "jit": "off"
 
 
 def _codes(values: Sequence[str], expression: str) -> str:
-    """SQL giving a value's index in `values` (0 when not among them)."""
-    array = ", ".join(f"'{v}'" for v in values[1:])
-    return f"coalesce(array_position(ARRAY[{array}]::text[], ({expression})::text), 0)"
+    """SQL giving a value's index in `values` (0 when not among them or NULL): a CASE costs
+    PostgreSQL less per row than array_position over an array literal."""
+    cases = " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(values) if i)
+    return f"CASE ({expression})::text {cases} ELSE 0 END"
 
 
 def _days(expression: str) -> str:
@@ -492,7 +493,9 @@ class _Reading:
             parts.append(columns)
 
         self._copy(
-            f"""SELECT patient_id::int8, (extract(epoch FROM randomized_at) * 1000000)::int8,
+            # The instant as PostgreSQL stores it (microseconds since 2000, sent as they
+            # are: only their order is used), not a numeric epoch computed per row.
+            f"""SELECT patient_id::int8, randomized_at,
                        {_days("(randomized_at AT TIME ZONE %(zone)s)::date")},
                        {_codes(ARMS, "arm")}, {_codes(REGIMENS, "regimen")},
                        {_codes(STRATUM_LEVELS, "stratum_levels ->> 'disease_status'")}
