@@ -36,7 +36,9 @@ def screening_log(user: User, site: Site | None = None) -> QuerySet[Patient]:
     Screen failures are included with their reason: the log is the site's record of whom
     it approached, as the protocol's screening log requires.
     """
-    patients = patients_visible_to(user)
+    # Every patient has their screening (patient_screen writes both): saying so makes the
+    # join an inner one, which lets the newest-first page read the screening's date index.
+    patients = patients_visible_to(user).filter(screening__isnull=False)
     if site is not None:
         patients = patients.filter(site=site)
     return patients.order_by("-screening__screened_on", "-sequence")
