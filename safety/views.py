@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,6 +19,8 @@ from safety import selectors, services
 from safety.forms import SaeDraftForm, SaeSubmitForm
 from safety.models import SaeReport, SaeReportVersion
 
+SAE_LIST_PAGE_SIZE = 50
+
 
 def _version(report: SaeReport, number: int) -> SaeReportVersion:
     return get_object_or_404(SaeReportVersion, report=report, number=number)
@@ -25,10 +28,12 @@ def _version(report: SaeReport, number: int) -> SaeReportVersion:
 
 @login_required
 def sae_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The SAEs of the account's sites, each with its clock; the latest awareness first."""
-    reports = list(selectors.sae_reports_visible_to(request.user).order_by("-site_aware_at")[:500])
-    rows = [(report, selectors.report_clock(report)) for report in reports]
-    return render(request, "safety/sae_list.html", {"rows": rows})
+    """The SAEs of the account's sites, each with its clock; the latest awareness first, a
+    page at a time (thousands in a large trial: was the latest 500 on one page)."""
+    reports = selectors.sae_reports_visible_to(request.user).order_by("-site_aware_at", "-pk")
+    page = Paginator(reports, SAE_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(report, selectors.report_clock(report)) for report in page.object_list]
+    return render(request, "safety/sae_list.html", {"rows": rows, "page": page})
 
 
 @login_required
