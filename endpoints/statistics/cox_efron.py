@@ -202,6 +202,9 @@ class _RiskSets:
         loglik, ((score, information),) = self.moments(beta, [None])
         return loglik, score, information
 
+    # A trial step far out along a separation can leave a risk set's weights underflowing
+    # to 0: its log-likelihood is then not finite, and fit_risk_sets halves the step.
+    @np.errstate(divide="ignore", invalid="ignore")
     def moments(
         self, beta: np.ndarray, weights: Sequence[np.ndarray | None]
     ) -> tuple[float, list[Moments]]:
