@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -27,6 +28,7 @@ from pharmacovigilance.forms import (
 from pharmacovigilance.models import Susar
 from refusals.pages import show_on_form
 
+SPONSOR_SAFETY_PAGE_SIZE = 50
 ONLY_SPONSOR_SAFETY = gettext_lazy(
     "The sponsor's safety page is for the roles that follow SAEs trial-wide."
 )
@@ -54,11 +56,14 @@ def sponsor_safety(request: AuthenticatedHttpRequest) -> HttpResponse:
         status = ""
     overdue = request.GET.get("overdue") == "1"
     cases = selectors.sponsor_safety_cases(request.user, site=site, status=status, overdue=overdue)
+    # A page at a time, in the cases' order (the urgent first): a large trial has thousands.
+    page = Paginator(cases, SPONSOR_SAFETY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "pharmacovigilance/sponsor_safety.html",
         {
-            "cases": cases,
+            "cases": page.object_list,
+            "page": page,
             "sites": Site.objects.all(),
             "site": site,
             "status": status,

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 import protocol
 from accounts.models import Role
+from pharmacovigilance import views
 from pharmacovigilance.classification import SponsorCausality
 from pharmacovigilance.models import Susar
 from pharmacovigilance.services import sae_assess
@@ -174,3 +175,17 @@ def test_the_page_reads_all_sites_in_a_fixed_number_of_queries(
         client.get(PAGE)
 
     assert len(every_site) == len(one_site)
+
+
+def test_it_shows_the_cases_a_page_at_a_time_the_urgent_first(
+    client, pharmacovigilance, cases, on_20_june, monkeypatch
+):
+    monkeypatch.setattr(views, "SPONSOR_SAFETY_PAGE_SIZE", 2)
+    client.force_login(pharmacovigilance)
+
+    first = client.get(PAGE)
+    second = client.get(PAGE, {"page": 2})
+
+    assert _rows(first) == [cases["old"].pk, cases["recent"].pk]
+    assert _rows(second) == [cases["unrelated"].pk]
+    assert "1–2 of 3" in first.content.decode()
