@@ -12,14 +12,16 @@ result is asked for, and the two ways give the same columns.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
-from django.db import connection
+from django.db import OperationalError, connection
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 class Beside(Generic[T]):
@@ -43,7 +45,14 @@ class Beside(Generic[T]):
         if clean:
             self.cursor.execute("SELECT pg_export_snapshot()")
             (snapshot,) = self.cursor.fetchone()
-            self._connection = connection.get_new_connection(connection.get_connection_params())
+            try:
+                with connection.wrap_database_errors:  # the driver's error as Django's
+                    params = connection.get_connection_params()
+                    self._connection = connection.get_new_connection(params)
+            except OperationalError as error:
+                # No connection to spare (max_connections): the work runs on this one.
+                logger.warning("Analysis read on one connection: %s", error)
+                return self
             self._connection.set_session(isolation_level="REPEATABLE READ", readonly=True)
             self._thread = threading.Thread(
                 target=self._run, args=(snapshot,), name="analysis-read-beside", daemon=True
