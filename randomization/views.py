@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -25,6 +26,8 @@ from randomization.blinding import trial_unblinding
 from randomization.forms import RandomizeForm, TrialUnblindForm
 from randomization.models import Randomization, TrialUnblinding
 from refusals.pages import show_on_form
+
+SEQUENCE_PAGE_SIZE = 50
 
 
 @never_cache
@@ -103,12 +106,16 @@ def balance_report(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def allocation_sequence(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The used allocation sequence, for the trial master file; every viewing is recorded."""
+    """The used allocation sequence, for the trial master file; every viewing is recorded.
+    A page at a time: a large trial has thousands of allocations."""
     services.allocation_sequence_view_record(user=request.user, what="used allocation sequence")
+    page = Paginator(selectors.used_allocation_sequence(), SEQUENCE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "randomization/sequence.html",
-        {"allocations": selectors.used_allocation_sequence()},
+        {"allocations": page.object_list, "page": page},
     )
 
 

@@ -11,6 +11,7 @@ from django.db import DatabaseError, connection, transaction
 from pghistory.models import Events
 
 import protocol
+from randomization import views
 from randomization.models import AllocationSlot, Randomization, SequenceViewing
 from randomization.services import patient_randomize
 
@@ -109,3 +110,20 @@ def test_it_shows_the_coordinator_their_patients_arm_but_never_the_position(
     assert arm in confirmation and arm in patient_page
     assert "allocation 1" not in confirmation
     assert "in this stratum" not in confirmation
+
+
+def test_it_shows_the_sequence_a_page_at_a_time_each_viewing_recorded(
+    client, statistician, first_of_a_block, patient_b, coordinator_b, monkeypatch
+):
+    second = patient_randomize(
+        patient=patient_b, user=coordinator_b, regimen=protocol.Regimen.INTENSIVE
+    )
+    monkeypatch.setattr(views, "SEQUENCE_PAGE_SIZE", 1)
+    client.force_login(statistician)
+
+    pages = [client.get("/randomization/sequence/", {"page": n}) for n in (1, 2)]
+
+    shown = [list(page.context["allocations"]) for page in pages]
+    assert sorted(r.pk for [r] in shown) == sorted([first_of_a_block.pk, second.pk])
+    assert "1–1 of 2" in pages[0].content.decode()
+    assert SequenceViewing.objects.filter(viewed_by=statistician).count() == 2
