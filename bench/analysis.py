@@ -17,7 +17,7 @@ deaths, with a better survival on DEX. Then, per size:
 - the project's statistics against R's on a simulated trial of that size (`measure_statistics`
   of bench/statistics_vs_r.py, which calls R when Rscript is present);
 - the worker's run end to end (claim, read, derive, statistics, figures, store), in a fresh
-  subprocess so that its peak RSS (ru_maxrss) is the run's; its statistics are the time spent
+  subprocess so that its peak RSS (VmHWM) is the run's; its statistics are the time spent
   in the statistical functions during that very run, and its numeric arrays what the
   pipeline reports holding;
 - the Recompute request (the service the view calls: records the run and has it sent on
@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -366,12 +365,12 @@ def run_once() -> dict[str, Any]:
         cutoff=timezone.localdate(), strata_factors=services.analysis_strata_default()
     )
     gc.collect()
-    before_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    rss_before = _rss_kb()
+    before_kb = _status_kb("VmHWM")
+    rss_before = _status_kb("VmRSS")
     started = time.perf_counter()
     services.analysis_run_execute(run_id=run.pk)
     total = time.perf_counter() - started
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_kb = _status_kb("VmHWM")
     run.refresh_from_db()
     if run.status != AnalysisRun.Status.DONE:
         raise RuntimeError(f"the run did not finish: {run.status} {run.error}")
@@ -393,10 +392,17 @@ def run_once() -> dict[str, Any]:
     }
 
 
-def _rss_kb() -> int:
+def _status_kb(field: str) -> int:
+    """This process's VmRSS or VmHWM (its peak) in kB, from /proc/self/status.
+
+    Not getrusage's ru_maxrss: Linux carries the parent's peak into a child across exec (the
+    exec'd process's ru_maxrss starts at the RSS of the parent that spawned it), so after the
+    statistics against R held a million patients in this script, the worker run's peak would
+    read as the script's. VmHWM belongs to the process's own address space, new at exec.
+    """
     with open("/proc/self/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     return 0
 
