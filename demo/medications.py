@@ -7,13 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-import pghistory
 from django.db import transaction
 from django.utils import timezone
 
 import protocol
 from accounts.models import User
-from audit.records import INITIAL_ENTRY
 from demo.batches import batches
 from medications import drugs, services
 from randomization.models import Randomization
@@ -136,12 +134,10 @@ def demo_medications_seed(*, seed: int, coordinators: dict[int, User], today: dt
                 )
                 user = coordinators[patient.site.number]
                 # An entry the course does not allow (dated after the death) is left out. The
-                # context names the author of the deviation it may open, which the service
-                # writes in its caller's context (a page's request names its user).
-                with pghistory.context(user=user.pk, reason=INITIAL_ENTRY):
-                    saved = services.concomitant_medications_record(
-                        patient=patient, user=user, entries=planned, skip_refused=True
-                    )
+                # service names the coordinator as the author of any deviation it opens.
+                saved = services.concomitant_medications_record(
+                    patient=patient, user=user, entries=planned, skip_refused=True
+                )
                 shown = shown or (
                     control and any(s.record.indication == drugs.Indication.OTHER for s in saved)
                 )

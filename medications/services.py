@@ -31,6 +31,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import pghistory
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -39,7 +40,13 @@ from django.utils.translation import override
 
 import protocol
 from accounts.models import User
-from audit.records import record_create, record_update, records_create
+from audit.records import (
+    INITIAL_ENTRY,
+    reason_for_change,
+    record_create,
+    record_update,
+    records_create,
+)
 from medications import crfs, drugs
 from medications.models import ConcomitantMedication
 from patients.models import Patient
@@ -200,9 +207,21 @@ def _atc_set(medication: ConcomitantMedication) -> None:
 # --- The corticosteroid rule ---------------------------------------------------------
 
 
-def _deviation_keep(records: PatientRecords, medication: ConcomitantMedication) -> bool:
+def _deviation_keep(
+    records: PatientRecords, medication: ConcomitantMedication, *, user: User, reason: str
+) -> bool:
     """Open, update, reopen or mark corrected the medication's deviation (before the
-    medication is saved, in its transaction). Return whether it holds now."""
+    medication is saved, in its transaction). Return whether it holds now.
+
+    Written with the medication's author and reason in the audit trail: a caller outside a
+    request (a command, a task, the demo) sets no context, and the deviation would otherwise
+    be recorded unattributed (the nightly chain verification's alert).
+    """
+    with pghistory.context(user=user.pk, reason=reason):
+        return _deviation_write(records, medication)
+
+
+def _deviation_write(records: PatientRecords, medication: ConcomitantMedication) -> bool:
     found = dexamethasone_in_control(records, medication)
     existing = medication.deviation
     if found and existing is None:
@@ -272,7 +291,7 @@ def concomitant_medication_record(
         check=_medication_errors,
     )
     _atc_set(medication)
-    deviation = _deviation_keep(records, medication)
+    deviation = _deviation_keep(records, medication, user=user, reason=INITIAL_ENTRY)
     record_create(medication, user=user)
     return Saved(medication, _warnings(records, medication, deviation=deviation))
 
@@ -312,7 +331,7 @@ def concomitant_medications_record(
                 raise
             continue
         _atc_set(medication)
-        deviation = _deviation_keep(records, medication)
+        deviation = _deviation_keep(records, medication, user=user, reason=INITIAL_ENTRY)
         saved.append(Saved(medication, _warnings(records, medication, deviation=deviation)))
     records_create([s.record for s in saved], user=user)
     return saved
@@ -327,7 +346,9 @@ def concomitant_medication_update(
     version: int | None,
     reason: str,
 ) -> Saved[ConcomitantMedication]:
-    """Correct a medication (reason and version); its deviation follows the correction."""
+    """Correct a medication (reason and version); its deviation follows the correction,
+    written with the correction's author and reason."""
+    reason = reason_for_change(reason)
     records = patient_records_for_update(medication.patient, user)
     medication = ConcomitantMedication.objects.select_related("deviation").get(pk=medication.pk)
     had_deviation = medication.deviation_id
@@ -339,7 +360,7 @@ def concomitant_medication_update(
         check=_medication_errors,
     )
     _atc_set(medication)
-    deviation = _deviation_keep(records, medication)
+    deviation = _deviation_keep(records, medication, user=user, reason=reason)
     fields = [*values.keys(), "atc_code"]
     if medication.deviation_id != had_deviation:
         fields.append("deviation")
