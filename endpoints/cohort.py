@@ -364,17 +364,87 @@ def _copy(
     cursor: Any, sql: str, parameters: dict[str, Any], types: str, on_rows: Callable[..., None]
 ) -> None:
     """Stream a statement's rows to `on_rows` as columns, one letter of `types` each: q an
-    int8 (the first: patient ids), i an int4 (days, codes). PostgreSQL sends them in blocks
-    of patients, as arrays."""
+    int8 (the first: patient ids), i an int4 (days), c a code from 0 to 255 (an index in a
+    few labels, a flag). PostgreSQL sends them in blocks of patients, as arrays.
+
+    Appending to arrays is most of PostgreSQL's work in the read, so columns side by side
+    share arrays: int4 columns and codes packed into 64-bit words (`_words`), unpacked here.
+    """
+    words = _words(types)
     names = [f"c{i}" for i in range(len(types))]
+    aggregates = []
+    for word in words:
+        if len(word) == 1 and types[word[0][0]] == "q":
+            aggregates.append(f"array_agg(c{word[0][0]})")
+        else:
+            parts = [
+                f"(c{i}::int8 << 32)"
+                if shift == 32 and types[i] == "i"
+                else f"((c{i}::int8 & {mask}) << {shift})"
+                for i, shift, mask in word
+            ]
+            aggregates.append(f"array_agg({' | '.join(parts)})")
     blocks = (
-        f"SELECT {', '.join(f'array_agg({n})' for n in names)} "
+        f"SELECT {', '.join(aggregates)} "
         f"FROM ({sql}) AS q ({', '.join(names)}) GROUP BY c0 / {BLOCK_PATIENTS}"
     )
-    sink = _BinaryArrays([{"q": ">i8", "i": ">i4"}[t] for t in types], on_rows)
+
+    def unpacked(*arrays: np.ndarray) -> None:
+        columns: list[np.ndarray | None] = [None] * len(types)
+        for word, array in zip(words, arrays, strict=True):
+            for i, shift, mask in word:
+                if types[i] == "q":
+                    columns[i] = array
+                elif types[i] == "i" and shift:  # the high half: an arithmetic shift
+                    columns[i] = (array >> 32).astype(np.int32)
+                elif types[i] == "i":  # the low half, its sign restored
+                    columns[i] = (array & mask).astype(np.uint32).view(np.int32)
+                else:
+                    columns[i] = ((array >> shift) & mask).astype(np.int32)
+        on_rows(*columns)
+
+    sink = _BinaryArrays([">i8"] * len(words), unpacked)
     statement = cursor.mogrify(blocks, parameters)
     cursor.copy_expert(b"COPY (" + statement + b") TO STDOUT WITH (FORMAT binary)", sink)
     sink.close()
+
+
+INT4_MASK, CODE_MASK = 0xFFFFFFFF, 0xFF
+
+
+def _words(types: str) -> list[list[tuple[int, int, int]]]:
+    """The 64-bit words a statement's columns travel in, each a list of (column, shift,
+    mask), packed in the columns' order while they fit: an int8 alone; two int4 (the low
+    half and the high one); or one int4 in the low half and up to four codes above it; or up
+    to eight codes."""
+    groups: list[list[int]] = []
+    for i, kind in enumerate(types):
+        if groups and kind != "q" and types[groups[-1][0]] != "q":
+            kinds = [types[j] for j in groups[-1]]
+            ints, codes = kinds.count("i"), kinds.count("c")
+            fits = (
+                (ints == 0 and codes < 8) or (ints == 1 and codes < 4)
+                if kind == "c"
+                else (ints == 0 and codes <= 4) or (ints == 1 and codes == 0)
+            )
+            if fits:
+                groups[-1].append(i)
+                continue
+        groups.append([i])
+    words = []
+    for group in groups:
+        ints = [i for i in group if types[i] == "i"]
+        shift = 32 if ints else 0
+        word = []
+        for i in group:
+            if types[i] == "c":
+                word.append((i, shift, CODE_MASK))
+                shift += 8
+            else:
+                # q alone (the mask unused), or an int4: the first low, a second high.
+                word.append((i, 32 if types[i] == "i" and ints.index(i) else 0, INT4_MASK))
+        words.append(word)
+    return words
 
 
 class _Positions:
@@ -500,7 +570,7 @@ class _Reading:
                        {_codes(ARMS, "arm")}, {_codes(REGIMENS, "regimen")},
                        {_codes(STRATUM_LEVELS, "stratum_levels ->> 'disease_status'")}
                 FROM randomization_randomization WHERE randomized_at < %(until)s""",
-            "qqiiii",
+            "qqiccc",
             kept,
         )
         pid, at, randomized, arm, regimen, status = (
@@ -557,7 +627,7 @@ class _Reading:
         self._copy(
             f"SELECT patient_id::int8, {genes}, {_codes(ELN_VALUES, 'eln_risk')} "
             "FROM patients_screening",
-            "q" + "i" * len(keys),
+            "q" + "c" * len(keys),
             screening,
             cursor,
         )
@@ -573,7 +643,7 @@ class _Reading:
         self._copy(
             f"SELECT patient_id::int8, (reason = '{death}')::int, {_days('event_on')} "
             "FROM visits_offstudy",
-            "qii",
+            "qci",
             off_study,
         )
         left = np.flatnonzero(self.c.left_study != NO_DAY)
@@ -614,7 +684,7 @@ class _Reading:
             f"""SELECT patient_id::int8, {_days("performed_on")},
                        (vital_status = '{alive}')::int, (disease_status = '{relapse}')::int
                 FROM visits_followupvisit WHERE performed_on IS NOT NULL""",
-            "qiii",
+            "qicc",
             visit,
             cursor,
         )
@@ -648,7 +718,7 @@ class _Reading:
             f"""SELECT patient_id::int8, {_days("assessed_on")}, {_codes(CATEGORIES, "category")},
                        {_codes(TIMEPOINTS, "timepoint")}
                 FROM visits_responseassessment""",
-            "qiii",
+            "qicc",
             assessed,
         )
         at, on, code, timepoint = (
