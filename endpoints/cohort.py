@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import struct
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -528,22 +529,32 @@ class _Reading:
         self.parameters = {"zone": settings.TIME_ZONE, "until": until}
 
     def cohort(self) -> Cohort:
-        """The columns. The screening and the follow-up visits (a third of the rows) are
-        read beside the other tables, on a second connection holding the same snapshot
-        (endpoints/cohort_snapshot.py); the visits are reduced once the deaths are known.
+        """The columns. The screening, the treatment cycles and the follow-up visits (about
+        half of PostgreSQL's work) are read beside the other tables, on a second connection
+        holding the same snapshot (endpoints/cohort_snapshot.py); the cycles' and visits'
+        dates are taken as contacts once the deaths are known.
         Every reduction is a minimum, a maximum or a write at the patient's own position,
         so the order the tables come in does not change the columns."""
-        c = self.c = self._randomized()
         self.relapses: list[tuple[np.ndarray, np.ndarray]] = []  # (position, day)
-        with Beside(self.cursor, self._screening_and_visits, BESIDE_SETTINGS) as beside:
+        # The second connection starts at once: its rows wait for the patients' positions
+        # (`_at`), which PostgreSQL's first blocks come after anyway (it hashes a whole
+        # table before sending any block).
+        self.positioned = threading.Event()
+        with Beside(self.cursor, self._beside, BESIDE_SETTINGS) as beside:
+            try:
+                c = self.c = self._randomized()
+            finally:
+                self.positioned.set()  # on an error too: the other thread must not wait
             self._off_study()  # death first: a contact counts on or before it
             self._one_date("visits_transplant", "transplanted_on", c.hsct)
             self._one_date("visits_endoftreatment", "ended_on", c.end_of_treatment)
-            self._two_contacts("visits_treatmentcycle", "started_on", "ended_on")
-            self._two_contacts("visits_adverseevent", "onset_on", "resolved_on")
+            for at, on in self._two_contacts("visits_adverseevent", "onset_on", "resolved_on"):
+                self._contacts(at, on)
             self._responses()
             self._mrd()
-            visits = beside.result()
+            cycles, visits = beside.result()
+        for at, on in cycles:
+            self._contacts(at, on)
         self._follow_up(visits)
         self._relapses()
         c.last_contact[c.last_contact == NO_CONTACT] = NO_DAY
@@ -552,9 +563,14 @@ class _Reading:
     def _copy(self, sql: str, types: str, on_rows: Callable[..., None], cursor: Any = None) -> None:
         _copy(cursor or self.cursor, sql, self.parameters, types, on_rows)
 
-    def _screening_and_visits(self, cursor: Any) -> list[tuple[np.ndarray, ...]]:
+    def _beside(
+        self, cursor: Any
+    ) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[tuple[np.ndarray, ...]]]:
+        """What the second connection reads: the baseline columns, and the cycles' dates and
+        the visits, whose reductions wait for the deaths."""
         self._screening(cursor)
-        return self._visits(cursor)
+        cycles = self._two_contacts("visits_treatmentcycle", "started_on", "ended_on", cursor)
+        return cycles, self._visits(cursor)
 
     def _randomized(self) -> Cohort:
         parts: list[tuple[np.ndarray, ...]] = []
@@ -606,6 +622,7 @@ class _Reading:
 
     def _at(self, pid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The rows of randomized patients: their mask, and the patients' positions."""
+        self.positioned.wait()
         at = self.positions.of(pid)
         mine = at >= 0
         return mine, at[mine]
@@ -659,15 +676,23 @@ class _Reading:
 
         self._copy(f"SELECT patient_id::int8, {_days(column)} FROM {table}", "qi", dated)
 
-    def _two_contacts(self, table: str, first: str, second: str) -> None:
+    def _two_contacts(
+        self, table: str, first: str, second: str, cursor: Any = None
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Two dates of contact per row: (positions, days), to be taken by `_contacts`."""
+        dates: list[tuple[np.ndarray, np.ndarray]] = []
+
         def dated(pid: np.ndarray, one: np.ndarray, other: np.ndarray) -> None:
             mine, at = self._at(pid)
-            self._contacts(at, one[mine])
-            self._contacts(at, other[mine])
+            dates.extend([(at, one[mine]), (at, other[mine])])
 
         self._copy(
-            f"SELECT patient_id::int8, {_days(first)}, {_days(second)} FROM {table}", "qii", dated
+            f"SELECT patient_id::int8, {_days(first)}, {_days(second)} FROM {table}",
+            "qii",
+            dated,
+            cursor,
         )
+        return dates
 
     def _visits(self, cursor: Any) -> list[tuple[np.ndarray, ...]]:
         """Follow-up visits done, of randomized patients: their positions, days, whether the

@@ -63,3 +63,35 @@ def test_it_reads_the_same_columns_beside_as_on_one_connection(site_a, coordinat
     assert _columns(beside).keys() == expected.keys()
     for name, column in _columns(beside).items():
         np.testing.assert_array_equal(column, expected[name], err_msg=name)
+
+
+@pytest.mark.usefixtures("in_september")
+def test_a_failed_randomization_read_ends_the_read_beside_too(site_a, coordinator, monkeypatch):
+    """The second connection starts first and waits for the patients' positions: when the
+    randomizations cannot be read, it is released and the error reaches the caller."""
+    import threading
+
+    from endpoints import cohort
+
+    _with_full_history(site_a, coordinator, 0)
+
+    def broken(self):
+        raise RuntimeError("randomizations unreadable")
+
+    monkeypatch.setattr(cohort._Reading, "_randomized", broken)
+    outcome: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            recorded_cohort(CUTOFF)
+        except BaseException as error:  # handed to the test's thread
+            outcome.append(error)
+        finally:
+            connection.close()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=60)
+
+    assert not reader.is_alive(), "the read waits forever"
+    assert [str(e) for e in outcome] == ["randomizations unreadable"]
