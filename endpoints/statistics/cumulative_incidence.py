@@ -37,15 +37,18 @@ def cumulative_incidence(
     """
     observed = np.asarray(durations, dtype=float)
     codes = np.asarray(event_codes, dtype=int)
-    times, incidence = [0.0], [0.0]
-    survival, cif = 1.0, 0.0
-    for t in np.unique(observed[codes != CENSORED]):
-        at_risk = int((observed >= t).sum())
-        at_t = observed == t
-        of_interest = int((at_t & (codes == event_of_interest)).sum())
-        any_event = int((at_t & (codes != CENSORED)).sum())
-        cif += survival * of_interest / at_risk
-        survival *= 1 - any_event / at_risk
-        times.append(float(t))
-        incidence.append(cif)
-    return CumulativeIncidence(time=times, incidence=incidence)
+    # Per distinct event time: those at risk (still observed then), events of any kind and
+    # of interest, all at once over the sorted times (no pass over every patient per time).
+    event = codes != CENSORED
+    times_seen, inverse = np.unique(observed[event], return_inverse=True)
+    any_event = np.bincount(inverse, minlength=len(times_seen))
+    of_interest = np.bincount(
+        inverse, weights=codes[event] == event_of_interest, minlength=len(times_seen)
+    ).astype(np.int64)
+    at_risk = len(observed) - np.searchsorted(np.sort(observed), times_seen, side="left")
+    # S(t_j-), the Kaplan-Meier of any event just before each time; products and sums in
+    # time order, as the estimate is defined (cumprod and cumsum add one term at a time).
+    after = np.cumprod(1 - any_event / at_risk)
+    before = np.concatenate(([1.0], after))[:-1]
+    cif = np.cumsum(before * of_interest / at_risk)
+    return CumulativeIncidence(time=[0.0, *times_seen.tolist()], incidence=[0.0, *cif.tolist()])
