@@ -34,19 +34,19 @@ _FROM_SCREENING_PANEL = {
     "ASXL1": ("asxl1",),
     "CEBPA": ("cebpa_biallelic", "cebpa_bzip"),
 }
-# (weight, karyotype, ISCN, structured abnormalities)
+# (weight, karyotype, ISCN with {sex} for the sex chromosomes, structured abnormalities)
 _KARYOTYPES: tuple[tuple[int, str, str, tuple[str, ...]], ...] = (
-    (45, KaryotypeResult.NORMAL, "46,XY[20]", ()),
-    (12, KaryotypeResult.ABNORMAL, "47,XY,+8[14]/46,XY[6]", ()),
-    (6, KaryotypeResult.ABNORMAL, "46,XX,t(9;11)(p21.3;q23.3)[20]", ("t_9_11",)),
-    (6, KaryotypeResult.ABNORMAL, "45,XY,-7[18]/46,XY[2]", ("monosomy_7",)),
+    (45, KaryotypeResult.NORMAL, "46,{sex}[20]", ()),
+    (12, KaryotypeResult.ABNORMAL, "47,{sex},+8[14]/46,{sex}[6]", ()),
+    (6, KaryotypeResult.ABNORMAL, "46,{sex},t(9;11)(p21.3;q23.3)[20]", ("t_9_11",)),
+    (6, KaryotypeResult.ABNORMAL, "45,{sex},-7[18]/46,{sex}[2]", ("monosomy_7",)),
     (
         8,
         KaryotypeResult.ABNORMAL,
-        "44,XY,del(5)(q13q33),-7,-17,+mar[20]",
+        "44,{sex},del(5)(q13q33),-7,-17,+mar[20]",
         ("del_5q", "monosomy_7", "abn_17p", "complex_karyotype", "monosomal_karyotype"),
     ),
-    (5, KaryotypeResult.ABNORMAL, "46,XX,inv(16)(p13.1q22)[20]", ("inv_16",)),
+    (5, KaryotypeResult.ABNORMAL, "46,{sex},inv(16)(p13.1q22)[20]", ("inv_16",)),
     (5, KaryotypeResult.FAILED, "", ()),
 )
 _DETECTED = protocol.MutationResult.DETECTED
@@ -58,7 +58,7 @@ def _vaf(rng: random.Random) -> Decimal:
 
 
 def _specimen(
-    rng: random.Random, panel: dict[str, str], on: dt.date, timepoint: str
+    rng: random.Random, panel: dict[str, str], on: dt.date, timepoint: str, sex: str
 ) -> dict[str, Any]:
     weights = [k[0] for k in _KARYOTYPES]
     _, karyotype, iscn, abnormalities = rng.choices(_KARYOTYPES, weights=weights)[0]
@@ -66,7 +66,8 @@ def _specimen(
         "collected_on": on,
         "timepoint": timepoint,
         "karyotype": karyotype,
-        "karyotype_iscn": iscn,
+        # The patient's own sex chromosomes: a woman's cells are 46,XX.
+        "karyotype_iscn": iscn.format(sex="XX" if sex == protocol.Sex.FEMALE else "XY"),
         **{name: True for name in abnormalities},
     }
     for gene in GENES:  # the genes the screening panel does not name: mostly negative
@@ -102,10 +103,14 @@ def demo_biology_seed(*, seed: int, coordinators: dict[int, User]) -> None:
                 randomized_on = timezone.localtime(randomization.randomized_at).date()
                 screened_on = min(patient.screening.screened_on, randomized_on)
                 panel = dict(patient.screening.mutations or {})
-                planned = [_specimen(rng, panel, screened_on, SpecimenTimepoint.SCREENING)]
+                planned = [
+                    _specimen(rng, panel, screened_on, SpecimenTimepoint.SCREENING, patient.sex)
+                ]
                 if patient.pk in relapses:
                     on = relapses[patient.pk] + dt.timedelta(days=1)
-                    planned.append(_specimen(rng, panel, on, SpecimenTimepoint.RELAPSE))
+                    planned.append(
+                        _specimen(rng, panel, on, SpecimenTimepoint.RELAPSE, patient.sex)
+                    )
                 for values in planned:
                     try:
                         specimen_record(patient=patient, user=user, values=values)

@@ -28,6 +28,10 @@ def test_every_randomized_demo_patient_has_a_screening_specimen(db):
         assert (specimen.npm1 == "detected") == (
             specimen.patient.screening.mutations.get("NPM1") == "detected"
         )
+    # Each karyotype carries the patient's own sex chromosomes.
+    for specimen in Specimen.objects.exclude(karyotype_iscn="").select_related("patient"):
+        own, other = ("XX", "XY") if specimen.patient.sex == "F" else ("XY", "XX")
+        assert own in specimen.karyotype_iscn and other not in specimen.karyotype_iscn
     derived = {risk.eln2022 for risk in eln_risks(randomized).values()}
     assert {Risk.FAVOURABLE, Risk.INTERMEDIATE, Risk.ADVERSE} <= derived
     assert Specimen.objects.filter(timepoint=SpecimenTimepoint.RELAPSE).exists()
