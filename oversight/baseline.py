@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.utils import timezone
+from django.db.models.fields.json import KT
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 import protocol
 from biology.eln import Risk
-from biology.selectors import eln_risks
+from biology.selectors import screening_eln2017_risks
+from patients.models import Patient
 from randomization.models import Randomization
 
 if TYPE_CHECKING:
@@ -49,35 +51,56 @@ Column = tuple["StrOrPromise", Callable[[BaselinePatient], bool]]
 
 
 def baseline_patients(cutoff: dt.date) -> list[BaselinePatient]:
-    """Return every patient randomized by the cut-off with their baseline (three queries)."""
-    randomizations = [
-        r
-        for r in Randomization.objects.select_related(
-            "patient", "patient__site", "patient__screening"
-        ).order_by("patient__study_id")
-        if timezone.localtime(r.randomized_at).date() <= cutoff
-    ]
-    derived = eln_risks(r.patient for r in randomizations)
+    """Return every patient randomized by the cut-off (dated in the trial's time zone) with
+    their baseline, in study-ID order (two queries)."""
+    randomizations = Randomization.objects.filter(randomized_at__date__lte=cutoff)
+    derived = screening_eln2017_risks(
+        Patient.objects.filter(pk__in=randomizations.values("patient_id"))
+    )
+    rows = randomizations.order_by("patient__study_id").values_list(
+        "patient_id",
+        "patient__study_id",
+        "patient__site__number",
+        "arm",
+        "regimen",
+        KT("stratum_levels__disease_status"),
+        "patient__screening__age_at_consent",
+        "patient__sex",
+        "patient__screening__ecog",
+        "patient__screening__disease_status",
+        "patient__screening__eln_risk",
+        "patient__screening__prior_allo_hsct",
+    )
     patients = []
-    for r in randomizations:
-        screening = r.patient.screening
-        risk = derived.get(r.patient_id)
+    for (
+        patient_id,
+        study_id,
+        site_number,
+        arm,
+        regimen,
+        stratum_disease_status,
+        age,
+        sex,
+        ecog,
+        disease_status,
+        eln_entered,
+        prior_allo_hsct,
+    ) in rows:
+        risk = derived.get(patient_id)
         patients.append(
             BaselinePatient(
-                study_id=r.patient.study_id,
-                site=r.patient.site.code,
-                arm=r.arm,
-                regimen=r.regimen,
-                stratum_disease_status=r.stratum_levels.get("disease_status", ""),
-                age=screening.age_at_consent,
-                sex=r.patient.sex,
-                ecog=screening.ecog,
-                disease_status=screening.disease_status,
-                eln_entered=screening.eln_risk,
-                eln_derived=(
-                    risk.eln2017.value if risk is not None and risk.specimen is not None else ""
-                ),
-                prior_allo_hsct=screening.prior_allo_hsct,
+                study_id=study_id,
+                site=f"{site_number:02d}",  # the site's code
+                arm=arm,
+                regimen=regimen,
+                stratum_disease_status=stratum_disease_status or "",
+                age=age,
+                sex=sex,
+                ecog=ecog,
+                disease_status=disease_status,
+                eln_entered=eln_entered,
+                eln_derived=risk.value if risk is not None else "",
+                prior_allo_hsct=prior_allo_hsct,
             )
         )
     return patients
@@ -104,14 +127,15 @@ def _categorical(
     groups: list[list[BaselinePatient]],
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = [{"label": label, "heading": True, "cells": []}]
+    tallies = [Counter(read(p) for p in members) for members in groups]
     for value, level_label in levels:
         rows.append(
             {
                 "label": level_label,
                 "heading": False,
                 "cells": [
-                    _percent(sum(1 for p in members if read(p) == value), len(members))
-                    for members in groups
+                    _percent(tally[value], len(members))
+                    for tally, members in zip(tallies, groups, strict=True)
                 ],
             }
         )

@@ -13,8 +13,9 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Value
+from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 import protocol
@@ -22,9 +23,9 @@ from accounts.models import User
 from accounts.permissions import user_can_recompute_analyses
 from endpoints import services as analysis_services
 from endpoints.models import AnalysisRun
-from endpoints.safety_tables import SafetyTables, safety_tables
+from endpoints.safety_cache import safety_tables_cached
+from endpoints.safety_tables import SafetyTables
 from oversight.baseline import baseline_patients, baseline_table, columns_by_arm
-from randomization.models import Randomization
 from visits.models import ProtocolDeviation
 
 ARMS = tuple(protocol.Arm.values)
@@ -114,18 +115,25 @@ def analysis_at(cutoff: dt.date, *, user: User) -> dict[str, Any]:
 
 def deviations_at(cutoff: dt.date) -> dict[str, Any]:
     """Protocol deviations found by the cut-off, by kind (with severity) and arm."""
-    arm_of = dict(Randomization.objects.values_list("patient_id", "arm"))
     counts: Counter = Counter()
     still_open: Counter = Counter()
-    for patient_id, kind, found_at, corrected_at in ProtocolDeviation.objects.values_list(
-        "patient_id", "kind", "detected_at", "corrected_at"
+    corrected_by_cutoff = Q(corrected_on__isnull=False) & Q(corrected_on__lte=cutoff)
+    for kind, arm, corrected, n in (
+        ProtocolDeviation.objects.annotate(
+            found_on=TruncDate("detected_at"), corrected_on=TruncDate("corrected_at")
+        )
+        .filter(found_on__lte=cutoff)
+        .order_by()
+        .values_list(
+            "kind",
+            Coalesce("patient__randomization__arm", Value("")),
+            ExpressionWrapper(corrected_by_cutoff, output_field=BooleanField()),
+        )
+        .annotate(n=Count("pk"))
     ):
-        if timezone.localtime(found_at).date() > cutoff:
-            continue
-        arm = arm_of.get(patient_id, "")
-        counts[(kind, arm)] += 1
-        if corrected_at is None or timezone.localtime(corrected_at).date() > cutoff:
-            still_open[(kind, arm)] += 1
+        counts[(kind, arm)] += n
+        if not corrected:
+            still_open[(kind, arm)] += n
     rows = [
         {
             "kind": kind.label,
@@ -140,8 +148,10 @@ def deviations_at(cutoff: dt.date) -> dict[str, Any]:
 
 def safety_tables_at(cutoff: dt.date, *, user: User) -> SafetyTables:
     """The TEAE tables and the SAE listing by arm (endpoints.safety_tables), as the safety
-    page computes them for this reader."""
-    return safety_tables(user=user, cutoff=cutoff, by_arm=True)
+    page computes them for this reader, and from the same cache (endpoints.safety_cache):
+    kept until a record they read changes. Only ever asked for an unblinded reader, whose
+    tables are by arm."""
+    return safety_tables_cached(user=user, cutoff=cutoff)
 
 
 def closed_part(cutoff: dt.date, *, user: User) -> dict[str, Any]:

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -100,18 +101,29 @@ def _months(first: dt.date, last: dt.date) -> list[dt.date]:
     return months
 
 
+def _randomized_by(cutoff: dt.date) -> QuerySet[Randomization]:
+    """The randomizations dated (in the trial's time zone) on or before the cut-off."""
+    return Randomization.objects.filter(randomized_at__date__lte=cutoff).order_by()
+
+
 def accrual_at(cutoff: dt.date) -> dict[str, Any]:
     """Randomizations by month (cumulative, against the plan) and by site, by the cut-off."""
-    rows = [
-        (timezone.localtime(at).date(), site)
-        for at, site in Randomization.objects.values_list("randomized_at", "patient__site")
-    ]
-    rows = [(day, site) for day, site in rows if day <= cutoff]
+    per_day_and_site = (
+        _randomized_by(cutoff)
+        .annotate(day=TruncDate("randomized_at"))
+        .values_list("day", "patient__site")
+        .annotate(n=Count("pk"))
+    )
+    per_month: Counter = Counter()
+    per_site: Counter = Counter()
+    first = None
+    for day, site, n in per_day_and_site:
+        per_month[day.replace(day=1)] += n
+        per_site[site] += n
+        first = day if first is None else min(first, day)
     target, period = settings.TRIAL_TARGET_ENROLMENT, settings.TRIAL_ACCRUAL_MONTHS
-    first = min((day for day, _ in rows), default=None)
     by_month: list[dict[str, Any]] = []
     if first is not None:
-        per_month = Counter(day.replace(day=1) for day, _ in rows)
         cumulative = 0
         for i, month in enumerate(_months(first, cutoff)):
             cumulative += per_month[month]
@@ -126,7 +138,6 @@ def accrual_at(cutoff: dt.date) -> dict[str, Any]:
                     "complete_month": month_end <= cutoff,
                 }
             )
-    per_site = Counter(site for _, site in rows)
     sites = [
         {"site": str(site), "randomized": per_site[site.pk]}
         for site in Site.objects.order_by("number")
@@ -136,7 +147,7 @@ def accrual_at(cutoff: dt.date) -> dict[str, Any]:
         "target": target,
         "accrual_months": period,
         "first_randomization_on": first.isoformat() if first else None,
-        "randomized": len(rows),
+        "randomized": sum(per_site.values()),
         "planned_by_cutoff": round(min(target, target * elapsed / period), 1),
         "by_month": by_month,
         "by_site": sites,
@@ -155,76 +166,89 @@ def consort_at(cutoff: dt.date) -> dict[str, Any]:
 def completeness_at(cutoff: dt.date) -> list[dict[str, Any]]:
     """Per site: randomized, treated, ended treatment, and the follow-up visits whose window
     closed before the cut-off: done (by then), missed, overdue."""
-    randomized = defaultdict(set)
-    for patient_id, site_id, at in Randomization.objects.values_list(
-        "patient_id", "patient__site", "randomized_at"
-    ):
-        if timezone.localtime(at).date() <= cutoff:
-            randomized[site_id].add(patient_id)
-    everyone = set().union(*randomized.values()) if randomized else set()
-    treated = set(
-        TreatmentCycle.objects.filter(patient_id__in=everyone, started_on__lte=cutoff)
-        .values_list("patient_id", flat=True)
-        .distinct()
-    )
-    ended = set(
-        EndOfTreatment.objects.filter(patient_id__in=everyone, ended_on__lte=cutoff).values_list(
-            "patient_id", flat=True
+    patient = OuterRef("patient_id")
+    patients = {
+        site_id: counts
+        for site_id, *counts in _randomized_by(cutoff)
+        .values_list("patient__site")
+        .annotate(
+            randomized=Count("pk"),
+            treated=Count(
+                "pk",
+                filter=Exists(
+                    TreatmentCycle.objects.filter(patient=patient, started_on__lte=cutoff)
+                ),
+            ),
+            ended=Count(
+                "pk",
+                filter=Exists(EndOfTreatment.objects.filter(patient=patient, ended_on__lte=cutoff)),
+            ),
         )
-    )
-    visits: dict[int, Counter] = defaultdict(Counter)
-    for site_id, performed_on, missed in FollowUpVisit.objects.filter(
-        patient_id__in=everyone, window_closes_on__lt=cutoff
-    ).values_list("patient__site", "performed_on", "missed_reason"):
-        visits[site_id]["expected"] += 1
-        if performed_on is not None and performed_on <= cutoff:
-            visits[site_id]["done"] += 1
-        elif missed:
-            visits[site_id]["missed"] += 1
-        else:
-            visits[site_id]["overdue"] += 1
+    }
+    done = Q(performed_on__lte=cutoff)
+    visits = {
+        site_id: counts
+        for site_id, *counts in FollowUpVisit.objects.filter(
+            patient__in=_randomized_by(cutoff).values("patient_id"),
+            window_closes_on__lt=cutoff,
+        )
+        .order_by()
+        .values_list("patient__site")
+        .annotate(
+            expected=Count("pk"),
+            done=Count("pk", filter=done),
+            missed=Count("pk", filter=~done & ~Q(missed_reason="")),
+        )
+    }
     rows = []
     for site in Site.objects.order_by("number"):
-        ids = randomized.get(site.pk, set())
-        counts = visits[site.pk]
+        randomized, treated, ended = patients.get(site.pk, (0, 0, 0))
+        expected, visits_done, missed = visits.get(site.pk, (0, 0, 0))
         rows.append(
             {
                 "site": str(site),
-                "randomized": len(ids),
-                "treated": len(ids & treated),
-                "ended_treatment": len(ids & ended),
-                "visits_expected": counts["expected"],
-                "visits_done": counts["done"],
-                "visits_missed": counts["missed"],
-                "visits_overdue": counts["overdue"],
-                "completeness": (
-                    round(100 * counts["done"] / counts["expected"]) if counts["expected"] else None
-                ),
+                "randomized": randomized,
+                "treated": treated,
+                "ended_treatment": ended,
+                "visits_expected": expected,
+                "visits_done": visits_done,
+                "visits_missed": missed,
+                "visits_overdue": expected - visits_done - missed,
+                "completeness": (round(100 * visits_done / expected) if expected else None),
             }
         )
     return rows
 
 
-def _band(days: int, bands: tuple[tuple[int, int | None, StrOrPromise], ...]) -> StrOrPromise:
-    for low, high, label in bands:
-        if days >= low and (high is None or days <= high):
-            return label
-    return bands[0][2]
+def _band_of(
+    day: str, cutoff: dt.date, bands: tuple[tuple[int, int | None, StrOrPromise], ...]
+) -> Case:
+    """The position in `bands` of the days from `day` (a date field) to the cut-off."""
+    return Case(
+        *(
+            When(**{f"{day}__gte": cutoff - dt.timedelta(days=high)}, then=Value(i))
+            for i, (_low, high, _label) in enumerate(bands)
+            if high is not None
+        ),
+        default=Value(len(bands) - 1),
+    )
 
 
 def overdue_visits_at(cutoff: dt.date) -> dict[str, Any]:
     """Follow-up visits overdue at the cut-off (window closed, neither done by then nor
     missed), by site and by how long overdue; counts only."""
-    by_site: dict[str, Counter] = defaultdict(Counter)
-    for site, closes_on, performed_on in FollowUpVisit.objects.filter(
-        window_closes_on__lt=cutoff, missed_reason=""
-    ).values_list("patient__site__number", "window_closes_on", "performed_on"):
-        if performed_on is not None and performed_on <= cutoff:
-            continue
-        by_site[f"{site:02d}"][_band((cutoff - closes_on).days, OVERDUE_BANDS)] += 1
+    by_site: dict[str, list[int]] = defaultdict(lambda: [0] * len(OVERDUE_BANDS))
+    for site, band, n in (
+        FollowUpVisit.objects.filter(window_closes_on__lt=cutoff, missed_reason="")
+        .exclude(performed_on__lte=cutoff)
+        .order_by()
+        .values_list("patient__site__number", _band_of("window_closes_on", cutoff, OVERDUE_BANDS))
+        .annotate(n=Count("pk"))
+    ):
+        by_site[f"{site:02d}"][band] += n
     bands = [label for _, _, label in OVERDUE_BANDS]
     rows = [
-        {"site": site, "bands": [counts[b] for b in bands], "total": sum(counts.values())}
+        {"site": site, "bands": counts, "total": sum(counts)}
         for site, counts in sorted(by_site.items())
     ]
     return {"bands": bands, "rows": rows, "total": sum(r["total"] for r in rows)}
@@ -235,24 +259,29 @@ def queries_at(cutoff: dt.date) -> dict[str, Any]:
     not closed, by site."""
     statuses = [s for s, _ in DataQuery.Status.choices]
     bands = [label for _, _, label in QUERY_AGE_BANDS]
-    by_site: dict[str, Counter] = defaultdict(Counter)
-    for site, status, raised_at in DataQuery.objects.values_list(
-        "patient__site__number", "status", "raised_at"
+    by_status: dict[str, Counter] = defaultdict(Counter)
+    by_age: dict[str, list[int]] = defaultdict(lambda: [0] * len(QUERY_AGE_BANDS))
+    for site, status, band, n in (
+        DataQuery.objects.annotate(raised_on=TruncDate("raised_at"))
+        .filter(raised_on__lte=cutoff)
+        .order_by()
+        .values_list(
+            "patient__site__number", "status", _band_of("raised_on", cutoff, QUERY_AGE_BANDS)
+        )
+        .annotate(n=Count("pk"))
     ):
-        raised_on = timezone.localtime(raised_at).date()
-        if raised_on > cutoff:
-            continue
-        row = by_site[f"{site:02d}"]
-        row[status] += 1
+        key = f"{site:02d}"
+        by_status[key][status] += n
+        by_age[key]  # a site whose queries are all closed still has its row
         if status != DataQuery.Status.CLOSED:
-            row[_band((cutoff - raised_on).days, QUERY_AGE_BANDS)] += 1
+            by_age[key][band] += n
     rows = [
         {
             "site": site,
             "by_status": [counts[s] for s in statuses],
-            "age_of_unresolved": [counts[b] for b in bands],
+            "age_of_unresolved": by_age[site],
         }
-        for site, counts in sorted(by_site.items())
+        for site, counts in sorted(by_status.items())
     ]
     return {
         "statuses": [label for _, label in DataQuery.Status.choices],

@@ -119,8 +119,8 @@ def test_it_counts_nobody_treated_on_the_day_of_randomization(consort_trial):
     assert counts["excluded-other"]["all"] == 1
 
 
-def test_it_counts_with_a_fixed_number_of_queries(consort_trial):
+def test_it_counts_in_one_query_the_database_sorting_patients_into_paths(consort_trial):
     with CaptureQueriesContext(connection) as queries:
         consort_flow(CUTOFF)
 
-    assert len(queries) == 6
+    assert len(queries) == 1
