@@ -4,11 +4,30 @@ of every site with its two clocks (the site's 24 hours, the SUSAR's 7 or 15 days
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import overload
 
-from django.db.models import Max, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    DateField,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    Func,
+    IntegerField,
+    Max,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +37,9 @@ from accounts.permissions import user_can_view_sponsor_safety
 from pharmacovigilance.classification import Expectedness
 from pharmacovigilance.deadlines import (
     CLOCK_STATE_LABELS,
+    FATAL_OR_LIFE_THREATENING_DAYS,
+    FOLLOW_UP_EXTRA_DAYS,
+    OTHER_SUSAR_DAYS,
     ClockState,
     Deadline,
     DeadlineKind,
@@ -31,7 +53,7 @@ from pharmacovigilance.models import (
     SponsorAssessment,
     Susar,
 )
-from protocol.safety import SUSPECT_DRUGS, SaeCausality
+from protocol.safety import SAE_INITIAL_REPORT_WITHIN, SUSPECT_DRUGS, SaeCausality
 from safety.clock import SaeClock
 from safety.models import SaeReport, SaeReportVersion
 from safety.selectors import report_clock, sae_reports_visible_to
@@ -213,7 +235,7 @@ def _active_susar(assessment: SponsorAssessment | None) -> Susar | None:
     return susar if susar is not None and susar.withdrawn_at is None else None
 
 
-def _cases(reports: QuerySet[SaeReport], now: dt.datetime) -> list[SafetyCase]:
+def _cases(reports: Iterable[SaeReport], now: dt.datetime) -> list[SafetyCase]:
     cases = []
     for report in reports:
         assessment = getattr(report, "sponsor_assessment", None)
@@ -254,24 +276,148 @@ def _sponsor_reports(user: User) -> QuerySet[SaeReport]:
     )
 
 
-def _priority(case: SafetyCase) -> tuple:
-    """Overdue SUSARs first, then SUSARs due soon, overdue site reports, SAEs to assess; the
-    earliest deadline first within each."""
-    if case.susar is not None and case.susar.overdue:
-        rank = 0
-    elif case.susar is not None and case.susar.open_deadline is not None:
-        rank = 1
-    elif case.site_overdue:
-        rank = 2
-    elif case.status in (AssessmentStatus.TO_ASSESS, AssessmentStatus.TO_REASSESS):
-        rank = 3
-    elif case.status is AssessmentStatus.AWAITING_REPORT:
-        rank = 4
-    else:
-        rank = 5
-    open_deadline = case.susar.open_deadline if case.susar is not None else None
-    due = open_deadline.due_at if open_deadline is not None else case.site_clock.due_at
-    return (rank, due if rank < 5 else -case.report.site_aware_at.timestamp(), case.report.pk)
+# --- The page's order, in the database --------------------------------------------------------
+#
+# The page lists a few thousand SAEs at 10,000 patients, 50 at a time: the order and the
+# filters are SQL over every report, so a page reads and builds only its own 50 cases. Each
+# expression below is the database's copy of a rule written in Python above (the status of
+# `_cases`, `SusarClock.overdue` and `.open_deadline`, `SaeClock.is_overdue`), held together
+# by tests/pharmacovigilance/test_sponsor_safety_order.py at every moment of the clocks.
+
+
+def _end_of_day_after(moment: str, *, days: int, zone: str) -> Func:
+    """`deadlines.end_of_day(day_zero(moment) + days)` in SQL: the instant the calendar day
+    `days` after the moment's own day, in the zone, ends (the next midnight there)."""
+    local_day = Cast(Func(Value(zone), F(moment), function="timezone"), DateField())
+    next_midnight = Func(
+        local_day,
+        Cast(Value(days + 1), IntegerField()),
+        arg_joiner=" + ",
+        template="((%(expressions)s)::timestamp)",
+    )
+    return Func(Value(zone), next_midnight, function="timezone", output_field=DateTimeField())
+
+
+_SUSAR = "sponsor_assessment__susar"
+_ACTIVE_SUSAR = Q(**{f"{_SUSAR}__isnull": False, f"{_SUSAR}__withdrawn_at__isnull": True})
+_FATAL = Q(**{f"{_SUSAR}__fatal_or_life_threatening": True})
+_INITIAL_OWED = _ACTIVE_SUSAR & Q(**{f"{_SUSAR}__reported_at__isnull": True})
+_FOLLOW_UP_OWED = _ACTIVE_SUSAR & _FATAL & Q(**{f"{_SUSAR}__follow_up_reported_at__isnull": True})
+
+
+def _ordered(reports: QuerySet[SaeReport], now: dt.datetime) -> QuerySet[SaeReport]:
+    """Annotate each report with its assessment status, whether a clock of it is overdue, and
+    its rank on the page; order them: overdue SUSARs first, then SUSARs with
+    a report owed, overdue site reports, SAEs to assess, SAEs awaiting the site's initial
+    report, each by its earliest deadline; then the rest, the latest awareness first."""
+    zone = trial_zone().key
+    received = f"{_SUSAR}__sponsor_received_at"
+    initial_due = Case(
+        When(
+            _FATAL, then=_end_of_day_after(received, days=FATAL_OR_LIFE_THREATENING_DAYS, zone=zone)
+        ),
+        default=_end_of_day_after(received, days=OTHER_SUSAR_DAYS, zone=zone),
+        output_field=DateTimeField(),
+    )
+    follow_up_due = _end_of_day_after(
+        received, days=FATAL_OR_LIFE_THREATENING_DAYS + FOLLOW_UP_EXTRA_DAYS, zone=zone
+    )
+    at = Value(now, output_field=DateTimeField())
+    site_due = ExpressionWrapper(
+        F("site_aware_at") + Value(SAE_INITIAL_REPORT_WITHIN), output_field=DateTimeField()
+    )
+    reports = reports.annotate(
+        # The initial report (number 0, unique) joined: each CASE below reads when it was
+        # submitted as a column, where the subquery of `sae_reports_visible_to` would run
+        # again at each mention (and the planner, counting them, would compile the query).
+        _initial_version=FilteredRelation("versions", condition=Q(versions__number=0)),
+        _initial_due=initial_due,
+        _follow_up_due=follow_up_due,
+        _site_due=site_due,
+        _status=Case(
+            When(last_submitted_number__isnull=True, then=Value(AssessmentStatus.AWAITING_REPORT)),
+            When(sponsor_assessment__isnull=True, then=Value(AssessmentStatus.TO_ASSESS)),
+            When(
+                sponsor_assessment__assessed_version__lt=F("last_submitted_number"),
+                then=Value(AssessmentStatus.TO_REASSESS),
+            ),
+            default=Value(AssessmentStatus.ASSESSED),
+            output_field=CharField(),
+        ),
+    ).annotate(
+        # A report to the regulators past its deadline (the clock's state OVERDUE: now at or
+        # after the end of the deadline's day, no report recorded).
+        _susar_overdue=ExpressionWrapper(
+            (_INITIAL_OWED & Q(_initial_due__lte=at))
+            | (_FOLLOW_UP_OWED & Q(_follow_up_due__lte=at)),
+            output_field=BooleanField(),
+        ),
+        # The site's initial report not submitted 24 hours after its awareness.
+        _site_overdue=ExpressionWrapper(
+            Q(_initial_version__submitted_at__isnull=True, _site_due__lt=at),
+            output_field=BooleanField(),
+        ),
+        # The SUSAR's first report still owed: its deadline.
+        _open_due=Case(
+            When(_INITIAL_OWED, then=F("_initial_due")),
+            When(_FOLLOW_UP_OWED, then=F("_follow_up_due")),
+            output_field=DateTimeField(),
+        ),
+    )
+    rank = Case(
+        When(_susar_overdue=True, then=0),
+        When(_open_due__isnull=False, then=1),
+        When(_site_overdue=True, then=2),
+        When(_status__in=(AssessmentStatus.TO_ASSESS, AssessmentStatus.TO_REASSESS), then=3),
+        When(_status=AssessmentStatus.AWAITING_REPORT, then=4),
+        default=5,
+        output_field=IntegerField(),
+    )
+    return reports.annotate(_rank=rank).order_by(
+        "_rank",
+        # The earliest deadline first: the SUSAR report owed, else the site's 24 hours.
+        Case(
+            When(_rank__lt=5, then=Coalesce("_open_due", "_site_due")),
+            output_field=DateTimeField(),
+        ).asc(),
+        # The rest (assessed, nothing owed): the latest awareness first.
+        Case(When(_rank=5, then=F("site_aware_at")), output_field=DateTimeField()).desc(),
+        "pk",
+    )
+
+
+class SafetyCases:
+    """The sponsor safety page's cases in their order, read a slice at a time: what Django's
+    Paginator asks for (`count()` and a slice) costs a COUNT, the slice's ids in the order
+    (a deep page skips ids, not whole rows with their subqueries), and the slice's reports."""
+
+    # What Paginator checks before paging (it would warn of an unordered list).
+    ordered = True
+
+    def __init__(
+        self, reports: QuerySet[SaeReport], in_order: QuerySet[SaeReport], now: dt.datetime
+    ) -> None:
+        self.reports, self.in_order, self.now = reports, in_order, now
+
+    def count(self) -> int:
+        return self.in_order.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    @overload
+    def __getitem__(self, index: int) -> SafetyCase: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[SafetyCase]: ...
+    def __getitem__(self, index: int | slice) -> SafetyCase | list[SafetyCase]:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        ids = list(self.in_order.values_list("pk", flat=True)[index])
+        by_id = {r.pk: r for r in self.reports.filter(pk__in=ids)}
+        return _cases([by_id[pk] for pk in ids], self.now)
+
+    def __iter__(self) -> Iterator[SafetyCase]:
+        return iter(self[:])
 
 
 def sponsor_safety_cases(
@@ -281,22 +427,22 @@ def sponsor_safety_cases(
     status: str = "",
     overdue: bool = False,
     now: dt.datetime | None = None,
-) -> list[SafetyCase]:
+) -> SafetyCases:
     """Return every SAE of every site the account may follow, the urgent first: overdue
     SUSARs at the top. Filters: one site, one assessment status ('susar' for the SUSARs), the
-    overdue ones only (SUSAR or site clock)."""
+    overdue ones only (SUSAR or site clock). Read a page at a time (a slice)."""
     now = now or timezone.now()
     reports = _sponsor_reports(user)
     if site is not None:
         reports = reports.filter(patient__site=site)
-    cases = _cases(reports, now)
+    ordered = _ordered(reports, now)
     if status == "susar":
-        cases = [c for c in cases if c.susar is not None]
+        ordered = ordered.filter(_ACTIVE_SUSAR)
     elif status:
-        cases = [c for c in cases if c.status == status]
+        ordered = ordered.filter(Q(_status=status))
     if overdue:
-        cases = [c for c in cases if c.overdue]
-    return sorted(cases, key=_priority)
+        ordered = ordered.filter(Q(_susar_overdue=True) | Q(_site_overdue=True))
+    return SafetyCases(reports, ordered, now)
 
 
 def sponsor_case_get_for(user: User, pk: int, *, now: dt.datetime | None = None) -> SafetyCase:

@@ -24,8 +24,10 @@ _DRAFT = SaeReportVersion.Status.DRAFT
 def sae_reports_visible_to(user: User) -> QuerySet[SaeReport]:
     """Return the SAE reports this account may see: its own sites' if site-bound, else all,
     each with when its initial report was submitted (for the clock) and its open draft."""
-    initial = SaeReportVersion.objects.filter(report=OuterRef("pk"), number=0)
-    draft = SaeReportVersion.objects.filter(report=OuterRef("pk"), status=_DRAFT)
+    # At most one of each (unique number; one draft at a time): no order, or the versions'
+    # default one (by report, so by the report's date) would join the report in each subquery.
+    initial = SaeReportVersion.objects.filter(report=OuterRef("pk"), number=0).order_by()
+    draft = SaeReportVersion.objects.filter(report=OuterRef("pk"), status=_DRAFT).order_by()
     return (
         SaeReport.objects.filter(patient__in=patients_visible_to(user))
         .select_related("patient__site", "adverse_event")
