@@ -14,6 +14,7 @@ import statistics
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from django.db.models.fields.json import KT
@@ -127,7 +128,7 @@ def _categorical(
     groups: list[list[BaselinePatient]],
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = [{"label": label, "heading": True, "cells": []}]
-    tallies = [Counter(read(p) for p in members) for members in groups]
+    tallies = [Counter(map(read, members)) for members in groups]
     for value, level_label in levels:
         rows.append(
             {
@@ -169,27 +170,27 @@ def baseline_table(patients: Sequence[BaselinePatient], columns: Sequence[Column
             "cells": [_age(g) for g in groups],
         },
     ]
-    rows += _categorical(_("Sex"), protocol.Sex.choices, lambda p: p.sex, groups)
-    rows += _categorical(_("ECOG performance status"), ECOG_LEVELS, lambda p: p.ecog, groups)
+    rows += _categorical(_("Sex"), protocol.Sex.choices, attrgetter("sex"), groups)
+    rows += _categorical(_("ECOG performance status"), ECOG_LEVELS, attrgetter("ecog"), groups)
     rows += _categorical(
-        _("Disease status"), protocol.DiseaseStatus.choices, lambda p: p.disease_status, groups
+        _("Disease status"), protocol.DiseaseStatus.choices, attrgetter("disease_status"), groups
     )
     rows += _categorical(
-        _("Salvage regimen"), protocol.Regimen.choices, lambda p: p.regimen, groups
+        _("Salvage regimen"), protocol.Regimen.choices, attrgetter("regimen"), groups
     )
     rows += _categorical(
-        _("ELN 2017 risk (investigator)"), ELN_LEVELS, lambda p: p.eln_entered, groups
+        _("ELN 2017 risk (investigator)"), ELN_LEVELS, attrgetter("eln_entered"), groups
     )
     rows += _categorical(
         _("ELN 2017 risk (derived from the screening specimen)"),
         ELN_DERIVED_LEVELS,
-        lambda p: p.eln_derived,
+        attrgetter("eln_derived"),
         groups,
     )
     rows += _categorical(
         _("Prior allo-HSCT"),
         [(True, _("Yes")), (False, _("No")), (None, NOT_RECORDED)],
-        lambda p: p.prior_allo_hsct,
+        attrgetter("prior_allo_hsct"),
         groups,
     )
     return {"columns": [label for label, _ in columns], "rows": rows}

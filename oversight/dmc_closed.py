@@ -26,6 +26,7 @@ from endpoints.models import AnalysisRun
 from endpoints.safety_cache import safety_tables_cached
 from endpoints.safety_tables import SafetyTables
 from oversight.baseline import baseline_patients, baseline_table, columns_by_arm
+from oversight.data_state_cache import kept_for_data_state
 from visits.models import ProtocolDeviation
 
 ARMS = tuple(protocol.Arm.values)
@@ -154,13 +155,24 @@ def safety_tables_at(cutoff: dt.date, *, user: User) -> SafetyTables:
     return safety_tables_cached(user=user, cutoff=cutoff)
 
 
+def by_arm_counts(cutoff: dt.date) -> dict[str, Any]:
+    """Baseline by arm and deviations by arm: the same for every unblinded reader."""
+    return {
+        "baseline_by_arm": baseline_table(baseline_patients(cutoff), columns_by_arm()),
+        "deviations": deviations_at(cutoff),
+    }
+
+
 def closed_part(cutoff: dt.date, *, user: User) -> dict[str, Any]:
-    patients = baseline_patients(cutoff)
+    # Counted once per state of the data (oversight.data_state_cache); the analysis (which
+    # a statistician's reading may queue) and the safety tables (kept per reader by the
+    # safety page's cache) are read for this reader.
+    counts = kept_for_data_state("dmc-closed-counts", cutoff, lambda: by_arm_counts(cutoff))
     tables = safety_tables_at(cutoff, user=user)
     return {
         "arms": {arm: protocol.Arm(arm).label for arm in ARMS},
-        "baseline_by_arm": baseline_table(patients, columns_by_arm()),
+        "baseline_by_arm": counts["baseline_by_arm"],
         "analysis": analysis_at(cutoff, user=user),
         "safety_tables": tables,  # rendered by its own fragment; JSON through report_json
-        "deviations": deviations_at(cutoff),
+        "deviations": counts["deviations"],
     }

@@ -19,6 +19,7 @@ from __future__ import annotations
 import calendar
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections import Counter, defaultdict
@@ -42,6 +43,7 @@ from oversight.baseline import (
     columns_by_stratum,
 )
 from oversight.consort import consort_flow
+from oversight.data_state_cache import kept_for_data_state
 from oversight.models import DmcReportPart
 from randomization.models import Randomization
 from review.models import DataQuery
@@ -65,9 +67,29 @@ QUERY_AGE_BANDS = (
 )
 
 
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def _fields(value: Any) -> Any:
+    """Return a dataclass as dataclasses.asdict does, as far as JSON goes (a dict of its
+    fields, within lists, tuples and dicts), without asdict's deep copy of every value: the
+    closed part's SAE listing (~2,900 events at 10,000 patients) took ~250 ms to copy."""
+    if isinstance(value, str | int | float | None):  # the most frequent: kept as they are
+        return value
+    if isinstance(value, list | tuple):
+        return [_fields(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _fields(item) for key, item in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {name: _fields(getattr(value, name)) for name in _field_names(type(value))}
+    return value
+
+
 def _plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
+        return _fields(value)
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     return str(value)
@@ -292,6 +314,7 @@ def queries_at(cutoff: dt.date) -> dict[str, Any]:
 
 
 def open_part(cutoff: dt.date) -> dict[str, Any]:
+    """The open part, counted from the records (dmc_report keeps it for the data's state)."""
     patients = baseline_patients(cutoff)
     return {
         "accrual": accrual_at(cutoff),
@@ -315,7 +338,8 @@ def dmc_report(*, user: User, cutoff: dt.date, part: str) -> dict[str, Any]:
         "part": part,
     }
     if part in (DmcReportPart.OPEN, DmcReportPart.FULL):
-        content["open"] = open_part(cutoff)
+        # Pooled, the same for every reader: counted once per state of the data.
+        content["open"] = kept_for_data_state("dmc-open-part", cutoff, lambda: open_part(cutoff))
     if part in (DmcReportPart.CLOSED, DmcReportPart.FULL):
         content["closed"] = dmc_closed.closed_part(cutoff, user=user)
     return content

@@ -57,14 +57,17 @@ def consort_figure_request(
     cutoff: dt.date,
     by_arm: bool,
     flow: ConsortFlow | None = None,
+    fingerprint: str | None = None,
     language: str | None = None,
 ) -> ConsortFigure:
     """Return the figure of the flow as it is now, in the reader's language (or `language`):
     the one already drawn if nothing changed, else a new one queued for the worker (sent once
     this transaction commits), which draws it in that language. A caller that has just
-    counted the flow of this cut-off passes it."""
-    flow = flow if flow is not None and flow.cutoff == cutoff else consort_flow(cutoff)
-    fingerprint = flow.fingerprint(by_arm=by_arm)
+    counted the flow of this cut-off passes it, or its fingerprint (pooled or by arm, as
+    `by_arm` says)."""
+    if fingerprint is None:
+        flow = flow if flow is not None and flow.cutoff == cutoff else consort_flow(cutoff)
+        fingerprint = flow.fingerprint(by_arm=by_arm)
     language = figure_language(language)
     try:
         with transaction.atomic():

@@ -6,7 +6,9 @@ compare the set-based counts with these, figure by figure, on varied trials."""
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
+import json
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -411,3 +413,16 @@ def deviations_at(cutoff: dt.date) -> dict[str, Any]:
         for kind in protocol.DeviationKind
     ]
     return {"arms": [protocol.Arm(a).label for a in ARMS], "rows": rows}
+
+
+def report_json(content: dict[str, Any]) -> dict[str, Any]:
+    """The report as plain JSON values, its dataclasses through dataclasses.asdict."""
+
+    def plain(value: Any) -> Any:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return dataclasses.asdict(value)
+        if isinstance(value, dt.date | dt.datetime):
+            return value.isoformat()
+        return str(value)
+
+    return json.loads(json.dumps(content, default=plain, allow_nan=False))

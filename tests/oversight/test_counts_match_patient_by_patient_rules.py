@@ -11,6 +11,8 @@ trial's life; and in a time zone where a randomization's day is not its day in U
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 
 import pytest
 import time_machine
@@ -100,6 +102,20 @@ def test_the_demo_trial_flows_through_the_same_boxes_at_every_cut_off(demo_trial
 def test_the_demo_trial_has_the_same_dmc_report_figures_at_every_cut_off(demo_trial):
     for cutoff in _cutoffs():
         _assert_same_sections(cutoff)
+
+
+def test_the_whole_report_reads_as_the_same_json_with_the_same_sha_256(demo_trial):
+    dmc = User.objects.get(username="dmc")
+    content = dmc_report.dmc_report(user=dmc, cutoff=LOADED_AT.date(), part="full")
+
+    assert len(content["closed"]["safety_tables"].listing) > 5  # SAEs, as dataclasses
+    assert dmc_report.report_json(content) == before.report_json(content)
+    assert (
+        dmc_report.report_fingerprint(content)
+        == hashlib.sha256(
+            json.dumps(before.report_json(content), sort_keys=True).encode()
+        ).hexdigest()
+    )
 
 
 def test_the_hand_made_trial_has_the_same_figures_around_its_dates(consort_trial):
