@@ -386,16 +386,17 @@ def consort_paths(cutoff: dt.date) -> list[PatientPath]:
         .order_by("patient__study_id")
         .values_list("patient_id", "patient__study_id", "patient__site_id", *_KIND_FIELDS)
     )
+    kinds: dict[tuple, tuple[PathKind, frozenset[str]]] = {}  # the rules once per kind
     paths = []
-    for patient_id, study_id, site_id, *kind in rows:
-        path_kind = PathKind(*kind)
+    for patient_id, study_id, site_id, *values in rows:
+        key = tuple(values)
+        if key not in kinds:
+            kind = PathKind(*key)
+            kinds[key] = (kind, kind.boxes())
+        kind, boxes = kinds[key]
         paths.append(
             PatientPath(
-                patient_id=patient_id,
-                study_id=study_id,
-                site_id=site_id,
-                arm=path_kind.arm,
-                boxes=path_kind.boxes(),
+                patient_id=patient_id, study_id=study_id, site_id=site_id, arm=kind.arm, boxes=boxes
             )
         )
     return paths

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -17,14 +18,21 @@ from patients.models import Patient
 from patients.selectors import patients_visible_to
 
 
-def consort_box_patients(
+def consort_box_paths(
     user: User, flow: ConsortFlow, key: str, arm: str | None = None
+) -> list[PatientPath]:
+    """Return the paths through a box whose patient this account may see: a site-bound
+    account sees its own sites' only (the count stays the trial's)."""
+    visible = set(patients_visible_to(user).values_list("pk", flat=True))
+    return [p for p in flow.members(key, arm) if p.patient_id in visible]
+
+
+def consort_paths_patients(
+    user: User, paths: Sequence[PatientPath]
 ) -> list[tuple[PatientPath, Patient]]:
-    """Return the patients behind a count whom this account may see: a site-bound account
-    sees its own sites' only (the count stays the trial's)."""
-    paths = flow.members(key, arm)
-    visible = patients_visible_to(user).in_bulk([p.patient_id for p in paths])
-    return [(p, visible[p.patient_id]) for p in paths if p.patient_id in visible]
+    """Return each path with its patient (a page of a box's list: one query)."""
+    found = patients_visible_to(user).in_bulk([p.patient_id for p in paths])
+    return [(p, found[p.patient_id]) for p in paths if p.patient_id in found]
 
 
 def dmc_report_generations(user: User, limit: int = 50) -> QuerySet[DmcReportGeneration]:

@@ -31,6 +31,7 @@ from oversight.forms import CutoffForm, DmcReportForm
 from oversight.models import ConsortFigure, DmcReportGeneration, DmcReportPart
 from randomization.blinding import arms_visible_to
 
+CONSORT_LIST_PAGE_SIZE = 50
 BLINDED_ARM_REFUSAL = gettext_lazy("Counts by arm are confidential while the trial runs.")
 
 
@@ -132,9 +133,12 @@ def consort_list(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
         if not box.per_arm:
             arm = None
     flow = consort_flow(cutoff)
+    paths = selectors.consort_box_paths(request.user, flow, key, arm)
+    # A page at a time: "assessed" lists every patient screened (10,000 rows, 1 MB).
+    page = Paginator(paths, CONSORT_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     patients = [
         (path, patient, protocol.Arm(path.arm).label if by_arm and path.arm else "")
-        for path, patient in selectors.consort_box_patients(request.user, flow, key, arm)
+        for path, patient in selectors.consort_paths_patients(request.user, list(page.object_list))
     ]
     return render(
         request,
@@ -146,6 +150,8 @@ def consort_list(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
             "arm_label": protocol.Arm(arm).label if arm else "",
             "cutoff": cutoff,
             "patients": patients,
+            "page": page,
+            "shown": len(paths),
             "count": flow.count(key, arm),
             "show_arms": by_arm,
         },
