@@ -37,6 +37,7 @@ from accounts.models import Site, User
 from accounts.permissions import user_can_see_arms, user_can_view_dmc_open_report
 from oversight import dmc_closed
 from oversight.baseline import (
+    BaselinePatient,
     baseline_patients,
     baseline_table,
     columns_by_site,
@@ -313,9 +314,10 @@ def queries_at(cutoff: dt.date) -> dict[str, Any]:
     }
 
 
-def open_part(cutoff: dt.date) -> dict[str, Any]:
-    """The open part, counted from the records (dmc_report keeps it for the data's state)."""
-    patients = baseline_patients(cutoff)
+def open_part(cutoff: dt.date, *, patients: list[BaselinePatient] | None = None) -> dict[str, Any]:
+    """The open part, counted from the records (dmc_report keeps it for the data's state);
+    `patients` are those randomized by the cut-off, if already read."""
+    patients = baseline_patients(cutoff) if patients is None else patients
     return {
         "accrual": accrual_at(cutoff),
         "consort": consort_at(cutoff),
@@ -337,9 +339,13 @@ def dmc_report(*, user: User, cutoff: dt.date, part: str) -> dict[str, Any]:
         "cutoff": cutoff.isoformat(),
         "part": part,
     }
+    # Read once if both parts count their baseline (the full report, data changed).
+    patients = functools.cache(functools.partial(baseline_patients, cutoff))
     if part in (DmcReportPart.OPEN, DmcReportPart.FULL):
         # Pooled, the same for every reader: counted once per state of the data.
-        content["open"] = kept_for_data_state("dmc-open-part", cutoff, lambda: open_part(cutoff))
+        content["open"] = kept_for_data_state(
+            "dmc-open-part", cutoff, lambda: open_part(cutoff, patients=patients())
+        )
     if part in (DmcReportPart.CLOSED, DmcReportPart.FULL):
-        content["closed"] = dmc_closed.closed_part(cutoff, user=user)
+        content["closed"] = dmc_closed.closed_part(cutoff, user=user, patients=patients)
     return content
