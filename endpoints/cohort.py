@@ -434,8 +434,8 @@ def _words(types: str) -> list[list[tuple[int, int, int]]]:
         groups.append([i])
     words = []
     for group in groups:
-        ints = [i for i in group if types[i] == "i"]
-        shift = 32 if ints else 0
+        int4_columns = [i for i in group if types[i] == "i"]
+        shift = 32 if int4_columns else 0
         word = []
         for i in group:
             if types[i] == "c":
@@ -443,7 +443,8 @@ def _words(types: str) -> list[list[tuple[int, int, int]]]:
                 shift += 8
             else:
                 # q alone (the mask unused), or an int4: the first low, a second high.
-                word.append((i, 32 if types[i] == "i" and ints.index(i) else 0, INT4_MASK))
+                high = types[i] == "i" and int4_columns.index(i) > 0
+                word.append((i, 32 if high else 0, INT4_MASK))
         words.append(word)
     return words
 

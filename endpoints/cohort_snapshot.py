@@ -37,8 +37,10 @@ class Beside(Generic[T]):
         self._error: BaseException | None = None
 
     def __enter__(self) -> Beside[T]:
-        # PostgreSQL exports no snapshot from within a savepoint (a nested atomic block).
-        clean = not connection.savepoint_ids
+        # PostgreSQL exports no snapshot from within a savepoint (a nested atomic block);
+        # an atomic block nested without one (savepoint=False, as the worker's read is
+        # within analysis_inputs') is listed as None.
+        clean = all(savepoint is None for savepoint in connection.savepoint_ids)
         if clean:
             self.cursor.execute("SELECT pg_current_xact_id_if_assigned() IS NULL")
             (clean,) = self.cursor.fetchone()

@@ -95,3 +95,38 @@ def test_a_failed_randomization_read_ends_the_read_beside_too(site_a, coordinato
 
     assert not reader.is_alive(), "the read waits forever"
     assert [str(e) for e in outcome] == ["randomizations unreadable"]
+
+
+@pytest.mark.usefixtures("in_september")
+def test_the_workers_read_within_its_snapshot_transaction_reads_beside(
+    site_a, coordinator, monkeypatch
+):
+    """The worker reads through analysis_inputs, whose transaction holds the snapshot of
+    the data's state and of the columns: nested without a savepoint, it still reads beside."""
+    from endpoints.services import analysis_inputs
+
+    patients = [_with_full_history(site_a, coordinator, number) for number in range(8)]
+    _more_records(patients, coordinator)
+    opened = []
+    new_connection = connection.get_new_connection
+
+    def counted(params):
+        opened.append(params)
+        return new_connection(params)
+
+    monkeypatch.setattr(connection, "get_new_connection", counted)
+
+    inputs = analysis_inputs(CUTOFF)
+    alone = recorded_cohort_in_a_savepoint()
+
+    assert len(opened) == 1
+    assert inputs.cohort is not None and len(inputs.cohort) == 8
+    read = _columns(inputs.cohort)  # with cycle 1's counts, which are read apart
+    for name, column in _columns(alone).items():
+        np.testing.assert_array_equal(read[name], column, err_msg=name)
+
+
+def recorded_cohort_in_a_savepoint() -> Cohort:
+    """The read within a savepoint, where PostgreSQL exports no snapshot: on one connection."""
+    with transaction.atomic(), transaction.atomic():
+        return recorded_cohort(CUTOFF)
