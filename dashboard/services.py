@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from audit.records import reason_for_change
 from patients.models import Patient
 from patients.services import screening_update
 from randomization.models import Randomization
@@ -50,5 +51,7 @@ def screening_correct(
         version=version,
     )
     if randomization is not None:
-        deviation_randomized_ineligible_check(patient=patient)
+        deviation_randomized_ineligible_check(
+            patient=patient, user=user, reason=reason_for_change(reason)
+        )
     return patient

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 import protocol
 from accounts.models import User
-from audit.records import record_create, record_update
+from audit.records import INITIAL_ENTRY, reason_for_change, record_create, record_update
 from patients.models import Patient
 from visits import crfs
 from visits.doses import DOSE_FIELDS, cycle_dose_warnings
@@ -196,7 +196,7 @@ def cycle_record(
     )
     entry_validate(cycle, values, form=crfs.CYCLE, records=records, check=_cycle_errors)
     record_create(cycle, user=user)
-    cycle_deviations_check(records, cycle)
+    cycle_deviations_check(records, cycle, user=user, reason=INITIAL_ENTRY)
     _responses_after_cycle_refresh(records, cycle, user)
     return Saved(cycle, _warnings(records, cycle))
 
@@ -216,7 +216,7 @@ def cycle_update(
     cycle = next(c for c in records.cycles if c.pk == cycle.pk)
     entry_validate(cycle, values, form=crfs.CYCLE, records=records, check=_cycle_errors)
     record_update(cycle, fields=values.keys(), expected_version=version, user=user, reason=reason)
-    cycle_deviations_check(records, cycle)
+    cycle_deviations_check(records, cycle, user=user, reason=reason_for_change(reason))
     _responses_after_cycle_refresh(records, cycle, user)
     return Saved(cycle, _warnings(records, cycle))
 

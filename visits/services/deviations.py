@@ -21,9 +21,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import NamedTuple
 
+import pghistory
 from django.utils import timezone
 
 import protocol
+from accounts.models import User
 from patients.models import Patient, Screening
 from visits.models import ProtocolDeviation, ResponseAssessment, Transplant, TreatmentCycle
 from visits.state import PatientRecords
@@ -77,25 +79,35 @@ def _known(patient: Patient) -> _Found:
 # --- Dexamethasone with the arm -------------------------------------------------------
 
 
-def cycle_deviations_check(records: PatientRecords, cycle: TreatmentCycle) -> None:
+def cycle_deviations_check(
+    records: PatientRecords, cycle: TreatmentCycle, *, user: User, reason: str
+) -> None:
     """After a cycle is written: its dexamethasone against the arm, then the course rules
-    (a cycle changes which cycles follow a progression or a response); never blocks."""
+    (a cycle changes which cycles follow a progression or a response); never blocks. The
+    deviations are written with the cycle's author and reason."""
     in_dex_arm = records.randomization.arm == protocol.DEXAMETHASONE_ARM
     expected = {
         Kind.DEX_GIVEN_TO_CONTROL: not in_dex_arm and cycle.dexamethasone_given,
         Kind.DEX_MISSING: in_dex_arm and not cycle.dexamethasone_given,
     }
     known = _known(records.patient)
-    for kind, applies in expected.items():
-        found = f"Cycle {cycle.number} started {_on(cycle.started_on)}: {kind.label.lower()}."
-        _deviation_keep(
-            known, patient=records.patient, kind=kind, cycle=cycle, found=found if applies else None
-        )
+    with pghistory.context(user=user.pk, reason=reason):
+        for kind, applies in expected.items():
+            found = f"Cycle {cycle.number} started {_on(cycle.started_on)}: {kind.label.lower()}."
+            _deviation_keep(
+                known,
+                patient=records.patient,
+                kind=kind,
+                cycle=cycle,
+                found=found if applies else None,
+            )
     # The records read under the patient's lock by the cycle's service, with the cycle just
     # written: what is stored now, without reading it again.
     cycles = sorted([*(c for c in records.cycles if c.pk != cycle.pk), cycle], key=_number)
     course_deviations_check(
         patient=records.patient,
+        user=user,
+        reason=reason,
         stored=_Course(cycles, records.responses, records.transplant, known),
     )
 
@@ -187,14 +199,18 @@ class _Course(NamedTuple):
     known: _Found
 
 
-def course_deviations_check(*, patient: Patient, stored: _Course | None = None) -> None:
+def course_deviations_check(
+    *, patient: Patient, user: User, reason: str, stored: _Course | None = None
+) -> None:
     """Derive again the deviations that rest on the course of treatment and response.
 
     Called after any write of a cycle, a response or the transplant, under the patient's
     lock: a response keyed in late (a progression dated before a cycle already recorded)
     finds the deviation as surely as the cycle entered after it. Reads the stored records,
     so it sees the write just made; `stored`: the same as the caller holds them, read under
-    the lock with its write (cycle_deviations_check), not read again.
+    the lock with its write (cycle_deviations_check), not read again. Written with the
+    author and reason of the write that made them so: set here, not left to whatever context
+    an earlier write of the transaction set.
     """
     if stored is None:
         stored = _Course(
@@ -204,40 +220,49 @@ def course_deviations_check(*, patient: Patient, stored: _Course | None = None) 
             _known(patient),
         )
     cycles, responses, transplant, known = stored
-    for cycle in cycles:
-        for kind, found in (
-            (Kind.AZACITIDINE_AFTER_PROGRESSION, _azacitidine_after_progression(cycle, responses)),
-            (Kind.CONSOLIDATION_NOT_IN_RESPONSE, _consolidation_not_in_response(cycle, responses)),
-        ):
-            _deviation_keep(known, patient=patient, kind=kind, cycle=cycle, found=found)
-    _deviation_keep(
-        known,
-        patient=patient,
-        kind=Kind.TRANSPLANT_UNCONTROLLED,
-        found=transplant_uncontrolled_disease(transplant, responses) if transplant else None,
-    )
+    with pghistory.context(user=user.pk, reason=reason):
+        for cycle in cycles:
+            for kind, found in (
+                (
+                    Kind.AZACITIDINE_AFTER_PROGRESSION,
+                    _azacitidine_after_progression(cycle, responses),
+                ),
+                (
+                    Kind.CONSOLIDATION_NOT_IN_RESPONSE,
+                    _consolidation_not_in_response(cycle, responses),
+                ),
+            ):
+                _deviation_keep(known, patient=patient, kind=kind, cycle=cycle, found=found)
+        _deviation_keep(
+            known,
+            patient=patient,
+            kind=Kind.TRANSPLANT_UNCONTROLLED,
+            found=transplant_uncontrolled_disease(transplant, responses) if transplant else None,
+        )
 
 
 # --- Eligibility ----------------------------------------------------------------------
 
 
-def deviation_randomized_ineligible_check(*, patient: Patient) -> None:
+def deviation_randomized_ineligible_check(*, patient: Patient, user: User, reason: str) -> None:
     """A correction showing a randomized patient was not eligible is a protocol deviation:
     recorded (the patient stays in the intention-to-treat analysis), never hidden; a later
-    correction making the patient eligible again marks it corrected."""
+    correction making the patient eligible again marks it corrected. Written with the
+    correction's author and reason."""
     screening = Screening.objects.get(patient=patient)
     kind = Kind.RANDOMIZED_INELIGIBLE
     open_deviation = ProtocolDeviation.objects.filter(
         patient=patient, kind=kind, corrected_at__isnull=True
     ).first()
-    if not screening.is_eligible and open_deviation is None:
-        ProtocolDeviation.objects.create(
-            patient=patient,
-            kind=kind,
-            severity=kind.severity,
-            description=f"Randomized, but the corrected screening says: "
-            f"{screening.failure_reason.splitlines()[0]}",
-        )
-    elif screening.is_eligible and open_deviation is not None:
-        open_deviation.corrected_at = timezone.now()
-        open_deviation.save(update_fields=["corrected_at", "updated_at"])
+    with pghistory.context(user=user.pk, reason=reason):
+        if not screening.is_eligible and open_deviation is None:
+            ProtocolDeviation.objects.create(
+                patient=patient,
+                kind=kind,
+                severity=kind.severity,
+                description=f"Randomized, but the corrected screening says: "
+                f"{screening.failure_reason.splitlines()[0]}",
+            )
+        elif screening.is_eligible and open_deviation is not None:
+            open_deviation.corrected_at = timezone.now()
+            open_deviation.save(update_fields=["corrected_at", "updated_at"])

@@ -12,7 +12,7 @@ from django.db import transaction
 
 import protocol
 from accounts.models import User
-from audit.records import record_create, record_update
+from audit.records import INITIAL_ENTRY, reason_for_change, record_create, record_update
 from patients.models import Patient
 from visits import crfs, responses, timepoints
 from visits.models import ResponseAssessment
@@ -128,7 +128,7 @@ def response_record(
     record_create(assessment, user=user)
     # A response changes which cycles follow a progression and whether the disease was
     # controlled at the HSCT: those deviations are judged again (deviations.py).
-    course_deviations_check(patient=records.patient)
+    course_deviations_check(patient=records.patient, user=user, reason=INITIAL_ENTRY)
     return assessment
 
 
@@ -161,5 +161,5 @@ def response_update(
         user=user,
         reason=reason,
     )
-    course_deviations_check(patient=records.patient)
+    course_deviations_check(patient=records.patient, user=user, reason=reason_for_change(reason))
     return assessment

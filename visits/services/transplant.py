@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 import protocol
 from accounts.models import User
-from audit.records import record_create, record_update
+from audit.records import INITIAL_ENTRY, reason_for_change, record_create, record_update
 from patients.models import Patient
 from visits import crfs
 from visits.models import ResponseAssessment, Transplant
@@ -83,7 +83,7 @@ def transplant_record(*, patient: Patient, user: User, values: Mapping[str, Any]
         transplant, values, form=crfs.TRANSPLANT, records=records, check=_transplant_errors
     )
     record_create(transplant, user=user)
-    course_deviations_check(patient=records.patient)
+    course_deviations_check(patient=records.patient, user=user, reason=INITIAL_ENTRY)
     return transplant
 
 
@@ -106,5 +106,5 @@ def transplant_update(
     record_update(
         transplant, fields=values.keys(), expected_version=version, user=user, reason=reason
     )
-    course_deviations_check(patient=records.patient)
+    course_deviations_check(patient=records.patient, user=user, reason=reason_for_change(reason))
     return transplant
