@@ -37,11 +37,10 @@ def _columns(cohort: Cohort) -> dict[str, np.ndarray]:
     return columns
 
 
-@pytest.mark.usefixtures("in_september")
-def test_it_reads_the_same_columns_beside_as_on_one_connection(site_a, coordinator, monkeypatch):
-    patients = [_with_full_history(site_a, coordinator, number) for number in range(8)]
-    _more_records(patients, coordinator)
-    opened = []
+@pytest.fixture
+def opened(monkeypatch) -> list[dict]:
+    """The connections the read opens besides Django's own (their parameters)."""
+    opened: list[dict] = []
     new_connection = connection.get_new_connection
 
     def counted(params):
@@ -49,7 +48,13 @@ def test_it_reads_the_same_columns_beside_as_on_one_connection(site_a, coordinat
         return new_connection(params)
 
     monkeypatch.setattr(connection, "get_new_connection", counted)
+    return opened
 
+
+@pytest.mark.usefixtures("in_september")
+def test_it_reads_the_same_columns_beside_as_on_one_connection(site_a, coordinator, opened):
+    patients = [_with_full_history(site_a, coordinator, number) for number in range(8)]
+    _more_records(patients, coordinator)
     beside = recorded_cohort(CUTOFF)
     read_beside = len(opened)
     with transaction.atomic():
@@ -98,24 +103,13 @@ def test_a_failed_randomization_read_ends_the_read_beside_too(site_a, coordinato
 
 
 @pytest.mark.usefixtures("in_september")
-def test_the_workers_read_within_its_snapshot_transaction_reads_beside(
-    site_a, coordinator, monkeypatch
-):
+def test_the_workers_read_within_its_snapshot_transaction_reads_beside(site_a, coordinator, opened):
     """The worker reads through analysis_inputs, whose transaction holds the snapshot of
     the data's state and of the columns: nested without a savepoint, it still reads beside."""
     from endpoints.services import analysis_inputs
 
     patients = [_with_full_history(site_a, coordinator, number) for number in range(8)]
     _more_records(patients, coordinator)
-    opened = []
-    new_connection = connection.get_new_connection
-
-    def counted(params):
-        opened.append(params)
-        return new_connection(params)
-
-    monkeypatch.setattr(connection, "get_new_connection", counted)
-
     inputs = analysis_inputs(CUTOFF)
     alone = recorded_cohort_in_a_savepoint()
 
