@@ -33,7 +33,7 @@ from randomization.models import Randomization
 from safety.models import SaeReport, SaeReportVersion
 from visits.models import AdverseEvent, EndOfTreatment, OffStudy, TreatmentCycle
 
-# Every model whose rows the safety tables read (endpoints.safety_selectors).
+# Every model whose rows the safety tables read (endpoints.safety_counts, safety_selectors).
 READ: tuple[type[Model], ...] = (
     Site,
     Patient,

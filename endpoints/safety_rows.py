@@ -1,6 +1,7 @@
-"""The plain rows the safety tables are computed from: a patient of the safety population
-and an adverse event, as read at a cut-off (endpoints.safety_selectors), with the rules that
-read one row (preferred term and its class, relatedness, exposure)."""
+"""The rules that read one adverse event for the safety tables (its preferred term and class,
+relatedness, severity), and the event as the SAE listing shows it, read at a cut-off
+(endpoints.safety_selectors). The tables count with the same rules in SQL
+(endpoints.safety_counts)."""
 
 from __future__ import annotations
 
@@ -23,38 +24,17 @@ EXPOSURE_AFTER_TREATMENT = dt.timedelta(days=30)
 _SOC_OF: dict[str, str] = {term.name: term.system_organ_class for term in CTCAE_TERMS}
 
 
-@dataclass(frozen=True)
-class SafetyPatient:
-    """A patient of the safety population, as read at the cut-off."""
+def preferred_term_of(term: str, term_specified: str) -> str:
+    """Return the MedDRA preferred term an event counts under: the CTCAE term, or for an
+    "Other, specify" event the term specified."""
+    if term == OTHER_SPECIFY:
+        return term_specified.strip() or OTHER_SPECIFY
+    return term
 
-    study_id: str
-    site: str
-    arm: str
-    first_dose_on: dt.date
-    end_of_treatment_on: dt.date | None = None
-    end_of_treatment_reason: str = ""
-    left_study_on: dt.date | None = None  # death, withdrawal, lost to follow-up, ...
-    dexamethasone_received: bool = False
 
-    def exposure_ends_on(self, cutoff: dt.date) -> dt.date:
-        """Return the last day of exposure: 30 days after the end of treatment, or the
-        cut-off, or the day the patient left the study (death included), whichever first."""
-        ends = [cutoff]
-        if self.end_of_treatment_on and self.end_of_treatment_on <= cutoff:
-            ends.append(self.end_of_treatment_on + EXPOSURE_AFTER_TREATMENT)
-        if self.left_study_on and self.left_study_on <= cutoff:
-            ends.append(self.left_study_on)
-        return max(min(ends), self.first_dose_on)
-
-    def exposure_days(self, cutoff: dt.date) -> int:
-        return (self.exposure_ends_on(cutoff) - self.first_dose_on).days + 1
-
-    def ended_for_toxicity(self, cutoff: dt.date) -> bool:
-        return (
-            self.end_of_treatment_reason == protocol.EndOfTreatmentReason.TOXICITY
-            and self.end_of_treatment_on is not None
-            and self.end_of_treatment_on <= cutoff
-        )
+def system_organ_class_of(term: str) -> str:
+    """Return the class of a CTCAE term; "Other (SOC not coded)" for "Other, specify"."""
+    return _SOC_OF.get(term, OTHER_SOC)
 
 
 @dataclass(frozen=True)
@@ -81,13 +61,11 @@ class SafetyEvent:
 
     @property
     def preferred_term(self) -> str:
-        if self.term == OTHER_SPECIFY:
-            return self.term_specified.strip() or OTHER_SPECIFY
-        return self.term
+        return preferred_term_of(self.term, self.term_specified)
 
     @property
     def system_organ_class(self) -> str:
-        return _SOC_OF.get(self.term, OTHER_SOC)
+        return system_organ_class_of(self.term)
 
     @property
     def related(self) -> bool:

@@ -24,18 +24,21 @@ Blinding: by arm only for the accounts that may read arms joined to outcomes
 (randomization.blinding.arms_visible_to); everyone else gets one pooled column and a listing
 without the arm nor the relatedness to dexamethasone ("not applicable" tells the control arm).
 
-`tabulate` is a pure function of plain rows; `safety_tables` reads them for an account.
+`safety_tables` lays out the figures PostgreSQL counts per arm (endpoints.safety_counts) for
+an account: a few grouped queries, whatever the number of patients and events; only the SAE
+listing is read row by row.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -47,11 +50,13 @@ if TYPE_CHECKING:
 import protocol
 from accounts.models import User
 from accounts.permissions import user_can_view_sponsor_safety
-from endpoints import safety_selectors
+from accounts.selectors import sites_visible_to
+from endpoints import safety_counts, safety_selectors
 from endpoints.percentages import percent_number
+from endpoints.safety_counts import ArmPopulation, Incidence, TermRow
 from endpoints.safety_interest import SPECIAL_INTEREST
 from endpoints.safety_listing import ListingColumn, listing_columns
-from endpoints.safety_rows import OTHER_SOC, SafetyEvent, SafetyPatient
+from endpoints.safety_rows import OTHER_SOC, SafetyEvent
 from randomization.blinding import arms_visible_to
 
 TOTAL = "total"
@@ -223,143 +228,170 @@ def safety_tables(
     elif by_arm and not may_see_arms:
         raise PermissionDenied(_("Results by arm are confidential while the trial runs."))
     cutoff = cutoff or timezone.localdate()
-    return tabulate(
-        safety_selectors.safety_population(user=user, cutoff=cutoff),
-        safety_selectors.adverse_events(user=user, cutoff=cutoff),
-        cutoff=cutoff,
-        by_arm=by_arm,
-        shows_susar=user_can_view_sponsor_safety(user),
-    )
-
-
-def tabulate(
-    patients: Sequence[SafetyPatient],
-    events: Iterable[SafetyEvent],
-    *,
-    cutoff: dt.date,
-    by_arm: bool,
-    shows_susar: bool = False,
-) -> SafetyTables:
-    """Return the tables of these patients and events at the cut-off (events after it are
-    left out), by arm or pooled; the listing's SUSAR states only if `shows_susar`."""
-    events = [e for e in events if e.onset_on <= cutoff]
-    arm_of = {p.study_id: p.arm for p in patients}
-    teaes = [e for e in events if e.treatment_emergent and e.study_id in arm_of]
-    groups = _groups(patients, cutoff, by_arm)
-
-    def counts(ids: Iterable[str]) -> tuple[Count, ...]:
-        ids = set(ids)
-        return tuple(
-            Count(sum(1 for i in ids if g.code in (TOTAL, arm_of[i])), g.n) for g in groups
+    shows_susar = user_can_view_sponsor_safety(user)
+    with _one_snapshot():
+        sites = sites_visible_to(user)
+        population = safety_counts.population_by_arm(sites=sites, cutoff=cutoff)
+        teaes = safety_counts.treatment_emergent_events(sites=sites, cutoff=cutoff)
+        variants = safety_counts.variants_of(teaes)
+        figures = safety_counts.figures_by_arm(
+            teaes, cutoff=cutoff, interests=safety_counts.interest_conditions(variants)
         )
+        terms = safety_counts.term_rows(variants)
+        by_class = safety_counts.incidence_by_class(figures)
+        by_term = safety_counts.incidence_by_term(teaes, terms)
+        serious = safety_selectors.serious_adverse_events(sites=sites, cutoff=cutoff)
+    groups = _groups(population, by_arm)
+    columns = _Columns(groups)
 
-    def with_event(which: Callable[[SafetyEvent], bool]) -> set[str]:
-        return {e.study_id for e in teaes if which(e)}
+    def figure(name: str) -> dict[str, int]:
+        return {arm: found[name] for arm, found in figures.items()}
 
-    listing = [e for e in events if e.serious]
+    listing = serious
     if not by_arm:
         listing = [replace(e, arm="", related_to_dexamethasone="") for e in listing]
     if not shows_susar:
         listing = [replace(e, susar="") for e in listing]
+    control = population.get(protocol.Arm.CONTROL)
     return SafetyTables(
         cutoff=cutoff,
         by_arm=by_arm,
         groups=groups,
-        summary=_summary(patients, cutoff, counts, with_event),
-        worst_grade=_worst_grade(patients, teaes, counts),
-        incidence=_incidence(teaes, counts),
-        special_interest=_special_interest(teaes, groups, arm_of, counts),
-        rates=_rates(teaes, groups, arm_of),
+        summary=_summary(population, figure, columns),
+        worst_grade=_worst_grade(population, figure, columns),
+        incidence=_incidence(by_class, terms, by_term, columns),
+        special_interest=_special_interest(figure, columns),
+        rates=_rates(figure, columns),
         listing=tuple(sorted(listing, key=lambda e: (e.site, e.study_id, e.onset_on))),
         shows_susar=shows_susar,
-        control_given_dexamethasone=tuple(
-            p.study_id
-            for p in patients
-            if by_arm and p.arm == protocol.Arm.CONTROL and p.dexamethasone_received
+        control_given_dexamethasone=(
+            control.given_dexamethasone if by_arm and control is not None else ()
         ),
     )
 
 
-def _groups(patients: Sequence[SafetyPatient], cutoff: dt.date, by_arm: bool) -> tuple[Group, ...]:
-    def group(code: str, label: StrOrPromise, members: list[SafetyPatient]) -> Group:
-        days = sum(p.exposure_days(cutoff) for p in members)
-        return Group(code, label, len(members), days / DAYS_PER_MONTH)
+@contextlib.contextmanager
+def _one_snapshot() -> Iterator[None]:
+    """Read the population, the events and the listing as of one moment (a REPEATABLE READ
+    snapshot; the caller's, within its transaction): a record saved meanwhile is in all
+    of them or in none, and the (term, specification) pairs read first are all the
+    events have."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic(savepoint=False):  # reads only: nothing to roll back to
+        if outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
 
-    total = group(TOTAL, _("Total") if by_arm else _("All patients"), list(patients))
+
+def _groups(population: dict[str, ArmPopulation], by_arm: bool) -> tuple[Group, ...]:
+    def group(code: str, label: StrOrPromise, arms: list[ArmPopulation]) -> Group:
+        days = sum(a.exposure_days for a in arms)
+        return Group(code, label, sum(a.n for a in arms), days / DAYS_PER_MONTH)
+
+    total = group(TOTAL, _("Total") if by_arm else _("All patients"), list(population.values()))
     if not by_arm:
         return (total,)
     arms = [
-        group(arm.value, arm.label, [p for p in patients if p.arm == arm.value])
+        group(arm.value, arm.label, [population[arm.value]] if arm.value in population else [])
         for arm in (protocol.Arm.DEX, protocol.Arm.CONTROL)
     ]
     return (*arms, total)
 
 
-_Counts = Callable[[Iterable[str]], tuple[Count, ...]]
+class _Columns:
+    """The figures of a row, one per column: an arm's, or every arm's for the total."""
+
+    def __init__(self, groups: tuple[Group, ...]) -> None:
+        self.groups = groups
+
+    def numbers(self, by_arm: dict[str, int]) -> tuple[int, ...]:
+        return tuple(
+            sum(by_arm.values()) if g.code == TOTAL else by_arm.get(g.code, 0) for g in self.groups
+        )
+
+    def counts(self, by_arm: dict[str, int]) -> tuple[Count, ...]:
+        return tuple(Count(n, g.n) for n, g in zip(self.numbers(by_arm), self.groups, strict=True))
+
+    def rates(self, events: dict[str, int], patients: dict[str, int]) -> tuple[Rate, ...]:
+        return tuple(
+            Rate(e, p, g.exposure_months)
+            for e, p, g in zip(
+                self.numbers(events), self.numbers(patients), self.groups, strict=True
+            )
+        )
+
+
+_Figure = Callable[[str], dict[str, int]]
 
 
 def _summary(
-    patients: Sequence[SafetyPatient],
-    cutoff: dt.date,
-    counts: _Counts,
-    with_event: Callable[[Callable[[SafetyEvent], bool]], set[str]],
+    population: dict[str, ArmPopulation], figure: _Figure, columns: _Columns
 ) -> tuple[PatientRow, ...]:
-    withdrawn = with_event(lambda e: e.drug_withdrawn)
-    toxicity = {p.study_id for p in patients if p.ended_for_toxicity(cutoff)}
+    toxicity = {arm: p.ended_for_toxicity for arm, p in population.items()}
+    withdrawn = figure("withdrawn_patients")
+    both = figure("withdrawn_and_toxicity_patients")
+    # A patient with a drug withdrawn and an end for toxicity counts once.
+    discontinued = {
+        arm: withdrawn.get(arm, 0) + toxicity.get(arm, 0) - both.get(arm, 0)
+        for arm in {*withdrawn, *toxicity}
+    }
     rows = (
-        ("TEAE", _("Any TEAE"), with_event(lambda e: True)),
-        ("TEAEGR3", _("TEAE of grade ≥ 3"), with_event(lambda e: e.severe)),
+        ("TEAE", _("Any TEAE"), figure("any_patients")),
+        ("TEAEGR3", _("TEAE of grade ≥ 3"), figure("severe_patients")),
         (
             "TEAEREL",
             _("TEAE related to dexamethasone (possible, probable, definite)"),
-            with_event(lambda e: e.related),
+            figure("related_patients"),
         ),
         (
             "TEAERELS",
             _("TEAE related to salvage therapy (possible, probable, definite)"),
-            with_event(lambda e: e.related_salvage),
+            figure("related_salvage_patients"),
         ),
-        ("TEAESER", _("Serious TEAE"), with_event(lambda e: e.serious)),
-        ("TEAEDISC", _("TEAE leading to discontinuation"), withdrawn | toxicity),
+        ("TEAESER", _("Serious TEAE"), figure("serious_patients")),
+        ("TEAEDISC", _("TEAE leading to discontinuation"), discontinued),
         ("TEAEWD", _("… action taken: drug withdrawn"), withdrawn),
         ("EOTTOX", _("… end of treatment for toxicity"), toxicity),
-        ("TEAEFAT", _("Fatal TEAE (grade 5)"), with_event(lambda e: e.fatal)),
+        ("TEAEFAT", _("Fatal TEAE (grade 5)"), figure("fatal_patients")),
     )
-    return tuple(PatientRow(code, label, counts(ids)) for code, label, ids in rows)
+    return tuple(PatientRow(code, label, columns.counts(n)) for code, label, n in rows)
 
 
 def _worst_grade(
-    patients: Sequence[SafetyPatient], teaes: Sequence[SafetyEvent], counts: _Counts
+    population: dict[str, ArmPopulation], figure: _Figure, columns: _Columns
 ) -> tuple[PatientRow, ...]:
-    worst: dict[str, int] = {}
-    for e in teaes:
-        worst[e.study_id] = max(worst.get(e.study_id, 0), e.grade)
-    rows = [
-        PatientRow(
-            "NOTEAE", _("No TEAE"), counts(p.study_id for p in patients if p.study_id not in worst)
-        )
-    ]
+    with_teae = figure("any_patients")
+    without = {arm: p.n - with_teae.get(arm, 0) for arm, p in population.items()}
+    rows = [PatientRow("NOTEAE", _("No TEAE"), columns.counts(without))]
     for grade in protocol.CTCAE_GRADES:
-        ids = (i for i, g in worst.items() if g == grade)
+        # Worst grade g: an event of grade g or above, none above g.
+        at_least = figure(f"grade_{grade}_patients")
+        above = figure(f"above_grade_{grade}_patients")
+        worst = {arm: n - above.get(arm, 0) for arm, n in at_least.items()}
         rows.append(
-            PatientRow(f"WORSTGR{grade}", _("Grade %(grade)s") % {"grade": grade}, counts(ids))
+            PatientRow(
+                f"WORSTGR{grade}", _("Grade %(grade)s") % {"grade": grade}, columns.counts(worst)
+            )
         )
     return tuple(rows)
 
 
-def _incidence(teaes: Sequence[SafetyEvent], counts: _Counts) -> tuple[IncidenceRow, ...]:
+def _incidence(
+    by_class: dict[str, Incidence],
+    terms: list[TermRow],
+    by_term: dict[int, Incidence],
+    columns: _Columns,
+) -> tuple[IncidenceRow, ...]:
     """Return each class, then its terms, by descending number of patients (all columns
     together), then by name; the uncoded class last."""
-    by_class: dict[str, list[SafetyEvent]] = defaultdict(list)
-    for e in teaes:
-        by_class[e.system_organ_class].append(e)
 
-    def row(soc: str, term: str, events: list[SafetyEvent]) -> IncidenceRow:
+    def row(soc: str, term: str, incidence: Incidence) -> IncidenceRow:
         return IncidenceRow(
             soc,
             term,
-            counts(e.study_id for e in events),
-            counts(e.study_id for e in events if e.severe),
+            columns.counts(incidence.any_grade),
+            columns.counts(incidence.grade_3_plus),
         )
 
     def frequency(r: IncidenceRow) -> tuple[int, str]:
@@ -367,68 +399,44 @@ def _incidence(teaes: Sequence[SafetyEvent], counts: _Counts) -> tuple[Incidence
 
     rows: list[IncidenceRow] = []
     classes = sorted(
-        (row(soc, "", events) for soc, events in by_class.items()),
+        (row(soc, "", incidence) for soc, incidence in by_class.items()),
         key=lambda r: (r.system_organ_class == OTHER_SOC, *frequency(r)),
     )
     for soc_row in classes:
-        by_term: dict[str, list[SafetyEvent]] = defaultdict(list)
-        spelled: dict[str, str] = {}
-        for e in by_class[soc_row.system_organ_class]:
-            key = e.preferred_term.casefold()  # free text: one term whatever its case
-            by_term[key].append(e)
-            spelled[key] = min(spelled.get(key, e.preferred_term), e.preferred_term)
-        terms = [row(soc_row.system_organ_class, spelled[k], evs) for k, evs in by_term.items()]
-        rows += [soc_row, *sorted(terms, key=frequency)]
+        in_class = [
+            row(term.system_organ_class, term.preferred_term, by_term[i])
+            for i, term in enumerate(terms)
+            if term.system_organ_class == soc_row.system_organ_class and i in by_term
+        ]
+        rows += [soc_row, *sorted(in_class, key=frequency)]
     return tuple(rows)
 
 
-def _special_interest(
-    teaes: Sequence[SafetyEvent],
-    groups: tuple[Group, ...],
-    arm_of: dict[str, str],
-    counts: _Counts,
-) -> tuple[InterestRow, ...]:
-    rows = []
-    for interest in SPECIAL_INTEREST:
-        events = [e for e in teaes if interest.matches(e.system_organ_class, e.preferred_term)]
-        rows.append(
-            InterestRow(
-                interest.code,
-                interest.label,
-                interest.definition,
-                patients=counts(e.study_id for e in events),
-                events=tuple(
-                    sum(1 for e in events if g.code in (TOTAL, arm_of[e.study_id])) for g in groups
-                ),
-                grade_3_plus=counts(e.study_id for e in events if e.severe),
-                serious=counts(e.study_id for e in events if e.serious),
-            )
+def _special_interest(figure: _Figure, columns: _Columns) -> tuple[InterestRow, ...]:
+    return tuple(
+        InterestRow(
+            interest.code,
+            interest.label,
+            interest.definition,
+            patients=columns.counts(figure(f"{interest.code}_patients")),
+            events=columns.numbers(figure(f"{interest.code}_events")),
+            grade_3_plus=columns.counts(figure(f"{interest.code}_severe_patients")),
+            serious=columns.counts(figure(f"{interest.code}_serious_patients")),
         )
-    return tuple(rows)
+        for interest in SPECIAL_INTEREST
+    )
 
 
-def _rates(
-    teaes: Sequence[SafetyEvent], groups: tuple[Group, ...], arm_of: dict[str, str]
-) -> tuple[RateRow, ...]:
-    def rates(events: list[SafetyEvent]) -> tuple[Rate, ...]:
-        return tuple(
-            Rate(
-                len(mine := [e for e in events if g.code in (TOTAL, arm_of[e.study_id])]),
-                len({e.study_id for e in mine}),
-                g.exposure_months,
-            )
-            for g in groups
-        )
+def _rates(figure: _Figure, columns: _Columns) -> tuple[RateRow, ...]:
+    def rates(name: str) -> tuple[Rate, ...]:
+        return columns.rates(figure(f"{name}_events"), figure(f"{name}_patients"))
 
     rows = [
-        RateRow("TEAE", _("Any TEAE"), rates(list(teaes))),
-        RateRow("TEAEGR3", _("TEAE of grade ≥ 3"), rates([e for e in teaes if e.severe])),
-        RateRow("TEAESER", _("Serious TEAE"), rates([e for e in teaes if e.serious])),
-        RateRow(
-            "TEAEREL", _("TEAE related to dexamethasone"), rates([e for e in teaes if e.related])
-        ),
+        RateRow("TEAE", _("Any TEAE"), rates("any")),
+        RateRow("TEAEGR3", _("TEAE of grade ≥ 3"), rates("severe")),
+        RateRow("TEAESER", _("Serious TEAE"), rates("serious")),
+        RateRow("TEAEREL", _("TEAE related to dexamethasone"), rates("related")),
     ]
     for interest in SPECIAL_INTEREST:
-        matched = [e for e in teaes if interest.matches(e.system_organ_class, e.preferred_term)]
-        rows.append(RateRow(interest.code, interest.label, rates(matched)))
+        rows.append(RateRow(interest.code, interest.label, rates(interest.code)))
     return tuple(rows)

@@ -1,5 +1,6 @@
 """The safety tables cost the same number of queries with 5 or 20 treated patients, each
-with a serious adverse event (its SAE report read in the same query) and a grade 1 one."""
+with a serious adverse event (its SAE report read in the same query) and a grade 1 one:
+the database counts them (endpoints.safety_counts)."""
 
 from __future__ import annotations
 
@@ -37,5 +38,7 @@ def test_the_number_of_queries_does_not_grow_with_the_patients(
         tables = safety_tables(user=statistician)
     assert tables.groups[-1].n == 20
     assert len(tables.listing) == 20
-    # The blinding question, the population, the events (with their SAE reports).
+    # Counted by the database: the population by arm; the events' (term, specification)
+    # pairs; the patients and events of each row and class by arm; the incidence by term;
+    # then the SAE listing (with their SAE reports).
     assert len(five.captured_queries) <= 5
