@@ -15,9 +15,11 @@ tests hold the two equal, and the time-to-event derivation on columns
 from __future__ import annotations
 
 import datetime as dt
+import re
 import struct
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -472,6 +474,14 @@ def recorded_cohort(cutoff: dt.date) -> Cohort:
     at their positions (no hash join of a million rows, no row object). All in one
     REPEATABLE READ snapshot, so every table is read as of the same moment.
     """
+    with reading() as cursor:
+        return Reading(cursor, cutoff).cohort()
+
+
+@contextmanager
+def reading() -> Iterator[Any]:
+    """A raw cursor for `Reading`, in a REPEATABLE READ snapshot (the caller's, within its
+    transaction) with the read's planner settings, restored afterwards."""
     outermost = not connection.in_atomic_block
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if outermost:  # within a caller's transaction, its snapshot is the one
@@ -491,9 +501,8 @@ def recorded_cohort(cutoff: dt.date) -> Cohort:
             [READ_WORK_MEM],
         )
         try:
-            cohort = _Reading(raw, cutoff).cohort()
+            yield raw
             release_freed_memory()  # the blocks read, and the second thread's heap
-            return cohort
         finally:
             raw.execute(
                 "SELECT set_config('enable_sort', %s, true), set_config('work_mem', %s, true), "
@@ -517,17 +526,53 @@ _DATES = (
 )
 
 
-class _Reading:
+# The tables a read takes rows from. endpoints/cohort_cache.py reads a patient again after a
+# write to one of them; a statement on another table is refused, so none is forgotten there.
+READ_TABLES = (
+    "randomization_randomization",
+    "patients_screening",
+    "visits_offstudy",
+    "visits_transplant",
+    "visits_endoftreatment",
+    "visits_adverseevent",
+    "visits_responseassessment",
+    "visits_mrdassessment",
+    "visits_treatmentcycle",
+    "visits_followupvisit",
+)
+
+
+class Reading:
     """The statements of one read and the reductions of their rows (the rules of
     endpoints/datasets.py that depend on the cut-off, as the SQL of the columns stated)."""
 
-    def __init__(self, cursor: Any, cutoff: dt.date) -> None:
+    def __init__(self, cursor: Any, cutoff: dt.date, patients: Sequence[int] | None = None) -> None:
+        """Read every randomized patient, or only `patients` (endpoints/cohort_cache.py)."""
         self.cursor = cursor
         self.cutoff = cutoff
         self.cut = day(cutoff)
         # Randomized on or before the cut-off (a local date): before the next day began here.
         until = timezone.make_aware(dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time()))
-        self.parameters = {"zone": settings.TIME_ZONE, "until": until}
+        self.parameters: dict[str, Any] = {"zone": settings.TIME_ZONE, "until": until}
+        self.only = ""  # the statements' condition on the patient, when only some are read
+        if patients is not None:
+            self.parameters["patients"] = [int(p) for p in patients]
+            self.only = "patient_id = ANY(%(patients)s::int8[])"
+        # Per patient, the instant of randomization (as PostgreSQL stores it) and the latest
+        # date that a rule compares with the cut-off (`dated`): a read at any cut-off on or
+        # after it gives the same columns (endpoints/cohort_cache.py keeps them so).
+        self.instants = np.zeros(0, dtype=np.int64)
+        self.latest = np.zeros(0, dtype=np.int32)
+
+    def _where(self, *conditions: str) -> str:
+        """A WHERE clause of the conditions, and of the patients read when only some are."""
+        kept = [c for c in (*conditions, self.only) if c]
+        return f" WHERE {' AND '.join(kept)}" if kept else ""
+
+    def dated(self, at: np.ndarray, on: np.ndarray) -> None:
+        """Note dates (positions, days) that a rule compares with the cut-off."""
+        seen = on != NO_DAY
+        np.maximum.at(self.latest, at[seen], on[seen])
 
     def cohort(self) -> Cohort:
         """The columns. The screening, the treatment cycles and the follow-up visits (about
@@ -562,6 +607,9 @@ class _Reading:
         return c
 
     def _copy(self, sql: str, types: str, on_rows: Callable[..., None], cursor: Any = None) -> None:
+        table = re.search(r"\bFROM\s+(\w+)", sql)
+        if table is None or table.group(1) not in READ_TABLES:
+            raise ValueError(f"A cohort read from a table not in READ_TABLES: {sql}")
         _copy(cursor or self.cursor, sql, self.parameters, types, on_rows)
 
     def _beside(
@@ -586,7 +634,8 @@ class _Reading:
                        {_days("(randomized_at AT TIME ZONE %(zone)s)::date")},
                        {_codes(ARMS, "arm")}, {_codes(REGIMENS, "regimen")},
                        {_codes(STRATUM_LEVELS, "stratum_levels ->> 'disease_status'")}
-                FROM randomization_randomization WHERE randomized_at < %(until)s""",
+                FROM randomization_randomization
+                {self._where("randomized_at < %(until)s")}""",
             "qqiccc",
             kept,
         )
@@ -596,8 +645,10 @@ class _Reading:
         )
         parts.clear()
         order = np.lexsort((pid, at))  # the order of randomization: time, then patient
+        self.instants = at[order]
         del at
         n = len(order)
+        self.latest = randomized[order].astype(np.int32)
         self.positions = _Positions(pid[order])
         none: dict[str, Any] = {name: np.full(n, NO_DAY, dtype=np.int32) for name in _DATES}
         cohort = Cohort(
@@ -644,7 +695,7 @@ class _Reading:
         genes = ", ".join(_codes(MUTATION_VALUES, f"mutations ->> '{g}'") for g in SUBGROUP_GENES)
         self._copy(
             f"SELECT patient_id::int8, {genes}, {_codes(ELN_VALUES, 'eln_risk')} "
-            "FROM patients_screening",
+            f"FROM patients_screening{self._where()}",
             "q" + "c" * len(keys),
             screening,
             cursor,
@@ -660,7 +711,7 @@ class _Reading:
         death = protocol.OffStudyReason.DEATH.value
         self._copy(
             f"SELECT patient_id::int8, (reason = '{death}')::int, {_days('event_on')} "
-            "FROM visits_offstudy",
+            f"FROM visits_offstudy{self._where()}",
             "qci",
             off_study,
         )
@@ -674,8 +725,11 @@ class _Reading:
             mine, at = self._at(pid)
             into[at] = on[mine]
             self._contacts(at, on[mine])
+            self.dated(at, on[mine])  # taken by the cut-off (a transplant, an end)
 
-        self._copy(f"SELECT patient_id::int8, {_days(column)} FROM {table}", "qi", dated)
+        self._copy(
+            f"SELECT patient_id::int8, {_days(column)} FROM {table}{self._where()}", "qi", dated
+        )
 
     def _two_contacts(
         self, table: str, first: str, second: str, cursor: Any = None
@@ -688,7 +742,7 @@ class _Reading:
             dates.extend([(at, one[mine]), (at, other[mine])])
 
         self._copy(
-            f"SELECT patient_id::int8, {_days(first)}, {_days(second)} FROM {table}",
+            f"SELECT patient_id::int8, {_days(first)}, {_days(second)} FROM {table}{self._where()}",
             "qii",
             dated,
             cursor,
@@ -709,7 +763,7 @@ class _Reading:
         self._copy(
             f"""SELECT patient_id::int8, {_days("performed_on")},
                        (vital_status = '{alive}')::int, (disease_status = '{relapse}')::int
-                FROM visits_followupvisit WHERE performed_on IS NOT NULL""",
+                FROM visits_followupvisit{self._where("performed_on IS NOT NULL")}""",
             "qicc",
             visit,
             cursor,
@@ -721,6 +775,7 @@ class _Reading:
         while visits:
             at, on, alive, relapsed = visits.pop()
             self._contacts(at[alive], on[alive])
+            self.dated(at[relapsed], on[relapsed])
             found = relapsed & (on <= self.cut)
             self.relapses.append((at[found], on[found]))
             # A relapse found at a visit is a progression, as a progression assessed is.
@@ -737,13 +792,14 @@ class _Reading:
             mine, at = self._at(pid)
             on, code, tp = on[mine], code[mine], tp[mine]
             self._contacts(at, on)
+            self.dated(at, on)
             by_cutoff = on <= cut
             rows.append((at[by_cutoff], on[by_cutoff], code[by_cutoff], tp[by_cutoff]))
 
         self._copy(
             f"""SELECT patient_id::int8, {_days("assessed_on")}, {_codes(CATEGORIES, "category")},
                        {_codes(TIMEPOINTS, "timepoint")}
-                FROM visits_responseassessment""",
+                FROM visits_responseassessment{self._where()}""",
             "qicc",
             assessed,
         )
@@ -794,11 +850,11 @@ class _Reading:
             mine, at = self._at(pid)
             on = on[mine]
             self.c.mrd_negative[at[on <= by[at]]] = True
+            self.dated(at, on)
 
-        flow = protocol.MrdMethod.FLOW.value
+        flow = self._where(f"method = '{protocol.MrdMethod.FLOW.value}'", "negative")
         self._copy(
-            f"SELECT patient_id::int8, {_days('assessed_on')} FROM visits_mrdassessment "
-            f"WHERE method = '{flow}' AND negative",
+            f"SELECT patient_id::int8, {_days('assessed_on')} FROM visits_mrdassessment{flow}",
             "qi",
             negative,
         )
@@ -810,11 +866,12 @@ LAB_BATCH = 2000
 def cohort_of(cutoff: dt.date) -> Cohort:
     """Every patient randomized by the cut-off (imported legacy outcomes last), with cycle 1's
     myelosuppression of those with counts in it (labs/derivations.py, batch by batch)."""
+    from endpoints.cohort_cache import kept_cohort
     from endpoints.datasets import imported_facts
     from labs.models import BloodCount
     from labs.selectors import lab_courses
 
-    cohort = recorded_cohort(cutoff)
+    cohort = kept_cohort(cutoff)
     _set_measures(cohort, [], np.arange(0))
     with_counts = np.unique(
         np.fromiter(

@@ -53,6 +53,12 @@ def _english_unless_said(settings):
 
 
 @pytest.fixture(autouse=True)
+def _cohort_cache_of_its_own(settings, tmp_path):
+    """The analyses' kept columns (endpoints/cohort_cache.py) in the test's own folder."""
+    settings.COHORT_CACHE_DIR = str(tmp_path / "cohort")
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache: API throttling counts must not leak between
     tests (frozen clocks would otherwise keep an hour's requests alive across runs)."""

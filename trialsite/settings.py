@@ -6,6 +6,7 @@ ALLOWED_HOSTS, DATABASE_URL and REDIS_URL, and `manage.py check --deploy` is the
 
 from __future__ import annotations
 
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -190,6 +191,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # ANALYSIS_SWEEP_SECONDS: a dead worker's run is running again within a minute.
 ANALYSIS_LEASE_SECONDS = env_int("ANALYSIS_LEASE_SECONDS", 45, minimum=3)
 ANALYSIS_SWEEP_SECONDS = env_int("ANALYSIS_SWEEP_SECONDS", 15, minimum=1)
+# Where a worker keeps the randomized patients' columns between runs, to read again only the
+# patients written since (endpoints/cohort_cache.py); empty: every run reads every patient.
+COHORT_CACHE_DIR = env_str(
+    "COHORT_CACHE_DIR", default=str(Path(tempfile.gettempdir()) / "trialsite-cohort")
+)
 CELERY_IMPORTS = [
     "trialsite.tasks",
     "endpoints.tasks",

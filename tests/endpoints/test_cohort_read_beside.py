@@ -83,7 +83,7 @@ def test_a_failed_randomization_read_ends_the_read_beside_too(site_a, coordinato
     def broken(self):
         raise RuntimeError("randomizations unreadable")
 
-    monkeypatch.setattr(cohort._Reading, "_randomized", broken)
+    monkeypatch.setattr(cohort.Reading, "_randomized", broken)
     outcome: list[BaseException] = []
 
     def read() -> None:
@@ -103,11 +103,14 @@ def test_a_failed_randomization_read_ends_the_read_beside_too(site_a, coordinato
 
 
 @pytest.mark.usefixtures("in_september")
-def test_the_workers_read_within_its_snapshot_transaction_reads_beside(site_a, coordinator, opened):
+def test_the_workers_read_within_its_snapshot_transaction_reads_beside(
+    site_a, coordinator, opened, settings
+):
     """The worker reads through analysis_inputs, whose transaction holds the snapshot of
     the data's state and of the columns: nested without a savepoint, it still reads beside."""
     from endpoints.services import analysis_inputs
 
+    settings.COHORT_CACHE_DIR = ""  # one read of every patient (endpoints/cohort_cache.py)
     patients = [_with_full_history(site_a, coordinator, number) for number in range(8)]
     _more_records(patients, coordinator)
     inputs = analysis_inputs(CUTOFF)
