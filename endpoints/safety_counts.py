@@ -6,10 +6,11 @@ endpoints.safety_tables lays the figures out in the tables, whose docstring stat
 The rules that read one event (preferred term, class, relatedness, severity) are those of
 endpoints.safety_rows, written here as SQL conditions. The one that SQL would not spell the
 same is the preferred term of an "Other, specify" event (Python's strip() and casefold()):
-the distinct (term, specification) pairs are read first (a handful), each is given its
-preferred term and class by endpoints.safety_rows, and the rows are counted over the pairs
-that fall in them. Read in one snapshot (endpoints.safety_tables), the pairs are all the
-events have.
+the patients are counted per (term, specification) pair first (a handful of pairs), each
+pair is given its preferred term and class by endpoints.safety_rows, and a term with
+several pairs (free text written in two ways) is counted again over its pairs, so that a
+patient with both counts once. Read in one snapshot (endpoints.safety_tables), the pairs
+are all the events have.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import (
     Case,
+    CharField,
     Count,
     DateField,
     Exists,
@@ -157,9 +159,27 @@ def treatment_emergent_events(*, sites: QuerySet[Site], cutoff: dt.date) -> Quer
     )
 
 
-def variants_of(events: QuerySet[AdverseEvent]) -> list[Variant]:
-    """Return the distinct (term, term specified) pairs of these events."""
-    return list(events.values_list("term", "term_specified").distinct())
+def incidence_by_variant(events: QuerySet[AdverseEvent]) -> dict[Variant, Incidence]:
+    """Return the patients with an event, and with one of grade 3 or above, per arm, of each
+    (term, specification) pair these events have; the specification only for "Other,
+    specify" (any other term is its own preferred term)."""
+    rows = (
+        events.annotate(
+            specified=Case(
+                When(term=OTHER_SPECIFY, then=F("term_specified")),
+                default=Value(""),
+                output_field=CharField(),
+            )
+        )
+        .values("term", "specified", ARM)
+        .annotate(patients=_patients(), severe=_patients(Q(grade__gte=SEVERE_GRADE)))
+    )
+    incidence: dict[Variant, Incidence] = {}
+    for row in rows:
+        found = incidence.setdefault((row["term"], row["specified"]), Incidence({}, {}))
+        found.any_grade[row[ARM]] = row["patients"]
+        found.grade_3_plus[row[ARM]] = row["severe"]
+    return incidence
 
 
 def matching(variants: Iterable[Variant]) -> Q | None:
@@ -302,16 +322,29 @@ def incidence_by_class(figures: dict[str, dict[str, int]]) -> dict[str, Incidenc
     return incidence
 
 
-def incidence_by_term(events: QuerySet[AdverseEvent], rows: list[TermRow]) -> dict[int, Incidence]:
-    """Return the incidence of each of these terms (by its place in `rows`), per arm."""
-    # One query even without a term (no When: the Case is its default), as many as with.
-    whens = [When(matching(row.variants), then=Value(i)) for i, row in enumerate(rows)]
-    counted = (
-        events.annotate(term_row=Case(*whens, default=None, output_field=IntegerField()))
-        .values("term_row", ARM)
-        .annotate(patients=_patients(), severe=_patients(Q(grade__gte=SEVERE_GRADE)))
-    )
-    return _incidence(counted, "term_row")
+def incidence_by_term(
+    events: QuerySet[AdverseEvent], rows: list[TermRow], by_variant: dict[Variant, Incidence]
+) -> dict[int, Incidence]:
+    """Return the incidence of each of these terms (by its place in `rows`), per arm: its
+    pair's when it has one; counted again over its pairs when it has several (a term
+    specified in other cases or spaces: a patient with two of them counts once)."""
+    incidence = {
+        i: by_variant[row.variants[0]] for i, row in enumerate(rows) if len(row.variants) == 1
+    }
+    whens = [
+        When(matching(row.variants), then=Value(i))
+        for i, row in enumerate(rows)
+        if len(row.variants) > 1
+    ]
+    if whens:  # seldom: free text written in two ways
+        counted = (
+            events.annotate(term_row=Case(*whens, default=None, output_field=IntegerField()))
+            .filter(term_row__isnull=False)
+            .values("term_row", ARM)
+            .annotate(patients=_patients(), severe=_patients(Q(grade__gte=SEVERE_GRADE)))
+        )
+        incidence |= _incidence(counted, "term_row")
+    return incidence
 
 
 def _incidence(rows: Iterable[dict], key: str) -> dict:

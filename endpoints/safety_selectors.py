@@ -44,11 +44,14 @@ _COLUMNS = (
 )
 
 
-def serious_adverse_events(*, sites: QuerySet[Site], cutoff: dt.date) -> list[SafetyEvent]:
+def serious_adverse_events(
+    *, sites: QuerySet[Site], cutoff: dt.date, by_arm: bool, shows_susar: bool
+) -> list[SafetyEvent]:
     """Return the serious adverse events of the randomized patients of these sites with
     onset on or before the cut-off, with their TEAE flag, their SAE report's state (its
     latest version) and its SUSAR state, as they stand today: plain rows, by site, patient
-    and onset."""
+    and onset. Without the arm nor the relatedness to dexamethasone unless `by_arm` ("not
+    applicable" tells the control arm), without the SUSAR state unless `shows_susar`."""
     versions = SaeReportVersion.objects.filter(report__adverse_event=OuterRef("pk")).order_by(
         "-number"
     )
@@ -71,7 +74,35 @@ def serious_adverse_events(*, sites: QuerySet[Site], cutoff: dt.date) -> list[Sa
         .order_by("patient__site__number", "patient__sequence", "onset_on", "pk")
         .values_list(*_COLUMNS)
     )
-    return [_event(dict(zip(_COLUMNS, row, strict=True))) for row in events]
+    reports: dict[tuple[int | None, str | None], str] = {}  # a few labels, thousands of rows
+    rows = []
+    for values in events:
+        event = dict(zip(_COLUMNS, values, strict=True))
+        report = (event["sae_version"], event["sae_status"])
+        if report not in reports:
+            reports[report] = _sae_report(*report)
+        rows.append(
+            SafetyEvent(
+                adverse_event_id=event["pk"],
+                study_id=event["patient__study_id"],
+                site=f"{event['patient__site__number']:02d}",  # Site.code
+                arm=event["patient__randomization__arm"] if by_arm else "",
+                term=event["term"],
+                term_specified=event["term_specified"],
+                grade=event["grade"],
+                serious=event["serious"],
+                onset_on=event["onset_on"],
+                resolved_on=event["resolved_on"],
+                related_to_dexamethasone=event["related_to_dexamethasone"] if by_arm else "",
+                related_to_salvage=event["related_to_salvage"],
+                action_taken=event["action_taken"],
+                treatment_emergent=event["teae"],
+                sae_report=reports[report],
+                sae_received_at=event["sae_received_at"],
+                susar=_susar(event) if shows_susar else "",
+            )
+        )
+    return rows
 
 
 def _utc(moment: dt.datetime) -> str:
@@ -101,25 +132,3 @@ def _sae_report(version: int | None, status: str | None) -> str:
         "report": label,
         "status": str(SaeReportVersion.Status(status).label).lower(),
     }
-
-
-def _event(event: dict[str, Any]) -> SafetyEvent:
-    return SafetyEvent(
-        adverse_event_id=event["pk"],
-        study_id=event["patient__study_id"],
-        site=f"{event['patient__site__number']:02d}",  # Site.code
-        arm=event["patient__randomization__arm"],
-        term=event["term"],
-        term_specified=event["term_specified"],
-        grade=event["grade"],
-        serious=event["serious"],
-        onset_on=event["onset_on"],
-        resolved_on=event["resolved_on"],
-        related_to_dexamethasone=event["related_to_dexamethasone"],
-        related_to_salvage=event["related_to_salvage"],
-        action_taken=event["action_taken"],
-        treatment_emergent=event["teae"],
-        sae_report=_sae_report(event["sae_version"], event["sae_status"]),
-        sae_received_at=event["sae_received_at"],
-        susar=_susar(event),
-    )

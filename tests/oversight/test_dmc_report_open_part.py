@@ -104,12 +104,11 @@ def test_it_reads_each_part_with_a_fixed_number_of_queries(
     """One query per table and section, whatever the number of patients (7 here), counted
     once per state of the data (two reads for the cache's key); the closed part reads the
     safety tables through the safety page's cache (two reads for its key: the data's
-    version and the reader's sites), counted by the database in five queries (the
-    population, the events' terms, the figures by arm, the incidence by term, the SAE
-    listing)."""
+    version and the reader's sites), counted by the database in four queries (the
+    population, the incidence of each term, the other figures by arm, the SAE listing)."""
     with django_assert_max_num_queries(17):
         dmc_report(user=dmc, cutoff=CUTOFF, part="open")
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(12):
         dmc_report(user=dmc, cutoff=CUTOFF, part="closed")
 
 
