@@ -244,6 +244,27 @@ def _tp53_2022(genetics: Genetics) -> tuple[bool, ...]:
     return (genetics.tp53_vaf >= TP53_VAF_AT_LEAST,)
 
 
+# What eln2017 reads of a specimen, and nothing else: the karyotype known or not; whether
+# any abnormality of each of these sets is found; whether the FLT3-ITD allelic ratio is
+# missing, below or at least FLT3_ITD_HIGH_RATIO; these genes. Specimens alike in these have
+# the same ELN 2017 risk, so the database groups them by these and eln2017 is asked once a
+# group (biology.selectors.screening_eln2017_counts): a change to eln2017 that reads more
+# changes this declaration too (tests/biology/test_eln2017_counted_by_groups.py tries it).
+ELN2017_ABNORMALITY_SETS: dict[str, frozenset[Abnormality]] = {
+    "apl": frozenset({Abnormality.T_15_17}),
+    "core_binding_factor": _CORE_BINDING_FACTOR,
+    "adverse": _ADVERSE_2017,
+    "t_9_11": frozenset({Abnormality.T_9_11}),
+}
+ELN2017_GENES: tuple[str, ...] = (
+    "tp53",
+    "npm1",
+    "flt3_itd",
+    "cebpa_biallelic",
+    *ADVERSE_GENES_2017,
+)
+
+
 def eln2017(genetics: Genetics) -> Risk:
     """Return the ELN 2017 genetic risk (Döhner 2017, table 5)."""
     if Abnormality.T_15_17 in genetics.abnormalities:

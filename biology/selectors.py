@@ -4,16 +4,40 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    Model,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils.translation import gettext_noop
 
 import protocol
 from biology import crfs
-from biology.eln import Abnormality, Genetics, Risk, eln2017, eln2022
+from biology.eln import (
+    ELN2017_ABNORMALITY_SETS,
+    ELN2017_GENES,
+    FLT3_ITD_HIGH_RATIO,
+    Abnormality,
+    Genetics,
+    Risk,
+    eln2017,
+    eln2022,
+)
 from biology.models import KaryotypeResult, Specimen, SpecimenTimepoint
 from patients.models import Patient, Screening
 from refusals.translatable import ChoiceLabel, QueryText
@@ -122,6 +146,79 @@ def screening_eln2017_risks(patients: QuerySet[Patient]) -> dict[int, Risk]:
         .values_list("patient_id", *GENETICS_FIELDS)
     )
     return {patient_id: _eln2017_of(tuple(values)) for patient_id, *values in rows}
+
+
+def _eln2017_features() -> dict[str, Any]:
+    """What eln2017 reads of the screening specimen (biology.eln.ELN2017_ABNORMALITY_SETS,
+    ELN2017_GENES), as expressions over the patient's `screening_specimen` (none: NULL)."""
+    ratio = "screening_specimen__flt3_itd_allelic_ratio"
+    features: dict[str, Any] = {
+        "has_specimen": ExpressionWrapper(
+            Q(screening_specimen__id__isnull=False), output_field=BooleanField()
+        ),
+        "karyotype": F("screening_specimen__karyotype"),
+        "flt3_itd_ratio": Case(
+            When(**{f"{ratio}__gte": FLT3_ITD_HIGH_RATIO}, then=Value("high")),
+            When(**{f"{ratio}__isnull": False}, then=Value("low")),
+            default=Value(""),
+        ),
+    }
+    for name, abnormalities in ELN2017_ABNORMALITY_SETS.items():
+        found = functools.reduce(
+            operator.or_,
+            (Q(**{f"screening_specimen__{a.value}": True}) for a in sorted(abnormalities)),
+        )
+        features[f"found_{name}"] = ExpressionWrapper(found, output_field=BooleanField())
+    for gene in ELN2017_GENES:
+        features[f"gene_{gene}"] = F(f"screening_specimen__{gene}")
+    return features
+
+
+# A ratio standing for those below or at least the 2017 threshold (all eln2017 asks of it).
+_RATIO_OF = {"high": FLT3_ITD_HIGH_RATIO, "low": Decimal(0), "": None}
+
+
+def _eln2017_of_features(features: Mapping[str, Any]) -> Risk:
+    """The ELN 2017 risk of the specimens with these features, asked of eln2017 through a
+    specimen standing for them all: one abnormality of each set found, the ratio on the
+    right side of the threshold, the genes it reads, nothing else."""
+    values: dict[str, Any] = dict.fromkeys(GENETICS_FIELDS)
+    values["karyotype"] = features["karyotype"]
+    values["flt3_itd_allelic_ratio"] = _RATIO_OF[features["flt3_itd_ratio"]]
+    for name, abnormalities in ELN2017_ABNORMALITY_SETS.items():
+        if features[f"found_{name}"]:
+            values[min(abnormalities).value] = True
+    for gene in ELN2017_GENES:
+        values[gene] = features[f"gene_{gene}"]
+    return _eln2017_of(tuple(values[field] for field in GENETICS_FIELDS))
+
+
+def screening_eln2017_counts(
+    patients: QuerySet[Patient], by: Mapping[str, Any]
+) -> dict[tuple[Any, ...], Counter[str]]:
+    """Return, for each value of the `by` expressions (over `patients`, as a tuple in their
+    order), how many patients' screening specimens give each ELN 2017 risk (a Risk value), ""
+    counting the patients without one: one query, grouped by what eln2017 reads of a specimen
+    (a bounded number of groups, whatever the number of patients), each group's risk derived
+    once."""
+    features = _eln2017_features()
+    rows = (
+        patients.annotate(
+            screening_specimen=FilteredRelation(
+                "biology_specimens",
+                condition=Q(biology_specimens__timepoint=SpecimenTimepoint.SCREENING),
+            )
+        )
+        .order_by()
+        .values(**by, **features)
+        .annotate(patients=Count("pk"))
+    )
+    tallies: dict[tuple[Any, ...], Counter[str]] = {}
+    for row in rows:
+        risk = _eln2017_of_features(row).value if row["has_specimen"] else ""
+        key = tuple(row[name] for name in by)
+        tallies.setdefault(key, Counter())[risk] += row["patients"]
+    return tallies
 
 
 def eln_risk(patient: Patient) -> ElnRisk:

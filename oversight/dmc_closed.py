@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Value
@@ -26,12 +25,7 @@ from endpoints import services as analysis_services
 from endpoints.models import AnalysisRun
 from endpoints.safety_cache import safety_tables_cached
 from endpoints.safety_tables import SafetyTables
-from oversight.baseline import (
-    BaselinePatient,
-    baseline_patients,
-    baseline_table,
-    columns_by_arm,
-)
+from oversight.baseline import baseline_table, columns_by_arm
 from oversight.data_state_cache import kept_for_data_state
 from visits.models import ProtocolDeviation
 
@@ -161,33 +155,21 @@ def safety_tables_at(cutoff: dt.date, *, user: User) -> SafetyTables:
     return safety_tables_cached(user=user, cutoff=cutoff)
 
 
-def by_arm_counts(
-    cutoff: dt.date, *, patients: list[BaselinePatient] | None = None
-) -> dict[str, Any]:
-    """Baseline by arm and deviations by arm: the same for every unblinded reader."""
-    patients = baseline_patients(cutoff) if patients is None else patients
+def by_arm_counts(cutoff: dt.date) -> dict[str, Any]:
+    """Baseline by arm and deviations by arm: the same for every unblinded reader (three
+    queries, grouped by PostgreSQL)."""
     return {
-        "baseline_by_arm": baseline_table(patients, columns_by_arm()),
+        "baseline_by_arm": baseline_table(cutoff, columns_by_arm()),
         "deviations": deviations_at(cutoff),
     }
 
 
-def closed_part(
-    cutoff: dt.date,
-    *,
-    user: User,
-    patients: Callable[[], list[BaselinePatient]] | None = None,
-) -> dict[str, Any]:
-    """The closed part for this reader; `patients` reads those randomized by the cut-off,
-    if the caller shares them with the open part."""
+def closed_part(cutoff: dt.date, *, user: User) -> dict[str, Any]:
+    """The closed part for this reader."""
     # Counted once per state of the data (oversight.data_state_cache); the analysis (which
     # a statistician's reading may queue) and the safety tables (kept per reader by the
     # safety page's cache) are read for this reader.
-    counts = kept_for_data_state(
-        "dmc-closed-counts",
-        cutoff,
-        lambda: by_arm_counts(cutoff, patients=patients() if patients else None),
-    )
+    counts = kept_for_data_state("dmc-closed-counts", cutoff, lambda: by_arm_counts(cutoff))
     tables = safety_tables_at(cutoff, user=user)
     return {
         "arms": {arm: protocol.Arm(arm).label for arm in ARMS},

@@ -36,13 +36,7 @@ import protocol
 from accounts.models import Site, User
 from accounts.permissions import user_can_see_arms, user_can_view_dmc_open_report
 from oversight import dmc_closed
-from oversight.baseline import (
-    BaselinePatient,
-    baseline_patients,
-    baseline_table,
-    columns_by_site,
-    columns_by_stratum,
-)
+from oversight.baseline import baseline_table, columns_by_site, columns_by_stratum
 from oversight.consort import consort_flow
 from oversight.data_state_cache import kept_for_data_state
 from oversight.models import DmcReportPart
@@ -314,15 +308,13 @@ def queries_at(cutoff: dt.date) -> dict[str, Any]:
     }
 
 
-def open_part(cutoff: dt.date, *, patients: list[BaselinePatient] | None = None) -> dict[str, Any]:
-    """The open part, counted from the records (dmc_report keeps it for the data's state);
-    `patients` are those randomized by the cut-off, if already read."""
-    patients = baseline_patients(cutoff) if patients is None else patients
+def open_part(cutoff: dt.date) -> dict[str, Any]:
+    """The open part, counted from the records (dmc_report keeps it for the data's state)."""
     return {
         "accrual": accrual_at(cutoff),
         "consort": consort_at(cutoff),
-        "baseline_by_stratum": baseline_table(patients, columns_by_stratum()),
-        "baseline_by_site": baseline_table(patients, columns_by_site(patients)),
+        "baseline_by_stratum": baseline_table(cutoff, columns_by_stratum()),
+        "baseline_by_site": baseline_table(cutoff, columns_by_site(cutoff)),
         "completeness": completeness_at(cutoff),
         "overdue_visits": overdue_visits_at(cutoff),
         "queries": queries_at(cutoff),
@@ -339,13 +331,9 @@ def dmc_report(*, user: User, cutoff: dt.date, part: str) -> dict[str, Any]:
         "cutoff": cutoff.isoformat(),
         "part": part,
     }
-    # Read once if both parts count their baseline (the full report, data changed).
-    patients = functools.cache(functools.partial(baseline_patients, cutoff))
     if part in (DmcReportPart.OPEN, DmcReportPart.FULL):
         # Pooled, the same for every reader: counted once per state of the data.
-        content["open"] = kept_for_data_state(
-            "dmc-open-part", cutoff, lambda: open_part(cutoff, patients=patients())
-        )
+        content["open"] = kept_for_data_state("dmc-open-part", cutoff, lambda: open_part(cutoff))
     if part in (DmcReportPart.CLOSED, DmcReportPart.FULL):
-        content["closed"] = dmc_closed.closed_part(cutoff, user=user, patients=patients)
+        content["closed"] = dmc_closed.closed_part(cutoff, user=user)
     return content

@@ -25,8 +25,6 @@ from oversight.baseline import (
     ELN_DERIVED_LEVELS,
     ELN_LEVELS,
     NOT_RECORDED,
-    BaselinePatient,
-    Column,
     _percent,
 )
 from oversight.consort import (
@@ -39,6 +37,7 @@ from oversight.dmc_report import OVERDUE_BANDS, QUERY_AGE_BANDS, _months
 from patients.models import CriterionAnswer, Screening, ScreeningOutcome
 from randomization.models import Randomization
 from review.models import DataQuery
+from tests.oversight.baseline_before import BaselinePatient, Column
 from visits.models import (
     EndOfTreatment,
     FollowUpVisit,

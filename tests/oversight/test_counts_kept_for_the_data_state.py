@@ -10,8 +10,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from oversight import dmc_report as dmc_report_module
-from oversight.baseline import baseline_patients
 from oversight.dmc_report import dmc_report
 from tests.factories import screen_patient
 
@@ -55,19 +53,3 @@ def test_the_consort_page_shows_a_new_screening_at_once(
     assert assessed(client.get(url)) == first
     screen_patient(site=site_a, user=coordinator)
     assert assessed(client.get(url)) == first + 1
-
-
-def test_the_full_report_reads_the_randomized_patients_once(consort_trial, dmc, monkeypatch):
-    reads = []
-
-    def read(cutoff):
-        reads.append(cutoff)
-        return baseline_patients(cutoff)
-
-    monkeypatch.setattr(dmc_report_module, "baseline_patients", read)
-
-    content = dmc_report(user=dmc, cutoff=TODAY, part="full")
-
-    assert reads == [TODAY]
-    assert content["open"]["baseline_by_stratum"]["rows"][0]["cells"][0] == "8"
-    assert content["closed"]["baseline_by_arm"]["rows"][0]["cells"][0] == "8"

@@ -24,7 +24,6 @@ from accounts.models import User
 from demo.trial import DEFAULT_SEED, demo_trial_seed
 from oversight import dmc_closed, dmc_report
 from oversight.baseline import (
-    baseline_patients,
     baseline_table,
     columns_by_arm,
     columns_by_site,
@@ -32,6 +31,7 @@ from oversight.baseline import (
 )
 from oversight.consort import consort_flow
 from randomization.models import Randomization
+from tests.oversight import baseline_before
 from tests.oversight import patient_by_patient as before
 from tests.oversight.conftest import CUTOFF
 
@@ -75,10 +75,14 @@ def _assert_same_sections(cutoff: dt.date) -> None:
     assert dmc_report.overdue_visits_at(cutoff) == before.overdue_visits_at(cutoff), cutoff
     assert dmc_report.queries_at(cutoff) == before.queries_at(cutoff), cutoff
     assert dmc_closed.deviations_at(cutoff) == before.deviations_at(cutoff), cutoff
-    patients = baseline_patients(cutoff)
-    assert patients == before.baseline_patients(cutoff), cutoff
-    for columns in (columns_by_stratum(), columns_by_site(patients), columns_by_arm()):
-        assert baseline_table(patients, columns) == before.baseline_table(patients, columns)
+    patients = before.baseline_patients(cutoff)
+    assert patients == baseline_before.baseline_patients(cutoff), cutoff
+    for counted, read in (
+        (columns_by_stratum(), baseline_before.columns_by_stratum()),
+        (columns_by_site(cutoff), baseline_before.columns_by_site(patients)),
+        (columns_by_arm(), baseline_before.columns_by_arm()),
+    ):
+        assert baseline_table(cutoff, counted) == before.baseline_table(patients, read), cutoff
 
 
 def test_the_demo_trial_has_every_kind_of_record_compared(demo_trial):

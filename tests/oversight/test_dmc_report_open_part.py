@@ -10,7 +10,7 @@ from django.urls import reverse
 
 import protocol
 from endpoints.plots import ARM_STYLE
-from oversight.baseline import baseline_patients, baseline_table, columns_by_arm
+from oversight.baseline import baseline_table, columns_by_arm
 from oversight.dmc_report import dmc_report
 from tests.oversight.conftest import CUTOFF
 
@@ -76,7 +76,7 @@ def test_it_counts_the_baseline_by_stratum_and_by_site(consort_trial, dmc):
 
 
 def test_it_counts_the_baseline_by_arm_for_the_closed_part(consort_trial):
-    table = baseline_table(baseline_patients(CUTOFF), columns_by_arm())
+    table = baseline_table(CUTOFF, columns_by_arm())
 
     assert table["rows"][0]["cells"] == ["7", "4", "3"]
     assert _row(table, "Salvage regimen", "Intensive: amsacrine + cytarabine") == [
