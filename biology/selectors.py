@@ -178,18 +178,21 @@ def _eln2017_features() -> dict[str, Any]:
 _RATIO_OF = {"high": FLT3_ITD_HIGH_RATIO, "low": Decimal(0), "": None}
 
 
-def _eln2017_of_features(features: Mapping[str, Any]) -> Risk:
-    """The ELN 2017 risk of the specimens with these features, asked of eln2017 through a
-    specimen standing for them all: one abnormality of each set found, the ratio on the
-    right side of the threshold, the genes it reads, nothing else."""
+@functools.lru_cache(maxsize=4_096)
+def _eln2017_of_features(features: tuple[tuple[str, Any], ...]) -> Risk:
+    """The ELN 2017 risk of the specimens with these features (name, value), asked of
+    eln2017 through a specimen standing for them all: one abnormality of each set found, the
+    ratio on the right side of the threshold, the genes it reads, nothing else. Kept per
+    process: a trial has a few hundred to a few thousand such groups."""
+    found = dict(features)
     values: dict[str, Any] = dict.fromkeys(GENETICS_FIELDS)
-    values["karyotype"] = features["karyotype"]
-    values["flt3_itd_allelic_ratio"] = _RATIO_OF[features["flt3_itd_ratio"]]
+    values["karyotype"] = found["karyotype"]
+    values["flt3_itd_allelic_ratio"] = _RATIO_OF[found["flt3_itd_ratio"]]
     for name, abnormalities in ELN2017_ABNORMALITY_SETS.items():
-        if features[f"found_{name}"]:
+        if found[f"found_{name}"]:
             values[min(abnormalities).value] = True
     for gene in ELN2017_GENES:
-        values[gene] = features[f"gene_{gene}"]
+        values[gene] = found[f"gene_{gene}"]
     return _eln2017_of(tuple(values[field] for field in GENETICS_FIELDS))
 
 
@@ -215,7 +218,8 @@ def screening_eln2017_counts(
     )
     tallies: dict[tuple[Any, ...], Counter[str]] = {}
     for row in rows:
-        risk = _eln2017_of_features(row).value if row["has_specimen"] else ""
+        specimen = tuple((name, row[name]) for name in features)
+        risk = _eln2017_of_features(specimen).value if row["has_specimen"] else ""
         key = tuple(row[name] for name in by)
         tallies.setdefault(key, Counter())[risk] += row["patients"]
     return tallies
