@@ -136,18 +136,6 @@ def _eln2017_of(values: tuple[Any, ...]) -> Risk:
     return eln2017(genetics_of(dict(zip(GENETICS_FIELDS, values, strict=True))))
 
 
-def screening_eln2017_risks(patients: QuerySet[Patient]) -> dict[int, Risk]:
-    """Return the ELN 2017 risk derived from the screening specimen of each of these
-    patients who has one, by patient id: one query for the fields the genetics are read
-    from (no model instance)."""
-    rows = (
-        Specimen.objects.filter(timepoint=SpecimenTimepoint.SCREENING, patient__in=patients)
-        .order_by()
-        .values_list("patient_id", *GENETICS_FIELDS)
-    )
-    return {patient_id: _eln2017_of(tuple(values)) for patient_id, *values in rows}
-
-
 def _eln2017_features() -> dict[str, Any]:
     """What eln2017 reads of the screening specimen (biology.eln.ELN2017_ABNORMALITY_SETS,
     ELN2017_GENES), as expressions over the patient's `screening_specimen` (none: NULL)."""

@@ -19,7 +19,8 @@ from django.db.models.fields.json import KT
 from django.utils.translation import gettext as _
 
 import protocol
-from biology.selectors import screening_eln2017_risks
+from biology.models import Specimen, SpecimenTimepoint
+from biology.selectors import GENETICS_FIELDS, _eln2017_of
 from oversight.baseline import ECOG_LEVELS, ELN_DERIVED_LEVELS, ELN_LEVELS, NOT_RECORDED, _percent
 from patients.models import Patient
 from randomization.models import Randomization
@@ -27,6 +28,18 @@ from randomization.models import Randomization
 if TYPE_CHECKING:
     # A label may be lazily translated (gettext_lazy): read in the reader's language.
     from django_stubs_ext import StrOrPromise
+
+
+def screening_eln2017_risks(patients) -> dict[int, Any]:
+    """Return the ELN 2017 risk derived from the screening specimen of each of these
+    patients who has one, by patient id: one query for the fields the genetics are read
+    from (no model instance)."""
+    rows = (
+        Specimen.objects.filter(timepoint=SpecimenTimepoint.SCREENING, patient__in=patients)
+        .order_by()
+        .values_list("patient_id", *GENETICS_FIELDS)
+    )
+    return {patient_id: _eln2017_of(tuple(values)) for patient_id, *values in rows}
 
 
 @dataclass(frozen=True)
