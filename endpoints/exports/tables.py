@@ -45,6 +45,7 @@ from casebook.declarations import Form, Number
 from casebook.registry import site as casebook
 from endpoints import derivations
 from endpoints.datasets import (
+    Part,
     PatientFacts,
     best_response,
     imported_facts,
@@ -53,7 +54,13 @@ from endpoints.datasets import (
     protocol_evaluation,
     time_to_event_rows,
 )
-from endpoints.exports.csv_cells import CsvRows, csv_cell, csv_text_sql
+from endpoints.exports.csv_cells import (
+    FORMULA_STARTS,
+    QUOTE,
+    CsvRows,
+    csv_cell,
+    csv_text_sql,
+)
 from endpoints.exports.language import in_english
 from endpoints.exports.snapshot import snapshot
 from locks.selectors import locked_patient_share
@@ -68,6 +75,7 @@ if TYPE_CHECKING:
 BATCH = 1000
 SERVER_CURSOR_ROWS = 5000
 COPY_BLOCK_CHARS = 1 << 16
+JSON_ROWS = 500
 # The parameters ADTTE carries; how each is derived is endpoints/derivations.py.
 ADTTE_PARAMETERS = {code: derivations.DERIVATIONS[code].name for code in ("OS", "EFS", "LFS")}
 
@@ -114,14 +122,19 @@ def _site_numbers(user: User) -> list[int] | None:
     return list(sites_visible_to(user).values_list("number", flat=True))
 
 
-def _facts_in_batches(user: User, cutoff: dt.date) -> Iterator[PatientFacts]:
+def _facts_in_batches(
+    user: User, cutoff: dt.date, *, parts: frozenset[Part]
+) -> Iterator[PatientFacts]:
+    """The patients' facts, BATCH at a time, with the `parts` the dataset's columns read."""
     sites = _site_numbers(user)
     randomizations = Randomization.objects.all()
     if sites is not None:
         randomizations = randomizations.filter(patient__site__number__in=sites)
     ids = list(randomizations.order_by("randomized_at", "pk").values_list("patient_id", flat=True))
     for start in range(0, len(ids), BATCH):
-        yield from patient_facts(cutoff, sites=sites, patient_ids=ids[start : start + BATCH])
+        yield from patient_facts(
+            cutoff, sites=sites, patient_ids=ids[start : start + BATCH], parts=parts
+        )
     yield from imported_facts(cutoff, sites=sites)
 
 
@@ -140,7 +153,8 @@ class _AdslRow:
 
 
 def _adsl_rows(user: User, cutoff: dt.date) -> Iterator[_AdslRow]:
-    for facts in _facts_in_batches(user, cutoff):
+    # ADSL's columns read the disease history and the baseline biology, not the analyses'.
+    for facts in _facts_in_batches(user, cutoff, parts=frozenset({"history", "biology"})):
         yield _AdslRow(facts, cutoff)
 
 
@@ -310,7 +324,8 @@ ADSL = Dataset(
 
 
 def _adtte_rows(user: User, cutoff: dt.date):
-    for facts in _facts_in_batches(user, cutoff):
+    # ADTTE reads only the dates and responses the endpoints are derived from.
+    for facts in _facts_in_batches(user, cutoff, parts=frozenset()):
         for row in time_to_event_rows([facts], cutoff, parameters=ADTTE_PARAMETERS):
             yield facts, row
 
@@ -527,14 +542,23 @@ def _text(value: Any) -> Any:
     return value
 
 
-def _csv_row(dataset: Dataset, row: Any) -> list[Any]:
-    """The row's cells for CSV, text neutralised by csv_cell (decided by the value's type;
-    a preformatted row is all text already, so by the column's declared type)."""
+def _csv_text(value: Any) -> Any:
+    """`_text(csv_cell(value))`, with a plain text (most cells) decided first."""
+    if type(value) is str:
+        return QUOTE + value if value.startswith(FORMULA_STARTS) else value
+    return _text(csv_cell(value))
+
+
+def _csv_cells(dataset: Dataset) -> Callable[[Any], list[Any]]:
+    """Return the function giving a row's cells for CSV, text neutralised by csv_cell
+    (decided by the value's type; a preformatted row is all text already, so by the
+    column's declared type). Built once per export: the columns' lookups are not repeated
+    for each of the rows."""
     if dataset.preformatted:
-        return [
-            csv_cell(c.value(row)) if c.type == "text" else c.value(row) for c in dataset.columns
-        ]
-    return [_text(csv_cell(c.value(row))) for c in dataset.columns]
+        cells = tuple((c.value, c.type == "text") for c in dataset.columns)
+        return lambda row: [csv_cell(value(row)) if text else value(row) for value, text in cells]
+    values = tuple(c.value for c in dataset.columns)
+    return lambda row: [_csv_text(value(row)) for value in values]
 
 
 class _CopyCancelled(Exception):
@@ -659,8 +683,9 @@ def _export_csv(dataset: Dataset, user: User, cutoff: dt.date) -> Iterator[str]:
         yield f"# rows={copied.rows}; sha256={digest.hexdigest()}\n"
         return
     count = 0
+    cells = _csv_cells(dataset)
     for batch in _batches(snapshot(lambda: dataset.rows(user, cutoff)), 2000):
-        writer.write(_csv_row(dataset, row) for row in batch)
+        writer.write(map(cells, batch))
         count += len(batch)
         chunk = buffer.getvalue()
         digest.update(chunk.encode())
@@ -696,20 +721,31 @@ def _export_json(dataset: Dataset, user: User, cutoff: dt.date) -> Iterator[str]
     yield json.dumps(head)[:-1] + ', "rows": ['
     digest = hashlib.sha256()
     count = 0
+    names = tuple(c.name for c in dataset.columns)
+    values = tuple(c.value for c in dataset.columns)
+    encode = json.JSONEncoder(default=str).encode  # json.dumps(..., default=str), built once
+    pieces: list[str] = []
     for row in snapshot(lambda: dataset.rows(user, cutoff)):
         cells = (
-            (c.value(row) for c in dataset.columns)
+            [value(row) for value in values]
             if dataset.preformatted
-            else (_text(c.value(row)) for c in dataset.columns)
+            else [_text(value(row)) for value in values]
         )
-        item = json.dumps(
-            dict(zip((c.name for c in dataset.columns), cells, strict=True)), default=str
-        )
-        text = ("," if count else "") + item
-        digest.update(text.encode())
+        pieces.append(("," if count else "") + encode(dict(zip(names, cells, strict=True))))
         count += 1
-        yield text
+        # Sent JSON_ROWS rows at a time: still streamed, without a piece (and a switch to
+        # English) per row.
+        if len(pieces) == JSON_ROWS:
+            yield _hashed("".join(pieces), digest)
+            pieces = []
+    if pieces:
+        yield _hashed("".join(pieces), digest)
     yield f'], "row_count": {count}, "sha256": "{digest.hexdigest()}"}}'
+
+
+def _hashed(text: str, digest: Any) -> str:
+    digest.update(text.encode())
+    return text
 
 
 def _number(value: Number | None) -> int | float | None:

@@ -99,12 +99,12 @@ def test_it_reads_the_records_with_a_constant_number_of_queries(site_a, coordina
     eight_patients, queries_for_eight = _queries(CUTOFF)
 
     assert (len(two_patients), len(eight_patients)) == (2, 8)
-    # One query per table: randomizations (with patient, site and screening), cycles,
+    # One query per table: randomizations (with patient, site and screening values), cycles,
     # responses, transplants, ends of treatment, follow-up visits, adverse events, off study,
-    # and the outcomes imported from the legacy system; the disease history, biology and MRD
-    # (issue 13); the lab course: cycles, blood counts, platelet transfusions, deaths
-    # (labs.selectors.lab_courses).
-    assert queries_for_two == queries_for_eight == 17
+    # and the outcomes imported from the legacy system; the disease history, the patients'
+    # screening read by the biology and the subgroups, biology and MRD (issue 13); the lab
+    # course: cycles, blood counts, platelet transfusions, deaths (labs.selectors.lab_courses).
+    assert queries_for_two == queries_for_eight == 18
     # ...and every record was read.
     assert all(
         max(f.contact_dates) == dt.date(2025, 7, 28)
