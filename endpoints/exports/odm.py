@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from django.db.models import Manager, Min, Model, QuerySet
+from django.db.models import Manager, Min, Model, Prefetch, QuerySet
 from django.utils import timezone
 
 import protocol
@@ -52,6 +52,9 @@ from randomization.blinding import arms_visible_to
 BATCH_SIZE = 500
 ODM_NAMESPACE = "http://www.cdisc.org/ns/odm/v1.3"
 SYSTEM_USER_OID = "USR.SYSTEM"
+# The attribute a prefetched relation's records are read from (`_prefetches`).
+PREFETCHED_AS = "_odm_"
+_NOT_PREFETCHED = object()
 # The accounts listed in AdminData by id; None stands for the system.
 Users = dict[int | None, User | None]
 _USER_TYPES: dict[str, str] = {
@@ -125,16 +128,35 @@ def _relations() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(sorted(joined)), tuple(sorted(prefetched))
 
 
+@functools.cache
+def _prefetches() -> tuple[Prefetch, ...]:
+    """Return the prefetched relations, each into a list attribute (`_odm_<relation>`, read
+    by `_rows`) rather than the related manager's cache: for a manager, Django builds a
+    queryset per patient and relation (120,000 for 10,000 patients, ~4 s of the export)."""
+    prefetched = _relations()[1]  # sorted: a relation comes before the paths through it
+    lookups = []
+    for path in prefetched:
+        steps = path.split("__")
+        through = [
+            PREFETCHED_AS + step if "__".join(steps[: n + 1]) in prefetched else step
+            for n, step in enumerate(steps[:-1])
+        ]
+        lookups.append(
+            Prefetch("__".join([*through, steps[-1]]), to_attr=PREFETCHED_AS + steps[-1])
+        )
+    return tuple(lookups)
+
+
 def _batches(patients: QuerySet[Patient]) -> Iterator[list[Patient]]:
     """Yield the patients in study ID order, BATCH_SIZE at a time, with all their records."""
-    joined, prefetched = _relations()
+    joined = _relations()[0]
     after = ""
     while True:
         batch = list(
             patients.filter(study_id__gt=after)
             .order_by("study_id")
             .select_related(*joined)
-            .prefetch_related(*prefetched)[:BATCH_SIZE]
+            .prefetch_related(*_prefetches())[:BATCH_SIZE]
         )
         if batch:
             yield batch
@@ -395,8 +417,12 @@ def _rows(subject: Any, path: str) -> list[Model]:
     for step in filter(None, path.split(".")):
         found: list[Any] = []
         for record in current:
-            value = getattr(record, step, None)  # a missing one-to-one record is None
-            if isinstance(value, Manager):
+            value = getattr(record, PREFETCHED_AS + step, _NOT_PREFETCHED)  # _prefetches
+            if value is _NOT_PREFETCHED:
+                value = getattr(record, step, None)  # a missing one-to-one record is None
+            if isinstance(value, list):
+                found.extend(value)
+            elif isinstance(value, Manager):
                 found.extend(value.all())  # prefetched: no query
             elif value is not None:
                 found.append(value)
@@ -445,8 +471,12 @@ def _item_group_data(
             if value is not None
             else {"ItemOID": item.oid, "IsNull": "Yes"}
         )
-        if change is None:
-            items.append(xml.empty("ItemData", values))
+        if change is None:  # value is not None: xml.empty("ItemData", values), spelt out
+            # for the ~3 million values of a 10,000-patient export
+            items.append(
+                f'<ItemData ItemOID="{xml.attribute_value(item.oid)}" '
+                f'Value="{xml.attribute_value(value)}"/>'
+            )
         else:
             items.append(
                 xml.start("ItemData", values)

@@ -14,6 +14,10 @@ from xml.sax.saxutils import escape
 # Characters outside XML 1.0's Char production: no parser accepts them, even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ATTRIBUTE_ENTITIES = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+# Any character that escaping or dropping would change: most values (OIDs, codes, dates,
+# numbers) have none and are written as they are, one search instead of eight passes
+# (an ODM export of 10,000 patients writes ~3 million attributes).
+_TOUCHED_IN_ATTRIBUTE = re.compile('[&<>"\n\r\t\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]')
 
 Attributes = Mapping[str, object | None]
 
@@ -23,12 +27,18 @@ def text(value: object) -> str:
     return escape(_NOT_XML.sub("", str(value)))
 
 
+def attribute_value(value: object) -> str:
+    """Return the value escaped for a double-quoted attribute."""
+    value = str(value)
+    if _TOUCHED_IN_ATTRIBUTE.search(value) is None:
+        return value
+    return escape(_NOT_XML.sub("", value), _ATTRIBUTE_ENTITIES)
+
+
 def attributes(values: Attributes) -> str:
     """Return ` name="value"` for every attribute given a value (None leaves it out)."""
     return "".join(
-        f' {name}="{escape(_NOT_XML.sub("", str(value)), _ATTRIBUTE_ENTITIES)}"'
-        for name, value in values.items()
-        if value is not None
+        f' {name}="{attribute_value(value)}"' for name, value in values.items() if value is not None
     )
 
 
