@@ -30,6 +30,7 @@ from tests.factories import screen_patient
 from tests.visits.builders import (
     contradicts_arm,
     death_values,
+    dexamethasone_relatedness,
     randomize,
     record_cycle,
     record_end_of_treatment,
@@ -81,6 +82,19 @@ def adverse_event(
             "action_taken": action,
         },
     )
+
+
+def treated_with_adverse_events(site: Site, user: User, count: int) -> None:
+    """`count` patients randomized and treated, each with a serious grade 3 sepsis and a
+    grade 1 nausea on day 4 (the query-count tests add patients alike)."""
+    for _ in range(count):
+        patient = screen_patient(site=site, user=user)
+        randomize(patient, user)
+        record_cycle(patient, user, CYCLE_STARTS, CYCLE_ENDS)
+        onset = dt.date(2025, 3, 9)
+        dex = dexamethasone_relatedness(patient, onset)
+        adverse_event(patient, user, onset, "Sepsis", 3, dex=dex, serious=True)
+        adverse_event(patient, user, onset, "Nausea", 1, dex=dex)
 
 
 def hand_made_trial(site: Site, user: User) -> dict[str, Patient]:

@@ -4,35 +4,20 @@ the database counts them (endpoints.safety_counts)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from endpoints.safety_tables import safety_tables
-from tests.endpoints.safety_trial import CYCLE_ENDS, CYCLE_STARTS, adverse_event
-from tests.factories import screen_patient
-from tests.visits.builders import dexamethasone_relatedness, randomize, record_cycle
-
-
-def _treated(site, user, count: int) -> None:
-    for _ in range(count):
-        patient = screen_patient(site=site, user=user)
-        randomize(patient, user)
-        record_cycle(patient, user, CYCLE_STARTS, CYCLE_ENDS)
-        onset = dt.date(2025, 3, 9)
-        dex = dexamethasone_relatedness(patient, onset)
-        adverse_event(patient, user, onset, "Sepsis", 3, dex=dex, serious=True)
-        adverse_event(patient, user, onset, "Nausea", 1, dex=dex)
+from tests.endpoints.safety_trial import treated_with_adverse_events
 
 
 def test_the_number_of_queries_does_not_grow_with_the_patients(
     site_a, coordinator, statistician, frozen_today, django_assert_max_num_queries
 ):
-    _treated(site_a, coordinator, 5)
+    treated_with_adverse_events(site_a, coordinator, 5)
     with CaptureQueriesContext(connection) as five:
         assert safety_tables(user=statistician).groups[-1].n == 5
-    _treated(site_a, coordinator, 15)
+    treated_with_adverse_events(site_a, coordinator, 15)
 
     with django_assert_max_num_queries(len(five.captured_queries)):
         tables = safety_tables(user=statistician)

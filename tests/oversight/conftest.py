@@ -24,10 +24,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+import time_machine
+from django.db import transaction
 
 import protocol
+from demo.trial import DEFAULT_SEED, demo_trial_seed
 from patients.models import Patient
 from tests.factories import all_criteria_met, screen_patient
+from tests.oversight.demo_trial import LOADED_AT
 from tests.visits.builders import (
     RANDOMIZED_AT,
     death_values,
@@ -123,3 +127,14 @@ def consort_trial(frozen_today, site_a, site_b, coordinator, coordinator_b, fixe
         },
     )
     return HandMadeTrial(d1, d2, c1, d3, c2, d4, c3, late, after, failures)
+
+
+@pytest.fixture(scope="module")
+def demo_trial(django_db_setup, django_db_blocker):
+    """A demo trial of 60 patients (tests/oversight/demo_trial.py), loaded once for the test
+    file that asks for it and rolled back after it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        with time_machine.travel(LOADED_AT, tick=False):
+            demo_trial_seed(patients=60, seed=DEFAULT_SEED)
+        yield
+        transaction.set_rollback(True)

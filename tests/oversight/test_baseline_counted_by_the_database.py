@@ -15,15 +15,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-import pytest
-import time_machine
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from accounts.models import User
 from biology.models import Specimen, SpecimenTimepoint
-from demo.trial import DEFAULT_SEED, demo_trial_seed
 from oversight import dmc_report
 from oversight.baseline import (
     _median,
@@ -35,28 +31,11 @@ from oversight.baseline import (
 from patients.models import Screening
 from randomization.models import Randomization
 from tests.oversight import baseline_before as before
-
-LOADED_AT = dt.datetime(2026, 3, 16, 9, 30, tzinfo=dt.UTC)
-
-
-@pytest.fixture(scope="module")
-def demo_trial(django_db_setup, django_db_blocker):
-    """A demo trial of 60 patients, loaded once for this file and rolled back after it."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        with time_machine.travel(LOADED_AT, tick=False):
-            demo_trial_seed(patients=60, seed=DEFAULT_SEED)
-        yield
-        transaction.set_rollback(True)
+from tests.oversight.demo_trial import LOADED_AT, cutoffs_across_the_trial
 
 
 def _cutoffs() -> list[dt.date]:
-    """The day before the first randomization, days across the trial, and the load's day."""
-    days = sorted(
-        timezone.localtime(at).date()
-        for at in Randomization.objects.values_list("randomized_at", flat=True)
-    )
-    picked = [days[0] - dt.timedelta(days=1), *days[:: max(1, len(days) // 8)], days[-1]]
-    return [*picked, LOADED_AT.date()]
+    return cutoffs_across_the_trial(8)
 
 
 def _assert_same_tables(cutoff: dt.date) -> None:

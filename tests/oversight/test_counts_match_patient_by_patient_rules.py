@@ -14,14 +14,10 @@ import datetime as dt
 import hashlib
 import json
 
-import pytest
-import time_machine
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from accounts.models import User
-from demo.trial import DEFAULT_SEED, demo_trial_seed
 from oversight import dmc_closed, dmc_report
 from oversight.baseline import (
     baseline_table,
@@ -30,32 +26,14 @@ from oversight.baseline import (
     columns_by_stratum,
 )
 from oversight.consort import consort_flow
-from randomization.models import Randomization
 from tests.oversight import baseline_before
 from tests.oversight import patient_by_patient as before
 from tests.oversight.conftest import CUTOFF
-
-LOADED_AT = dt.datetime(2026, 3, 16, 9, 30, tzinfo=dt.UTC)
-
-
-@pytest.fixture(scope="module")
-def demo_trial(django_db_setup, django_db_blocker):
-    """A demo trial of 60 patients, loaded once for this file and rolled back after it."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        with time_machine.travel(LOADED_AT, tick=False):
-            demo_trial_seed(patients=60, seed=DEFAULT_SEED)
-        yield
-        transaction.set_rollback(True)
+from tests.oversight.demo_trial import LOADED_AT, cutoffs_across_the_trial
 
 
 def _cutoffs() -> list[dt.date]:
-    """The day before the first randomization, days across the trial, and the load's day."""
-    days = sorted(
-        timezone.localtime(at).date()
-        for at in Randomization.objects.values_list("randomized_at", flat=True)
-    )
-    picked = [days[0] - dt.timedelta(days=1), *days[:: max(1, len(days) // 6)], days[-1]]
-    return [*picked, LOADED_AT.date()]
+    return cutoffs_across_the_trial(6)
 
 
 def _assert_same_flow(cutoff: dt.date) -> None:
