@@ -1,9 +1,10 @@
 """A run's figures in the reader's language.
 
-The worker stores each run's figures as SVG in English (endpoints.plots.analysis_figures):
-an English reader is served them as stored. A reader in another language gets the figure
-drawn again from the run's results by the same code, in their language, kept in the cache
-per run, figure and language (a finished run's results never change). PNG and PDF are drawn
+The worker stores each run's figures as SVG in English (endpoints.plots.analysis_figures),
+just after its results: an English reader is served them as stored. A reader in another
+language, or anyone asking before they are stored, gets the figure drawn from the run's
+results by the same code, in their language, kept in the cache per run, figure and language
+(a finished run's results never change). PNG and PDF are drawn
 on each request, as before, in the reader's language.
 """
 
@@ -39,10 +40,14 @@ def reader_language() -> str:
 
 def run_figure(run: AnalysisRun, *, name: str, kind: str, file_format: str) -> str | bytes | None:
     """Return one figure of a finished run in the active language: SVG (str), PNG or PDF
-    (bytes); None if the run has no such figure."""
-    stored = ((run.figures or {}).get(name) or {}).get(kind)
-    if stored is None:
+    (bytes); None if the run has no such figure.
+
+    The worker stores the SVGs just after the results (endpoints.services): a figure asked
+    for before, or never stored, is drawn from the results like a figure in another language.
+    """
+    if run.status != AnalysisRun.Status.DONE or not run.results:
         return None
+    stored = ((run.figures or {}).get(name) or {}).get(kind)
     if file_format != "svg":
         return plots.analysis_figure_file(
             run.results or {},
@@ -52,7 +57,7 @@ def run_figure(run: AnalysisRun, *, name: str, kind: str, file_format: str) -> s
             file_format=file_format,
         )
     language = reader_language()
-    if language == STORED_LANGUAGE:
+    if language == STORED_LANGUAGE and stored is not None:
         return str(stored)
     key = f"analysis-figure:{run.pk}:{name}:{kind}:svg:{language}"
     try:

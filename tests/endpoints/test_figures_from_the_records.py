@@ -5,17 +5,23 @@ May); the four survivors are treated (last cycle ended 18 May, end of treatment 
 two of them are seen alive at their month-3 follow-up visit on 20 August. On 10 September
 2025 the statistician presses Recompute: under each month tick, the run's stored SVG counts
 the patients the records show still followed there, arm by arm and pooled.
+
+The worker stores the results first and draws the figures after: whoever asks for a figure
+before it is stored, or after a drawing failed, gets it drawn from the results, the same
+file the worker stores.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 import time_machine
 from django.urls import reverse
 
 import protocol
+from endpoints import services
 from endpoints.datasets import patient_facts, time_to_event_rows
 from endpoints.models import AnalysisRun
 from tests.endpoints.figures_trial import MONTH, all_text, texts, x_tick_labels
@@ -119,3 +125,66 @@ def test_the_runs_by_arm_figure_states_the_comparison_and_the_pooled_one_does_no
     assert f"Unstratified: HR {comparison['cox']['hr']:.2f} (" in " ".join(by_arm)
     assert "Months since randomization" in by_arm
     assert texts(run.figures["OS"]["pooled"], "comparison") == []
+
+
+@pytest.fixture
+def seen_while_drawing(monkeypatch):
+    """The run's status and stored figures as the database held them while the worker drew."""
+    seen = []
+    draw = services._figures
+
+    def watched(results, computed_at):
+        seen.append(AnalysisRun.objects.values_list("status", "figures").get())
+        return draw(results, computed_at)
+
+    monkeypatch.setattr(services, "_figures", watched)
+    return seen
+
+
+def test_the_results_are_stored_before_the_figures_are_drawn(seen_while_drawing, run):
+    assert seen_while_drawing == [(AnalysisRun.Status.DONE, None)]
+    assert {name: set(kinds) for name, kinds in run.figures.items()} == {
+        "OS": {"by_arm", "pooled"},
+        "EFS": {"by_arm", "pooled"},
+        "OS_SUBGROUPS": {"by_arm"},
+    }
+
+
+def test_a_figure_asked_for_before_it_is_stored_is_the_one_the_worker_stores(
+    run, client, statistician
+):
+    stored = run.figures
+    AnalysisRun.objects.filter(pk=run.pk).update(figures=None)
+    client.force_login(statistician)
+
+    for name, kinds in stored.items():
+        for kind, svg in kinds.items():
+            served = client.get(reverse("analysis-figure", args=[run.pk, name, kind]))
+            assert (served.status_code, served.content.decode()) == (200, svg)
+    missing = client.get(reverse("analysis-figure", args=[run.pk, "LFS", "by_arm"]))
+    assert missing.status_code == 404
+
+
+@pytest.fixture
+def drawing_fails(monkeypatch, caplog):
+    def fail(results, computed_at):
+        raise RuntimeError("no room left on the device")
+
+    monkeypatch.setattr(services, "_figures", fail)
+    caplog.set_level(logging.ERROR, logger="endpoints.services")
+    return caplog
+
+
+def test_a_drawing_that_fails_leaves_the_run_done_and_its_figures_drawn_when_asked(
+    drawing_fails, run, client, statistician
+):
+    assert (run.status, run.figures) == (AnalysisRun.Status.DONE, None)
+    assert run.results["endpoints"]["OS"]["pooled"]["n"] == 6
+    logged = [r.getMessage() for r in drawing_fails.get_records("setup")]  # the run's
+    assert f"Analysis run {run.pk}: figures not stored; drawn when asked" in logged
+    client.force_login(statistician)
+
+    served = client.get(reverse("analysis-figure", args=[run.pk, "OS", "pooled"]))
+
+    assert served.status_code == 200
+    assert texts(served.content, "at-risk-pooled-0")[0].text == "6"
