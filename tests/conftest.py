@@ -9,6 +9,7 @@ import pytest
 import time_machine
 
 from accounts.models import Role
+from tests.database_template import ENVIRONMENT as TEMPLATE_ENVIRONMENT
 from tests.factories import SiteFactory, UserFactory, screen_patient
 
 # The suite's assertions read the English msgids; a test of the French interface says so (a
@@ -37,6 +38,16 @@ def pytest_collection_modifyitems(config, items):
     and end together, instead of one worker finishing a long file alone at the end.
     """
     items.sort(key=lambda item: item.get_closest_marker("browser") is None)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Each test database a copy of the migrated template (tests/database_template.py)."""
+    template = os.environ.get(TEMPLATE_ENVIRONMENT)
+    if template:
+        from django.conf import settings
+
+        settings.DATABASES["default"].setdefault("TEST", {})["TEMPLATE"] = template
 
 
 @pytest.fixture(autouse=True)
