@@ -44,8 +44,9 @@ def code_key() -> str:
         if relative.parts[0] in NOT_SCHEMA:
             continue
         digest.update(str(relative).encode() + b"\0" + path.read_bytes() + b"\0")
+    # A set: the project's own egg-info is found once more when the checkout is on sys.path.
     packages = sorted(
-        f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions()
+        {f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions()}
     )
     digest.update("\n".join(packages).encode())
     return digest.hexdigest()[:16]
