@@ -295,12 +295,17 @@ class LeaseKept:
                     logger.warning("Analysis run %s: lease not renewed (%s)", self.run_id, error)
                     connection.close()
                     continue
-                if not renewed:  # its result will not be written either
-                    logger.warning(
-                        "Analysis run %s: attempt %s lost its lease to another worker",
-                        self.run_id,
-                        self.attempt,
-                    )
+                if not renewed:
+                    # Done (its figures are drawn after, still within the lease), or taken
+                    # over by another worker: then this attempt's result will not be written.
+                    if not AnalysisRun.objects.filter(
+                        pk=self.run_id, status=AnalysisRun.Status.DONE
+                    ).exists():
+                        logger.warning(
+                            "Analysis run %s: attempt %s lost its lease to another worker",
+                            self.run_id,
+                            self.attempt,
+                        )
                     return
         finally:
             connection.close()  # this thread's own connection

@@ -170,3 +170,29 @@ def test_it_fails_a_run_whose_worker_died_once_its_attempts_are_used_up(broker, 
 
     failed = AnalysisRun.objects.get(pk=run.pk)
     assert (failed.status, failed.attempts) == (Status.FAILED, 1)
+
+
+@pytest.mark.parametrize(
+    ("finished", "warned"),
+    [
+        # Its results stored, the worker draws the figures still within the lease: the
+        # renewal that finds the run done is no lost lease.
+        (Status.DONE, False),
+        # Another worker's attempt holds the run: this one's result will not be written.
+        (Status.RUNNING, True),
+    ],
+)
+def test_the_lease_thread_warns_only_of_a_run_another_worker_took(
+    settings, caplog, finished, warned
+):
+    settings.ANALYSIS_LEASE_SECONDS = 3  # renewed every second
+    run = AnalysisRun.objects.create(
+        cutoff=CUTOFF, strata_factors=["regimen"], status=finished, attempts=2
+    )
+    caplog.set_level("WARNING", logger="endpoints.services")
+
+    with services.LeaseKept(run_id=run.pk, attempt=1):
+        time.sleep(1.5)  # one renewal, refused: attempt 1 no longer holds the run
+
+    lost = f"Analysis run {run.pk}: attempt 1 lost its lease to another worker"
+    assert (lost in caplog.messages) is warned
