@@ -4,8 +4,8 @@ The worker stores each run's figures as SVG in English (endpoints.plots.analysis
 just after its results: an English reader is served them as stored. A reader in another
 language, or anyone asking before they are stored, gets the figure drawn from the run's
 results by the same code, in their language, kept in the cache per run, figure and language
-(a finished run's results never change). PNG and PDF are drawn
-on each request, as before, in the reader's language.
+(a finished run's results never change). PNG and PDF are drawn on each request, as before,
+in the reader's language.
 """
 
 from __future__ import annotations
@@ -30,8 +30,13 @@ def computed_at(run: AnalysisRun) -> str:
     it in the trial's time with its zone, endpoints.plots.computed_text); a run served from
     an identical finished run shows that run's figures, and its time."""
     computed = run.served_from if run.served_from_id and run.served_from else run
-    finished = computed.finished_at or timezone.now()
-    return finished.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return finished_text(computed.finished_at or timezone.now())
+
+
+def finished_text(finished_at: dt.datetime) -> str:
+    """A run's finish as its figures are given it: the worker drawing them after the results
+    and a reader's request drawing them again write the same time, so the same file."""
+    return finished_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def reader_language() -> str:
@@ -50,7 +55,7 @@ def run_figure(run: AnalysisRun, *, name: str, kind: str, file_format: str) -> s
     stored = ((run.figures or {}).get(name) or {}).get(kind)
     if file_format != "svg":
         return plots.analysis_figure_file(
-            run.results or {},
+            run.results,
             name=name,
             kind=kind,
             computed_at=computed_at(run),
@@ -68,7 +73,7 @@ def run_figure(run: AnalysisRun, *, name: str, kind: str, file_format: str) -> s
     if cached is not None:
         return str(cached)
     drawn = plots.analysis_figure_file(
-        run.results or {}, name=name, kind=kind, computed_at=computed_at(run), file_format="svg"
+        run.results, name=name, kind=kind, computed_at=computed_at(run), file_format="svg"
     )
     if drawn is None:
         return None

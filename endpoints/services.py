@@ -36,6 +36,7 @@ from accounts.models import User
 from endpoints.analysis import cohort_analysis
 from endpoints.cohort import Cohort, cohort_of
 from endpoints.datasets import PatientFacts
+from endpoints.figure_files import finished_text
 from endpoints.fingerprint import DataState, analysis_fingerprint, data_state
 from endpoints.models import AnalysisRun
 from endpoints.plots import analysis_figures
@@ -322,12 +323,12 @@ def _figures_stored(run_id: int, results: dict, finished_at: dt.datetime) -> Non
     """Draw a run's figures once its results are stored, and store them beside.
 
     After, not before: the results are read as soon as they are there, and drawing the five
-    figures costs a third of a second at any size (more than the statistics of 100,000
+    figures costs about half a second at any size (more than the statistics of 100,000
     patients). A figure asked for meanwhile, or never stored (this worker stopped, a
     drawing failed), is drawn from the results when asked (endpoints/figure_files.py).
     """
     try:
-        figures = _figures(results, finished_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
+        figures = _figures(results, finished_text(finished_at))
         AnalysisRun.objects.filter(
             pk=run_id, status=AnalysisRun.Status.DONE, figures__isnull=True
         ).update(figures=figures)
