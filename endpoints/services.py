@@ -15,12 +15,15 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import math
 import threading
 from collections.abc import Sequence
 from functools import partial
 from types import TracebackType
 from typing import Any
 
+import numpy as np
+import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
@@ -337,9 +340,49 @@ def _figures_stored(run_id: int, results: dict, finished_at: dt.datetime) -> Non
 
 
 def _json_column(value: dict) -> Cast:
-    """`value` for a JSON column, serialised once and refusing NaN (which PostgreSQL's jsonb
-    refuses too, with a less telling error): the field would serialise it again."""
-    return Cast(Value(json.dumps(value, allow_nan=False)), output_field=JSONField())
+    """`value` for a JSON column, serialised once (results_json): the field would serialise
+    it again."""
+    return Cast(Value(results_json(value)), output_field=JSONField())
+
+
+def results_json(value: dict) -> str:
+    """A run's results as JSON text, refusing NaN or infinity as json.dumps(allow_nan=False)
+    does (JSON cannot hold them).
+
+    orjson, not json: a large run's Kaplan-Meier curves are megabytes of floats, which json
+    formats twenty times slower (100k patients: 40-65 ms of a 0.3 s pipeline beside its
+    statistics). orjson writes a non-finite float as null, hence the check first.
+    """
+    _refuse_non_finite(value)
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
+
+
+def _refuse_non_finite(value: Any) -> None:
+    """Raise ValueError, as json.dumps(allow_nan=False) does, on a NaN or infinity anywhere
+    in `value`; a list of numbers is checked in one pass at C speed."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            try:
+                if all(map(math.isfinite, item)):
+                    continue
+            except (TypeError, OverflowError):  # not floats only: each item on its own
+                pending.extend(item)
+                continue
+            raise ValueError(_NOT_FINITE)
+        elif isinstance(item, np.ndarray):
+            if item.dtype.kind in "fc" and not np.isfinite(item).all():
+                raise ValueError(_NOT_FINITE)
+            if item.dtype.kind == "O":
+                pending.extend(item.tolist())
+        elif isinstance(item, float | np.floating) and not math.isfinite(item):
+            raise ValueError(_NOT_FINITE)
+
+
+_NOT_FINITE = "Out of range float values are not JSON compliant"
 
 
 def analysis_run_execute(*, run_id: int) -> AnalysisRun | None:
