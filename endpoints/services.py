@@ -359,7 +359,8 @@ def results_json(value: dict) -> str:
 
 def _refuse_non_finite(value: Any) -> None:
     """Raise ValueError, as json.dumps(allow_nan=False) does, on a NaN or infinity anywhere
-    in `value`; a list of numbers is checked in one pass at C speed."""
+    in `value`; a list of numbers, with or without gaps (None), is checked in one pass at C
+    speed."""
     pending = [value]
     while pending:
         item = pending.pop()
@@ -367,12 +368,15 @@ def _refuse_non_finite(value: Any) -> None:
             pending.extend(item.values())
         elif isinstance(item, list | tuple):
             try:
-                if all(map(math.isfinite, item)):
+                finite = all(map(math.isfinite, item))
+            except (TypeError, OverflowError):
+                try:  # numbers with gaps (a curve's confidence limits where it has none)
+                    finite = all(map(math.isfinite, [x for x in item if x is not None]))
+                except (TypeError, OverflowError):  # not numbers only: each item on its own
+                    pending.extend(item)
                     continue
-            except (TypeError, OverflowError):  # not floats only: each item on its own
-                pending.extend(item)
-                continue
-            raise ValueError(_NOT_FINITE)
+            if not finite:
+                raise ValueError(_NOT_FINITE)
         elif isinstance(item, np.ndarray):
             if item.dtype.kind in "fc" and not np.isfinite(item).all():
                 raise ValueError(_NOT_FINITE)

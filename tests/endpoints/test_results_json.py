@@ -25,7 +25,13 @@ def test_the_results_read_back_as_json_wrote_them():
             "not_estimable": None,
             "stratified": True,
         },
-        "curves": {"dex": {"time": [0, 30, 61], "survival": [1.0, 0.95, 0.8999999999999999]}},
+        "curves": {
+            "dex": {
+                "time": [0, 30, 61],
+                "survival": [1.0, 0.95, 0.8999999999999999],
+                "lower": [None, 0.9, 0.82],  # no confidence limit at the first point
+            }
+        },
         "labels": ["Décès", 'quote " and \\ backslash', "\u2265 60 ans"],
         "by_level": {1: "first level", 2: "second level"},
         "numpy": [np.float64(0.1), np.int64(3)],
@@ -40,12 +46,21 @@ def test_the_results_read_back_as_json_wrote_them():
     [
         {"os": {"hr": float("nan")}},
         {"curves": {"lower": [0.5, 0.4, float("-inf")]}},
+        {"curves": {"lower": [None, 0.4, float("nan")]}},
         {"curves": {"upper": ["one", 1.0, float("inf")]}},
         {"levels": [{"hr": 1.2}, {"hr": float("nan")}]},
         {"array": np.array([0.1, np.nan])},
         {"scalar": np.float64("inf")},
     ],
-    ids=["value", "list of floats", "mixed list", "list of dicts", "numpy array", "numpy scalar"],
+    ids=[
+        "value",
+        "list of floats",
+        "list with gaps",
+        "mixed list",
+        "list of dicts",
+        "numpy array",
+        "numpy scalar",
+    ],
 )
 def test_a_nan_or_an_infinity_anywhere_is_refused(results):
     with pytest.raises(ValueError, match="not JSON compliant"):
