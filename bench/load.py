@@ -80,7 +80,9 @@ class Failed(Exception):
 
 
 def _patients_in(url: str) -> int | None:
-    """Patients in the bench database; None when it holds no trial yet."""
+    """Patients in the bench database; None when it holds no trial yet. Exits when it holds
+    a demo whose load stopped half-way: its patients are all screened before their courses
+    are written, so their number alone would pass it for a whole trial."""
     with psycopg2.connect(url) as connection, connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass('accounts_site') IS NOT NULL")
         if not cursor.fetchone()[0]:
@@ -88,6 +90,14 @@ def _patients_in(url: str) -> int | None:
         cursor.execute("SELECT count(*) FROM accounts_site")
         if cursor.fetchone()[0] == 0:
             return None
+        # seed_demo's last act, once every step is written: the analysis is requested.
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM endpoints_analysisrun)")
+        if not cursor.fetchone()[0]:
+            sys.exit(
+                f"{connection.info.dbname} holds a demo trial whose load stopped half-way (no "
+                "analysis was requested at its end): drop the database, or empty it with "
+                "`manage.py flush`, and run this again."
+            )
         cursor.execute("SELECT count(*) FROM patients_patient")
         return cursor.fetchone()[0]
 
