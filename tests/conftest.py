@@ -9,6 +9,7 @@ import pytest
 import time_machine
 
 from accounts.models import Role
+from tests import database_as_migrated
 from tests.database_template import ENVIRONMENT as TEMPLATE_ENVIRONMENT
 from tests.factories import SiteFactory, UserFactory, screen_patient
 
@@ -48,6 +49,14 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
         from django.conf import settings
 
         settings.DATABASES["default"].setdefault("TEST", {})["TEMPLATE"] = template
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database as migrate left it, restored so after each transactional test
+    (tests/database_as_migrated.py)."""
+    with django_db_blocker.unblock():
+        database_as_migrated.capture()
 
 
 @pytest.fixture(autouse=True)
