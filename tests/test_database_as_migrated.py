@@ -3,8 +3,6 @@ gone, the seeds are back as they were, the audit chain is whole (tests/database_
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.db import connection
 
@@ -16,26 +14,24 @@ from tests.factories import SiteFactory, screen_patient
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def _lines(rows: dict[str, bytes]) -> dict[str, list[bytes]]:
+    return {table: sorted(text.splitlines()) for table, text in rows.items()}
+
+
 def _rows() -> dict[str, list[bytes]]:
     """Every table's rows (COPY text lines, sorted), but the chain's links."""
-    rows = {}
-    with connection.cursor() as cursor:
-        for table in database_as_migrated.captured().tables:
-            if table in database_as_migrated.SEALED_AT_COMMIT:
-                continue
-            copied = io.BytesIO()
-            cursor.cursor.copy_expert(f"COPY {connection.ops.quote_name(table)} TO STDOUT", copied)
-            rows[table] = sorted(copied.getvalue().splitlines())
-    return rows
+    return _lines(database_as_migrated.table_rows(database_as_migrated.captured().tables))
 
 
 def _as_migrated() -> dict[str, list[bytes]]:
     captured = database_as_migrated.captured()
-    return {
-        table: sorted(captured.rows.get(table, b"").splitlines())
-        for table in captured.tables
-        if table not in database_as_migrated.SEALED_AT_COMMIT
-    }
+    return _lines(
+        {
+            table: captured.rows.get(table, b"")
+            for table in captured.tables
+            if table not in database_as_migrated.SEALED_AT_COMMIT
+        }
+    )
 
 
 def _event_rows() -> int:
