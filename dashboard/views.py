@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -23,9 +22,8 @@ from dashboard.selectors import (
     log_sort_valid,
     patient_search,
     screening_log_page,
+    screening_log_totals,
 )
-from patients.models import ScreeningOutcome
-from patients.selectors import screening_log
 from randomization.blinding import arms_visible_to
 from review.selectors import query_counts
 from safety.selectors import (
@@ -86,15 +84,11 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         site=site, status=filter_form.chosen("status"), arm=filter_form.chosen("arm")
     )
     sort = log_sort_valid(request.GET.get("sort", LOG_SORT_DEFAULT))
-    log = screening_log_page(request.user, filters, sort, request.GET.get("page"))
+    totals = screening_log_totals(request.user, site)
+    log = screening_log_page(request.user, filters, sort, request.GET.get("page"), totals)
     deviations = open_deviations(request.user, site)
     saes_awaiting = sae_reports_awaiting_submission(request.user, site, limit=SAES_SHOWN)
     saes_awaiting_count = sae_reports_awaiting_submission_count(request.user, site)
-    totals = screening_log(request.user, site).aggregate(
-        screened=Count("pk"),
-        eligible=Count("pk", filter=Q(screening__outcome=ScreeningOutcome.ELIGIBLE)),
-        failures=Count("pk", filter=Q(screening__outcome=ScreeningOutcome.SCREEN_FAILURE)),
-    )
     return render(
         request,
         "accounts/dashboard.html",

@@ -74,6 +74,10 @@ class DataQuery(RecordReference):
 
     class Meta:
         ordering = ["-raised_at"]
+        indexes = [
+            # The query list's page, newest first, read in the index's order.
+            models.Index(fields=["-raised_at", "-id"], name="queries_newest_first"),
+        ]
         constraints = [
             # One open automatic query per check and record, however often the checks run.
             models.UniqueConstraint(

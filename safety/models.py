@@ -55,6 +55,11 @@ class SaeReport(ClinicalRecord):
 
     class Meta:
         ordering = ["-site_aware_at", "-pk"]
+        indexes = [
+            # The dashboard's few most urgent reports awaiting submission (earliest awareness
+            # first): read from the index, not sorted out of every report of the trial.
+            models.Index(fields=["site_aware_at", "id"], name="sae_report_by_awareness"),
+        ]
 
     def __str__(self) -> str:
         return f"SAE {self.pk} of {self.patient}"

@@ -339,6 +339,15 @@ class FollowUpVisit(ClinicalRecord):
                 name="followup_done_or_missed_not_both",
             ),
         ]
+        indexes = [
+            # The worklist's visits still owed whose window has opened: not the years of
+            # visits scheduled ahead for every patient in follow-up.
+            models.Index(
+                fields=["window_opens_on"],
+                condition=Q(performed_on__isnull=True, missed_reason=""),
+                name="owed_visits_by_window",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.patient} follow-up {self.label}"
@@ -471,6 +480,14 @@ class ProtocolDeviation(models.Model):
         ordering = ["-detected_at"]
         constraints = [
             models.UniqueConstraint(fields=["cycle", "kind"], name="one_deviation_per_cycle_kind"),
+        ]
+        indexes = [
+            # The dashboard's most serious and recent open deviations, in the index's order.
+            models.Index(
+                fields=["severity", "-detected_at"],
+                condition=Q(corrected_at__isnull=True),
+                name="open_deviations_by_severity",
+            ),
         ]
 
     def __str__(self) -> str:
