@@ -83,6 +83,8 @@ MIDDLEWARE = [
     # A control character in the path or query string is a 400 before any view reads it.
     "refusals.middleware.ControlCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The 30-minute idle timeout, the session saved at most once a minute (not every request).
+    "accounts.middleware.SessionIdleTimeoutMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -340,9 +342,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
-# 30-minute idle timeout: every request pushes the expiry forward.
+# 30-minute idle timeout: activity pushes the expiry forward, at most once every
+# SESSION_REFRESH_SECONDS (accounts.middleware.SessionIdleTimeoutMiddleware).
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_SECONDS = 60
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
