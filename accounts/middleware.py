@@ -32,7 +32,7 @@ class SessionIdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        session = request.session  # type: ignore[attr-defined]
+        session = request.session
         if SESSION_KEY in session:  # a logged-in session (reading it loads it)
             now = int(time.time())
             refreshed = session.get(SESSION_REFRESHED_KEY)
