@@ -13,5 +13,8 @@ COPY . .
 RUN DEBUG=false SECRET_KEY=collectstatic-only-not-a-secret \
     DATABASE_URL=postgres://unused@localhost/unused \
     python manage.py collectstatic --no-input
+# The worker's kept columns (docker-compose's `cohort` volume takes this folder's owner and
+# mode): its user's alone, or endpoints/cohort_cache.py will not use it.
+RUN install -d -o nobody -m 700 /var/cache/trialsite/cohort
 USER nobody
 EXPOSE 8000

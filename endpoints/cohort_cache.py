@@ -17,6 +17,9 @@ its own snapshot:
 3. takes the patients randomized by its cut-off; a patient with a date that a rule
    compares with the cut-off after it (`Reading.dated`) is read again at the cut-off.
 
+A worker brings the kept columns up to date as it starts (`kept_columns_refresh`), so that
+the first run after a deployment or a restart finds them too.
+
 When the reading transaction has written (its rows are sealed into the chain only when it
 commits: a test's, a command's), every patient is read, as before the cache, and nothing is
 kept. A write the audit trail does not see (its triggers disabled by the database's owner,
@@ -93,18 +96,70 @@ def kept_cohort(cutoff: dt.date) -> Cohort:
         head = _chain_head(cursor)
         if not folder or head is None or _has_written(cursor):
             return Reading(cursor, cutoff).cohort()
-        path = _path(Path(folder))
-        kept = _load(path, cursor, head)
-        if kept is None:
-            kept = _read(cursor, head, patients=None)
-            _store(path, kept)
-        elif kept.seq < head[0]:
-            kept, store = _updated(cursor, kept, head)
-            if store:
-                _store(path, kept)
-        elif kept.seq > head[0]:  # kept by a later snapshot than this run's: not for it
+        brought = _brought_to(cursor, _path(Path(folder)), head, store_any_change=False)
+        if brought is None:  # kept by a later snapshot than this run's: not for it
             return Reading(cursor, cutoff).cohort()
-        return _at_cutoff(cursor, kept, cutoff)
+        return _at_cutoff(cursor, brought.kept, cutoff)
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """What a refresh of the kept columns did: the patients kept, and how many it read again
+    (None: every patient, nothing usable being kept)."""
+
+    patients: int
+    read_again: int | None
+    seq: int
+
+
+def kept_columns_refresh() -> Refreshed | None:
+    """Bring the kept columns up to the audit chain's head and store them; None when there is
+    nothing to keep (no cache folder, no audited write yet).
+
+    A worker does this as it starts (endpoints/tasks.py). The columns kept by the last run
+    are of no use after the reading code changed (a deployment), a database was restored,
+    or the folder was emptied (a container's temporary folder): without this, the first
+    Recompute after that would read every patient (seconds at a million patients, more than
+    its statistics), instead of the patients written since.
+    """
+    folder = settings.COHORT_CACHE_DIR
+    if not folder:
+        return None
+    with reading() as cursor:
+        head = _chain_head(cursor)
+        if head is None or _has_written(cursor):
+            return None
+        brought = _brought_to(cursor, _path(Path(folder)), head, store_any_change=True)
+    if brought is None:  # a later snapshot stored them meanwhile: already up to date
+        return None
+    return Refreshed(len(brought.kept), brought.read_again, brought.kept.seq)
+
+
+@dataclass(frozen=True)
+class _Brought:
+    kept: KeptColumns
+    read_again: int | None  # None: every patient
+
+
+def _brought_to(
+    cursor: Any, path: Path, head: tuple[int, str], *, store_any_change: bool
+) -> _Brought | None:
+    """The kept columns as of `head`: those stored, with the patients written since read
+    again (every patient when nothing usable is stored), stored again when worth it (or on
+    any change); None when the stored ones are of a later snapshot than this one."""
+    kept = _load(path, cursor, head)
+    if kept is None:
+        kept = _read(cursor, head, patients=None)
+        _store(path, kept)
+        return _Brought(kept, None)
+    if kept.seq > head[0]:
+        return None
+    if kept.seq == head[0]:
+        return _Brought(kept, 0)
+    kept, store, read_again = _updated(cursor, kept, head)
+    if store or store_any_change:
+        _store(path, kept)
+    return _Brought(kept, read_again)
 
 
 def _chain_head(cursor: Any) -> tuple[int, str] | None:
@@ -261,19 +316,23 @@ def _event_tables() -> list[str]:
     return [by_table[table].pgh_event_model._meta.db_table for table in READ_TABLES]
 
 
-def _updated(cursor: Any, kept: KeptColumns, head: tuple[int, str]) -> tuple[KeptColumns, bool]:
-    """The kept columns with the patients written since read again, and whether they are
-    worth storing: after a full read, or once enough has changed since the file (rewriting
-    a million patients' columns costs about 0.2 s; reading a thousand again, far less)."""
+def _updated(
+    cursor: Any, kept: KeptColumns, head: tuple[int, str]
+) -> tuple[KeptColumns, bool, int | None]:
+    """The kept columns with the patients written since read again, whether they are worth
+    storing (after a full read, or once enough has changed since the file: rewriting a
+    million patients' columns costs about 0.2 s; reading a thousand again, far less), and
+    how many patients were read again (None: every one)."""
     limit = int(FULL_READ_SHARE * len(kept))
     changed, links = written_since(cursor, kept.seq, max(limit, MIN_LINKS_LOOKED_AT))
     if changed is None or len(changed) > limit:
-        return _read(cursor, head, patients=None), True
+        return _read(cursor, head, patients=None), True, None
     store = len(changed) >= STORE_AFTER_PATIENTS or links >= STORE_AFTER_LINKS
     if not len(changed):
-        return KeptColumns(head[0], head[1], kept.columns), store
+        return KeptColumns(head[0], head[1], kept.columns), store, 0
     fresh = _read(cursor, head, patients=changed)
-    return KeptColumns(head[0], head[1], _merged(kept.columns, changed, fresh.columns)), store
+    columns = _merged(kept.columns, changed, fresh.columns)
+    return KeptColumns(head[0], head[1], columns), store, len(changed)
 
 
 def _merged(

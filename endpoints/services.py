@@ -17,6 +17,7 @@ import json
 import logging
 import math
 import threading
+import time
 from collections.abc import Sequence
 from functools import partial
 from types import TracebackType
@@ -38,6 +39,7 @@ import protocol
 from accounts.models import User
 from endpoints.analysis import cohort_analysis
 from endpoints.cohort import Cohort, cohort_of
+from endpoints.cohort_cache import Refreshed, kept_columns_refresh
 from endpoints.datasets import PatientFacts
 from endpoints.figure_files import finished_text
 from endpoints.fingerprint import DataState, analysis_fingerprint, data_state
@@ -538,6 +540,24 @@ def analysis_runs_sweep(*, now: dt.datetime | None = None) -> list[int]:
     for run_id in unsent.values_list("pk", flat=True):
         transaction.on_commit(partial(analysis_run_send, run_id=run_id), robust=True)
     return requeued
+
+
+def cohort_columns_refresh() -> Refreshed | None:
+    """Bring the patients' columns the worker keeps between runs up to date with the data
+    (endpoints/cohort_cache.py), so that the next run reads only the patients written after.
+    A worker does this as it starts."""
+    started = time.perf_counter()
+    refreshed = kept_columns_refresh()
+    if refreshed is not None:
+        read = "every patient" if refreshed.read_again is None else refreshed.read_again
+        logger.info(
+            "Cohort columns kept up to link %s: %s patients, read again: %s, in %.2f s",
+            refreshed.seq,
+            refreshed.patients,
+            read,
+            time.perf_counter() - started,
+        )
+    return refreshed
 
 
 def analysis_nightly_refresh() -> AnalysisRun:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
+from celery.signals import worker_ready
 from django.conf import settings
 
 from endpoints import selectors, services
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -47,3 +52,21 @@ def analysis_runs_sweep_task() -> int:
 @shared_task(name="endpoints.analysis_nightly_refresh")
 def analysis_nightly_refresh_task() -> int:
     return services.analysis_nightly_refresh().pk
+
+
+@shared_task(name="endpoints.cohort_columns_refresh", ignore_result=True)
+def cohort_columns_refresh_task() -> None:
+    services.cohort_columns_refresh()
+
+
+@worker_ready.connect
+def _cohort_columns_refreshed_on_start(**_kwargs: object) -> None:
+    """Queue the kept columns' refresh as a worker starts: after a deployment (the reading
+    code changed) or a restart (the folder emptied), the first Recompute would otherwise
+    read every patient."""
+    if not settings.COHORT_CACHE_DIR:
+        return
+    try:
+        cohort_columns_refresh_task.apply_async(expires=settings.ANALYSIS_TIME_LIMIT_SECONDS)
+    except Exception:  # the worker runs without: the first run reads every patient
+        logger.exception("Cohort columns' refresh not queued")
