@@ -18,7 +18,8 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from types import TracebackType
 from typing import Any
@@ -136,16 +137,23 @@ class AnalysisInputs:
     data_locks: dict[str, Any]
 
 
-def analysis_inputs(cutoff: dt.date, *, facts: bool = True) -> AnalysisInputs:
-    """Read the audit chain's head, the patients' columns and the locks in one REPEATABLE
-    READ snapshot, so the fingerprint stands for exactly the data the results are computed
-    from (a write committing meanwhile is in neither). Without `facts`, only the head and
-    the locks."""
+@contextmanager
+def analysis_snapshot() -> Iterator[None]:
+    """One REPEATABLE READ, read-only snapshot for what follows (the caller's, within its
+    transaction): every read in it sees the data as of one moment."""
     outermost = not connection.in_atomic_block
     with transaction.atomic():
         if outermost:  # within a caller's transaction, its snapshot is the one
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
+def analysis_inputs(cutoff: dt.date, *, facts: bool = True) -> AnalysisInputs:
+    """Read the audit chain's head, the patients' columns and the locks in one snapshot, so
+    the fingerprint stands for exactly the data the results are computed from (a write
+    committing meanwhile is in neither). Without `facts`, only the head and the locks."""
+    with analysis_snapshot():
         state = data_state()
         read = cohort_of(cutoff) if facts else None
         return AnalysisInputs(state, read, analysis_data_locks())
@@ -431,10 +439,14 @@ def analysis_run_compute(*, run_id: int, attempt: int) -> AnalysisRun | None:
         pk=run_id, status=AnalysisRun.Status.RUNNING, attempts=attempt
     )
     try:
-        # The head alone first: no facts read when an identical run can be reused.
-        head = analysis_inputs(run.cutoff, facts=False)
-        fingerprint = _fingerprint(run, head.state)
-        finished = _identical_finished_run(run, fingerprint)
+        # The head alone first: no facts read when an identical run can be reused; else the
+        # facts, in the same snapshot as the head and the locks read with it.
+        with analysis_snapshot():
+            head = analysis_inputs(run.cutoff, facts=False)
+            fingerprint = _fingerprint(run, head.state)
+            finished = _identical_finished_run(run, fingerprint)
+            if finished is None:
+                inputs = dataclasses.replace(head, cohort=cohort_of(run.cutoff))
         if finished is not None:
             now = timezone.now()
             done = held.update(
@@ -455,7 +467,6 @@ def analysis_run_compute(*, run_id: int, attempt: int) -> AnalysisRun | None:
                 updated_at=now,
             )
         else:
-            inputs = analysis_inputs(run.cutoff)
             results = _results_of(inputs, run.cutoff, run.strata_factors, run.ties)
             finished_at = timezone.now()
             done = held.update(
@@ -464,7 +475,7 @@ def analysis_run_compute(*, run_id: int, attempt: int) -> AnalysisRun | None:
                 lease_expires_at=None,
                 results=_json_column(results),
                 updated_at=finished_at,
-                fingerprint=_fingerprint(run, inputs.state),
+                fingerprint=fingerprint,
                 data_seq=inputs.state.seq,
             )
     except Exception as exc:
