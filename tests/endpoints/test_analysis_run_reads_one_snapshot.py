@@ -17,8 +17,11 @@ from django.db import connection
 from audit.models import ChainLink
 from endpoints import services
 from endpoints.models import AnalysisRun
-from tests.endpoints.test_analysis_runs_on_a_worker import CUTOFF, _alive
-from tests.endpoints.test_analysis_runs_on_a_worker import trial  # noqa: F401 (a fixture)
+from tests.endpoints.test_analysis_runs_on_a_worker import (
+    CUTOFF,
+    _alive,
+    trial,  # noqa: F401 (a fixture)
+)
 from tests.visits.builders import death_values
 from visits.services import off_study_record
 
@@ -38,7 +41,9 @@ def _deaths(run: AnalysisRun) -> int:
 
 
 def test_a_write_committed_while_the_worker_decides_is_in_neither_the_facts_nor_the_state(
-    trial, coordinator, monkeypatch  # noqa: F811
+    trial,  # noqa: F811 (the fixture imported above)
+    coordinator,
+    monkeypatch,
 ):
     survivor = _alive(trial)[0].patient
     deciding = services._identical_finished_run

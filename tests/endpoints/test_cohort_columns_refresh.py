@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the cohort cache test's fixtures, imported and then asked for)
 """A worker brings the kept columns up to date as it starts (services.cohort_columns_refresh),
 so the first run after a deployment or a restart reads only the patients written since,
 not every patient; the columns it keeps give what a read of every patient gives.
@@ -64,7 +65,7 @@ def test_after_a_write_it_reads_again_that_patient_and_stores_the_columns(
     assert refreshed.read_again == 1
     assert reads == [("open", [trial[1].pk])]
     # Stored although one patient is far fewer than a run would store after.
-    assert 1 < cohort_cache.STORE_AFTER_PATIENTS
+    assert cohort_cache.STORE_AFTER_PATIENTS > 1
     assert _stored_link(settings) == refreshed.seq == _chain_head()
     assert _kept_equals_a_full_read(CUTOFF, reads)[0][0] == "cut-off"
 
