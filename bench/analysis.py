@@ -298,7 +298,8 @@ STAGES = {
         ("endpoints.analysis", "overall_survival"),
         ("endpoints.analysis", "time_to_event_column"),
     ),
-    "figures": (("endpoints.services", "_figures"),),
+    # Drawn and stored once the results are stored (the run done): timed apart.
+    "figures": (("endpoints.services", "_figures_stored"),),
 }
 
 
