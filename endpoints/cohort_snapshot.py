@@ -27,10 +27,19 @@ logger = logging.getLogger(__name__)
 class Beside(Generic[T]):
     """Run `work(cursor)` on a connection of its own holding `cursor`'s snapshot, in a thread
     started on entering; `result()` waits for it. Without such a connection (the transaction
-    has written, or the server refuses), `result()` runs it on `cursor` itself."""
+    has written, or the server refuses), or when asked to read `alone` (a small read, for
+    which opening a connection costs more than it saves), `result()` runs it on `cursor`
+    itself."""
 
-    def __init__(self, cursor: Any, work: Callable[[Any], T], settings: dict[str, str]) -> None:
-        self.cursor, self.work, self.settings = cursor, work, settings
+    def __init__(
+        self,
+        cursor: Any,
+        work: Callable[[Any], T],
+        settings: dict[str, str],
+        *,
+        alone: bool = False,
+    ) -> None:
+        self.cursor, self.work, self.settings, self.alone = cursor, work, settings, alone
         self._connection: Any = None
         self._thread: threading.Thread | None = None
         self._value: T | None = None
@@ -40,7 +49,7 @@ class Beside(Generic[T]):
         # PostgreSQL exports no snapshot from within a savepoint (a nested atomic block);
         # an atomic block nested without one (savepoint=False, as the worker's read is
         # within analysis_inputs') is listed as None.
-        clean = all(savepoint is None for savepoint in connection.savepoint_ids)
+        clean = not self.alone and all(savepoint is None for savepoint in connection.savepoint_ids)
         if clean:
             self.cursor.execute("SELECT pg_current_xact_id_if_assigned() IS NULL")
             (clean,) = self.cursor.fetchone()

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 from django.db import connection, transaction
 
-from endpoints.cohort import Cohort, recorded_cohort
+from endpoints import cohort
+from endpoints.cohort import Cohort, Reading, reading, recorded_cohort
 from tests.endpoints.test_patient_facts_queries import (
     CUTOFF,
     _more_records,
@@ -127,3 +128,35 @@ def recorded_cohort_in_a_savepoint() -> Cohort:
     """The read within a savepoint, where PostgreSQL exports no snapshot: on one connection."""
     with transaction.atomic(), transaction.atomic():
         return recorded_cohort(CUTOFF)
+
+
+@pytest.mark.usefixtures("in_september")
+def test_a_read_of_a_few_patients_stays_on_one_connection(site_a, coordinator, opened):
+    """The patients written since the kept columns (endpoints/cohort_cache.py) are read
+    again on the reading connection alone: a second connection costs more than it saves."""
+    patients = [_with_full_history(site_a, coordinator, number) for number in range(8)]
+    _more_records(patients, coordinator)
+    every = recorded_cohort(CUTOFF)
+    opened.clear()
+    few = [p.pk for p in patients[2:5]]
+
+    with reading() as cursor:
+        some = Reading(cursor, CUTOFF, few).cohort()
+
+    assert opened == []
+    at = np.flatnonzero(np.isin(every.patient_ids, few))
+    assert len(at) == len(few)
+    for name, column in _columns(some).items():
+        np.testing.assert_array_equal(column, _columns(every)[name][at], err_msg=name)
+
+
+@pytest.mark.usefixtures("in_september")
+def test_a_read_of_many_patients_reads_beside(site_a, coordinator, opened, monkeypatch):
+    monkeypatch.setattr(cohort, "ALONE_BELOW_PATIENTS", 3)
+    patients = [_with_full_history(site_a, coordinator, number) for number in range(4)]
+    opened.clear()
+
+    with reading() as cursor:
+        Reading(cursor, CUTOFF, [p.pk for p in patients]).cohort()
+
+    assert len(opened) == 1
