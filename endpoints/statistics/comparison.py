@@ -99,9 +99,10 @@ def _observed_expected(
     d1 = np.add.reduceat(dead_treated, starts, dtype=np.int64)
     r1 = np.add.reduceat(treated_sorted, starts, dtype=np.int64)
     stratum = c[starts]
-    # Rows (treated rows) in the strata sorted after each block's stratum.
-    after = n - np.cumsum(np.bincount(codes))
-    after1 = int(treated.sum()) - np.cumsum(np.bincount(codes, weights=treated))
+    # Rows (treated rows) in the strata sorted after each block's stratum, counted over the
+    # blocks: counting the patients' codes took a 64-bit copy of them (and of the arm).
+    after = n - np.cumsum(np.bincount(stratum, weights=rows))
+    after1 = int(treated.sum()) - np.cumsum(np.bincount(stratum, weights=r1))
     at_risk = (np.cumsum(rows[::-1])[::-1] - after[stratum]).astype(float)
     at_risk1 = np.cumsum(r1[::-1])[::-1] - after1[stratum]
     deaths = d > 0

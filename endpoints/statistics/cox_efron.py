@@ -37,6 +37,7 @@ TIES = ("efron", "breslow")
 # Rows of (time, died, covariates) counted in one array when there are at most this many
 # possible ones per patient; beyond (times or covariates that rarely repeat), by a sort.
 DENSE_KEYS_PER_PATIENT = 4
+DEATHS_PER_BLOCK = 1 << 16  # Efron's per-death terms computed this many deaths at a time
 
 # Score and information of one weighting of the death times.
 Moments = tuple[np.ndarray, np.ndarray]
@@ -243,15 +244,13 @@ class _RiskSets:
         self.ties = self.by_group(dead_count)  # deaths per time
         self.x_dead = self.by_group(dead_count[:, None] * x[self.dead])
         self.dead_count = dead_count
-        # Each death's tie group and its rank k = 0..d-1 within it (Efron's k/d; Breslow: 0).
-        deaths = self.ties.astype(np.int64)
-        self.death_starts = np.cumsum(deaths) - deaths
-        self.group = np.repeat(np.arange(self.n_groups), deaths)
-        if ties == "breslow":
-            self.f = np.zeros(len(self.group))
-        else:
-            rank = np.arange(len(self.group)) - np.repeat(self.death_starts, deaths)
-            self.f = rank / self.ties[self.group]
+        self.breslow = ties == "breslow"
+        # Efron's terms are per death, taken DEATHS_PER_BLOCK deaths at a time whatever the
+        # tie groups (a million patients: 870,000 deaths; EFS counts every induction failure
+        # on day 0, one group of hundreds of thousands). A time's deaths are numbered
+        # first_death .. deaths_until - 1.
+        self.deaths_until = np.cumsum(self.ties.astype(np.int64))
+        self.first_death = self.deaths_until - self.ties.astype(np.int64)
 
     def by_group(self, values: np.ndarray) -> np.ndarray:
         """Sums over each death time's rows (the death rows are in group order)."""
@@ -284,7 +283,7 @@ class _RiskSets:
             for j in range(i, p):
                 s2[:, i, j] = s2[:, j, i] = np.cumsum(wx[:, i] * x[:, j])[last]
         ev_w, ev_x = w[self.dead], x[self.dead]
-        n, group, by_group = self.n_groups, self.group, self.by_group
+        n, by_group = self.n_groups, self.by_group
         # Tied deaths' sums per death time.
         d0 = by_group(ev_w)
         d1 = by_group(ev_w[:, None] * ev_x).reshape(n, p)
@@ -292,23 +291,8 @@ class _RiskSets:
         for i in range(p):
             for j in range(i, p):
                 d2[:, i, j] = d2[:, j, i] = by_group(ev_w * ev_x[:, i] * ev_x[:, j])
-        # Efron: the k-th of d tied deaths sees the risk set less k/d of the tied deaths'
-        # weight, a0_k = s0 - f_k d0 (f_k = k/d). The sums over k of 1/a0_k, f_k/a0_k,
-        # 1/a0_k², f_k/a0_k², f_k²/a0_k² per death time carry every term below, so the
-        # p × p arrays are built per death time, not per death. Breslow: every tied death
-        # sees the whole risk set (f_k = 0), and the terms in f vanish.
-        f = self.f
-        a0 = s0[group] - f * d0[group]
-        inverse = 1 / a0
-
-        def by_death_group(values: np.ndarray) -> np.ndarray:  # sums over each time's deaths
-            return np.add.reduceat(values, self.death_starts)
-
-        c1, c2 = by_death_group(inverse), by_death_group(f * inverse)
-        square = inverse * inverse
-        c3, c4 = by_death_group(square), by_death_group(f * square)
-        c5 = by_death_group(f * f * square)
-        loglik = float(self.dead_count @ eta[self.dead] - (np.log(a0) + shift).sum())
+        log_a0, (c1, c2, c3, c4, c5) = self._tied_sums(s0, d0)
+        loglik = float(self.dead_count @ eta[self.dead] - log_a0 - shift * self.ties.sum())
         results = []
         for weight in weights:
             k = np.ones(n) if weight is None else weight
@@ -324,6 +308,40 @@ class _RiskSets:
             )
             results.append((score, information))
         return loglik, results
+
+    def _tied_sums(self, s0: np.ndarray, d0: np.ndarray) -> tuple[float, np.ndarray]:
+        """Σ log a0 over the deaths, and per death time the sums over its tied deaths of 1/a0,
+        f/a0, 1/a0², f/a0², f²/a0² (the rows of the second array). These carry every term of
+        the score and information, so the p × p arrays are built per death time, not per
+        death.
+
+        Efron: the k-th of d tied deaths (k = 0..d-1) sees the risk set less k/d of the tied
+        deaths' weight, a0 = s0 - f d0 with f = k/d. Breslow: every tied death sees the whole
+        risk set (f = 0): the sums are d/s0 and d/s0², and those in f vanish.
+        """
+        sums = np.zeros((5, self.n_groups))
+        if self.breslow:
+            sums[0] = self.ties / s0
+            sums[2] = sums[0] / s0
+            return float(self.ties @ np.log(s0)), sums
+        log_a0, until, first = 0.0, self.deaths_until, self.first_death
+        total = int(until[-1]) if len(until) else 0
+        for low in range(0, total, DEATHS_PER_BLOCK):
+            high = min(low + DEATHS_PER_BLOCK, total)
+            # The death times with deaths in low..high-1, and where each starts in the block.
+            start = int(np.searchsorted(until, low, side="right"))
+            stop = int(np.searchsorted(until, high - 1, side="right")) + 1
+            firsts = np.maximum(first[start:stop], low) - low
+            group = np.repeat(np.arange(stop - start), np.diff(np.append(firsts, high - low)))
+            f = (np.arange(low, high) - first[start:stop][group]) / self.ties[start:stop][group]
+            a0 = s0[start:stop][group] - f * d0[start:stop][group]
+            del group
+            log_a0 += float(np.log(a0).sum())
+            inverse = 1 / a0
+            square = inverse * inverse
+            for row, terms in enumerate((inverse, f * inverse, square, f * square, f * f * square)):
+                sums[row, start:stop] += np.add.reduceat(terms, firsts)
+        return log_a0, sums
 
 
 class _StrataRiskSets:
@@ -346,6 +364,17 @@ class _StrataRiskSets:
 RiskSets = _RiskSets | _StrataRiskSets
 
 
+def _stratum_codes(strata: np.ndarray) -> np.ndarray:
+    """Each row's stratum as a small integer. Small non-negative codes (the worker's) are
+    kept as they are: hashing a million of them held 28 MB at the worker's highest memory.
+    Other labels are numbered by hashing."""
+    small = np.iinfo(np.int16).max
+    if strata.dtype.kind in "iu" and len(strata) and strata.min() >= 0 and strata.max() <= small:
+        return strata.astype(np.int16, copy=False)
+    codes, levels = pd.factorize(strata)
+    return codes.astype(np.int16) if len(levels) <= small else codes  # 2 bytes a patient
+
+
 def _risk_sets_of(
     durations: np.ndarray,
     events: np.ndarray,
@@ -354,11 +383,7 @@ def _risk_sets_of(
     ties: str,
     strata: np.ndarray | None,
 ) -> RiskSets:
-    strata_codes = None
-    if strata is not None:
-        strata_codes, levels = pd.factorize(np.asarray(strata))
-        if len(levels) <= np.iinfo(np.int16).max:  # a few strata: 2 bytes a patient
-            strata_codes = strata_codes.astype(np.int16)
+    strata_codes = None if strata is None else _stratum_codes(np.asarray(strata))
     rows = _collapsed(durations, events, codes, strata_codes)
     x = patterns[rows.pattern]
     if strata is None:
