@@ -26,7 +26,7 @@ from endpoints.cohort_derivations import (
     overall_survival,
     time_to_event_column,
 )
-from endpoints.cohort_memory import release_freed_memory
+from endpoints.cohort_memory import release_freed_memory, releasing_freed_memory
 from endpoints.cohort_subanalyses import myelosuppression_of, os_subgroups_of
 from endpoints.datasets import _BEST_FIRST, REMISSION, PatientFacts
 from endpoints.early_mortality import early_mortality_of
@@ -53,6 +53,7 @@ def _finite(value: float | None) -> float | None:
     return value if value is None or math.isfinite(value) else None
 
 
+@releasing_freed_memory
 def _curve_summary(days: np.ndarray, events: np.ndarray) -> dict[str, Any] | None:
     if not len(days):
         return None
@@ -132,21 +133,27 @@ def _comparison(
     for name, labels in (("unstratified", None), ("stratified", strata)):
         if name == "stratified" and labels is None:
             continue
-        test = logrank(
-            durations, events, arms, treatment=TREATMENT, reference=REFERENCE, strata=labels
-        )
         result[name] = {
-            "logrank": {
-                "chisq": test.chisq,
-                "p": test.p,
-                "observed": test.observed,
-                "expected": test.expected,
-            },
+            "logrank": _logrank_summary(durations, events, arms, labels),
             "cox": _cox_summary(durations, events, arms, labels, ties),
         }
     return result
 
 
+@releasing_freed_memory
+def _logrank_summary(
+    durations: np.ndarray, events: np.ndarray, arms: np.ndarray, labels: np.ndarray | None
+) -> dict[str, Any]:
+    test = logrank(durations, events, arms, treatment=TREATMENT, reference=REFERENCE, strata=labels)
+    return {
+        "chisq": test.chisq,
+        "p": test.p,
+        "observed": test.observed,
+        "expected": test.expected,
+    }
+
+
+@releasing_freed_memory
 def _cox_summary(
     durations: np.ndarray,
     events: np.ndarray,

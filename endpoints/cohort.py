@@ -545,6 +545,18 @@ READ_TABLES = (
 )
 
 
+@dataclass
+class _BesideColumns:
+    """What the second connection reduces its tables into, merged into the cohort's columns
+    at the end: the latest contact, the latest date compared with the cut-off, the first
+    progression and the relapses found at visits."""
+
+    last_contact: np.ndarray
+    latest: np.ndarray
+    progression: np.ndarray
+    relapses: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+
+
 class Reading:
     """The statements of one read and the reductions of their rows (the rules of
     endpoints/datasets.py that depend on the cut-off, as the SQL of the columns stated)."""
@@ -573,40 +585,45 @@ class Reading:
         kept = [c for c in (*conditions, self.only) if c]
         return f" WHERE {' AND '.join(kept)}" if kept else ""
 
-    def dated(self, at: np.ndarray, on: np.ndarray) -> None:
-        """Note dates (positions, days) that a rule compares with the cut-off."""
+    def dated(self, at: np.ndarray, on: np.ndarray, into: np.ndarray | None = None) -> None:
+        """Note dates (positions, days) that a rule compares with the cut-off (`into`: the
+        second connection's own column, merged at the end)."""
         seen = on != NO_DAY
-        np.maximum.at(self.latest, at[seen], on[seen])
+        np.maximum.at(self.latest if into is None else into, at[seen], on[seen])
 
     def cohort(self) -> Cohort:
         """The columns. The screening, the treatment cycles and the follow-up visits (about
         half of PostgreSQL's work) are read beside the other tables, on a second connection
         holding the same snapshot (endpoints/cohort_snapshot.py), unless only a few patients
-        are read; the cycles' and visits' dates are taken as contacts once the deaths are
-        known.
+        are read. Every block is reduced as it arrives, the deaths first (a contact counts
+        on or before death); the second connection reduces into columns of its own, merged
+        at the end, so that no table's rows are held (a million patients' 2.6 million visits
+        and a million cycles held 38 MB at the read's highest point).
         Every reduction is a minimum, a maximum or a write at the patient's own position,
         so the order the tables come in does not change the columns."""
         self.relapses: list[tuple[np.ndarray, np.ndarray]] = []  # (position, day)
         # The second connection starts at once: its rows wait for the patients' positions
         # (`_at`), which PostgreSQL's first blocks come after anyway (it hashes a whole
-        # table before sending any block).
-        self.positioned = threading.Event()
+        # table before sending any block), and its contacts for the deaths.
+        self.positioned, self.deaths_known = threading.Event(), threading.Event()
         with Beside(self.cursor, self._beside, BESIDE_SETTINGS, alone=self.alone) as beside:
             try:
                 c = self.c = self._randomized()
-            finally:
-                self.positioned.set()  # on an error too: the other thread must not wait
-            self._off_study()  # death first: a contact counts on or before it
+                self.positioned.set()
+                self._off_study()
+            finally:  # on an error too: the other thread must not wait
+                self.positioned.set()
+                self.deaths_known.set()
             self._one_date("visits_transplant", "transplanted_on", c.hsct)
             self._one_date("visits_endoftreatment", "ended_on", c.end_of_treatment)
-            for at, on in self._two_contacts("visits_adverseevent", "onset_on", "resolved_on"):
-                self._contacts(at, on)
+            self._two_contacts("visits_adverseevent", "onset_on", "resolved_on")
             self._responses()
             self._mrd()
-            cycles, visits = beside.result()
-        for at, on in cycles:
-            self._contacts(at, on)
-        self._follow_up(visits)
+            beside_columns = beside.result()
+        np.maximum(c.last_contact, beside_columns.last_contact, out=c.last_contact)
+        np.maximum(self.latest, beside_columns.latest, out=self.latest)
+        np.minimum(c.progression, beside_columns.progression, out=c.progression)
+        self.relapses.extend(beside_columns.relapses)
         self._relapses()
         c.last_contact[c.last_contact == NO_CONTACT] = NO_DAY
         return c
@@ -617,14 +634,20 @@ class Reading:
             raise ValueError(f"A cohort read from a table not in READ_TABLES: {sql}")
         _copy(cursor or self.cursor, sql, self.parameters, types, on_rows)
 
-    def _beside(
-        self, cursor: Any
-    ) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[tuple[np.ndarray, ...]]]:
-        """What the second connection reads: the baseline columns, and the cycles' dates and
-        the visits, whose reductions wait for the deaths."""
+    def _beside(self, cursor: Any) -> _BesideColumns:
+        """What the second connection reads: the baseline columns, then the cycles' dates and
+        the visits, whose reductions wait for the deaths, into columns of its own."""
         self._screening(cursor)
-        cycles = self._two_contacts("visits_treatmentcycle", "started_on", "ended_on", cursor)
-        return cycles, self._visits(cursor)
+        self.deaths_known.wait()
+        n = len(self.c)
+        own = _BesideColumns(
+            last_contact=np.full(n, NO_CONTACT, dtype=np.int32),
+            latest=np.full(n, NO_CONTACT, dtype=np.int32),
+            progression=np.full(n, NO_DAY, dtype=np.int32),
+        )
+        self._two_contacts("visits_treatmentcycle", "started_on", "ended_on", cursor, own)
+        self._visits(cursor, own)
+        return own
 
     def _randomized(self) -> Cohort:
         parts: list[tuple[np.ndarray, ...]] = []
@@ -684,10 +707,11 @@ class Reading:
         mine = at >= 0
         return mine, at[mine]
 
-    def _contacts(self, at: np.ndarray, on: np.ndarray) -> None:
-        """Take dates of contact (positions, days) into the latest one on or before death."""
+    def _contacts(self, at: np.ndarray, on: np.ndarray, into: np.ndarray | None = None) -> None:
+        """Take dates of contact (positions, days) into the latest one on or before death
+        (`into`: the second connection's own column)."""
         seen = (on != NO_DAY) & (on <= self.c.death[at])
-        np.maximum.at(self.c.last_contact, at[seen], on[seen])
+        np.maximum.at(self.c.last_contact if into is None else into, at[seen], on[seen])
 
     def _screening(self, cursor: Any) -> None:
         keys = (*SUBGROUP_GENES, "eln_risk")
@@ -737,14 +761,21 @@ class Reading:
         )
 
     def _two_contacts(
-        self, table: str, first: str, second: str, cursor: Any = None
-    ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Two dates of contact per row: (positions, days), to be taken by `_contacts`."""
-        dates: list[tuple[np.ndarray, np.ndarray]] = []
+        self,
+        table: str,
+        first: str,
+        second: str,
+        cursor: Any = None,
+        own: _BesideColumns | None = None,
+    ) -> None:
+        """Two dates of contact per row, taken as they arrive (`own`: the second
+        connection's columns)."""
+        into = None if own is None else own.last_contact
 
         def dated(pid: np.ndarray, one: np.ndarray, other: np.ndarray) -> None:
             mine, at = self._at(pid)
-            dates.extend([(at, one[mine]), (at, other[mine])])
+            self._contacts(at, one[mine], into)
+            self._contacts(at, other[mine], into)
 
         self._copy(
             f"SELECT patient_id::int8, {_days(first)}, {_days(second)} FROM {table}{self._where()}",
@@ -752,18 +783,22 @@ class Reading:
             dated,
             cursor,
         )
-        return dates
 
-    def _visits(self, cursor: Any) -> list[tuple[np.ndarray, ...]]:
-        """Follow-up visits done, of randomized patients: their positions, days, whether the
-        patient was seen alive and whether a relapse was found."""
+    def _visits(self, cursor: Any, own: _BesideColumns) -> None:
+        """Follow-up visits done, of randomized patients: a contact when the patient was seen
+        alive; a relapse when one was found, which is a progression too, as a progression
+        assessed is."""
         alive = protocol.VitalStatus.ALIVE.value
         relapse = protocol.FollowUpDiseaseStatus.RELAPSE.value
-        blocks: list[tuple[np.ndarray, ...]] = []
 
-        def visit(pid: np.ndarray, on: np.ndarray, alive: np.ndarray, relapsed: np.ndarray) -> None:
+        def visit(pid: np.ndarray, on: np.ndarray, seen: np.ndarray, relapsed: np.ndarray) -> None:
             mine, at = self._at(pid)
-            blocks.append((at, on[mine], alive[mine] == 1, relapsed[mine] == 1))
+            on, seen, relapsed = on[mine], seen[mine] == 1, relapsed[mine] == 1
+            self._contacts(at[seen], on[seen], own.last_contact)
+            self.dated(at[relapsed], on[relapsed], own.latest)
+            found = relapsed & (on <= self.cut)
+            own.relapses.append((at[found], on[found]))
+            np.minimum.at(own.progression, at[found], on[found])
 
         self._copy(
             f"""SELECT patient_id::int8, {_days("performed_on")},
@@ -773,18 +808,6 @@ class Reading:
             visit,
             cursor,
         )
-        return blocks
-
-    def _follow_up(self, visits: list[tuple[np.ndarray, ...]]) -> None:
-        """Visits done: a contact when the patient was seen alive; a relapse when found."""
-        while visits:
-            at, on, alive, relapsed = visits.pop()
-            self._contacts(at[alive], on[alive])
-            self.dated(at[relapsed], on[relapsed])
-            found = relapsed & (on <= self.cut)
-            self.relapses.append((at[found], on[found]))
-            # A relapse found at a visit is a progression, as a progression assessed is.
-            np.minimum.at(self.c.progression, at[found], on[found])
 
     def _responses(self) -> None:
         """The protocol evaluation, the best response to protocol treatment and the first

@@ -4,17 +4,25 @@ glibc keeps what numpy arrays of a million patients freed in its heaps for later
 allocations, and the read's second thread (endpoints/cohort_snapshot.py) has a heap of its
 own: the worker's resident size then stays near its highest point, and the next step's
 arrays add to it. malloc_trim(0) returns the free pages. Where the C library is not glibc,
-nothing is done.
+nothing is done. The steps that sort or copy a million patients' columns (each survival
+curve, test and model) give back what they freed as they return: the next step's arrays
+then take fresh pages, not the top of a heap grown by the steps before it (25-35 MB at a
+million patients, at the worker's highest point).
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
-from functools import cache
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-@cache
+@functools.cache
 def _trim() -> object | None:
     name = ctypes.util.find_library("c")
     try:
@@ -28,3 +36,16 @@ def release_freed_memory() -> None:
     trim = _trim()
     if trim is not None:
         trim(0)  # type: ignore[operator]
+
+
+def releasing_freed_memory(function: Callable[P, R]) -> Callable[P, R]:
+    """`function`, giving back the pages it freed when it returns (glibc only)."""
+
+    @functools.wraps(function)
+    def released(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return function(*args, **kwargs)
+        finally:
+            release_freed_memory()
+
+    return released

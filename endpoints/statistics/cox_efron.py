@@ -22,10 +22,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from endpoints.cohort_memory import releasing_freed_memory
 from endpoints.statistics.ordering import by_time, numeric
 
 MAX_ITERATIONS = 30
@@ -193,8 +195,12 @@ def _collapsed(
     block_time = t[new]
     del t
     width = int(codes.max(initial=-1)) + 1  # patterns
-    # Each patient's key, built in place: (stratum and time) block, died, pattern.
-    key = np.cumsum(new, dtype=np.int64)
+    # Each patient's key, built in place: (stratum and time) block, died, pattern; 32 bits
+    # when every key fits.
+    wide = len(block_time) * 2 * width > np.iinfo(np.int32).max
+    key: np.ndarray[Any, np.dtype[np.signedinteger[Any]]] = np.cumsum(
+        new, dtype=np.int64 if wide else np.int32
+    )
     del new
     key -= 1
     key *= 2 * width
@@ -398,6 +404,7 @@ def _risk_sets_of(
     )
 
 
+@releasing_freed_memory  # what collapsing a million patients freed, before the fit
 def risk_sets(
     durations: np.ndarray,
     events: np.ndarray,
@@ -456,6 +463,7 @@ def fit_risk_sets(risk: RiskSets, kept: tuple[int, ...], n: int, nevent: int) ->
     return EfronFit(beta, variance, kept, loglik, loglik_null, iterations, n, nevent, score_chisq)
 
 
+@releasing_freed_memory  # before the next fit (the subgroups make many)
 def cox_efron(
     durations: np.ndarray,
     events: np.ndarray,

@@ -39,6 +39,11 @@ def by_time(
     )
     del small
     if strata is not None and len(order):
+        # Then by stratum, stably. The first order is held as 32-bit positions meanwhile:
+        # three 64-bit orders of a million patients at once were the Cox model's highest
+        # memory.
+        if len(order) <= np.iinfo(np.int32).max:
+            order = order.astype(np.int32)
         codes = strata[order]
         if codes.min() >= 0 and codes.max() < SMALL_SPAN:
             codes = codes.astype(np.uint16)

@@ -26,17 +26,21 @@ class ProportionalHazardsTest:
     p: float
 
 
-def km_transform(durations: np.ndarray, events: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The death times (ascending) and 1 - KM(t-) there, the pooled curve just before t."""
+def km_transform(
+    durations: np.ndarray, events: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The death times (ascending), 1 - KM(t-) there (the pooled curve just before t), and
+    the deaths at each."""
     order = by_time(durations)
     ordered = durations[order]
     dead = ordered[events[order] == 1]
+    del order
     first = np.flatnonzero(np.concatenate([[True], dead[1:] != dead[:-1]])[: len(dead)])
     death_times = dead[first]
     deaths = np.diff(np.append(first, len(dead)))
     at_risk = len(durations) - np.searchsorted(ordered, death_times, side="left")
     surv_after = np.cumprod(1.0 - deaths / at_risk)
-    return death_times, 1.0 - np.concatenate([[1.0], surv_after[:-1]])
+    return death_times, 1.0 - np.concatenate([[1.0], surv_after[:-1]]), deaths
 
 
 def zph_test(
@@ -47,10 +51,9 @@ def zph_test(
     None where R stops with a singular system: no death, every death on one day (g is
     constant, so it carries no information), or the fit itself without information.
     """
-    death_times, g_raw = km_transform(durations, events)
+    death_times, g_raw, deaths = km_transform(durations, events)
     if not len(death_times):
         return None
-    deaths = np.bincount(np.searchsorted(death_times, durations[events == 1]))
     centre = float(deaths @ g_raw / deaths.sum())
     p = len(coef)
     score_g = np.zeros(p)

@@ -72,9 +72,15 @@ def test_it_reads_the_same_columns_beside_as_on_one_connection(site_a, coordinat
 
 
 @pytest.mark.usefixtures("in_september")
-def test_a_failed_randomization_read_ends_the_read_beside_too(site_a, coordinator, monkeypatch):
-    """The second connection starts first and waits for the patients' positions: when the
-    randomizations cannot be read, it is released and the error reaches the caller."""
+@pytest.mark.parametrize(
+    ("step", "what"), [("_randomized", "randomizations"), ("_off_study", "deaths")]
+)
+def test_a_failed_read_before_the_second_connection_goes_on_ends_it_too(
+    site_a, coordinator, monkeypatch, step, what
+):
+    """The second connection starts first and waits for the patients' positions, then for
+    their deaths: when either cannot be read, it is released and the error reaches the
+    caller."""
     import threading
 
     from endpoints import cohort
@@ -82,9 +88,9 @@ def test_a_failed_randomization_read_ends_the_read_beside_too(site_a, coordinato
     _with_full_history(site_a, coordinator, 0)
 
     def broken(self):
-        raise RuntimeError("randomizations unreadable")
+        raise RuntimeError(f"{what} unreadable")
 
-    monkeypatch.setattr(cohort.Reading, "_randomized", broken)
+    monkeypatch.setattr(cohort.Reading, step, broken)
     outcome: list[BaseException] = []
 
     def read() -> None:
@@ -100,7 +106,7 @@ def test_a_failed_randomization_read_ends_the_read_beside_too(site_a, coordinato
     reader.join(timeout=60)
 
     assert not reader.is_alive(), "the read waits forever"
-    assert [str(e) for e in outcome] == ["randomizations unreadable"]
+    assert [str(e) for e in outcome] == [f"{what} unreadable"]
 
 
 @pytest.mark.usefixtures("in_september")
