@@ -53,7 +53,6 @@ def _finite(value: float | None) -> float | None:
     return value if value is None or math.isfinite(value) else None
 
 
-@releasing_freed_memory
 def _curve_summary(days: np.ndarray, events: np.ndarray) -> dict[str, Any] | None:
     if not len(days):
         return None
@@ -140,7 +139,6 @@ def _comparison(
     return result
 
 
-@releasing_freed_memory
 def _logrank_summary(
     durations: np.ndarray, events: np.ndarray, arms: np.ndarray, labels: np.ndarray | None
 ) -> dict[str, Any]:

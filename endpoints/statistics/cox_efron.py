@@ -463,7 +463,6 @@ def fit_risk_sets(risk: RiskSets, kept: tuple[int, ...], n: int, nevent: int) ->
     return EfronFit(beta, variance, kept, loglik, loglik_null, iterations, n, nevent, score_chisq)
 
 
-@releasing_freed_memory  # before the next fit (the subgroups make many)
 def cox_efron(
     durations: np.ndarray,
     events: np.ndarray,
