@@ -132,23 +132,19 @@ def _comparison(
     for name, labels in (("unstratified", None), ("stratified", strata)):
         if name == "stratified" and labels is None:
             continue
+        test = logrank(
+            durations, events, arms, treatment=TREATMENT, reference=REFERENCE, strata=labels
+        )
         result[name] = {
-            "logrank": _logrank_summary(durations, events, arms, labels),
+            "logrank": {
+                "chisq": test.chisq,
+                "p": test.p,
+                "observed": test.observed,
+                "expected": test.expected,
+            },
             "cox": _cox_summary(durations, events, arms, labels, ties),
         }
     return result
-
-
-def _logrank_summary(
-    durations: np.ndarray, events: np.ndarray, arms: np.ndarray, labels: np.ndarray | None
-) -> dict[str, Any]:
-    test = logrank(durations, events, arms, treatment=TREATMENT, reference=REFERENCE, strata=labels)
-    return {
-        "chisq": test.chisq,
-        "p": test.p,
-        "observed": test.observed,
-        "expected": test.expected,
-    }
 
 
 @releasing_freed_memory

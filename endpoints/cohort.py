@@ -645,7 +645,9 @@ class Reading:
             latest=np.full(n, NO_CONTACT, dtype=np.int32),
             progression=np.full(n, NO_DAY, dtype=np.int32),
         )
-        self._two_contacts("visits_treatmentcycle", "started_on", "ended_on", cursor, own)
+        self._two_contacts(
+            "visits_treatmentcycle", "started_on", "ended_on", cursor, own.last_contact
+        )
         self._visits(cursor, own)
         return own
 
@@ -766,11 +768,10 @@ class Reading:
         first: str,
         second: str,
         cursor: Any = None,
-        own: _BesideColumns | None = None,
+        into: np.ndarray | None = None,
     ) -> None:
-        """Two dates of contact per row, taken as they arrive (`own`: the second
-        connection's columns)."""
-        into = None if own is None else own.last_contact
+        """Two dates of contact per row, taken as they arrive (`into`: the second
+        connection's own column)."""
 
         def dated(pid: np.ndarray, one: np.ndarray, other: np.ndarray) -> None:
             mine, at = self._at(pid)

@@ -255,8 +255,9 @@ class _RiskSets:
         # tie groups (a million patients: 870,000 deaths; EFS counts every induction failure
         # on day 0, one group of hundreds of thousands). A time's deaths are numbered
         # first_death .. deaths_until - 1.
-        self.deaths_until = np.cumsum(self.ties.astype(np.int64))
-        self.first_death = self.deaths_until - self.ties.astype(np.int64)
+        deaths = self.ties.astype(np.int64)
+        self.deaths_until = np.cumsum(deaths)
+        self.first_death = self.deaths_until - deaths
 
     def by_group(self, values: np.ndarray) -> np.ndarray:
         """Sums over each death time's rows (the death rows are in group order)."""
