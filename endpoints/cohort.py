@@ -2,7 +2,7 @@
 
 The worker's analysis needs a handful of dates and codes per patient, not the records: one
 set-based statement per clinical table, none joined to another, has PostgreSQL send the
-table's rows as integer arrays, a block of patients at a time (COPY ... BINARY); numpy
+table's rows as integer arrays, a block of its pages at a time (COPY ... BINARY); numpy
 reduces them into the patients' columns at their positions (last contact, the protocol
 evaluation, the first remission, the first relapse after it, the best response, ...),
 applying the rules of endpoints/datasets.py that depend on the cut-off. Memory is the
@@ -279,6 +279,9 @@ TIMEPOINTS = ("", *protocol.ResponseTimepoint.values)
 CATEGORIES = ("", *_BEST_FIRST)  # a category's code - 1 is its index in _BEST_FIRST
 NO_CONTACT = np.iinfo(np.int32).min  # before every date: no contact seen yet
 BLOCK_PATIENTS = 1 << 15  # patients whose rows PostgreSQL sends together, as arrays
+BLOCK_PAGES = 512  # or a table's pages whose rows it sends together (4 MB of the table)
+# A full read's condition on a table's rows: those of the block's pages (`_copy`).
+PAGE_RANGE = "ctid >= pages.first AND ctid < pages.next"
 READ_WORK_MEM = "128MB"  # PostgreSQL's memory for one table's blocks (a million patients)
 # The same settings on the connection that reads beside (endpoints/cohort_snapshot.py).
 BESIDE_SETTINGS = {"enable_sort": "off", "work_mem": READ_WORK_MEM, "jit": "off"}
@@ -367,14 +370,23 @@ class _BinaryArrays:
 
 
 def _copy(
-    cursor: Any, sql: str, parameters: dict[str, Any], types: str, on_rows: Callable[..., None]
+    cursor: Any,
+    sql: str,
+    parameters: dict[str, Any],
+    types: str,
+    on_rows: Callable[..., None],
+    pages_of: str | None = None,
 ) -> None:
     """Stream a statement's rows to `on_rows` as columns, one letter of `types` each: q an
     int8 (the first: patient ids), i an int4 (days), c a code from 0 to 255 (an index in a
-    few labels, a flag). PostgreSQL sends them in blocks of patients, as arrays.
+    few labels, a flag). PostgreSQL sends them in blocks, as arrays: of patients, or, with
+    `pages_of` (a table `sql` reads every row of, within PAGE_RANGE), of the table's pages.
 
     Appending to arrays is most of PostgreSQL's work in the read, so columns side by side
     share arrays: int4 columns and codes packed into 64-bit words (`_words`), unpacked here.
+    A block of pages is one plain aggregate over a scan of those pages alone (a TID range
+    scan): no row is hashed into its block, which took a fifth of PostgreSQL's time in a
+    read of every patient (at a million patients: 2.6 million visits 1.14 -> 0.89 s).
     """
     words = _words(types)
     names = [f"c{i}" for i in range(len(types))]
@@ -390,10 +402,26 @@ def _copy(
                 for i, shift, mask in word
             ]
             aggregates.append(f"array_agg({' | '.join(parts)})")
-    blocks = (
-        f"SELECT {', '.join(aggregates)} "
-        f"FROM ({sql}) AS q ({', '.join(names)}) GROUP BY c0 / {BLOCK_PATIENTS}"
-    )
+    if pages_of is None:
+        blocks = (
+            f"SELECT {', '.join(aggregates)} "
+            f"FROM ({sql}) AS q ({', '.join(names)}) GROUP BY c0 / {BLOCK_PATIENTS}"
+        )
+    else:
+        # Every range of pages up to the table's last (those added since hold no row this
+        # snapshot sees); a range without rows gives NULL arrays, left out.
+        words_out = [f"w{i}" for i in range(len(words))]
+        pages = (
+            f"SELECT ('(' || n * {BLOCK_PAGES} || ',0)')::tid, "
+            f"('(' || (n + 1) * {BLOCK_PAGES} || ',0)')::tid FROM generate_series(0::int8, "
+            f"pg_relation_size('{pages_of}') / current_setting('block_size')::int8 "
+            f"/ {BLOCK_PAGES}) AS n"
+        )
+        blocks = (
+            f"SELECT {', '.join(words_out)} FROM ({pages}) AS pages (first, next), "
+            f"LATERAL (SELECT {', '.join(aggregates)} FROM ({sql}) AS q ({', '.join(names)})) "
+            f"AS block ({', '.join(words_out)}) WHERE w0 IS NOT NULL"
+        )
 
     def unpacked(*arrays: np.ndarray) -> None:
         columns: list[np.ndarray | None] = [None] * len(types)
@@ -490,9 +518,10 @@ def reading() -> Iterator[Any]:
         if outermost:  # within a caller's transaction, its snapshot is the one
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         raw = cursor.cursor
-        # The blocks grouped in memory by hashing (the planner, guessing a group per
-        # patient, would sort the table on disk), and no JIT compilation (slower to compile
-        # than these scans take); the settings as they were afterwards.
+        # A read of some patients' rows grouped into blocks in memory by hashing (the
+        # planner, guessing a group per patient, would sort on disk), and no JIT
+        # compilation (slower to compile than these scans take); the settings as they were
+        # afterwards.
         raw.execute(
             "SELECT current_setting('enable_sort'), current_setting('work_mem'), "
             "current_setting('jit')"
@@ -569,7 +598,7 @@ class Reading:
         # Randomized on or before the cut-off (a local date): before the next day began here.
         until = timezone.make_aware(dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time()))
         self.parameters: dict[str, Any] = {"zone": settings.TIME_ZONE, "until": until}
-        self.only = ""  # the statements' condition on the patient, when only some are read
+        self.only = PAGE_RANGE  # each statement's condition: its block's pages, or patients
         self.alone = patients is not None and len(patients) < ALONE_BELOW_PATIENTS
         if patients is not None:
             self.parameters["patients"] = [int(p) for p in patients]
@@ -581,7 +610,8 @@ class Reading:
         self.latest = np.zeros(0, dtype=np.int32)
 
     def _where(self, *conditions: str) -> str:
-        """A WHERE clause of the conditions, and of the patients read when only some are."""
+        """A WHERE clause of the conditions, and of the block's pages (a read of every
+        patient) or of the patients read."""
         kept = [c for c in (*conditions, self.only) if c]
         return f" WHERE {' AND '.join(kept)}" if kept else ""
 
@@ -632,7 +662,8 @@ class Reading:
         table = re.search(r"\bFROM\s+(\w+)", sql)
         if table is None or table.group(1) not in READ_TABLES:
             raise ValueError(f"A cohort read from a table not in READ_TABLES: {sql}")
-        _copy(cursor or self.cursor, sql, self.parameters, types, on_rows)
+        pages_of = table.group(1) if self.only == PAGE_RANGE else None
+        _copy(cursor or self.cursor, sql, self.parameters, types, on_rows, pages_of)
 
     def _beside(self, cursor: Any) -> _BesideColumns:
         """What the second connection reads: the baseline columns, then the cycles' dates and
