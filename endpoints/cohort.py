@@ -598,6 +598,7 @@ class Reading:
         # Randomized on or before the cut-off (a local date): before the next day began here.
         until = timezone.make_aware(dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time()))
         self.parameters: dict[str, Any] = {"zone": settings.TIME_ZONE, "until": until}
+        self.by_pages = patients is None  # every patient: each table in blocks of its pages
         self.only = PAGE_RANGE  # each statement's condition: its block's pages, or patients
         self.alone = patients is not None and len(patients) < ALONE_BELOW_PATIENTS
         if patients is not None:
@@ -633,8 +634,8 @@ class Reading:
         so the order the tables come in does not change the columns."""
         self.relapses: list[tuple[np.ndarray, np.ndarray]] = []  # (position, day)
         # The second connection starts at once: its rows wait for the patients' positions
-        # (`_at`), which PostgreSQL's first blocks come after anyway (it hashes a whole
-        # table before sending any block), and its contacts for the deaths.
+        # (`_at`), PostgreSQL's blocks meanwhile held on their way, and its contacts for the
+        # deaths.
         self.positioned, self.deaths_known = threading.Event(), threading.Event()
         with Beside(self.cursor, self._beside, BESIDE_SETTINGS, alone=self.alone) as beside:
             try:
@@ -662,7 +663,7 @@ class Reading:
         table = re.search(r"\bFROM\s+(\w+)", sql)
         if table is None or table.group(1) not in READ_TABLES:
             raise ValueError(f"A cohort read from a table not in READ_TABLES: {sql}")
-        pages_of = table.group(1) if self.only == PAGE_RANGE else None
+        pages_of = table.group(1) if self.by_pages else None
         _copy(cursor or self.cursor, sql, self.parameters, types, on_rows, pages_of)
 
     def _beside(self, cursor: Any) -> _BesideColumns:
