@@ -58,6 +58,7 @@ PAGES = (
     "/datacuts/",
     "/patients/{patient}/",
     "/patients/{patient}/review/",
+    "/patients/{patient}/history/",
     "/safety/sae/{sae}/",
     "/pharmacovigilance/sae/{sae}/",
     "/api/v1/patients/",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +22,9 @@ from patients.forms import ScreeningForm
 from refusals.pages import show_on_form
 from review.models import DataQuery
 from visits.selectors import patient_timeline
+
+# Audited changes shown on a page of a patient's audit trail.
+HISTORY_PAGE_SIZE = 50
 
 
 @login_required
@@ -87,7 +91,8 @@ def screening_edit(request: AuthenticatedHttpRequest, study_id: str) -> HttpResp
 
 @login_required
 def patient_detail(request: AuthenticatedHttpRequest, study_id: str) -> HttpResponse:
-    """The patient page: screening, checklist, baseline data and the audit history."""
+    """The patient page: screening, checklist, baseline data and the patient's course; the
+    audit trail is a page of its own (patient_history)."""
     patient = selectors.patient_get_for(request.user, study_id)
     randomization = getattr(patient, "randomization", None)
     return render(
@@ -106,8 +111,22 @@ def patient_detail(request: AuthenticatedHttpRequest, study_id: str) -> HttpResp
             "screening": patient.screening,
             # Derived from the screening specimen, shown beside the investigator's entry.
             "eln": eln_risk(patient),
-            "history": history_of(patient, patient.screening),
             "can_edit": user_can_enter_data_at(request.user, patient.site),
             "edit_url": reverse("screening-edit", args=[patient.study_id]),
         },
     )
+
+
+@login_required
+def patient_history(request: AuthenticatedHttpRequest, study_id: str) -> HttpResponse:
+    """The patient's audit trail, HISTORY_PAGE_SIZE changes a page, oldest first: who changed
+    which field of which record, from what to what, when and why.
+
+    Its own page, not part of the patient page: the trail grows with every save of the
+    patient's course (hundreds of changes over a follow-up of years), and reading it was
+    most of the patient page's time.
+    """
+    patient = selectors.patient_get_for(request.user, study_id)
+    entries = history_of(patient, patient.screening)
+    page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "patients/patient_history.html", {"patient": patient, "page": page})

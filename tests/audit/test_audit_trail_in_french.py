@@ -36,7 +36,7 @@ def course(patient_a, coordinator):
 
 
 def _history(client, study_id: str) -> str:
-    page = client.get(f"/patients/{study_id}/").content.decode()
+    page = client.get(f"/patients/{study_id}/history/").content.decode()
     table = page.split('id="history"', 1)[1].split("</table>", 1)[0]
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", table)))
 

@@ -41,7 +41,7 @@ def test_the_audit_trail_shows_the_trials_time_and_utc_both(patient_a, coordinat
     client = Client()
     client.force_login(coordinator)
 
-    page = client.get(f"/patients/{patient_a.study_id}/").content.decode()
+    page = client.get(f"/patients/{patient_a.study_id}/history/").content.decode()
 
     # The audit trail is stamped by the database's clock: read the instant, then the text.
     shown = re.findall(

@@ -122,6 +122,8 @@ def test_the_screening_correction_and_new_screening(client, coordinator, patient
     ]
 
 
-@pytest.mark.parametrize("url", ["/patients/03-001/review/", "/patients/03-001/randomize/"])
+@pytest.mark.parametrize(
+    "url", ["/patients/03-001/review/", "/patients/03-001/randomize/", "/patients/03-001/history/"]
+)
 def test_every_other_patient_page_leads_back_to_the_patient(client, coordinator, patient_a, url):
     assert _trail(client, coordinator, url)[:2] == [TRIAL, PATIENT]

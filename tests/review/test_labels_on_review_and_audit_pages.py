@@ -116,7 +116,7 @@ def test_the_audit_trail_shows_labels_and_formatted_values(
     )
     client.force_login(coordinator)
 
-    html = client.get("/patients/03-001/").content.decode()
+    html = client.get("/patients/03-001/history/").content.decode()
 
     history = _between(html, 'id="history"', "</table>")
     assert "Criterion answer: Acute promyelocytic leukaemia (APL)" in history
@@ -148,7 +148,9 @@ def test_the_audit_trail_names_each_kind_of_record_and_its_values_in_words(
 ):
     client.force_login(data_manager)
 
-    history = _between(client.get("/patients/03-001/").content.decode(), 'id="history"', "</table>")
+    history = _between(
+        client.get("/patients/03-001/history/").content.decode(), 'id="history"', "</table>"
+    )
 
     for shown in (
         '<td data-label="Record">Randomization</td>',
