@@ -19,17 +19,13 @@ from dashboard.selectors import (
     LOG_SORT_DEFAULT,
     SEARCH_PAGE_SIZE,
     LogFilters,
+    landing_counts,
     log_sort_valid,
     patient_search,
     screening_log_page,
-    screening_log_totals,
 )
 from randomization.blinding import arms_visible_to
-from review.selectors import query_counts
-from safety.selectors import (
-    sae_reports_awaiting_submission,
-    sae_reports_awaiting_submission_count,
-)
+from safety.selectors import sae_reports_awaiting_submission
 from visits.selectors import open_deviations
 
 # Open protocol deviations listed on the landing page; the rest are counted (the API lists all).
@@ -84,11 +80,10 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         site=site, status=filter_form.chosen("status"), arm=filter_form.chosen("arm")
     )
     sort = log_sort_valid(request.GET.get("sort", LOG_SORT_DEFAULT))
-    totals = screening_log_totals(request.user, site)
-    log = screening_log_page(request.user, filters, sort, request.GET.get("page"), totals)
+    counts = landing_counts(request.user, site)
+    log = screening_log_page(request.user, filters, sort, request.GET.get("page"), counts.totals)
     deviations = open_deviations(request.user, site)
     saes_awaiting = sae_reports_awaiting_submission(request.user, site, limit=SAES_SHOWN)
-    saes_awaiting_count = sae_reports_awaiting_submission_count(request.user, site)
     return render(
         request,
         "accounts/dashboard.html",
@@ -101,16 +96,16 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "filtered": bool(filters.status or filters.arm),
             "sort": sort,
             "sort_links": _sort_links(sort),
-            "totals": totals,
+            "totals": counts.totals,
             "can_screen": sites_for_data_entry(request.user).exists(),
             # SAEs whose initial or follow-up report the site has not submitted, on the clock:
             # the most urgent few, and how many there are.
             "saes_awaiting": saes_awaiting,
-            "saes_awaiting_count": saes_awaiting_count,
+            "saes_awaiting_count": counts.saes_awaiting,
             # The most serious and recent few, and how many there are: not the whole trial's.
             "deviations": deviations[:DEVIATIONS_SHOWN],
-            "deviation_count": deviations.count(),
-            "queries": query_counts(request.user, site),
+            "deviation_count": counts.deviations,
+            "queries": counts.queries,
         },
     )
 

@@ -3,7 +3,9 @@
 The DMC report's open part and the CONSORT flow count the whole trial: counted by the
 database, they still read every patient, so their cost grows with the trial. They depend on
 the records, the cut-off, the reader's language and the deployment's settings only (pooled
-or not, the same for every reader allowed them), so they are kept under a key holding the
+or not, the same for every reader allowed them); the landing page's counts
+(dashboard.selectors.landing_counts) on the records and the account, whose id their name
+holds. So they are kept under a key holding the
 audit trail's state (endpoints.fingerprint.data_state: the hash chain's head, numbered in
 commit order, and the last event of every event table). Every table they read is audited,
 and any committed insert, update or delete moves that state: what is served is never older
