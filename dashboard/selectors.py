@@ -259,7 +259,7 @@ def landing_counts(user: User, site: Site | None = None) -> LandingCounts:
         )
 
     scope = f"landing-counts:{user.pk}:{site.pk if site is not None else 'visible'}"
-    return kept_for_data_state(scope, timezone.localdate(), count)
+    return kept_for_data_state(scope, None, count)
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,12 @@
 The DMC report's open part and the CONSORT flow count the whole trial: counted by the
 database, they still read every patient, so their cost grows with the trial. They depend on
 the records, the cut-off, the reader's language and the deployment's settings only (pooled
-or not, the same for every reader allowed them); the landing page's counts
-(dashboard.selectors.landing_counts) on the records and the account, whose id their name
-holds. So they are kept under a key holding the
-audit trail's state (endpoints.fingerprint.data_state: the hash chain's head, numbered in
-commit order, and the last event of every event table). Every table they read is audited,
-and any committed insert, update or delete moves that state: what is served is never older
-than the records.
+or not, the same for every reader allowed them). The landing page's counts
+(dashboard.selectors.landing_counts) depend on the records and the account, whose id their
+name holds, and on no cut-off. So each is kept under a key holding the audit trail's state
+(endpoints.fingerprint.data_state: the hash chain's head, numbered in commit order, and the
+last event of every event table). Every table they read is audited, and any committed
+insert, update or delete moves that state: what is served is never older than the records.
 
 The state is read before the records. A write committed in between gives counts newer than
 their key, under a key no later reader asks for (the state only moves on); the other order
@@ -37,15 +36,16 @@ T = TypeVar("T")
 KEPT_SECONDS = 60 * 60
 
 
-def data_state_key(name: str, cutoff: dt.date) -> str:
-    """Return the cache key of `name` at the cut-off, for the data as they are now."""
+def data_state_key(name: str, cutoff: dt.date | None) -> str:
+    """Return the cache key of `name` at the cut-off (if it has one), for the data as they
+    are now."""
     state = data_state()
     view = [
         name,
         state.seq,
         state.head_hash,
         list(state.last_events),
-        cutoff.isoformat(),
+        cutoff.isoformat() if cutoff is not None else None,
         translation.get_language(),
         settings.TIME_ZONE,
         settings.TRIAL_TARGET_ENROLMENT,
@@ -54,9 +54,9 @@ def data_state_key(name: str, cutoff: dt.date) -> str:
     return f"data-state:{name}:" + hashlib.sha256(json.dumps(view).encode()).hexdigest()
 
 
-def kept_for_data_state(name: str, cutoff: dt.date, count: Callable[[], T]) -> T:
-    """Return what `count` gives at the cut-off, from the cache when the data have not
-    changed since it was counted."""
+def kept_for_data_state(name: str, cutoff: dt.date | None, count: Callable[[], T]) -> T:
+    """Return what `count` gives at the cut-off (None: counts of no date), from the cache
+    when the data have not changed since it was counted."""
     key = data_state_key(name, cutoff)
     try:
         kept = cache.get(key)
