@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,8 +48,16 @@ class HistoryEntry:
     subject: dict[str, str] = field(default_factory=dict)
 
 
-def history_of(*records: Model) -> list[HistoryEntry]:
-    """Return the audit entries of these records and of rows that refer to them, oldest first."""
+def history_of(
+    *records: Model, withheld: Mapping[str, Collection[str]] | None = None
+) -> list[HistoryEntry]:
+    """Return the audit entries of these records and of rows that refer to them, oldest first.
+
+    `withheld` names, by model label ('randomization.Randomization'), fields this reader may
+    not see: they are left out of the entries, and an update that changed nothing else is
+    left out with them.
+    """
+    withheld = withheld or {}
     # pghistory aggregates references of one model per query: one query per record type.
     by_model: dict[type[Model], list[Model]] = {}
     for record in records:
@@ -75,16 +84,16 @@ def history_of(*records: Model) -> list[HistoryEntry]:
     entries = []
     for event in events:
         context = event.pgh_context or {}
+        not_for_reader = frozenset(withheld.get(event.pgh_obj_model, ()))
+        hidden = _HIDDEN_FIELDS | not_for_reader
         if event.pgh_label == "insert":
             changes = {
                 k: (None, v)
                 for k, v in event.pgh_data.items()
-                if k not in _HIDDEN_FIELDS and v not in (None, "")
+                if k not in hidden and v not in (None, "")
             }
         else:
-            changes = {
-                k: tuple(v) for k, v in (event.pgh_diff or {}).items() if k not in _HIDDEN_FIELDS
-            }
+            changes = {k: tuple(v) for k, v in (event.pgh_diff or {}).items() if k not in hidden}
         if event.pgh_label == "update" and not changes:
             continue
         entries.append(
@@ -105,7 +114,7 @@ def history_of(*records: Model) -> list[HistoryEntry]:
                 subject={
                     k: str(v)
                     for k, v in (event.pgh_data or {}).items()
-                    if k in _SUBJECT_FIELDS and v not in (None, "")
+                    if k in _SUBJECT_FIELDS and k not in not_for_reader and v not in (None, "")
                 },
             )
         )

@@ -1,7 +1,9 @@
-"""The patient endpoint: read a patient, correct the screening with its consequences.
+"""The patient endpoints: read a patient, correct the screening with its consequences, read
+the patient's audit trail.
 
 Kept above the patients app because a correction of a randomized patient's screening
-reaches the layers above it (see dashboard.services.screening_correct).
+reaches the layers above it (see dashboard.services.screening_correct), and the audit trail
+is read as the randomization's blinding allows (dashboard.selectors.patient_history_for).
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import user_can_enter_data_at
+from dashboard.selectors import patient_history_for
 from dashboard.services import screening_correct
 from patients.apis import NOT_FOUND
 from patients.selectors import patient_get_for
-from patients.serializers import PatientOutput, ScreeningUpdateInput
+from patients.serializers import HistoryEntryOutput, PatientOutput, ScreeningUpdateInput
 
 
 class PatientDetailApi(APIView):
@@ -60,3 +63,15 @@ class PatientDetailApi(APIView):
             version=version,
         )
         return Response(PatientOutput(patient_get_for(request.user, study_id)).data)
+
+
+class PatientHistoryApi(APIView):
+    """The patient's audit trail: who changed which field, from what to what, and why."""
+
+    @extend_schema(
+        tags=["patients"], responses={200: HistoryEntryOutput(many=True), 404: NOT_FOUND}
+    )
+    def get(self, request, study_id: str):
+        patient = patient_get_for(request.user, study_id)
+        entries = patient_history_for(request.user, patient)
+        return Response(HistoryEntryOutput(entries, many=True).data)

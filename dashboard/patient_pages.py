@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import user_can_enter_data, user_can_enter_data_at
 from accounts.selectors import sites_for_data_entry
-from audit.selectors import history_of
 from biology.selectors import eln_risk
+from dashboard.selectors import patient_history_for
 from dashboard.services import screening_correct
 from patients import selectors, services
 from patients.forms import ScreeningForm
@@ -127,6 +127,6 @@ def patient_history(request: AuthenticatedHttpRequest, study_id: str) -> HttpRes
     most of the patient page's time.
     """
     patient = selectors.patient_get_for(request.user, study_id)
-    entries = history_of(patient, patient.screening)
+    entries = patient_history_for(request.user, patient)
     page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "patients/patient_history.html", {"patient": patient, "page": page})

@@ -34,9 +34,11 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Site, User
+from audit.selectors import HistoryEntry, history_of
 from oversight.data_state_cache import kept_for_data_state
 from patients.models import Patient, ScreeningOutcome
 from patients.selectors import patients_visible_to, screening_log
+from randomization.blinding import audit_fields_withheld_from
 from review.selectors import query_counts
 from safety.selectors import sae_reports_awaiting_submission_count
 from visits.models import FollowUpVisit
@@ -338,3 +340,13 @@ def patient_search(user: User, text: str) -> SearchResult:
     exact = visible.filter(study_id=normalized or text).first()
     matches = visible.filter(Q(study_id__icontains=text) | Q(study_id=normalized or text))
     return SearchResult(exact=exact, matches=matches.order_by("site__number", "sequence"))
+
+
+# --- A patient's audit trail --------------------------------------------------------------
+
+
+def patient_history_for(user: User, patient: Patient) -> list[HistoryEntry]:
+    """Return the patient's audit trail as this account may read it, oldest first: what
+    the patient's page and the API show (randomization.blinding withholds the allocation
+    position from everyone but the unblinded roles)."""
+    return history_of(patient, patient.screening, withheld=audit_fields_withheld_from(user))

@@ -6,15 +6,12 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.http import AuthenticatedRequest
 from api.base import RecordFilters
-from audit.selectors import history_of
 from patients import selectors, services
 from patients.models import CriterionAnswer
 from patients.serializers import (
-    HistoryEntryOutput,
     PatientOutput,
     PatientScreenInput,
 )
@@ -69,15 +66,3 @@ class PatientListApi(generics.ListAPIView):
         )
         patient = selectors.patient_get_for(request.user, patient.study_id)
         return Response(PatientOutput(patient).data, status=status.HTTP_201_CREATED)
-
-
-class PatientHistoryApi(APIView):
-    """The patient's audit trail: who changed which field, from what to what, and why."""
-
-    @extend_schema(
-        tags=["patients"], responses={200: HistoryEntryOutput(many=True), 404: NOT_FOUND}
-    )
-    def get(self, request, study_id: str):
-        patient = selectors.patient_get_for(request.user, study_id)
-        entries = history_of(patient, patient.screening)
-        return Response(HistoryEntryOutput(entries, many=True).data)

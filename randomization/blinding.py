@@ -20,7 +20,10 @@ from accounts.permissions import (
     user_can_see_allocation_position,
     user_can_see_results_by_arm,
 )
-from randomization.models import TrialUnblinding
+from randomization.models import Randomization, TrialUnblinding
+
+# What tells a patient's position in their stratum, in the randomization's audit trail.
+POSITION_FIELDS = frozenset({"sequence", "slot"})
 
 
 def trial_unblinding() -> TrialUnblinding | None:
@@ -42,3 +45,12 @@ def allocation_position_visible_to(user: Account) -> bool:
     """Return True when this account may see a patient's position in their stratum (never
     a site: in a small stratum the position helps guess the next arm)."""
     return user_can_see_allocation_position(user)
+
+
+def audit_fields_withheld_from(user: Account) -> dict[str, frozenset[str]]:
+    """Return, by model label, the audited fields this account may not read in a patient's
+    audit trail: the allocation position, for every account but the unblinded roles (the
+    trail showed a site the number it had taken in its stratum)."""
+    if allocation_position_visible_to(user):
+        return {}
+    return {Randomization._meta.label: POSITION_FIELDS}

@@ -5,7 +5,7 @@ from django.urls import path
 from accounts.apis import LogOutTokenApi, ObtainTokenApi, SiteListApi
 from biology import apis as biology_apis
 from dashboard import disease_history
-from dashboard.apis import PatientDetailApi
+from dashboard.apis import PatientDetailApi, PatientHistoryApi
 from datacuts import apis as datacut_apis
 from endpoints.apis import AnalysisRunListApi
 from endpoints.exports.apis import DataDictionaryApi, ExportApi
@@ -34,7 +34,7 @@ urlpatterns = [
     ),
     path(
         "patients/<str:study_id>/history/",
-        patient_apis.PatientHistoryApi.as_view(),
+        PatientHistoryApi.as_view(),
         name="api-patient-history",
     ),
     path(
