@@ -9,7 +9,7 @@ from django.db.models import Model
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from audit.records import REASON_MAX_LENGTH
+from audit.records import REASON_MAX_LENGTH, reason_for_change
 from casebook.date_inputs import TrialDateField, TrialDateTimeField
 from casebook.declarations import Form
 from visits.ctcae import CTCAE_TERMS, OTHER_SPECIFY, CtcaeTerm, grades_text, term_label
@@ -41,6 +41,17 @@ def _term_choice(term: CtcaeTerm) -> str:
         "organ_class": gettext(term.system_organ_class),
         "grades": grades_text(term.grades),
     }
+
+
+# The reason for change's name on a correction's form and API: `reason`, unless the record
+# has a reason of its own (end of treatment, off study), which must stay correctable.
+CHANGE_REASON = "reason"
+CHANGE_REASON_BESIDE_OWN = "reason_for_change"
+
+
+def change_reason_name(form: Form) -> str:
+    """Return the name the reason for change takes on this form's correction."""
+    return CHANGE_REASON_BESIDE_OWN if CHANGE_REASON in form.entered_fields else CHANGE_REASON
 
 
 class RecordForm(forms.Form):
@@ -82,9 +93,10 @@ class RecordForm(forms.Form):
                     (OTHER_SPECIFY, term_label(OTHER_SPECIFY)),
                 ],
             )
+        self.change_reason_name = change_reason_name(form)
         if instance is not None:
             self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput)
-            self.fields["reason"] = forms.CharField(
+            self.fields[self.change_reason_name] = forms.CharField(
                 label=_("Reason for change"),
                 max_length=REASON_MAX_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 2}),
@@ -92,6 +104,24 @@ class RecordForm(forms.Form):
             )
         self.record_fields = fields
         self.left_out: dict[str, Any] = {}
+
+    @property
+    def change_reason_field(self) -> forms.BoundField | None:
+        """The reason for change as the page shows it, below the record's fields (None when
+        recording, not correcting)."""
+        return self[self.change_reason_name] if self.change_reason_name in self.fields else None
+
+    @property
+    def change_reason(self) -> str:
+        return self.cleaned_data.get(self.change_reason_name, "")
+
+    def clean_reason_for_change(self) -> str:
+        """The services' rule for a reason, checked here: their refusal would name `reason`,
+        which on this form is the record's own."""
+        try:
+            return reason_for_change(self.cleaned_data.get(CHANGE_REASON_BESIDE_OWN))
+        except forms.ValidationError as refused:
+            raise forms.ValidationError(refused.message_dict[CHANGE_REASON]) from refused
 
     def leave_out(self, fields: dict[str, Any]) -> None:
         """Leave out fields that do not concern the patient (visits/relevance.py): not

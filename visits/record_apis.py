@@ -9,8 +9,10 @@ POST   /api/v1/patients/{study_id}/follow-up-visits/M{month}/miss/   mark it mis
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -22,6 +24,7 @@ from audit.records import REASON_MAX_LENGTH
 from patients.selectors import patient_get_for
 from visits import crfs, services
 from visits import serializers as outputs
+from visits.forms import CHANGE_REASON, CHANGE_REASON_BESIDE_OWN, change_reason_name
 from visits.models import AdverseEvent, FollowUpVisit, OffStudy
 from visits.records import RECORD_KINDS, RecordKind
 from visits.services.entry import Saved
@@ -77,6 +80,10 @@ def _input_serializer(kind: RecordKind, *, correcting: bool) -> type[serializers
         fields["reason"] = serializers.CharField(
             max_length=REASON_MAX_LENGTH, help_text="Why the saved data change."
         )
+    methods = {}
+    if correcting and change_reason_name(kind.form) == CHANGE_REASON_BESIDE_OWN:
+        own_reason_fields, methods["validate"] = _beside_own_reason(kind)
+        fields.update(own_reason_fields)
     entered = kind.form.entered_fields  # as declared in visits/crfs.py
     meta: dict = {"model": kind.form.model, "fields": [*entered, *fields]}
     if kind.form is crfs.RESPONSE and not correcting:
@@ -84,7 +91,45 @@ def _input_serializer(kind: RecordKind, *, correcting: bool) -> type[serializers
     fields["Meta"] = type("Meta", (), meta)
     prefix = "".join(part.capitalize() for part in kind.name.split("-"))
     name = f"{prefix}{'Correction' if correcting else 'Entry'}Input"
-    return type(name, (serializers.ModelSerializer,), fields)
+    return type(name, (serializers.ModelSerializer,), {**fields, **methods})
+
+
+def _beside_own_reason(kind: RecordKind) -> tuple[dict, Callable[..., dict]]:
+    """The correction's fields of a record with a reason of its own (end of treatment, off
+    study): `reason_for_change` says why, and `reason` is then the record's own reason.
+
+    Without `reason_for_change`, `reason` is the reason for change, as it always was for
+    every record: a client written before keeps working, and the record's reason is left
+    as it is."""
+    field = kind.model._meta.get_field(CHANGE_REASON)
+    assert isinstance(field, Field) and field.choices  # a choice of the record's (visits/crfs.py)
+    own = serializers.ChoiceField(list(field.choices))
+
+    def validate(self, attrs: dict) -> dict:
+        if CHANGE_REASON_BESIDE_OWN not in attrs:
+            attrs[CHANGE_REASON_BESIDE_OWN] = attrs.pop(CHANGE_REASON, "")
+        elif CHANGE_REASON in attrs:
+            try:
+                attrs[CHANGE_REASON] = own.run_validation(attrs[CHANGE_REASON])
+            except serializers.ValidationError as refused:
+                raise serializers.ValidationError({CHANGE_REASON: refused.detail}) from refused
+        return attrs
+
+    choices = ", ".join(str(value) for value in own.choices)
+    fields = {
+        CHANGE_REASON: serializers.CharField(
+            required=False,
+            max_length=REASON_MAX_LENGTH,
+            help_text=f"With reason_for_change: the record's own reason ({choices}). Without "
+            "it: the reason for change, and the record's reason stays as it is.",
+        ),
+        CHANGE_REASON_BESIDE_OWN: serializers.CharField(
+            required=False,
+            max_length=REASON_MAX_LENGTH,
+            help_text="Why the saved data change (then `reason` is the record's own reason).",
+        ),
+    }
+    return fields, validate
 
 
 def _extras(kind: RecordKind, data: dict, patient) -> dict:
@@ -144,7 +189,8 @@ def record_write_apis(kind: RecordKind) -> tuple[type[APIView], type[APIView]]:
             data = correction(data=request.data, partial=True)
             data.is_valid(raise_exception=True)
             values = dict(data.validated_data)
-            version, reason = values.pop("version", None), values.pop("reason", "")
+            version = values.pop("version", None)
+            reason = values.pop(change_reason_name(kind.form), "")
             if version is None:
                 raise exceptions.ValidationError({"version": ["Give the version you read."]})
             extras = _extras(kind, values, patient)

@@ -192,7 +192,7 @@ def record_edit(
                 user=request.user,
                 values=form.values(),
                 version=form.cleaned_data["version"],
-                reason=form.cleaned_data["reason"],
+                reason=form.change_reason,
                 **_extras(kind, form),
             )
         except ValidationError as exc:
