@@ -6,6 +6,7 @@ made from an out-of-date form is refused instead of silently overwriting a colle
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -91,6 +92,11 @@ class TreatmentCycle(ClinicalRecord):
 
     def __str__(self) -> str:
         return f"{self.patient} cycle {self.number} ({self.get_phase_display()})"
+
+    def given_on(self, day: dt.date) -> bool:
+        """Whether the cycle's salvage therapy was being given that day (from its start to
+        its end, both recorded)."""
+        return bool(self.started_on and self.ended_on and self.started_on <= day <= self.ended_on)
 
 
 @audited()

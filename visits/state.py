@@ -55,6 +55,11 @@ class PatientRecords:
     def plan(self) -> protocol.RegimenPlan:
         return protocol.REGIMEN_PLANS[self.randomization.regimen]
 
+    def cycle_given_on(self, day: dt.date) -> TreatmentCycle | None:
+        """Return the cycle whose salvage therapy was being given that day (from its start
+        to its end, both recorded), if any."""
+        return next((c for c in self.cycles if c.given_on(day)), None)
+
     @property
     def death_on(self) -> dt.date | None:
         if self.off_study and self.off_study.reason == protocol.OffStudyReason.DEATH:

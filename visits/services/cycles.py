@@ -131,6 +131,17 @@ def _cycle_errors(records: PatientRecords, cycle: TreatmentCycle) -> Errors:
             _("Treatment ended on %(ended_on)s: the cycle must have ended by then.")
             % {"ended_on": day_text(eot.ended_on)},
         )
+    transplant = records.transplant
+    if transplant is not None and cycle.given_on(transplant.transplanted_on):
+        add_error(
+            errors,
+            "ended_on",
+            _(
+                "The allo-HSCT on %(transplanted_on)s falls within this cycle: an allo-HSCT is "
+                "not given during a cycle of salvage therapy."
+            )
+            % {"transplanted_on": day_text(transplant.transplanted_on)},
+        )
     first_response = min((r.assessed_on for r in records.responses), default=None)
     if (
         cycle.number == 1

@@ -53,6 +53,23 @@ def _with_status_proposed(
 
 def _transplant_errors(records: PatientRecords, transplant: Transplant) -> Errors:
     errors = date_errors(records, {"transplanted_on": transplant.transplanted_on})
+    on = transplant.transplanted_on
+    cycle = records.cycle_given_on(on) if on else None
+    if cycle is not None:
+        add_error(
+            errors,
+            "transplanted_on",
+            _(
+                "%(day)s falls within cycle %(number)s (%(started_on)s to %(ended_on)s): an "
+                "allo-HSCT is not given during a cycle of salvage therapy."
+            )
+            % {
+                "day": day_text(on),
+                "number": cycle.number,
+                "started_on": day_text(cycle.started_on),
+                "ended_on": day_text(cycle.ended_on),
+            },
+        )
     if not transplant.disease_status and transplant.transplanted_on:
         add_error(
             errors,
