@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.http import AuthenticatedHttpRequest
 from accounts.selectors import site_chosen, sites_for_data_entry, sites_visible_to
 from dashboard.forms import ScreeningLogFilterForm
+from dashboard.log_rows import log_cells
 from dashboard.selectors import (
     LOG_SORT_DEFAULT,
     SEARCH_PAGE_SIZE,
@@ -92,6 +93,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "site": site,
             "log": [row.patient for row in log.rows],  # the page's patients
             "log_page": log,
+            "log_rows": log_cells(log.rows),  # each row's cells as shown
             "filter_form": filter_form,
             "filtered": bool(filters.status or filters.arm),
             "sort": sort,
