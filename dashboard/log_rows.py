@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from django.db.models import Field
 from django.urls import reverse
 
 from dashboard.selectors import LogRow, NextDue, PatientStatus
@@ -46,9 +47,11 @@ def _date(day: dt.date | None) -> str:
     return f"{day:%d/%m/%Y}" if day else ""
 
 
-def _labels(field: str) -> dict[str, str]:
+def _labels(name: str) -> dict[str, str]:
     """The choices' labels of a screening field, in the active language."""
-    return {str(k): str(v) for k, v in Screening._meta.get_field(field).flatchoices}
+    field = Screening._meta.get_field(name)
+    assert isinstance(field, Field)
+    return {str(k): str(v) for k, v in field.flatchoices}
 
 
 def log_cells(rows: list[LogRow]) -> list[LogCells]:

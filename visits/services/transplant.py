@@ -55,7 +55,7 @@ def _transplant_errors(records: PatientRecords, transplant: Transplant) -> Error
     errors = date_errors(records, {"transplanted_on": transplant.transplanted_on})
     on = transplant.transplanted_on
     cycle = records.cycle_given_on(on) if on else None
-    if cycle is not None:
+    if on and cycle is not None and cycle.ended_on:
         add_error(
             errors,
             "transplanted_on",
