@@ -62,7 +62,8 @@ def record_label(record: models.Model) -> str:
     number = getattr(record, "number", None)
     if isinstance(number, int):
         title = f"{title} {number}"
-    term = getattr(record, "display_term", None)
+    # An adverse event's term as the reader's language shows it ("Anémie (Anemia)").
+    term = getattr(record, "term_label", None) or getattr(record, "display_term", None)
     if isinstance(term, str) and term:
         parts.append(term)
         grade = getattr(record, "grade", None)

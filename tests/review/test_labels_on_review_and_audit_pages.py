@@ -204,3 +204,19 @@ def test_a_query_is_raised_on_a_field_named_as_the_form_names_it(
 
     assert page.status_code == 302
     assert DataQuery.objects.get().field_name == "marrow_blasts_pct"
+
+
+def test_the_review_page_names_an_adverse_event_by_its_term_in_french(
+    client, ic_patient, coordinator, data_manager
+):
+    record_adverse_event(
+        ic_patient, coordinator, dt.date(2025, 3, 20), term="Anemia", serious=False
+    )
+    data_manager.language = "fr"
+    data_manager.save(update_fields=["language"])
+    client.force_login(data_manager)
+
+    html = client.get("/patients/03-001/review/").content.decode()
+
+    records = _between(html, 'id="review-records"', "</table>")
+    assert "Anémie (Anemia) · grade 3" in records
