@@ -17,6 +17,8 @@ from accounts.selectors import sites_for_data_entry
 from biology.selectors import eln_risk
 from dashboard.selectors import patient_history_for
 from dashboard.services import screening_correct
+from locks.selectors import active_lock
+from locks.services import DataLocked
 from patients import selectors, services
 from patients.forms import ScreeningForm
 from refusals.pages import show_on_form
@@ -95,6 +97,9 @@ def patient_detail(request: AuthenticatedHttpRequest, study_id: str) -> HttpResp
     audit trail is a page of its own (patient_history)."""
     patient = selectors.patient_get_for(request.user, study_id)
     randomization = getattr(patient, "randomization", None)
+    # A locked casebook offers no entry or correction: each would be refused once filled in.
+    lock = active_lock(patient)
+    may_enter = user_can_enter_data_at(request.user, patient.site) and lock is None
     return render(
         request,
         "patients/patient_detail.html",
@@ -105,13 +110,12 @@ def patient_detail(request: AuthenticatedHttpRequest, study_id: str) -> HttpResp
             "open_queries": DataQuery.objects.filter(patient=patient)
             .exclude(status=DataQuery.Status.CLOSED)
             .count(),
-            "can_randomize": randomization is None
-            and patient.screening.is_eligible
-            and user_can_enter_data_at(request.user, patient.site),
+            "can_randomize": randomization is None and patient.screening.is_eligible and may_enter,
             "screening": patient.screening,
             # Derived from the screening specimen, shown beside the investigator's entry.
             "eln": eln_risk(patient),
-            "can_edit": user_can_enter_data_at(request.user, patient.site),
+            "can_edit": may_enter,
+            "lock_notice": DataLocked(lock).messages[0] if lock is not None else "",
             "edit_url": reverse("screening-edit", args=[patient.study_id]),
         },
     )
