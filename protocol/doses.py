@@ -18,6 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from protocol import CyclePhase, Drug
 
 MG_PER_M2 = "mg/m²"
@@ -32,39 +35,45 @@ class PlannedDose:
     drug: Drug
     total: Decimal
     unit: str
-    schedule: str  # as people read it: "150 mg/m²/day, days 1-3"
+    schedule: str | Promise  # as people read it, in their language: "150 mg/m²/day, days 1-3"
 
 
 PLANNED_DOSES: tuple[PlannedDose, ...] = (
     PlannedDose(
-        CyclePhase.INDUCTION, Drug.AMSACRINE, Decimal(450), MG_PER_M2, "150 mg/m²/day, days 1-3"
+        CyclePhase.INDUCTION, Drug.AMSACRINE, Decimal(450), MG_PER_M2, _("150 mg/m²/day, days 1-3")
     ),
     PlannedDose(
-        CyclePhase.INDUCTION, Drug.CYTARABINE, Decimal(3000), MG_PER_M2, "1 g/m²/day, days 1-3"
+        CyclePhase.INDUCTION, Drug.CYTARABINE, Decimal(3000), MG_PER_M2, _("1 g/m²/day, days 1-3")
     ),
-    PlannedDose(CyclePhase.INDUCTION, Drug.DEXAMETHASONE, Decimal(160), MG, "40 mg/day, days 1-4"),
+    PlannedDose(
+        CyclePhase.INDUCTION, Drug.DEXAMETHASONE, Decimal(160), MG, _("40 mg/day, days 1-4")
+    ),
     PlannedDose(
         CyclePhase.CONSOLIDATION,
         Drug.AMSACRINE,
         Decimal(300),
         MG_PER_M2,
-        "150 mg/m²/day, days 1-2",
+        _("150 mg/m²/day, days 1-2"),
     ),
     PlannedDose(
         CyclePhase.CONSOLIDATION,
         Drug.CYTARABINE,
         Decimal(2000),
         MG_PER_M2,
-        "1 g/m²/day, days 1-2",
+        _("1 g/m²/day, days 1-2"),
     ),
     PlannedDose(
-        CyclePhase.CONSOLIDATION, Drug.DEXAMETHASONE, Decimal(160), MG, "40 mg/day, days 1-4"
+        CyclePhase.CONSOLIDATION, Drug.DEXAMETHASONE, Decimal(160), MG, _("40 mg/day, days 1-4")
     ),
     PlannedDose(
-        CyclePhase.AZACITIDINE, Drug.AZACITIDINE, Decimal(525), MG_PER_M2, "75 mg/m²/day, days 1-7"
+        CyclePhase.AZACITIDINE,
+        Drug.AZACITIDINE,
+        Decimal(525),
+        MG_PER_M2,
+        _("75 mg/m²/day, days 1-7"),
     ),
     PlannedDose(
-        CyclePhase.AZACITIDINE, Drug.DEXAMETHASONE, Decimal(160), MG, "40 mg/day, days 1-4"
+        CyclePhase.AZACITIDINE, Drug.DEXAMETHASONE, Decimal(160), MG, _("40 mg/day, days 1-4")
     ),
 )
 

@@ -19,6 +19,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from rest_framework.test import APIClient
 
 import protocol
@@ -87,6 +88,14 @@ def test_it_saves_a_dose_off_the_planned_dose_and_warns_at_save_time(ic_patient,
 
     assert saved.warnings == (AMSACRINE_600,)
     assert TreatmentCycle.objects.get().amsacrine_mg_m2 == Decimal("600")
+
+
+def test_it_warns_in_french_with_the_plans_schedule_in_french(ic_patient, coordinator):
+    with translation.override("fr"):
+        saved = _record(ic_patient, coordinator, *CYCLE_1, amsacrine_mg_m2=Decimal("600"))
+
+    (warning,) = saved.warnings
+    assert "(150 mg/m²/jour, jours 1 à 3\u00a0; tolérance 10\u00a0%)" in warning
 
 
 def test_it_warns_of_a_dose_below_the_plan_unless_the_reduction_is_declared(
