@@ -18,7 +18,13 @@ from patients.models import Patient
 from randomization.models import Randomization
 from randomization.services import patient_randomize
 from visits import services
-from visits.models import AdverseEvent, EndOfTreatment, ResponseAssessment, TreatmentCycle
+from visits.models import (
+    AdverseEvent,
+    EndOfTreatment,
+    ResponseAssessment,
+    Transplant,
+    TreatmentCycle,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 # patient_a is screened on 4 March 2025 and randomized the next morning.
@@ -173,6 +179,22 @@ def record_end_of_treatment(
 ) -> EndOfTreatment:
     return services.end_of_treatment_record(
         patient=patient, user=user, values={"ended_on": ended_on, "reason": reason}
+    )
+
+
+def record_transplant(
+    patient: Patient, user: User, transplanted_on: dt.date, **overrides: Any
+) -> Transplant:
+    """Record an allo-HSCT from a matched unrelated donor after reduced-intensity conditioning."""
+    return services.transplant_record(
+        patient=patient,
+        user=user,
+        values={
+            "transplanted_on": transplanted_on,
+            "donor_type": protocol.DonorType.MATCHED_UNRELATED,
+            "conditioning": protocol.Conditioning.REDUCED_INTENSITY,
+            **overrides,
+        },
     )
 
 

@@ -14,9 +14,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 import protocol
-from tests.visits.builders import record_cycle, record_response
+from tests.visits.builders import record_cycle, record_response, record_transplant
 from visits.models import ProtocolDeviation, Transplant
-from visits.services import transplant_record
 
 R = protocol.ResponseCategory
 TRANSPLANTED_ON = dt.date(2025, 5, 20)
@@ -29,15 +28,7 @@ def after_induction(ic_patient, coordinator):
 
 
 def _transplant(patient, user, on=TRANSPLANTED_ON) -> Transplant:
-    return transplant_record(
-        patient=patient,
-        user=user,
-        values={
-            "transplanted_on": on,
-            "donor_type": protocol.DonorType.MATCHED_UNRELATED,
-            "conditioning": protocol.Conditioning.REDUCED_INTENSITY,
-        },
-    )
+    return record_transplant(patient, user, on)
 
 
 @pytest.mark.parametrize(

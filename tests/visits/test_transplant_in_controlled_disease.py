@@ -23,9 +23,9 @@ from rest_framework.test import APIClient
 import protocol
 from review.checks import automatic_queries_refresh
 from review.models import DataQuery
-from tests.visits.builders import record_cycle, record_response
+from tests.visits.builders import record_cycle, record_response, record_transplant
 from visits.models import ProtocolDeviation, Transplant
-from visits.services import response_update, transplant_record, transplant_update
+from visits.services import response_update, transplant_update
 
 R = protocol.ResponseCategory
 Status = protocol.DiseaseStatusAtTransplant
@@ -56,16 +56,7 @@ def relapsed(in_remission, coordinator):
 
 
 def _transplant(patient, user, on=TRANSPLANTED_ON, **values) -> Transplant:
-    return transplant_record(
-        patient=patient,
-        user=user,
-        values={
-            "transplanted_on": on,
-            "donor_type": protocol.DonorType.MATCHED_UNRELATED,
-            "conditioning": protocol.Conditioning.REDUCED_INTENSITY,
-            **values,
-        },
-    )
+    return record_transplant(patient, user, on, **values)
 
 
 def _deviation(patient) -> ProtocolDeviation:

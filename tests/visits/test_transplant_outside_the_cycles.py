@@ -11,9 +11,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 import protocol
-from tests.visits.builders import record_cycle, record_response
+from tests.visits.builders import record_cycle, record_response, record_transplant
 from visits.models import Transplant, TreatmentCycle
-from visits.services import cycle_update, transplant_record
+from visits.services import cycle_update
 
 R = protocol.ResponseCategory
 
@@ -27,22 +27,10 @@ def in_remission(ic_patient, coordinator):
     return ic_patient
 
 
-def _transplant(patient, user, on: dt.date) -> Transplant:
-    return transplant_record(
-        patient=patient,
-        user=user,
-        values={
-            "transplanted_on": on,
-            "donor_type": protocol.DonorType.MATCHED_UNRELATED,
-            "conditioning": protocol.Conditioning.REDUCED_INTENSITY,
-        },
-    )
-
-
 @pytest.mark.parametrize("day", [20, 23, 26], ids=["first-day", "mid-cycle", "last-day"])
 def test_it_refuses_a_transplant_during_a_cycle(in_remission, coordinator, day):
     with pytest.raises(ValidationError) as refused:
-        _transplant(in_remission, coordinator, dt.date(2025, 4, day))
+        record_transplant(in_remission, coordinator, dt.date(2025, 4, day))
 
     assert refused.value.message_dict == {
         "transplanted_on": [
@@ -54,13 +42,13 @@ def test_it_refuses_a_transplant_during_a_cycle(in_remission, coordinator, day):
 
 
 def test_it_accepts_a_transplant_the_day_after_the_cycle_ended(in_remission, coordinator):
-    transplant = _transplant(in_remission, coordinator, dt.date(2025, 4, 27))
+    transplant = record_transplant(in_remission, coordinator, dt.date(2025, 4, 27))
 
     assert transplant.transplanted_on == dt.date(2025, 4, 27)
 
 
 def test_it_refuses_a_cycle_corrected_to_run_over_the_transplant(in_remission, coordinator):
-    _transplant(in_remission, coordinator, dt.date(2025, 4, 28))
+    record_transplant(in_remission, coordinator, dt.date(2025, 4, 28))
     cycle = TreatmentCycle.objects.get(patient=in_remission, number=2)
 
     with pytest.raises(ValidationError) as refused:
